@@ -1,0 +1,138 @@
+# notspam: a plain Makefile.  `make` builds ./notspam; `make check` runs every
+# test and ends with one line "N passed, N failed"; `make asan` builds the
+# ASan+UBSan binary; `make deps` installs the Debian packages needed.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+BINDIR	 = $(PREFIX)/bin
+MANDIR	 = $(PREFIX)/share/man/man1
+SHAREDIR = $(PREFIX)/share/notspam
+
+CC	?= cc
+PKGS	 = ncursesw openssl libcares
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wwrite-strings -Wpointer-arith
+ifdef CI
+WARN	+= -Werror
+endif
+ifdef WERROR
+WARN	+= -Werror
+endif
+HARDEN	 = -fstack-protector-strong -D_FORTIFY_SOURCE=2
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+	     $(PKG_CFLAGS) -I.
+ALL_LDFLAGS = -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
+
+ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	     -fno-sanitize-recover=undefined
+
+CORE_SRC = $(sort $(wildcard core/*.c))
+BACK_SRC = $(sort $(wildcard backends/*.c))
+UI_SRC	 = $(sort $(wildcard ui/*.c))
+LIB_SRC	 = $(CORE_SRC) $(BACK_SRC)
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+
+B	 = build/rel
+A	 = build/asan
+
+LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
+UI_OBJ	 = $(UI_SRC:%.c=$(B)/%.o)
+ALIB_OBJ = $(LIB_SRC:%.c=$(A)/%.o)
+AUI_OBJ	 = $(UI_SRC:%.c=$(A)/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(A)/tests/%)
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+CLANG	?= clang
+
+DEMO_KEYS = share/demo/etc/dkimkeys/mail.private \
+	    share/demo/etc/dkimkeys/example-org-ed25519.private \
+	    share/demo/etc/dkimkeys/example-net.private \
+	    share/demo/etc/mail/dkim/example.com.key
+
+.PHONY: all asan check unit shell fuzz bench demo deps install uninstall clean
+
+all: notspam demo-keys
+
+notspam: $(LIB_OBJ) $(UI_OBJ)
+	$(CC) $(ALL_CFLAGS) $(HARDEN) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(B)/%.o: %.c $(wildcard core/*.h backends/*.h ui/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
+
+asan: $(A)/notspam
+
+$(A)/notspam: $(ALIB_OBJ) $(AUI_OBJ)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(A)/%.o: %.c $(wildcard core/*.h backends/*.h ui/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+$(A)/libnotspam.a: $(ALIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(A)/tests/%: tests/unit/%.c tests/unit/testutil.h $(A)/libnotspam.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(A)/libnotspam.a \
+	    $(PKG_LIBS) -lcmocka
+
+# libFuzzer targets, one per parser (run briefly by tests/shell/fuzz.sh).
+fuzz: $(FUZZ_BIN)
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard core/*.h backends/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -g -O1 \
+	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -I. \
+	    -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+# Demo DKIM keys are made by the build, never committed.
+demo-keys: $(DEMO_KEYS)
+
+share/demo/etc/dkimkeys/mail.private:
+	sh share/demo-keys.sh rsa 2048 $@
+
+share/demo/etc/dkimkeys/example-org-ed25519.private:
+	sh share/demo-keys.sh ed25519 0 $@
+
+share/demo/etc/dkimkeys/example-net.private:
+	sh share/demo-keys.sh rsa 2048 $@
+
+share/demo/etc/mail/dkim/example.com.key:
+	sh share/demo-keys.sh rsa 2048 $@
+
+.PHONY: demo-keys
+
+deps:
+	sh share/deps.sh
+
+# The console on this machine's mail server, or on the demo sandbox when no
+# mail server is configured here.
+demo: deps all
+	@if [ -f /etc/postfix/main.cf ] || [ -f /etc/mail/smtpd.conf ]; then \
+		./notspam; else ./notspam --root share/demo; fi
+
+unit: $(UNIT_BIN)
+
+# Every suite; the last line is "N passed, N failed".
+# deps comes first: it installs what the rest needs (a no-op when present).
+check: deps all $(A)/notspam $(UNIT_BIN) $(FUZZ_BIN)
+	@sh tests/run.sh $(A)/notspam $(UNIT_BIN)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)
+	install -m 755 notspam $(DESTDIR)$(BINDIR)/notspam
+	install -m 644 share/notspam.1 $(DESTDIR)$(MANDIR)/notspam.1
+	install -m 644 share/notspam.conf.example $(DESTDIR)$(SHAREDIR)/notspam.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/notspam $(DESTDIR)$(MANDIR)/notspam.1
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build notspam

@@ -1,0 +1,304 @@
+/* common.c: helpers shared by the backends. */
+#include "common.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../core/fsroot.h"
+#include "../core/proc.h"
+#include "../core/util.h"
+
+/* The dpkg status file can be large; it is read once per backend. */
+#define BK_DPKG_MAX	(64u * 1024 * 1024)
+/* Longest name shown in a message before it is cut. */
+#define BK_SHOW_MAX	80
+
+int
+bk_root_is_system(const char *root)
+{
+	return root == NULL || *root == '\0' || strcmp(root, "/") == 0;
+}
+
+char *
+bk_first_existing(const char *root, const char *const paths[])
+{
+	size_t i;
+
+	for (i = 0; paths[i] != NULL; i++)
+		if (fsroot_exists(root, paths[i]))
+			return xstrdup(paths[i]);
+	return NULL;
+}
+
+char *
+bk_config_path(const char *root, const char *override,
+    const char *const defaults[])
+{
+	if (override != NULL && *override != '\0')
+		return xstrdup(override);
+	return bk_first_existing(root, defaults);
+}
+
+/* The Version of the installed stanza for package pkg in a dpkg status file. */
+static char *
+bk_dpkg_version(const char *root, const char *pkg)
+{
+	char *data, *line, *next, *version = NULL, *found = NULL;
+	size_t len;
+	int match = 0, installed = 0;
+
+	if (fsroot_read(root, "/var/lib/dpkg/status", BK_DPKG_MAX, &data, &len,
+	    NULL) != 0)
+		return NULL;
+	for (line = data; line != NULL && found == NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (*line == '\0') {
+			/* End of a stanza. */
+			if (match && installed && version != NULL)
+				found = version;
+			else
+				free(version);
+			version = NULL;
+			match = installed = 0;
+			continue;
+		}
+		if (str_casestartswith(line, "Package:"))
+			match = strcmp(str_trim(line + 8), pkg) == 0;
+		else if (str_casestartswith(line, "Status:")) {
+			str_trim(line + 7);
+			len = strlen(line + 7);
+			installed = len >= 10 &&
+			    strcmp(line + 7 + len - 10, " installed") == 0;
+		} else if (str_casestartswith(line, "Version:")) {
+			free(version);
+			version = xstrdup(str_trim(line + 8));
+		}
+	}
+	if (found == NULL && match && installed && version != NULL)
+		found = version;
+	else if (found == NULL)
+		free(version);
+	free(data);
+	if (found != NULL && (*found == '\0' || bk_has_control(found))) {
+		free(found);
+		found = NULL;
+	}
+	return found;
+}
+
+/* OpenBSD: the version from a /var/db/pkg/<name>-<version> directory. */
+static char *
+bk_obsd_version(const char *root, const char *name)
+{
+	char *dir = fsroot_path(root, "/var/db/pkg"), *found = NULL;
+	struct dirent *de;
+	size_t n = strlen(name);
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, name, n) != 0 || de->d_name[n] != '-' ||
+		    !isdigit((unsigned char)de->d_name[n + 1]))
+			continue;
+		if (bk_has_control(de->d_name + n + 1))
+			continue;
+		free(found);
+		found = xstrdup(de->d_name + n + 1);
+	}
+	closedir(d);
+	free(dir);
+	return found;
+}
+
+char *
+bk_package_version(const char *root, const char *deb, const char *obsd)
+{
+	char *v = NULL;
+
+	if (deb != NULL)
+		v = bk_dpkg_version(root, deb);
+	if (v == NULL && obsd != NULL)
+		v = bk_obsd_version(root, obsd);
+	return v;
+}
+
+char *
+bk_run_output(const char *root, const char *const argv[])
+{
+	char *out = NULL, *cause = NULL;
+	int status;
+
+	if (!bk_root_is_system(root))
+		return NULL;
+	if (proc_run(argv, 2000, 4096, &out, &status, &cause) != 0) {
+		free(cause);
+		return NULL;
+	}
+	if (status != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+void
+bk_fill_program(struct site_program *prog, const char *name,
+    const char *role, const char *binary, const char *version,
+    const char *config)
+{
+	prog->name = xstrdup(name);
+	prog->role = xstrdup(role);
+	prog->binary = binary != NULL ? xstrdup(binary) : NULL;
+	prog->version = version != NULL ? xstrdup(version) : NULL;
+	prog->config = config != NULL ? xstrdup(config) : NULL;
+}
+
+char *
+bk_san(const char *s)
+{
+	if (s == NULL)
+		return xstrdup("");
+	return str_sanitize(s, strlen(s));
+}
+
+int
+bk_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+char *
+bk_domain(struct site *site, const char *raw, const char *where,
+    const char *what)
+{
+	char *name = xstrdup(raw), *show;
+	size_t len = strlen(name);
+
+	if (len > 1 && name[len - 1] == '.')
+		name[len - 1] = '\0';
+	str_lower(name);
+	if (site_valid_domain(name, 0))
+		return name;
+	show = bk_san(raw);
+	if (strlen(show) > BK_SHOW_MAX)
+		strcpy(show + BK_SHOW_MAX - 3, "...");
+	site_warn(site, "%s: %s \"%s\" is not a valid domain name (letters, "
+	    "digits and hyphens, labels of 1 to 63, at most 253 in all); "
+	    "skipped: fix or remove it", where, what, show);
+	free(show);
+	free(name);
+	return NULL;
+}
+
+void
+bk_fact(struct site *site, const char *program, const char *name,
+    const char *value, const char *source)
+{
+	char *n = bk_san(name), *v = bk_san(value != NULL ? value : "unset");
+
+	site_add_fact(site, program, n, v, source);
+	free(n);
+	free(v);
+}
+
+void
+bk_link(struct site *site, const char *from, const char *to,
+    const char *kind, const char *address, const char *source)
+{
+	char *f = bk_san(from), *a = bk_san(address);
+
+	site_add_link(site, f, to, kind, a, source);
+	free(f);
+	free(a);
+}
+
+int
+bk_key(struct site *site, const char *root, const char *domain,
+    const char *selector, const char *keyfile, const char *signer,
+    const char *where)
+{
+	char *show;
+
+	if (selector == NULL || *selector == '\0') {
+		site_warn(site, "%s: no selector for the %s key of %s; set one",
+		    where, signer, domain);
+		return 0;
+	}
+	if (!site_valid_domain(selector, 1)) {
+		show = bk_san(selector);
+		if (strlen(show) > BK_SHOW_MAX)
+			strcpy(show + BK_SHOW_MAX - 3, "...");
+		site_warn(site, "%s: selector \"%s\" is not a valid DNS name "
+		    "(letters, digits, hyphens and dots); skipped: choose "
+		    "another", where, show);
+		free(show);
+		return 0;
+	}
+	if (keyfile != NULL && bk_has_control(keyfile)) {
+		show = bk_san(keyfile);
+		site_warn(site, "%s: key file path \"%s\" holds control "
+		    "characters; skipped: fix the path", where, show);
+		free(show);
+		return 0;
+	}
+	if (keyfile != NULL && !fsroot_exists(root, keyfile))
+		site_warn(site, "%s: key file %s does not exist; generate the "
+		    "key (%s._domainkey.%s) or fix the path", where, keyfile,
+		    selector, domain);
+	site_add_key(site, domain, selector, keyfile, signer, where);
+	return 1;
+}
+
+int
+bk_read_list(const char *root, enum conf_grammar grammar, const char *path,
+    struct strv *out, struct strv *wheres, char **cause)
+{
+	struct conf_doc *doc;
+	size_t i;
+
+	if ((doc = conf_load(root, grammar, path, cause)) == NULL)
+		return -1;
+	for (i = 0; i < doc->nentries; i++) {
+		const struct conf_entry *e = &doc->entries[i];
+		if (e->key == NULL || *e->key == '\0')
+			continue;
+		strv_add(out, e->key);
+		if (wheres != NULL) {
+			char *w = conf_where(doc, e);
+			strv_add(wheres, w);
+			free(w);
+		}
+	}
+	conf_free(doc);
+	return 0;
+}
+
+int
+bk_is_loopback(const char *host)
+{
+	char *h = xstrdup(host);
+	size_t len = strlen(h);
+	int rc;
+
+	if (len >= 2 && h[0] == '[' && h[len - 1] == ']') {
+		h[len - 1] = '\0';
+		memmove(h, h + 1, len - 1);
+	}
+	rc = strcasecmp(h, "localhost") == 0 || strcasecmp(h, "lo") == 0 ||
+	    strcasecmp(h, "lo0") == 0 || strcmp(h, "::1") == 0 ||
+	    strcasecmp(h, "ipv6:::1") == 0 || str_startswith(h, "127.") ||
+	    strcasecmp(h, "::ffff:127.0.0.1") == 0;
+	free(h);
+	return rc;
+}

@@ -1,0 +1,318 @@
+/* dkimproxy.c: the dkimproxy backend (dkimproxy_out.conf, read side).
+ *
+ * Keys: every signing domain (the "domain" list, or a file of domains when
+ * it starts with '/') with the global keyfile and selector, which the first
+ * "signature dkim(key=...,s=...)" may override; plus the sender_map lines,
+ * whose dkim(key=,s=,d=) options override those per sender or domain.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../core/conf.h"
+#include "../core/fsroot.h"
+#include "../core/util.h"
+#include "backend.h"
+#include "common.h"
+
+static const char *const dp_configs[] = {
+	"/etc/dkimproxy_out.conf", "/etc/dkimproxy/dkimproxy_out.conf",
+	"/usr/local/etc/dkimproxy_out.conf", NULL
+};
+static const char *const dp_binaries[] = {
+	"/usr/local/bin/dkimproxy.out", "/usr/sbin/dkimproxy.out",
+	"/usr/bin/dkimproxy.out", NULL
+};
+static const char *const dp_facts[] = {
+	"listen", "relay", "domain", "selector", "keyfile", "method",
+	"sender_map", "user", "group", "pidfile", "reject_error", NULL
+};
+
+/* Options of one dkim(...) signature that name a key. */
+struct dp_sig {
+	char	*key;
+	char	*selector;
+	char	*domain;
+};
+
+struct dp {
+	const struct backend_ctx *ctx;
+	struct site		*site;
+	struct conf_doc		*conf;
+};
+
+static int
+dp_detect(const struct backend_ctx *ctx, struct site_program *prog)
+{
+	const char *over = NULL;
+	char *config, *binary, *version;
+
+	if (ctx->settings != NULL)
+		over = ctx->settings->dkimproxy_conf;
+	if ((config = bk_config_path(ctx->root, over, dp_configs)) == NULL)
+		return 0;
+	if (!fsroot_exists(ctx->root, config)) {
+		free(config);
+		return 0;
+	}
+	binary = bk_first_existing(ctx->root, dp_binaries);
+	version = bk_package_version(ctx->root, "dkimproxy", "dkimproxy");
+	bk_fill_program(prog, "dkimproxy", "signer", binary, version, config);
+	free(binary);
+	free(version);
+	free(config);
+	return 1;
+}
+
+static void
+dp_sig_free(struct dp_sig *sig)
+{
+	free(sig->key);
+	free(sig->selector);
+	free(sig->domain);
+	memset(sig, 0, sizeof *sig);
+}
+
+/*
+ * Find the first "dkim(...)" in s and read its key=, s= and d= options.
+ * Returns 1 if there was one.  *domainkeys is set if s has a
+ * domainkeys(...) signature.
+ */
+static int
+dp_parse_sig(const char *s, struct dp_sig *sig, int *domainkeys)
+{
+	const char *p, *end;
+	struct strv opts;
+	char *body;
+	size_t i;
+
+	memset(sig, 0, sizeof *sig);
+	if (domainkeys != NULL)
+		*domainkeys = strstr(s, "domainkeys") != NULL;
+	for (p = s; (p = strstr(p, "dkim")) != NULL; p += 4) {
+		if (p > s && p[-1] != ' ' && p[-1] != '\t' && p[-1] != ',')
+			continue;
+		break;
+	}
+	if (p == NULL)
+		return 0;
+	p += 4;
+	if (*p != '(')
+		return 1;	/* "dkim" without options */
+	if ((end = strchr(p, ')')) == NULL)
+		end = p + strlen(p);
+	body = xstrndup(p + 1, (size_t)(end - p - 1));
+	strv_init(&opts);
+	str_split(body, ",", &opts);
+	for (i = 0; i < opts.n; i++) {
+		str_trim(opts.v[i]);
+		if (str_startswith(opts.v[i], "key=")) {
+			free(sig->key);
+			sig->key = xstrdup(opts.v[i] + 4);
+		} else if (str_startswith(opts.v[i], "s=")) {
+			free(sig->selector);
+			sig->selector = xstrdup(opts.v[i] + 2);
+		} else if (str_startswith(opts.v[i], "d=")) {
+			free(sig->domain);
+			sig->domain = xstrdup(opts.v[i] + 2);
+		}
+	}
+	strv_free(&opts);
+	free(body);
+	return 1;
+}
+
+/* Add a signing domain with its key (domain receives 0). */
+static void
+dp_add(struct dp *dp, const char *raw, const char *selector,
+    const char *keyfile, const char *where, const char *what)
+{
+	char *d, *src;
+
+	if ((d = bk_domain(dp->site, raw, where, "domain")) == NULL)
+		return;
+	if (keyfile != NULL)
+		bk_key(dp->site, dp->ctx->root, d, selector, keyfile,
+		    "dkimproxy", where);
+	src = xasprintf("dkimproxy %s (%s)", what, where);
+	site_add_domain(dp->site, d, 0, src);
+	free(src);
+	free(d);
+}
+
+/* The sender_map file: "sender-or-domain dkim(key=...,s=...)". */
+static void
+dp_sender_map(struct dp *dp, const char *path, const char *where,
+    const char *selector, const char *keyfile)
+{
+	struct conf_doc *doc;
+	struct dp_sig sig;
+	const char *dom, *at;
+	char *cause = NULL, *show, *w;
+	size_t i;
+
+	if ((doc = conf_load(dp->ctx->root, CONF_DKIMPROXY, path, &cause)) ==
+	    NULL) {
+		show = bk_san(cause);
+		site_warn(dp->site, "%s: sender_map: %s; dkimproxy does not "
+		    "start: create it or fix the path", where, show);
+		free(show);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < doc->nentries; i++) {
+		const struct conf_entry *e = &doc->entries[i];
+		w = conf_where(doc, e);
+		if (!dp_parse_sig(e->value != NULL ? e->value : "", &sig,
+		    NULL)) {
+			free(w);
+			continue;	/* no DKIM signature for this sender */
+		}
+		dom = e->key;
+		if ((at = strrchr(dom, '@')) != NULL)
+			dom = at + 1;
+		if (sig.domain != NULL)
+			dom = sig.domain;
+		dp_add(dp, dom, sig.selector != NULL ? sig.selector : selector,
+		    sig.key != NULL ? sig.key : keyfile, w, "sender_map");
+		dp_sig_free(&sig);
+		free(w);
+	}
+	conf_free(doc);
+}
+
+/* The signing domains, the global key and the sender_map keys. */
+static void
+dp_keys(struct dp *dp)
+{
+	const struct conf_entry *dom, *sm, *e;
+	struct strv domains, wheres;
+	struct dp_sig sig, other;
+	const char *selector, *keyfile;
+	char *where, *cause = NULL, *show;
+	size_t i;
+	int have = 0, dk = 0;
+
+	memset(&sig, 0, sizeof sig);
+	for (i = 0; i < dp->conf->nentries; i++) {
+		e = &dp->conf->entries[i];
+		if (strcasecmp(e->key, "signature") != 0)
+			continue;
+		if (!have)
+			have = dp_parse_sig(e->value, &sig, &dk);
+		else {
+			dp_parse_sig(e->value, &other, &dk);
+			dp_sig_free(&other);
+		}
+		if (dk) {
+			where = conf_where(dp->conf, e);
+			site_warn(dp->site, "%s: DomainKeys signatures are "
+			    "obsolete (RFC 4870 is historic) and only add "
+			    "bytes; remove this signature line", where);
+			free(where);
+		}
+	}
+	selector = sig.selector != NULL ? sig.selector :
+	    conf_get(dp->conf, "selector");
+	keyfile = sig.key != NULL ? sig.key : conf_get(dp->conf, "keyfile");
+
+	strv_init(&domains);
+	strv_init(&wheres);
+	if ((dom = conf_find(dp->conf, "domain")) != NULL) {
+		where = conf_where(dp->conf, dom);
+		if (dom->value[0] == '/') {
+			if (bk_read_list(dp->ctx->root, CONF_PEERLIST,
+			    dom->value, &domains, &wheres, &cause) != 0) {
+				show = bk_san(cause);
+				site_warn(dp->site, "%s: domain: %s; create the "
+				    "file or fix the path", where, show);
+				free(show);
+				free(cause);
+			}
+		} else {
+			str_split(dom->value, ", \t", &domains);
+			for (i = 0; i < domains.n; i++)
+				strv_add(&wheres, where);
+		}
+		free(where);
+	}
+	if (domains.n > 0 && keyfile == NULL) {
+		where = conf_where(dp->conf, dom);
+		site_warn(dp->site, "%s: no keyfile: dkimproxy.out does not "
+		    "start; add \"keyfile /path/to/private.key\"", where);
+		free(where);
+	}
+	for (i = 0; i < domains.n; i++)
+		dp_add(dp, sig.domain != NULL && domains.n == 1 ? sig.domain :
+		    domains.v[i], selector, keyfile, wheres.v[i], "domain");
+	if ((sm = conf_find(dp->conf, "sender_map")) != NULL) {
+		where = conf_where(dp->conf, sm);
+		dp_sender_map(dp, sm->value, where, selector, keyfile);
+		free(where);
+	}
+	strv_free(&domains);
+	strv_free(&wheres);
+	dp_sig_free(&sig);
+}
+
+static int
+dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
+    struct site *site, char **cause)
+{
+	struct dp dp;
+	const struct conf_entry *e;
+	char *where, *why = NULL, *show;
+	size_t i;
+
+	(void)cause;
+	memset(&dp, 0, sizeof dp);
+	dp.ctx = ctx;
+	dp.site = site;
+	if (prog->config == NULL)
+		return 0;
+	/* A broken signer config must not hide the rest of the site. */
+	if ((dp.conf = conf_load(ctx->root, CONF_DKIMPROXY, prog->config,
+	    &why)) == NULL) {
+		show = bk_san(why);
+		site_warn(site, "%s; dkimproxy will not start until it is "
+		    "fixed", show);
+		free(show);
+		free(why);
+		return 0;
+	}
+	for (i = 0; dp_facts[i] != NULL; i++) {
+		if ((e = conf_find(dp.conf, dp_facts[i])) == NULL)
+			continue;
+		where = conf_where(dp.conf, e);
+		bk_fact(site, "dkimproxy", dp_facts[i], e->value, where);
+		if (strcmp(dp_facts[i], "listen") == 0 ||
+		    strcmp(dp_facts[i], "relay") == 0)
+			bk_link(site, "dkimproxy", "?", dp_facts[i], e->value,
+			    where);
+		free(where);
+	}
+	for (i = 0; i < dp.conf->nentries; i++) {
+		e = &dp.conf->entries[i];
+		if (strcasecmp(e->key, "signature") != 0)
+			continue;
+		where = conf_where(dp.conf, e);
+		bk_fact(site, "dkimproxy", "signature", e->value, where);
+		free(where);
+	}
+	if (conf_find(dp.conf, "listen") == NULL)
+		site_warn(site, "%s: no listen address; add \"listen "
+		    "127.0.0.1:10027\"", prog->config);
+	if (conf_find(dp.conf, "relay") == NULL)
+		site_warn(site, "%s: no relay address; add \"relay "
+		    "127.0.0.1:10028\"", prog->config);
+	dp_keys(&dp);
+	conf_free(dp.conf);
+	return 0;
+}
+
+const struct backend backend_dkimproxy = {
+	"dkimproxy",
+	"signer",
+	dp_detect,
+	dp_load,
+};

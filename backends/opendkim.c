@@ -1,0 +1,686 @@
+/* opendkim.c: the OpenDKIM backend (opendkim.conf and its tables, read side).
+ *
+ * The effective socket: a "-p" in the service unit (a systemd override made
+ * by Debian's opendkim.service.generate from /etc/default/opendkim, or any
+ * unit that passes -p $SOCKET), or /etc/default/opendkim's SOCKET when the
+ * host runs the SysV init script (no unit, /etc/init.d/opendkim present),
+ * else opendkim.conf's Socket.  Debian 12's stock unit runs "opendkim -x
+ * /etc/opendkim.conf" and ignores /etc/default/opendkim; a SOCKET there that
+ * disagrees with the effective socket is reported.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../core/conf.h"
+#include "../core/fsroot.h"
+#include "../core/util.h"
+#include "backend.h"
+#include "common.h"
+
+static const char *const od_configs[] = {
+	"/etc/opendkim.conf", "/etc/mail/opendkim.conf",
+	"/usr/local/etc/mail/opendkim.conf", "/usr/local/etc/opendkim.conf",
+	NULL
+};
+static const char *const od_binaries[] = {
+	"/usr/sbin/opendkim", "/usr/local/sbin/opendkim", NULL
+};
+/* Service units, the most specific first. */
+static const char *const od_units[] = {
+	"/etc/systemd/system/opendkim.service.d/override.conf",
+	"/etc/systemd/system/opendkim.service",
+	"/lib/systemd/system/opendkim.service",
+	"/usr/lib/systemd/system/opendkim.service",
+	NULL
+};
+
+/* Settings shown as facts; those with a compiled-in default carry it. */
+static const struct {
+	const char	*name;
+	const char	*def;
+} od_facts[] = {
+	{ "Socket", NULL },
+	{ "Mode", "sv" },
+	{ "UserID", NULL },
+	{ "UMask", NULL },
+	{ "PidFile", NULL },
+	{ "InternalHosts", "127.0.0.1" },
+	{ "ExternalIgnoreList", NULL },
+	{ "Canonicalization", "simple/simple" },
+	{ "MultipleSignatures", "no" },
+	{ "KeyTable", NULL },
+	{ "SigningTable", NULL },
+	{ "Domain", NULL },
+	{ "Selector", NULL },
+	{ "KeyFile", NULL },
+	{ "RequireSafeKeys", "yes" },
+};
+
+/* Kinds of OpenDKIM data set names. */
+enum od_set {
+	OD_LIST,	/* inline comma list (or csl:) */
+	OD_FILE,	/* file:/path or /path */
+	OD_REFILE,	/* refile:/path */
+	OD_OTHER,	/* db:, dsn:, ldap:, lua:...: not readable here */
+};
+
+struct od {
+	const struct backend_ctx *ctx;
+	struct site		*site;
+	struct conf_doc		*conf;
+	struct strv		 keynames;	/* KeyTable names */
+	struct strv		 keywheres;	/* their file:line */
+	struct strv		 used;		/* named by the SigningTable */
+};
+
+static int
+od_detect(const struct backend_ctx *ctx, struct site_program *prog)
+{
+	const char *over = NULL;
+	const char *argv[] = { NULL, "-V", NULL };
+	char *config, *binary, *version, *out, *v;
+
+	if (ctx->settings != NULL)
+		over = ctx->settings->opendkim_conf;
+	if ((config = bk_config_path(ctx->root, over, od_configs)) == NULL)
+		return 0;
+	if (!fsroot_exists(ctx->root, config)) {
+		free(config);
+		return 0;
+	}
+	binary = bk_first_existing(ctx->root, od_binaries);
+	version = bk_package_version(ctx->root, "opendkim", "opendkim");
+	if (version == NULL && binary != NULL) {
+		argv[0] = binary;
+		/* "opendkim: OpenDKIM Filter v2.11.0" */
+		if ((out = bk_run_output(ctx->root, argv)) != NULL) {
+			if ((v = strstr(out, " v")) != NULL) {
+				v += 2;
+				v[strcspn(v, " \t\r\n")] = '\0';
+				if (*v != '\0' && !bk_has_control(v))
+					version = xstrdup(v);
+			}
+			free(out);
+		}
+	}
+	bk_fill_program(prog, "opendkim", "signer", binary, version, config);
+	free(binary);
+	free(version);
+	free(config);
+	return 1;
+}
+
+/* Classify a data set name; *rest points past a type prefix. */
+static enum od_set
+od_dataset(const char *value, const char **rest)
+{
+	static const char *const other[] = { "db:", "dsn:", "ldap:", "ldaps:",
+	    "ldapi:", "lua:", "memcache:", "mdb:", "erlang:", "socket:",
+	    "repute:", NULL };
+	size_t i;
+
+	*rest = value;
+	if (str_casestartswith(value, "file:")) {
+		*rest = value + 5;
+		return OD_FILE;
+	}
+	if (str_casestartswith(value, "refile:")) {
+		*rest = value + 7;
+		return OD_REFILE;
+	}
+	if (str_casestartswith(value, "csl:")) {
+		*rest = value + 4;
+		return OD_LIST;
+	}
+	if (*value == '/')
+		return OD_FILE;
+	for (i = 0; other[i] != NULL; i++)
+		if (str_casestartswith(value, other[i]))
+			return OD_OTHER;
+	return OD_LIST;
+}
+
+/* The entries of a host list setting, joined with ", " (caller frees). */
+static char *
+od_hostlist(struct od *od, const char *name, const char *value,
+    const char *where)
+{
+	struct strv list;
+	struct buf b;
+	const char *path;
+	char *cause = NULL, *show;
+	enum od_set kind = od_dataset(value, &path);
+	size_t i;
+
+	if (kind == OD_LIST || kind == OD_OTHER)
+		return xstrdup(value);
+	strv_init(&list);
+	if (bk_read_list(od->ctx->root, CONF_PEERLIST, path, &list, NULL,
+	    &cause) != 0) {
+		show = bk_san(cause);
+		site_warn(od->site, "%s: %s: %s; OpenDKIM will not start: "
+		    "create the file or fix the path", where, name, show);
+		free(show);
+		free(cause);
+		strv_free(&list);
+		return xstrdup(value);
+	}
+	buf_init(&b);
+	for (i = 0; i < list.n; i++) {
+		if (i > 0)
+			buf_adds(&b, ", ");
+		buf_adds(&b, list.v[i]);
+	}
+	strv_free(&list);
+	return buf_steal(&b);
+}
+
+/* Facts for the settings of od_facts. */
+static void
+od_settings_facts(struct od *od)
+{
+	const struct conf_entry *e;
+	char *where, *value;
+	size_t i;
+
+	for (i = 0; i < sizeof od_facts / sizeof od_facts[0]; i++) {
+		if ((e = conf_find(od->conf, od_facts[i].name)) == NULL) {
+			if (od_facts[i].def != NULL)
+				bk_fact(od->site, "opendkim", od_facts[i].name,
+				    od_facts[i].def, "default");
+			continue;
+		}
+		where = conf_where(od->conf, e);
+		if (strcmp(od_facts[i].name, "InternalHosts") == 0 ||
+		    strcmp(od_facts[i].name, "ExternalIgnoreList") == 0)
+			value = od_hostlist(od, od_facts[i].name, e->value,
+			    where);
+		else
+			value = xstrdup(e->value);
+		bk_fact(od->site, "opendkim", od_facts[i].name, value, where);
+		free(value);
+		free(where);
+	}
+}
+
+/* Add a key and its domain (receives 0) for one signing domain. */
+static void
+od_add(struct od *od, const char *raw, const char *selector,
+    const char *keyfile, const char *where, const char *what)
+{
+	char *d, *src;
+
+	if ((d = bk_domain(od->site, raw, where, "domain")) == NULL)
+		return;
+	bk_key(od->site, od->ctx->root, d, selector, keyfile, "opendkim",
+	    where);
+	src = xasprintf("opendkim %s (%s)", what, where);
+	site_add_domain(od->site, d, 0, src);
+	free(src);
+	free(d);
+}
+
+/* One KeyTable line: "keyname domain:selector:/path/key". */
+static void
+od_keytable_entry(struct od *od, const struct conf_doc *doc,
+    const struct conf_entry *e)
+{
+	char *where = conf_where(doc, e), *spec, *sel, *file, *show;
+
+	strv_add(&od->keynames, e->key);
+	strv_add(&od->keywheres, where);
+	spec = xstrdup(e->argc > 1 ? e->argv[1] : "");
+	if ((sel = strchr(spec, ':')) == NULL ||
+	    (file = strchr(sel + 1, ':')) == NULL) {
+		show = bk_san(e->key);
+		site_warn(od->site, "%s: key \"%s\" needs \"domain:selector:"
+		    "/path/to/key\"; fix the line", where, show);
+		free(show);
+		goto done;
+	}
+	*sel++ = '\0';
+	*file++ = '\0';
+	if (strcmp(spec, "%") == 0 || strchr(spec, '%') != NULL) {
+		site_warn(od->site, "%s: domain \"%%\" means the sender's "
+		    "domain, which notspam cannot list; list the domains in "
+		    "notspam.conf `domains`", where);
+		goto done;
+	}
+	if (*file == '/')
+		od_add(od, spec, sel, file, where, "KeyTable");
+	else
+		od_add(od, spec, sel, NULL, where, "KeyTable");
+done:
+	free(spec);
+	free(where);
+}
+
+/* Read the KeyTable; returns 0 if it could be read. */
+static int
+od_keytable(struct od *od, const char *value, const char *where)
+{
+	struct conf_doc *doc;
+	const char *path;
+	char *cause = NULL, *show;
+	enum od_set kind = od_dataset(value, &path);
+	size_t i;
+
+	if (kind == OD_OTHER || kind == OD_LIST) {
+		show = bk_san(value);
+		site_warn(od->site, "%s: KeyTable %s is not a file notspam can "
+		    "read; list the signing domains in notspam.conf `domains`",
+		    where, show);
+		free(show);
+		return -1;
+	}
+	if ((doc = conf_load(od->ctx->root, CONF_TABLE, path, &cause)) ==
+	    NULL) {
+		show = bk_san(cause);
+		site_warn(od->site, "%s: KeyTable: %s; OpenDKIM will not start: "
+		    "create it or fix the path", where, show);
+		free(show);
+		free(cause);
+		return -1;
+	}
+	for (i = 0; i < doc->nentries; i++)
+		od_keytable_entry(od, doc, &doc->entries[i]);
+	conf_free(doc);
+	return 0;
+}
+
+/* Read the SigningTable and check it against the KeyTable names. */
+static void
+od_signingtable(struct od *od, const char *value, const char *where)
+{
+	struct conf_doc *doc;
+	const char *path;
+	char *cause = NULL, *show, *w;
+	enum od_set kind = od_dataset(value, &path);
+	size_t i;
+
+	if (kind == OD_OTHER || kind == OD_LIST)
+		return;
+	if ((doc = conf_load(od->ctx->root, CONF_TABLE, path, &cause)) ==
+	    NULL) {
+		show = bk_san(cause);
+		site_warn(od->site, "%s: SigningTable: %s; OpenDKIM will not "
+		    "start: create it or fix the path", where, show);
+		free(show);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < doc->nentries; i++) {
+		const struct conf_entry *e = &doc->entries[i];
+		w = conf_where(doc, e);
+		if (e->argc < 2) {
+			show = bk_san(e->key);
+			site_warn(od->site, "%s: \"%s\" names no key; add the "
+			    "KeyTable key name after it", w, show);
+			free(show);
+		} else {
+			strv_add_unique(&od->used, e->argv[1]);
+			if (strv_find(&od->keynames, e->argv[1]) == -1) {
+				show = bk_san(e->argv[1]);
+				site_warn(od->site, "%s: key \"%s\" is not in "
+				    "the KeyTable; OpenDKIM cannot sign with "
+				    "it: add it there or fix the name", w,
+				    show);
+				free(show);
+			}
+		}
+		if (kind == OD_FILE && strchr(e->key, '*') != NULL) {
+			show = bk_san(e->key);
+			site_warn(od->site, "%s: \"%s\" is a wildcard, but "
+			    "wildcards work only with SigningTable refile:%s; "
+			    "change the SigningTable line to refile:", w, show,
+			    path);
+			free(show);
+		}
+		free(w);
+	}
+	conf_free(doc);
+	for (i = 0; i < od->keynames.n; i++) {
+		if (strv_find(&od->used, od->keynames.v[i]) != -1)
+			continue;
+		show = bk_san(od->keynames.v[i]);
+		site_warn(od->site, "%s: key \"%s\" is not used by the "
+		    "SigningTable (%s), so OpenDKIM never signs with it; add a "
+		    "line such as \"*@domain %s\" or remove the key",
+		    od->keywheres.v[i], show, path, show);
+		free(show);
+	}
+}
+
+/* Domain + Selector + KeyFile (used when there is no KeyTable). */
+static void
+od_single_key(struct od *od)
+{
+	const struct conf_entry *kf, *dom, *sel;
+	struct strv domains, wheres;
+	const char *path;
+	char *where, *cause = NULL, *show;
+	size_t i;
+
+	if ((kf = conf_find(od->conf, "KeyFile")) == NULL)
+		return;
+	where = conf_where(od->conf, kf);
+	if ((dom = conf_find(od->conf, "Domain")) == NULL) {
+		site_warn(od->site, "%s: KeyFile without Domain: OpenDKIM "
+		    "signs nothing; add \"Domain example.org\"", where);
+		free(where);
+		return;
+	}
+	sel = conf_find(od->conf, "Selector");
+	free(where);
+	where = conf_where(od->conf, dom);
+	strv_init(&domains);
+	strv_init(&wheres);
+	switch (od_dataset(dom->value, &path)) {
+	case OD_LIST:
+		str_split(path, ", \t", &domains);
+		for (i = 0; i < domains.n; i++)
+			strv_add(&wheres, where);
+		break;
+	case OD_FILE:
+	case OD_REFILE:
+		if (bk_read_list(od->ctx->root, CONF_PEERLIST, path, &domains,
+		    &wheres, &cause) != 0) {
+			show = bk_san(cause);
+			site_warn(od->site, "%s: Domain: %s; create the file or "
+			    "fix the path", where, show);
+			free(show);
+			free(cause);
+		}
+		break;
+	case OD_OTHER:
+		show = bk_san(dom->value);
+		site_warn(od->site, "%s: Domain %s cannot be listed; list the "
+		    "domains in notspam.conf `domains`", where, show);
+		free(show);
+		break;
+	}
+	free(where);
+	for (i = 0; i < domains.n; i++)
+		od_add(od, domains.v[i], sel != NULL ? sel->value : NULL,
+		    kf->value, wheres.v[i], "Domain");
+	strv_free(&domains);
+	strv_free(&wheres);
+}
+
+/* Expand $VAR and ${VAR} from the shell variables defined so far. */
+static char *
+od_shell_expand(const struct strv *names, const struct strv *values,
+    const char *s)
+{
+	struct buf b;
+	const char *p = s;
+	size_t n;
+	int i, brace;
+
+	buf_init(&b);
+	while (*p != '\0') {
+		if (*p != '$') {
+			buf_addc(&b, *p++);
+			continue;
+		}
+		brace = p[1] == '{';
+		n = strspn(p + 1 + brace, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (n == 0 || (brace && p[1 + brace + n] != '}')) {
+			buf_addc(&b, *p++);
+			continue;
+		}
+		for (i = (int)names->n - 1; i >= 0; i--) {
+			if (strlen(names->v[i]) == n &&
+			    strncmp(names->v[i], p + 1 + brace, n) == 0) {
+				buf_adds(&b, values->v[i]);
+				break;
+			}
+		}
+		p += 1 + brace + n + brace;
+	}
+	return buf_steal(&b);
+}
+
+/* /etc/default/opendkim's SOCKET, expanded; *where gets its file:line. */
+static char *
+od_default_socket(struct od *od, char **where)
+{
+	const char *path = NULL;
+	struct conf_doc *doc;
+	struct strv names, values;
+	char *cause = NULL, *v, *sock = NULL, *show;
+	size_t i;
+
+	*where = NULL;
+	if (od->ctx->settings != NULL)
+		path = od->ctx->settings->opendkim_default;
+	if (path == NULL || *path == '\0')
+		path = "/etc/default/opendkim";
+	if (!fsroot_exists(od->ctx->root, path))
+		return NULL;
+	if ((doc = conf_load(od->ctx->root, CONF_SHELLVARS, path, &cause)) ==
+	    NULL) {
+		show = bk_san(cause);
+		site_warn(od->site, "%s; fix the file", show);
+		free(show);
+		free(cause);
+		return NULL;
+	}
+	strv_init(&names);
+	strv_init(&values);
+	strv_add(&names, "NAME");	/* set by the init script */
+	strv_add(&values, "opendkim");
+	for (i = 0; i < doc->nentries; i++) {
+		const struct conf_entry *e = &doc->entries[i];
+		v = od_shell_expand(&names, &values, e->value != NULL ?
+		    e->value : "");
+		strv_add(&names, e->key);
+		strv_add(&values, v);
+		if (strcmp(e->key, "SOCKET") == 0) {
+			free(sock);
+			free(*where);
+			sock = v;
+			*where = conf_where(doc, e);
+		} else
+			free(v);
+	}
+	strv_free(&names);
+	strv_free(&values);
+	conf_free(doc);
+	if (sock != NULL && *sock == '\0') {
+		free(sock);
+		free(*where);
+		*where = NULL;
+		sock = NULL;
+	}
+	return sock;
+}
+
+/*
+ * The -p argument of the service unit's ExecStart, "$SOCKET" replaced by
+ * dsock; NULL if the unit passes none.  *found is set when a unit exists.
+ */
+static char *
+od_unit_socket(struct od *od, const char *dsock, char **where, int *found)
+{
+	char *data, *line, *next, *sock = NULL, *p;
+	struct strv words;
+	size_t len, i, lineno;
+	int u, exec = 0;
+
+	*where = NULL;
+	*found = 0;
+	for (u = 0; od_units[u] != NULL; u++) {
+		if (fsroot_read(od->ctx->root, od_units[u], 0, &data, &len,
+		    NULL) != 0)
+			continue;
+		*found = 1;
+		lineno = 0;
+		for (line = data; line != NULL; line = next) {
+			lineno++;
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			str_trim(line);
+			if (!str_startswith(line, "ExecStart="))
+				continue;
+			p = line + 10;
+			p += strspn(p, "-@:+!");
+			if (*p == '\0')
+				continue;	/* a reset */
+			exec = 1;
+			free(sock);
+			sock = NULL;
+			free(*where);
+			*where = NULL;
+			strv_init(&words);
+			str_split(p, " \t", &words);
+			for (i = 0; i + 1 < words.n; i++) {
+				if (strcmp(words.v[i], "-p") != 0)
+					continue;
+				if (strcmp(words.v[i + 1], "$SOCKET") == 0 ||
+				    strcmp(words.v[i + 1], "${SOCKET}") == 0)
+					sock = dsock != NULL ?
+					    xstrdup(dsock) : NULL;
+				else
+					sock = xstrdup(words.v[i + 1]);
+				*where = xasprintf("%s:%zu", od_units[u],
+				    lineno);
+			}
+			strv_free(&words);
+		}
+		free(data);
+		if (exec)
+			break;	/* the unit that runs opendkim */
+	}
+	return sock;
+}
+
+/* The effective socket: facts, a listen link, and a warning on conflict. */
+static void
+od_socket(struct od *od)
+{
+	const struct conf_entry *e = conf_find(od->conf, "Socket");
+	char *dsock, *dwhere, *usock, *uwhere, *sock = NULL, *where = NULL;
+	char *s1, *s2;
+	int unit;
+
+	dsock = od_default_socket(od, &dwhere);
+	if (dsock != NULL)
+		bk_fact(od->site, "opendkim", "default SOCKET", dsock, dwhere);
+	usock = od_unit_socket(od, dsock, &uwhere, &unit);
+	if (usock != NULL) {
+		sock = xstrdup(usock);
+		where = xstrdup(uwhere);
+	} else if (dsock != NULL && !unit &&
+	    fsroot_exists(od->ctx->root, "/etc/init.d/opendkim")) {
+		sock = xstrdup(dsock);
+		where = xstrdup(dwhere);
+	} else if (e != NULL && e->value != NULL && *e->value != '\0') {
+		sock = xstrdup(e->value);
+		where = conf_where(od->conf, e);
+	}
+	if (sock == NULL) {
+		bk_fact(od->site, "opendkim", "socket", "unset", "default");
+		site_warn(od->site, "%s: Socket is not set (and no -p is "
+		    "passed), so OpenDKIM does not start; add a line such as "
+		    "\"Socket inet:8891@localhost\"", od->conf->path);
+		goto done;
+	}
+	bk_fact(od->site, "opendkim", "socket", sock, where);
+	bk_link(od->site, "opendkim", "opendkim", "listen", sock, where);
+	if (dsock != NULL && strcmp(dsock, sock) != 0) {
+		s1 = bk_san(dsock);
+		s2 = bk_san(sock);
+		site_warn(od->site, "%s: SOCKET=%s is not the socket OpenDKIM "
+		    "uses (%s, %s): Debian 12's opendkim.service ignores this "
+		    "file unless /lib/opendkim/opendkim.service.generate was "
+		    "run; remove SOCKET here or make the two agree", dwhere,
+		    s1, s2, where);
+		free(s1);
+		free(s2);
+	}
+done:
+	free(sock);
+	free(where);
+	free(dsock);
+	free(dwhere);
+	free(usock);
+	free(uwhere);
+}
+
+static int
+od_load(const struct backend_ctx *ctx, const struct site_program *prog,
+    struct site *site, char **cause)
+{
+	struct od od;
+	const struct conf_entry *kt, *st, *mode;
+	char *where, *why = NULL, *show;
+
+	(void)cause;
+	memset(&od, 0, sizeof od);
+	od.ctx = ctx;
+	od.site = site;
+	strv_init(&od.keynames);
+	strv_init(&od.keywheres);
+	strv_init(&od.used);
+	if (prog->config == NULL)
+		return 0;
+	/* A broken signer config must not hide the rest of the site. */
+	if ((od.conf = conf_load(ctx->root, CONF_OPENDKIM, prog->config,
+	    &why)) == NULL) {
+		show = bk_san(why);
+		site_warn(site, "%s; OpenDKIM will not start until it is fixed",
+		    show);
+		free(show);
+		free(why);
+		return 0;
+	}
+	od_settings_facts(&od);
+	od_socket(&od);
+
+	kt = conf_find(od.conf, "KeyTable");
+	st = conf_find(od.conf, "SigningTable");
+	if (kt != NULL) {
+		where = conf_where(od.conf, kt);
+		if (od_keytable(&od, kt->value, where) == 0) {
+			if (st != NULL) {
+				char *sw = conf_where(od.conf, st);
+				od_signingtable(&od, st->value, sw);
+				free(sw);
+			} else
+				site_warn(site, "%s: KeyTable without "
+				    "SigningTable: OpenDKIM signs nothing; add "
+				    "\"SigningTable refile:/etc/opendkim/"
+				    "signing.table\"", where);
+		}
+		free(where);
+	} else if (conf_find(od.conf, "KeyFile") != NULL)
+		od_single_key(&od);
+	else {
+		mode = conf_find(od.conf, "Mode");
+		if (mode == NULL || strchr(mode->value, 's') != NULL)
+			site_warn(site, "%s: no KeyTable and no KeyFile: "
+			    "OpenDKIM signs nothing; configure a key",
+			    prog->config);
+	}
+	if (st != NULL && kt == NULL) {
+		where = conf_where(od.conf, st);
+		site_warn(site, "%s: SigningTable without KeyTable is ignored; "
+		    "add a KeyTable", where);
+		free(where);
+	}
+	strv_free(&od.keynames);
+	strv_free(&od.keywheres);
+	strv_free(&od.used);
+	conf_free(od.conf);
+	return 0;
+}
+
+const struct backend backend_opendkim = {
+	"opendkim",
+	"signer",
+	od_detect,
+	od_load,
+};

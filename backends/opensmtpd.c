@@ -1,0 +1,801 @@
+/* opensmtpd.c: the OpenSMTPD backend (smtpd.conf, 6.4+ grammar, read side).
+ *
+ * Hosted domains are the "for domain" of matches whose action delivers
+ * locally (mbox, maildir, lmtp, mda, forward-only, expand-only); relayed
+ * mail is not hosted.  A relay action to a loopback host is the hand-off to
+ * a signing proxy (dkimproxy), a tagged listen on a loopback interface the
+ * way back.  filter-dkimsign filters give keys directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../core/conf.h"
+#include "../core/fsroot.h"
+#include "../core/util.h"
+#include "backend.h"
+#include "common.h"
+
+#define SM_STEPS_MAX	10000	/* filter lookups per load (chains) */
+
+static const char *const sm_configs[] = {
+	"/etc/mail/smtpd.conf", "/etc/smtpd.conf",
+	"/usr/local/etc/mail/smtpd.conf", NULL
+};
+static const char *const sm_binaries[] = {
+	"/usr/sbin/smtpd", "/usr/local/sbin/smtpd", NULL
+};
+/* Actions that deliver here rather than relay. */
+static const char *const sm_local_methods[] = {
+	"mbox", "maildir", "lmtp", "mda", "forward-only", "expand-only", NULL
+};
+
+struct sm_table {
+	char		*name;
+	char		*where;
+	int		 listable;
+	char		*why;		/* why not listable */
+	struct strv	 keys;
+	struct strv	 wheres;
+};
+
+struct sm_action {
+	char		*name;
+	char		*where;
+	int		 local;
+	char		*signer;	/* loopback relay address, or NULL */
+};
+
+struct sm_filter {
+	char		*name;
+	char		*where;
+	char		*command;	/* proc-exec/proc command, or NULL */
+	struct strv	 chain;		/* chain members */
+	int		 dkimsign;
+	int		 used;
+};
+
+struct sm_proc {
+	char		*name;
+	char		*command;
+};
+
+/* A match statement, as far as the checks need it. */
+struct sm_match {
+	size_t		 index;		/* entry index, for order */
+	char		*where;
+	const char	*action;	/* NULL for reject */
+	const char	*domain;	/* "for domain X" or NULL */
+	const char	*tag;		/* positive "tag T" or NULL */
+	const char	*nottag;	/* "!tag T" or NULL */
+	int		 auth;		/* "auth" or "from auth" */
+};
+
+struct sm {
+	const struct backend_ctx *ctx;
+	struct site		*site;
+	struct conf_doc		*doc;
+	struct sm_table		*tables;
+	size_t			 ntables;
+	struct sm_action	*actions;
+	size_t			 nactions;
+	struct sm_filter	*filters;
+	size_t			 nfilters;
+	struct sm_proc		*procs;
+	size_t			 nprocs;
+	struct sm_match		*matches;
+	size_t			 nmatches;
+	size_t			 steps;		/* filter chain lookups */
+	struct strv		 tags;		/* loopback listen tags */
+	struct strv		 tagwheres;
+};
+
+static int
+sm_detect(const struct backend_ctx *ctx, struct site_program *prog)
+{
+	const char *over = NULL;
+	char *config, *binary, *version;
+
+	if (ctx->settings != NULL)
+		over = ctx->settings->smtpd_conf;
+	if ((config = bk_config_path(ctx->root, over, sm_configs)) == NULL)
+		return 0;
+	if (!fsroot_exists(ctx->root, config)) {
+		free(config);
+		return 0;
+	}
+	/* smtpd has no version flag; OpenBSD's is part of the base system. */
+	binary = bk_first_existing(ctx->root, sm_binaries);
+	version = bk_package_version(ctx->root, "opensmtpd", "opensmtpd");
+	bk_fill_program(prog, "opensmtpd", "mta", binary, version, config);
+	free(binary);
+	free(version);
+	free(config);
+	return 1;
+}
+
+static struct sm_table *
+sm_table(struct sm *sm, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sm->ntables; i++)
+		if (strcmp(sm->tables[i].name, name) == 0)
+			return &sm->tables[i];
+	return NULL;
+}
+
+static struct sm_action *
+sm_action(struct sm *sm, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sm->nactions; i++)
+		if (strcmp(sm->actions[i].name, name) == 0)
+			return &sm->actions[i];
+	return NULL;
+}
+
+static struct sm_filter *
+sm_filter(struct sm *sm, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sm->nfilters; i++)
+		if (strcmp(sm->filters[i].name, name) == 0)
+			return &sm->filters[i];
+	return NULL;
+}
+
+/* "table NAME { a, b = c }" or "table NAME [file:|db:]/path". */
+static void
+sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
+{
+	struct sm_table *t;
+	const char *src, *path;
+	char *cause = NULL, *p;
+	int i, start;
+
+	if (e->argc < 3)
+		return;
+	sm->tables = xreallocarray(sm->tables, sm->ntables + 1,
+	    sizeof *sm->tables);
+	t = &sm->tables[sm->ntables++];
+	memset(t, 0, sizeof *t);
+	t->name = xstrdup(e->argv[1]);
+	t->where = xstrdup(where);
+	strv_init(&t->keys);
+	strv_init(&t->wheres);
+	src = e->argv[2];
+	if (strcmp(src, "{") == 0) {
+		t->listable = 1;
+		start = 1;
+		for (i = 3; i < e->argc && strcmp(e->argv[i], "}") != 0; i++) {
+			if (strcmp(e->argv[i], ",") == 0) {
+				start = 1;
+				continue;
+			}
+			if (start && strcmp(e->argv[i], "=") != 0) {
+				strv_add(&t->keys, e->argv[i]);
+				strv_add(&t->wheres, where);
+			}
+			start = 0;
+		}
+		return;
+	}
+	path = src;
+	if (str_startswith(src, "file:"))
+		path = src + 5;
+	else if (str_startswith(src, "db:"))
+		path = src + 3;
+	else if (*src != '/') {
+		t->why = xasprintf("table %s is a %s", e->argv[1], src);
+		return;
+	}
+	p = xstrdup(path);
+	if (str_startswith(src, "db:") && strlen(p) > 3 &&
+	    strcmp(p + strlen(p) - 3, ".db") == 0)
+		p[strlen(p) - 3] = '\0';	/* makemap's source file */
+	if (bk_read_list(sm->ctx->root, CONF_TABLE, p, &t->keys, &t->wheres,
+	    &cause) == 0)
+		t->listable = 1;
+	else {
+		t->why = cause;
+		strv_free(&t->keys);
+		strv_free(&t->wheres);
+	}
+	free(p);
+}
+
+/* The host:port of a relay URL such as smtp+tls://label@host:port. */
+static char *
+sm_relay_address(const char *url, int *loopback)
+{
+	const char *p = url, *s;
+	char *addr, *host, *colon;
+
+	if ((s = strstr(p, "://")) != NULL)
+		p = s + 3;
+	if ((s = strrchr(p, '@')) != NULL)
+		p = s + 1;
+	addr = xstrdup(p);
+	host = xstrdup(addr);
+	if (*host == '[') {
+		if ((colon = strchr(host, ']')) != NULL)
+			colon[1] = '\0';
+	} else if ((colon = strchr(host, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL)
+		*colon = '\0';
+	*loopback = bk_is_loopback(host);
+	free(host);
+	return addr;
+}
+
+/* "action NAME method ..." */
+static void
+sm_parse_action(struct sm *sm, const struct conf_entry *e, const char *where)
+{
+	struct sm_action *a;
+	struct buf b;
+	char *name;
+	int i, loop = 0;
+
+	if (e->argc < 3)
+		return;
+	sm->actions = xreallocarray(sm->actions, sm->nactions + 1,
+	    sizeof *sm->actions);
+	a = &sm->actions[sm->nactions++];
+	memset(a, 0, sizeof *a);
+	a->name = xstrdup(e->argv[1]);
+	a->where = xstrdup(where);
+	for (i = 0; sm_local_methods[i] != NULL; i++)
+		if (strcmp(e->argv[2], sm_local_methods[i]) == 0)
+			a->local = 1;
+	buf_init(&b);
+	for (i = 2; i < e->argc; i++) {
+		if (i > 2)
+			buf_addc(&b, ' ');
+		buf_adds(&b, e->argv[i]);
+		if (strcmp(e->argv[2], "relay") == 0 &&
+		    strcmp(e->argv[i], "host") == 0 && i + 1 < e->argc &&
+		    a->signer == NULL) {
+			char *addr = sm_relay_address(e->argv[i + 1], &loop);
+			if (loop)
+				a->signer = addr;
+			else
+				free(addr);
+		}
+	}
+	name = xasprintf("action %s", a->name);
+	bk_fact(sm->site, "opensmtpd", name, b.data, where);
+	free(name);
+	buf_free(&b);
+	if (a->signer != NULL)
+		bk_link(sm->site, "opensmtpd", "?", "relay", a->signer, where);
+}
+
+/* Domains, key and selector of a filter-dkimsign command line. */
+static void
+sm_dkimsign(struct sm *sm, struct sm_filter *f)
+{
+	struct strv words, domains, dwheres;
+	const char *sel = NULL, *key = NULL, *arg;
+	char *d, *src, *cause = NULL, *show;
+	size_t i;
+	char opt;
+
+	strv_init(&words);
+	strv_init(&domains);
+	strv_init(&dwheres);
+	str_split(f->command, " \t", &words);
+	for (i = 1; i < words.n; i++) {
+		if (words.v[i][0] != '-' || words.v[i][1] == '\0')
+			continue;
+		opt = words.v[i][1];
+		if (strchr("acDdhksx", opt) == NULL)
+			continue;
+		if (words.v[i][2] != '\0')
+			arg = words.v[i] + 2;
+		else if (i + 1 < words.n)
+			arg = words.v[++i];
+		else
+			continue;
+		if (opt == 'd') {
+			strv_add(&domains, arg);
+			strv_add(&dwheres, f->where);
+		} else if (opt == 'D' && bk_read_list(sm->ctx->root,
+		    CONF_PEERLIST, arg, &domains, &dwheres, &cause) != 0) {
+			show = bk_san(cause);
+			site_warn(sm->site, "%s: filter-dkimsign -D: %s; create "
+			    "the file or fix the path", f->where, show);
+			free(show);
+			free(cause);
+			cause = NULL;
+		} else if (opt == 's')
+			sel = arg;
+		else if (opt == 'k')
+			key = arg;
+	}
+	if (domains.n == 0)
+		site_warn(sm->site, "%s: filter-dkimsign has no -d domain, so it "
+		    "does not start; add -d <domain>", f->where);
+	if (key == NULL)
+		site_warn(sm->site, "%s: filter-dkimsign has no -k key file; add "
+		    "-k /etc/mail/dkim/<domain>.key", f->where);
+	for (i = 0; i < domains.n; i++) {
+		if ((d = bk_domain(sm->site, domains.v[i], dwheres.v[i],
+		    "filter-dkimsign domain")) == NULL)
+			continue;
+		if (key != NULL)
+			bk_key(sm->site, sm->ctx->root, d, sel, key,
+			    "filter-dkimsign", f->where);
+		src = xasprintf("filter-dkimsign (%s)", dwheres.v[i]);
+		site_add_domain(sm->site, d, 0, src);
+		free(src);
+		free(d);
+	}
+	strv_free(&words);
+	strv_free(&domains);
+	strv_free(&dwheres);
+}
+
+/* Is the command's program filter-dkimsign? */
+static int
+sm_is_dkimsign(const char *command)
+{
+	size_t n = strcspn(command, " \t");
+	const char *base = command, *p;
+
+	for (p = command; p < command + n; p++)
+		if (*p == '/')
+			base = p + 1;
+	return (size_t)(command + n - base) == 15 &&
+	    strncmp(base, "filter-dkimsign", 15) == 0;
+}
+
+/* "filter NAME proc-exec CMD", "filter NAME proc P", "filter NAME chain {}" */
+static void
+sm_parse_filter(struct sm *sm, const struct conf_entry *e, const char *where)
+{
+	struct sm_filter *f;
+	int i;
+
+	if (e->argc < 4)
+		return;
+	sm->filters = xreallocarray(sm->filters, sm->nfilters + 1,
+	    sizeof *sm->filters);
+	f = &sm->filters[sm->nfilters++];
+	memset(f, 0, sizeof *f);
+	f->name = xstrdup(e->argv[1]);
+	f->where = xstrdup(where);
+	strv_init(&f->chain);
+	if (strcmp(e->argv[2], "proc-exec") == 0)
+		f->command = xstrdup(e->argv[3]);
+	else if (strcmp(e->argv[2], "proc") == 0) {
+		for (i = 0; (size_t)i < sm->nprocs; i++)
+			if (strcmp(sm->procs[i].name, e->argv[3]) == 0)
+				f->command = xstrdup(sm->procs[i].command);
+	} else if (strcmp(e->argv[2], "chain") == 0) {
+		for (i = 3; i < e->argc; i++)
+			if (strcmp(e->argv[i], "{") != 0 &&
+			    strcmp(e->argv[i], "}") != 0 &&
+			    strcmp(e->argv[i], ",") != 0)
+				strv_add(&f->chain, e->argv[i]);
+	}
+	if (f->command != NULL && sm_is_dkimsign(f->command)) {
+		f->dkimsign = 1;
+		sm_dkimsign(sm, f);
+	}
+}
+
+/* Link the filters a listen line uses (chains resolved, depth-bounded). */
+static void
+sm_use_filter(struct sm *sm, const char *name, const char *where, int depth)
+{
+	struct sm_filter *f;
+	size_t i;
+
+	if (depth > 8 || ++sm->steps > SM_STEPS_MAX ||
+	    (f = sm_filter(sm, name)) == NULL)
+		return;
+	f->used = 1;
+	for (i = 0; i < f->chain.n; i++)
+		sm_use_filter(sm, f->chain.v[i], where, depth + 1);
+	if (f->dkimsign)
+		bk_link(sm->site, "opensmtpd", "filter-dkimsign", "filter",
+		    f->name, where);
+	else if (f->command != NULL)
+		bk_link(sm->site, "opensmtpd", "?", "filter", f->name, where);
+}
+
+/* Add a listen fact "listen N what". */
+static void
+sm_listen_fact(struct sm *sm, size_t n, const char *what, const char *value,
+    const char *where)
+{
+	char *name = xasprintf("listen %zu %s", n, what);
+
+	bk_fact(sm->site, "opensmtpd", name, value, where);
+	free(name);
+}
+
+/* "listen on IF [options]": facts, hostname, filters, the way back. */
+static void
+sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
+    size_t n)
+{
+	const char *ifname = NULL, *port = NULL, *tag = NULL, *hostname = NULL;
+	const char *tls = NULL, *auth = NULL, *pki = NULL;
+	struct buf filters;
+	char *name, *addr;
+	int i;
+
+	name = xasprintf("listen %zu", n);
+	bk_fact(sm->site, "opensmtpd", name, e->value, where);
+	free(name);
+	buf_init(&filters);
+	for (i = 1; i < e->argc; i++) {
+		const char *w = e->argv[i], *next = i + 1 < e->argc ?
+		    e->argv[i + 1] : NULL;
+		if (strcmp(w, "on") == 0 && next != NULL && ifname == NULL)
+			ifname = e->argv[++i];
+		else if (strcmp(w, "port") == 0 && next != NULL)
+			port = e->argv[++i];
+		else if (strcmp(w, "tag") == 0 && next != NULL)
+			tag = e->argv[++i];
+		else if (strcmp(w, "hostname") == 0 && next != NULL)
+			hostname = e->argv[++i];
+		else if (strcmp(w, "pki") == 0 && next != NULL)
+			pki = e->argv[++i];
+		else if (strcmp(w, "tls") == 0 || strcmp(w, "smtps") == 0 ||
+		    strcmp(w, "tls-require") == 0)
+			tls = w;
+		else if (strcmp(w, "auth") == 0 ||
+		    strcmp(w, "auth-optional") == 0)
+			auth = w;
+		else if (strcmp(w, "filter") == 0 && next != NULL) {
+			if (strcmp(next, "{") != 0) {
+				sm_use_filter(sm, next, where, 0);
+				buf_adds(&filters, next);
+				i++;
+				continue;
+			}
+			for (i += 2; i < e->argc &&
+			    strcmp(e->argv[i], "}") != 0; i++) {
+				if (strcmp(e->argv[i], ",") == 0)
+					continue;
+				sm_use_filter(sm, e->argv[i], where, 0);
+				if (filters.len > 0)
+					buf_addc(&filters, ' ');
+				buf_adds(&filters, e->argv[i]);
+			}
+		}
+	}
+	if (port == NULL)
+		port = tls != NULL && strcmp(tls, "smtps") == 0 ? "465" : "25";
+	if (ifname != NULL)
+		sm_listen_fact(sm, n, "interface", ifname, where);
+	sm_listen_fact(sm, n, "port", port, where);
+	if (tag != NULL)
+		sm_listen_fact(sm, n, "tag", tag, where);
+	if (filters.len > 0)
+		sm_listen_fact(sm, n, "filter", filters.data, where);
+	if (hostname != NULL)
+		sm_listen_fact(sm, n, "hostname", hostname, where);
+	if (tls != NULL)
+		sm_listen_fact(sm, n, "tls", tls, where);
+	if (auth != NULL)
+		sm_listen_fact(sm, n, "auth", auth, where);
+	if (pki != NULL)
+		sm_listen_fact(sm, n, "pki", pki, where);
+	buf_free(&filters);
+
+	if (hostname != NULL && sm->site->hostname == NULL) {
+		if (site_valid_domain(hostname, 0))
+			site_set_hostname(sm->site, hostname, where);
+		else {
+			char *show = bk_san(hostname);
+			site_warn(sm->site, "%s: hostname \"%s\" is not a fully "
+			    "qualified domain name; fix it", where, show);
+			free(show);
+		}
+	}
+	if (ifname != NULL && tag != NULL && bk_is_loopback(ifname)) {
+		addr = xasprintf("%s:%s tag %s", ifname, port, tag);
+		bk_link(sm->site, "?", "opensmtpd", "listen", addr, where);
+		free(addr);
+		strv_add(&sm->tags, tag);
+		strv_add(&sm->tagwheres, where);
+	}
+}
+
+/* "match [!]cond... action NAME | reject" */
+static void
+sm_parse_match(struct sm *sm, const struct conf_entry *e, const char *where,
+    size_t index, size_t n)
+{
+	struct sm_match *m;
+	char *name;
+	int i, neg = 0;
+
+	name = xasprintf("match %zu", n);
+	bk_fact(sm->site, "opensmtpd", name, e->value, where);
+	free(name);
+	sm->matches = xreallocarray(sm->matches, sm->nmatches + 1,
+	    sizeof *sm->matches);
+	m = &sm->matches[sm->nmatches++];
+	memset(m, 0, sizeof *m);
+	m->index = index;
+	m->where = xstrdup(where);
+	for (i = 1; i < e->argc; i++) {
+		const char *w = e->argv[i], *next = i + 1 < e->argc ?
+		    e->argv[i + 1] : NULL;
+		if (strcmp(w, "!") == 0) {
+			neg = 1;
+			continue;
+		}
+		if (strcmp(w, "action") == 0 && next != NULL)
+			m->action = e->argv[++i];
+		else if (strcmp(w, "tag") == 0 && next != NULL) {
+			if (neg)
+				m->nottag = next;
+			else
+				m->tag = next;
+			i++;
+		} else if (strcmp(w, "auth") == 0 && !neg)
+			m->auth = 1;
+		else if (strcmp(w, "from") == 0 && next != NULL && !neg &&
+		    strcmp(next, "auth") == 0)
+			m->auth = 1;
+		else if (strcmp(w, "for") == 0 && next != NULL && !neg &&
+		    strcmp(next, "domain") == 0 && i + 2 < e->argc &&
+		    strcmp(e->argv[i + 2], "regex") != 0) {
+			m->domain = e->argv[i + 2];
+			i += 2;
+		}
+		neg = 0;
+	}
+}
+
+/* Hosted domains: "for domain" of locally delivering matches. */
+static void
+sm_domains(struct sm *sm)
+{
+	struct sm_match *m;
+	struct sm_action *a;
+	struct sm_table *t;
+	char *d, *src, *show, *tname, *tshow;
+	size_t i, j;
+
+	for (i = 0; i < sm->nmatches; i++) {
+		m = &sm->matches[i];
+		if (m->action == NULL || m->domain == NULL)
+			continue;
+		if ((a = sm_action(sm, m->action)) == NULL || !a->local)
+			continue;
+		if (m->domain[0] != '<' || strlen(m->domain) < 3 ||
+		    m->domain[strlen(m->domain) - 1] != '>') {
+			if ((d = bk_domain(sm->site, m->domain, m->where,
+			    "domain")) == NULL)
+				continue;
+			src = xasprintf("opensmtpd match (%s)", m->where);
+			site_add_domain(sm->site, d, 1, src);
+			free(src);
+			free(d);
+			continue;
+		}
+		tname = xstrndup(m->domain + 1, strlen(m->domain) - 2);
+		if ((t = sm_table(sm, tname)) == NULL) {
+			show = bk_san(tname);
+			site_warn(sm->site, "%s: table <%s> is not defined; "
+			    "smtpd refuses the file: add a table line",
+			    m->where, show);
+			free(show);
+		} else if (!t->listable) {
+			show = bk_san(t->why);
+			tshow = bk_san(t->name);
+			site_warn(sm->site, "%s: the domains of table <%s> "
+			    "cannot be listed (%s); list them in notspam.conf "
+			    "`domains`", t->where, tshow, show);
+			free(tshow);
+			free(show);
+		} else {
+			for (j = 0; j < t->keys.n; j++) {
+				if ((d = bk_domain(sm->site, t->keys.v[j],
+				    t->wheres.v[j], "domain")) == NULL)
+					continue;
+				src = xasprintf("opensmtpd table %s (%s)",
+				    t->name, t->wheres.v[j]);
+				site_add_domain(sm->site, d, 1, src);
+				free(src);
+				free(d);
+			}
+		}
+		free(tname);
+	}
+}
+
+/* Mail coming back from a signer must not be sent to it again. */
+static void
+sm_check_loop(struct sm *sm)
+{
+	struct sm_match *m, *back;
+	struct sm_action *a;
+	char *s1, *s2;
+	size_t i, j, k;
+
+	for (k = 0; k < sm->tags.n; k++) {
+		back = NULL;
+		for (j = 0; j < sm->nmatches && back == NULL; j++)
+			if (sm->matches[j].tag != NULL &&
+			    strcmp(sm->matches[j].tag, sm->tags.v[k]) == 0)
+				back = &sm->matches[j];
+		for (i = 0; i < sm->nmatches; i++) {
+			m = &sm->matches[i];
+			if (back != NULL && back->index < m->index)
+				break;
+			if (m == back || m->action == NULL || m->auth ||
+			    (m->tag != NULL && strcmp(m->tag, sm->tags.v[k])
+			    != 0) || (m->nottag != NULL &&
+			    strcmp(m->nottag, sm->tags.v[k]) == 0))
+				continue;
+			if ((a = sm_action(sm, m->action)) == NULL ||
+			    a->signer == NULL)
+				continue;
+			s1 = bk_san(sm->tags.v[k]);
+			s2 = bk_san(a->name);
+			site_warn(sm->site, "%s: mail tagged %s, coming back "
+			    "from the signer (%s), matches this line first and "
+			    "goes to action %s again: a mail loop; put the "
+			    "\"match tag %s ... action <relay>\" line before "
+			    "it", m->where, s1, sm->tagwheres.v[k], s2, s1);
+			free(s1);
+			free(s2);
+			break;
+		}
+	}
+}
+
+/* Without a listen hostname: /etc/mail/mailname or /etc/mailname. */
+static void
+sm_mailname(struct sm *sm)
+{
+	static const char *const files[] = { "/etc/mail/mailname",
+	    "/etc/mailname", NULL };
+	char *data;
+	size_t len, i;
+
+	for (i = 0; files[i] != NULL; i++) {
+		if (fsroot_read(sm->ctx->root, files[i], 4096, &data, &len,
+		    NULL) != 0)
+			continue;
+		data[strcspn(data, " \t\r\n#")] = '\0';
+		if (site_valid_domain(data, 0)) {
+			site_set_hostname(sm->site, data, files[i]);
+			free(data);
+			return;
+		}
+		free(data);
+	}
+}
+
+static void
+sm_free(struct sm *sm)
+{
+	size_t i;
+
+	for (i = 0; i < sm->ntables; i++) {
+		free(sm->tables[i].name);
+		free(sm->tables[i].where);
+		free(sm->tables[i].why);
+		strv_free(&sm->tables[i].keys);
+		strv_free(&sm->tables[i].wheres);
+	}
+	free(sm->tables);
+	for (i = 0; i < sm->nactions; i++) {
+		free(sm->actions[i].name);
+		free(sm->actions[i].where);
+		free(sm->actions[i].signer);
+	}
+	free(sm->actions);
+	for (i = 0; i < sm->nfilters; i++) {
+		free(sm->filters[i].name);
+		free(sm->filters[i].where);
+		free(sm->filters[i].command);
+		strv_free(&sm->filters[i].chain);
+	}
+	free(sm->filters);
+	for (i = 0; i < sm->nprocs; i++) {
+		free(sm->procs[i].name);
+		free(sm->procs[i].command);
+	}
+	free(sm->procs);
+	for (i = 0; i < sm->nmatches; i++)
+		free(sm->matches[i].where);
+	free(sm->matches);
+	strv_free(&sm->tags);
+	strv_free(&sm->tagwheres);
+	conf_free(sm->doc);
+}
+
+static int
+sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
+    struct site *site, char **cause)
+{
+	struct sm sm;
+	const struct conf_entry *e;
+	char *where;
+	size_t i, nlisten = 0, nmatch = 0;
+
+	memset(&sm, 0, sizeof sm);
+	sm.ctx = ctx;
+	sm.site = site;
+	strv_init(&sm.tags);
+	strv_init(&sm.tagwheres);
+	if (prog->config == NULL)
+		return error_set(cause, "opensmtpd: no smtpd.conf");
+	if ((sm.doc = conf_load(ctx->root, CONF_SMTPD, prog->config,
+	    cause)) == NULL)
+		return -1;
+	if (sm.doc->old_grammar_line != 0) {
+		error_set(cause, "%s:%zu: this smtpd.conf uses the grammar from "
+		    "before OpenSMTPD 6.4 (accept ... deliver to), which "
+		    "current smtpd rejects; rewrite it in the 6.4 grammar "
+		    "(match ... action ...) - see smtpd.conf(5)",
+		    prog->config, sm.doc->old_grammar_line);
+		sm_free(&sm);
+		return -1;
+	}
+	/* Definitions first: tables, procs, filters, actions. */
+	for (i = 0; i < sm.doc->nentries; i++) {
+		e = &sm.doc->entries[i];
+		if (e->is_macro || e->argc < 2)
+			continue;
+		where = conf_where(sm.doc, e);
+		if (strcmp(e->key, "table") == 0)
+			sm_parse_table(&sm, e, where);
+		else if (strcmp(e->key, "proc") == 0 && e->argc >= 3) {
+			sm.procs = xreallocarray(sm.procs, sm.nprocs + 1,
+			    sizeof *sm.procs);
+			sm.procs[sm.nprocs].name = xstrdup(e->argv[1]);
+			sm.procs[sm.nprocs++].command = xstrdup(e->argv[2]);
+		} else if (strcmp(e->key, "filter") == 0)
+			sm_parse_filter(&sm, e, where);
+		else if (strcmp(e->key, "action") == 0)
+			sm_parse_action(&sm, e, where);
+		free(where);
+	}
+	for (i = 0; i < sm.doc->nentries; i++) {
+		e = &sm.doc->entries[i];
+		if (e->is_macro)
+			continue;
+		where = conf_where(sm.doc, e);
+		if (strcmp(e->key, "listen") == 0)
+			sm_parse_listen(&sm, e, where, ++nlisten);
+		else if (strcmp(e->key, "match") == 0)
+			sm_parse_match(&sm, e, where, i, ++nmatch);
+		free(where);
+	}
+	for (i = 0; i < sm.nfilters; i++) {
+		if (!sm.filters[i].dkimsign || sm.filters[i].used)
+			continue;
+		where = bk_san(sm.filters[i].name);
+		site_warn(site, "%s: filter %s signs mail, but no listen line "
+		    "uses it; add \"filter %s\" to the listen on socket and "
+		    "listen on lo0 lines", sm.filters[i].where, where, where);
+		free(where);
+	}
+	if (site->hostname == NULL)
+		sm_mailname(&sm);
+	sm_domains(&sm);
+	sm_check_loop(&sm);
+	sm_free(&sm);
+	return 0;
+}
+
+const struct backend backend_opensmtpd = {
+	"opensmtpd",
+	"mta",
+	sm_detect,
+	sm_load,
+};

@@ -1,0 +1,163 @@
+/* conf.h: configuration documents that round-trip byte for byte.
+ *
+ * A document keeps every physical line of the file exactly as read (its
+ * terminator too: "\n", "\r\n" or none on a last line without newline), so
+ * conf_text() of an unedited document is byte-identical to the input, always.
+ * On top of the lines sits a list of entries, one per logical statement, in
+ * file order, each pointing back at the physical lines it spans; edits
+ * replace only those lines.
+ *
+ * Grammars (facts in the project's notes on the signing path):
+ *  CONF_POSTFIX_MAIN    main.cf: "name = value"; a line whose first non-blank
+ *                       is '#' is a comment; a line starting with a blank
+ *                       continues the previous logical line (blank and comment
+ *                       lines in between do not end it); '#' elsewhere is text;
+ *                       the last definition wins.
+ *  CONF_POSTFIX_MASTER  master.cf: same lexical rules; 8 fields (service, type,
+ *                       private, unpriv, chroot, wakeup, maxproc, command +
+ *                       args); "-o name=value" and "-o { name = value }".
+ *  CONF_OPENDKIM        opendkim.conf: "Key value"; '#' truncates the line
+ *                       anywhere; no continuations; keys case-insensitive.
+ *  CONF_TABLE           OpenDKIM KeyTable / SigningTable (also refile:) and
+ *                       Postfix map sources: "key value..."; '#' comments.
+ *  CONF_PEERLIST        OpenDKIM host lists (InternalHosts, TrustedHosts...):
+ *                       one entry a line; '#' comments.
+ *  CONF_SMTPD           OpenSMTPD smtpd.conf (6.4+ grammar): '#' to end of
+ *                       line anywhere outside quotes; trailing '\' continues;
+ *                       "quoted strings"; macros "name = value" and $name;
+ *                       the old "accept/reject ... deliver to" grammar is
+ *                       detected and reported.
+ *  CONF_DKIMPROXY       dkimproxy_out.conf and its sender_map: "option value";
+ *                       '#' comments.
+ *  CONF_SETTINGS        notspam.conf: "key = value"; '#' comments at line start.
+ *  CONF_SHELLVARS       /etc/default/opendkim: NAME=value, NAME="value",
+ *                       NAME='value'; '#' comments.
+ */
+#ifndef NOTSPAM_CONF_H
+#define NOTSPAM_CONF_H
+
+#include <stddef.h>
+
+enum conf_grammar {
+	CONF_POSTFIX_MAIN,
+	CONF_POSTFIX_MASTER,
+	CONF_OPENDKIM,
+	CONF_TABLE,
+	CONF_PEERLIST,
+	CONF_SMTPD,
+	CONF_DKIMPROXY,
+	CONF_SETTINGS,
+	CONF_SHELLVARS,
+};
+
+/* One physical line, terminator included (len counts it). */
+struct conf_line {
+	char	*text;
+	size_t	 len;
+};
+
+/* One logical statement. */
+struct conf_entry {
+	size_t	  lineno;	/* 1-based number of its first physical line */
+	size_t	  first;	/* index of its first physical line in lines[] */
+	size_t	  count;	/* physical lines spanned, interleaved comments included */
+	/*
+	 * key: main.cf/settings/shellvars: the parameter name; opendkim.conf and
+	 * dkimproxy: the key as written (compare case-insensitively where the
+	 * program does); master.cf: "service/type" (e.g. "submission/inet");
+	 * tables: the first field; peer lists: the entry; smtpd.conf: the first
+	 * word of the statement ("listen", "action", "match", "table", "pki",
+	 * "filter", ... or the macro name for a macro definition).
+	 */
+	char	 *key;
+	/*
+	 * value: the rest of the logical line: continuation lines joined by one
+	 * space, comments removed where the grammar says so, outer blanks
+	 * trimmed, shell quotes removed for CONF_SHELLVARS.  For smtpd.conf, the
+	 * statement after the first word, macros expanded.
+	 */
+	char	 *value;
+	/*
+	 * argv: the words of the statement.  master.cf: the fields, then the
+	 * command's arguments; a "-o { name = value }" group is normalised to
+	 * the two words "-o" and "name=value".  smtpd.conf: tokens with quotes
+	 * removed and macros expanded; "{", "}", "," and "=" inside tables are
+	 * their own tokens.  Others: blank-separated words of key and value.
+	 */
+	char	**argv;
+	int	  argc;
+	int	  is_macro;	/* smtpd.conf: a macro definition */
+};
+
+struct conf_doc {
+	enum conf_grammar	 grammar;
+	char			*path;		/* as the site knows it */
+	struct conf_line	*lines;
+	size_t			 nlines;
+	struct conf_entry	*entries;
+	size_t			 nentries;
+	size_t			 old_grammar_line; /* smtpd.conf: first pre-6.4 line, else 0 */
+};
+
+/*
+ * Parse data (len bytes, may hold anything) as grammar g.  path names the file
+ * in messages.  Returns NULL and sets *cause on input the program itself
+ * would reject or that notspam cannot represent safely: a NUL byte, a line
+ * without the grammar's shape ("main.cf:12: expected \"name = value\" ..."),
+ * an unterminated quote, a continuation with nothing before it.  Every
+ * message starts with "path:line: " and says what to fix.
+ */
+struct conf_doc *conf_parse(enum conf_grammar g, const char *path,
+    const char *data, size_t len, char **cause);
+
+/* Read site path `path` under root (see fsroot.h) and parse it. */
+struct conf_doc *conf_load(const char *root, enum conf_grammar g,
+    const char *path, char **cause);
+
+void conf_free(struct conf_doc *);
+
+/* The document's bytes: the original file unless it was edited.  Caller
+ * frees; *len gets the byte count (the text may hold no NUL). */
+char *conf_text(const struct conf_doc *, size_t *len);
+
+/*
+ * The entry the program itself uses for key, or NULL: main.cf, settings and
+ * shellvars: the last definition; opendkim.conf (case-insensitive): the last
+ * (OpenDKIM's config_get() finds the last definition, see conf.c);
+ * dkimproxy: the first; master.cf: the last "service/type"; tables: the
+ * first line with that key.
+ */
+const struct conf_entry *conf_find(const struct conf_doc *, const char *key);
+
+/* The value of conf_find(), or NULL. */
+const char *conf_get(const struct conf_doc *, const char *key);
+
+/* "path:lineno" of an entry, for messages and sources; caller frees. */
+char *conf_where(const struct conf_doc *, const struct conf_entry *);
+
+/*
+ * master.cf: the value of a "-o name=value" override in the entry (the last
+ * one wins, as in Postfix), or NULL.
+ */
+const char *conf_master_option(const struct conf_entry *, const char *name);
+
+/*
+ * Edit a key = value document (main.cf, opendkim.conf, dkimproxy, settings,
+ * shellvars) the way "postconf -e" does: the effective definition becomes
+ * one line in that grammar's style, its continuation lines go, comments
+ * between them stay; other definitions of the key stay untouched (main.cf:
+ * they are overridden; a warning is not this function's job); a key not yet
+ * defined is appended at the end (a final newline is added to the last line
+ * first if it had none, in the file's own line ending).  The value is checked
+ * against the grammar (no newline, NUL or control bytes; no '#' in
+ * opendkim.conf) and -1 with *cause is returned, document untouched, when it
+ * cannot be written safely.
+ */
+int conf_set(struct conf_doc *, const char *key, const char *value,
+    char **cause);
+
+/* Remove every definition of key (with their continuation lines).  Returns
+ * the number of definitions removed. */
+int conf_unset(struct conf_doc *, const char *key);
+
+#endif

@@ -1,0 +1,80 @@
+/* util.h: checked allocation, string helpers and string vectors.
+ *
+ * Every x* allocator calls fatal() when memory runs out; callers never test
+ * for NULL.  fatal() is for bugs and out-of-memory only: it runs the hook set
+ * with util_set_fatal_hook() (the console restores the terminal there) and
+ * exits with status 70 (EX_SOFTWARE).
+ */
+#ifndef NOTSPAM_UTIL_H
+#define NOTSPAM_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define PRINTFLIKE(a, b) __attribute__((format(printf, a, b)))
+#define NORETURN __attribute__((noreturn))
+#else
+#define PRINTFLIKE(a, b)
+#define NORETURN
+#endif
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+char *xasprintf(const char *, ...) PRINTFLIKE(1, 2);
+char *xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
+void fatal(const char *, ...) PRINTFLIKE(1, 2) NORETURN;
+void util_set_fatal_hook(void (*)(void));
+
+/* Set *cause (if cause is not NULL) to a newly allocated message; returns -1
+ * so that error paths read "return error_set(cause, ...)". */
+int error_set(char **cause, const char *, ...) PRINTFLIKE(2, 3);
+
+/* A growable byte buffer; data is always NUL-terminated. */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 size;
+};
+void buf_init(struct buf *);
+void buf_add(struct buf *, const void *, size_t);
+void buf_adds(struct buf *, const char *);
+void buf_addc(struct buf *, char);
+void buf_printf(struct buf *, const char *, ...) PRINTFLIKE(2, 3);
+char *buf_steal(struct buf *); /* returns data (caller frees), resets buf */
+void buf_free(struct buf *);
+
+/* A NULL-terminated vector of owned strings. */
+struct strv {
+	char	**v;
+	size_t	  n;
+	size_t	  size;
+};
+void strv_init(struct strv *);
+void strv_add(struct strv *, const char *);          /* copies */
+void strv_addf(struct strv *, const char *, ...) PRINTFLIKE(2, 3);
+int strv_add_unique(struct strv *, const char *);    /* 1 if added; case-insensitive */
+int strv_find(const struct strv *, const char *);    /* index or -1; case-insensitive */
+void strv_sort(struct strv *);
+void strv_free(struct strv *);
+
+/* Trim blanks (space, tab, CR, LF) in place at both ends; returns s. */
+char *str_trim(char *s);
+/* Lower-case an ASCII string in place; returns s. */
+char *str_lower(char *s);
+int str_startswith(const char *s, const char *prefix);
+int str_casestartswith(const char *s, const char *prefix);
+/* Split s on any char of seps (runs count once); empty fields dropped. */
+void str_split(const char *s, const char *seps, struct strv *out);
+
+/*
+ * Make untrusted text safe for a terminal or a one-line message: control
+ * bytes become \xNN (\n, \r, \t shown as \n, \r, \t), DEL and invalid UTF-8
+ * become \xNN, backslash becomes \\.  Valid UTF-8 is kept.  Caller frees.
+ */
+char *str_sanitize(const char *s, size_t len);
+
+#endif

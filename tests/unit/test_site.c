@@ -1,0 +1,238 @@
+/* test_site.c: settings file and site assembly (hostname, addresses,
+ * domains from settings), on temporary roots. */
+#include "testutil.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/settings.h"
+#include "core/site.h"
+#include "core/util.h"
+
+/* Make ROOT/etc/notspam/notspam.conf (and /etc/hostname) in a new root. */
+static char *
+mkroot(const char *settings, const char *hostname)
+{
+	char *dir = xstrdup("/tmp/notspam-site.XXXXXX"), *p;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	p = xasprintf("mkdir -p %s/etc/notspam", dir);
+	free(test_run(p));
+	free(p);
+	if (settings != NULL) {
+		p = xasprintf("%s/etc/notspam/notspam.conf", dir);
+		f = fopen(p, "w");
+		fputs(settings, f);
+		fclose(f);
+		free(p);
+	}
+	if (hostname != NULL) {
+		p = xasprintf("%s/etc/hostname", dir);
+		f = fopen(p, "w");
+		fputs(hostname, f);
+		fclose(f);
+		free(p);
+	}
+	return dir;
+}
+
+static void
+rmroot(char *dir)
+{
+	char *p = xasprintf("rm -rf %s", dir);
+
+	free(test_run(p));
+	free(p);
+	free(dir);
+}
+
+static void
+test_settings_full(void **state)
+{
+	char *root = mkroot("# comment\n"
+	    "public_ipv4 = 192.0.2.25, 198.51.100.7\n"
+	    "public_ipv6 = 2001:DB8:0:0::25\n"
+	    "domains = Example.ORG example.net\n"
+	    "dmarc_rua = mailto:d@example.org\n"
+	    "dmarc_policy = reject\n"
+	    "opendkim_conf = /usr/local/etc/opendkim.conf\n", NULL);
+	struct settings *s;
+	char *cause = NULL;
+
+	(void)state;
+	s = settings_load(root, NULL, 0, &cause);
+	assert_non_null(s);
+	assert_string_equal(s->path, "/etc/notspam/notspam.conf");
+	assert_true(s->have_ipv4);
+	assert_int_equal(s->public_ipv4.n, 2);
+	assert_string_equal(s->public_ipv4.v[1], "198.51.100.7");
+	assert_string_equal(s->public_ipv6.v[0], "2001:db8::25");
+	assert_string_equal(s->domains.v[0], "example.org");
+	assert_string_equal(s->dmarc_rua, "mailto:d@example.org");
+	assert_string_equal(s->dmarc_policy, "reject");
+	assert_string_equal(s->opendkim_conf, "/usr/local/etc/opendkim.conf");
+	assert_null(s->smtpd_conf);
+	settings_free(s);
+	rmroot(root);
+}
+
+static void
+test_settings_missing_default(void **state)
+{
+	char *root = mkroot(NULL, NULL), *cause = NULL;
+	struct settings *s;
+
+	(void)state;
+	s = settings_load(root, NULL, 0, &cause);
+	assert_non_null(s);
+	assert_null(s->path);
+	assert_false(s->have_ipv4);
+	settings_free(s);
+	assert_null(settings_load(root, "/etc/notspam/x.conf", 1, &cause));
+	assert_string_equal(cause, "/etc/notspam/x.conf: no such file");
+	free(cause);
+	rmroot(root);
+}
+
+/* Each bad line gives a message with file:line and the fix. */
+static void
+test_settings_errors(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "public_ipv4 = 2001:db8::1\n",
+		    "notspam.conf:1: public_ipv4: \"2001:db8::1\" is not an "
+		    "IPv4 address" },
+		{ "\npublic_ipv6 = fe80::1%eth0\n",
+		    "notspam.conf:2: public_ipv6: \"fe80::1%eth0\" is not an "
+		    "IPv6 address" },
+		{ "domains = exa_mple.org\n", "notspam.conf:1: domains: "
+		    "\"exa_mple.org\" is not a domain name" },
+		{ "domains = org\n", "is not a domain name" },
+		{ "dmarc_policy = strict\n", "notspam.conf:1: dmarc_policy "
+		    "must be none, quarantine or reject" },
+		{ "dmarc_rua = d@example.org\n", "must be a mailto: URI" },
+		{ "smtpd_conf = etc/smtpd.conf\n", "must be an absolute path" },
+		{ "colour = blue\n", "notspam.conf:1: unknown setting "
+		    "\"colour\"; known: public_ipv4" },
+		{ "public_ipv4 192.0.2.1\n", "notspam.conf:1:" },
+	};
+	size_t i;
+	char *root, *cause;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		root = mkroot(cases[i].text, NULL);
+		cause = NULL;
+		assert_null(settings_load(root, NULL, 0, &cause));
+		assert_non_null(cause);
+		if (strstr(cause, cases[i].want) == NULL)
+			fail_msg("case %zu: got \"%s\"", i, cause);
+		free(cause);
+		rmroot(root);
+	}
+}
+
+/* An empty root: no program, hostname from /etc/hostname, domains and
+ * addresses from the settings file. */
+static void
+test_site_settings_only(void **state)
+{
+	char *root = mkroot("public_ipv4 = 192.0.2.1\n"
+	    "domains = example.org\n", "mx1.example.org\n");
+	struct site *site;
+	char *cause = NULL;
+
+	(void)state;
+	site = site_load(root, NULL, &cause);
+	assert_non_null(site);
+	assert_int_equal(site->nprograms, 0);
+	assert_string_equal(site->hostname, "mx1.example.org");
+	assert_string_equal(site->hostname_source, "/etc/hostname");
+	assert_int_equal(site->ndomains, 1);
+	assert_true(site->domains[0].receives);
+	assert_int_equal(site->ipv4.n, 1);
+	assert_int_equal(site->ipv6.n, 0);
+	assert_string_equal(site->addr_source, "/etc/notspam/notspam.conf");
+	/* No IPv6 set and none detectable under --root: said so. */
+	assert_true(site->addr_notes.n >= 1);
+	assert_non_null(strstr(site->addr_notes.v[site->addr_notes.n - 1],
+	    "no public IPv6 address"));
+	site_free(site);
+	rmroot(root);
+}
+
+static void
+test_site_builders(void **state)
+{
+	struct site *site = xcalloc(1, sizeof *site);
+
+	(void)state;
+	site_add_domain(site, "Example.org", 0, "a");
+	site_add_domain(site, "example.ORG", 1, "b");
+	site_add_domain(site, "example.org", 0, "a");
+	assert_int_equal(site->ndomains, 1);
+	assert_string_equal(site->domains[0].name, "example.org");
+	assert_true(site->domains[0].receives);
+	assert_int_equal(site->domains[0].sources.n, 2);
+	site_add_key(site, "example.org", "s1", "/k", "opendkim", "t:1");
+	site_add_key(site, "EXAMPLE.org", "s1", "/k", "opendkim", "t:2");
+	assert_int_equal(site->nkeys, 1);
+	site_add_fact(site, "postfix", "x", "1", "main.cf:1");
+	site_add_fact(site, "postfix", "x", "2", "main.cf:9");
+	assert_string_equal(site_fact(site, "postfix", "x")->value, "2");
+	assert_null(site_fact(site, "opendkim", "x"));
+	site_warn(site, "w %d", 1);
+	site_warn(site, "w %d", 1);
+	assert_int_equal(site->warnings.n, 1);
+	assert_non_null(site_domain(site, "EXAMPLE.ORG"));
+	site_free(site);
+}
+
+static void
+test_valid_domain(void **state)
+{
+	static const char *const good[] = { "example.org", "a.b-c.example",
+	    "xn--bcher-kva.example", "1.example", NULL };
+	static const char *const bad[] = { "", "org", "-a.example",
+	    "a-.example", "a..example", ".example", "example.", "a_b.example",
+	    "ex\033ample.org", "ex ample.org", NULL };
+	char label[80], longname[300];
+	int i;
+
+	(void)state;
+	for (i = 0; good[i] != NULL; i++)
+		assert_true(site_valid_domain(good[i], 0));
+	for (i = 0; bad[i] != NULL; i++)
+		if (site_valid_domain(bad[i], 0))
+			fail_msg("%s should be invalid", bad[i]);
+	assert_true(site_valid_domain("mail", 1));
+	memset(label, 'a', 64);
+	strcpy(label + 64, ".example");
+	assert_false(site_valid_domain(label, 0));
+	memset(longname, 'a', sizeof longname);
+	for (i = 50; i < 290; i += 50)
+		longname[i] = '.';
+	longname[260] = '\0';
+	assert_false(site_valid_domain(longname, 0));
+	assert_true(site_is_localhost("localhost.localdomain"));
+	assert_true(site_is_localhost("LOCALHOST.example.org"));
+	assert_false(site_is_localhost("localhostx.example.org"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_settings_full),
+		cmocka_unit_test(test_settings_missing_default),
+		cmocka_unit_test(test_settings_errors),
+		cmocka_unit_test(test_site_settings_only),
+		cmocka_unit_test(test_site_builders),
+		cmocka_unit_test(test_valid_domain),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

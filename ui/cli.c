@@ -1,0 +1,270 @@
+/* cli.c: plain-text and JSON output of the command-line commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/json.h"
+#include "../core/records.h"
+#include "../core/site.h"
+#include "../core/util.h"
+#include "cli.h"
+
+/* Print untrusted text made safe for the terminal. */
+static void
+put_safe(FILE *f, const char *s)
+{
+	char *safe = str_sanitize(s, strlen(s));
+
+	fputs(safe, f);
+	free(safe);
+}
+
+/* Print a zone-file text: its own line breaks and tabs are kept, anything
+ * else that is not printable is escaped. */
+static void
+put_zone(FILE *f, const char *s)
+{
+	const char *p;
+	char *line;
+
+	while (*s != '\0') {
+		p = s + strcspn(s, "\n\t");
+		line = xstrndup(s, (size_t)(p - s));
+		put_safe(f, line);
+		free(line);
+		if (*p == '\0')
+			break;
+		fputc(*p, f);
+		s = p + 1;
+	}
+}
+
+/* Load the site or report why not (exit status in *rc). */
+static struct site *
+cli_site(const struct cli_opts *o, int *rc)
+{
+	struct site *site;
+	char *cause = NULL;
+
+	site = site_load(o->root, o->config, &cause);
+	if (site == NULL) {
+		fputs("notspam: ", stderr);
+		put_safe(stderr, cause);
+		fputc('\n', stderr);
+		free(cause);
+		*rc = EX_NOINPUT;
+	}
+	return site;
+}
+
+/* Site warnings and address notes on stderr, so stdout stays clean. */
+static void
+cli_warnings(const struct site *site)
+{
+	size_t i;
+
+	for (i = 0; i < site->warnings.n; i++) {
+		fputs("notspam: warning: ", stderr);
+		put_safe(stderr, site->warnings.v[i]);
+		fputc('\n', stderr);
+	}
+	for (i = 0; i < site->addr_notes.n; i++) {
+		fputs("notspam: note: ", stderr);
+		put_safe(stderr, site->addr_notes.v[i]);
+		fputc('\n', stderr);
+	}
+}
+
+static void
+records_text(const struct record_set *sets, size_t n)
+{
+	size_t i, j;
+	char *zone;
+
+	for (i = 0; i < n; i++) {
+		printf("%s; %s\n", i > 0 ? "\n" : "", sets[i].domain);
+		for (j = 0; j < sets[i].nrecords; j++) {
+			const struct record *r = &sets[i].records[j];
+			printf("; [%s] ", r->id);
+			put_safe(stdout, r->why != NULL ? r->why : "");
+			putchar('\n');
+			if (r->error != NULL) {
+				fputs("; cannot compute: ", stdout);
+				put_safe(stdout, r->error);
+				putchar('\n');
+				continue;
+			}
+			zone = records_zone_line(r);
+			put_zone(stdout, zone);
+			putchar('\n');
+			free(zone);
+			if (r->strings.n > 1) {
+				fputs("; as one value (DNS web forms): ",
+				    stdout);
+				put_safe(stdout, r->value);
+				putchar('\n');
+			}
+		}
+	}
+}
+
+static void
+records_json(const struct site *site, const struct record_set *sets, size_t n)
+{
+	struct json j;
+	size_t i, k, s;
+	char *out;
+
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_string(&j, "hostname", site->hostname);
+	json_array_begin(&j, "domains");
+	for (i = 0; i < n; i++) {
+		json_object_begin(&j, NULL);
+		json_string(&j, "domain", sets[i].domain);
+		json_array_begin(&j, "records");
+		for (k = 0; k < sets[i].nrecords; k++) {
+			const struct record *r = &sets[i].records[k];
+			json_object_begin(&j, NULL);
+			json_string(&j, "id", r->id);
+			json_string(&j, "name", r->name);
+			json_string(&j, "type", r->type);
+			json_string(&j, "value", r->value);
+			json_array_begin(&j, "strings");
+			for (s = 0; s < r->strings.n; s++)
+				json_string(&j, NULL, r->strings.v[s]);
+			json_array_end(&j);
+			json_string(&j, "why", r->why);
+			if (r->error != NULL)
+				json_string(&j, "error", r->error);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_array_begin(&j, "warnings");
+	for (i = 0; i < site->warnings.n; i++)
+		json_string(&j, NULL, site->warnings.v[i]);
+	for (i = 0; i < site->addr_notes.n; i++)
+		json_string(&j, NULL, site->addr_notes.v[i]);
+	json_array_end(&j);
+	json_object_end(&j);
+	out = json_finish(&j);
+	fputs(out, stdout);
+	free(out);
+}
+
+int
+cli_records(const struct cli_opts *o, int argc, char **argv)
+{
+	struct site *site;
+	struct record_set *sets = NULL;
+	size_t n = 0, i, k;
+	char *cause = NULL;
+	int rc = 0;
+
+	if (argc > 2) {
+		fputs("usage: notspam records [DOMAIN]\n", stderr);
+		return EX_USAGE;
+	}
+	if ((site = cli_site(o, &rc)) == NULL)
+		return rc;
+	if (site->ndomains == 0) {
+		fputs("notspam: no hosted domain found: no MTA or signer "
+		    "configuration names one; add \"domains = example.org\" "
+		    "to the settings file\n", stderr);
+		site_free(site);
+		return EX_NOINPUT;
+	}
+	if (site->hostname == NULL) {
+		fputs("notspam: the mail host name is unknown: set myhostname "
+		    "in Postfix or hostname in smtpd.conf\n", stderr);
+		site_free(site);
+		return EX_NOINPUT;
+	}
+	if (records_build(site, argc == 2 ? argv[1] : NULL, &sets, &n,
+	    &cause) != 0) {
+		fputs("notspam: ", stderr);
+		put_safe(stderr, cause);
+		fputc('\n', stderr);
+		free(cause);
+		site_free(site);
+		return EX_USAGE;
+	}
+	if (o->json)
+		records_json(site, sets, n);
+	else {
+		cli_warnings(site);
+		records_text(sets, n);
+	}
+	if (site->warnings.n > 0)
+		rc = EXIT_WARN;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < sets[i].nrecords; k++)
+			if (sets[i].records[k].error != NULL)
+				rc = EXIT_FAIL;
+	records_free(sets, n);
+	site_free(site);
+	return rc;
+}
+
+int
+cli_overview(const struct cli_opts *o)
+{
+	struct site *site;
+	size_t i;
+	int rc = 0;
+
+	if ((site = cli_site(o, &rc)) == NULL)
+		return rc;
+	printf("mail host name: %s", site->hostname ? site->hostname : "?");
+	if (site->hostname_source != NULL) {
+		fputs("  (", stdout);
+		put_safe(stdout, site->hostname_source);
+		putchar(')');
+	}
+	putchar('\n');
+	for (i = 0; i < site->nprograms; i++) {
+		const struct site_program *p = &site->programs[i];
+		printf("%-7s %-10s %-12s ", p->role, p->name,
+		    p->version ? p->version : "(version ?)");
+		put_safe(stdout, p->config ? p->config : "");
+		putchar('\n');
+	}
+	for (i = 0; i < site->ndomains; i++) {
+		printf("domain  %-28s %s  ", site->domains[i].name,
+		    site->domains[i].receives ? "receives" : "sends   ");
+		put_safe(stdout, site->domains[i].sources.n > 0 ?
+		    site->domains[i].sources.v[0] : "");
+		putchar('\n');
+	}
+	for (i = 0; i < site->nkeys; i++) {
+		printf("key     %s._domainkey.%s  %s  ", site->keys[i].selector,
+		    site->keys[i].domain, site->keys[i].signer);
+		put_safe(stdout, site->keys[i].keyfile ? site->keys[i].keyfile :
+		    "?");
+		putchar('\n');
+	}
+	for (i = 0; i < site->ipv4.n; i++)
+		printf("address %s\n", site->ipv4.v[i]);
+	for (i = 0; i < site->ipv6.n; i++)
+		printf("address %s\n", site->ipv6.v[i]);
+	for (i = 0; i < site->nlinks; i++) {
+		const struct site_link *l = &site->links[i];
+		fputs("path    ", stdout);
+		put_safe(stdout, l->from);
+		printf(" -> %s (%s) ", l->to, l->kind);
+		put_safe(stdout, l->address ? l->address : "");
+		fputs("  ", stdout);
+		put_safe(stdout, l->source ? l->source : "");
+		putchar('\n');
+	}
+	cli_warnings(site);
+	puts("\nThe console is not in this version yet; "
+	    "\"notspam records\" prints the DNS records to publish.");
+	if (site->warnings.n > 0)
+		rc = EXIT_WARN;
+	site_free(site);
+	return rc;
+}

@@ -1,0 +1,148 @@
+/* main.c: option parsing and command dispatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/util.h"
+#include "cli.h"
+
+#define NOTSPAM_VERSION "0.1"
+
+static const char usage_text[] =
+"usage: notspam [--root DIR] [--resolver IP[:PORT][,...]] [--config FILE]\n"
+"               [--json] [--no-color] [COMMAND [ARGS]]\n"
+"\n"
+"commands:\n"
+"  (none)            show the site as notspam reads it (the console comes later)\n"
+"  records [DOMAIN]  the DNS records the domains need, as zone-file lines\n"
+"\n"
+"options:\n"
+"  --root DIR        DIR stands for / for every file read (sandbox, tests)\n"
+"  --config FILE     settings file (default /etc/notspam/notspam.conf)\n"
+"  --resolver LIST   DNS servers to ask (IP[:PORT], IPv6 as [::1]:53)\n"
+"  --json            one JSON object on standard output\n"
+"  --no-color        no colour in output\n"
+"  -h, --help        this text\n"
+"  -V, --version     the version\n"
+"\n"
+"exit status: 0 all ok, 1 warnings, 2 failures, 64 and up when the command\n"
+"could not run (64 usage, 66 unreadable configuration).  See notspam(1).\n";
+
+/* Commands of the design contract that later versions implement. */
+static const char *const later[] = {
+	"setup", "status", "check", "keygen", "apply", "doctor", "send-test",
+	"spf", NULL
+};
+
+static int
+usage(const char *why)
+{
+	if (why != NULL)
+		fprintf(stderr, "notspam: %s\n", why);
+	fputs(usage_text, stderr);
+	return EX_USAGE;
+}
+
+/* Take the value of an option given as "--opt VALUE" or "--opt=VALUE". */
+static int
+opt_value(const char *name, int argc, char **argv, int *i, const char **out)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return 1;
+	}
+	if (strcmp(argv[*i], name) != 0)
+		return 0;
+	if (*i + 1 >= argc) {
+		*out = NULL;
+		return 1;
+	}
+	*out = argv[++*i];
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli_opts o;
+	const char *v, **slot;
+	char *why;
+	int i, j, rest_argc = 0;
+	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	if (getenv("NO_COLOR") != NULL && *getenv("NO_COLOR") != '\0')
+		o.no_color = 1;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (++i < argc)
+				rest[rest_argc++] = argv[i];
+			break;
+		}
+		slot = NULL;
+		if (opt_value("--root", argc, argv, &i, &v))
+			slot = &o.root;
+		else if (opt_value("--config", argc, argv, &i, &v))
+			slot = &o.config;
+		else if (opt_value("--resolver", argc, argv, &i, &v))
+			slot = &o.resolver;
+		if (slot != NULL) {
+			if (v == NULL || *v == '\0') {
+				rc = usage("--root, --config and --resolver "
+				    "need a value");
+				free(rest);
+				return rc;
+			}
+			*slot = v;
+		} else if (strcmp(argv[i], "--json") == 0)
+			o.json = 1;
+		else if (strcmp(argv[i], "--no-color") == 0)
+			o.no_color = 1;
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			fputs(usage_text, stdout);
+			free(rest);
+			return 0;
+		} else if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			printf("notspam %s\n", NOTSPAM_VERSION);
+			free(rest);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			char *safe = str_sanitize(argv[i], strlen(argv[i]));
+			why = xasprintf("unknown option %s", safe);
+			free(safe);
+			rc = usage(why);
+			free(why);
+			free(rest);
+			return rc;
+		} else
+			rest[rest_argc++] = argv[i];
+	}
+
+	if (rest_argc == 0)
+		rc = cli_overview(&o);
+	else if (strcmp(rest[0], "records") == 0)
+		rc = cli_records(&o, rest_argc, rest);
+	else {
+		for (j = 0; later[j] != NULL; j++)
+			if (strcmp(rest[0], later[j]) == 0)
+				break;
+		if (later[j] != NULL) {
+			fprintf(stderr, "notspam: \"%s\" is part of the design "
+			    "but not in this version yet\n", later[j]);
+			rc = EX_UNAVAILABLE;
+		} else {
+			char *safe = str_sanitize(rest[0], strlen(rest[0]));
+			why = xasprintf("unknown command \"%s\"", safe);
+			free(safe);
+			rc = usage(why);
+			free(why);
+		}
+	}
+	free(rest);
+	return rc;
+}
