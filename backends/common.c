@@ -229,6 +229,7 @@ bk_key(struct site *site, const char *root, const char *domain,
     const char *where)
 {
 	char *show;
+	int bad;
 
 	if (selector == NULL || *selector == '\0') {
 		site_warn(site, "%s: no selector for the %s key of %s; set one",
@@ -245,12 +246,16 @@ bk_key(struct site *site, const char *root, const char *domain,
 		free(show);
 		return 0;
 	}
-	if (keyfile != NULL && bk_has_control(keyfile)) {
+	if (keyfile != NULL) {
 		show = bk_san(keyfile);
-		site_warn(site, "%s: key file path \"%s\" holds control "
-		    "characters; skipped: fix the path", where, show);
+		bad = strcmp(show, keyfile) != 0;
+		if (bad)
+			site_warn(site, "%s: key file path \"%s\" holds control "
+			    "characters, invalid UTF-8 or a backslash; skipped: "
+			    "rename the file", where, show);
 		free(show);
-		return 0;
+		if (bad)
+			return 0;
 	}
 	if (keyfile != NULL && !fsroot_exists(root, keyfile))
 		site_warn(site, "%s: key file %s does not exist; generate the "
@@ -260,6 +265,23 @@ bk_key(struct site *site, const char *root, const char *domain,
 	return 1;
 }
 
+struct conf_doc *
+bk_conf_load(const char *root, enum conf_grammar grammar, const char *path,
+    char **cause)
+{
+	char *show = bk_san(path);
+
+	if (strcmp(show, path) != 0) {
+		error_set(cause, "path \"%s\" holds control characters, "
+		    "invalid UTF-8 or a backslash; notspam does not read it",
+		    show);
+		free(show);
+		return NULL;
+	}
+	free(show);
+	return conf_load(root, grammar, path, cause);
+}
+
 int
 bk_read_list(const char *root, enum conf_grammar grammar, const char *path,
     struct strv *out, struct strv *wheres, char **cause)
@@ -267,7 +289,7 @@ bk_read_list(const char *root, enum conf_grammar grammar, const char *path,
 	struct conf_doc *doc;
 	size_t i;
 
-	if ((doc = conf_load(root, grammar, path, cause)) == NULL)
+	if ((doc = bk_conf_load(root, grammar, path, cause)) == NULL)
 		return -1;
 	for (i = 0; i < doc->nentries; i++) {
 		const struct conf_entry *e = &doc->entries[i];

@@ -72,6 +72,14 @@ int	 bk_key(struct site *site, const char *root, const char *domain,
 int	 bk_has_control(const char *s);
 
 /*
+ * conf_load(), refusing a path that would not print as itself in messages
+ * (control bytes, invalid UTF-8, backslashes): paths found inside config
+ * files end up in every "file:line" the site model holds.
+ */
+struct conf_doc *bk_conf_load(const char *root, enum conf_grammar grammar,
+	    const char *path, char **cause);
+
+/*
  * Read a list of entries (one a line, '#' comments) from site path `path`
  * under root with grammar g (CONF_TABLE: the first field of each line), into
  * out and, if wheres is not NULL, their "path:line" into wheres.  Returns

@@ -151,7 +151,7 @@ dp_sender_map(struct dp *dp, const char *path, const char *where,
 	char *cause = NULL, *show, *w;
 	size_t i;
 
-	if ((doc = conf_load(dp->ctx->root, CONF_DKIMPROXY, path, &cause)) ==
+	if ((doc = bk_conf_load(dp->ctx->root, CONF_DKIMPROXY, path, &cause)) ==
 	    NULL) {
 		show = bk_san(cause);
 		site_warn(dp->site, "%s: sender_map: %s; dkimproxy does not "
@@ -271,7 +271,7 @@ dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	if (prog->config == NULL)
 		return 0;
 	/* A broken signer config must not hide the rest of the site. */
-	if ((dp.conf = conf_load(ctx->root, CONF_DKIMPROXY, prog->config,
+	if ((dp.conf = bk_conf_load(ctx->root, CONF_DKIMPROXY, prog->config,
 	    &why)) == NULL) {
 		show = bk_san(why);
 		site_warn(site, "%s; dkimproxy will not start until it is "

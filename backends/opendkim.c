@@ -274,7 +274,7 @@ od_keytable(struct od *od, const char *value, const char *where)
 		free(show);
 		return -1;
 	}
-	if ((doc = conf_load(od->ctx->root, CONF_TABLE, path, &cause)) ==
+	if ((doc = bk_conf_load(od->ctx->root, CONF_TABLE, path, &cause)) ==
 	    NULL) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s: KeyTable: %s; OpenDKIM will not start: "
@@ -301,7 +301,7 @@ od_signingtable(struct od *od, const char *value, const char *where)
 
 	if (kind == OD_OTHER || kind == OD_LIST)
 		return;
-	if ((doc = conf_load(od->ctx->root, CONF_TABLE, path, &cause)) ==
+	if ((doc = bk_conf_load(od->ctx->root, CONF_TABLE, path, &cause)) ==
 	    NULL) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s: SigningTable: %s; OpenDKIM will not "
@@ -460,7 +460,7 @@ od_default_socket(struct od *od, char **where)
 		path = "/etc/default/opendkim";
 	if (!fsroot_exists(od->ctx->root, path))
 		return NULL;
-	if ((doc = conf_load(od->ctx->root, CONF_SHELLVARS, path, &cause)) ==
+	if ((doc = bk_conf_load(od->ctx->root, CONF_SHELLVARS, path, &cause)) ==
 	    NULL) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s; fix the file", show);
@@ -628,7 +628,7 @@ od_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	if (prog->config == NULL)
 		return 0;
 	/* A broken signer config must not hide the rest of the site. */
-	if ((od.conf = conf_load(ctx->root, CONF_OPENDKIM, prog->config,
+	if ((od.conf = bk_conf_load(ctx->root, CONF_OPENDKIM, prog->config,
 	    &why)) == NULL) {
 		show = bk_san(why);
 		site_warn(site, "%s; OpenDKIM will not start until it is fixed",

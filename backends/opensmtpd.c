@@ -734,7 +734,7 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	strv_init(&sm.tagwheres);
 	if (prog->config == NULL)
 		return error_set(cause, "opensmtpd: no smtpd.conf");
-	if ((sm.doc = conf_load(ctx->root, CONF_SMTPD, prog->config,
+	if ((sm.doc = bk_conf_load(ctx->root, CONF_SMTPD, prog->config,
 	    cause)) == NULL)
 		return -1;
 	if (sm.doc->old_grammar_line != 0) {

@@ -23,7 +23,7 @@
 #include "common.h"
 
 #define PF_DEPTH_MAX	20
-#define PF_STEPS_MAX	100000		/* $name lookups per load */
+#define PF_STEPS_MAX	20000		/* $name lookups per value */
 #define PF_OUT_MAX	(1024 * 1024)	/* bytes of one expanded value */
 
 struct pf {
@@ -136,7 +136,7 @@ pf_detect(const struct backend_ctx *ctx, struct site_program *prog)
 	binary = bk_first_existing(ctx->root, pf_binaries);
 	version = bk_package_version(ctx->root, "postfix", "postfix");
 	if (version == NULL && binary != NULL &&
-	    strcmp(binary + strlen(binary) - 8, "postconf") == 0) {
+	    strstr(binary, "/postconf") != NULL) {
 		argv[0] = binary;
 		if ((out = bk_run_output(ctx->root, argv)) != NULL) {
 			str_trim(out);
@@ -290,6 +290,8 @@ pf_expand(struct pf *pf, const char *s, int depth)
 	long c;
 
 	buf_init(&out);
+	if (depth == 0)
+		pf->steps = 0;	/* a new top-level value */
 	if (depth > PF_DEPTH_MAX || pf->steps > PF_STEPS_MAX) {
 		pf->loop = 1;
 		return buf_steal(&out);
@@ -772,7 +774,7 @@ pf_master(struct pf *pf, const char *dir, char **cause)
 		free(path);
 		return 0;
 	}
-	if ((doc = conf_load(pf->ctx->root, CONF_POSTFIX_MASTER, path,
+	if ((doc = bk_conf_load(pf->ctx->root, CONF_POSTFIX_MASTER, path,
 	    &why)) == NULL) {
 		error_set(cause, "%s", why);
 		free(why);
@@ -805,7 +807,7 @@ pf_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	pf.site = site;
 	if (prog->config == NULL)
 		return error_set(cause, "postfix: no main.cf");
-	if ((pf.main = conf_load(ctx->root, CONF_POSTFIX_MAIN, prog->config,
+	if ((pf.main = bk_conf_load(ctx->root, CONF_POSTFIX_MAIN, prog->config,
 	    cause)) == NULL)
 		return -1;
 	dir = xstrdup(prog->config);

@@ -90,30 +90,6 @@ json_finish(struct json *j)
 	return buf_steal(&j->b);
 }
 
-/* Length of a valid UTF-8 sequence at p, 0 if invalid. */
-static size_t
-json_utf8(const unsigned char *p)
-{
-	size_t n, i;
-	unsigned long cp;
-
-	if (p[0] < 0xc2 || p[0] > 0xf4)
-		return 0;
-	n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-	cp = p[0] & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 ||
-	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	if (cp >= 0x80 && cp <= 0x9f)
-		return 0;	/* C1 control: escape it */
-	return n;
-}
-
 void
 json_escape(struct buf *b, const char *s)
 {
@@ -135,7 +111,7 @@ json_escape(struct buf *b, const char *s)
 			buf_printf(b, "\\u%04x", *p++);
 		} else if (*p < 0x80) {
 			buf_addc(b, (char)*p++);
-		} else if ((n = json_utf8(p)) > 0) {
+		} else if ((n = utf8_seqlen(p, 4)) > 0) {	/* stops at the NUL */
 			buf_add(b, p, n);
 			p += n;
 		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {

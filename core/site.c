@@ -293,6 +293,89 @@ site_addresses(struct site *site)
 	strv_free(&v6);
 }
 
+/*
+ * What an endpoint is, for matching a sender's address with a listener's:
+ * "port:N" for TCP (Postfix inet:host:port, OpenDKIM inet:port@host,
+ * smtp://host:port, host:port, "lo0:10028 tag X"), "path:NAME" for a unix
+ * socket (the last path component: chroots move the directory, not the
+ * name).  NULL when it cannot tell.  Caller frees.
+ */
+static char *
+endpoint_key(const char *addr)
+{
+	static const char *const schemes[] = { "inet6:", "inet:", "unix:",
+	    "local:", "smtp+tls://", "smtps://", "smtp://", "lmtp://", NULL };
+	char *a, *p, *q, *key = NULL;
+	size_t i;
+
+	if (addr == NULL)
+		return NULL;
+	a = xstrndup(addr, strcspn(addr, " \t,}"));
+	p = a;
+	if (*p == '{')
+		p++;
+	for (i = 0; schemes[i] != NULL; i++)
+		if (str_casestartswith(p, schemes[i])) {
+			p += strlen(schemes[i]);
+			break;
+		}
+	if ((schemes[i] != NULL && (str_startswith(schemes[i], "unix") ||
+	    str_startswith(schemes[i], "local"))) || p[0] == '/') {
+		q = strrchr(p, '/');
+		key = xasprintf("path:%s", q != NULL ? q + 1 : p);
+		goto done;
+	}
+	if ((q = strchr(p, '@')) != NULL) {	/* OpenDKIM port@host */
+		*q = '\0';
+		if (*p != '\0' && strspn(p, "0123456789") == strlen(p))
+			key = xasprintf("port:%s", p);
+		goto done;
+	}
+	if ((q = strrchr(p, ':')) != NULL)
+		p = q + 1;
+	if (*p != '\0' && strspn(p, "0123456789") == strlen(p))
+		key = xasprintf("port:%s", p);
+done:
+	free(a);
+	return key;
+}
+
+/* Fill in the "?" ends of the signing path by matching each hand-over
+ * address with the endpoint some program listens on. */
+static void
+site_resolve_links(struct site *site)
+{
+	size_t i, j;
+	char *want, *have;
+	const char *owner;
+
+	for (i = 0; i < site->nlinks; i++) {
+		struct site_link *l = &site->links[i];
+		if (strcmp(l->kind, "listen") == 0 || strcmp(l->to, "?") != 0)
+			continue;
+		if ((want = endpoint_key(l->address)) == NULL)
+			continue;
+		for (j = 0; j < site->nlinks; j++) {
+			const struct site_link *m = &site->links[j];
+			if (strcmp(m->kind, "listen") != 0)
+				continue;
+			owner = strcmp(m->from, "?") != 0 ? m->from : m->to;
+			if (strcmp(owner, "?") == 0 ||
+			    str_startswith(l->from, owner))
+				continue;
+			have = endpoint_key(m->address);
+			if (have != NULL && strcmp(have, want) == 0) {
+				free(l->to);
+				l->to = xstrdup(owner);
+				free(have);
+				break;
+			}
+			free(have);
+		}
+		free(want);
+	}
+}
+
 struct site *
 site_load(const char *root, const char *settings_path, char **cause)
 {
@@ -330,6 +413,7 @@ site_load(const char *root, const char *settings_path, char **cause)
 			goto fail;
 		}
 	}
+	site_resolve_links(site);
 	if (site->hostname == NULL)
 		site_system_hostname(site);
 	for (i = 0; i < site->settings->domains.n; i++)

@@ -333,8 +333,7 @@ str_split(const char *s, const char *seps, struct strv *out)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at p (at most avail bytes), or 0. */
-static size_t
+size_t
 utf8_seqlen(const unsigned char *p, size_t avail)
 {
 	size_t n, i;

@@ -70,6 +70,11 @@ int str_casestartswith(const char *s, const char *prefix);
 /* Split s on any char of seps (runs count once); empty fields dropped. */
 void str_split(const char *s, const char *seps, struct strv *out);
 
+/* Length of the valid UTF-8 sequence at p (at most avail bytes), or 0 when
+ * it is invalid, overlong, a surrogate or a C1 control (U+0080..U+009F,
+ * which terminals can take as escapes). */
+size_t utf8_seqlen(const unsigned char *p, size_t avail);
+
 /*
  * Make untrusted text safe for a terminal or a one-line message: control
  * bytes become \xNN (\n, \r, \t shown as \n, \r, \t), DEL and invalid UTF-8

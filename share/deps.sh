@@ -6,11 +6,15 @@ set -eu
 
 build="make gcc pkg-config libncurses-dev libssl-dev libc-ares-dev openssl"
 tests="libcmocka-dev tmux clang libclang-rt-14-dev postfix opendkim
-opendkim-tools unbound dnsutils python3-dkim python3-spf python3-dnspython"
+opendkim-tools unbound dnsutils python3-dkim python3-spf python3-dnspython
+python3-yaml"
 
+openbsd() {
+	echo "OpenBSD equivalent (ncurses and LibreSSL are in base):"
+	echo "  doas pkg_add gmake libcares cmocka opendkim dkimproxy unbound tmux"
+}
 if [ "$(uname -s)" = OpenBSD ]; then
-	echo "OpenBSD: ncurses and OpenSSL (LibreSSL) are in base; run:"
-	echo "  doas pkg_add libcares cmocka gmake opendkim dkimproxy unbound tmux"
+	openbsd
 	exit 0
 fi
 if ! command -v dpkg-query >/dev/null 2>&1; then
@@ -27,6 +31,7 @@ for p in $want; do
 	*) missing="$missing $p" ;;
 	esac
 done
+[ "${1:-}" = "--quiet" ] || openbsd
 [ -n "$missing" ] || { echo "deps.sh: all packages present"; exit 0; }
 
 sudo=

@@ -193,6 +193,43 @@ test_load_missing_config(void **state)
 	site_free(site);
 }
 
+/* The backends themselves leave the far end of a hand-over as "?". */
+static void
+test_raw_links(void **state)
+{
+	struct backend_ctx ctx = { "share/demo", NULL };
+	struct site_program prog;
+	struct site *site = xcalloc(1, sizeof *site);
+	char *cause = NULL;
+	const struct site_link *l;
+
+	(void)state;
+	memset(&prog, 0, sizeof prog);
+	prog.config = (char *)"/etc/postfix/main.cf";
+	assert_int_equal(backend_postfix.load(&ctx, &prog, site, &cause), 0);
+	prog.config = (char *)"/etc/mail/smtpd.conf";
+	assert_int_equal(backend_opensmtpd.load(&ctx, &prog, site, &cause), 0);
+	prog.config = (char *)"/etc/dkimproxy_out.conf";
+	assert_int_equal(backend_dkimproxy.load(&ctx, &prog, site, &cause), 0);
+	l = link_find(site, "postfix smtpd", "milter", "inet:[::1]:12345");
+	assert_non_null(l);
+	assert_string_equal(l->to, "?");
+	l = link_find(site, "opensmtpd", "relay", "127.0.0.1:10027");
+	assert_non_null(l);
+	assert_string_equal(l->to, "?");
+	l = link_find(site, "?", "listen", "lo0:10028 tag DKIM");
+	assert_non_null(l);
+	assert_string_equal(l->to, "opensmtpd");
+	l = link_find(site, "dkimproxy", "relay", "127.0.0.1:10028");
+	assert_non_null(l);
+	assert_string_equal(l->to, "?");
+	assert_int_equal(site->nlinks, 6);
+	/* the first MTA sets the host name */
+	assert_string_equal(site->hostname, "mail.example.org");
+	assert_string_equal(site->hostname_source, "/etc/postfix/main.cf:39");
+	site_free(site);
+}
+
 /* ---- share/demo: Debian Postfix + OpenDKIM, OpenBSD smtpd + dkimproxy ---- */
 
 static void
@@ -329,9 +366,9 @@ test_demo_links(void **state)
 	const struct site_link *l;
 
 	(void)state;
+	/* the "to" ends are the resolver's (site.c); see test_raw_links */
 	l = link_find(site, "postfix smtpd", "milter", "inet:[::1]:12345");
 	assert_non_null(l);
-	assert_string_equal(l->to, "?");
 	assert_string_equal(l->source, "/etc/postfix/main.cf:58");
 	l = link_find(site, "postfix cleanup", "milter", "inet:[::1]:12345");
 	assert_non_null(l);
@@ -656,6 +693,29 @@ test_pf_bad_lists(void **state)
 	assert_non_null(warning(site, "deeper than 20 levels", NULL));
 	assert_string_equal(fact(site, "postfix", "myorigin"), "");
 	assert_int_equal(link_count(site, "postfix smtpd"), 0);
+	site_free(site);
+}
+
+static void
+test_pf_expansion_bomb(void **state)
+{
+	struct site *site = load(SITES "postfix-bomb");
+
+	(void)state;
+	/* 10^15 references: cut short, reported, the rest still read */
+	assert_non_null(warning(site, "/etc/postfix/main.cf: parameter "
+	    "expansion goes deeper than 20 levels or grows too large", NULL));
+	assert_true(has_source(site_domain(site, "example.org"),
+	    "postfix mydestination (/etc/postfix/main.cf:19)"));
+	/* a /file element: one domain a line */
+	assert_true(has_source(site_domain(site, "file.example.org"),
+	    "postfix mydestination (/etc/postfix/more-domains:2)"));
+	assert_true(strlen(fact(site, "postfix", "mydestination")) <
+	    2 * 1024 * 1024);
+	assert_string_equal(fact(site, "postfix", "queue_directory"),
+	    "/var/spool/postfix");
+	assert_string_equal(fact(site, "postfix", "master.cf smtp/inet chroot"),
+	    "y");
 	site_free(site);
 }
 
@@ -996,6 +1056,9 @@ test_sm_loop(void **state)
 	assert_non_null(warning(site, "/etc/smtpd.conf:10: mail tagged SIGNED",
 	    "mail loop"));
 	assert_null(warning(site, "/etc/smtpd.conf:9:", NULL));
+	/* a chain that contains itself ends */
+	assert_string_equal(fact(site, "opensmtpd", "listen 3 filter"),
+	    "self");
 	site_free(site);
 }
 
@@ -1109,6 +1172,10 @@ test_hostile_keys(void **state)
 	assert_non_null(warning(site, "/etc/opendkim/key.table:2: key file "
 	    "path \"/etc/dkim\\x1bkeys/k.private\" holds control characters",
 	    NULL));
+	assert_non_null(warning(site, "/etc/opendkim/key.table:3: key file "
+	    "path \"/etc/dkimkeys/k\\\\x.private\"", "rename the file"));
+	assert_non_null(warning(site, "/etc/opendkim/key.table:4: key file "
+	    "path \"/etc/dkimkeys/\\xff.private\"", NULL));
 	site_free(site);
 }
 
@@ -1145,6 +1212,7 @@ main(void)
 		cmocka_unit_test(test_detect_empty_root),
 		cmocka_unit_test(test_empty_site),
 		cmocka_unit_test(test_load_missing_config),
+		cmocka_unit_test(test_raw_links),
 		cmocka_unit_test(test_demo_programs),
 		cmocka_unit_test(test_demo_hostname),
 		cmocka_unit_test(test_demo_postfix_facts),
@@ -1163,6 +1231,7 @@ main(void)
 		cmocka_unit_test(test_pf_master_overrides),
 		cmocka_unit_test(test_pf_short_hostname),
 		cmocka_unit_test(test_pf_bad_lists),
+		cmocka_unit_test(test_pf_expansion_bomb),
 		cmocka_unit_test(test_od_single_key),
 		cmocka_unit_test(test_od_single_facts),
 		cmocka_unit_test(test_od_debian_default),

@@ -222,6 +222,45 @@ test_valid_domain(void **state)
 	assert_false(site_is_localhost("localhostx.example.org"));
 }
 
+/* The demo sandbox: hand-over addresses matched with listeners. */
+static void
+test_site_demo_links(void **state)
+{
+	struct site *site;
+	char *cause = NULL;
+	size_t i;
+	int milter = 0, relay = 0, back = 0;
+
+	(void)state;
+	site = site_load("share/demo", NULL, &cause);
+	assert_non_null(site);
+	for (i = 0; i < site->nlinks; i++) {
+		const struct site_link *l = &site->links[i];
+		if (strcmp(l->from, "postfix smtpd") == 0 &&
+		    strcmp(l->kind, "milter") == 0) {
+			/* Same port, other family: still the OpenDKIM hop. */
+			assert_string_equal(l->to, "opendkim");
+			assert_string_equal(l->address, "inet:[::1]:12345");
+			milter = 1;
+		}
+		if (strcmp(l->from, "opensmtpd") == 0 &&
+		    strcmp(l->kind, "relay") == 0) {
+			assert_string_equal(l->to, "dkimproxy");
+			relay = 1;
+		}
+		if (strcmp(l->from, "dkimproxy") == 0 &&
+		    strcmp(l->kind, "relay") == 0) {
+			assert_string_equal(l->to, "opensmtpd");
+			back = 1;
+		}
+	}
+	assert_true(milter && relay && back);
+	assert_string_equal(site->hostname, "mail.example.org");
+	assert_int_equal(site->ipv4.n, 1);
+	assert_string_equal(site->ipv6.v[0], "2001:db8::25");
+	site_free(site);
+}
+
 int
 main(void)
 {
@@ -232,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_site_settings_only),
 		cmocka_unit_test(test_site_builders),
 		cmocka_unit_test(test_valid_domain),
+		cmocka_unit_test(test_site_demo_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
