@@ -164,7 +164,7 @@ cli_records(const struct cli_opts *o, int argc, char **argv)
 	char *cause = NULL;
 	int rc = 0;
 
-	if (argc > 2) {
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
 		fputs("usage: notspam records [DOMAIN]\n", stderr);
 		return EX_USAGE;
 	}

@@ -30,8 +30,7 @@ static const char usage_text[] =
 
 /* Commands of the design contract that later versions implement. */
 static const char *const later[] = {
-	"setup", "status", "check", "keygen", "apply", "doctor", "send-test",
-	"spf", NULL
+	"setup", "status", "keygen", "apply", "doctor", "send-test", NULL
 };
 
 static int
@@ -111,6 +110,10 @@ main(int argc, char **argv)
 			printf("notspam %s\n", NOTSPAM_VERSION);
 			free(rest);
 			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0' &&
+		    rest_argc > 0) {
+			/* After the command word: the command's own option. */
+			rest[rest_argc++] = argv[i];
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			char *safe = str_sanitize(argv[i], strlen(argv[i]));
 			why = xasprintf("unknown option %s", safe);
@@ -127,6 +130,10 @@ main(int argc, char **argv)
 		rc = cli_overview(&o);
 	else if (strcmp(rest[0], "records") == 0)
 		rc = cli_records(&o, rest_argc, rest);
+	else if (strcmp(rest[0], "spf") == 0)
+		rc = cli_spf(&o, rest_argc, rest);
+	else if (strcmp(rest[0], "check") == 0)
+		rc = cli_check(&o, rest_argc, rest);
 	else {
 		for (j = 0; later[j] != NULL; j++)
 			if (strcmp(rest[0], later[j]) == 0)
