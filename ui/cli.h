@@ -25,5 +25,7 @@ int cli_records(const struct cli_opts *, int argc, char **argv);
 int cli_overview(const struct cli_opts *);
 int cli_spf(const struct cli_opts *, int argc, char **argv);
 int cli_check(const struct cli_opts *, int argc, char **argv);
+int cli_keygen(const struct cli_opts *, int argc, char **argv);
+int cli_keys(const struct cli_opts *, int argc, char **argv);
 
 #endif

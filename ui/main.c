@@ -30,7 +30,7 @@ static const char usage_text[] =
 
 /* Commands of the design contract that later versions implement. */
 static const char *const later[] = {
-	"setup", "status", "keygen", "apply", "doctor", "send-test", NULL
+	"setup", "status", "apply", "doctor", "send-test", NULL
 };
 
 static int
@@ -134,6 +134,10 @@ main(int argc, char **argv)
 		rc = cli_spf(&o, rest_argc, rest);
 	else if (strcmp(rest[0], "check") == 0)
 		rc = cli_check(&o, rest_argc, rest);
+	else if (strcmp(rest[0], "keygen") == 0)
+		rc = cli_keygen(&o, rest_argc, rest);
+	else if (strcmp(rest[0], "keys") == 0)
+		rc = cli_keys(&o, rest_argc, rest);
 	else {
 		for (j = 0; later[j] != NULL; j++)
 			if (strcmp(rest[0], later[j]) == 0)
