@@ -67,6 +67,10 @@ int check_done(const struct check_run *);
 const struct check_domain *check_results(const struct check_run *,
     size_t *n);
 
+/* Could the resolver not be reached at all: no query got any answer (each
+ * one timed out or failed, e.g. connection refused)?  For exit status 75. */
+int check_unreachable(const struct check_run *);
+
 /* Cancel what is pending and free. */
 void check_free(struct check_run *);
 

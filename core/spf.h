@@ -73,4 +73,27 @@ const char *spf_result_name(enum spf_result);	/* "pass", "fail", ... */
 #define SPF_HAS_REDIRECT	0x20
 int spf_lint(const char *text, size_t len, int *flags, char **cause);
 
+/*
+ * Expand one macro-string as check_host() does (RFC 7208 section 7), without
+ * DNS: for tests, fuzzing and showing what a record asks.  req gives <ip>,
+ * <sender>, HELO and %{r}; %{d} is req->domain; %{p} is validated (NULL:
+ * "unknown").  expl: explanation text (spaces and %{c} %{r} %{t} allowed,
+ * kept as is); otherwise a domain-spec: no final dot, cut to 253 bytes by
+ * dropping labels from the left.  Returns the expansion (caller frees), or
+ * NULL with *cause on a syntax error.
+ */
+char *spf_expand(const char *text, const struct spf_request *req,
+    const char *validated, int expl, char **cause);
+
+/*
+ * Notes on struct spf_outcome as filled by spf_check(): lookups and counts
+ * are those of this evaluation, which stops at the first matching term (a
+ * record can need more lookups for another address).  counts[0] is the top
+ * record; includes and redirects follow in the order met, one level deeper
+ * than the record naming them.  matched is the innermost term that matched
+ * (e.g. "ip4:192.0.2.0/24" inside an include), NULL for none, errors and
+ * the neutral default.  explanation is never NULL.  A dns_free() before
+ * the end delivers temperror ("cancelled") from inside dns_free().
+ */
+
 #endif

@@ -37,3 +37,18 @@ sandbox() {
 	cp -a "$NOTSPAM_TOP/share/demo" "$T_TMP/$1"
 	echo "$T_TMP/$1"
 }
+
+# free_port: a loopback port nothing listens on now (UDP and TCP).
+free_port() {
+	"$PY" -c '
+import socket
+while True:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+    p = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p)); break
+    except OSError:
+        pass
+print(p)'
+}

@@ -22,7 +22,7 @@ struct cli_opts {
 
 /* Each returns the process exit status. */
 int cli_records(const struct cli_opts *, int argc, char **argv);
-int cli_overview(const struct cli_opts *);
+int cli_status(const struct cli_opts *, int argc, char **argv);
 int cli_spf(const struct cli_opts *, int argc, char **argv);
 int cli_check(const struct cli_opts *, int argc, char **argv);
 int cli_keygen(const struct cli_opts *, int argc, char **argv);

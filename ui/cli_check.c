@@ -1,15 +1,312 @@
-/* cli_check.c: "notspam check" (being written; answers "not in this version"). */
+/* cli_check.c: "notspam check [DOMAIN...]": every record each domain needs,
+ * compared with what the DNS answers now, as a table or as JSON. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "../core/check.h"
+#include "../core/dns.h"
+#include "../core/json.h"
+#include "../core/loop.h"
+#include "../core/site.h"
+#include "../core/util.h"
 #include "cli.h"
+
+/* The resolver's patience: per try, and tries. */
+#define CHECK_TIMEOUT_MS	2000
+#define CHECK_TRIES		2
+
+struct cli_check {
+	struct check_run	*run;
+	int			 done;
+};
+
+/* Called from the loop when results change: only note whether all are in. */
+static void
+cli_check_changed(void *arg)
+{
+	struct cli_check *cc = arg;
+
+	if (cc->run != NULL)
+		cc->done = check_done(cc->run);
+}
+
+/* Print untrusted text made safe for the terminal. */
+static void
+cli_check_safe(FILE *f, const char *s)
+{
+	char *safe = str_sanitize(s, strlen(s));
+
+	fputs(safe, f);
+	free(safe);
+}
+
+/* Print text already made safe, escaping any control byte left (the core
+ * sanitizes; this is the last line of defence), tabs kept. */
+static void
+cli_check_put(FILE *f, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+/* The status word, readable without colour; coloured on a terminal. */
+static void
+cli_check_status(enum check_status st, int color)
+{
+	const char *word = check_status_name(st), *on = "";
+
+	switch (st) {
+	case CHECK_OK:
+		on = "\033[32m";
+		break;
+	case CHECK_WARN:
+		word = "WARN";
+		on = "\033[33m";
+		break;
+	case CHECK_FAIL:
+		word = "FAIL";
+		on = "\033[31m";
+		break;
+	case CHECK_UNKNOWN:
+		word = "UNKNOWN";
+		on = "\033[35m";
+		break;
+	case CHECK_PENDING:
+		break;
+	}
+	if (color && *on != '\0')
+		printf("%s%-8s\033[0m", on, word);
+	else
+		printf("%-8s", word);
+}
+
+/* Print a multi-line fix, each line indented under the row. */
+static void
+cli_check_fix(const char *fix)
+{
+	const char *p = fix, *nl;
+	char *line;
+	int first = 1;
+
+	while (*p != '\0') {
+		nl = p + strcspn(p, "\n");
+		line = xstrndup(p, (size_t)(nl - p));
+		fputs(first ? "             fix: " : "                  ", stdout);
+		cli_check_put(stdout, line);
+		putchar('\n');
+		free(line);
+		first = 0;
+		if (*nl == '\0')
+			break;
+		p = nl + 1;
+	}
+}
+
+static void
+cli_check_text(const char *resolver, const struct check_domain *ds, size_t n,
+    const size_t *sum, int color)
+{
+	const struct check_item *it;
+	size_t i, k;
+
+	fputs("resolver ", stdout);
+	cli_check_safe(stdout, resolver);
+	putchar('\n');
+	for (i = 0; i < n; i++) {
+		putchar('\n');
+		cli_check_safe(stdout, ds[i].domain);
+		putchar('\n');
+		for (k = 0; k < ds[i].nitems; k++) {
+			it = &ds[i].items[k];
+			fputs("  ", stdout);
+			cli_check_status(it->status, color);
+			putchar(' ');
+			cli_check_safe(stdout, it->id);
+			printf("%*s ", strlen(it->id) < 18 ?
+			    (int)(18 - strlen(it->id)) : 0, "");
+			cli_check_put(stdout, it->detail != NULL ?
+			    it->detail : "");
+			putchar('\n');
+			if (it->fix != NULL && (it->status == CHECK_FAIL ||
+			    it->status == CHECK_WARN))
+				cli_check_fix(it->fix);
+		}
+		for (k = 0; k < ds[i].authority.n; k++) {
+			fputs(k == 0 ? "  authority: " : "             ", stdout);
+			cli_check_put(stdout, ds[i].authority.v[k]);
+			putchar('\n');
+		}
+	}
+	printf("\n%zu ok, %zu warn, %zu fail, %zu unknown\n", sum[CHECK_OK],
+	    sum[CHECK_WARN], sum[CHECK_FAIL], sum[CHECK_UNKNOWN]);
+}
+
+static void
+cli_check_json(const char *resolver, const struct check_domain *ds, size_t n,
+    const size_t *sum)
+{
+	const struct check_item *it;
+	struct json j;
+	size_t i, k, f;
+	char *out;
+
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_string(&j, "resolver", resolver);
+	json_array_begin(&j, "domains");
+	for (i = 0; i < n; i++) {
+		json_object_begin(&j, NULL);
+		json_string(&j, "domain", ds[i].domain);
+		json_array_begin(&j, "checks");
+		for (k = 0; k < ds[i].nitems; k++) {
+			it = &ds[i].items[k];
+			json_object_begin(&j, NULL);
+			json_string(&j, "id", it->id);
+			json_string(&j, "name", it->name);
+			json_string(&j, "type", it->type);
+			json_string(&j, "status", check_status_name(it->status));
+			json_string(&j, "expected", it->expected);
+			json_array_begin(&j, "found");
+			for (f = 0; f < it->found.n; f++)
+				json_string(&j, NULL, it->found.v[f]);
+			json_array_end(&j);
+			json_string(&j, "detail", it->detail);
+			json_string(&j, "fix", it->fix);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_array_begin(&j, "authority");
+		for (f = 0; f < ds[i].authority.n; f++)
+			json_string(&j, NULL, ds[i].authority.v[f]);
+		json_array_end(&j);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_begin(&j, "summary");
+	json_int(&j, "ok", (long long)sum[CHECK_OK]);
+	json_int(&j, "warn", (long long)sum[CHECK_WARN]);
+	json_int(&j, "fail", (long long)sum[CHECK_FAIL]);
+	json_int(&j, "unknown", (long long)sum[CHECK_UNKNOWN]);
+	json_object_end(&j);
+	json_object_end(&j);
+	out = json_finish(&j);
+	fputs(out, stdout);
+	free(out);
+}
+
+/* Site warnings on stderr, so stdout stays clean. */
+static void
+cli_check_warnings(const struct site *site)
+{
+	size_t i;
+
+	for (i = 0; i < site->warnings.n; i++) {
+		fputs("notspam: warning: ", stderr);
+		cli_check_safe(stderr, site->warnings.v[i]);
+		fputc('\n', stderr);
+	}
+}
+
+/* Report a cause on stderr; returns rc. */
+static int
+cli_check_error(char *cause, int rc)
+{
+	fputs("notspam: ", stderr);
+	cli_check_safe(stderr, cause != NULL ? cause : "unknown error");
+	fputc('\n', stderr);
+	free(cause);
+	return rc;
+}
 
 int
 cli_check(const struct cli_opts *o, int argc, char **argv)
 {
-	(void)o;
-	(void)argc;
-	(void)argv;
-	fputs("notspam: \"check\" is part of the design but not in this "
-	    "version yet\n", stderr);
-	return EX_UNAVAILABLE;
+	struct cli_check cc;
+	struct site *site = NULL;
+	struct loop *loop = NULL;
+	struct dns *dns = NULL;
+	struct dns_opts opts;
+	const struct check_domain *ds;
+	const char *const *domains = NULL;
+	size_t sum[CHECK_UNKNOWN + 1], n, i, k;
+	char *cause = NULL;
+	int rc = 0, color;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (argv[i][0] == '-') {
+			fputs("usage: notspam check [DOMAIN...]\n", stderr);
+			return EX_USAGE;
+		}
+	}
+	if (argc > 1)
+		domains = (const char *const *)(argv + 1);
+	if ((site = site_load(o->root, o->config, &cause)) == NULL)
+		return cli_check_error(cause, EX_NOINPUT);
+	if (site->ndomains == 0) {
+		rc = cli_check_error(xstrdup("no hosted domain found: no MTA"
+		    " or signer configuration names one; add \"domains ="
+		    " example.org\" to the settings file"), EX_NOINPUT);
+		goto done;
+	}
+	if (site->hostname == NULL) {
+		rc = cli_check_error(xstrdup("the mail host name is unknown:"
+		    " set myhostname in Postfix or hostname in smtpd.conf"),
+		    EX_NOINPUT);
+		goto done;
+	}
+	loop = loop_new();
+	memset(&opts, 0, sizeof opts);
+	opts.servers = o->resolver;
+	opts.timeout_ms = CHECK_TIMEOUT_MS;
+	opts.tries = CHECK_TRIES;
+	if ((dns = dns_new(loop, &opts, &cause)) == NULL) {
+		rc = cli_check_error(cause, o->resolver != NULL ? EX_USAGE :
+		    EX_UNAVAILABLE);
+		goto done;
+	}
+	memset(&cc, 0, sizeof cc);
+	cc.run = check_start(loop, dns, site, domains, cli_check_changed, &cc,
+	    &cause);
+	if (cc.run == NULL) {
+		rc = cli_check_error(cause, EX_USAGE);
+		goto done;
+	}
+	cc.done = check_done(cc.run);
+	loop_run(loop, &cc.done);
+
+	memset(sum, 0, sizeof sum);
+	ds = check_results(cc.run, &n);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < ds[i].nitems; k++)
+			sum[ds[i].items[k].status]++;
+	if (o->json)
+		cli_check_json(dns_servers(dns), ds, n, sum);
+	else {
+		cli_check_warnings(site);
+		color = !o->no_color && isatty(STDOUT_FILENO);
+		cli_check_text(dns_servers(dns), ds, n, sum, color);
+	}
+	if (check_unreachable(cc.run)) {
+		fputs("notspam: the resolver did not answer at all: check"
+		    " --resolver or /etc/resolv.conf\n", stderr);
+		rc = EX_TEMPFAIL;
+	} else if (sum[CHECK_FAIL] > 0)
+		rc = EXIT_FAIL;
+	else if (sum[CHECK_WARN] > 0 || sum[CHECK_UNKNOWN] > 0 ||
+	    sum[CHECK_PENDING] > 0)
+		rc = EXIT_WARN;
+	check_free(cc.run);
+done:
+	dns_free(dns);
+	loop_free(loop);
+	site_free(site);
+	return rc;
 }

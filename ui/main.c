@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/util.h"
+#include "app.h"
 #include "cli.h"
 
 #define NOTSPAM_VERSION "0.1"
@@ -13,8 +14,13 @@ static const char usage_text[] =
 "               [--json] [--no-color] [COMMAND [ARGS]]\n"
 "\n"
 "commands:\n"
-"  (none)            show the site as notspam reads it (the console comes later)\n"
+"  (none)            open the console (dashboard, DNS records per domain)\n"
+"  status            the dashboard as text\n"
 "  records [DOMAIN]  the DNS records the domains need, as zone-file lines\n"
+"  check [DOMAIN...] look each needed record up now and compare\n"
+"  spf DOMAIN IP [SENDER] [--helo HOST]  evaluate SPF for one address\n"
+"  keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N]\n"
+"  keys [--json]     the DKIM keys, their files and states\n"
 "\n"
 "options:\n"
 "  --root DIR        DIR stands for / for every file read (sandbox, tests)\n"
@@ -30,7 +36,7 @@ static const char usage_text[] =
 
 /* Commands of the design contract that later versions implement. */
 static const char *const later[] = {
-	"setup", "status", "apply", "doctor", "send-test", NULL
+	"setup", "apply", "doctor", "send-test", NULL
 };
 
 static int
@@ -127,7 +133,9 @@ main(int argc, char **argv)
 	}
 
 	if (rest_argc == 0)
-		rc = cli_overview(&o);
+		rc = console_run(&o);
+	else if (strcmp(rest[0], "status") == 0)
+		rc = cli_status(&o, rest_argc, rest);
 	else if (strcmp(rest[0], "records") == 0)
 		rc = cli_records(&o, rest_argc, rest);
 	else if (strcmp(rest[0], "spf") == 0)

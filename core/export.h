@@ -1,0 +1,20 @@
+/* export.h: write the records a domain still needs as a zone-file snippet. */
+#ifndef NOTSPAM_EXPORT_H
+#define NOTSPAM_EXPORT_H
+
+#include <stddef.h>
+
+struct site;
+struct check_domain;
+
+/*
+ * Write to `path` (a host path, created new: an existing file is not
+ * replaced) every record of `domain` whose check is not ok (all of them when
+ * results is NULL), as zone-file lines with absolute names; PTR records,
+ * which belong to the address owner's reverse zone, are written as comments.
+ * Returns the number of records written, or -1 with *cause.
+ */
+int export_missing(const struct site *, const char *domain,
+    const struct check_domain *results, const char *path, char **cause);
+
+#endif

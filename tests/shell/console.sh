@@ -1,0 +1,174 @@
+#!/bin/sh
+# The console, driven for real in a detached tmux session against unbound
+# on loopback serving crafted zones for the demo sandbox's domains.
+. "${NOTSPAM_TOP:-.}/tests/lib.sh"
+. "$NOTSPAM_TOP/tests/stack/unbound.sh"
+cd "$NOTSPAM_TOP" || exit 1
+
+TM="tmux -L notspam-test-$$ -f /dev/null"
+cleanup() {
+	$TM kill-server 2>/dev/null
+	unbound_stop "$T_TMP/dns"
+	[ -n "${FAUX:-}" ] && kill "$FAUX" 2>/dev/null
+	rm -rf "$T_TMP"
+}
+trap cleanup EXIT
+
+# screen: the pane's text now.
+screen() { $TM capture-pane -p -t c; }
+# wait_for REGEX [TENTHS]: poll the pane until the regex shows (default 5 s).
+wait_for() {
+	_n=0
+	while [ "$_n" -lt "${2:-50}" ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	screen >"$T_TMP/last-screen"
+	return 1
+}
+# start ARGS...: the console in a new session of W x H.
+start() {
+	$TM kill-session -t c 2>/dev/null
+	rm -f "$T_TMP/exit"
+	$TM new-session -d -s c -x "${W:-100}" -y "${H:-30}" \
+	    "cd $T_TMP && env TERM=${TERMNAME:-xterm-256color} LANG=${LANGNAME:-C.UTF-8} ${EXTRAENV:-} $NOTSPAM --root $root $* 2>>$T_TMP/stderr; echo \$? >$T_TMP/exit; stty -echo; echo EXITED \$(cat $T_TMP/exit); sleep 30"
+}
+
+# A session that outlives the console's, so the tmux server never exits
+# between two starts.
+$TM new-session -d -s keep "sleep 3600"
+
+root=$(sandbox site)
+"$NOTSPAM" --root "$root" --json records >"$T_TMP/records.json" 2>/dev/null
+# example.org: every record right.  example.net: no SPF.  example.com:
+# a DKIM key that is not the local one.
+other=$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null |
+    openssl pkey -pubout -outform DER 2>/dev/null | base64 -w0)
+"$PY" tests/stack/zones.py "$T_TMP/records.json" "$T_TMP/zones" \
+    --drop spf@example.net \
+    --set "dkim:obsd@example.com=v=DKIM1; k=rsa; p=$other" >/dev/null
+port=$(free_port)
+check "unbound starts with the crafted zones" unbound_start "$T_TMP/dns" "$port" "$T_TMP"/zones/*.zone
+RES="--resolver 127.0.0.1:$port"
+
+start $RES
+check "the dashboard shows example.org" wait_for '^ example\.org '
+for d in example.net example.com lists.example.com; do
+	check "the dashboard shows $d" wait_for "^ $d "
+done
+check "example.org turns ok in every column" wait_for '^ example\.org +ok +ok +ok +ok +ok +ok'
+check "example.net shows SPF FAIL" wait_for '^ example\.net +ok +FAIL '
+check "example.com shows DKIM FAIL" wait_for '^ example\.com +ok +ok +FAIL '
+check "the findings name the missing SPF" wait_for 'FAIL +example\.net spf'
+check "the keys line is shown" wait_for 'q quit'
+
+$TM send-keys -t c Enter
+check "Enter opens the DNS screen of the first domain" wait_for '^ example\.org +DNS records'
+$TM send-keys -t c G
+check "  G goes to the last records; the live DKIM answer shows" wait_for 'live: v=DKIM1; k=ed25519'
+$TM send-keys -t c Escape
+check "Esc goes back to the dashboard" wait_for '^ Findings'
+$TM send-keys -t c j Enter
+check "j then Enter opens example.net" wait_for '^ example\.net +DNS records'
+check "  with the SPF record to publish" wait_for 'want: v=spf1 ip4:192\.0\.2\.25 ip6:2001:db8::25 -all'
+$TM send-keys -t c e
+check "e asks for a file name" wait_for 'export missing records to file:'
+$TM send-keys -t c C-u "$T_TMP/export.zone" Enter
+check "the export reports what it wrote" wait_for 'written to'
+check "the export file exists" [ -s "$T_TMP/export.zone" ]
+# The exported lines load into a DNS server, which then answers them.
+{ echo '$ORIGIN example.net.'; echo '$TTL 300'
+  echo '@ IN SOA ns.example.net. h.example.net. 2 3600 600 86400 300'
+  echo '@ IN NS ns.example.net.'; echo 'ns IN A 127.0.0.1'
+  cat "$T_TMP/export.zone"; } >"$T_TMP/exported.zone"
+p2=$(free_port)
+check "unbound loads the exported zone" unbound_start "$T_TMP/dns2" "$p2" "$T_TMP/exported.zone"
+check "  and answers the exported SPF record" sh -c "dig +short -p $p2 @127.0.0.1 example.net TXT | grep -q 'v=spf1 ip4:192.0.2.25'"
+unbound_stop "$T_TMP/dns2"
+$TM send-keys -t c Escape
+
+# Resize: 80x24 and 200x60, no garbage.
+$TM resize-window -t c -x 80 -y 24
+check "at 80x24 the dashboard still shows its rows" wait_for '^ lists\.example\.com '
+check "  and the keys line" wait_for 'q quit'
+check "  nothing wider than 80 columns" sh -c "$TM capture-pane -p -t c | awk 'length > 80 { bad = 1 } END { exit bad }'"
+$TM resize-window -t c -x 200 -y 60
+check "at 200x60 the dashboard uses the width" wait_for 'resolver 127\.0\.0\.1'
+check "  and the findings are shown" wait_for '^ Findings'
+$TM send-keys -t c q
+check "q quits with status 0" wait_for '^EXITED 0'
+check "the terminal left the alternate screen" sh -c "[ \"\$($TM display -p -t c '#{alternate_on}')\" = 0 ]"
+check "the cursor is visible again" sh -c "[ \"\$($TM display -p -t c '#{cursor_flag}')\" = 1 ]"
+
+# Monochrome: NO_COLOR keeps the status words and emits no colour.
+W=100 H=30 EXTRAENV="NO_COLOR=1" start $RES
+check "NO_COLOR: status words still shown" wait_for '^ example\.net +ok +FAIL '
+check "NO_COLOR: no colour sequences on screen" sh -c "! $TM capture-pane -e -p -t c | grep -q '\[3[1-6]m'"
+$TM send-keys -t c q
+wait_for '^EXITED' >/dev/null
+EXTRAENV="" LANGNAME=C start $RES --no-color
+check "C locale: ASCII pending marks or words only" wait_for '^ example\.org '
+check "  no UTF-8 bytes on screen" sh -c "! $TM capture-pane -p -t c | grep -q \"\$(printf '\\342')\""
+$TM send-keys -t c q
+wait_for '^EXITED' >/dev/null
+
+# A resolver that never answers: keys still work at once.
+fport=$(free_port)
+/usr/bin/python3 tests/stack/fauxdns.py --port "$fport" --mode silent \
+    --pidfile "$T_TMP/faux.pid" >/dev/null 2>&1 &
+FAUX=$!
+sleep 0.5
+start --resolver "127.0.0.1:$fport"
+check "silent resolver: the dashboard comes up" wait_for '^ example\.org '
+$TM send-keys -t c j Enter
+check "  j and Enter answer within a second" wait_for '^ example\.net +DNS records' 10
+$TM send-keys -t c Escape '?'
+check "  help opens within a second" wait_for 'this help' 10
+$TM send-keys -t c x
+check "  any key closes help" wait_for '^ Findings' 10
+$TM send-keys -t c q
+check "  q quits within a second" wait_for '^EXITED 0' 10
+kill "$FAUX" 2>/dev/null; FAUX=
+
+# 2,000 random keys and resizes: no crash (this is the ASan build).
+start $RES
+wait_for '^ example\.org ' >/dev/null
+"$PY" - "$TM" <<'PYEOF' >"$T_TMP/keys.log" 2>&1
+import random, subprocess, sys
+tm = sys.argv[1].split()
+random.seed(2026)
+# No Escape or q: at the top they quit, and the point is to survive.
+# Left and Backspace go back; Enter closes the line editor.
+keys = ["j", "k", "Tab", "Enter", "?", "/", "a", "e", "d", "r",
+        "Up", "Down", "PageUp", "PageDown", "Home", "End", "Left", "x",
+        "BSpace", "C-u", "g", "G", "space", "F1", "Enter", "Left"]
+sizes = [(80, 24), (120, 40), (60, 15), (200, 60), (100, 30), (41, 11), (30, 8)]
+sent = 0
+while sent < 2000:
+    batch = []
+    for _ in range(25):
+        k = random.choice(keys)
+        batch.append(k)
+    subprocess.run(tm + ["send-keys", "-t", "c"] + batch)
+    sent += len(batch)
+    if random.random() < 0.3:
+        w, h = random.choice(sizes)
+        subprocess.run(tm + ["resize-window", "-t", "c", "-x", str(w), "-y", str(h)])
+print(sent)
+PYEOF
+sleep 1
+$TM resize-window -t c -x 100 -y 30
+if [ -s "$T_TMP/exit" ]; then
+	not_ok "random keys: the console exited early with status $(cat "$T_TMP/exit")"
+else
+	# Close whatever is open (line editor, dialog, help, screens), one
+	# key at a time so that no Escape is read as a meta prefix.
+	for k in Escape Escape Escape Escape Escape Escape q; do
+		screen | grep -q '^EXITED' && break
+		$TM send-keys -t c "$k"
+		sleep 0.2
+	done
+	check "random keys: still alive, then quits with status 0" wait_for '^EXITED 0' 30
+fi
+check "random keys: no sanitizer report" sh -c "! grep -q 'Sanitizer\|runtime error' '$T_TMP/stderr'"

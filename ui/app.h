@@ -1,0 +1,111 @@
+/* app.h: the console's state and its screens.
+ *
+ * Screens are tables of callbacks (enter, draw, key, leave) on a stack; the
+ * loop dispatches keys to the top one and redraws when something marked the
+ * app dirty.  Callbacks from the core (DNS answers, timers) only change state
+ * and set dirty: they never draw.
+ */
+#ifndef NOTSPAM_APP_H
+#define NOTSPAM_APP_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "../core/check.h"
+#include "../core/services.h"
+#include "../core/site.h"
+#include "cli.h"
+
+/* What a screen's key handler returns. */
+#define KEY_HANDLED	0x1
+#define KEY_REDRAW	0x2
+#define KEY_BACK	0x4
+#define KEY_QUIT	0x8
+
+struct app;
+
+struct screen {
+	const char	*name;
+	/* Allocate the screen's state; arg is the screen's argument. */
+	void		*(*enter)(struct app *, const void *arg);
+	void		 (*draw)(struct app *, void *state, int rows, int cols);
+	int		 (*key)(struct app *, void *state, int key);
+	void		 (*leave)(struct app *, void *state);
+	const char	*keys;		/* bottom line: the keys that work */
+	const char *const *help;	/* help overlay lines, NULL-terminated */
+};
+
+extern const struct screen screen_dashboard;
+extern const struct screen screen_dns;
+
+#define APP_MAX_DEPTH 8
+
+/* A line editor shown on the bottom line (filter, file name). */
+struct app_input {
+	int		 active;
+	char		 prompt[64];
+	char		 buf[256];
+	size_t		 len;
+	/* Called with the text on Enter (NULL on Esc). */
+	void		(*done)(struct app *, void *state, const char *text);
+	void		*state;
+};
+
+struct app {
+	const struct cli_opts	*opts;
+	struct loop		*loop;
+	struct dns		*dns;		/* NULL when the resolver failed */
+	char			*dns_error;
+	struct site		*site;
+	struct check_run	*run;		/* the current check run */
+	time_t			 run_started;
+	time_t			 last_check;	/* when the last run finished */
+	uint64_t		 recheck_timer;
+	uint64_t		 tick_timer;	/* spinner while pending */
+	int			 tick;
+	struct service		*svc;
+	size_t			 nsvc;
+	int			 dirty;
+	int			 quit;
+	int			 help;		/* help overlay up */
+	char			*message;	/* one-line notice on the status line */
+	char			*dialog_title;	/* a modal text box, any key closes */
+	struct strv		 dialog;
+	struct app_input	 input;
+	struct {
+		const struct screen	*screen;
+		void			*state;
+	} stack[APP_MAX_DEPTH];
+	int			 depth;
+};
+
+/* Screen stack. */
+void app_push(struct app *, const struct screen *, const void *arg);
+void app_pop(struct app *);
+
+/* Start (or restart) the checks; called on open, on 'r' and by the timer. */
+void app_recheck(struct app *);
+
+/* Results of the current run (NULL, 0 before the first). */
+const struct check_domain *app_results(const struct app *, size_t *n);
+
+/* A notice on the status line until the next key. */
+void app_message(struct app *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A modal text box (title and lines are copied). */
+void app_dialog(struct app *, const char *title, const struct strv *lines);
+
+/* Open the line editor. */
+void app_input(struct app *, const char *prompt, const char *initial,
+    void (*done)(struct app *, void *, const char *), void *state);
+
+/* The list cursor helper: move *cursor in [0, n) by key; keep *top so the
+ * cursor shows in `visible` rows.  Returns 1 if the key moved it. */
+int list_key(int key, int *cursor, int *top, int n, int visible);
+void list_fix(int *cursor, int *top, int n, int visible);
+
+/* Console entry point (ui/console.c); returns the exit status. */
+int console_run(const struct cli_opts *);
+
+#endif

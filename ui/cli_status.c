@@ -1,0 +1,197 @@
+/* cli_status.c: "notspam status", the dashboard as plain text: the same
+ * data (site, services, signing path, a status per record kind per domain,
+ * findings with their fixes) for scripts and terminals without curses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/check.h"
+#include "../core/dns.h"
+#include "../core/loop.h"
+#include "../core/services.h"
+#include "../core/site.h"
+#include "../core/summary.h"
+#include "../core/util.h"
+#include "cli.h"
+
+static void
+put_safe(const char *s)
+{
+	char *safe = str_sanitize(s, strlen(s));
+
+	fputs(safe, stdout);
+	free(safe);
+}
+
+static void
+status_site(const struct site *site, const struct service *svc, size_t nsvc)
+{
+	size_t i;
+
+	fputs("host      ", stdout);
+	put_safe(site->hostname ? site->hostname : "(unknown)");
+	putchar('\n');
+	for (i = 0; i < site->nprograms; i++) {
+		const struct site_program *p = &site->programs[i];
+		printf("program   %-10s %-7s %s  ", p->name, p->role,
+		    p->version ? p->version : "(version unknown)");
+		put_safe(p->config ? p->config : "");
+		putchar('\n');
+	}
+	for (i = 0; i < site->ipv4.n; i++)
+		printf("address   %s\n", site->ipv4.v[i]);
+	for (i = 0; i < site->ipv6.n; i++)
+		printf("address   %s\n", site->ipv6.v[i]);
+	for (i = 0; i < site->addr_notes.n; i++) {
+		fputs("note      ", stdout);
+		put_safe(site->addr_notes.v[i]);
+		putchar('\n');
+	}
+	for (i = 0; i < site->nkeys; i++) {
+		printf("key       %s._domainkey.%s  %s  ", site->keys[i].selector,
+		    site->keys[i].domain, site->keys[i].signer);
+		put_safe(site->keys[i].keyfile ? site->keys[i].keyfile : "?");
+		putchar('\n');
+	}
+	for (i = 0; i < nsvc; i++) {
+		printf("service   %-10s %-8s ", svc[i].program,
+		    services_state_name(svc[i].state));
+		put_safe(svc[i].detail ? svc[i].detail : "");
+		putchar('\n');
+	}
+	for (i = 0; i < site->nlinks; i++) {
+		const struct site_link *l = &site->links[i];
+		fputs("path      ", stdout);
+		put_safe(l->from);
+		fputs(" -> ", stdout);
+		put_safe(l->to);
+		printf(" %s ", l->kind);
+		put_safe(l->address ? l->address : "");
+		putchar('\n');
+	}
+}
+
+static void
+status_table(const struct check_domain *res, size_t n)
+{
+	size_t i, cnt;
+	int k;
+
+	printf("\n%-28s", "domain");
+	for (k = 0; k < SUM_NKINDS; k++)
+		printf(" %-6s", summary_kind_name(k));
+	putchar('\n');
+	for (i = 0; i < n; i++) {
+		printf("%-28s", res[i].domain);
+		for (k = 0; k < SUM_NKINDS; k++) {
+			enum check_status st = summary_kind_status(&res[i], k,
+			    &cnt);
+			printf(" %-6s", cnt == 0 ? "-" : st == CHECK_FAIL ?
+			    "FAIL" : check_status_name(st));
+		}
+		putchar('\n');
+	}
+}
+
+static int
+status_findings(const struct check_domain *res, size_t n)
+{
+	struct finding *f;
+	size_t nf, i;
+	int worst = 0;
+
+	summary_findings(res, n, &f, &nf);
+	printf("\nfindings %zu\n", nf);
+	for (i = 0; i < nf; i++) {
+		const struct check_item *it = f[i].item;
+		printf("%-7s %s %s: ", f[i].status == CHECK_FAIL ? "FAIL" :
+		    check_status_name(f[i].status), f[i].domain, it->id);
+		put_safe(it->detail ? it->detail : "");
+		putchar('\n');
+		if (it->fix != NULL) {
+			fputs("        fix: ", stdout);
+			put_safe(it->fix);
+			putchar('\n');
+		}
+		if (f[i].status == CHECK_FAIL)
+			worst = EXIT_FAIL;
+		else if (worst == 0)
+			worst = EXIT_WARN;
+	}
+	free(f);
+	return worst;
+}
+
+static void
+on_changed(void *arg)
+{
+	(void)arg;
+}
+
+int
+cli_status(const struct cli_opts *o, int argc, char **argv)
+{
+	struct site *site;
+	struct loop *loop = NULL;
+	struct dns *dns = NULL;
+	struct check_run *run = NULL;
+	struct dns_opts dopts;
+	struct service *svc;
+	const struct check_domain *res;
+	size_t nsvc, n;
+	char *cause = NULL, when[64];
+	time_t now;
+	int rc;
+
+	(void)argv;
+	if (argc > 1) {
+		fputs("usage: notspam status\n", stderr);
+		return EX_USAGE;
+	}
+	if ((site = site_load(o->root, o->config, &cause)) == NULL) {
+		fputs("notspam: ", stderr);
+		put_safe(cause);
+		fputc('\n', stderr);
+		free(cause);
+		return EX_NOINPUT;
+	}
+	services_probe(site, &svc, &nsvc);
+	status_site(site, svc, nsvc);
+	loop = loop_new();
+	memset(&dopts, 0, sizeof dopts);
+	dopts.servers = o->resolver;
+	dopts.timeout_ms = 2000;
+	dopts.tries = 2;
+	if ((dns = dns_new(loop, &dopts, &cause)) == NULL ||
+	    (run = check_start(loop, dns, site, NULL, on_changed, NULL,
+	    &cause)) == NULL) {
+		fputs("notspam: ", stderr);
+		put_safe(cause);
+		fputc('\n', stderr);
+		free(cause);
+		rc = dns == NULL ? EX_TEMPFAIL : EX_USAGE;
+		goto done;
+	}
+	while (!check_done(run))
+		if (loop_once(loop, -1) == -1)
+			break;
+	res = check_results(run, &n);
+	status_table(res, n);
+	rc = status_findings(res, n);
+	now = time(NULL);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
+	printf("\nlast check %s, resolver %s\n", when, dns_servers(dns));
+	for (n = 0; n < site->warnings.n; n++) {
+		fputs("warning: ", stdout);
+		put_safe(site->warnings.v[n]);
+		putchar('\n');
+	}
+done:
+	check_free(run);
+	dns_free(dns);
+	loop_free(loop);
+	services_free(svc, nsvc);
+	site_free(site);
+	return rc;
+}

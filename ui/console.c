@@ -1,0 +1,508 @@
+/* console.c: the interactive console: the loop, keys, redraws, the screen
+ * stack, and the overlays (help, dialog, line editor). */
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/dns.h"
+#include "../core/loop.h"
+#include "../core/util.h"
+#include "app.h"
+#include "tui.h"
+
+#define RECHECK_MS	(5 * 60 * 1000)	/* periodic recheck while open */
+#define TICK_MS		250		/* spinner while answers are pending */
+
+static int sig_pipe[2] = { -1, -1 };
+
+/* Signals only write a byte; the loop reads it and quits cleanly. */
+static void
+on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	int saved = errno;
+
+	if (sig_pipe[1] != -1) {
+		ssize_t n = write(sig_pipe[1], &c, 1);
+		(void)n;
+	}
+	errno = saved;
+}
+
+static void
+on_sigfd(int fd, short revents, void *arg)
+{
+	struct app *app = arg;
+	unsigned char c;
+
+	(void)revents;
+	while (read(fd, &c, 1) == 1)
+		app->quit = 1;
+}
+
+void
+app_push(struct app *app, const struct screen *s, const void *arg)
+{
+	if (app->depth == APP_MAX_DEPTH)
+		return;
+	app->stack[app->depth].screen = s;
+	app->stack[app->depth].state = s->enter(app, arg);
+	app->depth++;
+	app->dirty = 1;
+}
+
+void
+app_pop(struct app *app)
+{
+	if (app->depth == 0)
+		return;
+	app->depth--;
+	app->stack[app->depth].screen->leave(app,
+	    app->stack[app->depth].state);
+	app->dirty = 1;
+}
+
+void
+app_message(struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(app->message);
+	va_start(ap, fmt);
+	app->message = xvasprintf(fmt, ap);
+	va_end(ap);
+	app->dirty = 1;
+}
+
+void
+app_dialog(struct app *app, const char *title, const struct strv *lines)
+{
+	size_t i;
+
+	free(app->dialog_title);
+	strv_free(&app->dialog);
+	app->dialog_title = xstrdup(title);
+	for (i = 0; i < lines->n; i++)
+		strv_add(&app->dialog, lines->v[i]);
+	app->dirty = 1;
+}
+
+void
+app_input(struct app *app, const char *prompt, const char *initial,
+    void (*done)(struct app *, void *, const char *), void *state)
+{
+	struct app_input *in = &app->input;
+
+	in->active = 1;
+	snprintf(in->prompt, sizeof in->prompt, "%s", prompt);
+	snprintf(in->buf, sizeof in->buf, "%s", initial ? initial : "");
+	in->len = strlen(in->buf);
+	in->done = done;
+	in->state = state;
+	app->dirty = 1;
+}
+
+const struct check_domain *
+app_results(const struct app *app, size_t *n)
+{
+	*n = 0;
+	if (app->run == NULL)
+		return NULL;
+	return check_results(app->run, n);
+}
+
+static void
+on_changed(void *arg)
+{
+	struct app *app = arg;
+
+	app->dirty = 1;
+	if (app->run != NULL && check_done(app->run) && app->last_check <
+	    app->run_started)
+		app->last_check = time(NULL);
+}
+
+static void on_recheck(void *);
+
+static void
+on_tick(void *arg)
+{
+	struct app *app = arg;
+
+	app->tick_timer = 0;
+	app->tick++;
+	app->dirty = 1;
+	if (app->run != NULL && !check_done(app->run))
+		app->tick_timer = loop_timer_add(app->loop, TICK_MS, on_tick,
+		    app);
+}
+
+void
+app_recheck(struct app *app)
+{
+	char *cause = NULL;
+
+	if (app->dns == NULL) {
+		app_message(app, "no resolver: %s", app->dns_error);
+		return;
+	}
+	check_free(app->run);
+	app->run = NULL;
+	app->run_started = time(NULL);
+	app->run = check_start(app->loop, app->dns, app->site, NULL,
+	    on_changed, app, &cause);
+	if (app->run == NULL) {
+		app_message(app, "cannot check: %s", cause);
+		free(cause);
+	}
+	services_free(app->svc, app->nsvc);
+	services_probe(app->site, &app->svc, &app->nsvc);
+	if (app->recheck_timer != 0)
+		loop_timer_cancel(app->loop, app->recheck_timer);
+	app->recheck_timer = loop_timer_add(app->loop, RECHECK_MS, on_recheck,
+	    app);
+	if (app->tick_timer == 0)
+		app->tick_timer = loop_timer_add(app->loop, TICK_MS, on_tick,
+		    app);
+	app->dirty = 1;
+}
+
+static void
+on_recheck(void *arg)
+{
+	struct app *app = arg;
+
+	app->recheck_timer = 0;
+	app_recheck(app);
+}
+
+int
+list_key(int key, int *cursor, int *top, int n, int visible)
+{
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		(*cursor)--;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		(*cursor)++;
+		break;
+	case KEY_PPAGE:
+		*cursor -= visible > 1 ? visible - 1 : 1;
+		break;
+	case KEY_NPAGE:
+	case ' ':
+		*cursor += visible > 1 ? visible - 1 : 1;
+		break;
+	case KEY_HOME:
+	case 'g':
+		*cursor = 0;
+		break;
+	case KEY_END:
+	case 'G':
+		*cursor = n - 1;
+		break;
+	default:
+		return 0;
+	}
+	list_fix(cursor, top, n, visible);
+	return 1;
+}
+
+void
+list_fix(int *cursor, int *top, int n, int visible)
+{
+	if (*cursor >= n)
+		*cursor = n - 1;
+	if (*cursor < 0)
+		*cursor = 0;
+	if (visible < 1)
+		visible = 1;
+	if (*cursor < *top)
+		*top = *cursor;
+	if (*cursor >= *top + visible)
+		*top = *cursor - visible + 1;
+	if (*top > n - visible)
+		*top = n - visible;
+	if (*top < 0)
+		*top = 0;
+}
+
+/* The line editor's keys. */
+static void
+input_key(struct app *app, int key)
+{
+	struct app_input *in = &app->input;
+	void (*done)(struct app *, void *, const char *) = in->done;
+
+	if (key == 27) {
+		in->active = 0;
+		done(app, in->state, NULL);
+	} else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
+		in->active = 0;
+		done(app, in->state, in->buf);
+	} else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		if (in->len > 0) {
+			in->len--;
+			while (in->len > 0 &&
+			    ((unsigned char)in->buf[in->len] & 0xc0) == 0x80)
+				in->len--;
+			in->buf[in->len] = '\0';
+		}
+	} else if (key == 21) {		/* ^U */
+		in->len = 0;
+		in->buf[0] = '\0';
+	} else if (key >= 0x20 && key < 0x100 && key != 0x7f &&
+	    in->len + 1 < sizeof in->buf) {
+		in->buf[in->len++] = (char)key;
+		in->buf[in->len] = '\0';
+	}
+	app->dirty = 1;
+}
+
+/* One key: overlays first, then global keys, then the top screen. */
+static void
+dispatch_key(struct app *app, int key)
+{
+	const struct screen *s;
+	int r;
+
+	if (key == KEY_RESIZE) {
+		app->dirty = 1;
+		return;
+	}
+	if (app->input.active) {
+		input_key(app, key);
+		return;
+	}
+	free(app->message);
+	app->message = NULL;
+	if (app->dialog_title != NULL) {
+		free(app->dialog_title);
+		app->dialog_title = NULL;
+		strv_free(&app->dialog);
+		app->dirty = 1;
+		return;
+	}
+	if (app->help) {
+		app->help = 0;
+		app->dirty = 1;
+		return;
+	}
+	if (key == '?' || key == KEY_F(1)) {
+		app->help = 1;
+		app->dirty = 1;
+		return;
+	}
+	if (key == 3) {			/* ^C when not caught as SIGINT */
+		app->quit = 1;
+		return;
+	}
+	s = app->stack[app->depth - 1].screen;
+	r = s->key(app, app->stack[app->depth - 1].state, key);
+	if (!(r & KEY_HANDLED)) {
+		if (key == 'q' || key == 27 || key == KEY_LEFT ||
+		    key == KEY_BACKSPACE) {
+			/* At the top only q quits: a stray Escape (the
+			 * start of a split key sequence) must not. */
+			if (app->depth > 1)
+				r |= KEY_BACK;
+			else if (key == 'q')
+				r |= KEY_QUIT;
+		} else if (key == 'r') {
+			app_recheck(app);
+			app_message(app, "checking again");
+		}
+	}
+	if (r & KEY_QUIT)
+		app->quit = 1;
+	else if (r & KEY_BACK)
+		app_pop(app);
+	app->dirty = 1;
+}
+
+/* stdin is readable: take every key there is. */
+static void
+on_input(int fd, short revents, void *arg)
+{
+	struct app *app = arg;
+	int key;
+
+	(void)fd;
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		app->quit = 1;
+		return;
+	}
+	while (!app->quit && (key = getch()) != ERR)
+		dispatch_key(app, key);
+}
+
+static void
+draw_help(struct app *app, int rows, int cols)
+{
+	const struct screen *s = app->stack[app->depth - 1].screen;
+	static const char *const common[] = {
+		"?  F1      this help (any key closes it)",
+		"Esc  q     back; q on the dashboard quits",
+		"r          check the DNS again now",
+		NULL
+	};
+	int n = 0, i, h, w = cols > 76 ? 72 : cols - 4, y, x;
+
+	for (i = 0; s->help != NULL && s->help[i] != NULL; i++)
+		n++;
+	h = n + 6;
+	if (h > rows - 2)
+		h = rows - 2;
+	y = (rows - h) / 2;
+	x = (cols - w) / 2;
+	tui_box(y, x, h, w, "help");
+	for (i = 0; i < n && i < h - 6; i++)
+		tui_put(y + 1 + i, x + 2, w - 4, ROLE_NORMAL, s->help[i]);
+	for (i = 0; common[i] != NULL && y + 2 + n + i < y + h - 1; i++)
+		tui_put(y + 2 + n + i, x + 2, w - 4, ROLE_DIM, common[i]);
+}
+
+static void
+draw_dialog(struct app *app, int rows, int cols)
+{
+	int h = (int)app->dialog.n + 3, w = cols > 84 ? 80 : cols - 2, y, x;
+	size_t i;
+
+	if (h > rows - 1)
+		h = rows - 1;
+	y = (rows - h) / 2;
+	x = (cols - w) / 2;
+	tui_box(y, x, h, w, app->dialog_title);
+	for (i = 0; i < app->dialog.n && (int)i < h - 3; i++)
+		tui_put(y + 1 + (int)i, x + 2, w - 4, ROLE_NORMAL,
+		    app->dialog.v[i]);
+	tui_put(y + h - 2, x + 2, w - 4, ROLE_DIM, "any key closes");
+}
+
+static void
+draw(struct app *app)
+{
+	const struct screen *s = app->stack[app->depth - 1].screen;
+	int rows = tui_rows(), cols = tui_cols();
+
+	erase();
+	if (rows < 10 || cols < 40) {
+		tui_put(0, 0, cols, ROLE_WARN, "notspam: the terminal is too "
+		    "small (needs 40x10); q quits");
+		refresh();
+		return;
+	}
+	s->draw(app, app->stack[app->depth - 1].state, rows - 1, cols);
+	tui_fill(rows - 1, 0, cols, ROLE_KEYS);
+	if (app->input.active) {
+		tui_fill(rows - 1, 0, cols, ROLE_NORMAL);
+		int n = tui_put(rows - 1, 0, cols, ROLE_HEADER,
+		    app->input.prompt);
+		n += tui_put(rows - 1, n, cols - n, ROLE_NORMAL, app->input.buf);
+		tui_put(rows - 1, n, 1, ROLE_CURSOR, " ");
+	} else if (app->message != NULL)
+		tui_put(rows - 1, 0, cols, ROLE_KEYS, app->message);
+	else
+		tui_put(rows - 1, 0, cols, ROLE_KEYS, s->keys);
+	if (app->help)
+		draw_help(app, rows, cols);
+	if (app->dialog_title != NULL)
+		draw_dialog(app, rows, cols);
+	refresh();
+	app->dirty = 0;
+}
+
+/* Everything the console holds, freed on every exit path. */
+static void
+app_free(struct app *app)
+{
+	while (app->depth > 0)
+		app_pop(app);
+	check_free(app->run);
+	dns_free(app->dns);
+	loop_free(app->loop);
+	services_free(app->svc, app->nsvc);
+	site_free(app->site);
+	free(app->dns_error);
+	free(app->message);
+	free(app->dialog_title);
+	strv_free(&app->dialog);
+}
+
+int
+console_run(const struct cli_opts *o)
+{
+	struct app app;
+	struct dns_opts dopts;
+	struct sigaction sa;
+	char *cause = NULL;
+
+	memset(&app, 0, sizeof app);
+	app.opts = o;
+	if ((app.site = site_load(o->root, o->config, &cause)) == NULL) {
+		fprintf(stderr, "notspam: %s\n", cause);
+		free(cause);
+		return EX_NOINPUT;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fputs("notspam: the console needs a terminal; "
+		    "\"notspam status\" prints the dashboard as text\n", stderr);
+		site_free(app.site);
+		return EX_USAGE;
+	}
+	app.loop = loop_new();
+	memset(&dopts, 0, sizeof dopts);
+	dopts.servers = o->resolver;
+	dopts.timeout_ms = 2000;
+	dopts.tries = 2;
+	if ((app.dns = dns_new(app.loop, &dopts, &cause)) == NULL) {
+		app.dns_error = cause;
+		cause = NULL;
+	}
+	if (tui_init(o->no_color, &cause) != 0) {
+		fprintf(stderr, "notspam: %s\n", cause);
+		free(cause);
+		app_free(&app);
+		return EX_UNAVAILABLE;
+	}
+	util_set_fatal_hook(tui_end);
+	if (pipe(sig_pipe) == 0) {
+		fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
+		fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		loop_fd_set(app.loop, sig_pipe[0], POLLIN, on_sigfd, &app);
+	}
+	loop_fd_set(app.loop, STDIN_FILENO, POLLIN, on_input, &app);
+	app_push(&app, &screen_dashboard, NULL);
+	app_recheck(&app);
+	while (!app.quit) {
+		if (app.dirty)
+			draw(&app);
+		if (loop_once(app.loop, -1) == -1 && errno != EINTR)
+			break;
+	}
+	tui_end();
+	util_set_fatal_hook(NULL);
+	loop_fd_set(app.loop, STDIN_FILENO, 0, NULL, NULL);
+	if (sig_pipe[0] != -1) {
+		loop_fd_set(app.loop, sig_pipe[0], 0, NULL, NULL);
+		close(sig_pipe[0]);
+		close(sig_pipe[1]);
+		sig_pipe[0] = sig_pipe[1] = -1;
+	}
+	app_free(&app);
+	return 0;
+}

@@ -1,0 +1,346 @@
+/* dashboard.c: the home screen: a row per domain with a status per record
+ * kind, the services and the signing path, and the findings, worst first. */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/dns.h"
+#include "../core/summary.h"
+#include "../core/util.h"
+#include "app.h"
+#include "tui.h"
+
+struct dash {
+	int	 focus;		/* 0 domains, 1 findings */
+	int	 dcur, dtop, dvis, dy;	/* domain list: cursor, top, rows, y */
+	int	 fcur, ftop, fvis, fy;	/* findings list */
+	char	*filter;	/* findings filter, NULL for none */
+};
+
+static const char *const dash_help[] = {
+	"The dashboard: a row per hosted domain, a column per record kind,",
+	"filled in as the DNS answers (\xe2\x80\xa6 or .. while pending).",
+	"",
+	"Up Down j k  move in the focused list      Tab  switch list",
+	"Enter        domain: its DNS records; finding: detail and fix",
+	"d            the DNS records of the selected domain",
+	"/            filter the findings (empty: all)",
+	"mouse        click a row to select it",
+	NULL
+};
+
+static void *
+dash_enter(struct app *app, const void *arg)
+{
+	(void)app;
+	(void)arg;
+	return xcalloc(1, sizeof(struct dash));
+}
+
+static void
+dash_leave(struct app *app, void *state)
+{
+	struct dash *d = state;
+
+	(void)app;
+	free(d->filter);
+	free(d);
+}
+
+/* The findings after the filter; caller frees. */
+static struct finding *
+dash_findings(struct app *app, struct dash *d, size_t *n)
+{
+	const struct check_domain *res;
+	struct finding *f;
+	size_t nres, i, k = 0;
+
+	res = app_results(app, &nres);
+	summary_findings(res, nres, &f, n);
+	if (d->filter == NULL)
+		return f;
+	for (i = 0; i < *n; i++) {
+		const struct check_item *it = f[i].item;
+		if (strstr(f[i].domain, d->filter) != NULL ||
+		    strstr(it->id, d->filter) != NULL ||
+		    (it->detail != NULL && strstr(it->detail, d->filter)))
+			f[k++] = f[i];
+	}
+	*n = k;
+	return f;
+}
+
+/* The title bar: host, programs, resolver. */
+static void
+draw_title(struct app *app, int cols)
+{
+	struct buf b;
+	size_t i;
+	char *s;
+
+	buf_init(&b);
+	buf_printf(&b, " notspam  %s  ", app->site->hostname ?
+	    app->site->hostname : "(no host name)");
+	for (i = 0; i < app->site->nprograms; i++)
+		buf_printf(&b, "%s%s%s%s", i > 0 ? " + " : "",
+		    app->site->programs[i].name,
+		    app->site->programs[i].version ? " " : "",
+		    app->site->programs[i].version ?
+		    app->site->programs[i].version : "");
+	s = buf_steal(&b);
+	tui_fill(0, 0, cols, ROLE_TITLE);
+	tui_put(0, 0, cols - 22, ROLE_TITLE, s);
+	free(s);
+	tui_putf(0, cols - 22, 22, ROLE_TITLE, " resolver %s",
+	    app->dns != NULL ? dns_servers(app->dns) : "none");
+}
+
+static void
+draw_domains(struct app *app, struct dash *d, int y, int rows, int cols)
+{
+	const struct check_domain *res;
+	size_t nres, i;
+	int k, x;
+
+	res = app_results(app, &nres);
+	tui_put(y, 0, cols, ROLE_HEADER, " Domain");
+	for (k = 0; k < SUM_NKINDS; k++)
+		tui_put(y, 28 + k * 7, 7, ROLE_HEADER, summary_kind_name(k));
+	d->dy = y + 1;
+	d->dvis = rows;
+	list_fix(&d->dcur, &d->dtop, (int)app->site->ndomains, d->dvis);
+	for (i = (size_t)d->dtop; i < app->site->ndomains &&
+	    (int)i < d->dtop + rows; i++) {
+		const char *name = app->site->domains[i].name;
+		int row = d->dy + (int)i - d->dtop;
+		const struct check_domain *cd = NULL;
+		size_t j;
+
+		for (j = 0; j < nres; j++)
+			if (strcmp(res[j].domain, name) == 0)
+				cd = &res[j];
+		if (d->focus == 0 && (int)i == d->dcur)
+			tui_fill(row, 0, 27, ROLE_CURSOR);
+		tui_put(row, 1, 26, d->focus == 0 && (int)i == d->dcur ?
+		    ROLE_CURSOR : ROLE_NORMAL, name);
+		for (k = 0, x = 28; k < SUM_NKINDS; k++, x += 7) {
+			size_t cnt = 0;
+			enum check_status st = CHECK_PENDING;
+			if (cd != NULL)
+				st = summary_kind_status(cd, k, &cnt);
+			if (cd != NULL && cnt == 0)
+				tui_put(row, x, 6, ROLE_DIM, "-");
+			else
+				tui_put(row, x, 6, tui_status_role(st),
+				    tui_status_word(st));
+		}
+	}
+}
+
+static void
+draw_services(struct app *app, int y, int rows, int cols)
+{
+	size_t i;
+	int half = cols / 2 - 1;
+
+	tui_put(y, 0, half, ROLE_HEADER, " Services");
+	tui_put(y, half + 1, cols - half - 1, ROLE_HEADER, "Signing path");
+	for (i = 0; i < app->nsvc && (int)i < rows; i++) {
+		const struct service *s = &app->svc[i];
+		int n = tui_putf(y + 1 + (int)i, 1, 10, ROLE_NORMAL, "%-10s",
+		    s->program);
+		n += tui_put(y + 1 + (int)i, 1 + n, 9, s->state ==
+		    SVC_RUNNING ? ROLE_OK : s->state == SVC_STOPPED ?
+		    ROLE_FAIL : ROLE_DIM, services_state_name(s->state));
+		tui_put(y + 1 + (int)i, 12 + 9, half - 21, ROLE_DIM,
+		    s->detail ? s->detail : "");
+	}
+	for (i = 0; i < app->site->nlinks && (int)i < rows; i++) {
+		const struct site_link *l = &app->site->links[i];
+		tui_putf(y + 1 + (int)i, half + 1, cols - half - 1,
+		    ROLE_NORMAL, "%s -> %s %s %s", l->from, l->to, l->kind,
+		    l->address ? l->address : "");
+	}
+}
+
+static void
+draw_findings(struct app *app, struct dash *d, int y, int rows, int cols)
+{
+	struct finding *f;
+	size_t n, i;
+	char when[32] = "";
+	int row, focus = d->focus == 1;
+
+	f = dash_findings(app, d, &n);
+	if (app->last_check != 0)
+		strftime(when, sizeof when, "last check %H:%M:%S",
+		    localtime(&app->last_check));
+	else if (app->run != NULL)
+		snprintf(when, sizeof when, "checking %c",
+		    "|/-\\"[app->tick % 4]);
+	tui_putf(y, 0, cols, ROLE_HEADER, " Findings %zu%s%s%s", n,
+	    d->filter ? " (filter: " : "", d->filter ? d->filter : "",
+	    d->filter ? ")" : "");
+	tui_put(y, cols - (int)strlen(when) - 1, (int)strlen(when), ROLE_DIM,
+	    when);
+	d->fy = y + 1;
+	d->fvis = rows;
+	list_fix(&d->fcur, &d->ftop, (int)n, d->fvis);
+	if (n == 0 && app->run != NULL && check_done(app->run))
+		tui_put(d->fy, 1, cols - 1, ROLE_OK, "nothing to fix: every "
+		    "record receivers look at is right");
+	for (i = (size_t)d->ftop; i < n && (int)i < d->ftop + rows; i++) {
+		const struct check_item *it = f[i].item;
+		row = d->fy + (int)i - d->ftop;
+		if (focus && (int)i == d->fcur)
+			tui_fill(row, 0, cols, ROLE_CURSOR);
+		tui_put(row, 1, 5, tui_status_role(f[i].status),
+		    tui_status_word(f[i].status));
+		tui_putf(row, 7, cols - 8, focus && (int)i == d->fcur ?
+		    ROLE_CURSOR : ROLE_NORMAL, "%s %s: %s", f[i].domain, it->id,
+		    it->detail ? it->detail : "");
+	}
+	free(f);
+}
+
+static void
+dash_draw(struct app *app, void *state, int rows, int cols)
+{
+	struct dash *d = state;
+	int ndom = (int)app->site->ndomains, nsvc, drows, srows, y;
+
+	draw_title(app, cols);
+	nsvc = (int)(app->nsvc > app->site->nlinks ? app->nsvc :
+	    app->site->nlinks);
+	drows = ndom < 1 ? 1 : ndom;
+	if (drows > rows / 3)
+		drows = rows / 3;
+	srows = nsvc > rows / 4 ? rows / 4 : nsvc;
+	y = 1;
+	if (ndom == 0)
+		tui_put(2, 1, cols - 2, ROLE_WARN, "no hosted domain: no MTA "
+		    "or signer configuration names one (see notspam(1))");
+	draw_domains(app, d, y, drows, cols);
+	y += drows + 2;
+	draw_services(app, y, srows, cols);
+	y += srows + 2;
+	if (app->dns == NULL && app->dns_error != NULL)
+		tui_putf(y - 1, 1, cols - 2, ROLE_FAIL, "resolver: %s",
+		    app->dns_error);
+	draw_findings(app, d, y, rows - y - 1, cols);
+}
+
+/* Enter on a finding: its detail and fix in a box. */
+static void
+show_finding(struct app *app, const char *domain, const struct check_item *it,
+    int cols)
+{
+	struct strv lines;
+	char *s;
+	size_t i;
+	int w = (cols > 84 ? 80 : cols - 2) - 4;
+
+	strv_init(&lines);
+	s = xasprintf("%s  %s %s  %s", tui_status_word(it->status), it->type,
+	    it->name, domain);
+	strv_add(&lines, s);
+	free(s);
+	strv_add(&lines, "");
+	tui_wrap(it->detail ? it->detail : "", w, &lines);
+	if (it->expected != NULL) {
+		strv_add(&lines, "");
+		s = xasprintf("want: %s", it->expected);
+		tui_wrap(s, w, &lines);
+		free(s);
+	}
+	for (i = 0; i < it->found.n; i++) {
+		s = xasprintf("live: %s", it->found.v[i]);
+		tui_wrap(s, w, &lines);
+		free(s);
+	}
+	if (it->fix != NULL) {
+		strv_add(&lines, "");
+		s = xasprintf("fix: %s", it->fix);
+		tui_wrap(s, w, &lines);
+		free(s);
+	}
+	app_dialog(app, it->id, &lines);
+	strv_free(&lines);
+}
+
+static void
+filter_done(struct app *app, void *state, const char *text)
+{
+	struct dash *d = state;
+
+	(void)app;
+	if (text == NULL)
+		return;
+	free(d->filter);
+	d->filter = *text != '\0' ? xstrdup(text) : NULL;
+	d->fcur = d->ftop = 0;
+}
+
+static int
+dash_key(struct app *app, void *state, int key)
+{
+	struct dash *d = state;
+	struct finding *f;
+	size_t n;
+	MEVENT ev;
+
+	switch (key) {
+	case '\t':
+		d->focus = !d->focus;
+		return KEY_HANDLED;
+	case '/':
+		app_input(app, "filter findings: ", d->filter, filter_done, d);
+		return KEY_HANDLED;
+	case 'd':
+		if (app->site->ndomains > 0)
+			app_push(app, &screen_dns,
+			    app->site->domains[d->dcur].name);
+		return KEY_HANDLED;
+	case KEY_MOUSE:
+		if (getmouse(&ev) != OK)
+			return KEY_HANDLED;
+		if (ev.y >= d->dy && ev.y < d->dy + d->dvis &&
+		    d->dtop + ev.y - d->dy < (int)app->site->ndomains) {
+			d->focus = 0;
+			d->dcur = d->dtop + ev.y - d->dy;
+		} else if (ev.y >= d->fy && ev.y < d->fy + d->fvis) {
+			d->focus = 1;
+			d->fcur = d->ftop + ev.y - d->fy;
+		}
+		return KEY_HANDLED;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		if (d->focus == 0) {
+			if (app->site->ndomains > 0)
+				app_push(app, &screen_dns,
+				    app->site->domains[d->dcur].name);
+			return KEY_HANDLED;
+		}
+		f = dash_findings(app, d, &n);
+		if (d->fcur >= 0 && (size_t)d->fcur < n)
+			show_finding(app, f[d->fcur].domain, f[d->fcur].item,
+			    tui_cols());
+		free(f);
+		return KEY_HANDLED;
+	}
+	if (d->focus == 0)
+		return list_key(key, &d->dcur, &d->dtop,
+		    (int)app->site->ndomains, d->dvis) ? KEY_HANDLED : 0;
+	f = dash_findings(app, d, &n);
+	free(f);
+	return list_key(key, &d->fcur, &d->ftop, (int)n, d->fvis) ?
+	    KEY_HANDLED : 0;
+}
+
+const struct screen screen_dashboard = {
+	"dashboard", dash_enter, dash_draw, dash_key, dash_leave,
+	" Enter open  d DNS  Tab switch  / filter  r recheck  ? help  q quit",
+	dash_help
+};

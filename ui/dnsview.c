@@ -1,0 +1,328 @@
+/* dnsview.c: the DNS records of one domain: each record needed, its value
+ * (wrapped, as split strings and as one value), the live answer, the
+ * verdict, why and the fix; 'a' shows the authoritative servers' view, 'e'
+ * exports the missing records to a file. */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/export.h"
+#include "../core/records.h"
+#include "../core/util.h"
+#include "app.h"
+#include "tui.h"
+
+struct dnsview {
+	char		*domain;
+	struct record_set *sets;	/* the records wanted (for zone lines) */
+	size_t		 nsets;
+	int		 cur;		/* item under the cursor */
+	int		 top;		/* first line shown */
+	int		 auth;		/* show the authoritative view */
+	int		 vis;
+};
+
+/* One display line. */
+struct dline {
+	char		*text;
+	enum tui_role	 role;
+	int		 item;		/* the item it belongs to, -1 none */
+	int		 indent;
+};
+
+static const char *const dns_help[] = {
+	"The records this domain needs, each beside what the DNS answers now.",
+	"want: the value to publish (long TXT values as split strings, and as",
+	"one value for DNS web forms); live: the answers; then why and the fix.",
+	"",
+	"Up Down j k  move from record to record   PgUp PgDn  three at a time",
+	"g G Home End the first and the last record",
+	"a            each authoritative nameserver's view (propagation)",
+	"e            export the missing records as a zone-file snippet",
+	"Esc q Left   back to the dashboard",
+	NULL
+};
+
+static void *
+dns_enter(struct app *app, const void *arg)
+{
+	struct dnsview *v = xcalloc(1, sizeof *v);
+
+	v->domain = xstrdup(arg);
+	if (records_build(app->site, v->domain, &v->sets, &v->nsets,
+	    NULL) != 0) {
+		v->sets = NULL;
+		v->nsets = 0;
+	}
+	return v;
+}
+
+static void
+dns_leave(struct app *app, void *state)
+{
+	struct dnsview *v = state;
+
+	(void)app;
+	records_free(v->sets, v->nsets);
+	free(v->domain);
+	free(v);
+}
+
+static const struct check_domain *
+dns_result(struct app *app, struct dnsview *v)
+{
+	const struct check_domain *res;
+	size_t n, i;
+
+	res = app_results(app, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(res[i].domain, v->domain) == 0)
+			return &res[i];
+	return NULL;
+}
+
+/* The wanted record with this id (the first, for repeated ids). */
+static const struct record *
+dns_record(struct dnsview *v, const char *id, const char *value)
+{
+	size_t i;
+
+	for (i = 0; v->nsets > 0 && i < v->sets[0].nrecords; i++) {
+		const struct record *r = &v->sets[0].records[i];
+		if (strcmp(r->id, id) == 0 && (value == NULL ||
+		    r->value == NULL || strcmp(r->value, value) == 0))
+			return r;
+	}
+	return NULL;
+}
+
+static void
+add_line(struct dline **lines, size_t *n, const char *text, enum tui_role r,
+    int item, int indent)
+{
+	*lines = xreallocarray(*lines, *n + 1, sizeof **lines);
+	(*lines)[*n].text = xstrdup(text);
+	(*lines)[*n].role = r;
+	(*lines)[*n].item = item;
+	(*lines)[*n].indent = indent;
+	(*n)++;
+}
+
+/* Wrapped text with a label ("want: ") on its first line. */
+static void
+add_wrapped(struct dline **lines, size_t *n, const char *label,
+    const char *text, enum tui_role r, int item, int width)
+{
+	struct strv w;
+	size_t i;
+	char *s = xasprintf("%s%s", label, text);
+
+	strv_init(&w);
+	tui_wrap(s, width - 4, &w);
+	for (i = 0; i < w.n; i++)
+		add_line(lines, n, w.v[i], r, item, i == 0 ? 4 : 10);
+	strv_free(&w);
+	free(s);
+}
+
+/* Every line of the screen for the current results. */
+static struct dline *
+dns_lines(struct app *app, struct dnsview *v, int cols, size_t *n)
+{
+	const struct check_domain *cd = dns_result(app, v);
+	struct dline *lines = NULL;
+	size_t i, j;
+	char *s;
+
+	*n = 0;
+	if (v->auth) {
+		add_line(&lines, n, "Authoritative nameservers", ROLE_HEADER,
+		    -1, 1);
+		if (cd == NULL || cd->authority.n == 0)
+			add_line(&lines, n, app->run != NULL &&
+			    !check_done(app->run) ? "asking..." : "no "
+			    "difference found between the nameservers and "
+			    "the resolver", ROLE_DIM, -1, 4);
+		for (i = 0; cd != NULL && i < cd->authority.n; i++)
+			add_wrapped(&lines, n, "", cd->authority.v[i],
+			    ROLE_NORMAL, -1, cols);
+		add_line(&lines, n, "", ROLE_NORMAL, -1, 0);
+	}
+	if (cd == NULL) {
+		add_line(&lines, n, "waiting for the first answers...",
+		    ROLE_PENDING, -1, 1);
+		return lines;
+	}
+	for (i = 0; i < cd->nitems; i++) {
+		const struct check_item *it = &cd->items[i];
+		const struct record *r = dns_record(v, it->id, it->expected);
+
+		s = xasprintf("%-5s %s", it->type, it->name);
+		add_line(&lines, n, s, ROLE_HEADER, (int)i, 1);
+		free(s);
+		if (r != NULL && r->strings.n > 1) {
+			for (j = 0; j < r->strings.n; j++) {
+				s = xasprintf("\"%s\"", r->strings.v[j]);
+				add_wrapped(&lines, n, j == 0 ? "want: " :
+				    "      ", s, ROLE_NORMAL, (int)i, cols);
+				free(s);
+			}
+			add_wrapped(&lines, n, "one value: ", r->value,
+			    ROLE_DIM, (int)i, cols);
+		} else if (it->expected != NULL)
+			add_wrapped(&lines, n, "want: ", it->expected,
+			    ROLE_NORMAL, (int)i, cols);
+		if (it->status == CHECK_PENDING)
+			add_line(&lines, n, "    live: (asking)", ROLE_PENDING,
+			    (int)i, 4);
+		else if (it->found.n == 0)
+			add_wrapped(&lines, n, "live: ", "(nothing)", ROLE_DIM,
+			    (int)i, cols);
+		for (j = 0; j < it->found.n; j++)
+			add_wrapped(&lines, n, "live: ", it->found.v[j],
+			    ROLE_NORMAL, (int)i, cols);
+		if (it->detail != NULL)
+			add_wrapped(&lines, n, "", it->detail,
+			    tui_status_role(it->status), (int)i, cols);
+		if (it->fix != NULL && it->status != CHECK_OK)
+			add_wrapped(&lines, n, "fix:  ", it->fix, ROLE_NORMAL,
+			    (int)i, cols);
+		add_line(&lines, n, "", ROLE_NORMAL, (int)i, 0);
+	}
+	return lines;
+}
+
+static void
+free_lines(struct dline *lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(lines[i].text);
+	free(lines);
+}
+
+static void
+dns_draw(struct app *app, void *state, int rows, int cols)
+{
+	struct dnsview *v = state;
+	const struct check_domain *cd = dns_result(app, v);
+	struct dline *lines;
+	size_t n, i, first = 0, last = 0;
+	int y, found = 0;
+
+	tui_fill(0, 0, cols, ROLE_TITLE);
+	tui_putf(0, 0, cols, ROLE_TITLE, " %s  DNS records%s", v->domain,
+	    cd != NULL && cd->authority.n > 0 ? "   a: nameservers differ" :
+	    "");
+	lines = dns_lines(app, v, cols, &n);
+	if (cd != NULL && v->cur >= (int)cd->nitems)
+		v->cur = cd->nitems > 0 ? (int)cd->nitems - 1 : 0;
+	/* Keep the cursor's record in view. */
+	for (i = 0; i < n; i++)
+		if (lines[i].item == v->cur) {
+			if (!found)
+				first = i;
+			last = i;
+			found = 1;
+		}
+	v->vis = rows - 1;
+	if (found) {
+		if ((int)first < v->top)
+			v->top = (int)first;
+		if ((int)last >= v->top + v->vis)
+			v->top = (int)last - v->vis + 1;
+		if ((int)first < v->top)
+			v->top = (int)first;
+	}
+	if (v->top > (int)n - v->vis)
+		v->top = (int)n - v->vis;
+	if (v->top < 0)
+		v->top = 0;
+	for (i = (size_t)v->top, y = 1; i < n && y < rows; i++, y++) {
+		const struct dline *l = &lines[i];
+		int cursor = l->item == v->cur && l->indent == 1;
+		if (cursor)
+			tui_fill(y, 0, cols, ROLE_CURSOR);
+		tui_put(y, l->indent, cols - l->indent - 8, cursor ?
+		    ROLE_CURSOR : l->role, l->text);
+		if (l->indent == 1 && l->item >= 0 && cd != NULL) {
+			enum check_status st = cd->items[l->item].status;
+			tui_put(y, cols - 6, 6, tui_status_role(st),
+			    tui_status_word(st));
+		}
+	}
+	free_lines(lines, n);
+}
+
+static void
+export_done(struct app *app, void *state, const char *text)
+{
+	struct dnsview *v = state;
+	char *cause = NULL;
+	int n;
+
+	if (text == NULL || *text == '\0')
+		return;
+	n = export_missing(app->site, v->domain, dns_result(app, v), text,
+	    &cause);
+	if (n < 0) {
+		app_message(app, "export failed: %s", cause);
+		free(cause);
+	} else
+		app_message(app, "%d record%s written to %s", n,
+		    n == 1 ? "" : "s", text);
+}
+
+static int
+dns_key(struct app *app, void *state, int key)
+{
+	struct dnsview *v = state;
+	const struct check_domain *cd = dns_result(app, v);
+	int n = cd != NULL ? (int)cd->nitems : 0;
+	char *name;
+
+	switch (key) {
+	case 'a':
+		v->auth = !v->auth;
+		return KEY_HANDLED;
+	case 'e':
+		name = xasprintf("%s.missing.zone", v->domain);
+		app_input(app, "export missing records to file: ", name,
+		    export_done, v);
+		free(name);
+		return KEY_HANDLED;
+	case KEY_UP:
+	case 'k':
+		if (v->cur > 0)
+			v->cur--;
+		return KEY_HANDLED;
+	case KEY_DOWN:
+	case 'j':
+		if (v->cur < n - 1)
+			v->cur++;
+		return KEY_HANDLED;
+	case KEY_HOME:
+	case 'g':
+		v->cur = 0;
+		return KEY_HANDLED;
+	case KEY_END:
+	case 'G':
+		v->cur = n > 0 ? n - 1 : 0;
+		return KEY_HANDLED;
+	case KEY_PPAGE:
+		v->cur = v->cur > 3 ? v->cur - 3 : 0;
+		return KEY_HANDLED;
+	case KEY_NPAGE:
+	case ' ':
+		v->cur = v->cur + 3 < n ? v->cur + 3 : (n > 0 ? n - 1 : 0);
+		return KEY_HANDLED;
+	}
+	return 0;
+}
+
+const struct screen screen_dns = {
+	"dns", dns_enter, dns_draw, dns_key, dns_leave,
+	" j/k move  a nameservers  e export  r recheck  ? help  Esc back",
+	dns_help
+};

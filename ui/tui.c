@@ -1,0 +1,335 @@
+/* tui.c: curses set-up, restore, and safe drawing. */
+#include "tui.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "../core/util.h"
+
+static int active;
+static int colour;
+static int utf8;
+
+int
+tui_utf8(void)
+{
+	return utf8;
+}
+
+int
+tui_active(void)
+{
+	return active;
+}
+
+int
+tui_rows(void)
+{
+	return LINES;
+}
+
+int
+tui_cols(void)
+{
+	return COLS;
+}
+
+int
+tui_init(int no_color, char **cause)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	setlocale(LC_ALL, "");
+	utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	if (newterm(NULL, stdout, stdin) == NULL)
+		return error_set(cause, "cannot start the terminal (TERM=%s)",
+		    getenv("TERM") ? getenv("TERM") : "unset");
+	active = 1;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+	if (!no_color && (nc == NULL || *nc == '\0') && has_colors()) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_GREEN, -1);
+		init_pair(2, COLOR_YELLOW, -1);
+		init_pair(3, COLOR_RED, -1);
+		init_pair(4, COLOR_MAGENTA, -1);
+		init_pair(5, COLOR_CYAN, -1);
+		init_pair(6, COLOR_BLACK, COLOR_CYAN);
+		init_pair(7, COLOR_BLUE, -1);
+		colour = 1;
+	}
+	return 0;
+}
+
+void
+tui_end(void)
+{
+	if (!active)
+		return;
+	active = 0;
+	curs_set(1);
+	endwin();
+}
+
+/* The curses attributes of a role. */
+static attr_t
+role_attr(enum tui_role r)
+{
+	switch (r) {
+	case ROLE_OK:
+		return colour ? COLOR_PAIR(1) : A_NORMAL;
+	case ROLE_WARN:
+		return colour ? COLOR_PAIR(2) | A_BOLD : A_BOLD;
+	case ROLE_FAIL:
+		return colour ? COLOR_PAIR(3) | A_BOLD : A_BOLD;
+	case ROLE_UNKNOWN:
+		return colour ? COLOR_PAIR(4) : A_UNDERLINE;
+	case ROLE_PENDING:
+		return colour ? COLOR_PAIR(5) : A_DIM;
+	case ROLE_TITLE:
+		return colour ? COLOR_PAIR(6) | A_BOLD : A_REVERSE;
+	case ROLE_HEADER:
+		return A_BOLD;
+	case ROLE_CURSOR:
+		return A_REVERSE;
+	case ROLE_DIM:
+		return colour ? COLOR_PAIR(7) : A_DIM;
+	case ROLE_KEYS:
+		return A_REVERSE;
+	default:
+		return A_NORMAL;
+	}
+}
+
+/* Decode one character of text; its width (>= 0) into *w and bytes used;
+ * invalid or non-printable input becomes '?'. */
+static size_t
+next_char(const char *s, wchar_t *wc, int *w)
+{
+	mbstate_t st;
+	size_t n;
+
+	if (!utf8 || (unsigned char)*s < 0x80) {
+		*wc = (unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ?
+		    L'?' : (wchar_t)(unsigned char)*s;
+		*w = 1;
+		return 1;
+	}
+	memset(&st, 0, sizeof st);
+	n = mbrtowc(wc, s, strlen(s), &st);
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		*wc = L'?';
+		*w = 1;
+		return 1;
+	}
+	*w = wcwidth(*wc);
+	if (*w < 0) {
+		*wc = L'?';
+		*w = 1;
+	}
+	return n;
+}
+
+int
+tui_width(const char *text)
+{
+	char *safe = str_sanitize(text, strlen(text));
+	const char *p = safe;
+	wchar_t wc;
+	int w, total = 0;
+
+	while (*p != '\0') {
+		p += next_char(p, &wc, &w);
+		total += w;
+	}
+	free(safe);
+	return total;
+}
+
+int
+tui_put(int y, int x, int width, enum tui_role r, const char *text)
+{
+	char *safe;
+	const char *p;
+	wchar_t wc;
+	int w, used = 0;
+	attr_t a = role_attr(r);
+
+	if (y < 0 || y >= LINES || x >= COLS || width <= 0)
+		return 0;
+	if (x + width > COLS)
+		width = COLS - x;
+	safe = str_sanitize(text, strlen(text));
+	attron(a);
+	move(y, x);
+	for (p = safe; *p != '\0';) {
+		size_t n = next_char(p, &wc, &w);
+		if (used + w > width)
+			break;
+		if (w > 0) {
+			wchar_t one[2] = { wc, 0 };
+			addnwstr(one, 1);
+		}
+		used += w;
+		p += n;
+	}
+	attroff(a);
+	free(safe);
+	return used;
+}
+
+int
+tui_putf(int y, int x, int width, enum tui_role r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	n = tui_put(y, x, width, r, s);
+	free(s);
+	return n;
+}
+
+void
+tui_fill(int y, int x, int width, enum tui_role r)
+{
+	attr_t a = role_attr(r);
+
+	if (y < 0 || y >= LINES || x >= COLS)
+		return;
+	if (x + width > COLS)
+		width = COLS - x;
+	attron(a);
+	mvhline(y, x, ' ', width);
+	attroff(a);
+}
+
+/* A box with a title: Unicode lines in UTF-8 locales, else ASCII. */
+void
+tui_box(int y, int x, int h, int w, const char *title)
+{
+	const char *hz = utf8 ? "\xe2\x94\x80" : "-";
+	const char *vt = utf8 ? "\xe2\x94\x82" : "|";
+	const char *c[4] = { "+", "+", "+", "+" };
+	int i;
+
+	if (utf8) {
+		c[0] = "\xe2\x94\x8c";	/* top left */
+		c[1] = "\xe2\x94\x90";	/* top right */
+		c[2] = "\xe2\x94\x94";	/* bottom left */
+		c[3] = "\xe2\x94\x98";	/* bottom right */
+	}
+	for (i = 0; i < h; i++)
+		tui_fill(y + i, x, w, ROLE_NORMAL);
+	if (h < 2 || w < 2)
+		return;
+	for (i = 1; i < w - 1; i++) {
+		tui_put(y, x + i, 1, ROLE_NORMAL, hz);
+		tui_put(y + h - 1, x + i, 1, ROLE_NORMAL, hz);
+	}
+	for (i = 1; i < h - 1; i++) {
+		tui_put(y + i, x, 1, ROLE_NORMAL, vt);
+		tui_put(y + i, x + w - 1, 1, ROLE_NORMAL, vt);
+	}
+	tui_put(y, x, 1, ROLE_NORMAL, c[0]);
+	tui_put(y, x + w - 1, 1, ROLE_NORMAL, c[1]);
+	tui_put(y + h - 1, x, 1, ROLE_NORMAL, c[2]);
+	tui_put(y + h - 1, x + w - 1, 1, ROLE_NORMAL, c[3]);
+	if (title != NULL) {
+		tui_put(y, x + 2, w - 4, ROLE_HEADER, " ");
+		tui_put(y, x + 3, w - 6, ROLE_HEADER, title);
+		tui_put(y, x + 3 + tui_width(title), 1, ROLE_HEADER, " ");
+	}
+}
+
+const char *
+tui_status_word(enum check_status s)
+{
+	switch (s) {
+	case CHECK_OK:
+		return "ok";
+	case CHECK_WARN:
+		return "warn";
+	case CHECK_FAIL:
+		return "FAIL";
+	case CHECK_UNKNOWN:
+		return "??";
+	default:
+		return utf8 ? "\xe2\x80\xa6" : "..";
+	}
+}
+
+enum tui_role
+tui_status_role(enum check_status s)
+{
+	switch (s) {
+	case CHECK_OK:
+		return ROLE_OK;
+	case CHECK_WARN:
+		return ROLE_WARN;
+	case CHECK_FAIL:
+		return ROLE_FAIL;
+	case CHECK_UNKNOWN:
+		return ROLE_UNKNOWN;
+	default:
+		return ROLE_PENDING;
+	}
+}
+
+void
+tui_wrap(const char *text, int width, struct strv *out)
+{
+	const char *p = text, *brk;
+	char *line;
+	int w;
+
+	if (width < 8)
+		width = 8;
+	while (*p != '\0') {
+		/* Longest prefix fitting in width, broken at a blank. */
+		const char *q = p, *last_blank = NULL;
+		w = 0;
+		while (*q != '\0' && *q != '\n') {
+			int cw = ((unsigned char)*q & 0xc0) == 0x80 ? 0 : 1;
+			if (w + cw > width)
+				break;
+			if (*q == ' ')
+				last_blank = q;
+			w += cw;
+			q++;
+		}
+		if (*q == '\0' || *q == '\n')
+			brk = q;
+		else if (last_blank != NULL && last_blank > p)
+			brk = last_blank;
+		else
+			brk = q;
+		while (brk > p && ((unsigned char)*brk & 0xc0) == 0x80)
+			brk--;
+		if (brk == p)
+			brk = q > p ? q : p + 1;
+		line = xstrndup(p, (size_t)(brk - p));
+		strv_add(out, line);
+		free(line);
+		p = brk;
+		while (*p == ' ' || *p == '\n')
+			p++;
+	}
+	if (out->n == 0)
+		strv_add(out, "");
+}
