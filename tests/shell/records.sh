@@ -95,7 +95,7 @@ run --root "$demo" --bogus
 check "unknown option: usage error" [ "$RC" -eq 64 ]
 run --root
 check "--root without a value: usage error" [ "$RC" -eq 64 ]
-run --root "$demo" check
+run --root "$demo" doctor
 check "a designed but missing command exits 69" [ "$RC" -eq 69 ]
 run --help
 check "--help exits 0 and shows records" has "$T_TMP/out" 'records \[DOMAIN\]'
