@@ -9,7 +9,6 @@
 #include "check.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,7 +16,6 @@
 #include <strings.h>
 
 #include "check_int.h"
-#include "dmarc.h"
 #include "fsroot.h"
 #include "loop.h"
 #include "netaddr.h"
@@ -35,6 +33,13 @@ struct check_srv {
 	char		*addr;
 	struct dns	*dns;		/* made on first use, without RD */
 	char		*error;		/* dns_new failed: why */
+};
+
+/* A DKIM key file read for the run. */
+struct check_keyfile {
+	char		*path;
+	struct dkim_pub	 pub;
+	char		*error;
 };
 
 /* The run's side of one domain. */
@@ -67,6 +72,8 @@ struct check_run {
 	size_t			 ndomains;
 	struct check_srv	*srv;
 	size_t			 nsrv;
+	struct check_keyfile	*keyfiles;
+	size_t			 nkeyfiles;
 	struct check_q		*qtab[CHECK_BUCKETS];
 	struct check_spf	*stab[CHECK_BUCKETS];
 	struct check_waiter	*queue;		/* rules to run again */
@@ -913,11 +920,9 @@ check_disc_update(struct check_run *run, size_t dom)
 		}
 		name = dot + 1;
 	}
-	for (i = 0; i < q->nrrs; i++) {
-		qa = check_get(&ev, q->rrs[i].text, DNS_T_A);
-		q6 = check_get(&ev, q->rrs[i].text, DNS_T_AAAA);
-		(void)qa;
-		(void)q6;
+	for (i = 0; i < q->nrrs; i++) {	/* start them all */
+		check_get(&ev, q->rrs[i].text, DNS_T_A);
+		check_get(&ev, q->rrs[i].text, DNS_T_AAAA);
 	}
 	if (ev.pending)
 		goto done;
@@ -1085,6 +1090,42 @@ check_key(const struct site *site, const char *domain, const char *selector)
 	return NULL;
 }
 
+/* The local public key of a dkim work, read once per key file (many
+ * domains often share one key). */
+static void
+check_local_key(struct check_run *run, struct check_work *w)
+{
+	struct check_keyfile *kf;
+	size_t i;
+
+	if (w->key == NULL || w->key->keyfile == NULL) {
+		w->key_error = xstrdup("no key file is configured for this"
+		    " selector");
+		return;
+	}
+	for (i = 0; i < run->nkeyfiles; i++)
+		if (strcmp(run->keyfiles[i].path, w->key->keyfile) == 0)
+			break;
+	if (i == run->nkeyfiles) {
+		run->keyfiles = xreallocarray(run->keyfiles, i + 1,
+		    sizeof *run->keyfiles);
+		kf = &run->keyfiles[run->nkeyfiles++];
+		memset(kf, 0, sizeof *kf);
+		kf->path = xstrdup(w->key->keyfile);
+		if (dkimkey_load(run->site->root, kf->path, &kf->pub,
+		    &kf->error) != 0 && kf->error == NULL)
+			kf->error = xstrdup("cannot read the key");
+	}
+	kf = &run->keyfiles[i];
+	if (kf->error != NULL) {
+		w->key_error = xstrdup(kf->error);
+		return;
+	}
+	w->pub.type = xstrdup(kf->pub.type);
+	w->pub.bits = kf->pub.bits;
+	w->pub.p = xstrdup(kf->pub.p);
+}
+
 /* The items of one domain from its record set. */
 static void
 check_domain_init(struct check_run *run, const struct record_set *set,
@@ -1095,7 +1136,6 @@ check_domain_init(struct check_run *run, const struct record_set *set,
 	struct check_work *w;
 	enum check_kind kind;
 	size_t i, k;
-	char *cause = NULL;
 
 	cd->domain = xstrdup(set->domain);
 	strv_init(&cd->authority);
@@ -1142,13 +1182,7 @@ check_domain_init(struct check_run *run, const struct record_set *set,
 			w->addr = r->id + 4;
 		if (kind == CHECK_K_DKIM) {
 			w->key = check_key(run->site, set->domain, r->id + 5);
-			if (w->key == NULL || w->key->keyfile == NULL)
-				w->key_error = xstrdup("no key file is"
-				    " configured for this selector");
-			else if (dkimkey_load(run->site->root,
-			    w->key->keyfile, &w->pub, &cause) != 0)
-				w->key_error = cause;
-			cause = NULL;
+			check_local_key(run, w);
 		}
 	}
 }
@@ -1364,6 +1398,14 @@ check_free_results(struct check_run *run)
 	free(run->host);
 	free(run->hosts_note);
 	run->host = run->hosts_note = NULL;
+	for (i = 0; i < run->nkeyfiles; i++) {
+		free(run->keyfiles[i].path);
+		dkimkey_free(&run->keyfiles[i].pub);
+		free(run->keyfiles[i].error);
+	}
+	free(run->keyfiles);
+	run->keyfiles = NULL;
+	run->nkeyfiles = 0;
 }
 
 void

@@ -6,6 +6,17 @@
  * console can draw a run in progress.  Ids are those of core/records.h
  * ("mx", "host-a", "host-aaaa", "ptr:<address>", "spf", "spf-helo",
  * "dkim:<selector>", "dmarc").
+ *
+ * Statuses from the DNS: a timeout, SERVFAIL, REFUSED or other error makes
+ * a check "unknown", never "fail"; NXDOMAIN and NODATA mean missing.
+ * Propagation: when the resolver shows a record missing or wrong, the
+ * zone's authoritative nameservers (NS at the domain or its parents) are
+ * asked directly, without recursion, on port 53 (the environment variable
+ * NOTSPAM_NS_PORT overrides the port: a test hook for nameservers on
+ * loopback).  A record they publish that the resolver does not show yet is
+ * "warn" (a cache), not "fail".  Every string from the DNS in found, detail
+ * and authority is sanitized (core/util.h str_sanitize); fix is zone-file
+ * text with control bytes as \DDD.
  */
 #ifndef NOTSPAM_CHECK_H
 #define NOTSPAM_CHECK_H

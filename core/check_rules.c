@@ -400,11 +400,12 @@ spf_record(struct check_ev *ev, const struct check_rr *rr,
 		    " over 255 is malformed", rr->longest);
 		fix_record(ev, r);
 	}
-	if (rr->len > SPF_WARN_LEN)
+	if (rr->len > SPF_WARN_LEN) {
 		check_note(ev, CHECK_WARN, "the record is %zu bytes, over %d:"
 		    " answers may be truncated (RFC 7208 §3.4)", rr->len,
 		    SPF_WARN_LEN);
-	else if (rr->len > SPF_INFO_LEN)
+		fix_change(ev, "shorten the record, for instance to", r);
+	} else if (rr->len > SPF_INFO_LEN)
 		check_note(ev, CHECK_OK, "the record is %zu bytes (over %d,"
 		    " still fine)", rr->len, SPF_INFO_LEN);
 	if (spf_lint(rr->text, rr->len, &flags, &cause) != 0) {
@@ -441,7 +442,7 @@ rule_spf(struct check_ev *ev, struct check_work *w)
 	const struct record *r = w->recs[0];
 	const struct site *site = ev->site;
 	const struct check_q *q, *q99;
-	const struct check_spf *s[64];
+	const struct check_spf **s;
 	const struct check_rr *rr = NULL;
 	char *sender, *counts;
 	const char *addr, *helo = ev->host != NULL ? ev->host : ev->domain;
@@ -449,8 +450,7 @@ rule_spf(struct check_ev *ev, struct check_work *w)
 	int ans, nspf = 0, shown = 0;
 
 	naddr = site->ipv4.n + site->ipv6.n;
-	if (naddr > sizeof s / sizeof s[0])
-		naddr = sizeof s / sizeof s[0];
+	s = xcalloc(naddr, sizeof *s);
 	sender = xasprintf("postmaster@%s", ev->domain);
 	for (i = 0; i < naddr; i++) {
 		addr = i < site->ipv4.n ? site->ipv4.v[i] :
@@ -459,14 +459,18 @@ rule_spf(struct check_ev *ev, struct check_work *w)
 	}
 	free(sender);
 	q = check_get(ev, ev->domain, DNS_T_TXT);
-	q99 = check_get(ev, ev->domain, DNS_T_SPF);
+	/* The deprecated type 99 only through the resolver: a nameserver's
+	 * view is asked for what decides, not for this warning. */
+	q99 = NULL;
+	if (ev->view == CHECK_VIEW_RESOLVER)
+		q99 = check_get(ev, ev->domain, DNS_T_SPF);
 	if (ev->pending)
-		return;
-	if (q99->status == DNS_OK && q99->nrrs > 0)
+		goto done;
+	if (q99 != NULL && q99->status == DNS_OK && q99->nrrs > 0)
 		check_note(ev, CHECK_WARN, "a type-99 SPF record is published:"
 		    " deprecated (RFC 7208 §3.1), delete it and keep the TXT");
 	if ((ans = check_answer(ev, q)) < 0)
-		return;
+		goto done;
 	for (i = 0; ans > 0 && i < q->nrrs; i++) {
 		if (!is_spf(&q->rrs[i]))
 			continue;
@@ -478,14 +482,14 @@ rule_spf(struct check_ev *ev, struct check_work *w)
 		check_note(ev, CHECK_FAIL, "no SPF record (v=spf1 TXT) at %s",
 		    ev->domain);
 		fix_record(ev, r);
-		return;
+		goto done;
 	}
 	if (nspf > 1) {
 		check_note(ev, CHECK_FAIL, "%d SPF records at %s: receivers"
 		    " answer permerror and ignore them all (RFC 7208 §4.5)",
 		    nspf, ev->domain);
 		fix_change(ev, "keep one v=spf1 TXT record, this one", r);
-		return;
+		goto done;
 	}
 	spf_record(ev, rr, r);
 	if (naddr == 0)
@@ -513,6 +517,8 @@ rule_spf(struct check_ev *ev, struct check_work *w)
 			shown = 1;
 		}
 	}
+done:
+	free(s);
 }
 
 /* SPF of the HELO name: every address passes. */
@@ -578,6 +584,14 @@ dkim_key(struct check_ev *ev, const struct check_work *w,
 	char *cause = NULL;
 	int bits = 0, m;
 
+	/* The same text as the local key: the same key, no decoding. */
+	if (w->pub.p != NULL && strcmp(dk->k, w->pub.type) == 0 &&
+	    strcmp(dk->p, w->pub.p) == 0) {
+		bits = w->pub.bits;
+		check_note(ev, CHECK_OK, "the key matches %s (%s, %d bits)",
+		    file, dk->k, bits);
+		goto size;
+	}
 	if (dkimrec_key_bits(dk->k, dk->p, &bits, &cause) != 0) {
 		check_note(ev, CHECK_FAIL, "%s", cause);
 		free(cause);
@@ -596,6 +610,7 @@ dkim_key(struct check_ev *ev, const struct check_work *w,
 	} else
 		check_note(ev, CHECK_OK, "the key matches %s (%s, %d bits)",
 		    file, dk->k, bits);
+size:
 	if (strcmp(dk->k, "rsa") == 0 && bits < 1024) {
 		check_note(ev, CHECK_FAIL, "an RSA key of %d bits: verifiers"
 		    " ignore keys under 1024 bits (RFC 8301)", bits);
@@ -834,7 +849,7 @@ dmarc_rules(struct check_ev *ev, const struct dmarc_rec *dm,
 {
 	const struct settings *st = ev->site->settings;
 	const char *p = dm->p != NULL ? dm->p : "none";
-	char *org = dmarc_org_domain(at), *text;
+	char *org = dmarc_org_domain(at), *text, *rua;
 	size_t i;
 	int edit = 0;
 
@@ -864,10 +879,14 @@ dmarc_rules(struct check_ev *ev, const struct dmarc_rec *dm,
 		} else
 			check_fix(ev, "add rua=mailto:<a mailbox you read> to"
 			    " the DMARC record (and dmarc_rua to notspam.conf)");
-	} else if (dm->nrua > 2)
+	} else if (dm->nrua > 2) {
 		check_note(ev, CHECK_WARN, "%zu rua addresses: receivers may"
 		    " send to the first two only", dm->nrua);
-	else
+		rua = xasprintf("%s,%s", dm->rua[0].uri, dm->rua[1].uri);
+		dmarc_apply(&text, "rua", rua);
+		free(rua);
+		edit = 1;
+	} else
 		check_note(ev, CHECK_OK, "aggregate reports to %s%s%s",
 		    dm->rua[0].uri, dm->nrua > 1 ? ", " : "",
 		    dm->nrua > 1 ? dm->rua[1].uri : "");

@@ -174,6 +174,7 @@ uint64_t
 loop_timer_add(struct loop *l, int ms, loop_timer_cb cb, void *arg)
 {
 	struct loop_timer *t;
+	uint64_t id;
 
 	if (l->ntimers == l->tsize) {
 		l->tsize = l->tsize ? l->tsize * 2 : 16;
@@ -181,11 +182,11 @@ loop_timer_add(struct loop *l, int ms, loop_timer_cb cb, void *arg)
 	}
 	t = &l->heap[l->ntimers];
 	t->when = loop_now_ms() + (ms > 0 ? ms : 0);
-	t->id = l->next_id++;
+	t->id = id = l->next_id++;
 	t->cb = cb;
 	t->arg = arg;
-	timer_up(l, l->ntimers++);
-	return t->id;
+	timer_up(l, l->ntimers++);	/* moves entries: t is stale after */
+	return id;
 }
 
 void

@@ -37,6 +37,7 @@ struct screen {
 
 extern const struct screen screen_dashboard;
 extern const struct screen screen_dns;
+extern const struct screen screen_keys;
 
 #define APP_MAX_DEPTH 8
 

@@ -1,27 +1,1148 @@
-/* cli_keys.c: "notspam keygen" and "notspam keys" (being written; they
- * answer "not in this version"). */
+/* cli_keys.c: "notspam keygen" and "notspam keys": DKIM keys made, stored
+ * safely, listed and rotated.
+ *
+ *   keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--weak]
+ *          [--signer opendkim|dkimproxy|filter-dkimsign] [--keyfile PATH]
+ *          [--import FILE]
+ *   keys [--offline]                       the list (with --json: JSON)
+ *   keys rotate DOMAIN [keygen options]    a new key for a new selector
+ *   keys switch DOMAIN SELECTOR            the config change, once published
+ *   keys retire DOMAIN SELECTOR            the signer no longer uses it
+ *   keys revoke DOMAIN SELECTOR            publish p= empty
+ *
+ * Exit status: 0 done; 1 done with warnings (unsafe files, state not
+ * saved, DNS unknown); 2 failures (switch refused while unpublished, an
+ * active key not published or unreadable); 64 usage (bad domain, selector,
+ * type or size); 66 site unreadable; 73 the key could not be made or
+ * stored (exists, unsafe symlink, bad import); 75 the DNS could not be
+ * asked when it had to be.
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include "../core/dns.h"
+#include "../core/fsroot.h"
+#include "../core/json.h"
+#include "../core/keygen.h"
+#include "../core/keys.h"
+#include "../core/keysafe.h"
+#include "../core/keystate.h"
+#include "../core/loop.h"
+#include "../core/records.h"
+#include "../core/site.h"
+#include "../core/util.h"
 #include "cli.h"
+
+#define EX_CANTCREAT	73
+
+/* The resolver's patience for "is it published?". */
+#define KEYS_TIMEOUT_MS	2000
+#define KEYS_TRIES	2
+
+/* Options of keygen and keys rotate. */
+struct kg_opts {
+	const char	*domain;
+	const char	*selector;
+	const char	*type;
+	int		 bits;
+	int		 weak;
+	const char	*signer;
+	const char	*keyfile;
+	const char	*import;
+};
+
+/* Print untrusted text made safe for the terminal. */
+static void
+ck_put(FILE *f, const char *s)
+{
+	char *safe = str_sanitize(s, strlen(s));
+
+	fputs(safe, f);
+	free(safe);
+}
+
+/* "notspam: <msg>" on stderr, sanitized. */
+static void
+ck_err(const char *msg)
+{
+	fputs("notspam: ", stderr);
+	ck_put(stderr, msg);
+	fputc('\n', stderr);
+}
+
+/* Print a zone-file text keeping its line breaks and tabs. */
+static void
+ck_zone(FILE *f, const char *s)
+{
+	const char *p;
+	char *line;
+
+	while (*s != '\0') {
+		p = s + strcspn(s, "\n\t");
+		line = xstrndup(s, (size_t)(p - s));
+		ck_put(f, line);
+		free(line);
+		if (*p == '\0')
+			break;
+		fputc(*p, f);
+		s = p + 1;
+	}
+}
+
+static struct site *
+ck_site(const struct cli_opts *o, int *rc)
+{
+	struct site *site;
+	char *cause = NULL;
+
+	if ((site = site_load(o->root, o->config, &cause)) == NULL) {
+		ck_err(cause);
+		free(cause);
+		*rc = EX_NOINPUT;
+	}
+	return site;
+}
+
+/* Take "--name VALUE" or "--name=VALUE" at argv[*i]: 1 taken, 0 not this
+ * option, -1 missing value. */
+static int
+ck_opt(const char *name, int argc, char **argv, int *i, const char **out)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return **out == '\0' ? -1 : 1;
+	}
+	if (strcmp(argv[*i], name) != 0)
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
+}
+
+/* Parse keygen options from argv[first..]; positional words go to pos.
+ * Returns 0 or EX_USAGE after a message. */
+static int
+ck_kg_args(int argc, char **argv, int first, struct kg_opts *k,
+    const char **pos, int maxpos, int *npos)
+{
+	static const char *const names[] = { "--selector", "--type", "--bits",
+	    "--signer", "--keyfile", "--import", NULL };
+	const char **slots[6], *bits = NULL, *v;
+	char *end, *msg;
+	int i, j, r;
+
+	slots[0] = &k->selector;
+	slots[1] = &k->type;
+	slots[2] = &bits;
+	slots[3] = &k->signer;
+	slots[4] = &k->keyfile;
+	slots[5] = &k->import;
+	*npos = 0;
+	for (i = first; i < argc; i++) {
+		for (j = 0, r = 0; names[j] != NULL; j++)
+			if ((r = ck_opt(names[j], argc, argv, &i, &v)) != 0)
+				break;
+		if (r == -1) {
+			msg = xasprintf("%s needs a value", names[j]);
+			ck_err(msg);
+			free(msg);
+			return EX_USAGE;
+		}
+		if (r == 1) {
+			*slots[j] = v;
+			continue;
+		}
+		if (strcmp(argv[i], "--weak") == 0)
+			k->weak = 1;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			msg = xasprintf("unknown option %s", argv[i]);
+			ck_err(msg);
+			free(msg);
+			return EX_USAGE;
+		} else if (*npos < maxpos)
+			pos[(*npos)++] = argv[i];
+		else {
+			msg = xasprintf("unexpected argument \"%s\"", argv[i]);
+			ck_err(msg);
+			free(msg);
+			return EX_USAGE;
+		}
+	}
+	if (bits != NULL) {
+		long b = strtol(bits, &end, 10);
+		if (*end != '\0' || end == bits || b <= 0 || b > 65536) {
+			msg = xasprintf("--bits %s: a number such as 2048", bits);
+			ck_err(msg);
+			free(msg);
+			return EX_USAGE;
+		}
+		k->bits = (int)b;
+	}
+	return 0;
+}
+
+/* Is selector in use for domain (state file, signer config)? */
+static const char *
+ck_taken(const struct site *site, const struct keystate *ks,
+    const char *domain, const char *selector)
+{
+	size_t i;
+
+	if (keystate_find(ks, domain, selector) != NULL)
+		return "notspam's key state file";
+	for (i = 0; i < site->nkeys; i++)
+		if (strcasecmp(site->keys[i].domain, domain) == 0 &&
+		    strcasecmp(site->keys[i].selector, selector) == 0)
+			return site->keys[i].source != NULL ?
+			    site->keys[i].source : "the signer configuration";
+	return NULL;
+}
+
+/* The default selector: from the date, with b, c, ... when taken. */
+static char *
+ck_selector(const struct site *site, const struct keystate *ks,
+    const char *domain, const char *type, const char *signer)
+{
+	char *base = keygen_default_selector(time(NULL), type), *sel, *path;
+	struct stat sb;
+	char c;
+
+	sel = xstrdup(base);
+	for (c = 'b'; c <= 'z'; c++) {
+		path = keygen_default_path(signer, domain, sel);
+		if (ck_taken(site, ks, domain, sel) == NULL &&
+		    fsroot_lstat(site->root, path, &sb) != 0) {
+			free(path);
+			break;
+		}
+		free(path);
+		free(sel);
+		sel = xasprintf("%s%c", base, c);
+	}
+	free(base);
+	return sel;
+}
+
+/* The DKIM record for pub as a struct record (free with ck_record_free). */
+static void
+ck_record(struct record *r, const char *domain, const char *selector,
+    const char *txt)
+{
+	memset(r, 0, sizeof *r);
+	r->id = xasprintf("dkim:%s", selector);
+	r->name = keys_record_name(domain, selector);
+	r->type = xstrdup("TXT");
+	r->value = xstrdup(txt);
+	strv_init(&r->strings);
+	records_split_txt(txt, &r->strings);
+}
+
+static void
+ck_record_free(struct record *r)
+{
+	free(r->id);
+	free(r->name);
+	free(r->type);
+	free(r->value);
+	strv_free(&r->strings);
+	free(r->why);
+	free(r->error);
+}
+
+/* Print the issues of a safety check; returns how many. */
+static size_t
+ck_issues(const struct keysafe *ks, const char *indent)
+{
+	size_t i;
+
+	for (i = 0; i < ks->nissues; i++) {
+		printf("%swarning: ", indent);
+		ck_put(stdout, ks->issues[i].problem);
+		putchar('\n');
+		if (ks->issues[i].fix != NULL) {
+			printf("%s  fix: ", indent);
+			ck_put(stdout, ks->issues[i].fix);
+			putchar('\n');
+		}
+	}
+	return ks->nissues;
+}
+
+static void
+ck_json_issues(struct json *j, const struct keysafe *ks)
+{
+	size_t i;
+
+	json_array_begin(j, "issues");
+	for (i = 0; i < ks->nissues; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "path", ks->issues[i].path);
+		json_string(j, "problem", ks->issues[i].problem);
+		json_string(j, "fix", ks->issues[i].fix);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+/* Text output of a made key. */
+static void
+ck_made_text(const struct kg_opts *k, const struct keygen_result *res,
+    const struct keysafe *ks, const struct record *r, const struct strv *notes,
+    int rotate)
+{
+	char mode[8], *zone;
+	size_t i;
+
+	printf("key       ");
+	ck_put(stdout, res->path);
+	printf("\ntype      %s %d\n", res->pub.type, res->pub.bits);
+	printf("owner     %s:%s %s\n", ks->owner != NULL ? ks->owner : "?",
+	    ks->group != NULL ? ks->group : "?",
+	    keysafe_mode(res->mode, mode));
+	printf("selector  %s (%s)\nstate     generated\n", k->selector,
+	    k->domain);
+	for (i = 0; i < notes->n; i++) {
+		printf("note      ");
+		ck_put(stdout, notes->v[i]);
+		putchar('\n');
+	}
+	ck_issues(ks, "");
+	printf("\n; publish this record");
+	if (r->strings.n > 1)
+		printf(" (%zu strings of at most 255 bytes: a %d-bit key does "
+		    "not fit in one; most DNS hosts join them, some web forms "
+		    "want the single value below)", r->strings.n,
+		    res->pub.bits);
+	printf(":\n");
+	zone = records_zone_line(r);
+	ck_zone(stdout, zone);
+	free(zone);
+	putchar('\n');
+	if (r->strings.n > 1) {
+		fputs("; as one value (DNS web forms): ", stdout);
+		ck_put(stdout, r->value);
+		putchar('\n');
+	}
+	printf("\n; then, once the DNS shows it (switching earlier breaks "
+	    "every signature):\n;   notspam keys switch %s %s\n", k->domain,
+	    k->selector);
+	if (rotate)
+		printf("; the current key stays active until then; afterwards "
+		    "it is retired and stays published for %d days\n",
+		    KEYSTATE_GRACE_DAYS);
+	if (strcmp(res->pub.type, "ed25519") == 0)
+		printf("; Ed25519 (RFC 8463) is not verified by many receivers "
+		    "yet: keep an RSA key beside it\n");
+	else if (!rotate)
+		printf("; optional: an Ed25519 key beside it: notspam keygen "
+		    "%s --type ed25519\n", k->domain);
+}
+
+static void
+ck_made_json(const struct kg_opts *k, const struct keygen_result *res,
+    const struct keysafe *ks, const struct record *r, const struct strv *notes)
+{
+	struct json j;
+	char mode[8], *out;
+	size_t i;
+
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_string(&j, "domain", k->domain);
+	json_string(&j, "selector", k->selector);
+	json_string(&j, "type", res->pub.type);
+	json_int(&j, "bits", res->pub.bits);
+	json_string(&j, "path", res->path);
+	json_string(&j, "owner", ks->owner);
+	json_string(&j, "group", ks->group);
+	json_string(&j, "mode", keysafe_mode(res->mode, mode));
+	json_string(&j, "state", "generated");
+	json_object_begin(&j, "record");
+	json_string(&j, "name", r->name);
+	json_string(&j, "type", "TXT");
+	json_string(&j, "value", r->value);
+	json_array_begin(&j, "strings");
+	for (i = 0; i < r->strings.n; i++)
+		json_string(&j, NULL, r->strings.v[i]);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_array_begin(&j, "notes");
+	for (i = 0; i < notes->n; i++)
+		json_string(&j, NULL, notes->v[i]);
+	json_array_end(&j);
+	ck_json_issues(&j, ks);
+	json_object_end(&j);
+	out = json_finish(&j);
+	fputs(out, stdout);
+	free(out);
+}
+
+/* Make (or import) one key and record it; the exit status. */
+static int
+ck_make(const struct cli_opts *o, const struct site *site, struct kg_opts *k,
+    int rotate)
+{
+	struct keystate ks;
+	struct keygen_req req;
+	struct keygen_result res;
+	struct keysafe safe;
+	struct record r;
+	struct strv notes;
+	char *cause = NULL, *warn = NULL, *sel = NULL, *path = NULL;
+	char *user = NULL, *txt, *msg;
+	const char *taken;
+	size_t i;
+	int rc = 0;
+
+	memset(&safe, 0, sizeof safe);
+	memset(&res, 0, sizeof res);
+	strv_init(&notes);
+	if (keystate_load(o->root, &ks, &warn, &cause) != 0) {
+		ck_err(cause);
+		free(cause);
+		return EX_NOINPUT;
+	}
+	if (warn != NULL) {
+		strv_add(&notes, warn);
+		free(warn);
+	}
+	if (k->signer == NULL)
+		k->signer = keys_site_signer(site, k->domain);
+	if (strcmp(k->signer, "opendkim") != 0 &&
+	    strcmp(k->signer, "dkimproxy") != 0 &&
+	    strcmp(k->signer, "filter-dkimsign") != 0) {
+		ck_err("--signer: choose opendkim, dkimproxy or "
+		    "filter-dkimsign");
+		rc = EX_USAGE;
+		goto done;
+	}
+	if (k->type == NULL)
+		k->type = "rsa";
+	if (k->import == NULL && keygen_check_size(k->type, k->bits, k->weak,
+	    &notes, &cause) != 0) {
+		ck_err(cause);
+		rc = EX_USAGE;
+		goto done;
+	}
+	if (k->selector == NULL)
+		k->selector = sel = ck_selector(site, &ks, k->domain,
+		    k->import != NULL ? "rsa" : k->type, k->signer);
+	else {
+		sel = str_lower(xstrdup(k->selector));
+		k->selector = sel;
+		if (keygen_check_selector(sel, &cause) != 0) {
+			ck_err(cause);
+			rc = EX_USAGE;
+			goto done;
+		}
+	}
+	if ((taken = ck_taken(site, &ks, k->domain, sel)) != NULL) {
+		msg = xasprintf("selector %s of %s is already in use (%s); "
+		    "a selector names one key for good: choose another "
+		    "--selector", sel, k->domain, taken);
+		ck_err(msg);
+		free(msg);
+		rc = EX_CANTCREAT;
+		goto done;
+	}
+	if (k->keyfile != NULL) {
+		path = str_sanitize(k->keyfile, strlen(k->keyfile));
+		if (strcmp(path, k->keyfile) != 0 || strpbrk(path, " \t")) {
+			ck_err("--keyfile: the path holds blanks, control "
+			    "characters or invalid UTF-8; signer configs "
+			    "cannot name it");
+			rc = EX_USAGE;
+			goto done;
+		}
+		if (path[0] != '/') {
+			ck_err("--keyfile: give an absolute path");
+			rc = EX_USAGE;
+			goto done;
+		}
+	} else
+		path = keygen_default_path(k->signer, k->domain, sel);
+	if (site_domain(site, k->domain) == NULL)
+		strv_addf(&notes, "%s is not a hosted domain of this site yet: "
+		    "the signer must also be told to sign for it", k->domain);
+	user = keysafe_signer_user(site, k->signer);
+	memset(&req, 0, sizeof req);
+	req.root = o->root;
+	req.path = path;
+	req.type = k->type;
+	req.bits = k->bits;
+	req.allow_weak = k->weak;
+	req.user = user;
+	req.import = k->import;
+	if (keygen_run(&req, &res, &cause) != 0) {
+		ck_err(cause);
+		rc = EX_CANTCREAT;
+		goto done;
+	}
+	for (i = 0; i < res.notes.n; i++)
+		strv_add(&notes, res.notes.v[i]);
+	keysafe_check(o->root, path, user, &safe, NULL);
+	if (safe.nissues > 0)
+		rc = EXIT_WARN;
+	keystate_set(&ks, k->domain, sel, KEYSTATE_GENERATED,
+	    (long long)time(NULL), path);
+	if (keystate_save(o->root, &ks, &cause) != 0) {
+		strv_addf(&notes, "warning: the key state was not saved: %s",
+		    cause);
+		free(cause);
+		cause = NULL;
+		rc = EXIT_WARN;
+	}
+	txt = dkimkey_txt(&res.pub);
+	ck_record(&r, k->domain, sel, txt);
+	free(txt);
+	if (o->json)
+		ck_made_json(k, &res, &safe, &r, &notes);
+	else
+		ck_made_text(k, &res, &safe, &r, &notes, rotate);
+	ck_record_free(&r);
+done:
+	keygen_result_free(&res);
+	keysafe_free(&safe);
+	keystate_free(&ks);
+	strv_free(&notes);
+	free(cause);
+	free(sel);
+	free(path);
+	free(user);
+	return rc;
+}
+
+/* Validate and lower-case the domain argument; NULL after a message. */
+static char *
+ck_domain(const char *arg)
+{
+	char *d, *cause = NULL;
+	size_t len;
+
+	d = str_lower(xstrdup(arg));
+	len = strlen(d);
+	if (len > 1 && d[len - 1] == '.')
+		d[len - 1] = '\0';
+	if (keygen_check_domain(d, &cause) != 0) {
+		ck_err(cause);
+		free(cause);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
 
 int
 cli_keygen(const struct cli_opts *o, int argc, char **argv)
 {
-	(void)o;
-	(void)argc;
-	(void)argv;
-	fputs("notspam: \"keygen\" is part of the design but not in this "
-	    "version yet\n", stderr);
-	return EX_UNAVAILABLE;
+	struct kg_opts k;
+	struct site *site;
+	const char *pos[1];
+	char *domain;
+	int npos, rc = 0;
+
+	memset(&k, 0, sizeof k);
+	if ((rc = ck_kg_args(argc, argv, 1, &k, pos, 1, &npos)) != 0)
+		return rc;
+	if (npos != 1) {
+		fputs("usage: notspam keygen DOMAIN [--selector S] [--type "
+		    "rsa|ed25519] [--bits N] [--weak] [--signer NAME] "
+		    "[--keyfile PATH] [--import FILE]\n", stderr);
+		return EX_USAGE;
+	}
+	if ((domain = ck_domain(pos[0])) == NULL)
+		return EX_USAGE;
+	k.domain = domain;
+	if ((site = ck_site(o, &rc)) != NULL) {
+		rc = ck_make(o, site, &k, 0);
+		site_free(site);
+	}
+	free(domain);
+	return rc;
+}
+
+/* Wakes the loop's owner when the probe finishes. */
+struct ck_probe {
+	struct keys_list	*list;
+	int			 done;
+};
+
+static void
+ck_probe_changed(void *arg)
+{
+	struct ck_probe *p = arg;
+
+	p->done = keys_probe_done(p->list);
+}
+
+/* Ask the DNS about every key; -1 (entries stay unknown) with *cause when
+ * no resolver could be set up. */
+static int
+ck_probe(const struct cli_opts *o, struct keys_list *l, char **cause)
+{
+	struct dns_opts opts;
+	struct loop *loop;
+	struct dns *dns;
+	struct ck_probe p;
+
+	if (l->n == 0)
+		return 0;
+	memset(&opts, 0, sizeof opts);
+	opts.servers = o->resolver;
+	opts.timeout_ms = KEYS_TIMEOUT_MS;
+	opts.tries = KEYS_TRIES;
+	loop = loop_new();
+	if ((dns = dns_new(loop, &opts, cause)) == NULL) {
+		loop_free(loop);
+		return -1;
+	}
+	p.list = l;
+	p.done = 0;
+	keys_probe(l, dns, ck_probe_changed, &p);
+	loop_run(loop, &p.done);
+	dns_free(dns);
+	loop_free(loop);
+	return 0;
+}
+
+/* "2026-11-23" for an epoch time, or "-". */
+static void
+ck_date(long long t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || localtime_r(&tt, &tm) == NULL)
+		snprintf(buf, size, "-");
+	else
+		strftime(buf, size, "%Y-%m-%d", &tm);
+}
+
+/* A revoked key whose file was deleted: the expected end, not a problem. */
+static int
+ck_gone(const struct keys_entry *e)
+{
+	return e->state == KEYSTATE_REVOKED && !e->safe.exists;
+}
+
+/* Advice for an entry (what to do next), or NULL; sets *bad (2 fail,
+ * 1 warn). */
+static char *
+ck_advice(const struct keys_entry *e, long long now, int *bad)
+{
+	long long days = (now - e->since) / 86400;
+
+	if (e->error != NULL && e->configured) {
+		*bad = 2;
+		return xasprintf("FAIL: %s", e->error);
+	}
+	if (e->configured && e->published == KEYS_PUB_NO) {
+		*bad = 2;
+		return xasprintf("FAIL: the signer uses it but the DNS does "
+		    "not publish it (%s): every signature fails; publish it "
+		    "(notspam records %s)", e->pub_detail != NULL ?
+		    e->pub_detail : "no record", e->domain);
+	}
+	if (e->state == KEYSTATE_REVOKED && e->configured) {
+		*bad = 2;
+		return xstrdup("FAIL: revoked, but the signer still uses it: "
+		    "switch to another key");
+	}
+	switch (e->state) {
+	case KEYSTATE_GENERATED:
+		if (e->published == KEYS_PUB_YES)
+			return xasprintf("published: switch with: notspam keys "
+			    "switch %s %s", e->domain, e->selector);
+		return xasprintf("publish its record, then: notspam keys switch "
+		    "%s %s", e->domain, e->selector);
+	case KEYSTATE_PUBLISHED:
+		return xasprintf("switch with: notspam keys switch %s %s",
+		    e->domain, e->selector);
+	case KEYSTATE_RETIRED:
+		if (days >= KEYSTATE_GRACE_DAYS)
+			return xasprintf("retired %lld days ago: revoke with: "
+			    "notspam keys revoke %s %s", days, e->domain,
+			    e->selector);
+		return xasprintf("retired: keep it published until the %d-day "
+		    "grace period ends", KEYSTATE_GRACE_DAYS);
+	case KEYSTATE_REVOKED:
+		if (e->published == KEYS_PUB_YES) {
+			if (*bad < 1)
+				*bad = 1;
+			return xasprintf("revoked but still published: publish "
+			    "\"v=DKIM1; k=%s; p=\" instead", e->pub.type !=
+			    NULL ? e->pub.type : "rsa");
+		}
+		return NULL;
+	case KEYSTATE_ACTIVE:
+		break;
+	}
+	return NULL;
+}
+
+static void
+ck_list_text(const struct keys_list *l, long long now, int offline, int *rc)
+{
+	char mode[8], date[16], *adv;
+	size_t i;
+	int bad;
+
+	if (l->n == 0) {
+		printf("no DKIM key: the signer names none and notspam made "
+		    "none; make one with: notspam keygen DOMAIN\n");
+		return;
+	}
+	printf("%-20s %-10s %-8s %5s %-10s %-10s %-9s %-10s %-5s %s\n",
+	    "domain", "selector", "type", "bits", "state", "since",
+	    "published", "owner", "mode", "path");
+	for (i = 0; i < l->n; i++) {
+		const struct keys_entry *e = &l->v[i];
+		ck_date(e->since, date, sizeof date);
+		printf("%-20s %-10s %-8s %5d %-10s %-10s %-9s %-10s %-5s ",
+		    e->domain, e->selector, e->pub.type != NULL ?
+		    e->pub.type : "?", e->pub.bits, keystate_name(e->state),
+		    date, keys_pub_name(e->published),
+		    e->safe.owner != NULL ? e->safe.owner : "-",
+		    e->safe.exists ? keysafe_mode(e->safe.mode, mode) : "-");
+		ck_put(stdout, e->path != NULL ? e->path : "-");
+		putchar('\n');
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct keys_entry *e = &l->v[i];
+		bad = 0;
+		adv = ck_advice(e, now, &bad);
+		if (adv == NULL && e->safe.nissues == 0 && (e->error == NULL ||
+		    e->configured || ck_gone(e)) && (offline ||
+		    e->published != KEYS_PUB_UNKNOWN))
+			continue;
+		printf("\n%s._domainkey.%s (%s):\n", e->selector, e->domain,
+		    e->signer);
+		if (e->published == KEYS_PUB_UNKNOWN && !offline) {
+			printf("  published: unknown");
+			if (e->pub_detail != NULL) {
+				fputs(" (", stdout);
+				ck_put(stdout, e->pub_detail);
+				putchar(')');
+			}
+			putchar('\n');
+			if (*rc < EXIT_WARN)
+				*rc = EXIT_WARN;
+		} else if (e->published == KEYS_PUB_NO && e->pub_detail) {
+			fputs("  published: no (", stdout);
+			ck_put(stdout, e->pub_detail);
+			fputs(")\n", stdout);
+		}
+		if (e->error != NULL && !e->configured &&
+		    !ck_gone(e)) {
+			fputs("  warning: ", stdout);
+			ck_put(stdout, e->error);
+			putchar('\n');
+			if (*rc < EXIT_WARN)
+				*rc = EXIT_WARN;
+		}
+		if (ck_issues(&e->safe, "  ") > 0 && *rc < EXIT_WARN)
+			*rc = EXIT_WARN;
+		if (adv != NULL) {
+			fputs("  ", stdout);
+			ck_put(stdout, adv);
+			putchar('\n');
+		}
+		if (bad > *rc)
+			*rc = bad;
+		free(adv);
+	}
+}
+
+static void
+ck_list_json(const struct keys_list *l, const struct strv *warnings,
+    long long now, int offline, int *rc)
+{
+	struct json j;
+	char mode[8], *out, *adv;
+	size_t i;
+	int bad;
+
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_array_begin(&j, "keys");
+	for (i = 0; i < l->n; i++) {
+		const struct keys_entry *e = &l->v[i];
+		json_object_begin(&j, NULL);
+		json_string(&j, "domain", e->domain);
+		json_string(&j, "selector", e->selector);
+		json_string(&j, "type", e->pub.type);
+		if (e->pub.type != NULL)
+			json_int(&j, "bits", e->pub.bits);
+		else
+			json_string(&j, "bits", NULL);
+		json_string(&j, "path", e->path);
+		json_string(&j, "owner", e->safe.owner);
+		json_string(&j, "group", e->safe.group);
+		json_string(&j, "mode", e->safe.exists ?
+		    keysafe_mode(e->safe.mode, mode) : NULL);
+		json_string(&j, "state", keystate_name(e->state));
+		json_int(&j, "since", e->since);
+		json_string(&j, "published", keys_pub_name(e->published));
+		json_string(&j, "published_detail", e->pub_detail);
+		json_string(&j, "signer", e->signer);
+		json_bool(&j, "configured", e->configured);
+		json_string(&j, "source", e->source);
+		json_string(&j, "error", e->error);
+		ck_json_issues(&j, &e->safe);
+		bad = 0;
+		adv = ck_advice(e, now, &bad);
+		json_string(&j, "advice", adv);
+		free(adv);
+		if (e->safe.nissues > 0 || (!offline &&
+		    e->published == KEYS_PUB_UNKNOWN) ||
+		    (e->error != NULL && !e->configured && !ck_gone(e)))
+			if (bad < EXIT_WARN)
+				bad = EXIT_WARN;
+		if (bad > *rc)
+			*rc = bad;
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_array_begin(&j, "warnings");
+	for (i = 0; i < warnings->n; i++)
+		json_string(&j, NULL, warnings->v[i]);
+	json_array_end(&j);
+	json_object_end(&j);
+	out = json_finish(&j);
+	fputs(out, stdout);
+	free(out);
+}
+
+/* Load the site and the key list; NULL with *rc set after a message. */
+static struct keys_list *
+ck_list(const struct cli_opts *o, struct site **sitep, int *rc)
+{
+	struct keys_list *l;
+	char *cause = NULL;
+
+	if ((*sitep = ck_site(o, rc)) == NULL)
+		return NULL;
+	if ((l = keys_list_new(*sitep, &cause)) == NULL) {
+		ck_err(cause);
+		free(cause);
+		site_free(*sitep);
+		*sitep = NULL;
+		*rc = EX_NOINPUT;
+	}
+	return l;
+}
+
+/* Advance and save states; notes problems in warnings. */
+static int
+ck_advance(struct keys_list *l, struct strv *warnings)
+{
+	char *cause = NULL;
+
+	if (keys_advance(l, (long long)time(NULL)) == 0)
+		return 0;
+	if (keys_save(l, &cause) != 0) {
+		strv_addf(warnings, "key states not saved: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* "keys" with no subcommand: the list. */
+static int
+ck_keys_list(const struct cli_opts *o, int offline)
+{
+	struct site *site;
+	struct keys_list *l;
+	struct strv warnings;
+	char *cause = NULL;
+	size_t i;
+	int rc = 0;
+
+	if ((l = ck_list(o, &site, &rc)) == NULL)
+		return rc;
+	strv_init(&warnings);
+	if (l->warning != NULL)
+		strv_add(&warnings, l->warning);
+	if (offline) {
+		for (i = 0; i < l->n; i++) {
+			l->v[i].published = KEYS_PUB_UNKNOWN;
+			l->v[i].pub_detail = xstrdup("not asked (--offline)");
+		}
+	} else if (ck_probe(o, l, &cause) != 0) {
+		strv_addf(&warnings, "no DNS: %s", cause);
+		free(cause);
+	}
+	if (ck_advance(l, &warnings) != 0)
+		rc = EXIT_WARN;
+	if (o->json)
+		ck_list_json(l, &warnings, (long long)time(NULL), offline,
+		    &rc);
+	else {
+		for (i = 0; i < warnings.n; i++) {
+			fputs("notspam: warning: ", stderr);
+			ck_put(stderr, warnings.v[i]);
+			fputc('\n', stderr);
+		}
+		ck_list_text(l, (long long)time(NULL), offline, &rc);
+	}
+	if (warnings.n > 0 && rc < EXIT_WARN)
+		rc = EXIT_WARN;
+	strv_free(&warnings);
+	keys_list_free(l);
+	site_free(site);
+	return rc;
+}
+
+/* "keys rotate DOMAIN [keygen options]". */
+static int
+ck_rotate(const struct cli_opts *o, int argc, char **argv)
+{
+	struct kg_opts k;
+	struct site *site;
+	struct keys_list *l;
+	const struct keys_entry *cur = NULL;
+	const char *pos[1];
+	char *domain, *type = NULL;
+	size_t i;
+	int npos, rc = 0;
+
+	memset(&k, 0, sizeof k);
+	if ((rc = ck_kg_args(argc, argv, 2, &k, pos, 1, &npos)) != 0)
+		return rc;
+	if (npos != 1) {
+		fputs("usage: notspam keys rotate DOMAIN [--selector S] "
+		    "[--type rsa|ed25519] [--bits N] [--keyfile PATH]\n",
+		    stderr);
+		return EX_USAGE;
+	}
+	if ((domain = ck_domain(pos[0])) == NULL)
+		return EX_USAGE;
+	k.domain = domain;
+	if ((l = ck_list(o, &site, &rc)) == NULL) {
+		free(domain);
+		return rc;
+	}
+	/* Same type (and size) as the key in use, unless told otherwise. */
+	for (i = 0; i < l->n; i++) {
+		const struct keys_entry *e = &l->v[i];
+		if (strcmp(e->domain, domain) != 0 || !e->configured ||
+		    e->pub.type == NULL)
+			continue;
+		if (k.type != NULL && strcmp(k.type, e->pub.type) != 0)
+			continue;
+		if (cur == NULL || strcmp(e->pub.type, "rsa") == 0)
+			cur = e;
+	}
+	if (cur != NULL) {
+		type = xstrdup(cur->pub.type);
+		if (k.type == NULL)
+			k.type = type;
+		if (k.bits == 0 && strcmp(type, "rsa") == 0)
+			k.bits = cur->pub.bits < KEYGEN_RSA_DEFAULT ?
+			    KEYGEN_RSA_DEFAULT : cur->pub.bits;
+		if (k.signer == NULL)
+			k.signer = cur->signer;
+		if (!o->json) {
+			printf("rotating %s selector %s (%s %d) -> new "
+			    "selector\n\n", domain, cur->selector,
+			    cur->pub.type, cur->pub.bits);
+		}
+	} else if (!o->json)
+		printf("no active key for %s: making its first one\n\n",
+		    domain);
+	rc = ck_make(o, site, &k, cur != NULL);
+	free(type);
+	keys_list_free(l);
+	site_free(site);
+	free(domain);
+	return rc;
+}
+
+/* "keys switch|retire|revoke DOMAIN SELECTOR". */
+static int
+ck_transition(const struct cli_opts *o, const char *verb, int argc,
+    char **argv)
+{
+	struct site *site;
+	struct keys_list *l;
+	struct keys_entry *e;
+	struct strv warnings;
+	struct record r;
+	char *domain, *cause = NULL, *txt, *zone, *msg, date[16];
+	long long now = (long long)time(NULL);
+	int rc = 0;
+	size_t i;
+
+	if (argc != 4 || argv[2][0] == '-' || argv[3][0] == '-') {
+		fprintf(stderr, "usage: notspam keys %s DOMAIN SELECTOR\n",
+		    verb);
+		return EX_USAGE;
+	}
+	if ((domain = ck_domain(argv[2])) == NULL)
+		return EX_USAGE;
+	if (keygen_check_selector(argv[3], &cause) != 0) {
+		ck_err(cause);
+		free(cause);
+		free(domain);
+		return EX_USAGE;
+	}
+	if ((l = ck_list(o, &site, &rc)) == NULL) {
+		free(domain);
+		return rc;
+	}
+	strv_init(&warnings);
+	if ((e = keys_find(l, domain, argv[3])) == NULL) {
+		msg = xasprintf("no key %s for %s: the signer does not name "
+		    "it and notspam did not make it (notspam keys lists them)",
+		    argv[3], domain);
+		ck_err(msg);
+		free(msg);
+		rc = EX_USAGE;
+		goto done;
+	}
+	if (strcmp(verb, "switch") == 0) {
+		if (e->configured) {
+			printf("%s._domainkey.%s is already in use by %s "
+			    "(%s)\n", e->selector, e->domain, e->signer,
+			    e->source != NULL ? e->source : "config");
+			goto save;
+		}
+		if (e->error != NULL) {
+			ck_err(e->error);
+			rc = EXIT_FAIL;
+			goto done;
+		}
+		if (ck_probe(o, l, &cause) != 0) {
+			msg = xasprintf("not switched: the DNS cannot be "
+			    "asked (%s); switch only once it shows the key",
+			    cause);
+			ck_err(msg);
+			free(msg);
+			free(cause);
+			rc = EX_TEMPFAIL;
+			goto done;
+		}
+		if (e->published != KEYS_PUB_YES) {
+			txt = dkimkey_txt(&e->pub);
+			ck_record(&r, e->domain, e->selector, txt);
+			free(txt);
+			zone = records_zone_line(&r);
+			msg = xasprintf("not switched: %s._domainkey.%s is not "
+			    "published yet (%s); mail signed with it would "
+			    "fail.  Publish:", e->selector, e->domain,
+			    e->pub_detail != NULL ? e->pub_detail : "?");
+			ck_err(msg);
+			ck_zone(stderr, zone);
+			fputc('\n', stderr);
+			free(msg);
+			free(zone);
+			ck_record_free(&r);
+			rc = e->published == KEYS_PUB_NO ? EXIT_FAIL :
+			    EX_TEMPFAIL;
+			goto save;
+		}
+		txt = keys_switch_text(site, l, e);
+		printf("%s._domainkey.%s is published: switch %s to it.\n",
+		    e->selector, e->domain, e->signer);
+		ck_zone(stdout, txt);
+		putchar('\n');
+		free(txt);
+		printf("notspam then sees it active (notspam keys) and the key "
+		    "it replaces retired.\n");
+		goto save;
+	}
+	if (e->configured) {
+		msg = xasprintf("%s._domainkey.%s is still used by %s (%s): "
+		    "switch to another key first (notspam keys rotate %s)",
+		    e->selector, e->domain, e->signer, e->source != NULL ?
+		    e->source : "config", e->domain);
+		ck_err(msg);
+		free(msg);
+		rc = EXIT_FAIL;
+		goto done;
+	}
+	if (strcmp(verb, "retire") == 0) {
+		keystate_set(&l->state, e->domain, e->selector,
+		    KEYSTATE_RETIRED, now, e->path);
+		ck_date(now + KEYSTATE_GRACE_DAYS * 86400LL, date,
+		    sizeof date);
+		printf("%s._domainkey.%s retired: keep its record published "
+		    "until %s, then: notspam keys revoke %s %s\n",
+		    e->selector, e->domain, date, e->domain, e->selector);
+	} else {
+		if (e->state == KEYSTATE_RETIRED &&
+		    now - e->since < KEYSTATE_GRACE_DAYS * 86400LL)
+			printf("note: retired less than %d days ago: mail "
+			    "still in transit may fail verification\n",
+			    KEYSTATE_GRACE_DAYS);
+		keystate_set(&l->state, e->domain, e->selector,
+		    KEYSTATE_REVOKED, now, e->path);
+		txt = xasprintf("v=DKIM1; k=%s; p=", e->pub.type != NULL ?
+		    e->pub.type : "rsa");
+		ck_record(&r, e->domain, e->selector, txt);
+		free(txt);
+		zone = records_zone_line(&r);
+		printf("%s._domainkey.%s revoked.  Publish instead of its "
+		    "key (p= empty tells verifiers it is withdrawn):\n",
+		    e->selector, e->domain);
+		ck_zone(stdout, zone);
+		putchar('\n');
+		free(zone);
+		ck_record_free(&r);
+		if (e->path != NULL) {
+			printf("then delete the private key: rm ");
+			ck_put(stdout, e->path);
+			putchar('\n');
+		}
+	}
+	if (keystate_save(o->root, &l->state, &cause) != 0) {
+		ck_err(cause);
+		free(cause);
+		rc = EX_CANTCREAT;
+	}
+	goto done;
+save:
+	if (ck_advance(l, &warnings) != 0 && rc == 0)
+		rc = EXIT_WARN;
+	for (i = 0; i < warnings.n; i++)
+		ck_err(warnings.v[i]);
+done:
+	strv_free(&warnings);
+	keys_list_free(l);
+	site_free(site);
+	free(domain);
+	return rc;
 }
 
 int
 cli_keys(const struct cli_opts *o, int argc, char **argv)
 {
-	(void)o;
-	(void)argc;
-	(void)argv;
-	fputs("notspam: \"keys\" is part of the design but not in this "
-	    "version yet\n", stderr);
-	return EX_UNAVAILABLE;
+	int i, offline = 0;
+
+	if (argc >= 2 && strcmp(argv[1], "rotate") == 0)
+		return ck_rotate(o, argc, argv);
+	if (argc >= 2 && (strcmp(argv[1], "switch") == 0 ||
+	    strcmp(argv[1], "retire") == 0 || strcmp(argv[1], "revoke") == 0))
+		return ck_transition(o, argv[1], argc, argv);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--offline") == 0)
+			offline = 1;
+		else {
+			fputs("usage: notspam keys [--offline]\n"
+			    "       notspam keys rotate DOMAIN [--selector S] "
+			    "[--type T] [--bits N]\n"
+			    "       notspam keys switch|retire|revoke DOMAIN "
+			    "SELECTOR\n", stderr);
+			return EX_USAGE;
+		}
+	}
+	return ck_keys_list(o, offline);
 }

@@ -20,21 +20,30 @@
 #define RECHECK_MS	(5 * 60 * 1000)	/* periodic recheck while open */
 #define TICK_MS		250		/* spinner while answers are pending */
 
+/* Signal handlers can reach nothing else: the self-pipe and ncurses' own
+ * SIGWINCH handler, which ours chains to. */
 static int sig_pipe[2] = { -1, -1 };
+static struct sigaction old_winch;
 
-/* Signals only write a byte; the loop reads it and quits cleanly. */
+/* Signals only write a byte; the loop reads it: a resize is then drained
+ * from getch() as KEY_RESIZE, anything else quits cleanly. */
 static void
 on_signal(int sig)
 {
 	unsigned char c = (unsigned char)sig;
 	int saved = errno;
 
+	if (sig == SIGWINCH && old_winch.sa_handler != SIG_DFL &&
+	    old_winch.sa_handler != SIG_IGN && old_winch.sa_handler != NULL)
+		old_winch.sa_handler(sig);
 	if (sig_pipe[1] != -1) {
 		ssize_t n = write(sig_pipe[1], &c, 1);
 		(void)n;
 	}
 	errno = saved;
 }
+
+static void on_input(int, short, void *);
 
 static void
 on_sigfd(int fd, short revents, void *arg)
@@ -43,8 +52,12 @@ on_sigfd(int fd, short revents, void *arg)
 	unsigned char c;
 
 	(void)revents;
-	while (read(fd, &c, 1) == 1)
-		app->quit = 1;
+	while (read(fd, &c, 1) == 1) {
+		if (c == SIGWINCH)
+			on_input(STDIN_FILENO, POLLIN, app);
+		else
+			app->quit = 1;
+	}
 }
 
 void
@@ -276,6 +289,9 @@ dispatch_key(struct app *app, int key)
 	int r;
 
 	if (key == KEY_RESIZE) {
+		/* The terminal may have moved lines around (tmux keeps the
+		 * bottom when it shrinks): repaint all of it, not the diff. */
+		clearok(curscr, TRUE);
 		app->dirty = 1;
 		return;
 	}
@@ -483,6 +499,7 @@ console_run(const struct cli_opts *o)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGWINCH, &sa, &old_winch);
 		loop_fd_set(app.loop, sig_pipe[0], POLLIN, on_sigfd, &app);
 	}
 	loop_fd_set(app.loop, STDIN_FILENO, POLLIN, on_input, &app);
@@ -498,6 +515,7 @@ console_run(const struct cli_opts *o)
 	util_set_fatal_hook(NULL);
 	loop_fd_set(app.loop, STDIN_FILENO, 0, NULL, NULL);
 	if (sig_pipe[0] != -1) {
+		sigaction(SIGWINCH, &old_winch, NULL);
 		loop_fd_set(app.loop, sig_pipe[0], 0, NULL, NULL);
 		close(sig_pipe[0]);
 		close(sig_pipe[1]);

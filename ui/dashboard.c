@@ -25,6 +25,7 @@ static const char *const dash_help[] = {
 	"Up Down j k  move in the focused list      Tab  switch list",
 	"Enter        domain: its DNS records; finding: detail and fix",
 	"d            the DNS records of the selected domain",
+	"K            the DKIM keys: generate, rotate, publish, fix permissions",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
 	NULL
@@ -297,6 +298,9 @@ dash_key(struct app *app, void *state, int key)
 	case '/':
 		app_input(app, "filter findings: ", d->filter, filter_done, d);
 		return KEY_HANDLED;
+	case 'K':
+		app_push(app, &screen_keys, NULL);
+		return KEY_HANDLED;
 	case 'd':
 		if (app->site->ndomains > 0)
 			app_push(app, &screen_dns,
@@ -341,6 +345,6 @@ dash_key(struct app *app, void *state, int key)
 
 const struct screen screen_dashboard = {
 	"dashboard", dash_enter, dash_draw, dash_key, dash_leave,
-	" Enter open  d DNS  Tab switch  / filter  r recheck  ? help  q quit",
+	" Enter open  d DNS  K keys  Tab switch  / filter  r recheck  ? help  q quit",
 	dash_help
 };

@@ -19,8 +19,12 @@ static const char usage_text[] =
 "  records [DOMAIN]  the DNS records the domains need, as zone-file lines\n"
 "  check [DOMAIN...] look each needed record up now and compare\n"
 "  spf DOMAIN IP [SENDER] [--helo HOST]  evaluate SPF for one address\n"
-"  keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N]\n"
-"  keys [--json]     the DKIM keys, their files and states\n"
+"  keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--weak]\n"
+"         [--signer NAME] [--keyfile PATH] [--import FILE]\n"
+"                    make (or import) a DKIM key, safely stored\n"
+"  keys [--offline]  the DKIM keys: files, owners, modes, states, published?\n"
+"  keys rotate DOMAIN | switch DOMAIN SELECTOR | retire DOMAIN SELECTOR |\n"
+"       revoke DOMAIN SELECTOR   key rotation, one state at a time\n"
 "\n"
 "options:\n"
 "  --root DIR        DIR stands for / for every file read (sandbox, tests)\n"
@@ -32,7 +36,9 @@ static const char usage_text[] =
 "  -V, --version     the version\n"
 "\n"
 "exit status: 0 all ok, 1 warnings, 2 failures, 64 and up when the command\n"
-"could not run (64 usage, 66 unreadable configuration).  See notspam(1).\n";
+"could not run (64 usage, 66 unreadable configuration, 69 not in this\n"
+"version, 73 a key could not be stored, 75 resolver unreachable).\n"
+"See notspam(1).\n";
 
 /* Commands of the design contract that later versions implement. */
 static const char *const later[] = {

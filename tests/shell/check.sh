@@ -10,8 +10,9 @@ cd "$NOTSPAM_TOP" || exit 1
 UBS=""
 PIDS=""
 cleanup() {
-	for d in $UBS; do unbound_stop "$d"; done
+	trap '' INT TERM HUP	# a signal now must not cut the cleanup short
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for d in $UBS; do unbound_stop "$d"; done
 	rm -rf "$T_TMP"
 }
 trap cleanup EXIT
@@ -125,7 +126,8 @@ key "$T_TMP" /other.private rsa 2048
 OTHER_P=$(openssl pkey -in "$T_TMP/other.private" -pubout -outform DER |
     base64 -w0)
 for d in good split twospf nov6 deep mismatch testing revoked none \
-    extrua authrua esc; do
+    extrua authrua esc lint long dmarcmisc dmarcspf nodkim nullmx othermx \
+    sub.good; do
 	domain "$R" $d.test sel /etc/dkimkeys/shared.private
 done
 echo "ed._domainkey.good.test good.test:ed:/etc/dkimkeys/ed.private" \
@@ -178,6 +180,16 @@ s("dmarc@authrua.test", "v=DMARC1; p=reject; rua=mailto:dmarc@good.test")
 a('authrua.test._report._dmarc.good.test. 300 IN TXT "v=DMARC1"')
 s("dmarc@esc.test", "v=DMARC1; p=\x1b[2Jreject")
 a('esc.test. 300 IN TXT "hello \\027[2J"')
+s("spf@lint.test", "v=spf1 ip4:192.0.2.25 ip6:2001:db8::25 ptr ?all")
+a('lint.test. 300 IN SPF "v=spf1 -all"')
+s("spf@long.test", "v=spf1 " + "".join("ip4:198.51.100.%d " % i for i in range(1, 30)) + "ip4:192.0.2.25 ip6:2001:db8::25 -all")
+s("dmarc@dmarcmisc.test", "v=DMARC1; p=reject; sp=none; pct=50; rua=mailto:a@dmarcmisc.test,mailto:b@dmarcmisc.test,mailto:c@dmarcmisc.test")
+a('dmarcmisc.test. 300 IN TXT "v=DMARC1; p=reject"')
+a('_dmarc.dmarcspf.test. 300 IN TXT "v=spf1 -all"')
+drop("dkim:sel@nodkim.test")
+s("mx@nullmx.test", "0 .")
+s("mx@othermx.test", "10 mx.elsewhere.test.")
+drop("dmarc@sub.good.test")
 zones.main(args)
 PYEOF
 "$PY" "$T_TMP/mkzones.py" "$T_TMP/records.json" "$T_TMP/zones" "$OTHER_P" \
@@ -231,7 +243,9 @@ check "good.test: authority line names the nameserver" \
 # ---- one case per rule --------------------------------------------------
 run --root "$R" --resolver "$RES" --json check split.test twospf.test \
     nov6.test deep.test mismatch.test weak.test tiny.test testing.test \
-    revoked.test none.test extrua.test authrua.test esc.test
+    revoked.test none.test extrua.test authrua.test esc.test lint.test \
+    long.test dmarcmisc.test dmarcspf.test nodkim.test nullmx.test \
+    othermx.test sub.good.test
 cp "$T_TMP/out" "$T_TMP/cases.json"
 check "failures exit 2 (got $RC)" [ "$RC" -eq 2 ]
 check "split TXT strings are joined: SPF ok" [ "$(st split.test spf)" = ok ]
@@ -277,13 +291,33 @@ check "DMARC with escape bytes: fail (invalid p=)" [ "$(st esc.test dmarc)" = fa
 check "escape bytes: no raw ESC in the JSON output" sh -c "! grep -q \"$(printf '\033')\" '$T_TMP/out'"
 check "escape bytes: shown escaped in found" \
     sh -c "$PY $T_TMP/q.py $T_TMP/out esc.test dmarc found | grep -qF 'p=\\x1b[2Jreject'"
+check "ptr mechanism and ?all: warn" [ "$(st lint.test spf)" = warn ]
+check "ptr and ?all: each named, and the type-99 record" \
+    sh -c "$PY $T_TMP/q.py $T_TMP/out lint.test spf detail | grep 'ptr mechanism' | grep '?all' | grep -q 'type-99'"
+check "an SPF record over 512 bytes: warn" [ "$(st long.test spf)" = warn ]
+check "DMARC sp=none, pct=, 3 rua, a record at the root: warn" \
+    [ "$(st dmarcmisc.test dmarc)" = warn ]
+check "DMARC misc: every problem named" \
+    sh -c "$PY $T_TMP/q.py $T_TMP/out dmarcmisc.test dmarc detail | grep 'sp=none' | grep 'pct=' | grep '3 rua' | grep -q 'at dmarcmisc.test itself'"
+check "DMARC misc: the fix is their record edited" \
+    sh -c "$PY $T_TMP/q.py $T_TMP/out dmarcmisc.test dmarc fix | grep -qx '_dmarc.dmarcmisc.test. 3600 IN TXT \"v=DMARC1; p=reject; rua=mailto:a@dmarcmisc.test,mailto:b@dmarcmisc.test\"'"
+check "an SPF record at _dmarc: fail" [ "$(st dmarcspf.test dmarc)" = fail ]
+check "DKIM record missing: fail" [ "$(st nodkim.test dkim:sel)" = fail ]
+check "null MX on a receiving domain: fail" [ "$(st nullmx.test mx)" = fail ]
+check "MX host without an address: fail" [ "$(st othermx.test mx)" = fail ]
+check "MX host without an address: named" \
+    sh -c "$PY $T_TMP/q.py $T_TMP/out othermx.test mx detail | grep -q 'MX host mx.elsewhere.test has no A or AAAA'"
+check "no DMARC at a subdomain: the organizational domain's applies" \
+    [ "$(st sub.good.test dmarc)" = ok ]
 check "each other check of the case domains is ok" "$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 bad = {("twospf.test","spf"),("nov6.test","spf"),("deep.test","spf"),
        ("mismatch.test","dkim:sel"),("weak.test","dkim:sel"),("tiny.test","dkim:sel"),
        ("testing.test","dkim:sel"),("revoked.test","dkim:sel"),("none.test","dmarc"),
-       ("extrua.test","dmarc"),("esc.test","dmarc")}
+       ("extrua.test","dmarc"),("esc.test","dmarc"),("lint.test","spf"),
+       ("long.test","spf"),("dmarcmisc.test","dmarc"),("dmarcspf.test","dmarc"),
+       ("nodkim.test","dkim:sel"),("nullmx.test","mx"),("othermx.test","mx")}
 wrong = [(x["domain"], c["id"], c["status"]) for x in d["domains"] for c in x["checks"]
          if (x["domain"], c["id"]) not in bad and c["status"] != "ok"]
 assert not wrong, wrong' "$T_TMP/out"

@@ -88,6 +88,21 @@ check "  and answers the exported SPF record" sh -c "dig +short -p $p2 @127.0.0.
 unbound_stop "$T_TMP/dns2"
 $TM send-keys -t c Escape
 
+# The keys screen: every key listed; n makes a key in the background.
+$TM send-keys -t c K
+check "K opens the keys screen" wait_for '^ DKIM keys'
+check "  it lists the demo's RSA key, published" wait_for '^ example\.org +mail +rsa 2048 +active +yes'
+check "  and the Ed25519 key" wait_for '^ example\.org +ed202611 +ed25519 256'
+$TM send-keys -t c n
+check "n asks the selector of a new key" wait_for 'rsa key for example\.org, selector: [0-9]{6}'
+$TM send-keys -t c C-u s2027 Enter
+check "  the key is made and listed as generated, not published" wait_for '^ example\.org +s2027 +rsa 2048 +generated +no'
+check "  the key file is 0600" sh -c "[ \"\$(stat -c %a '$root/etc/dkimkeys/example.org_s2027.private')\" = 600 ]"
+$TM send-keys -t c G Enter
+check "Enter shows the TXT to publish and the switch" wait_for 'once the DNS has it, switch the signer'
+$TM send-keys -t c x Escape
+check "Esc goes back to the dashboard" wait_for '^ Findings'
+
 # Resize: 80x24 and 200x60, no garbage.
 $TM resize-window -t c -x 80 -y 24
 check "at 80x24 the dashboard still shows its rows" wait_for '^ lists\.example\.com '

@@ -660,6 +660,27 @@ test_loop_timers(void **state)
 	loop_free(t.loop);
 }
 
+/* The id returned for a timer that sifts up the heap is its own: cancel
+ * it directly (not from a callback) and exactly it does not run. */
+static void
+test_loop_timer_ids(void **state)
+{
+	struct tick t;
+	uint64_t late, early;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	t.loop = loop_new();
+	late = loop_timer_add(t.loop, 40, tick_b, &t);
+	loop_timer_add(t.loop, 30, tick_a, &t);
+	early = loop_timer_add(t.loop, 1, tick_b, &t);	/* sifts to the top */
+	assert_int_not_equal(late, early);
+	loop_timer_cancel(t.loop, early);
+	loop_run(t.loop, NULL);
+	assert_string_equal(t.order, "ab");		/* 30 ms a, 40 ms b */
+	loop_free(t.loop);
+}
+
 struct fdtest {
 	struct loop	*loop;
 	int		 p1[2];
@@ -1604,6 +1625,7 @@ main(void)
 		cmocka_unit_test(test_parse_question),
 		cmocka_unit_test(test_parse_name_escapes),
 		cmocka_unit_test(test_loop_timers),
+		cmocka_unit_test(test_loop_timer_ids),
 		cmocka_unit_test(test_loop_fd_remove),
 		cmocka_unit_test(test_bad_input),
 	};

@@ -1,0 +1,389 @@
+/* keyview.c: the Keys screen: per domain and selector the key's type and
+ * size, file, owner and mode (unsafe ones flagged), rotation state, whether
+ * the DNS publishes it; generate (in a child: the screen never freezes),
+ * show the TXT value and the switch, fix the key file's permissions. */
+#include <curses.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/dns.h"
+#include "../core/keygen.h"
+#include "../core/keys.h"
+#include "../core/keysafe.h"
+#include "../core/loop.h"
+#include "../core/util.h"
+#include "app.h"
+#include "tui.h"
+
+struct keyview {
+	struct app		*app;
+	struct keys_list	*list;
+	struct dns		*dns;	/* its own: freed before the list */
+	int			 cur, top, vis;
+	int			 saved;	/* states advanced and saved */
+	struct keygen_job	*job;	/* a key being made */
+	char			*job_domain;
+	char			*job_type;
+	char			*job_selector;
+};
+
+static const char *const keys_help[] = {
+	"Every DKIM key: the signer's configured keys and those notspam made.",
+	"state: generated, published (the DNS has it), active (the signer uses",
+	"it), retired, revoked.  DNS: does the DNS publish this very key?",
+	"",
+	"Up Down j k  move               Enter  details, TXT value, the switch",
+	"n            new RSA 2048 key for the selected domain (asks a selector)",
+	"E            new Ed25519 key beside it (RFC 8463)",
+	"f            fix the key file: mode 0600, owned by the signer's user",
+	"Esc q Left   back",
+	NULL
+};
+
+static void
+keys_changed(void *arg)
+{
+	struct keyview *kv = arg;
+	char *cause = NULL;
+
+	kv->app->dirty = 1;
+	if (kv->saved || !keys_probe_done(kv->list))
+		return;
+	kv->saved = 1;
+	if (keys_advance(kv->list, (long long)time(NULL)) > 0 &&
+	    keys_save(kv->list, &cause) != 0) {
+		app_message(kv->app, "key states not saved: %s", cause);
+		free(cause);
+	}
+}
+
+/* (Re)read the keys and ask the DNS about each. */
+static void
+keys_reload(struct keyview *kv)
+{
+	struct dns_opts o;
+	char *cause = NULL;
+
+	dns_free(kv->dns);
+	kv->dns = NULL;
+	keys_list_free(kv->list);
+	kv->saved = 0;
+	if ((kv->list = keys_list_new(kv->app->site, &cause)) == NULL) {
+		app_message(kv->app, "%s", cause);
+		free(cause);
+		return;
+	}
+	memset(&o, 0, sizeof o);
+	o.servers = kv->app->opts->resolver;
+	o.timeout_ms = 2000;
+	o.tries = 2;
+	if ((kv->dns = dns_new(kv->app->loop, &o, &cause)) == NULL) {
+		app_message(kv->app, "no resolver: %s", cause);
+		free(cause);
+		return;
+	}
+	keys_probe(kv->list, kv->dns, keys_changed, kv);
+}
+
+static void *
+keys_enter(struct app *app, const void *arg)
+{
+	struct keyview *kv = xcalloc(1, sizeof *kv);
+
+	(void)arg;
+	kv->app = app;
+	keys_reload(kv);
+	return kv;
+}
+
+static void
+keys_leave(struct app *app, void *state)
+{
+	struct keyview *kv = state;
+
+	if (kv->job != NULL) {
+		loop_fd_set(app->loop, keygen_fd(kv->job), 0, NULL, NULL);
+		keygen_cancel(kv->job);
+	}
+	dns_free(kv->dns);
+	keys_list_free(kv->list);
+	free(kv->job_domain);
+	free(kv->job_type);
+	free(kv->job_selector);
+	free(kv);
+}
+
+static void
+keys_draw(struct app *app, void *state, int rows, int cols)
+{
+	struct keyview *kv = state;
+	size_t i;
+	int y;
+	char mode[8];
+
+	(void)app;
+	tui_fill(0, 0, cols, ROLE_TITLE);
+	tui_putf(0, 0, cols, ROLE_TITLE, " DKIM keys  %s%s", kv->job ?
+	    "making a key for " : "", kv->job ? kv->job_domain : "");
+	tui_put(1, 1, cols, ROLE_HEADER, "Domain");
+	tui_put(1, 24, 12, ROLE_HEADER, "Selector");
+	tui_put(1, 37, 12, ROLE_HEADER, "Key");
+	tui_put(1, 50, 10, ROLE_HEADER, "State");
+	tui_put(1, 60, 8, ROLE_HEADER, "DNS");
+	tui_put(1, 68, cols - 68, ROLE_HEADER, "File");
+	if (kv->list == NULL)
+		return;
+	kv->vis = rows - 3;
+	list_fix(&kv->cur, &kv->top, (int)kv->list->n, kv->vis);
+	if (kv->list->n == 0)
+		tui_put(2, 1, cols - 2, ROLE_WARN, "no DKIM key: n makes one "
+		    "for the selected domain of the dashboard's list");
+	for (i = (size_t)kv->top, y = 2; i < kv->list->n && y < rows - 1;
+	    i++, y++) {
+		const struct keys_entry *e = &kv->list->v[i];
+		int sel = (int)i == kv->cur;
+		enum tui_role r = sel ? ROLE_CURSOR : ROLE_NORMAL;
+		enum check_status pub = e->published == KEYS_PUB_YES ?
+		    CHECK_OK : e->published == KEYS_PUB_NO ? CHECK_FAIL :
+		    e->published == KEYS_PUB_PENDING ? CHECK_PENDING :
+		    CHECK_UNKNOWN;
+
+		if (sel)
+			tui_fill(y, 0, cols, ROLE_CURSOR);
+		tui_put(y, 1, 22, r, e->domain);
+		tui_put(y, 24, 12, r, e->selector);
+		if (e->pub.type != NULL)
+			tui_putf(y, 37, 12, r, "%s %d", e->pub.type,
+			    e->pub.bits);
+		else
+			tui_put(y, 37, 12, ROLE_FAIL, "unreadable");
+		tui_put(y, 50, 10, r, keystate_name(e->state));
+		tui_put(y, 60, 7, sel ? r : tui_status_role(pub),
+		    keys_pub_name(e->published));
+		tui_putf(y, 68, cols - 68, e->safe.nissues > 0 && !sel ?
+		    ROLE_WARN : r, "%s %s:%s %s%s", e->path ? e->path : "?",
+		    e->safe.owner ? e->safe.owner : "?",
+		    e->safe.group ? e->safe.group : "?",
+		    keysafe_mode(e->safe.mode, mode),
+		    e->safe.nissues > 0 ? "  UNSAFE" : "");
+	}
+}
+
+/* Enter: everything about one key, with the value to publish. */
+static void
+keys_details(struct app *app, struct keyview *kv, const struct keys_entry *e)
+{
+	struct strv lines;
+	char *s, *name;
+	size_t i;
+	int w = (tui_cols() > 84 ? 80 : tui_cols() - 2) - 4;
+
+	strv_init(&lines);
+	strv_addf(&lines, "file: %s (signer %s, user %s)", e->path ? e->path :
+	    "?", e->signer ? e->signer : "?", e->user ? e->user : "?");
+	strv_addf(&lines, "state: %s; DNS: %s%s%s", keystate_name(e->state),
+	    keys_pub_name(e->published), e->pub_detail ? " - " : "",
+	    e->pub_detail ? e->pub_detail : "");
+	if (e->error != NULL)
+		tui_wrap(e->error, w, &lines);
+	if (e->pub.type != NULL) {
+		name = keys_record_name(e->domain, e->selector);
+		s = dkimkey_txt(&e->pub);
+		strv_add(&lines, "");
+		strv_addf(&lines, "publish at %s TXT:", name);
+		tui_wrap(s, w, &lines);
+		free(s);
+		free(name);
+	}
+	for (i = 0; i < e->safe.nissues; i++) {
+		strv_add(&lines, "");
+		tui_wrap(e->safe.issues[i].problem, w, &lines);
+		s = xasprintf("fix: %s", e->safe.issues[i].fix);
+		tui_wrap(s, w, &lines);
+		free(s);
+	}
+	if (!e->configured && e->pub.type != NULL) {
+		char *t;
+		s = keys_switch_text(app->site, kv->list, e);
+		for (t = s; *t != '\0'; t++)
+			if (*t == '\t')
+				*t = ' ';	/* the screen's indent */
+		strv_add(&lines, "");
+		strv_add(&lines, e->published == KEYS_PUB_YES ?
+		    "the DNS has it: switch the signer with:" :
+		    "once the DNS has it, switch the signer with:");
+		tui_wrap(s, w, &lines);
+		free(s);
+	}
+	s = xasprintf("%s._domainkey.%s", e->selector, e->domain);
+	app_dialog(app, s, &lines);
+	free(s);
+	strv_free(&lines);
+}
+
+/* The child making a key has something for us. */
+static void
+on_job(int fd, short revents, void *arg)
+{
+	struct keyview *kv = arg;
+	struct keygen_result res;
+	char *cause = NULL;
+
+	(void)revents;
+	if (keygen_read(kv->job) == 0)
+		return;
+	loop_fd_set(kv->app->loop, fd, 0, NULL, NULL);
+	if (keygen_finish(kv->job, &res, &cause) != 0) {
+		app_message(kv->app, "no key made: %s", cause);
+		free(cause);
+	} else {
+		/* Track it: generated now, published once the DNS has it. */
+		if (kv->list != NULL) {
+			keystate_set(&kv->list->state, kv->job_domain,
+			    kv->job_selector, KEYSTATE_GENERATED,
+			    (long long)time(NULL), res.path);
+			if (keys_save(kv->list, &cause) != 0) {
+				app_message(kv->app, "key made, state not "
+				    "saved: %s", cause);
+				free(cause);
+				cause = NULL;
+			}
+		}
+		if (cause == NULL)
+			app_message(kv->app, "%s %d key written to %s (mode "
+			    "0600); Enter shows the TXT to publish",
+			    res.pub.type, res.pub.bits, res.path);
+		keygen_result_free(&res);
+	}
+	kv->job = NULL;
+	keys_reload(kv);
+}
+
+/* The selector was typed: make the key in a child process. */
+static void
+selector_done(struct app *app, void *state, const char *text)
+{
+	struct keyview *kv = state;
+	struct keygen_req req;
+	const char *signer;
+	char *path, *user, *cause = NULL;
+
+	if (text == NULL || *text == '\0')
+		return;
+	if (keygen_check_selector(text, &cause) != 0) {
+		app_message(app, "%s", cause);
+		free(cause);
+		return;
+	}
+	free(kv->job_selector);
+	kv->job_selector = xstrdup(text);
+	signer = keys_site_signer(app->site, kv->job_domain);
+	path = keygen_default_path(signer, kv->job_domain, text);
+	user = keysafe_signer_user(app->site, signer);
+	memset(&req, 0, sizeof req);
+	req.root = app->site->root;
+	req.path = path;
+	req.type = kv->job_type;
+	req.bits = 0;
+	req.user = user;
+	if ((kv->job = keygen_start(&req, &cause)) == NULL) {
+		app_message(app, "%s", cause);
+		free(cause);
+	} else {
+		loop_fd_set(app->loop, keygen_fd(kv->job), POLLIN, on_job, kv);
+		app_message(app, "making a %s key for %s in the background...",
+		    kv->job_type, kv->job_domain);
+	}
+	free(path);
+	free(user);
+}
+
+/* n / E: ask the selector of a new key for the selected domain. */
+static void
+keys_new(struct app *app, struct keyview *kv, const char *type)
+{
+	const char *domain;
+	char *sel, *prompt;
+
+	if (kv->job != NULL) {
+		app_message(app, "a key is being made already");
+		return;
+	}
+	if (kv->list != NULL && kv->list->n > 0)
+		domain = kv->list->v[kv->cur].domain;
+	else if (app->site->ndomains > 0)
+		domain = app->site->domains[0].name;
+	else {
+		app_message(app, "no hosted domain to make a key for");
+		return;
+	}
+	free(kv->job_domain);
+	free(kv->job_type);
+	kv->job_domain = xstrdup(domain);
+	kv->job_type = xstrdup(type);
+	sel = keygen_default_selector(time(NULL), type);
+	prompt = xasprintf("%s key for %s, selector: ", type, domain);
+	app_input(app, prompt, sel, selector_done, kv);
+	free(prompt);
+	free(sel);
+}
+
+static int
+keys_key(struct app *app, void *state, int key)
+{
+	struct keyview *kv = state;
+	struct keys_entry *e;
+	struct strv done;
+	char *cause = NULL;
+	size_t i;
+	int n = kv->list != NULL ? (int)kv->list->n : 0;
+
+	e = n > 0 ? &kv->list->v[kv->cur] : NULL;
+	switch (key) {
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		if (e != NULL)
+			keys_details(app, kv, e);
+		return KEY_HANDLED;
+	case 'n':
+		keys_new(app, kv, "rsa");
+		return KEY_HANDLED;
+	case 'E':
+		keys_new(app, kv, "ed25519");
+		return KEY_HANDLED;
+	case 'f':
+		if (e == NULL || e->path == NULL)
+			return KEY_HANDLED;
+		strv_init(&done);
+		if (keysafe_fix(app->site->root, e->path, e->user, &done,
+		    &cause) != 0) {
+			app_message(app, "%s", cause);
+			free(cause);
+		} else if (done.n == 0)
+			app_message(app, "%s already has mode 0600 and its "
+			    "owner%s", e->path, e->safe.nissues > 0 ? "; the "
+			    "directories' fixes are in Enter's details" : "");
+		else {
+			struct buf b;
+			buf_init(&b);
+			for (i = 0; i < done.n; i++)
+				buf_printf(&b, "%s%s", i ? "; " : "done: ",
+				    done.v[i]);
+			app_message(app, "%s", b.data);
+			buf_free(&b);
+			keys_reload(kv);
+		}
+		strv_free(&done);
+		return KEY_HANDLED;
+	}
+	return list_key(key, &kv->cur, &kv->top, n, kv->vis) ? KEY_HANDLED : 0;
+}
+
+const struct screen screen_keys = {
+	"keys", keys_enter, keys_draw, keys_key, keys_leave,
+	" Enter details  n new RSA  E new Ed25519  f fix file  ? help  Esc back",
+	keys_help
+};
