@@ -38,6 +38,8 @@ static const char *const keys_help[] = {
 	"n            new RSA 2048 key for the selected domain (asks a selector)",
 	"E            new Ed25519 key beside it (RFC 8463)",
 	"f            fix the key file: mode 0600, owned by the signer's user",
+	"R            retire the key (after a switch: keep it published 7 days",
+	"             so mail in transit still verifies, then remove its record)",
 	"Esc q Left   back",
 	NULL
 };
@@ -354,6 +356,27 @@ keys_key(struct app *app, void *state, int key)
 	case 'E':
 		keys_new(app, kv, "ed25519");
 		return KEY_HANDLED;
+	case 'R':
+		if (e == NULL)
+			return KEY_HANDLED;
+		if (e->configured) {
+			app_message(app, "%s is still what the signer uses: "
+			    "switch to the new key first (Enter shows how)",
+			    e->selector);
+			return KEY_HANDLED;
+		}
+		keystate_set(&kv->list->state, e->domain, e->selector,
+		    KEYSTATE_RETIRED, (long long)time(NULL), NULL);
+		if (keys_save(kv->list, &cause) != 0) {
+			app_message(app, "not saved: %s", cause);
+			free(cause);
+		} else {
+			app_message(app, "%s._domainkey.%s retired: keep its "
+			    "record %d days, then remove it", e->selector,
+			    e->domain, KEYSTATE_GRACE_DAYS);
+			keys_reload(kv);
+		}
+		return KEY_HANDLED;
 	case 'f':
 		if (e == NULL || e->path == NULL)
 			return KEY_HANDLED;
@@ -384,6 +407,6 @@ keys_key(struct app *app, void *state, int key)
 
 const struct screen screen_keys = {
 	"keys", keys_enter, keys_draw, keys_key, keys_leave,
-	" Enter details  n new RSA  E new Ed25519  f fix file  ? help  Esc back",
+	" Enter details  n RSA key  E Ed25519 key  f fix  R retire  ? help  Esc back",
 	keys_help
 };

@@ -100,6 +100,10 @@ check "  the key is made and listed as generated, not published" wait_for '^ exa
 check "  the key file is 0600" sh -c "[ \"\$(stat -c %a '$root/etc/dkimkeys/example.org_s2027.private')\" = 600 ]"
 $TM send-keys -t c G Enter
 check "Enter shows the TXT to publish and the switch" wait_for 'once the DNS has it, switch the signer'
+$TM send-keys -t c x R
+check "R retires the new key, which the signer does not use" wait_for '^ example\.org +s2027 +rsa 2048 +retired'
+$TM send-keys -t c g R
+check "R on the key the signer uses is refused" wait_for 'still what the signer uses'
 $TM send-keys -t c x Escape
 check "Esc goes back to the dashboard" wait_for '^ Findings'
 
