@@ -150,6 +150,16 @@ $TM send-keys -t c q
 check "  q quits within a second" wait_for '^EXITED 0' 10
 kill "$FAUX" 2>/dev/null; FAUX=
 
+# SIGTERM (and SIGINT): the terminal is restored on that path too.
+for sig in TERM INT; do
+	start $RES
+	wait_for '^ example\.org ' >/dev/null
+	pid=$(pgrep -P "$($TM display -p -t c '#{pane_pid}')" -f notspam | head -n 1)
+	kill -s "$sig" "$pid" 2>/dev/null
+	check "SIG$sig: the console exits with status 0" wait_for '^EXITED 0' 30
+	check "SIG$sig: the alternate screen is left" sh -c "[ \"\$($TM display -p -t c '#{alternate_on}')\" = 0 ]"
+done
+
 # 2,000 random keys and resizes: no crash (this is the ASan build).
 start $RES
 wait_for '^ example\.org ' >/dev/null
