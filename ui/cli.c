@@ -9,9 +9,8 @@
 #include "../core/util.h"
 #include "cli.h"
 
-/* Print untrusted text made safe for the terminal. */
-static void
-put_safe(FILE *f, const char *s)
+void
+cli_put(FILE *f, const char *s)
 {
 	char *safe = str_sanitize(s, strlen(s));
 
@@ -19,10 +18,8 @@ put_safe(FILE *f, const char *s)
 	free(safe);
 }
 
-/* Print a zone-file text: its own line breaks and tabs are kept, anything
- * else that is not printable is escaped. */
-static void
-put_zone(FILE *f, const char *s)
+void
+cli_put_zone(FILE *f, const char *s)
 {
 	const char *p;
 	char *line;
@@ -30,7 +27,7 @@ put_zone(FILE *f, const char *s)
 	while (*s != '\0') {
 		p = s + strcspn(s, "\n\t");
 		line = xstrndup(s, (size_t)(p - s));
-		put_safe(f, line);
+		cli_put(f, line);
 		free(line);
 		if (*p == '\0')
 			break;
@@ -39,18 +36,22 @@ put_zone(FILE *f, const char *s)
 	}
 }
 
-/* Load the site or report why not (exit status in *rc). */
-static struct site *
-cli_site(const struct cli_opts *o, int *rc)
+void
+cli_error(const char *msg)
+{
+	fputs("notspam: ", stderr);
+	cli_put(stderr, msg);
+	fputc('\n', stderr);
+}
+
+struct site *
+cli_load_site(const struct cli_opts *o, int *rc)
 {
 	struct site *site;
 	char *cause = NULL;
 
-	site = site_load(o->root, o->config, &cause);
-	if (site == NULL) {
-		fputs("notspam: ", stderr);
-		put_safe(stderr, cause);
-		fputc('\n', stderr);
+	if ((site = site_load(o->root, o->config, &cause)) == NULL) {
+		cli_error(cause);
 		free(cause);
 		*rc = EX_NOINPUT;
 	}
@@ -65,12 +66,12 @@ cli_warnings(const struct site *site)
 
 	for (i = 0; i < site->warnings.n; i++) {
 		fputs("notspam: warning: ", stderr);
-		put_safe(stderr, site->warnings.v[i]);
+		cli_put(stderr, site->warnings.v[i]);
 		fputc('\n', stderr);
 	}
 	for (i = 0; i < site->addr_notes.n; i++) {
 		fputs("notspam: note: ", stderr);
-		put_safe(stderr, site->addr_notes.v[i]);
+		cli_put(stderr, site->addr_notes.v[i]);
 		fputc('\n', stderr);
 	}
 }
@@ -86,22 +87,22 @@ records_text(const struct record_set *sets, size_t n)
 		for (j = 0; j < sets[i].nrecords; j++) {
 			const struct record *r = &sets[i].records[j];
 			printf("; [%s] ", r->id);
-			put_safe(stdout, r->why != NULL ? r->why : "");
+			cli_put(stdout, r->why != NULL ? r->why : "");
 			putchar('\n');
 			if (r->error != NULL) {
 				fputs("; cannot compute: ", stdout);
-				put_safe(stdout, r->error);
+				cli_put(stdout, r->error);
 				putchar('\n');
 				continue;
 			}
 			zone = records_zone_line(r);
-			put_zone(stdout, zone);
+			cli_put_zone(stdout, zone);
 			putchar('\n');
 			free(zone);
 			if (r->strings.n > 1) {
 				fputs("; as one value (DNS web forms): ",
 				    stdout);
-				put_safe(stdout, r->value);
+				cli_put(stdout, r->value);
 				putchar('\n');
 			}
 		}
@@ -168,7 +169,7 @@ cli_records(const struct cli_opts *o, int argc, char **argv)
 		fputs("usage: notspam records [DOMAIN]\n", stderr);
 		return EX_USAGE;
 	}
-	if ((site = cli_site(o, &rc)) == NULL)
+	if ((site = cli_load_site(o, &rc)) == NULL)
 		return rc;
 	if (site->ndomains == 0) {
 		fputs("notspam: no hosted domain found: no MTA or signer "
@@ -186,7 +187,7 @@ cli_records(const struct cli_opts *o, int argc, char **argv)
 	if (records_build(site, argc == 2 ? argv[1] : NULL, &sets, &n,
 	    &cause) != 0) {
 		fputs("notspam: ", stderr);
-		put_safe(stderr, cause);
+		cli_put(stderr, cause);
 		fputc('\n', stderr);
 		free(cause);
 		site_free(site);

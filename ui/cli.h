@@ -2,6 +2,8 @@
 #ifndef NOTSPAM_CLI_H
 #define NOTSPAM_CLI_H
 
+#include <stdio.h>
+
 /* sysexits values used as exit statuses. */
 #define EXIT_WARN	1
 #define EXIT_FAIL	2
@@ -19,6 +21,17 @@ struct cli_opts {
 	int		 json;		/* --json */
 	int		 no_color;	/* --no-color */
 };
+
+struct site;
+
+/* Untrusted text made safe for the terminal (control bytes escaped). */
+void cli_put(FILE *, const char *);
+/* A zone-file text: its own line breaks and tabs kept, the rest as cli_put. */
+void cli_put_zone(FILE *, const char *);
+/* "notspam: <msg>" on stderr, sanitized. */
+void cli_error(const char *msg);
+/* Load the site, or say why not and set *rc (EX_NOINPUT); NULL then. */
+struct site *cli_load_site(const struct cli_opts *, int *rc);
 
 /* Each returns the process exit status. */
 int cli_records(const struct cli_opts *, int argc, char **argv);

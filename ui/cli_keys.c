@@ -55,58 +55,6 @@ struct kg_opts {
 	const char	*import;
 };
 
-/* Print untrusted text made safe for the terminal. */
-static void
-ck_put(FILE *f, const char *s)
-{
-	char *safe = str_sanitize(s, strlen(s));
-
-	fputs(safe, f);
-	free(safe);
-}
-
-/* "notspam: <msg>" on stderr, sanitized. */
-static void
-ck_err(const char *msg)
-{
-	fputs("notspam: ", stderr);
-	ck_put(stderr, msg);
-	fputc('\n', stderr);
-}
-
-/* Print a zone-file text keeping its line breaks and tabs. */
-static void
-ck_zone(FILE *f, const char *s)
-{
-	const char *p;
-	char *line;
-
-	while (*s != '\0') {
-		p = s + strcspn(s, "\n\t");
-		line = xstrndup(s, (size_t)(p - s));
-		ck_put(f, line);
-		free(line);
-		if (*p == '\0')
-			break;
-		fputc(*p, f);
-		s = p + 1;
-	}
-}
-
-static struct site *
-ck_site(const struct cli_opts *o, int *rc)
-{
-	struct site *site;
-	char *cause = NULL;
-
-	if ((site = site_load(o->root, o->config, &cause)) == NULL) {
-		ck_err(cause);
-		free(cause);
-		*rc = EX_NOINPUT;
-	}
-	return site;
-}
-
 /* Take "--name VALUE" or "--name=VALUE" at argv[*i]: 1 taken, 0 not this
  * option, -1 missing value. */
 static int
@@ -151,7 +99,7 @@ ck_kg_args(int argc, char **argv, int first, struct kg_opts *k,
 				break;
 		if (r == -1) {
 			msg = xasprintf("%s needs a value", names[j]);
-			ck_err(msg);
+			cli_error(msg);
 			free(msg);
 			return EX_USAGE;
 		}
@@ -163,14 +111,14 @@ ck_kg_args(int argc, char **argv, int first, struct kg_opts *k,
 			k->weak = 1;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			msg = xasprintf("unknown option %s", argv[i]);
-			ck_err(msg);
+			cli_error(msg);
 			free(msg);
 			return EX_USAGE;
 		} else if (*npos < maxpos)
 			pos[(*npos)++] = argv[i];
 		else {
 			msg = xasprintf("unexpected argument \"%s\"", argv[i]);
-			ck_err(msg);
+			cli_error(msg);
 			free(msg);
 			return EX_USAGE;
 		}
@@ -179,7 +127,7 @@ ck_kg_args(int argc, char **argv, int first, struct kg_opts *k,
 		long b = strtol(bits, &end, 10);
 		if (*end != '\0' || end == bits || b <= 0 || b > 65536) {
 			msg = xasprintf("--bits %s: a number such as 2048", bits);
-			ck_err(msg);
+			cli_error(msg);
 			free(msg);
 			return EX_USAGE;
 		}
@@ -264,11 +212,11 @@ ck_issues(const struct keysafe *ks, const char *indent)
 
 	for (i = 0; i < ks->nissues; i++) {
 		printf("%swarning: ", indent);
-		ck_put(stdout, ks->issues[i].problem);
+		cli_put(stdout, ks->issues[i].problem);
 		putchar('\n');
 		if (ks->issues[i].fix != NULL) {
 			printf("%s  fix: ", indent);
-			ck_put(stdout, ks->issues[i].fix);
+			cli_put(stdout, ks->issues[i].fix);
 			putchar('\n');
 		}
 	}
@@ -301,7 +249,7 @@ ck_made_text(const struct kg_opts *k, const struct keygen_result *res,
 	size_t i;
 
 	printf("key       ");
-	ck_put(stdout, res->path);
+	cli_put(stdout, res->path);
 	printf("\ntype      %s %d\n", res->pub.type, res->pub.bits);
 	printf("owner     %s:%s %s\n", ks->owner != NULL ? ks->owner : "?",
 	    ks->group != NULL ? ks->group : "?",
@@ -310,7 +258,7 @@ ck_made_text(const struct kg_opts *k, const struct keygen_result *res,
 	    k->domain);
 	for (i = 0; i < notes->n; i++) {
 		printf("note      ");
-		ck_put(stdout, notes->v[i]);
+		cli_put(stdout, notes->v[i]);
 		putchar('\n');
 	}
 	ck_issues(ks, "");
@@ -322,12 +270,12 @@ ck_made_text(const struct kg_opts *k, const struct keygen_result *res,
 		    res->pub.bits);
 	printf(":\n");
 	zone = records_zone_line(r);
-	ck_zone(stdout, zone);
+	cli_put_zone(stdout, zone);
 	free(zone);
 	putchar('\n');
 	if (r->strings.n > 1) {
 		fputs("; as one value (DNS web forms): ", stdout);
-		ck_put(stdout, r->value);
+		cli_put(stdout, r->value);
 		putchar('\n');
 	}
 	printf("\n; then, once the DNS shows it (switching earlier breaks "
@@ -405,7 +353,7 @@ ck_make(const struct cli_opts *o, const struct site *site, struct kg_opts *k,
 	memset(&res, 0, sizeof res);
 	strv_init(&notes);
 	if (keystate_load(o->root, &ks, &warn, &cause) != 0) {
-		ck_err(cause);
+		cli_error(cause);
 		free(cause);
 		return EX_NOINPUT;
 	}
@@ -418,7 +366,7 @@ ck_make(const struct cli_opts *o, const struct site *site, struct kg_opts *k,
 	if (strcmp(k->signer, "opendkim") != 0 &&
 	    strcmp(k->signer, "dkimproxy") != 0 &&
 	    strcmp(k->signer, "filter-dkimsign") != 0) {
-		ck_err("--signer: choose opendkim, dkimproxy or "
+		cli_error("--signer: choose opendkim, dkimproxy or "
 		    "filter-dkimsign");
 		rc = EX_USAGE;
 		goto done;
@@ -427,7 +375,7 @@ ck_make(const struct cli_opts *o, const struct site *site, struct kg_opts *k,
 		k->type = "rsa";
 	if (k->import == NULL && keygen_check_size(k->type, k->bits, k->weak,
 	    &notes, &cause) != 0) {
-		ck_err(cause);
+		cli_error(cause);
 		rc = EX_USAGE;
 		goto done;
 	}
@@ -438,7 +386,7 @@ ck_make(const struct cli_opts *o, const struct site *site, struct kg_opts *k,
 		sel = str_lower(xstrdup(k->selector));
 		k->selector = sel;
 		if (keygen_check_selector(sel, &cause) != 0) {
-			ck_err(cause);
+			cli_error(cause);
 			rc = EX_USAGE;
 			goto done;
 		}
@@ -447,7 +395,7 @@ ck_make(const struct cli_opts *o, const struct site *site, struct kg_opts *k,
 		msg = xasprintf("selector %s of %s is already in use (%s); "
 		    "a selector names one key for good: choose another "
 		    "--selector", sel, k->domain, taken);
-		ck_err(msg);
+		cli_error(msg);
 		free(msg);
 		rc = EX_CANTCREAT;
 		goto done;
@@ -455,14 +403,14 @@ ck_make(const struct cli_opts *o, const struct site *site, struct kg_opts *k,
 	if (k->keyfile != NULL) {
 		path = str_sanitize(k->keyfile, strlen(k->keyfile));
 		if (strcmp(path, k->keyfile) != 0 || strpbrk(path, " \t")) {
-			ck_err("--keyfile: the path holds blanks, control "
+			cli_error("--keyfile: the path holds blanks, control "
 			    "characters or invalid UTF-8; signer configs "
 			    "cannot name it");
 			rc = EX_USAGE;
 			goto done;
 		}
 		if (path[0] != '/') {
-			ck_err("--keyfile: give an absolute path");
+			cli_error("--keyfile: give an absolute path");
 			rc = EX_USAGE;
 			goto done;
 		}
@@ -481,7 +429,7 @@ ck_make(const struct cli_opts *o, const struct site *site, struct kg_opts *k,
 	req.user = user;
 	req.import = k->import;
 	if (keygen_run(&req, &res, &cause) != 0) {
-		ck_err(cause);
+		cli_error(cause);
 		rc = EX_CANTCREAT;
 		goto done;
 	}
@@ -531,7 +479,7 @@ ck_domain(const char *arg)
 	if (len > 1 && d[len - 1] == '.')
 		d[len - 1] = '\0';
 	if (keygen_check_domain(d, &cause) != 0) {
-		ck_err(cause);
+		cli_error(cause);
 		free(cause);
 		free(d);
 		return NULL;
@@ -560,7 +508,7 @@ cli_keygen(const struct cli_opts *o, int argc, char **argv)
 	if ((domain = ck_domain(pos[0])) == NULL)
 		return EX_USAGE;
 	k.domain = domain;
-	if ((site = ck_site(o, &rc)) != NULL) {
+	if ((site = cli_load_site(o, &rc)) != NULL) {
 		rc = ck_make(o, site, &k, 0);
 		site_free(site);
 	}
@@ -711,7 +659,7 @@ ck_list_text(const struct keys_list *l, long long now, int offline, int *rc)
 		    date, keys_pub_name(e->published),
 		    e->safe.owner != NULL ? e->safe.owner : "-",
 		    e->safe.exists ? keysafe_mode(e->safe.mode, mode) : "-");
-		ck_put(stdout, e->path != NULL ? e->path : "-");
+		cli_put(stdout, e->path != NULL ? e->path : "-");
 		putchar('\n');
 	}
 	for (i = 0; i < l->n; i++) {
@@ -728,7 +676,7 @@ ck_list_text(const struct keys_list *l, long long now, int offline, int *rc)
 			printf("  published: unknown");
 			if (e->pub_detail != NULL) {
 				fputs(" (", stdout);
-				ck_put(stdout, e->pub_detail);
+				cli_put(stdout, e->pub_detail);
 				putchar(')');
 			}
 			putchar('\n');
@@ -736,13 +684,13 @@ ck_list_text(const struct keys_list *l, long long now, int offline, int *rc)
 				*rc = EXIT_WARN;
 		} else if (e->published == KEYS_PUB_NO && e->pub_detail) {
 			fputs("  published: no (", stdout);
-			ck_put(stdout, e->pub_detail);
+			cli_put(stdout, e->pub_detail);
 			fputs(")\n", stdout);
 		}
 		if (e->error != NULL && !e->configured &&
 		    !ck_gone(e)) {
 			fputs("  warning: ", stdout);
-			ck_put(stdout, e->error);
+			cli_put(stdout, e->error);
 			putchar('\n');
 			if (*rc < EXIT_WARN)
 				*rc = EXIT_WARN;
@@ -751,7 +699,7 @@ ck_list_text(const struct keys_list *l, long long now, int offline, int *rc)
 			*rc = EXIT_WARN;
 		if (adv != NULL) {
 			fputs("  ", stdout);
-			ck_put(stdout, adv);
+			cli_put(stdout, adv);
 			putchar('\n');
 		}
 		if (bad > *rc)
@@ -827,10 +775,10 @@ ck_list(const struct cli_opts *o, struct site **sitep, int *rc)
 	struct keys_list *l;
 	char *cause = NULL;
 
-	if ((*sitep = ck_site(o, rc)) == NULL)
+	if ((*sitep = cli_load_site(o, rc)) == NULL)
 		return NULL;
 	if ((l = keys_list_new(*sitep, &cause)) == NULL) {
-		ck_err(cause);
+		cli_error(cause);
 		free(cause);
 		site_free(*sitep);
 		*sitep = NULL;
@@ -888,7 +836,7 @@ ck_keys_list(const struct cli_opts *o, int offline)
 	else {
 		for (i = 0; i < warnings.n; i++) {
 			fputs("notspam: warning: ", stderr);
-			ck_put(stderr, warnings.v[i]);
+			cli_put(stderr, warnings.v[i]);
 			fputc('\n', stderr);
 		}
 		ck_list_text(l, (long long)time(NULL), offline, &rc);
@@ -989,7 +937,7 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 	if ((domain = ck_domain(argv[2])) == NULL)
 		return EX_USAGE;
 	if (keygen_check_selector(argv[3], &cause) != 0) {
-		ck_err(cause);
+		cli_error(cause);
 		free(cause);
 		free(domain);
 		return EX_USAGE;
@@ -1003,7 +951,7 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 		msg = xasprintf("no key %s for %s: the signer does not name "
 		    "it and notspam did not make it (notspam keys lists them)",
 		    argv[3], domain);
-		ck_err(msg);
+		cli_error(msg);
 		free(msg);
 		rc = EX_USAGE;
 		goto done;
@@ -1016,7 +964,7 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 			goto save;
 		}
 		if (e->error != NULL) {
-			ck_err(e->error);
+			cli_error(e->error);
 			rc = EXIT_FAIL;
 			goto done;
 		}
@@ -1024,7 +972,7 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 			msg = xasprintf("not switched: the DNS cannot be "
 			    "asked (%s); switch only once it shows the key",
 			    cause);
-			ck_err(msg);
+			cli_error(msg);
 			free(msg);
 			free(cause);
 			rc = EX_TEMPFAIL;
@@ -1039,8 +987,8 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 			    "published yet (%s); mail signed with it would "
 			    "fail.  Publish:", e->selector, e->domain,
 			    e->pub_detail != NULL ? e->pub_detail : "?");
-			ck_err(msg);
-			ck_zone(stderr, zone);
+			cli_error(msg);
+			cli_put_zone(stderr, zone);
 			fputc('\n', stderr);
 			free(msg);
 			free(zone);
@@ -1052,7 +1000,7 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 		txt = keys_switch_text(site, l, e);
 		printf("%s._domainkey.%s is published: switch %s to it.\n",
 		    e->selector, e->domain, e->signer);
-		ck_zone(stdout, txt);
+		cli_put_zone(stdout, txt);
 		putchar('\n');
 		free(txt);
 		printf("notspam then sees it active (notspam keys) and the key "
@@ -1064,7 +1012,7 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 		    "switch to another key first (notspam keys rotate %s)",
 		    e->selector, e->domain, e->signer, e->source != NULL ?
 		    e->source : "config", e->domain);
-		ck_err(msg);
+		cli_error(msg);
 		free(msg);
 		rc = EXIT_FAIL;
 		goto done;
@@ -1093,18 +1041,18 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 		printf("%s._domainkey.%s revoked.  Publish instead of its "
 		    "key (p= empty tells verifiers it is withdrawn):\n",
 		    e->selector, e->domain);
-		ck_zone(stdout, zone);
+		cli_put_zone(stdout, zone);
 		putchar('\n');
 		free(zone);
 		ck_record_free(&r);
 		if (e->path != NULL) {
 			printf("then delete the private key: rm ");
-			ck_put(stdout, e->path);
+			cli_put(stdout, e->path);
 			putchar('\n');
 		}
 	}
 	if (keystate_save(o->root, &l->state, &cause) != 0) {
-		ck_err(cause);
+		cli_error(cause);
 		free(cause);
 		rc = EX_CANTCREAT;
 	}
@@ -1113,7 +1061,7 @@ save:
 	if (ck_advance(l, &warnings) != 0 && rc == 0)
 		rc = EXIT_WARN;
 	for (i = 0; i < warnings.n; i++)
-		ck_err(warnings.v[i]);
+		cli_error(warnings.v[i]);
 done:
 	strv_free(&warnings);
 	keys_list_free(l);

@@ -16,27 +16,18 @@
 #include "cli.h"
 
 static void
-put_safe(const char *s)
-{
-	char *safe = str_sanitize(s, strlen(s));
-
-	fputs(safe, stdout);
-	free(safe);
-}
-
-static void
 status_site(const struct site *site, const struct service *svc, size_t nsvc)
 {
 	size_t i;
 
 	fputs("host      ", stdout);
-	put_safe(site->hostname ? site->hostname : "(unknown)");
+	cli_put(stdout, site->hostname ? site->hostname : "(unknown)");
 	putchar('\n');
 	for (i = 0; i < site->nprograms; i++) {
 		const struct site_program *p = &site->programs[i];
 		printf("program   %-10s %-7s %s  ", p->name, p->role,
 		    p->version ? p->version : "(version unknown)");
-		put_safe(p->config ? p->config : "");
+		cli_put(stdout, p->config ? p->config : "");
 		putchar('\n');
 	}
 	for (i = 0; i < site->ipv4.n; i++)
@@ -45,29 +36,29 @@ status_site(const struct site *site, const struct service *svc, size_t nsvc)
 		printf("address   %s\n", site->ipv6.v[i]);
 	for (i = 0; i < site->addr_notes.n; i++) {
 		fputs("note      ", stdout);
-		put_safe(site->addr_notes.v[i]);
+		cli_put(stdout, site->addr_notes.v[i]);
 		putchar('\n');
 	}
 	for (i = 0; i < site->nkeys; i++) {
 		printf("key       %s._domainkey.%s  %s  ", site->keys[i].selector,
 		    site->keys[i].domain, site->keys[i].signer);
-		put_safe(site->keys[i].keyfile ? site->keys[i].keyfile : "?");
+		cli_put(stdout, site->keys[i].keyfile ? site->keys[i].keyfile : "?");
 		putchar('\n');
 	}
 	for (i = 0; i < nsvc; i++) {
 		printf("service   %-10s %-8s ", svc[i].program,
 		    services_state_name(svc[i].state));
-		put_safe(svc[i].detail ? svc[i].detail : "");
+		cli_put(stdout, svc[i].detail ? svc[i].detail : "");
 		putchar('\n');
 	}
 	for (i = 0; i < site->nlinks; i++) {
 		const struct site_link *l = &site->links[i];
 		fputs("path      ", stdout);
-		put_safe(l->from);
+		cli_put(stdout, l->from);
 		fputs(" -> ", stdout);
-		put_safe(l->to);
+		cli_put(stdout, l->to);
 		printf(" %s ", l->kind);
-		put_safe(l->address ? l->address : "");
+		cli_put(stdout, l->address ? l->address : "");
 		putchar('\n');
 	}
 }
@@ -107,11 +98,11 @@ status_findings(const struct check_domain *res, size_t n)
 		const struct check_item *it = f[i].item;
 		printf("%-7s %s %s: ", f[i].status == CHECK_FAIL ? "FAIL" :
 		    check_status_name(f[i].status), f[i].domain, it->id);
-		put_safe(it->detail ? it->detail : "");
+		cli_put(stdout, it->detail ? it->detail : "");
 		putchar('\n');
 		if (it->fix != NULL) {
 			fputs("        fix: ", stdout);
-			put_safe(it->fix);
+			cli_put(stdout, it->fix);
 			putchar('\n');
 		}
 		if (f[i].status == CHECK_FAIL)
@@ -149,15 +140,17 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 		fputs("usage: notspam status\n", stderr);
 		return EX_USAGE;
 	}
-	if ((site = site_load(o->root, o->config, &cause)) == NULL) {
-		fputs("notspam: ", stderr);
-		put_safe(cause);
-		fputc('\n', stderr);
-		free(cause);
-		return EX_NOINPUT;
-	}
+	if ((site = cli_load_site(o, &rc)) == NULL)
+		return rc;
 	services_probe(site, &svc, &nsvc);
 	status_site(site, svc, nsvc);
+	if (site->ndomains == 0) {
+		cli_error("no hosted domain: no MTA or signer configuration "
+		    "names one; add \"domains = example.org\" to the settings "
+		    "file");
+		rc = EX_NOINPUT;
+		goto done;
+	}
 	loop = loop_new();
 	memset(&dopts, 0, sizeof dopts);
 	dopts.servers = o->resolver;
@@ -166,9 +159,7 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	if ((dns = dns_new(loop, &dopts, &cause)) == NULL ||
 	    (run = check_start(loop, dns, site, NULL, on_changed, NULL,
 	    &cause)) == NULL) {
-		fputs("notspam: ", stderr);
-		put_safe(cause);
-		fputc('\n', stderr);
+		cli_error(cause);
 		free(cause);
 		rc = dns == NULL ? EX_TEMPFAIL : EX_USAGE;
 		goto done;
@@ -184,7 +175,7 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	printf("\nlast check %s, resolver %s\n", when, dns_servers(dns));
 	for (n = 0; n < site->warnings.n; n++) {
 		fputs("warning: ", stdout);
-		put_safe(site->warnings.v[n]);
+		cli_put(stdout, site->warnings.v[n]);
 		putchar('\n');
 	}
 done:

@@ -1,7 +1,9 @@
 /* main.c: option parsing and command dispatch. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../core/util.h"
 #include "app.h"
@@ -83,6 +85,7 @@ main(int argc, char **argv)
 	int i, j, rest_argc = 0;
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
 	int rc;
+	struct stat sb;
 
 	memset(&o, 0, sizeof o);
 	if (getenv("NO_COLOR") != NULL && *getenv("NO_COLOR") != '\0')
@@ -138,6 +141,15 @@ main(int argc, char **argv)
 			rest[rest_argc++] = argv[i];
 	}
 
+	if (o.root != NULL && stat(o.root, &sb) == -1) {
+		char *safe = str_sanitize(o.root, strlen(o.root));
+		why = xasprintf("--root %s: %s", safe, strerror(errno));
+		free(safe);
+		rc = usage(why);
+		free(why);
+		free(rest);
+		return rc;
+	}
 	if (rest_argc == 0)
 		rc = console_run(&o);
 	else if (strcmp(rest[0], "status") == 0)

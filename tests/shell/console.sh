@@ -52,6 +52,14 @@ port=$(free_port)
 check "unbound starts with the crafted zones" unbound_start "$T_TMP/dns" "$port" "$T_TMP"/zones/*.zone
 RES="--resolver 127.0.0.1:$port"
 
+# notspam status: the same data as text.
+run --root "$root" $RES status
+check "status exits 2 (failures found), got $RC" [ "$RC" -eq 2 ]
+check "status: example.org all ok" has "$T_TMP/out" '^example\.org +ok +ok +ok +ok +ok +ok'
+check "status: example.net SPF FAIL" has "$T_TMP/out" '^example\.net +ok +FAIL '
+check "status: the fix for the SPF is given" has "$T_TMP/out" 'fix: example\.net\. 3600 IN TXT "v=spf1 ip4:192\.0\.2\.25 ip6:2001:db8::25 -all"'
+check "status: the signing path is shown" has "$T_TMP/out" '^path +postfix smtpd -> opendkim milter inet:\[::1\]:12345'
+
 start $RES
 check "the dashboard shows example.org" wait_for '^ example\.org '
 for d in example.net example.com lists.example.com; do

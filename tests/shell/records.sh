@@ -97,5 +97,10 @@ run --root
 check "--root without a value: usage error" [ "$RC" -eq 64 ]
 run --root "$demo" doctor
 check "a designed but missing command exits 69" [ "$RC" -eq 69 ]
+run --root /nonexistent/root records
+check "--root on a missing directory: usage error naming it" sh -c "[ $RC -eq 64 ] && grep -q -- '--root /nonexistent/root: No such file' '$T_TMP/err'"
+mkdir -p "$T_TMP/empty"
+run --root "$T_TMP/empty" status
+check "status with nothing configured: exit 66, says what to add" sh -c "[ $RC -eq 66 ] && grep -q 'no hosted domain' '$T_TMP/err'"
 run --help
 check "--help exits 0 and shows records" has "$T_TMP/out" 'records \[DOMAIN\]'
