@@ -3,6 +3,8 @@
 # Source this file, then:
 #   unbound_start DIR PORT ZONEFILE...
 #	serve each zone file as an auth-zone on 127.0.0.1@PORT and ::1@PORT
+#	(or on the addresses in UNBOUND_ADDRS, e.g. "127.0.0.2": several
+#	servers on one port, as authoritative nameservers are)
 #	(the origin is the file's $ORIGIN line, else its name without .zone);
 #	everything else is answered from `local-zone: "." static` (NXDOMAIN),
 #	nothing is resolved outside.  Writes DIR/unbound.conf, DIR/unbound.log
@@ -30,8 +32,11 @@ unbound_start() {
 	_ud=$(cd "$_ud" && pwd)
 	{
 		echo "server:"
-		echo "	interface: 127.0.0.1@$_up"
-		echo "	interface: ::1@$_up"
+		for _ua in ${UNBOUND_ADDRS:-127.0.0.1 ::1}; do
+			echo "	interface: $_ua@$_up"
+		done
+		# A second server on a port in use must fail, not share it.
+		echo "	so-reuseport: no"
 		echo "	port: $_up"
 		echo "	do-ip6: yes"
 		echo "	do-daemonize: no"
@@ -84,7 +89,8 @@ unbound_start() {
 	done
 	_ui=0
 	while [ $_ui -lt 100 ]; do
-		if dig +time=1 +tries=1 -p "$_up" @127.0.0.1 "$_uq." SOA \
+		_uaddr=$(echo "${UNBOUND_ADDRS:-127.0.0.1}" | cut -d' ' -f1)
+		if dig +time=1 +tries=1 -p "$_up" @"$_uaddr" "$_uq." SOA \
 		    2>/dev/null | grep -q 'status: NOERROR'; then
 			return 0
 		fi

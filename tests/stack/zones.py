@@ -5,12 +5,15 @@ changes so that tests can craft good and bad domains.
 
 usage: zones.py RECORDS.json OUTDIR [--drop ID@DOMAIN]... [--set ID@DOMAIN=TEXT]...
                 [--add 'owner TTL IN TYPE rdata']... [--ttl N]
+                [--ns NAME=ADDRESS]...
 
 Writes OUTDIR/<zone>.zone for every hosted domain, for the reverse zones of
 the public addresses (2.0.192.in-addr.arpa, 8.b.d.0.1.0.0.2.ip6.arpa style,
 on /24 and /32 boundaries) and prints the file names, one a line.  --set
 replaces a TXT record's text (split into 255-byte strings) or another
-record's rdata; --drop leaves a record out.  Each zone gets SOA and NS.
+record's rdata; --drop leaves a record out.  Each zone gets SOA and NS:
+ns.<zone> at 127.0.0.1, or the --ns servers (their A records go into the
+zone that holds their names).
 """
 import ipaddress, json, sys, os
 
@@ -41,7 +44,7 @@ def txt(text):
 def main(argv):
     doc = json.load(open(argv[0]))
     outdir = argv[1]
-    drops, sets, adds, ttl = set(), {}, [], 300
+    drops, sets, adds, ttl, nss = set(), {}, [], 300, []
     i = 2
     while i < len(argv):
         if argv[i] == "--drop":
@@ -50,6 +53,9 @@ def main(argv):
             k, v = argv[i + 1].split("=", 1); sets[k] = v; i += 2
         elif argv[i] == "--add":
             adds.append(argv[i + 1]); i += 2
+        elif argv[i] == "--ns":
+            n, a = argv[i + 1].split("=", 1)
+            nss.append((n.rstrip(".") + ".", a)); i += 2
         elif argv[i] == "--ttl":
             ttl = int(argv[i + 1]); i += 2
         else:
@@ -92,8 +98,13 @@ def main(argv):
         with open(path, "w") as f:
             f.write("$ORIGIN %s\n$TTL %d\n" % (z, ttl))
             f.write("@ IN SOA ns.%s hostmaster.%s 1 3600 600 86400 %d\n" % (z, z, ttl))
-            f.write("@ IN NS ns.%s\n" % z)
-            f.write("ns.%s IN A 127.0.0.1\n" % z)
+            if not nss:
+                f.write("@ IN NS ns.%s\n" % z)
+                f.write("ns.%s IN A 127.0.0.1\n" % z)
+            for n, a in nss:
+                f.write("@ IN NS %s\n" % n)
+                if zone_of(n, zones) == z:
+                    f.write("%s IN A %s\n" % (n, a))
             for l in lines:
                 f.write(l + "\n")
         print(path)
