@@ -72,10 +72,14 @@ struct check_run {
 	size_t			 ndomains;
 	struct check_srv	*srv;
 	size_t			 nsrv;
-	struct check_keyfile	*keyfiles;
+	struct check_keyfile	**keyfiles;	/* stable: works point in */
 	size_t			 nkeyfiles;
 	struct check_q		*qtab[CHECK_BUCKETS];
 	struct check_spf	*stab[CHECK_BUCKETS];
+	struct check_hook	*deferred;	/* SPF lookups answered already */
+	size_t			 ndeferred;
+	uint64_t		 timer;		/* delivers the deferred */
+	int			 flushing;
 	struct check_waiter	*queue;		/* rules to run again */
 	size_t			 nqueue;
 	size_t			 pending;	/* callbacks still to come */
@@ -303,6 +307,7 @@ check_release(struct check_run *run)
 			free(q->name);
 			free(q->error);
 			free(q->waiters.v);
+			free(q->hooks);
 			free(q);
 		}
 		while ((s = run->stab[b]) != NULL) {
@@ -321,6 +326,7 @@ check_release(struct check_run *run)
 		}
 	}
 	free(run->queue);
+	free(run->deferred);
 	for (i = 0; i < run->nsrv; i++) {
 		free(run->srv[i].zone);
 		free(run->srv[i].host);
@@ -370,22 +376,27 @@ check_q_done(const struct dns_answer *a, void *arg)
 			run->answered++;
 	}
 	check_wake(run, &q->waiters);
-	if (!run->dead) {
-		run->depth++;
-		check_update(run, 1);
-		run->depth--;
+	run->depth++;
+	for (i = 0; i < q->nhooks; i++) {
+		run->pending--;
+		q->hooks[i].cb(a, q->hooks[i].arg);
 	}
+	free(q->hooks);
+	q->hooks = NULL;
+	q->nhooks = 0;
+	if (!run->dead)
+		check_update(run, 1);
+	run->depth--;
 	check_release(run);
 }
 
-const struct check_q *
-check_get(struct check_ev *ev, const char *name, int type)
+/* The cached lookup of name (normalized, taken) and type through view;
+ * started when it is new. */
+static struct check_q *
+check_q_find(struct check_run *run, int view, char *n, int type)
 {
-	struct check_run *run = ev->run;
 	struct check_q *q;
 	struct dns *dns;
-	char *n = check_norm(name);
-	int view = check_view_for(run, ev->view, n);
 	size_t b = check_hash(view, type, n, NULL, NULL);
 
 	for (q = run->qtab[b]; q != NULL; q = q->next)
@@ -411,12 +422,121 @@ check_get(struct check_ev *ev, const char *name, int type)
 		}
 	} else
 		free(n);
+	return q;
+}
+
+const struct check_q *
+check_get(struct check_ev *ev, const char *name, int type)
+{
+	struct check_run *run = ev->run;
+	char *n = check_norm(name);
+	struct check_q *q;
+
+	q = check_q_find(run, check_view_for(run, ev->view, n), n, type);
 	if (!q->done) {
 		check_wait(&q->waiters, &ev->who);
 		ev->pending = 1;
 		return NULL;
 	}
 	return q;
+}
+
+/* A cached lookup as a struct dns_answer (the records' character-strings
+ * are not kept: an SPF evaluation reads the joined text). */
+static void
+check_q_answer(const struct check_q *q, struct dns_answer *a)
+{
+	struct dns_rr *rr;
+	size_t i;
+
+	memset(a, 0, sizeof *a);
+	a->status = q->status;
+	a->name = q->name;
+	a->type = q->type;
+	a->neg_ttl = q->neg_ttl;
+	a->error = q->error;
+	if (q->nrrs > 0)
+		a->rrs = xcalloc(q->nrrs, sizeof *a->rrs);
+	for (i = 0; i < q->nrrs; i++) {
+		rr = &a->rrs[a->nrrs++];
+		rr->type = q->type;
+		rr->ttl = q->rrs[i].ttl;
+		rr->text = q->rrs[i].text;
+		rr->len = q->rrs[i].len;
+		rr->pref = q->rrs[i].pref;
+	}
+}
+
+/* Deliver the SPF lookups answered from the cache: from the loop (a
+ * timer), or from check_free() as cancelled. */
+static void
+check_flush(void *arg)
+{
+	struct check_run *run = arg;
+	struct check_hook *v;
+	struct dns_answer a;
+	size_t i, n;
+
+	run->timer = 0;
+	run->flushing = 1;
+	run->depth++;
+	while (run->ndeferred > 0) {
+		v = run->deferred;
+		n = run->ndeferred;
+		run->deferred = NULL;
+		run->ndeferred = 0;
+		for (i = 0; i < n; i++) {
+			check_q_answer(v[i].q, &a);
+			if (run->dead) {
+				a.status = DNS_ERROR;
+				a.error = "cancelled";
+			}
+			run->pending--;
+			v[i].cb(&a, v[i].arg);
+			free(a.rrs);
+		}
+		free(v);
+	}
+	run->depth--;
+	run->flushing = 0;
+	check_release(run);
+}
+
+/* The query hook of the run's SPF evaluations: every lookup goes through
+ * the run's cache, so one name and type is asked once per view for all the
+ * evaluations and rules, and a lookup in flight is shared. */
+static void
+check_spf_query(void *qarg, const char *name, int type, dns_cb cb,
+    void *arg)
+{
+	struct check_spf *s = qarg;
+	struct check_run *run = s->run;
+	struct check_hook *h;
+	struct check_q *q;
+	char *n;
+
+	if (run->dead) {	/* the results are gone: no cache */
+		dns_query(run->dns, name, type, cb, arg);
+		return;
+	}
+	n = check_norm(name);
+	q = check_q_find(run, check_view_for(run, s->view, n), n, type);
+	run->pending++;
+	if (!q->done) {
+		q->hooks = xreallocarray(q->hooks, q->nhooks + 1,
+		    sizeof *q->hooks);
+		h = &q->hooks[q->nhooks++];
+	} else {
+		run->deferred = xreallocarray(run->deferred, run->ndeferred + 1,
+		    sizeof *run->deferred);
+		h = &run->deferred[run->ndeferred++];
+		if (run->timer == 0 && !run->flushing)
+			run->timer = loop_timer_add(run->loop, 0, check_flush,
+			    run);
+	}
+	h->q = q;
+	h->cb = cb;
+	h->arg = arg;
 }
 
 /* An SPF result for a cached evaluation. */
@@ -490,6 +610,8 @@ check_spf(struct check_ev *ev, const char *domain, const char *ip,
 			req.ip = s->ip;
 			req.sender = s->sender;
 			req.helo = s->helo;
+			req.query = check_spf_query;
+			req.query_arg = s;
 			run->pending++;
 			spf_check(dns, &req, check_spf_done, s);
 		}
@@ -1104,26 +1226,24 @@ check_local_key(struct check_run *run, struct check_work *w)
 		return;
 	}
 	for (i = 0; i < run->nkeyfiles; i++)
-		if (strcmp(run->keyfiles[i].path, w->key->keyfile) == 0)
+		if (strcmp(run->keyfiles[i]->path, w->key->keyfile) == 0)
 			break;
 	if (i == run->nkeyfiles) {
 		run->keyfiles = xreallocarray(run->keyfiles, i + 1,
 		    sizeof *run->keyfiles);
-		kf = &run->keyfiles[run->nkeyfiles++];
-		memset(kf, 0, sizeof *kf);
+		kf = xcalloc(1, sizeof *kf);
+		run->keyfiles[run->nkeyfiles++] = kf;
 		kf->path = xstrdup(w->key->keyfile);
 		if (dkimkey_load(run->site->root, kf->path, &kf->pub,
 		    &kf->error) != 0 && kf->error == NULL)
 			kf->error = xstrdup("cannot read the key");
 	}
-	kf = &run->keyfiles[i];
+	kf = run->keyfiles[i];
 	if (kf->error != NULL) {
 		w->key_error = xstrdup(kf->error);
 		return;
 	}
-	w->pub.type = xstrdup(kf->pub.type);
-	w->pub.bits = kf->pub.bits;
-	w->pub.p = xstrdup(kf->pub.p);
+	w->pub = &kf->pub;
 }
 
 /* The items of one domain from its record set. */
@@ -1375,7 +1495,6 @@ check_free_results(struct check_run *run)
 		}
 		for (k = 0; k < d->nwork; k++) {
 			free(d->work[k].recs);
-			dkimkey_free(&d->work[k].pub);
 			free(d->work[k].key_error);
 			strv_free(&d->work[k].auth);
 		}
@@ -1399,9 +1518,10 @@ check_free_results(struct check_run *run)
 	free(run->hosts_note);
 	run->host = run->hosts_note = NULL;
 	for (i = 0; i < run->nkeyfiles; i++) {
-		free(run->keyfiles[i].path);
-		dkimkey_free(&run->keyfiles[i].pub);
-		free(run->keyfiles[i].error);
+		free(run->keyfiles[i]->path);
+		dkimkey_free(&run->keyfiles[i]->pub);
+		free(run->keyfiles[i]->error);
+		free(run->keyfiles[i]);
 	}
 	free(run->keyfiles);
 	run->keyfiles = NULL;
@@ -1418,6 +1538,10 @@ check_free(struct check_run *run)
 	run->dead = 1;
 	check_free_results(run);
 	run->depth++;
+	if (run->timer != 0) {
+		loop_timer_cancel(run->loop, run->timer);
+		check_flush(run);
+	}
 	for (i = 0; i < run->nsrv; i++) {
 		dns_free(run->srv[i].dns);
 		run->srv[i].dns = NULL;

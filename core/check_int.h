@@ -49,7 +49,16 @@ struct check_waiters {
 	size_t			 n;
 };
 
-/* A lookup through one view, cached for the run. */
+/* An SPF evaluation's lookup answered from a cached one (struct
+ * spf_request query hook). */
+struct check_hook {
+	struct check_q		*q;
+	dns_cb			 cb;
+	void			*arg;
+};
+
+/* A lookup through one view, cached for the run; shared by the rules and
+ * the SPF evaluations of every domain. */
 struct check_q {
 	struct check_run	*run;
 	int			 view;
@@ -62,6 +71,8 @@ struct check_q {
 	struct check_rr		*rrs;
 	size_t			 nrrs;
 	struct check_waiters	 waiters;
+	struct check_hook	*hooks;		/* SPF lookups waiting */
+	size_t			 nhooks;
 	struct check_q		*next;		/* hash chain */
 };
 
@@ -104,7 +115,8 @@ struct check_work {
 	size_t			 nrecs;
 	const char		*addr;		/* ptr: the address */
 	const struct site_key	*key;		/* dkim: the key */
-	struct dkim_pub		 pub;		/* dkim: the local public key */
+	const struct dkim_pub	*pub;		/* dkim: the local key (shared
+						   by the run), or NULL */
 	char			*key_error;	/* dkim: why pub is not there */
 	int			 final;
 	int			 queued;	/* in the run's queue */

@@ -585,9 +585,9 @@ dkim_key(struct check_ev *ev, const struct check_work *w,
 	int bits = 0, m;
 
 	/* The same text as the local key: the same key, no decoding. */
-	if (w->pub.p != NULL && strcmp(dk->k, w->pub.type) == 0 &&
-	    strcmp(dk->p, w->pub.p) == 0) {
-		bits = w->pub.bits;
+	if (w->pub != NULL && strcmp(dk->k, w->pub->type) == 0 &&
+	    strcmp(dk->p, w->pub->p) == 0) {
+		bits = w->pub->bits;
 		check_note(ev, CHECK_OK, "the key matches %s (%s, %d bits)",
 		    file, dk->k, bits);
 		goto size;
@@ -598,10 +598,10 @@ dkim_key(struct check_ev *ev, const struct check_work *w,
 		fix_record(ev, r);
 		return;
 	}
-	if (w->pub.p == NULL)
+	if (w->pub == NULL)
 		check_note(ev, CHECK_FAIL, "cannot compare with the local key:"
 		    " %s", w->key_error != NULL ? w->key_error : "not loaded");
-	else if ((m = dkimrec_key_match(dk->k, dk->p, w->pub.type, w->pub.p,
+	else if ((m = dkimrec_key_match(dk->k, dk->p, w->pub->type, w->pub->p,
 	    &cause)) <= 0) {
 		check_note(ev, CHECK_FAIL, "the DNS publishes a different key"
 		    " than %s", file);

@@ -333,13 +333,58 @@ rec_key_seen(const struct site *site, size_t i)
 	return NULL;
 }
 
+/* Public keys already derived during one records_build(), by key file: a
+ * site signing many domains with one key decodes it once. */
+struct rec_keys {
+	struct rec_key {
+		char		*path;
+		struct dkim_pub	 pub;	/* type NULL when it failed */
+		char		*error;
+	}		*v;
+	size_t		 n;
+};
+
+/* The public key of path, derived now or earlier in this build. */
+static const struct rec_key *
+rec_key_get(const struct site *site, struct rec_keys *keys, const char *path)
+{
+	struct rec_key *e;
+	size_t i;
+
+	for (i = 0; i < keys->n; i++)
+		if (strcmp(keys->v[i].path, path) == 0)
+			return &keys->v[i];
+	keys->v = xreallocarray(keys->v, keys->n + 1, sizeof *keys->v);
+	e = &keys->v[keys->n++];
+	memset(e, 0, sizeof *e);
+	e->path = xstrdup(path);
+	if (dkimkey_load(site->root, path, &e->pub, &e->error) != 0)
+		memset(&e->pub, 0, sizeof e->pub);
+	return e;
+}
+
+static void
+rec_keys_free(struct rec_keys *keys)
+{
+	size_t i;
+
+	for (i = 0; i < keys->n; i++) {
+		free(keys->v[i].path);
+		free(keys->v[i].error);
+		if (keys->v[i].pub.type != NULL)
+			dkimkey_free(&keys->v[i].pub);
+	}
+	free(keys->v);
+}
+
 /* Fill the DKIM record r from the key k. */
 static void
-rec_dkim_key(const struct site *site, const struct site_key *k,
-    struct record *r)
+rec_dkim_key(const struct site *site, struct rec_keys *keys,
+    const struct site_key *k, struct record *r)
 {
-	struct dkim_pub pub;
-	char *cause = NULL, *value;
+	const struct rec_key *e;
+	const struct dkim_pub *pub;
+	char *value;
 	const char *sep = k->signer != NULL ? ", signer " : "";
 	const char *signer = k->signer != NULL ? k->signer : "";
 
@@ -348,20 +393,21 @@ rec_dkim_key(const struct site *site, const struct site_key *k,
 		    " selector");
 		goto done;
 	}
-	if (dkimkey_load(site->root, k->keyfile, &pub, &cause) != 0) {
-		r->error = cause;
+	e = rec_key_get(site, keys, k->keyfile);
+	if (e->pub.type == NULL) {
+		r->error = xstrdup(e->error != NULL ? e->error : "unreadable");
 		goto done;
 	}
-	value = dkimkey_txt(&pub);
+	pub = &e->pub;
+	value = dkimkey_txt(pub);
 	rec_value(r, value);
 	free(value);
-	if (strcmp(pub.type, "rsa") == 0)
+	if (strcmp(pub->type, "rsa") == 0)
 		r->why = xasprintf("DKIM public key (RSA %d bits) of %s%s%s",
-		    pub.bits, k->keyfile, sep, signer);
+		    pub->bits, k->keyfile, sep, signer);
 	else
 		r->why = xasprintf("DKIM public key (%s, RFC 8463) of %s%s%s",
-		    pub.type, k->keyfile, sep, signer);
-	dkimkey_free(&pub);
+		    pub->type, k->keyfile, sep, signer);
 done:
 	if (r->why == NULL)
 		r->why = xasprintf("DKIM public key of selector %s; fix the"
@@ -375,7 +421,8 @@ done:
  * publish one key).
  */
 static void
-rec_dkim(const struct site *site, const char *domain, struct record_set *set)
+rec_dkim(const struct site *site, struct rec_keys *keys, const char *domain,
+    struct record_set *set)
 {
 	const struct site_key *k, *seen;
 	struct record *r;
@@ -404,7 +451,7 @@ rec_dkim(const struct site *site, const char *domain, struct record_set *set)
 			r->why = xasprintf("DKIM public key of selector %s",
 			    k->selector);
 		} else
-			rec_dkim_key(site, k, r);
+			rec_dkim_key(site, keys, k, r);
 		free(name);
 		free(id);
 	}
@@ -519,9 +566,9 @@ rec_spf(const char *name, const char *host, const struct strv *v4,
 
 /* The records of one domain, in the order of the ids in records.h. */
 static void
-rec_domain(const struct site *site, const struct site_domain *d,
-    const char *host, const struct strv *v4, const struct strv *v6,
-    struct record_set *set)
+rec_domain(const struct site *site, struct rec_keys *keys,
+    const struct site_domain *d, const char *host, const struct strv *v4,
+    const struct strv *v6, struct record_set *set)
 {
 	char *name = rec_fqdn(d->name);
 
@@ -530,7 +577,7 @@ rec_domain(const struct site *site, const struct site_domain *d,
 		rec_mx(d, name, host, set);
 	rec_host(host, v4, v6, set);
 	rec_spf(name, host, v4, v6, set);
-	rec_dkim(site, d->name, set);
+	rec_dkim(site, keys, d->name, set);
 	rec_dmarc(site, d->name, set);
 	free(name);
 }
@@ -540,6 +587,7 @@ records_build(const struct site *site, const char *domain,
     struct record_set **out, size_t *nout, char **cause)
 {
 	struct record_set *sets = NULL;
+	struct rec_keys keys = { NULL, 0 };
 	struct strv v4, v6;
 	struct buf hosted;
 	char *want = NULL, *host = NULL, *safe;
@@ -582,7 +630,8 @@ records_build(const struct site *site, const char *domain,
 		if (want != NULL &&
 		    strcasecmp(site->domains[i].name, want) != 0)
 			continue;
-		rec_domain(site, &site->domains[i], host, &v4, &v6, &sets[n++]);
+		rec_domain(site, &keys, &site->domains[i], host, &v4, &v6,
+		    &sets[n++]);
 	}
 	if (n == 0) {
 		free(sets);
@@ -590,6 +639,7 @@ records_build(const struct site *site, const char *domain,
 	}
 	*out = sets;
 	*nout = n;
+	rec_keys_free(&keys);
 	free(host);
 	free(want);
 	strv_free(&v4);

@@ -146,6 +146,9 @@ enum spf_phase {
 
 struct spf_eval {
 	struct dns		*dns;
+	void			(*query)(void *, const char *, int, dns_cb,
+				    void *);	/* or NULL: dns_query() */
+	void			*query_arg;
 	spf_cb			 cb;
 	void			*arg;
 	enum spf_phase		 phase;
@@ -1216,7 +1219,10 @@ eval_query(struct spf_eval *ev, struct spf_frame *f, const char *name,
 	q->idx = idx;
 	q->fn = fn;
 	ev->pending++;
-	dns_query(ev->dns, name, type, query_cb, q);
+	if (ev->query != NULL)
+		ev->query(ev->query_arg, name, type, query_cb, q);
+	else
+		dns_query(ev->dns, name, type, query_cb, q);
 }
 
 /* A readable cause for a failed answer. */
@@ -1957,6 +1963,8 @@ spf_check(struct dns *dns, const struct spf_request *req, spf_cb cb,
 	const char *at;
 
 	ev->dns = dns;
+	ev->query = req->query;
+	ev->query_arg = req->query_arg;
 	ev->cb = cb;
 	ev->arg = arg;
 	ev->phase = PH_EVAL;

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-struct dns;
+#include "dns.h"
 
 enum spf_result {
 	SPF_NONE,
@@ -49,6 +49,15 @@ struct spf_request {
 	const char	*sender;	/* <sender>; NULL: postmaster@domain */
 	const char	*helo;		/* HELO/EHLO name for %{h}; NULL: domain */
 	const char	*receiver;	/* %{r}; NULL: "unknown" */
+	/*
+	 * Optional: where the evaluation's lookups go instead of dns_query()
+	 * on the resolver given to spf_check() (e.g. a cache shared by many
+	 * evaluations).  Same contract as dns_query(): cb runs exactly once,
+	 * later, from the loop, never from inside the call.
+	 */
+	void		(*query)(void *query_arg, const char *name, int type,
+			    dns_cb cb, void *arg);
+	void		*query_arg;
 };
 
 /* The outcome is valid only during the callback. */

@@ -149,6 +149,18 @@ cli_check_text(const char *resolver, const struct check_domain *ds, size_t n,
 	    sum[CHECK_WARN], sum[CHECK_FAIL], sum[CHECK_UNKNOWN]);
 }
 
+/* Write out what the JSON writer holds so far and empty its buffer: the
+ * document goes out a domain at a time, never whole in memory. */
+static void
+cli_check_json_flush(struct json *j)
+{
+	char *out = buf_steal(&j->b);
+
+	fputs(out, stdout);
+	free(out);
+	buf_init(&j->b);
+}
+
 static void
 cli_check_json(const char *resolver, const struct check_domain *ds, size_t n,
     const size_t *sum)
@@ -188,6 +200,7 @@ cli_check_json(const char *resolver, const struct check_domain *ds, size_t n,
 			json_string(&j, NULL, ds[i].authority.v[f]);
 		json_array_end(&j);
 		json_object_end(&j);
+		cli_check_json_flush(&j);
 	}
 	json_array_end(&j);
 	json_object_begin(&j, "summary");

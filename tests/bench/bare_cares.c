@@ -5,6 +5,8 @@
  * (ARES_OPT_SOCK_STATE_CB, ares_process_fd, ares_timeout: the way
  * core/dns.c drives c-ares), and prints the wall time from the first query
  * to the last answer, queries per second and the answers by status.
+ * Exit status 0 when every query got records or NODATA (genzone.py --site
+ * lists the type-99 and NS lookups notspam makes, answered NODATA).
  * Links only libcares.  Build and run:
  *   cc -O2 -o /tmp/bare_cares tests/bench/bare_cares.c \
  *       $(pkg-config --cflags --libs libcares)
@@ -257,7 +259,10 @@ main(int argc, char **argv)
 	    b.status[ARES_ETIMEOUT], b.done - b.status[ARES_SUCCESS] -
 	    b.status[ARES_ENODATA] - b.status[ARES_ENOTFOUND] -
 	    b.status[ARES_ESERVFAIL] - b.status[ARES_ETIMEOUT]);
-	rc = b.done == b.status[ARES_SUCCESS] ? 0 : 1;
+	/* NODATA is an answer too: notspam's queries include the type-99
+	 * SPF and NS lookups a sound zone answers with no record. */
+	rc = b.done == b.status[ARES_SUCCESS] + b.status[ARES_ENODATA] ?
+	    0 : 1;
 	ares_destroy(b.ch);
 done:
 	for (i = 0; i < b.nq; i++)

@@ -338,8 +338,11 @@ run --root "$R" --resolver "$RES" check weak.test
 check "warnings only: exit 1 (got $RC)" [ "$RC" -eq 1 ]
 run --root "$R" --resolver "$RES" check nosuch.test
 check "an unknown domain: exit 64 (got $RC)" [ "$RC" -eq 64 ]
-run --root "$T_TMP/nonexistent" --config /nope.conf --resolver "$RES" check
-check "an unreadable site: exit 66 (got $RC)" [ "$RC" -eq 66 ]
+run --root "$T_TMP/nonexistent" --resolver "$RES" check
+check "a --root that does not exist: usage error 64 (got $RC)" [ "$RC" -eq 64 ]
+mkdir -p "$T_TMP/emptyroot"
+run --root "$T_TMP/emptyroot" --config /nope.conf --resolver "$RES" check
+check "an unreadable site (missing --config file): exit 66 (got $RC)" [ "$RC" -eq 66 ]
 
 # ---- /etc/hosts mapping the mail hostname to loopback -----------------
 cp -a "$R" "$T_TMP/hosts"
