@@ -1206,7 +1206,7 @@ check_key(const struct site *site, const char *domain, const char *selector)
 	for (i = 0; i < site->nkeys; i++)
 		if (site->keys[i].domain != NULL &&
 		    site->keys[i].selector != NULL &&
-		    strcasecmp(site->keys[i].domain, domain) == 0 &&
+		    strcmp(site->keys[i].domain, domain) == 0 &&	/* lower */
 		    strcasecmp(site->keys[i].selector, selector) == 0)
 			return &site->keys[i];
 	return NULL;

@@ -432,7 +432,7 @@ rec_dkim(const struct site *site, struct rec_keys *keys, const char *domain,
 	for (i = 0; i < site->nkeys; i++) {
 		k = &site->keys[i];
 		if (k->domain == NULL || k->selector == NULL ||
-		    strcasecmp(k->domain, domain) != 0)
+		    strcmp(k->domain, domain) != 0)	/* both lower case */
 			continue;
 		seen = rec_key_seen(site, i);
 		if (seen != NULL && seen->keyfile != NULL &&

@@ -42,21 +42,25 @@ site_add_domain(struct site *site, const char *name, int receives,
     const char *source)
 {
 	struct site_domain *d;
+	char *lower = str_lower(xstrdup(name));
 	size_t i;
 
+	/* Names are stored in lower case: strcmp, not strcasecmp, in what
+	 * is a scan over every domain for each one added. */
 	for (i = 0; i < site->ndomains; i++) {
 		d = &site->domains[i];
-		if (strcasecmp(d->name, name) == 0) {
+		if (strcmp(d->name, lower) == 0) {
 			d->receives |= receives;
 			if (source != NULL)
 				strv_add_unique(&d->sources, source);
+			free(lower);
 			return d;
 		}
 	}
 	site->domains = site_grow(site->domains, &site->ndomains,
 	    sizeof *site->domains);
 	d = &site->domains[site->ndomains - 1];
-	d->name = str_lower(xstrdup(name));
+	d->name = lower;
 	d->receives = receives;
 	if (source != NULL)
 		strv_add(&d->sources, source);
@@ -68,18 +72,21 @@ site_add_key(struct site *site, const char *domain, const char *selector,
     const char *keyfile, const char *signer, const char *source)
 {
 	struct site_key *k;
+	char *lower = str_lower(xstrdup(domain));
 	size_t i;
 
 	for (i = 0; i < site->nkeys; i++) {
 		k = &site->keys[i];
-		if (strcasecmp(k->domain, domain) == 0 &&
+		if (strcmp(k->domain, lower) == 0 &&
 		    strcmp(k->selector, selector) == 0 &&
-		    strcmp(k->signer, signer) == 0)
+		    strcmp(k->signer, signer) == 0) {
+			free(lower);
 			return;
+		}
 	}
 	site->keys = site_grow(site->keys, &site->nkeys, sizeof *site->keys);
 	k = &site->keys[site->nkeys - 1];
-	k->domain = str_lower(xstrdup(domain));
+	k->domain = lower;
 	k->selector = xstrdup(selector);
 	k->keyfile = opt_strdup(keyfile);
 	k->signer = xstrdup(signer);
