@@ -10,56 +10,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "taglist.h"
 #include "util.h"
-
-/* Blanks of the tag-list grammar (WSP and FWS line breaks). */
-static int
-dkimrec_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* The text from s to e without the blanks at both ends, as a new string. */
-static char *
-dkimrec_trimmed(const char *s, const char *e)
-{
-	while (s < e && dkimrec_blank(*s))
-		s++;
-	while (e > s && dkimrec_blank(e[-1]))
-		e--;
-	return xstrndup(s, (size_t)(e - s));
-}
-
-/* Is name a tag-name (ALPHA *(ALPHA / DIGIT / "_"))? */
-static int
-dkimrec_tagname(const char *name)
-{
-	const char *p;
-
-	if (!((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z')))
-		return 0;
-	for (p = name + 1; *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_'))
-			return 0;
-	}
-	return 1;
-}
-
-/* Is every byte of the value a VALCHAR (%x21-3A, %x3C-7E) or a blank? */
-static int
-dkimrec_valchars(const char *v)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)v; *p != '\0'; p++) {
-		if (dkimrec_blank((char)*p))
-			continue;
-		if (*p < 0x21 || *p > 0x7e || *p == ';')
-			return 0;
-	}
-	return 1;
-}
 
 /* Does the ':'-separated list hold item (blanks around items ignored)? */
 static int
@@ -107,7 +59,7 @@ dkimrec_base64(const char *s, size_t len, size_t *out)
 
 	buf = xmalloc(len / 4 * 3 + 3);
 	for (i = 0; i < len; i++) {
-		if (dkimrec_blank((char)p[i]))
+		if (taglist_blank((char)p[i]))
 			continue;
 		if (p[i] == '=') {
 			pad++;
@@ -149,18 +101,6 @@ bad:
 	return NULL;
 }
 
-/* Was the tag seen before (tag names are case-sensitive)? */
-static int
-dkimrec_seen(const struct strv *seen, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < seen->n; i++)
-		if (strcmp(seen->v[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 /* Check and store one tag; -1 with *cause when it is wrong. */
 static int
 dkimrec_tag(struct dkimrec *rec, const char *name, char *value, int first,
@@ -196,7 +136,7 @@ dkimrec_tag(struct dkimrec *rec, const char *name, char *value, int first,
 	} else if (strcmp(name, "p") == 0) {
 		rec->p = xmalloc(strlen(value) + 1);
 		for (n = 0; *value != '\0'; value++)
-			if (!dkimrec_blank(*value))
+			if (!taglist_blank(*value))
 				rec->p[n++] = *value;
 		rec->p[n] = '\0';
 		if (n > 0) {
@@ -232,64 +172,28 @@ dkimrec_tag(struct dkimrec *rec, const char *name, char *value, int first,
 	return 0;
 }
 
+/* taglist_parse's callback: one pair of the record. */
+static int
+dkimrec_pair(const char *name, char *value, int index, void *arg,
+    char **cause)
+{
+	return dkimrec_tag(arg, name, value, index == 0, cause);
+}
+
 int
 dkimrec_parse(const char *text, size_t len, struct dkimrec *rec,
     char **cause)
 {
-	struct strv seen;
-	const char *s = text, *end = text + len, *semi, *eq;
-	char *name = NULL, *value = NULL, *safe;
-	int rc = -1, first = 1;
+	int rc = -1;
 
 	memset(rec, 0, sizeof *rec);
-	strv_init(&seen);
 	if (memchr(text, '\0', len) != NULL) {
 		error_set(cause, "the record holds a NUL byte");
 		goto done;
 	}
-	while (s < end) {
-		if ((semi = memchr(s, ';', (size_t)(end - s))) == NULL)
-			semi = end;
-		if ((eq = memchr(s, '=', (size_t)(semi - s))) == NULL) {
-			value = dkimrec_trimmed(s, semi);
-			if (*value != '\0') {
-				safe = str_sanitize(value, strlen(value));
-				error_set(cause, "\"%s\" is not a tag=value"
-				    " pair", safe);
-				free(safe);
-				goto done;
-			}
-			free(value);
-			value = NULL;
-			s = semi + (semi < end);
-			continue;
-		}
-		name = dkimrec_trimmed(s, eq);
-		value = dkimrec_trimmed(eq + 1, semi);
-		if (!dkimrec_tagname(name)) {
-			safe = str_sanitize(name, strlen(name));
-			error_set(cause, "bad tag name \"%s\"", safe);
-			free(safe);
-			goto done;
-		}
-		if (dkimrec_seen(&seen, name)) {
-			error_set(cause, "tag %s= appears twice", name);
-			goto done;
-		}
-		strv_add(&seen, name);
-		if (!dkimrec_valchars(value)) {
-			error_set(cause, "tag %s= holds a byte not allowed in"
-			    " a tag value", name);
-			goto done;
-		}
-		if (dkimrec_tag(rec, name, value, first, cause) != 0)
-			goto done;
-		first = 0;
-		free(name);
-		free(value);
-		name = value = NULL;
-		s = semi + (semi < end);
-	}
+	if (taglist_parse(text, text + len, TAGLIST_VALCHAR, NULL,
+	    dkimrec_pair, rec, cause) != 0)
+		goto done;
 	if (rec->p == NULL) {
 		error_set(cause, "no p= tag (the public key)");
 		goto done;
@@ -298,9 +202,6 @@ dkimrec_parse(const char *text, size_t len, struct dkimrec *rec,
 		rec->k = xstrdup("rsa");
 	rc = 0;
 done:
-	free(name);
-	free(value);
-	strv_free(&seen);
 	if (rc != 0)
 		dkimrec_free(rec);
 	return rc;

@@ -5,24 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "taglist.h"
 #include "util.h"
-
-/* Blanks around tags and values (WSP; CR/LF too, as the TXT may hold). */
-static int
-dmarc_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static char *
-dmarc_trimmed(const char *s, const char *e)
-{
-	while (s < e && dmarc_blank(*s))
-		s++;
-	while (e > s && dmarc_blank(e[-1]))
-		e--;
-	return xstrndup(s, (size_t)(e - s));
-}
 
 /* Length of the "v=DMARC1" version tag at the start of text, or 0. */
 static size_t
@@ -30,7 +14,7 @@ dmarc_version_len(const char *text, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len && dmarc_blank(text[i]))
+	while (i < len && taglist_blank(text[i]))
 		i++;
 	if (i >= len || text[i] != 'v')
 		return 0;
@@ -45,7 +29,7 @@ dmarc_version_len(const char *text, size_t len)
 	if (len - i < 6 || memcmp(text + i, "DMARC1", 6) != 0)
 		return 0;
 	i += 6;
-	if (i < len && text[i] != ';' && !dmarc_blank(text[i]))
+	if (i < len && text[i] != ';' && !taglist_blank(text[i]))
 		return 0;
 	return i;
 }
@@ -346,36 +330,27 @@ dmarc_tag(struct dmarc_rec *rec, const char *name, const char *value,
 	return 0;
 }
 
-/* Is name a tag name (letters, digits, '_', starting with a letter)? */
+/* taglist_parse's callback: one pair after v=DMARC1. */
 static int
-dmarc_tagname(const char *name)
+dmarc_pair(const char *name, char *value, int index, void *arg,
+    char **cause)
 {
-	const char *p;
-
-	if (!((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z')))
-		return 0;
-	for (p = name; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_'))
-			return 0;
-	return 1;
+	(void)index;
+	return dmarc_tag(arg, name, value, cause);
 }
 
 int
 dmarc_parse(const char *text, size_t len, struct dmarc_rec *rec,
     char **cause)
 {
-	struct strv seen;
-	const char *s, *end = text + len, *semi, *eq;
-	char *name = NULL, *value = NULL, *safe;
+	static const char *const version_seen[] = { "v", NULL };
+	const char *s, *end = text + len;
 	size_t vlen;
 	int rc = -1;
 
 	memset(rec, 0, sizeof *rec);
 	rec->pct = -1;
 	rec->ri = -1;
-	strv_init(&seen);
-	strv_add(&seen, "v");
 	if (memchr(text, '\0', len) != NULL) {
 		error_set(cause, "the record holds a NUL byte");
 		goto done;
@@ -385,59 +360,21 @@ dmarc_parse(const char *text, size_t len, struct dmarc_rec *rec,
 		goto done;
 	}
 	s = text + vlen;
-	while (s < end && dmarc_blank(*s))
+	while (s < end && taglist_blank(*s))
 		s++;
 	if (s < end && *s != ';') {
 		error_set(cause, "v=DMARC1 must be followed by \";\"");
 		goto done;
 	}
-	while (s < end) {
-		s++;	/* the ';' */
-		if ((semi = memchr(s, ';', (size_t)(end - s))) == NULL)
-			semi = end;
-		if ((eq = memchr(s, '=', (size_t)(semi - s))) == NULL) {
-			value = dmarc_trimmed(s, semi);
-			if (*value != '\0') {
-				safe = str_sanitize(value, strlen(value));
-				error_set(cause, "\"%s\" is not a tag=value"
-				    " pair", safe);
-				free(safe);
-				goto done;
-			}
-			free(value);
-			value = NULL;
-			s = semi;
-			continue;
-		}
-		name = str_lower(dmarc_trimmed(s, eq));
-		value = dmarc_trimmed(eq + 1, semi);
-		if (!dmarc_tagname(name)) {
-			safe = str_sanitize(name, strlen(name));
-			error_set(cause, "bad tag name \"%s\"", safe);
-			free(safe);
-			goto done;
-		}
-		if (strv_find(&seen, name) >= 0) {
-			error_set(cause, "tag %s= appears twice", name);
-			goto done;
-		}
-		strv_add(&seen, name);
-		if (dmarc_tag(rec, name, value, cause) != 0)
-			goto done;
-		free(name);
-		free(value);
-		name = value = NULL;
-		s = semi;
-	}
+	if (s < end && taglist_parse(s + 1, end, TAGLIST_FOLD, version_seen,
+	    dmarc_pair, rec, cause) != 0)
+		goto done;
 	if (rec->p == NULL && rec->nrua == 0) {
 		error_set(cause, "no p= tag (the policy)");
 		goto done;
 	}
 	rc = 0;
 done:
-	free(name);
-	free(value);
-	strv_free(&seen);
 	if (rc != 0)
 		dmarc_free(rec);
 	return rc;
