@@ -20,6 +20,8 @@ struct dnsview {
 	int		 top;		/* first line shown */
 	int		 auth;		/* show the authoritative view */
 	int		 vis;
+	int		*rowitem;	/* item drawn on each screen row, for clicks */
+	int		 nrows;
 };
 
 /* One display line. */
@@ -35,7 +37,8 @@ static const char *const dns_help[] = {
 	"want: the value to publish (long TXT values as split strings, and as",
 	"one value for DNS web forms); live: the answers; then why and the fix.",
 	"",
-	"Up Down j k  move from record to record   PgUp PgDn  three at a time",
+	"Up Down j k  move from record to record (or click one)",
+	"PgUp PgDn    three records at a time",
 	"g G Home End the first and the last record",
 	"a            each authoritative nameserver's view (propagation)",
 	"e            export the missing records as a zone-file snippet",
@@ -64,6 +67,7 @@ dns_leave(struct app *app, void *state)
 
 	(void)app;
 	records_free(v->sets, v->nsets);
+	free(v->rowitem);
 	free(v->domain);
 	free(v);
 }
@@ -239,8 +243,14 @@ dns_draw(struct app *app, void *state, int rows, int cols)
 		v->top = (int)n - v->vis;
 	if (v->top < 0)
 		v->top = 0;
+	v->rowitem = xreallocarray(v->rowitem, (size_t)rows + 1,
+	    sizeof *v->rowitem);
+	v->nrows = rows;
+	for (y = 0; y <= rows; y++)
+		v->rowitem[y] = -1;
 	for (i = (size_t)v->top, y = 1; i < n && y < rows; i++, y++) {
 		const struct dline *l = &lines[i];
+		v->rowitem[y] = l->item;
 		int cursor = l->item == v->cur && l->indent == 1;
 		if (cursor)
 			tui_fill(y, 0, cols, ROLE_CURSOR);
@@ -281,8 +291,14 @@ dns_key(struct app *app, void *state, int key)
 	const struct check_domain *cd = dns_result(app, v);
 	int n = cd != NULL ? (int)cd->nitems : 0;
 	char *name;
+	MEVENT ev;
 
 	switch (key) {
+	case KEY_MOUSE:
+		if (getmouse(&ev) == OK && ev.y >= 0 && ev.y < v->nrows &&
+		    v->rowitem != NULL && v->rowitem[ev.y] >= 0)
+			v->cur = v->rowitem[ev.y];
+		return KEY_HANDLED;
 	case 'a':
 		v->auth = !v->auth;
 		return KEY_HANDLED;

@@ -34,7 +34,7 @@ static const char *const keys_help[] = {
 	"state: generated, published (the DNS has it), active (the signer uses",
 	"it), retired, revoked.  DNS: does the DNS publish this very key?",
 	"",
-	"Up Down j k  move               Enter  details, TXT value, the switch",
+	"Up Down j k  move (or click)    Enter  details, TXT value, the switch",
 	"n            new RSA 2048 key for the selected domain (asks a selector)",
 	"E            new Ed25519 key beside it (RFC 8463)",
 	"f            fix the key file: mode 0600, owned by the signer's user",
@@ -340,6 +340,7 @@ keys_key(struct app *app, void *state, int key)
 	struct strv done;
 	char *cause = NULL;
 	size_t i;
+	MEVENT ev;
 	int n = kv->list != NULL ? (int)kv->list->n : 0;
 
 	e = n > 0 ? &kv->list->v[kv->cur] : NULL;
@@ -355,6 +356,11 @@ keys_key(struct app *app, void *state, int key)
 		return KEY_HANDLED;
 	case 'E':
 		keys_new(app, kv, "ed25519");
+		return KEY_HANDLED;
+	case KEY_MOUSE:
+		if (getmouse(&ev) == OK && ev.y >= 2 && ev.y < 2 + kv->vis &&
+		    kv->top + ev.y - 2 < n)
+			kv->cur = kv->top + ev.y - 2;
 		return KEY_HANDLED;
 	case 'R':
 		if (e == NULL)

@@ -71,7 +71,15 @@ check "example.com shows DKIM FAIL" wait_for '^ example\.com +ok +ok +FAIL '
 check "the findings name the missing SPF" wait_for 'FAIL +example\.net spf'
 check "the keys line is shown" wait_for 'q quit'
 
+# A mouse click (SGR 1006, what xterm sends) on example.net's row selects it.
+$TM send-keys -t c -l "$(printf '\033[<0;6;4M')"
+$TM send-keys -t c -l "$(printf '\033[<0;6;4m')"
+sleep 0.3
 $TM send-keys -t c Enter
+check "a click on the example.net row, then Enter, opens it" wait_for '^ example\.net +DNS records'
+$TM send-keys -t c Escape
+wait_for '^ Findings' >/dev/null
+$TM send-keys -t c g Enter
 check "Enter opens the DNS screen of the first domain" wait_for '^ example\.org +DNS records'
 $TM send-keys -t c G
 check "  G goes to the last records; the live DKIM answer shows" wait_for 'live: v=DKIM1; k=ed25519'
