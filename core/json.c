@@ -98,6 +98,17 @@ json_escape(struct buf *b, const char *s)
 
 	buf_addc(b, '"');
 	while (*p != '\0') {
+		size_t run = 0;
+
+		/* Plain printable ASCII goes in whole runs. */
+		while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' &&
+		    p[run] != '\\')
+			run++;
+		if (run > 0) {
+			buf_add(b, p, run);
+			p += run;
+			continue;
+		}
 		if (*p == '"' || *p == '\\') {
 			buf_addc(b, '\\');
 			buf_addc(b, (char)*p++);

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -316,23 +317,6 @@ rec_dmarc(const struct site *site, const char *domain, struct record_set *set)
 	free(name);
 }
 
-/* The earlier key of the same domain and selector as keys[i], or NULL. */
-static const struct site_key *
-rec_key_seen(const struct site *site, size_t i)
-{
-	const struct site_key *k = &site->keys[i], *o;
-	size_t j;
-
-	for (j = 0; j < i; j++) {
-		o = &site->keys[j];
-		if (o->domain != NULL && o->selector != NULL &&
-		    strcasecmp(o->domain, k->domain) == 0 &&
-		    strcasecmp(o->selector, k->selector) == 0)
-			return o;
-	}
-	return NULL;
-}
-
 /* Public keys already derived during one records_build(), by key file: a
  * site signing many domains with one key decodes it once. */
 struct rec_keys {
@@ -342,6 +326,10 @@ struct rec_keys {
 		char		*error;
 	}		*v;
 	size_t		 n;
+	/* The site's keys by domain: the first key of each domain, then
+	 * next[] in site order (SIZE_MAX ends a chain). */
+	struct strmap	 first;
+	size_t		*next;
 };
 
 /* The public key of path, derived now or earlier in this build. */
@@ -363,11 +351,33 @@ rec_key_get(const struct site *site, struct rec_keys *keys, const char *path)
 	return e;
 }
 
+/* Chain the site's keys by domain, keeping the site's order. */
+static void
+rec_keys_index(const struct site *site, struct rec_keys *keys)
+{
+	size_t i, head;
+
+	strmap_init(&keys->first);
+	keys->next = xcalloc(site->nkeys + 1, sizeof *keys->next);
+	for (i = site->nkeys; i > 0; i--) {
+		const struct site_key *k = &site->keys[i - 1];
+		if (k->domain == NULL || k->selector == NULL) {
+			keys->next[i - 1] = SIZE_MAX;
+			continue;
+		}
+		keys->next[i - 1] = strmap_get(&keys->first, k->domain,
+		    &head) ? head : SIZE_MAX;
+		strmap_put(&keys->first, k->domain, i - 1);
+	}
+}
+
 static void
 rec_keys_free(struct rec_keys *keys)
 {
 	size_t i;
 
+	strmap_free(&keys->first);
+	free(keys->next);
 	for (i = 0; i < keys->n; i++) {
 		free(keys->v[i].path);
 		free(keys->v[i].error);
@@ -375,6 +385,23 @@ rec_keys_free(struct rec_keys *keys)
 			dkimkey_free(&keys->v[i].pub);
 	}
 	free(keys->v);
+}
+
+/* The earlier key of the same domain and selector as keys[i], or NULL. */
+static const struct site_key *
+rec_key_seen(const struct site *site, const struct rec_keys *keys, size_t i)
+{
+	const struct site_key *k = &site->keys[i], *o;
+	size_t j;
+
+	if (!strmap_get(&keys->first, k->domain, &j))
+		return NULL;
+	for (; j != SIZE_MAX && j < i; j = keys->next[j]) {
+		o = &site->keys[j];
+		if (strcasecmp(o->selector, k->selector) == 0)
+			return o;
+	}
+	return NULL;
 }
 
 /* Fill the DKIM record r from the key k. */
@@ -429,12 +456,11 @@ rec_dkim(const struct site *site, struct rec_keys *keys, const char *domain,
 	char *id, *name;
 	size_t i;
 
-	for (i = 0; i < site->nkeys; i++) {
+	if (!strmap_get(&keys->first, domain, &i))
+		return;
+	for (; i != SIZE_MAX; i = keys->next[i]) {
 		k = &site->keys[i];
-		if (k->domain == NULL || k->selector == NULL ||
-		    strcmp(k->domain, domain) != 0)	/* both lower case */
-			continue;
-		seen = rec_key_seen(site, i);
+		seen = rec_key_seen(site, keys, i);
 		if (seen != NULL && seen->keyfile != NULL &&
 		    k->keyfile != NULL && strcmp(seen->keyfile,
 		    k->keyfile) == 0)
@@ -587,13 +613,14 @@ records_build(const struct site *site, const char *domain,
     struct record_set **out, size_t *nout, char **cause)
 {
 	struct record_set *sets = NULL;
-	struct rec_keys keys = { NULL, 0 };
+	struct rec_keys keys;
 	struct strv v4, v6;
 	struct buf hosted;
 	char *want = NULL, *host = NULL, *safe;
 	size_t i, n = 0;
 	int found = 0;
 
+	memset(&keys, 0, sizeof keys);
 	*out = NULL;
 	*nout = 0;
 	if (domain != NULL) {
@@ -618,6 +645,7 @@ records_build(const struct site *site, const char *domain,
 		}
 	}
 
+	rec_keys_index(site, &keys);
 	strv_init(&v4);
 	strv_init(&v6);
 	rec_addresses(site, AF_INET, &v4);

@@ -42,25 +42,20 @@ site_add_domain(struct site *site, const char *name, int receives,
     const char *source)
 {
 	struct site_domain *d;
-	char *lower = str_lower(xstrdup(name));
 	size_t i;
 
-	/* Names are stored in lower case: strcmp, not strcasecmp, in what
-	 * is a scan over every domain for each one added. */
-	for (i = 0; i < site->ndomains; i++) {
+	if (strmap_get(&site->domain_idx, name, &i)) {
 		d = &site->domains[i];
-		if (strcmp(d->name, lower) == 0) {
-			d->receives |= receives;
-			if (source != NULL)
-				strv_add_unique(&d->sources, source);
-			free(lower);
-			return d;
-		}
+		d->receives |= receives;
+		if (source != NULL)
+			strv_add_unique(&d->sources, source);
+		return d;
 	}
 	site->domains = site_grow(site->domains, &site->ndomains,
 	    sizeof *site->domains);
 	d = &site->domains[site->ndomains - 1];
-	d->name = lower;
+	d->name = str_lower(xstrdup(name));
+	strmap_put(&site->domain_idx, d->name, site->ndomains - 1);
 	d->receives = receives;
 	if (source != NULL)
 		strv_add(&d->sources, source);
@@ -72,21 +67,17 @@ site_add_key(struct site *site, const char *domain, const char *selector,
     const char *keyfile, const char *signer, const char *source)
 {
 	struct site_key *k;
-	char *lower = str_lower(xstrdup(domain));
-	size_t i;
+	char *id = xasprintf("%s/%s/%s", domain, selector, signer);
 
-	for (i = 0; i < site->nkeys; i++) {
-		k = &site->keys[i];
-		if (strcmp(k->domain, lower) == 0 &&
-		    strcmp(k->selector, selector) == 0 &&
-		    strcmp(k->signer, signer) == 0) {
-			free(lower);
-			return;
-		}
+	if (strmap_get(&site->key_idx, id, NULL)) {
+		free(id);
+		return;
 	}
+	strmap_put(&site->key_idx, id, site->nkeys);
+	free(id);
 	site->keys = site_grow(site->keys, &site->nkeys, sizeof *site->keys);
 	k = &site->keys[site->nkeys - 1];
-	k->domain = lower;
+	k->domain = str_lower(xstrdup(domain));
 	k->selector = xstrdup(selector);
 	k->keyfile = opt_strdup(keyfile);
 	k->signer = xstrdup(signer);
@@ -174,10 +165,9 @@ site_domain(const struct site *site, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < site->ndomains; i++)
-		if (strcasecmp(site->domains[i].name, name) == 0)
-			return &site->domains[i];
-	return NULL;
+	if (!strmap_get(&site->domain_idx, name, &i))
+		return NULL;
+	return &site->domains[i];
 }
 
 const struct site_program *
@@ -485,5 +475,7 @@ site_free(struct site *site)
 	}
 	free(site->facts);
 	strv_free(&site->warnings);
+	strmap_free(&site->domain_idx);
+	strmap_free(&site->key_idx);
 	free(site);
 }

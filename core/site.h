@@ -75,6 +75,8 @@ struct site {
 	struct site_fact	*facts;
 	size_t			 nfacts;
 	struct strv		 warnings;	/* "file:line: problem; fix" */
+	struct strmap		 domain_idx;	/* name -> index in domains[] */
+	struct strmap		 key_idx;	/* domain/selector/signer -> keys[] */
 };
 
 /*
@@ -88,7 +90,8 @@ struct site *site_load(const char *root, const char *settings_path,
 void site_free(struct site *);
 
 /* Builders used by the backends.  All copy their arguments; NULL is allowed
- * for optional strings. */
+ * for optional strings.  Domains and keys must be added through them: they
+ * keep the indexes site_domain() and the duplicate checks use. */
 void site_set_hostname(struct site *, const char *name, const char *source);
 struct site_domain *site_add_domain(struct site *, const char *name,
     int receives, const char *source);

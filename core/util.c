@@ -391,3 +391,83 @@ str_sanitize(const char *s, size_t len)
 	}
 	return buf_steal(&b);
 }
+
+/* FNV-1a over the lower-cased bytes. */
+static size_t
+strmap_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)key; *p != '\0'; p++) {
+		h ^= (uint64_t)tolower(*p);
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+void
+strmap_init(struct strmap *m)
+{
+	m->v = NULL;
+	m->size = m->n = 0;
+}
+
+/* The slot of key, or of the empty slot where it would go. */
+static size_t
+strmap_slot(const struct strmap *m, const char *key)
+{
+	size_t i = strmap_hash(key) & (m->size - 1);
+
+	while (m->v[i].key != NULL && strcasecmp(m->v[i].key, key) != 0)
+		i = (i + 1) & (m->size - 1);
+	return i;
+}
+
+int
+strmap_get(const struct strmap *m, const char *key, size_t *val)
+{
+	size_t i;
+
+	if (m->size == 0)
+		return 0;
+	i = strmap_slot(m, key);
+	if (m->v[i].key == NULL)
+		return 0;
+	if (val != NULL)
+		*val = m->v[i].val;
+	return 1;
+}
+
+void
+strmap_put(struct strmap *m, const char *key, size_t val)
+{
+	struct strmap old = *m;
+	size_t i;
+
+	if (m->size == 0 || (m->n + 1) * 2 > m->size) {
+		m->size = m->size ? m->size * 2 : 16;
+		m->v = xcalloc(m->size, sizeof *m->v);
+		for (i = 0; i < old.size; i++)
+			if (old.v[i].key != NULL)
+				m->v[strmap_slot(m, old.v[i].key)] = old.v[i];
+		free(old.v);
+	}
+	i = strmap_slot(m, key);
+	if (m->v[i].key == NULL) {
+		m->v[i].key = xstrdup(key);
+		m->n++;
+	}
+	m->v[i].val = val;
+}
+
+void
+strmap_free(struct strmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->size; i++)
+		free(m->v[i].key);
+	free(m->v);
+	strmap_init(m);
+}

@@ -61,6 +61,26 @@ int strv_find(const struct strv *, const char *);    /* index or -1; case-insens
 void strv_sort(struct strv *);
 void strv_free(struct strv *);
 
+/*
+ * A map from strings to indexes, compared case-insensitively (ASCII), for
+ * the sets that grow with the number of domains: membership in O(1)
+ * instead of a scan.  Keys are copied.
+ */
+struct strmap {
+	struct strmap_ent {
+		char	*key;
+		size_t	 val;
+	}		*v;
+	size_t		 size;	/* slots, a power of two, or 0 */
+	size_t		 n;
+};
+void strmap_init(struct strmap *);
+/* 1 and *val set if key is there, else 0. */
+int strmap_get(const struct strmap *, const char *key, size_t *val);
+/* Add key -> val, or replace the value of an existing key. */
+void strmap_put(struct strmap *, const char *key, size_t val);
+void strmap_free(struct strmap *);
+
 /* Trim blanks (space, tab, CR, LF) in place at both ends; returns s. */
 char *str_trim(char *s);
 /* Lower-case an ASCII string in place; returns s. */

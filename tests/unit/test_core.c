@@ -63,6 +63,32 @@ test_strv_split_unique(void **state)
 }
 
 static void
+test_strmap(void **state)
+{
+	struct strmap m;
+	size_t v = 0, i;
+	char key[32];
+
+	(void)state;
+	strmap_init(&m);
+	assert_int_equal(strmap_get(&m, "a", &v), 0);
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "D%04zu.Example", i);
+		strmap_put(&m, key, i);
+	}
+	assert_int_equal(m.n, 1000);
+	assert_int_equal(strmap_get(&m, "d0500.example", &v), 1);
+	assert_int_equal(v, 500);
+	strmap_put(&m, "D0500.EXAMPLE", 7);	/* same key: value replaced */
+	assert_int_equal(m.n, 1000);
+	assert_int_equal(strmap_get(&m, "d0500.example", &v), 1);
+	assert_int_equal(v, 7);
+	assert_int_equal(strmap_get(&m, "d1000.example", &v), 0);
+	strmap_free(&m);
+	assert_int_equal(strmap_get(&m, "d0001.example", &v), 0);
+}
+
+static void
 test_trim_lower(void **state)
 {
 	char s[] = " \tMiXeD \r\n";
@@ -282,6 +308,7 @@ main(void)
 		cmocka_unit_test(test_sanitize_utf8),
 		cmocka_unit_test(test_sanitize_nul),
 		cmocka_unit_test(test_strv_split_unique),
+		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_trim_lower),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_netaddr_canon),
