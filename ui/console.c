@@ -371,7 +371,7 @@ draw_help(struct app *app, int rows, int cols)
 		"r          check the DNS again now",
 		NULL
 	};
-	int n = 0, i, h, w = cols > 76 ? 72 : cols - 4, y, x;
+	int n = 0, i, h, w = cols > 76 ? 72 : cols, y, x;
 
 	for (i = 0; s->help != NULL && s->help[i] != NULL; i++)
 		n++;
@@ -390,7 +390,7 @@ draw_help(struct app *app, int rows, int cols)
 static void
 draw_dialog(struct app *app, int rows, int cols)
 {
-	int h = (int)app->dialog.n + 3, w = cols > 84 ? 80 : cols - 2, y, x;
+	int h = (int)app->dialog.n + 3, w = cols > 84 ? 80 : cols, y, x;
 	size_t i;
 
 	if (h > rows - 1)

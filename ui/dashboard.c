@@ -25,7 +25,7 @@ static const char *const dash_help[] = {
 	"Up Down j k  move in the focused list      Tab  switch list",
 	"Enter        domain: its DNS records; finding: detail and fix",
 	"d            the DNS records of the selected domain",
-	"K            the DKIM keys: generate, rotate, publish, fix permissions",
+	"K            the DKIM keys: make, rotate, publish, fix permissions",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
 	NULL
@@ -83,12 +83,14 @@ draw_title(struct app *app, int cols)
 	buf_init(&b);
 	buf_printf(&b, " notspam  %s  ", app->site->hostname ?
 	    app->site->hostname : "(no host name)");
-	for (i = 0; i < app->site->nprograms; i++)
-		buf_printf(&b, "%s%s%s%s", i > 0 ? " + " : "",
-		    app->site->programs[i].name,
-		    app->site->programs[i].version ? " " : "",
-		    app->site->programs[i].version ?
-		    app->site->programs[i].version : "");
+	for (i = 0; i < app->site->nprograms; i++) {
+		const char *v = app->site->programs[i].version;
+		/* The upstream version: "3.7.11-0+deb12u1" shows as 3.7.11. */
+		int vlen = v != NULL ? (int)strcspn(v, "-~+") : 0;
+		buf_printf(&b, "%s%s%s%.*s", i > 0 ? " + " : "",
+		    app->site->programs[i].name, vlen > 0 ? " " : "", vlen,
+		    vlen > 0 ? v : "");
+	}
 	s = buf_steal(&b);
 	tui_fill(0, 0, cols, ROLE_TITLE);
 	tui_put(0, 0, cols - 22, ROLE_TITLE, s);
@@ -240,7 +242,7 @@ show_finding(struct app *app, const char *domain, const struct check_item *it,
 	struct strv lines;
 	char *s;
 	size_t i;
-	int w = (cols > 84 ? 80 : cols - 2) - 4;
+	int w = (cols > 84 ? 80 : cols) - 4;
 
 	strv_init(&lines);
 	s = xasprintf("%s  %s %s  %s", tui_status_word(it->status), it->type,

@@ -180,7 +180,7 @@ keys_details(struct app *app, struct keyview *kv, const struct keys_entry *e)
 	struct strv lines;
 	char *s, *name;
 	size_t i;
-	int w = (tui_cols() > 84 ? 80 : tui_cols() - 2) - 4;
+	int w = (tui_cols() > 84 ? 80 : tui_cols()) - 4;
 
 	strv_init(&lines);
 	strv_addf(&lines, "file: %s (signer %s, user %s)", e->path ? e->path :
