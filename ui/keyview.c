@@ -23,6 +23,7 @@ struct keyview {
 	struct dns		*dns;	/* its own: freed before the list */
 	int			 cur, top, vis;
 	int			 saved;	/* states advanced and saved */
+	int			 closing; /* answers now are cancellations */
 	struct keygen_job	*job;	/* a key being made */
 	char			*job_domain;
 	char			*job_type;
@@ -51,7 +52,7 @@ keys_changed(void *arg)
 	char *cause = NULL;
 
 	kv->app->dirty = 1;
-	if (kv->saved || !keys_probe_done(kv->list))
+	if (kv->closing || kv->saved || !keys_probe_done(kv->list))
 		return;
 	kv->saved = 1;
 	if (keys_advance(kv->list, (long long)time(NULL)) > 0 &&
@@ -68,9 +69,12 @@ keys_reload(struct keyview *kv)
 	struct dns_opts o;
 	char *cause = NULL;
 
+	kv->closing = 1;	/* cancelled probes must not advance states */
 	dns_free(kv->dns);
 	kv->dns = NULL;
 	keys_list_free(kv->list);
+	kv->list = NULL;
+	kv->closing = 0;
 	kv->saved = 0;
 	if ((kv->list = keys_list_new(kv->app->site, &cause)) == NULL) {
 		app_message(kv->app, "%s", cause);
@@ -109,6 +113,7 @@ keys_leave(struct app *app, void *state)
 		loop_fd_set(app->loop, keygen_fd(kv->job), 0, NULL, NULL);
 		keygen_cancel(kv->job);
 	}
+	kv->closing = 1;
 	dns_free(kv->dns);
 	keys_list_free(kv->list);
 	free(kv->job_domain);
