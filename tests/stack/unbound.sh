@@ -25,6 +25,15 @@ _unbound_origin() {
 	echo "${_uo%.}"
 }
 
+# The default addresses: 127.0.0.1, and ::1 when this host has IPv6 on lo.
+_unbound_addrs() {
+	if grep -q ' lo$' /proc/net/if_inet6 2>/dev/null; then
+		echo "127.0.0.1 ::1"
+	else
+		echo "127.0.0.1"
+	fi
+}
+
 unbound_start() {
 	_ud=$1 _up=$2
 	shift 2
@@ -32,7 +41,7 @@ unbound_start() {
 	_ud=$(cd "$_ud" && pwd)
 	{
 		echo "server:"
-		for _ua in ${UNBOUND_ADDRS:-127.0.0.1 ::1}; do
+		for _ua in ${UNBOUND_ADDRS:-$(_unbound_addrs)}; do
 			echo "	interface: $_ua@$_up"
 		done
 		# A second server on a port in use must fail, not share it.
