@@ -88,6 +88,9 @@ fuzz: $(FUZZ_BIN)
 FUZZ_FLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -g -O1 \
 	     $(PKG_CFLAGS) -I.
 FUZZ_OBJ = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+# Kept, not removed as intermediates (make would print the rm after the
+# test summary, which must be the last line).
+.SECONDARY: $(FUZZ_OBJ)
 
 build/fuzz/obj/%.o: %.c $(wildcard core/*.h backends/*.h)
 	@mkdir -p $(dir $@)
