@@ -413,6 +413,13 @@ site_load(const char *root, const char *settings_path, char **cause)
 	site_resolve_links(site);
 	if (site->hostname == NULL)
 		site_system_hostname(site);
+	if (site->hostname != NULL && strchr(site->hostname, '.') == NULL)
+		site_warn(site, "%s: the mail host name \"%s\" is not fully "
+		    "qualified: receivers reject a HELO name without a domain "
+		    "and nobody can publish its A or PTR; set myhostname in "
+		    "Postfix's main.cf (or the listen hostname in smtpd.conf)",
+		    site->hostname_source ? site->hostname_source : "host name",
+		    site->hostname);
 	for (i = 0; i < site->settings->domains.n; i++)
 		site_add_domain(site, site->settings->domains.v[i], 1,
 		    "notspam.conf domains");
