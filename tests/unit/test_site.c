@@ -164,6 +164,25 @@ test_site_settings_only(void **state)
 	rmroot(root);
 }
 
+/* A host name without a domain is reported: receivers reject such HELOs. */
+static void
+test_site_short_hostname(void **state)
+{
+	char *root = mkroot("domains = example.org\n", "mail\n");
+	struct site *site;
+	char *cause = NULL;
+
+	(void)state;
+	site = site_load(root, NULL, &cause);
+	assert_non_null(site);
+	assert_string_equal(site->hostname, "mail");
+	assert_int_equal(site->warnings.n, 1);
+	assert_non_null(strstr(site->warnings.v[0], "/etc/hostname: the mail "
+	    "host name \"mail\" is not fully qualified"));
+	site_free(site);
+	rmroot(root);
+}
+
 static void
 test_site_builders(void **state)
 {
@@ -269,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_settings_missing_default),
 		cmocka_unit_test(test_settings_errors),
 		cmocka_unit_test(test_site_settings_only),
+		cmocka_unit_test(test_site_short_hostname),
 		cmocka_unit_test(test_site_builders),
 		cmocka_unit_test(test_valid_domain),
 		cmocka_unit_test(test_site_demo_links),
