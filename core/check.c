@@ -8,7 +8,10 @@
  */
 #include "check.h"
 
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +43,8 @@ struct check_keyfile {
 	char		*path;
 	struct dkim_pub	 pub;
 	char		*error;
+	int		 stat_rc;	/* fsroot_stat() of the file */
+	unsigned	 mode;
 };
 
 /* The run's side of one domain. */
@@ -49,6 +54,7 @@ struct check_dstate {
 	size_t			 nsrvs;
 	int			 disc_done;
 	int			 disc_queued;
+	size_t			 disc_nwait;	/* results the search waits for */
 	char			*disc_note;	/* why there are none */
 	struct check_work	*work;		/* one per item */
 	size_t			 nwork;
@@ -74,6 +80,8 @@ struct check_run {
 	size_t			 nsrv;
 	struct check_keyfile	**keyfiles;	/* stable: works point in */
 	size_t			 nkeyfiles;
+	struct strmap		 keyfirst;	/* site key domain -> first */
+	size_t			*keynext;	/* next key of the domain */
 	struct check_q		*qtab[CHECK_BUCKETS];
 	struct check_spf	*stab[CHECK_BUCKETS];
 	struct check_hook	*deferred;	/* SPF lookups answered already */
@@ -82,6 +90,8 @@ struct check_run {
 	int			 flushing;
 	struct check_waiter	*queue;		/* rules to run again */
 	size_t			 nqueue;
+	size_t			 queuesize;
+	size_t			 ncomplete;	/* domains complete */
 	size_t			 pending;	/* callbacks still to come */
 	size_t			 answered;	/* resolver answers of any rcode */
 	size_t			 unreached;	/* resolver timeouts and errors */
@@ -133,6 +143,20 @@ check_type_name(int type)
 		return "SPF";
 	}
 	return "?";
+}
+
+/* str_sanitize() with a short way for the usual text, printable ASCII
+ * without a backslash, which it keeps as it is. */
+static char *
+check_sanitize(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ||
+		    s[i] == '\\')
+			return str_sanitize(s, len);
+	return xstrndup(s, len);
 }
 
 /* Severity order for "the worst": ok < warn < unknown < fail. */
@@ -237,17 +261,51 @@ check_hash(int view, int type, const char *a, const char *b, const char *c)
 	return h % CHECK_BUCKETS;
 }
 
+/* Room for one more element in an array of n that only grows until it is
+ * freed: the size doubles at each power of two. */
+static void *
+check_grow(void *v, size_t n, size_t size)
+{
+	if (n == 0)
+		return xreallocarray(v, 4, size);
+	if (n >= 4 && (n & (n - 1)) == 0)
+		return xreallocarray(v, n * 2, size);
+	return v;
+}
+
+/* How many results who waits for. */
+static size_t *
+check_nwait(struct check_run *run, const struct check_waiter *who)
+{
+	struct check_dstate *d = &run->ds[who->dom];
+
+	if (who->work == CHECK_DISC)
+		return &d->disc_nwait;
+	return &d->work[who->work].nwait;
+}
+
 /* Remember that who waits for a result (once). */
 static void
-check_wait(struct check_waiters *ws, const struct check_waiter *who)
+check_wait(struct check_run *run, struct check_waiters *ws,
+    const struct check_waiter *who)
 {
-	size_t i;
+	struct check_waiter *last;
 
-	for (i = 0; i < ws->n; i++)
-		if (ws->v[i].dom == who->dom && ws->v[i].work == who->work)
+	/*
+	 * A rule runs again only when all it waited for is in, so who is
+	 * only found here again in the same run, as the last entry.  Should
+	 * another one come between, who is counted twice and so woken twice:
+	 * no harm.
+	 */
+	if (ws->n > 0) {
+		last = &ws->v[ws->n - 1];
+		if (last->dom == who->dom && last->work == who->work)
 			return;
-	ws->v = xreallocarray(ws->v, ws->n + 1, sizeof *ws->v);
+	}
+	ws->v = check_grow(ws->v, ws->n, sizeof *ws->v);
 	ws->v[ws->n++] = *who;
+	if (!run->dead)
+		(*check_nwait(run, who))++;
 }
 
 /* Queue a rule (or the nameserver search) to run again. */
@@ -269,20 +327,31 @@ check_enqueue(struct check_run *run, size_t dom, size_t work)
 			return;
 		d->work[work].queued = 1;
 	}
-	run->queue = xreallocarray(run->queue, run->nqueue + 1,
-	    sizeof *run->queue);
+	if (run->nqueue == run->queuesize) {
+		run->queuesize = run->queuesize ? run->queuesize * 2 : 256;
+		run->queue = xreallocarray(run->queue, run->queuesize,
+		    sizeof *run->queue);
+	}
 	run->queue[run->nqueue].dom = dom;
 	run->queue[run->nqueue++].work = work;
 }
 
-/* A result is in: queue whoever waited for it. */
+/* A result is in: queue whoever waited for it and has all it waited for
+ * (a rule run again while something it needs is pending would only come
+ * to no verdict). */
 static void
 check_wake(struct check_run *run, struct check_waiters *ws)
 {
-	size_t i;
+	size_t i, *nwait;
 
-	for (i = 0; i < ws->n; i++)
+	for (i = 0; i < ws->n; i++) {
+		if (run->dead)
+			break;
+		nwait = check_nwait(run, &ws->v[i]);
+		if (*nwait > 0 && --*nwait > 0)
+			continue;
 		check_enqueue(run, ws->v[i].dom, ws->v[i].work);
+	}
 	free(ws->v);
 	ws->v = NULL;
 	ws->n = 0;
@@ -301,9 +370,7 @@ check_release(struct check_run *run)
 	for (b = 0; b < CHECK_BUCKETS; b++) {
 		while ((q = run->qtab[b]) != NULL) {
 			run->qtab[b] = q->next;
-			for (i = 0; i < q->nrrs; i++)
-				free(q->rrs[i].text);
-			free(q->rrs);
+			free(q->rrs);	/* the texts are in the same block */
 			free(q->name);
 			free(q->error);
 			free(q->waiters.v);
@@ -344,7 +411,8 @@ check_q_done(const struct dns_answer *a, void *arg)
 	struct check_q *q = arg;
 	struct check_run *run = q->run;
 	struct check_rr *rr;
-	size_t i, j;
+	char *text;
+	size_t i, j, size;
 
 	run->pending--;
 	q->done = 1;
@@ -353,12 +421,18 @@ check_q_done(const struct dns_answer *a, void *arg)
 	if (a->error != NULL)
 		q->error = xstrdup(a->error);
 	if (a->status == DNS_OK && a->nrrs > 0) {
-		q->rrs = xcalloc(a->nrrs, sizeof *q->rrs);
+		/* One block: the records, then their texts. */
+		size = a->nrrs * sizeof *q->rrs;
+		for (i = 0; i < a->nrrs; i++)
+			size += a->rrs[i].len + 1;
+		q->rrs = xcalloc(1, size);
+		text = (char *)(q->rrs + a->nrrs);
 		for (i = 0; i < a->nrrs; i++) {
 			rr = &q->rrs[q->nrrs++];
 			rr->ttl = a->rrs[i].ttl;
 			rr->len = a->rrs[i].len;
-			rr->text = xmalloc(rr->len + 1);
+			rr->text = text;
+			text += rr->len + 1;
 			memcpy(rr->text, a->rrs[i].text, rr->len);
 			rr->text[rr->len] = '\0';
 			rr->pref = a->rrs[i].pref;
@@ -390,10 +464,36 @@ check_q_done(const struct dns_answer *a, void *arg)
 	check_release(run);
 }
 
-/* The cached lookup of name (normalized, taken) and type through view;
- * started when it is new. */
+/* check_norm() into a buffer of CHECK_NAME_BUF bytes when the name fits
+ * (no allocation for a lookup that is in the cache); else allocated.
+ * Free with check_norm_free(). */
+#define CHECK_NAME_BUF 512
+static char *
+check_norm_buf(const char *name, char *buf)
+{
+	size_t n = strlen(name), i;
+
+	if (n >= CHECK_NAME_BUF)
+		return check_norm(name);
+	for (i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)name[i]);
+	if (n > 1 && buf[n - 1] == '.')
+		n--;
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+check_norm_free(char *n, char *buf)
+{
+	if (n != buf)
+		free(n);
+}
+
+/* The cached lookup of name (normalized) and type through view; started
+ * when it is new. */
 static struct check_q *
-check_q_find(struct check_run *run, int view, char *n, int type)
+check_q_find(struct check_run *run, int view, const char *n, int type)
 {
 	struct check_q *q;
 	struct dns *dns;
@@ -407,7 +507,7 @@ check_q_find(struct check_run *run, int view, char *n, int type)
 		q = xcalloc(1, sizeof *q);
 		q->run = run;
 		q->view = view;
-		q->name = n;
+		q->name = xstrdup(n);
 		q->type = type;
 		q->next = run->qtab[b];
 		run->qtab[b] = q;
@@ -418,10 +518,9 @@ check_q_find(struct check_run *run, int view, char *n, int type)
 			q->error = xstrdup(run->srv[view].error);
 		} else {
 			run->pending++;
-			dns_query(dns, n, type, check_q_done, q);
+			dns_query(dns, q->name, type, check_q_done, q);
 		}
-	} else
-		free(n);
+	}
 	return q;
 }
 
@@ -429,12 +528,13 @@ const struct check_q *
 check_get(struct check_ev *ev, const char *name, int type)
 {
 	struct check_run *run = ev->run;
-	char *n = check_norm(name);
+	char buf[CHECK_NAME_BUF], *n = check_norm_buf(name, buf);
 	struct check_q *q;
 
 	q = check_q_find(run, check_view_for(run, ev->view, n), n, type);
+	check_norm_free(n, buf);
 	if (!q->done) {
-		check_wait(&q->waiters, &ev->who);
+		check_wait(run, &q->waiters, &ev->who);
 		ev->pending = 1;
 		return NULL;
 	}
@@ -513,21 +613,21 @@ check_spf_query(void *qarg, const char *name, int type, dns_cb cb,
 	struct check_run *run = s->run;
 	struct check_hook *h;
 	struct check_q *q;
-	char *n;
+	char buf[CHECK_NAME_BUF], *n;
 
 	if (run->dead) {	/* the results are gone: no cache */
 		dns_query(run->dns, name, type, cb, arg);
 		return;
 	}
-	n = check_norm(name);
+	n = check_norm_buf(name, buf);
 	q = check_q_find(run, check_view_for(run, s->view, n), n, type);
+	check_norm_free(n, buf);
 	run->pending++;
 	if (!q->done) {
-		q->hooks = xreallocarray(q->hooks, q->nhooks + 1,
-		    sizeof *q->hooks);
+		q->hooks = check_grow(q->hooks, q->nhooks, sizeof *q->hooks);
 		h = &q->hooks[q->nhooks++];
 	} else {
-		run->deferred = xreallocarray(run->deferred, run->ndeferred + 1,
+		run->deferred = check_grow(run->deferred, run->ndeferred,
 		    sizeof *run->deferred);
 		h = &run->deferred[run->ndeferred++];
 		if (run->timer == 0 && !run->flushing)
@@ -617,7 +717,7 @@ check_spf(struct check_ev *ev, const char *domain, const char *ip,
 		}
 	}
 	if (!s->done) {
-		check_wait(&s->waiters, &ev->who);
+		check_wait(run, &s->waiters, &ev->who);
 		ev->pending = 1;
 		return NULL;
 	}
@@ -685,6 +785,9 @@ check_note(struct check_ev *ev, enum check_status st, const char *fmt, ...)
 	char *s;
 	size_t i;
 
+	/* An evaluation with something pending is thrown away: no text. */
+	if (ev->pending)
+		return;
 	if (check_rank(st) > check_rank(ev->status))
 		ev->status = st;
 	va_start(ap, fmt);
@@ -728,9 +831,12 @@ check_fix_safe(const char *s)
 void
 check_fix(struct check_ev *ev, const char *fix)
 {
-	char *safe = check_fix_safe(fix);
+	char *safe;
 	size_t i;
 
+	if (ev->pending)
+		return;
+	safe = check_fix_safe(fix);
 	for (i = 0; i < ev->fixes.n; i++) {
 		if (strcmp(ev->fixes.v[i], safe) == 0) {
 			free(safe);
@@ -744,8 +850,11 @@ check_fix(struct check_ev *ev, const char *fix)
 void
 check_found(struct check_ev *ev, const char *text, size_t len)
 {
-	char *safe = str_sanitize(text, len);
+	char *safe;
 
+	if (ev->pending)
+		return;
+	safe = check_sanitize(text, len);
 	if (strv_find(&ev->found, safe) < 0)
 		strv_add(&ev->found, safe);
 	free(safe);
@@ -794,10 +903,13 @@ check_ev_detail(const struct check_ev *ev)
 	size_t i, k;
 
 	buf_init(&b);
-	for (i = 0; i < CHECK_NOTE_LEVELS; i++)
-		for (k = 0; k < ev->notes[i].n; k++)
-			buf_printf(&b, "%s%s", b.len > 0 ? "; " : "",
-			    ev->notes[i].v[k]);
+	for (i = 0; i < CHECK_NOTE_LEVELS; i++) {
+		for (k = 0; k < ev->notes[i].n; k++) {
+			if (b.len > 0)
+				buf_add(&b, "; ", 2);
+			buf_adds(&b, ev->notes[i].v[k]);
+		}
+	}
 	if (b.len == 0)
 		buf_adds(&b, "no answer to judge");
 	return buf_steal(&b);
@@ -813,24 +925,26 @@ check_ev_fix(const struct check_ev *ev)
 	if (ev->fixes.n == 0)
 		return NULL;
 	buf_init(&b);
-	for (i = 0; i < ev->fixes.n; i++)
-		buf_printf(&b, "%s%s", i > 0 ? "\n" : "", ev->fixes.v[i]);
+	for (i = 0; i < ev->fixes.n; i++) {
+		if (i > 0)
+			buf_addc(&b, '\n');
+		buf_adds(&b, ev->fixes.v[i]);
+	}
 	return buf_steal(&b);
 }
 
-/* Put a verdict into the item (detail sanitized here). */
+/* Put a verdict into the item (detail sanitized here); the found values
+ * are taken (found is left empty). */
 static void
 check_commit(struct check_item *it, enum check_status st, const char *detail,
-    const struct strv *found, char *fix)
+    struct strv *found, char *fix)
 {
-	size_t i;
-
 	it->status = st;
 	free(it->detail);
-	it->detail = str_sanitize(detail, strlen(detail));
+	it->detail = check_sanitize(detail, strlen(detail));
 	strv_free(&it->found);
-	for (i = 0; i < found->n; i++)
-		strv_add(&it->found, found->v[i]);
+	it->found = *found;
+	strv_init(found);
 	free(it->fix);
 	it->fix = st == CHECK_OK ? NULL : fix;
 	if (st == CHECK_OK)
@@ -1089,7 +1203,7 @@ check_authority(struct check_run *run, struct check_domain *cd,
 		    d->disc_note != NULL ? d->disc_note : "none found");
 	for (s = 0; s < d->nsrvs; s++) {
 		if (b.len > 0) {
-			safe = str_sanitize(b.data, b.len);
+			safe = check_sanitize(b.data, b.len);
 			strv_add(&cd->authority, safe);
 			free(safe);
 			buf_free(&b);
@@ -1116,7 +1230,7 @@ check_authority(struct check_run *run, struct check_domain *cd,
 			    d->work[k].auth.v[0]))
 				continue;
 			if (b.len > 0) {
-				safe = str_sanitize(b.data, b.len);
+				safe = check_sanitize(b.data, b.len);
 				strv_add(&cd->authority, safe);
 				free(safe);
 				buf_free(&b);
@@ -1131,7 +1245,7 @@ check_authority(struct check_run *run, struct check_domain *cd,
 		}
 	}
 	if (b.len > 0) {
-		safe = str_sanitize(b.data, b.len);
+		safe = check_sanitize(b.data, b.len);
 		strv_add(&cd->authority, safe);
 		free(safe);
 	}
@@ -1166,6 +1280,7 @@ check_update(struct check_run *run, int notify)
 		if (!d->complete && d->disc_done && d->nfinal == d->nwork) {
 			check_authority(run, &run->domains[who.dom], d);
 			d->complete = 1;
+			run->ncomplete++;
 		}
 	}
 	if (notify && run->changed != NULL)
@@ -1197,16 +1312,41 @@ check_kind(const char *id, enum check_kind *kind)
 	return 0;
 }
 
-/* The site key behind a dkim:<selector> item of domain. */
-static const struct site_key *
-check_key(const struct site *site, const char *domain, const char *selector)
+/* Chain the site's keys by domain, in the site's order (run->keynext,
+ * SIZE_MAX ends a chain), so finding a domain's key is no scan. */
+static void
+check_key_index(struct check_run *run)
 {
+	const struct site *site = run->site;
+	const struct site_key *k;
+	size_t i, head;
+
+	strmap_init(&run->keyfirst);
+	run->keynext = xcalloc(site->nkeys + 1, sizeof *run->keynext);
+	for (i = site->nkeys; i > 0; i--) {
+		k = &site->keys[i - 1];
+		run->keynext[i - 1] = SIZE_MAX;
+		if (k->domain == NULL || k->selector == NULL)
+			continue;
+		if (strmap_get(&run->keyfirst, k->domain, &head))
+			run->keynext[i - 1] = head;
+		strmap_put(&run->keyfirst, k->domain, i - 1);
+	}
+}
+
+/* The site key behind a dkim:<selector> item of domain: the first in the
+ * site's order. */
+static const struct site_key *
+check_key(const struct check_run *run, const char *domain,
+    const char *selector)
+{
+	const struct site *site = run->site;
 	size_t i;
 
-	for (i = 0; i < site->nkeys; i++)
-		if (site->keys[i].domain != NULL &&
-		    site->keys[i].selector != NULL &&
-		    strcmp(site->keys[i].domain, domain) == 0 &&	/* lower */
+	if (!strmap_get(&run->keyfirst, domain, &i))
+		return NULL;
+	for (; i != SIZE_MAX && i < site->nkeys; i = run->keynext[i])
+		if (strcmp(site->keys[i].domain, domain) == 0 &&	/* lower */
 		    strcasecmp(site->keys[i].selector, selector) == 0)
 			return &site->keys[i];
 	return NULL;
@@ -1218,6 +1358,7 @@ static void
 check_local_key(struct check_run *run, struct check_work *w)
 {
 	struct check_keyfile *kf;
+	struct stat st;
 	size_t i;
 
 	if (w->key == NULL || w->key->keyfile == NULL) {
@@ -1234,11 +1375,16 @@ check_local_key(struct check_run *run, struct check_work *w)
 		kf = xcalloc(1, sizeof *kf);
 		run->keyfiles[run->nkeyfiles++] = kf;
 		kf->path = xstrdup(w->key->keyfile);
+		if ((kf->stat_rc = fsroot_stat(run->site->root, kf->path,
+		    &st)) == 0)
+			kf->mode = (unsigned)st.st_mode;
 		if (dkimkey_load(run->site->root, kf->path, &kf->pub,
 		    &kf->error) != 0 && kf->error == NULL)
 			kf->error = xstrdup("cannot read the key");
 	}
 	kf = run->keyfiles[i];
+	w->key_stat = kf->stat_rc;
+	w->key_mode = kf->mode;
 	if (kf->error != NULL) {
 		w->key_error = xstrdup(kf->error);
 		return;
@@ -1301,7 +1447,7 @@ check_domain_init(struct check_run *run, const struct record_set *set,
 		if (kind == CHECK_K_PTR)
 			w->addr = r->id + 4;
 		if (kind == CHECK_K_DKIM) {
-			w->key = check_key(run->site, set->domain, r->id + 5);
+			w->key = check_key(run, set->domain, r->id + 5);
 			check_local_key(run, w);
 		}
 	}
@@ -1433,9 +1579,13 @@ check_start(struct loop *loop, struct dns *dns, const struct site *site,
 	run->hosts_note = check_hosts_file(site, run->host);
 	run->domains = xcalloc(run->nsets, sizeof *run->domains);
 	run->ds = xcalloc(run->nsets, sizeof *run->ds);
+	check_key_index(run);
 	for (i = 0; i < run->nsets; i++)
 		check_domain_init(run, &run->sets[i], &run->domains[i],
 		    &run->ds[i]);
+	strmap_free(&run->keyfirst);
+	free(run->keynext);
+	run->keynext = NULL;
 	run->ndomains = run->nsets;
 	for (i = run->nsets; i-- > 0;) {
 		for (k = run->ds[i].nwork; k-- > 0;)
@@ -1449,12 +1599,7 @@ check_start(struct loop *loop, struct dns *dns, const struct site *site,
 int
 check_done(const struct check_run *run)
 {
-	size_t i;
-
-	for (i = 0; i < run->ndomains; i++)
-		if (!run->ds[i].complete)
-			return 0;
-	return 1;
+	return run->ncomplete == run->ndomains;
 }
 
 int
@@ -1511,6 +1656,7 @@ check_free_results(struct check_run *run)
 	run->domains = NULL;
 	run->ds = NULL;
 	run->ndomains = 0;
+	run->ncomplete = 0;
 	records_free(run->sets, run->nsets);
 	run->sets = NULL;
 	run->nsets = 0;

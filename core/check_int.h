@@ -118,8 +118,12 @@ struct check_work {
 	const struct dkim_pub	*pub;		/* dkim: the local key (shared
 						   by the run), or NULL */
 	char			*key_error;	/* dkim: why pub is not there */
+	int			 key_stat;	/* dkim: fsroot_stat() of the key
+						   file, read with it */
+	unsigned		 key_mode;	/* dkim: its st_mode */
 	int			 final;
 	int			 queued;	/* in the run's queue */
+	size_t			 nwait;		/* results waited for */
 	struct strv		 auth;		/* per nameserver: its word, or "" */
 };
 

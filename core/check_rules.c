@@ -558,17 +558,16 @@ rule_spf_helo(struct check_ev *ev, struct check_work *w)
 static void
 dkim_perms(struct check_ev *ev, const struct check_work *w)
 {
-	struct stat st;
 	char *fix;
 
-	if (w->key == NULL || w->key->keyfile == NULL ||
-	    fsroot_stat(ev->site->root, w->key->keyfile, &st) != 0)
+	/* The file's mode is read once for the run, with the key. */
+	if (w->key == NULL || w->key->keyfile == NULL || w->key_stat != 0)
 		return;
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+	if ((w->key_mode & (S_IRWXG | S_IRWXO)) == 0)
 		return;
 	check_note(ev, CHECK_WARN, "%s is readable by group or others (mode"
 	    " %04o): OpenDKIM refuses such keys", w->key->keyfile,
-	    (unsigned)(st.st_mode & 07777));
+	    w->key_mode & 07777);
 	fix = xasprintf("chmod 600 %s", w->key->keyfile);
 	check_fix(ev, fix);
 	free(fix);

@@ -87,8 +87,9 @@ rec_addresses(const struct site *site, int af, struct strv *out)
 char *
 records_reverse_name(const char *addr)
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char b[sizeof(struct in6_addr)];
-	struct buf buf;
+	char name[16 * 4 + sizeof "ip6.arpa."], *p = name;
 	int i;
 
 	if (addr == NULL)
@@ -98,11 +99,14 @@ records_reverse_name(const char *addr)
 		    b[0]);
 	if (inet_pton(AF_INET6, addr, b) != 1)
 		return NULL;
-	buf_init(&buf);
-	for (i = 15; i >= 0; i--)
-		buf_printf(&buf, "%x.%x.", b[i] & 0xf, b[i] >> 4);
-	buf_adds(&buf, "ip6.arpa.");
-	return buf_steal(&buf);
+	for (i = 15; i >= 0; i--) {
+		*p++ = hex[b[i] & 0xf];
+		*p++ = '.';
+		*p++ = hex[b[i] >> 4];
+		*p++ = '.';
+	}
+	memcpy(p, "ip6.arpa.", sizeof "ip6.arpa.");
+	return xstrdup(name);
 }
 
 /* Is c a UTF-8 continuation byte? */

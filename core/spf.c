@@ -651,6 +651,13 @@ record_parse(const char *text, size_t len, char **cause)
 		}
 	}
 	rec = xcalloc(1, sizeof *rec);
+	/* Count the terms: the array is made once. */
+	for (i = 6; i < len; i++)
+		if (text[i] != ' ' && (i == 6 || text[i - 1] == ' '))
+			nterm++;
+	if (nterm > 0)
+		rec->terms = xcalloc(nterm, sizeof *rec->terms);
+	nterm = 0;
 	for (i = 6; i < len; ) {
 		while (i < len && text[i] == ' ')
 			i++;
@@ -660,8 +667,6 @@ record_parse(const char *text, size_t len, char **cause)
 		while (i < len && text[i] != ' ')
 			i++;
 		nterm++;
-		rec->terms = xreallocarray(rec->terms, rec->nterms + 1,
-		    sizeof *rec->terms);
 		memset(&rec->terms[rec->nterms], 0, sizeof *rec->terms);
 		rec->nterms++;
 		if (term_parse(rec, &rec->terms[rec->nterms - 1], text + start,
@@ -1472,8 +1477,8 @@ frame_txt_cb(struct spf_q *q, const struct dns_answer *a)
 	}
 	if (f->parent == NULL && n == 1)
 		ev->record = xstrndup(rr->text, rr->len);
-	where = frame_where(f);
 	if (n > 1) {
+		where = frame_where(f);
 		eval_abort(ev, SPF_PERMERROR, "%zu SPF records at %s: there "
 		    "must be exactly one (RFC 7208 4.5)%s", n, f->domain,
 		    where);
@@ -1481,13 +1486,13 @@ frame_txt_cb(struct spf_q *q, const struct dns_answer *a)
 		return;
 	}
 	if ((f->rec = record_parse(rr->text, rr->len, &cause)) == NULL) {
+		where = frame_where(f);
 		eval_abort(ev, SPF_PERMERROR, "the SPF record of %s: %s%s",
 		    f->domain, cause, where);
 		free(cause);
 		free(where);
 		return;
 	}
-	free(where);
 	frame_run(f);
 }
 
