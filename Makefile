@@ -30,11 +30,12 @@ ALL_LDFLAGS = -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=undefined
 
-CORE_SRC = $(sort $(wildcard core/*.c))
+CORE_SRC = $(sort $(wildcard core/*/*.c))
 BACK_SRC = $(sort $(wildcard backends/*.c))
 UI_SRC	 = $(sort $(wildcard ui/*.c))
 LIB_SRC	 = $(CORE_SRC) $(BACK_SRC)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+HDRS	 = $(wildcard core/*/*.h backends/*.h ui/*.h)
 
 B	 = build/rel
 A	 = build/asan
@@ -60,7 +61,7 @@ all: notspam demo-keys
 notspam: $(LIB_OBJ) $(UI_OBJ)
 	$(CC) $(ALL_CFLAGS) $(HARDEN) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
-$(B)/%.o: %.c $(wildcard core/*.h backends/*.h ui/*.h)
+$(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
 
@@ -69,7 +70,7 @@ asan: $(A)/notspam
 $(A)/notspam: $(ALIB_OBJ) $(AUI_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(A)/%.o: %.c $(wildcard core/*.h backends/*.h ui/*.h)
+$(A)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
@@ -92,7 +93,7 @@ FUZZ_OBJ = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 # test summary, which must be the last line).
 .SECONDARY: $(FUZZ_OBJ)
 
-build/fuzz/obj/%.o: %.c $(wildcard core/*.h backends/*.h)
+build/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined \
 	    -c -o $@ $<

@@ -1,5 +1,5 @@
 /* backend.c: the registry of backends, MTAs first. */
-#include "backend.h"
+#include "backends/backend.h"
 
 #include <string.h>
 

@@ -9,7 +9,7 @@
 #ifndef NOTSPAM_BACKEND_H
 #define NOTSPAM_BACKEND_H
 
-#include "../core/site.h"
+#include "core/site/site.h"
 
 struct backend_ctx {
 	const char		*root;		/* NULL for "/" */

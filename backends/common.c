@@ -1,5 +1,5 @@
 /* common.c: helpers shared by the backends. */
-#include "common.h"
+#include "backends/common.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../core/fsroot.h"
-#include "../core/proc.h"
-#include "../core/util.h"
+#include "core/lib/fsroot.h"
+#include "core/lib/proc.h"
+#include "core/lib/util.h"
 
 /* The dpkg status file can be large; it is read once per backend. */
 #define BK_DPKG_MAX	(64u * 1024 * 1024)

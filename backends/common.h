@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#include "../core/conf.h"
-#include "backend.h"
+#include "core/conf/conf.h"
+#include "backends/backend.h"
 
 /* Is the root the running system ("/", "" or NULL)? */
 int	 bk_root_is_system(const char *root);

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../core/conf.h"
-#include "../core/fsroot.h"
-#include "../core/util.h"
-#include "backend.h"
-#include "common.h"
+#include "core/conf/conf.h"
+#include "core/lib/fsroot.h"
+#include "core/lib/util.h"
+#include "backends/backend.h"
+#include "backends/common.h"
 
 static const char *const od_configs[] = {
 	"/etc/opendkim.conf", "/etc/mail/opendkim.conf",

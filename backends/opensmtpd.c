@@ -10,11 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../core/conf.h"
-#include "../core/fsroot.h"
-#include "../core/util.h"
-#include "backend.h"
-#include "common.h"
+#include "core/conf/conf.h"
+#include "core/lib/fsroot.h"
+#include "core/lib/util.h"
+#include "backends/backend.h"
+#include "backends/common.h"
 
 #define SM_STEPS_MAX	10000	/* filter lookups per load (chains) */
 

@@ -16,11 +16,11 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../core/conf.h"
-#include "../core/fsroot.h"
-#include "../core/util.h"
-#include "backend.h"
-#include "common.h"
+#include "core/conf/conf.h"
+#include "core/lib/fsroot.h"
+#include "core/lib/util.h"
+#include "backends/backend.h"
+#include "backends/common.h"
 
 #define PF_DEPTH_MAX	20
 #define PF_STEPS_MAX	20000		/* $name lookups per value */

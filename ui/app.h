@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "../core/check.h"
-#include "../core/services.h"
-#include "../core/site.h"
-#include "cli.h"
+#include "core/check/check.h"
+#include "core/site/services.h"
+#include "core/site/site.h"
+#include "ui/cli.h"
 
 /* What a screen's key handler returns. */
 #define KEY_HANDLED	0x1

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/json.h"
-#include "../core/records.h"
-#include "../core/site.h"
-#include "../core/util.h"
-#include "cli.h"
+#include "core/lib/json.h"
+#include "core/check/records.h"
+#include "core/site/site.h"
+#include "core/lib/util.h"
+#include "ui/cli.h"
 
 void
 cli_put(FILE *f, const char *s)

@@ -8,13 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/check.h"
-#include "../core/dns.h"
-#include "../core/json.h"
-#include "../core/loop.h"
-#include "../core/site.h"
-#include "../core/util.h"
-#include "cli.h"
+#include "core/check/check.h"
+#include "core/dns/dns.h"
+#include "core/lib/json.h"
+#include "core/lib/loop.h"
+#include "core/site/site.h"
+#include "core/lib/util.h"
+#include "ui/cli.h"
 
 /* The resolver's patience: per try, and tries. */
 #define CHECK_TIMEOUT_MS	2000

@@ -24,18 +24,18 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../core/dns.h"
-#include "../core/fsroot.h"
-#include "../core/json.h"
-#include "../core/keygen.h"
-#include "../core/keys.h"
-#include "../core/keysafe.h"
-#include "../core/keystate.h"
-#include "../core/loop.h"
-#include "../core/records.h"
-#include "../core/site.h"
-#include "../core/util.h"
-#include "cli.h"
+#include "core/dns/dns.h"
+#include "core/lib/fsroot.h"
+#include "core/lib/json.h"
+#include "core/keys/keygen.h"
+#include "core/keys/keys.h"
+#include "core/keys/keysafe.h"
+#include "core/keys/keystate.h"
+#include "core/lib/loop.h"
+#include "core/check/records.h"
+#include "core/site/site.h"
+#include "core/lib/util.h"
+#include "ui/cli.h"
 
 #define EX_CANTCREAT	73
 

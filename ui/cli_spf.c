@@ -4,13 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/dns.h"
-#include "../core/json.h"
-#include "../core/loop.h"
-#include "../core/netaddr.h"
-#include "../core/spf.h"
-#include "../core/util.h"
-#include "cli.h"
+#include "core/dns/dns.h"
+#include "core/lib/json.h"
+#include "core/lib/loop.h"
+#include "core/lib/netaddr.h"
+#include "core/dns/spf.h"
+#include "core/lib/util.h"
+#include "ui/cli.h"
 
 static const char spf_usage[] =
     "usage: notspam [--resolver IP[:PORT]] [--json] spf DOMAIN IP [SENDER] "

@@ -6,14 +6,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/check.h"
-#include "../core/dns.h"
-#include "../core/loop.h"
-#include "../core/services.h"
-#include "../core/site.h"
-#include "../core/summary.h"
-#include "../core/util.h"
-#include "cli.h"
+#include "core/check/check.h"
+#include "core/dns/dns.h"
+#include "core/lib/loop.h"
+#include "core/site/services.h"
+#include "core/site/site.h"
+#include "core/check/summary.h"
+#include "core/lib/util.h"
+#include "ui/cli.h"
 
 static void
 status_site(const struct site *site, const struct service *svc, size_t nsvc)

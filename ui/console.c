@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/dns.h"
-#include "../core/loop.h"
-#include "../core/util.h"
-#include "app.h"
-#include "tui.h"
+#include "core/dns/dns.h"
+#include "core/lib/loop.h"
+#include "core/lib/util.h"
+#include "ui/app.h"
+#include "ui/tui.h"
 
 #define RECHECK_MS	(5 * 60 * 1000)	/* periodic recheck while open */
 #define TICK_MS		250		/* spinner while answers are pending */

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/dns.h"
-#include "../core/summary.h"
-#include "../core/util.h"
-#include "app.h"
-#include "tui.h"
+#include "core/dns/dns.h"
+#include "core/check/summary.h"
+#include "core/lib/util.h"
+#include "ui/app.h"
+#include "ui/tui.h"
 
 struct dash {
 	int	 focus;		/* 0 domains, 1 findings */

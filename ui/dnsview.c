@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/export.h"
-#include "../core/records.h"
-#include "../core/util.h"
-#include "app.h"
-#include "tui.h"
+#include "core/check/export.h"
+#include "core/check/records.h"
+#include "core/lib/util.h"
+#include "ui/app.h"
+#include "ui/tui.h"
 
 struct dnsview {
 	char		*domain;

@@ -8,14 +8,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/dns.h"
-#include "../core/keygen.h"
-#include "../core/keys.h"
-#include "../core/keysafe.h"
-#include "../core/loop.h"
-#include "../core/util.h"
-#include "app.h"
-#include "tui.h"
+#include "core/dns/dns.h"
+#include "core/keys/keygen.h"
+#include "core/keys/keys.h"
+#include "core/keys/keysafe.h"
+#include "core/lib/loop.h"
+#include "core/lib/util.h"
+#include "ui/app.h"
+#include "ui/tui.h"
 
 struct keyview {
 	struct app		*app;

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../core/util.h"
-#include "app.h"
-#include "cli.h"
+#include "core/lib/util.h"
+#include "ui/app.h"
+#include "ui/cli.h"
 
 #define NOTSPAM_VERSION "0.1"
 

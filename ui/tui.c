@@ -1,5 +1,5 @@
 /* tui.c: curses set-up, restore, and safe drawing. */
-#include "tui.h"
+#include "ui/tui.h"
 
 #include <curses.h>
 #include <langinfo.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "../core/util.h"
+#include "core/lib/util.h"
 
 static int active;
 static int colour;

@@ -4,7 +4,7 @@
 #ifndef NOTSPAM_TUI_H
 #define NOTSPAM_TUI_H
 
-#include "../core/check.h"
+#include "core/check/check.h"
 
 /* Attributes by role (colour when available, else mono equivalents). */
 enum tui_role {

@@ -3,7 +3,7 @@
  * Reads "name type" lines on stdin (tests/bench/genzone.py writes them),
  * sends them with at most WINDOW queries in flight on one poll() loop
  * (ARES_OPT_SOCK_STATE_CB, ares_process_fd, ares_timeout: the way
- * core/dns.c drives c-ares), and prints the wall time from the first query
+ * core/dns/dns.c drives c-ares), and prints the wall time from the first query
  * to the last answer, queries per second and the answers by status.
  * Exit status 0 when every query got records or NODATA (genzone.py --site
  * lists the type-99 and NS lookups notspam makes, answered NODATA).

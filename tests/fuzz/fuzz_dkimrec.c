@@ -1,17 +1,17 @@
-/* fuzz_dkimrec.c: libFuzzer target for core/dkimrec.c.
+/* fuzz_dkimrec.c: libFuzzer target for core/dns/dkimrec.c.
  *
  * Parses the input as a DKIM key record; a record that parses must hold a
  * known key type and a p= without blanks, and its key is then decoded and
  * compared with fixed local keys (RSA and Ed25519).  The input also goes
  * through the base64 decoder.  Build:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. core/util.c \
- *       core/dkimrec.c tests/fuzz/fuzz_dkimrec.c -lcrypto -o /tmp/fuzz_dkimrec
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. core/lib/util.c \
+ *       core/dns/dkimrec.c tests/fuzz/fuzz_dkimrec.c -lcrypto -o /tmp/fuzz_dkimrec
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dkimrec.h"
+#include "core/dns/dkimrec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

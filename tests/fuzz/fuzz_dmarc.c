@@ -1,18 +1,18 @@
-/* fuzz_dmarc.c: libFuzzer target for core/dmarc.c.
+/* fuzz_dmarc.c: libFuzzer target for core/dns/dmarc.c.
  *
  * Parses the input as a DMARC record: a record that parses must start like
  * one, hold only known policy words and a pct within 0..100, and every
  * mailto: report URI must have a lower-case domain.  The organizational
  * domain of the input (as a string) must be a suffix of it.  Build:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. core/util.c \
- *       core/dmarc.c tests/fuzz/fuzz_dmarc.c -o /tmp/fuzz_dmarc
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. core/lib/util.c \
+ *       core/dns/dmarc.c tests/fuzz/fuzz_dmarc.c -o /tmp/fuzz_dmarc
  */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dmarc.h"
+#include "core/dns/dmarc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,4 +1,4 @@
-/* fuzz_dns.c: libFuzzer target for dns_parse (core/dns.c).
+/* fuzz_dns.c: libFuzzer target for dns_parse (core/dns/dns.c).
  *
  * The input is parsed twice: as a whole message, and as the sections after
  * a fixed header and question ("example.org", the type picked by the first
@@ -6,19 +6,19 @@
  * question.  Whatever the bytes, dns_parse must not crash, and what it
  * returns must be consistent: a status, an error when it fails, TXT text
  * equal to its strings joined, every text NUL-terminated at len.  Build:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. core/util.c \
- *       core/netaddr.c core/dns.c core/loop.c tests/fuzz/fuzz_dns.c \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. core/lib/util.c \
+ *       core/lib/netaddr.c core/dns/dns.c core/lib/loop.c tests/fuzz/fuzz_dns.c \
  *       $(pkg-config --libs libcares) -o /tmp/fuzz_dns
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dns.h"
+#include "core/dns/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* Check one parse result against the contract in core/dns.h. */
+/* Check one parse result against the contract in core/dns/dns.h. */
 static void
 fuzz_check(int rc, const struct dns_answer *a)
 {

@@ -1,19 +1,19 @@
 /* fuzz_spf.c: libFuzzer target for the SPF record parser and the macro
- * expander of core/spf.c (no DNS).
+ * expander of core/dns/spf.c (no DNS).
  *
  * The input is linted as a record (as is, and behind "v=spf1 "), then
  * expanded as a domain-spec and as explanation text.  A lint result must
  * come with a cause exactly when it fails; flags only on success; an
  * expanded domain is never over 253 bytes nor ends in a dot.  Build:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. core/spf.c \
- *       core/dns.c core/loop.c core/util.c tests/fuzz/fuzz_spf.c \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. core/dns/spf.c \
+ *       core/dns/dns.c core/lib/loop.c core/lib/util.c tests/fuzz/fuzz_spf.c \
  *       $(pkg-config --libs libcares) -o /tmp/fuzz_spf
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/spf.h"
+#include "core/dns/spf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

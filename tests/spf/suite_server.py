@@ -300,7 +300,7 @@ def cases(yml, portfile):
                             str(t["host"]), sender, helo]))
 
 
-# Our default explanation of a fail (core/spf.c exp_default()).
+# Our default explanation of a fail (core/dns/spf.c exp_default()).
 DEFAULT_EXP = re.compile(r" is not allowed to send mail for ")
 
 

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 
 #include "backends/backend.h"
-#include "core/fsroot.h"
-#include "core/site.h"
+#include "core/lib/fsroot.h"
+#include "core/site/site.h"
 
 #define SITES "tests/fixtures/sites/"
 

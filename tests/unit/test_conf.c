@@ -1,11 +1,11 @@
-/* test_conf.c: core/conf*.c: round trips, entries, errors and edits. */
+/* test_conf.c: core/conf/*.c: round trips, entries, errors and edits. */
 #include "testutil.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/conf.h"
+#include "core/conf/conf.h"
 
 #define FIX "tests/fixtures/conf/"
 

@@ -6,11 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/fsroot.h"
-#include "core/json.h"
-#include "core/netaddr.h"
-#include "core/proc.h"
-#include "core/util.h"
+#include "core/lib/fsroot.h"
+#include "core/lib/json.h"
+#include "core/lib/netaddr.h"
+#include "core/lib/proc.h"
+#include "core/lib/util.h"
 
 static void
 test_sanitize_controls(void **state)

@@ -11,8 +11,8 @@
 
 #include <openssl/err.h>
 
-#include "core/dkimkey.h"
-#include "core/util.h"
+#include "core/keys/dkimkey.h"
+#include "core/lib/util.h"
 
 static char tmpdir[] = "/tmp/notspam-dkimkey-XXXXXX";
 

@@ -1,7 +1,7 @@
 /* test_dkimrec.c: DKIM key record parsing and key-material comparison.
  *
  * Keys are generated at test time with OpenSSL (nothing committed); the
- * local p= comes from core/dkimkey.c as notspam computes it, the record's
+ * local p= comes from core/keys/dkimkey.c as notspam computes it, the record's
  * p= is encoded here independently (SPKI, bare PKCS#1, raw Ed25519).
  */
 #include "testutil.h"
@@ -11,9 +11,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "core/dkimkey.h"
-#include "core/dkimrec.h"
-#include "core/util.h"
+#include "core/keys/dkimkey.h"
+#include "core/dns/dkimrec.h"
+#include "core/lib/util.h"
 
 static EVP_PKEY *rsa2048, *rsa2048b, *rsa1024, *ed, *ed2;
 

@@ -2,8 +2,8 @@
  * domain. */
 #include "testutil.h"
 
-#include "core/dmarc.h"
-#include "core/util.h"
+#include "core/dns/dmarc.h"
+#include "core/lib/util.h"
 
 /* Parse text and expect success. */
 static void

@@ -18,9 +18,9 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "core/dns.h"
-#include "core/loop.h"
-#include "core/util.h"
+#include "core/dns/dns.h"
+#include "core/lib/loop.h"
+#include "core/lib/util.h"
 
 /* ---- hand-built messages ------------------------------------------ */
 

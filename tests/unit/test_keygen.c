@@ -16,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/keygen.h"
-#include "core/keys.h"
-#include "core/keysafe.h"
-#include "core/keystate.h"
-#include "core/util.h"
+#include "core/keys/keygen.h"
+#include "core/keys/keys.h"
+#include "core/keys/keysafe.h"
+#include "core/keys/keystate.h"
+#include "core/lib/util.h"
 
 static char dir[64];
 

@@ -8,10 +8,10 @@
 
 #include <openssl/err.h>
 
-#include "core/records.h"
-#include "core/settings.h"
-#include "core/site.h"
-#include "core/util.h"
+#include "core/check/records.h"
+#include "core/conf/settings.h"
+#include "core/site/site.h"
+#include "core/lib/util.h"
 
 static char root[] = "/tmp/notspam-records-XXXXXX";
 

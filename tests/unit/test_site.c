@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/settings.h"
-#include "core/site.h"
-#include "core/util.h"
+#include "core/conf/settings.h"
+#include "core/site/site.h"
+#include "core/lib/util.h"
 
 /* Make ROOT/etc/notspam/notspam.conf (and /etc/hostname) in a new root. */
 static char *

@@ -11,10 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/dns.h"
-#include "core/loop.h"
-#include "core/spf.h"
-#include "core/util.h"
+#include "core/dns/dns.h"
+#include "core/lib/loop.h"
+#include "core/dns/spf.h"
+#include "core/lib/util.h"
 
 static char dir[] = "/tmp/notspam-spf-XXXXXX";
 static pid_t server = -1;

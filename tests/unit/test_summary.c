@@ -2,8 +2,8 @@
  * (core/summary), on hand-made results. */
 #include "testutil.h"
 
-#include "core/summary.h"
-#include "core/util.h"
+#include "core/check/summary.h"
+#include "core/lib/util.h"
 
 static void
 item(struct check_item *it, const char *id, enum check_status st)

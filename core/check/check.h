@@ -1,0 +1,90 @@
+/* check.h: the live checks, every record a domain needs compared with what
+ * the DNS answers now, semantically (never by string comparison).
+ *
+ * A run starts every lookup of every domain at once on the resolver (which
+ * bounds the queries in flight); results fill in as answers arrive, so the
+ * console can draw a run in progress.  Ids are those of core/check/records.h
+ * ("mx", "host-a", "host-aaaa", "ptr:<address>", "spf", "spf-helo",
+ * "dkim:<selector>", "dmarc").
+ *
+ * Statuses from the DNS: a timeout, SERVFAIL, REFUSED or other error makes
+ * a check "unknown", never "fail"; NXDOMAIN and NODATA mean missing.
+ * Propagation: when the resolver shows a record missing or wrong, the
+ * zone's authoritative nameservers (NS at the domain or its parents) are
+ * asked directly, without recursion, on port 53 (the environment variable
+ * NOTSPAM_NS_PORT overrides the port: a test hook for nameservers on
+ * loopback).  A record they publish that the resolver does not show yet is
+ * "warn" (a cache), not "fail".  Every string from the DNS in found, detail
+ * and authority is sanitized (core/lib/util.h str_sanitize); fix is zone-file
+ * text with control bytes as \DDD.
+ */
+#ifndef NOTSPAM_CHECK_H
+#define NOTSPAM_CHECK_H
+
+#include <stddef.h>
+
+#include "core/lib/util.h"
+
+struct loop;
+struct dns;
+struct site;
+
+enum check_status {
+	CHECK_PENDING,	/* answers not all in yet */
+	CHECK_OK,	/* what receivers want */
+	CHECK_WARN,	/* works, but weak or risky */
+	CHECK_FAIL,	/* receivers will reject or junk */
+	CHECK_UNKNOWN,	/* could not tell: timeout, SERVFAIL */
+};
+
+struct check_item {
+	char		*id;
+	char		*name;		/* owner name checked */
+	char		*type;		/* "MX", "TXT", ... */
+	enum check_status status;
+	char		*expected;	/* the value wanted (records.h), or NULL */
+	struct strv	 found;		/* what the DNS has, sanitized for display */
+	char		*detail;	/* one line: what is right or wrong, why */
+	char		*fix;		/* the exact fix, or NULL when ok */
+};
+
+struct check_domain {
+	char			*domain;
+	struct check_item	*items;
+	size_t			 nitems;
+	/* Propagation: each authoritative nameserver's view, one line each
+	 * ("ns1.example.org 192.0.2.53: spf ok, dkim:mail missing"), and
+	 * whether they disagree with the resolver. */
+	struct strv		 authority;
+};
+
+struct check_run;
+
+/*
+ * Start checking every hosted domain of the site (or only those named in
+ * domains, NULL-terminated; -1-free: unknown names are reported through
+ * *cause and NULL is returned).  changed(arg) is called from the loop each
+ * time a result changes (the console marks itself dirty there; it must not
+ * draw).  The site must outlive the run.
+ */
+struct check_run *check_start(struct loop *, struct dns *, const struct site *,
+    const char *const *domains, void (*changed)(void *), void *arg,
+    char **cause);
+
+/* Is every check decided? */
+int check_done(const struct check_run *);
+
+/* The results so far (items may still be CHECK_PENDING). */
+const struct check_domain *check_results(const struct check_run *,
+    size_t *n);
+
+/* Could the resolver not be reached at all: no query got any answer (each
+ * one timed out or failed, e.g. connection refused)?  For exit status 75. */
+int check_unreachable(const struct check_run *);
+
+/* Cancel what is pending and free. */
+void check_free(struct check_run *);
+
+const char *check_status_name(enum check_status); /* "ok", "warn", ... */
+
+#endif

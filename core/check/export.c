@@ -1,0 +1,84 @@
+/* export.c: missing records as a zone-file snippet, written safely. */
+#include "core/check/export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/check/check.h"
+#include "core/check/records.h"
+#include "core/site/site.h"
+#include "core/lib/util.h"
+
+/* Is the record with this id ok in the results? */
+static int
+is_ok(const struct check_domain *results, const char *id)
+{
+	size_t i;
+
+	if (results == NULL)
+		return 0;
+	for (i = 0; i < results->nitems; i++)
+		if (strcmp(results->items[i].id, id) == 0)
+			return results->items[i].status == CHECK_OK;
+	return 0;
+}
+
+int
+export_missing(const struct site *site, const char *domain,
+    const struct check_domain *results, const char *path, char **cause)
+{
+	struct record_set *sets = NULL;
+	struct buf b;
+	size_t n = 0, i;
+	char *zone, *safe;
+	int fd = -1, count = 0, rc = -1;
+
+	buf_init(&b);
+	if (records_build(site, domain, &sets, &n, cause) != 0)
+		return -1;
+	buf_printf(&b, "; records %s still needs, written by notspam\n",
+	    domain);
+	for (i = 0; n > 0 && i < sets[0].nrecords; i++) {
+		const struct record *r = &sets[0].records[i];
+		if (is_ok(results, r->id))
+			continue;
+		if (r->error != NULL || r->value == NULL) {
+			safe = str_sanitize(r->error ? r->error : "?",
+			    strlen(r->error ? r->error : "?"));
+			buf_printf(&b, "; %s: not computed: %s\n", r->id, safe);
+			free(safe);
+			continue;
+		}
+		zone = records_zone_line(r);
+		if (strcmp(r->type, "PTR") == 0)
+			buf_printf(&b, "; in the reverse zone of the address "
+			    "owner (ask your provider):\n; %s\n", zone);
+		else {
+			buf_printf(&b, "%s\n", zone);
+			count++;
+		}
+		free(zone);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd == -1) {
+		error_set(cause, "%s: %s%s", path, strerror(errno),
+		    errno == EEXIST ? "; choose another name" : "");
+		goto done;
+	}
+	if (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) != 0) {
+		error_set(cause, "%s: write failed: %s", path, strerror(errno));
+		unlink(path);
+		goto done;
+	}
+	rc = count;
+done:
+	if (fd != -1)
+		close(fd);
+	buf_free(&b);
+	records_free(sets, n);
+	return rc;
+}

@@ -1,0 +1,803 @@
+/* conf.c: configuration documents that round-trip byte for byte.
+ *
+ * The document is a list of physical lines (terminators kept) plus the
+ * entries a grammar module (conf_postfix.c, conf_smtpd.c, conf_simple.c)
+ * derives from them.  Edits build the new text, parse it again and only then
+ * replace the document, so a document is never left half edited or in a
+ * state its own parser would refuse.
+ *
+ * Which definition wins (conf_find):
+ *  main.cf, master.cf, settings, shellvars: the last (Postfix, shell).
+ *  opendkim.conf: the LAST, case-insensitively.  OpenDKIM's config_load()
+ *    (opendkim/config.c) prepends every item to its list ("new->cfg_next =
+ *    cur; cur = new") and config_get() returns the first match walking from
+ *    the head, so the last definition in the file is the one used.
+ *  dkimproxy: the first (all "signature" lines are kept as entries).
+ *  tables and peer lists: the first line with that key (tables compare
+ *    keys exactly, peer lists case-insensitively, like host names).
+ *  smtpd.conf: the first statement with that first word; for a macro name,
+ *    the last definition (a later "name = value" replaces the macro).
+ */
+#include "core/conf/conf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/conf/conf_int.h"
+#include "core/lib/fsroot.h"
+#include "core/lib/util.h"
+
+size_t
+conf_line_body(const struct conf_line *l)
+{
+	if (l->len > 0 && l->text[l->len - 1] == '\n') {
+		if (l->len > 1 && l->text[l->len - 2] == '\r')
+			return l->len - 2;
+		return l->len - 1;
+	}
+	return l->len;
+}
+
+int
+conf_isblank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+char *
+conf_snippet(const char *s, size_t len)
+{
+	size_t n = len, back = 0;
+	char *safe, *out;
+
+	if (n <= CONF_SNIPPET_MAX)
+		return str_sanitize(s, n);
+	n = CONF_SNIPPET_MAX;
+	/* Do not cut a UTF-8 sequence in two. */
+	while (n > 0 && back < 3 && ((unsigned char)s[n] & 0xc0) == 0x80) {
+		n--;
+		back++;
+	}
+	safe = str_sanitize(s, n);
+	out = xasprintf("%s...", safe);
+	free(safe);
+	return out;
+}
+
+void
+conf_entry_add(struct conf_doc *doc, size_t first, size_t count,
+    const char *key, const char *value, struct strv *argv, int is_macro)
+{
+	struct conf_entry *e;
+
+	doc->entries = xreallocarray(doc->entries, doc->nentries + 1,
+	    sizeof *doc->entries);
+	e = &doc->entries[doc->nentries++];
+	memset(e, 0, sizeof *e);
+	e->lineno = first + 1;
+	e->first = first;
+	e->count = count;
+	e->key = xstrdup(key);
+	e->value = xstrdup(value);
+	if (argv->v == NULL)
+		e->argv = xcalloc(1, sizeof *e->argv);
+	else
+		e->argv = argv->v;
+	e->argc = (int)argv->n;
+	e->is_macro = is_macro;
+	strv_init(argv);
+}
+
+int
+conf_postfix_filler(const struct conf_line *l)
+{
+	size_t n = conf_line_body(l), i = 0;
+
+	while (i < n && conf_isblank(l->text[i]))
+		i++;
+	return i == n || l->text[i] == '#';
+}
+
+/* Split data into physical lines, terminators included. */
+static void
+conf_split_lines(struct conf_doc *doc, const char *data, size_t len)
+{
+	size_t off = 0, n, cap = 0;
+	const char *nl;
+	struct conf_line *l;
+
+	while (off < len) {
+		nl = memchr(data + off, '\n', len - off);
+		n = nl == NULL ? len - off : (size_t)(nl - (data + off)) + 1;
+		if (doc->nlines == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			doc->lines = xreallocarray(doc->lines, cap,
+			    sizeof *doc->lines);
+		}
+		l = &doc->lines[doc->nlines++];
+		l->text = xmalloc(n + 1);
+		memcpy(l->text, data + off, n);
+		l->text[n] = '\0';
+		l->len = n;
+		off += n;
+	}
+}
+
+/* Free the lines and entries of a document, keeping the document. */
+static void
+conf_clear(struct conf_doc *doc)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < doc->nlines; i++)
+		free(doc->lines[i].text);
+	free(doc->lines);
+	for (i = 0; i < doc->nentries; i++) {
+		struct conf_entry *e = &doc->entries[i];
+
+		free(e->key);
+		free(e->value);
+		for (j = 0; j < e->argc; j++)
+			free(e->argv[j]);
+		free(e->argv);
+	}
+	free(doc->entries);
+	doc->lines = NULL;
+	doc->nlines = 0;
+	doc->entries = NULL;
+	doc->nentries = 0;
+	doc->old_grammar_line = 0;
+}
+
+struct conf_doc *
+conf_parse(enum conf_grammar g, const char *path, const char *data,
+    size_t len, char **cause)
+{
+	struct conf_doc *doc;
+	const char *nul, *p;
+	size_t lineno;
+	int rc;
+
+	doc = xcalloc(1, sizeof *doc);
+	doc->grammar = g;
+	doc->path = xstrdup(path != NULL ? path : "(config)");
+	if (data == NULL)
+		len = 0;
+	if (len > 0 && (nul = memchr(data, '\0', len)) != NULL) {
+		lineno = 1;
+		for (p = data; p < nul; p++)
+			if (*p == '\n')
+				lineno++;
+		error_set(cause, "%s:%zu: contains a NUL byte (binary file?)",
+		    doc->path, lineno);
+		goto fail;
+	}
+	if (len > 0)
+		conf_split_lines(doc, data, len);
+
+	switch (g) {
+	case CONF_POSTFIX_MAIN:
+	case CONF_POSTFIX_MASTER:
+		rc = conf_parse_postfix(doc, cause);
+		break;
+	case CONF_SMTPD:
+		rc = conf_parse_smtpd(doc, data, len, cause);
+		break;
+	case CONF_OPENDKIM:
+	case CONF_TABLE:
+	case CONF_PEERLIST:
+	case CONF_DKIMPROXY:
+	case CONF_SETTINGS:
+	case CONF_SHELLVARS:
+		rc = conf_parse_simple(doc, cause);
+		break;
+	default:
+		rc = error_set(cause, "%s: unknown configuration grammar %d",
+		    doc->path, (int)g);
+		break;
+	}
+	if (rc != 0)
+		goto fail;
+	return doc;
+fail:
+	conf_free(doc);
+	return NULL;
+}
+
+struct conf_doc *
+conf_load(const char *root, enum conf_grammar g, const char *path,
+    char **cause)
+{
+	struct conf_doc *doc;
+	char *data = NULL;
+	size_t len = 0;
+
+	if (fsroot_read(root, path, 0, &data, &len, cause) != 0)
+		return NULL;
+	doc = conf_parse(g, path, data, len, cause);
+	free(data);
+	return doc;
+}
+
+void
+conf_free(struct conf_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	conf_clear(doc);
+	free(doc->path);
+	free(doc);
+}
+
+char *
+conf_text(const struct conf_doc *doc, size_t *len)
+{
+	size_t i, total = 0;
+	char *out, *p;
+
+	for (i = 0; i < doc->nlines; i++)
+		total += doc->lines[i].len;
+	p = out = xmalloc(total + 1);
+	for (i = 0; i < doc->nlines; i++) {
+		memcpy(p, doc->lines[i].text, doc->lines[i].len);
+		p += doc->lines[i].len;
+	}
+	*p = '\0';
+	if (len != NULL)
+		*len = total;
+	return out;
+}
+
+/* Whether entry e defines key, compared the way the program does. */
+static int
+conf_key_match(const struct conf_doc *doc, const struct conf_entry *e,
+    const char *key)
+{
+	switch (doc->grammar) {
+	case CONF_OPENDKIM:
+	case CONF_PEERLIST:
+		return strcasecmp(e->key, key) == 0;
+	default:
+		return strcmp(e->key, key) == 0;
+	}
+}
+
+const struct conf_entry *
+conf_find(const struct conf_doc *doc, const char *key)
+{
+	const struct conf_entry *e, *found = NULL;
+	size_t i;
+
+	if (doc == NULL || key == NULL)
+		return NULL;
+	for (i = 0; i < doc->nentries; i++) {
+		e = &doc->entries[i];
+		if (!conf_key_match(doc, e, key))
+			continue;
+		switch (doc->grammar) {
+		case CONF_DKIMPROXY:
+		case CONF_TABLE:
+		case CONF_PEERLIST:
+			return e;
+		case CONF_SMTPD:
+			if (!e->is_macro)
+				return e;
+			found = e;
+			break;
+		default:
+			found = e;
+			break;
+		}
+	}
+	return found;
+}
+
+const char *
+conf_get(const struct conf_doc *doc, const char *key)
+{
+	const struct conf_entry *e = conf_find(doc, key);
+
+	return e == NULL ? NULL : e->value;
+}
+
+char *
+conf_where(const struct conf_doc *doc, const struct conf_entry *e)
+{
+	return xasprintf("%s:%zu", doc->path, e->lineno);
+}
+
+const char *
+conf_master_option(const struct conf_entry *e, const char *name)
+{
+	const char *found = NULL, *arg;
+	size_t nlen = strlen(name);
+	int i;
+
+	/* Fields 0-7 are service ... command; options come after. */
+	for (i = 8; i < e->argc; i++) {
+		if (strcmp(e->argv[i], "-o") == 0) {
+			if (i + 1 >= e->argc)
+				break;
+			arg = e->argv[++i];
+		} else if (strncmp(e->argv[i], "-o", 2) == 0)
+			arg = e->argv[i] + 2;
+		else
+			continue;
+		if (strncmp(arg, name, nlen) == 0 && arg[nlen] == '=')
+			found = arg + nlen + 1;
+	}
+	return found;
+}
+
+/* The file's own line ending: CRLF when most terminated lines use it. */
+static const char *
+conf_doc_eol(const struct conf_doc *doc)
+{
+	size_t i, crlf = 0, lf = 0;
+	const struct conf_line *l;
+
+	for (i = 0; i < doc->nlines; i++) {
+		l = &doc->lines[i];
+		if (l->len > 1 && l->text[l->len - 2] == '\r' &&
+		    l->text[l->len - 1] == '\n')
+			crlf++;
+		else if (l->len > 0 && l->text[l->len - 1] == '\n')
+			lf++;
+	}
+	return crlf > lf ? "\r\n" : "\n";
+}
+
+/*
+ * Mark the physical lines of entry e for removal: the whole statement, but
+ * for Postfix files the blank and comment lines between continuation lines
+ * stay (as "postconf -e" and "postconf -X" keep them).
+ */
+static void
+conf_mark_entry(const struct conf_doc *doc, const struct conf_entry *e,
+    char *drop)
+{
+	size_t i;
+	int postfix;
+
+	postfix = doc->grammar == CONF_POSTFIX_MAIN ||
+	    doc->grammar == CONF_POSTFIX_MASTER;
+	for (i = e->first; i < e->first + e->count && i < doc->nlines; i++) {
+		if (postfix && i != e->first &&
+		    conf_postfix_filler(&doc->lines[i]))
+			continue;
+		drop[i] = 1;
+	}
+}
+
+/*
+ * The document's text with the lines in drop[] left out, line `replace`
+ * (if not SIZE_MAX) replaced by text `with` plus that line's own terminator,
+ * and `append` (if not NULL) added as a new last line.  Caller frees.
+ */
+static char *
+conf_rebuild(const struct conf_doc *doc, const char *drop, size_t replace,
+    const char *with, const char *append, size_t *len)
+{
+	const struct conf_line *l;
+	const char *eol = conf_doc_eol(doc);
+	struct buf b;
+	size_t i, body;
+	int unterminated = 0;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	for (i = 0; i < doc->nlines; i++) {
+		l = &doc->lines[i];
+		body = conf_line_body(l);
+		if (i == replace) {
+			buf_adds(&b, with);
+			buf_add(&b, l->text + body, l->len - body);
+			continue;
+		}
+		if (drop[i]) {
+			if (i == doc->nlines - 1 && body == l->len)
+				unterminated = 1;
+			continue;
+		}
+		buf_add(&b, l->text, l->len);
+	}
+	/* The file had no final newline and its last line went: keep it so. */
+	if (unterminated && b.len > 0 && b.data[b.len - 1] == '\n') {
+		b.len--;
+		if (b.len > 0 && b.data[b.len - 1] == '\r')
+			b.len--;
+		b.data[b.len] = '\0';
+	}
+	if (append != NULL) {
+		if (b.len > 0 && b.data[b.len - 1] != '\n')
+			buf_adds(&b, eol);
+		buf_adds(&b, append);
+		buf_adds(&b, eol);
+	}
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+/* Move the lines and entries of src into doc (whose own are freed). */
+static void
+conf_adopt(struct conf_doc *doc, struct conf_doc *src)
+{
+	conf_clear(doc);
+	doc->lines = src->lines;
+	doc->nlines = src->nlines;
+	doc->entries = src->entries;
+	doc->nentries = src->nentries;
+	doc->old_grammar_line = src->old_grammar_line;
+	src->lines = NULL;
+	src->nlines = 0;
+	src->entries = NULL;
+	src->nentries = 0;
+	conf_free(src);
+}
+
+/* Parse edited text with doc's grammar; NULL and *cause if it would not. */
+static struct conf_doc *
+conf_reparse(const struct conf_doc *doc, const char *text, size_t len,
+    char **cause)
+{
+	struct conf_doc *next;
+	char *why = NULL;
+
+	next = conf_parse(doc->grammar, doc->path, text, len, &why);
+	if (next == NULL) {
+		error_set(cause, "%s: the edit would leave a file notspam cannot"
+		    " read back (%s); nothing was changed", doc->path,
+		    why != NULL ? why : "?");
+		free(why);
+	}
+	return next;
+}
+
+static const char *
+conf_grammar_name(enum conf_grammar g)
+{
+	switch (g) {
+	case CONF_POSTFIX_MAIN:
+		return "Postfix main.cf";
+	case CONF_POSTFIX_MASTER:
+		return "Postfix master.cf";
+	case CONF_OPENDKIM:
+		return "opendkim.conf";
+	case CONF_TABLE:
+		return "table";
+	case CONF_PEERLIST:
+		return "host list";
+	case CONF_SMTPD:
+		return "smtpd.conf";
+	case CONF_DKIMPROXY:
+		return "dkimproxy";
+	case CONF_SETTINGS:
+		return "settings";
+	case CONF_SHELLVARS:
+		return "shell variables";
+	}
+	return "unknown";
+}
+
+/* Whether every byte of s is in [A-Za-z0-9_] or in extra. */
+static int
+conf_name_ok(const char *s, const char *extra)
+{
+	const char *p;
+
+	if (*s == '\0')
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_')
+			continue;
+		if (strchr(extra, *p) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* Check that key can be written as a name in doc's grammar. */
+static int
+conf_check_key(const struct conf_doc *doc, const char *key, char **cause)
+{
+	char *safe;
+	int ok;
+
+	switch (doc->grammar) {
+	case CONF_POSTFIX_MAIN:
+	case CONF_SETTINGS:
+		ok = conf_name_ok(key, ".-");
+		break;
+	case CONF_SHELLVARS:
+		ok = conf_name_ok(key, "") && !(*key >= '0' && *key <= '9');
+		break;
+	default:
+		ok = conf_name_ok(key, "");
+		break;
+	}
+	if (ok)
+		return 0;
+	safe = conf_snippet(key, strlen(key));
+	error_set(cause, "%s: \"%s\" is not a valid %s name", doc->path, safe,
+	    conf_grammar_name(doc->grammar));
+	free(safe);
+	return -1;
+}
+
+/* Check that value can be written on one line of doc's grammar. */
+static int
+conf_check_value(const struct conf_doc *doc, const char *key,
+    const char *value, char **cause)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return error_set(cause, "%s: cannot set %s: the value "
+			    "holds a control character (\\x%02x); a value must"
+			    " fit on one line", doc->path, key, *p);
+	}
+	switch (doc->grammar) {
+	case CONF_OPENDKIM:
+		if (strchr(value, '#') != NULL)
+			return error_set(cause, "%s: cannot set %s: OpenDKIM "
+			    "cuts a line at '#', so the value cannot hold one",
+			    doc->path, key);
+		/* FALLTHROUGH */
+	case CONF_DKIMPROXY:
+		if (*value == '\0')
+			return error_set(cause, "%s: cannot set %s to an empty "
+			    "value (remove the option instead)", doc->path,
+			    key);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Where entry c's first line has its key and the blanks after it; 1 if a
+ * value follows those blanks.
+ */
+static int
+conf_entry_sep(const struct conf_doc *doc, const struct conf_entry *c,
+    size_t *kstart, size_t *sep, size_t *seplen)
+{
+	const struct conf_line *l = &doc->lines[c->first];
+	size_t n = conf_line_body(l), j = 0;
+
+	while (j < n && conf_isblank(l->text[j]))
+		j++;
+	*kstart = j;
+	while (j < n && !conf_isblank(l->text[j]))
+		j++;
+	*sep = j;
+	while (j < n && conf_isblank(l->text[j]))
+		j++;
+	*seplen = j - *sep;
+	return *seplen > 0 && j < n;
+}
+
+/*
+ * The blanks to put between key and value, copied from the entry being
+ * replaced or else from the last entry that has some, recomputed so that
+ * the value starts in the same column (tabs: 8-column stops; at least one
+ * blank); a mix of tabs and spaces, or an indented key, is copied as is.
+ */
+static char *
+conf_separator(const struct conf_doc *doc, const struct conf_entry *e,
+    const char *key, const char *dflt)
+{
+	const struct conf_entry *ref = NULL;
+	const char *text;
+	struct buf b;
+	size_t i, kstart = 0, sep = 0, seplen = 0, col, target;
+
+	if (e != NULL) {
+		if (conf_entry_sep(doc, e, &kstart, &sep, &seplen))
+			ref = e;
+	} else {
+		for (i = doc->nentries; ref == NULL && i > 0; i--) {
+			if (conf_entry_sep(doc, &doc->entries[i - 1], &kstart,
+			    &sep, &seplen))
+				ref = &doc->entries[i - 1];
+		}
+	}
+	if (ref == NULL)
+		return xstrdup(dflt);
+	text = doc->lines[ref->first].text;
+	buf_init(&b);
+	col = strlen(key);
+	if (kstart == 0 && strspn(text + sep, " ") == seplen) {
+		target = sep + seplen;
+		do {
+			buf_addc(&b, ' ');
+		} while (++col < target);
+		return buf_steal(&b);
+	}
+	if (kstart != 0 || strspn(text + sep, "\t") < seplen) {
+		buf_add(&b, text + sep, seplen);
+		return buf_steal(&b);
+	}
+	for (target = sep, i = 0; i < seplen; i++)
+		target = (target / 8 + 1) * 8;
+	do {
+		buf_addc(&b, '\t');
+		col = (col / 8 + 1) * 8;
+	} while (col < target);
+	return buf_steal(&b);
+}
+
+/* Quote value for a shell assignment when it needs quoting. */
+static char *
+conf_shell_quote(const char *value)
+{
+	const char *p;
+	struct buf b;
+	int plain = 1;
+
+	for (p = value; *p != '\0'; p++) {
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_./:,@%+=-", *p) != NULL)
+			continue;
+		/* "$NAME" stays a reference, as in the Debian file. */
+		if (*p == '$' && p[1] != '\0' && (p[1] == '_' ||
+		    (p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z')))
+			continue;
+		plain = 0;
+	}
+	if (plain)
+		return xstrdup(value);
+	buf_init(&b);
+	buf_addc(&b, '"');
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\' || *p == '`')
+			buf_addc(&b, '\\');
+		else if (*p == '$' && !(p[1] == '_' || (p[1] >= 'a' &&
+		    p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z')))
+			buf_addc(&b, '\\');
+		buf_addc(&b, *p);
+	}
+	buf_addc(&b, '"');
+	return buf_steal(&b);
+}
+
+/* Whether shell assignment e is written "export NAME=...". */
+static int
+conf_shell_export(const struct conf_doc *doc, const struct conf_entry *e)
+{
+	const char *t;
+
+	if (e == NULL)
+		return 0;
+	t = doc->lines[e->first].text;
+	t += strspn(t, " \t");
+	return strncmp(t, "export", 6) == 0 && (t[6] == ' ' || t[6] == '\t');
+}
+
+/* The one line that defines key = value in doc's grammar; caller frees. */
+static char *
+conf_format(const struct conf_doc *doc, const struct conf_entry *e,
+    const char *key, const char *value)
+{
+	const char *name = e != NULL ? e->key : key;
+	char *sep, *q, *line;
+
+	switch (doc->grammar) {
+	case CONF_POSTFIX_MAIN:
+	case CONF_SETTINGS:
+		if (*value == '\0')
+			return xasprintf("%s =", name);
+		return xasprintf("%s = %s", name, value);
+	case CONF_OPENDKIM:
+	case CONF_DKIMPROXY:
+		sep = conf_separator(doc, e, name,
+		    doc->grammar == CONF_OPENDKIM ? "\t" : " ");
+		line = xasprintf("%s%s%s", name, sep, value);
+		free(sep);
+		return line;
+	case CONF_SHELLVARS:
+		q = conf_shell_quote(value);
+		line = xasprintf("%s%s=%s", conf_shell_export(doc, e) ?
+		    "export " : "", name, q);
+		free(q);
+		return line;
+	default:
+		return NULL;
+	}
+}
+
+int
+conf_set(struct conf_doc *doc, const char *key, const char *value,
+    char **cause)
+{
+	const struct conf_entry *e;
+	struct conf_doc *next = NULL;
+	char *drop = NULL, *line = NULL, *text = NULL, *safe;
+	const char *got;
+	size_t len;
+	int rc = -1;
+
+	switch (doc->grammar) {
+	case CONF_POSTFIX_MAIN:
+	case CONF_OPENDKIM:
+	case CONF_DKIMPROXY:
+	case CONF_SETTINGS:
+	case CONF_SHELLVARS:
+		break;
+	default:
+		return error_set(cause, "%s: setting a value in a %s file is "
+		    "not supported yet (only key = value files)", doc->path,
+		    conf_grammar_name(doc->grammar));
+	}
+	if (conf_check_key(doc, key, cause) != 0 ||
+	    conf_check_value(doc, key, value, cause) != 0)
+		return -1;
+
+	e = conf_find(doc, key);
+	line = conf_format(doc, e, key, value);
+	drop = xcalloc(doc->nlines + 1, 1);
+	if (e != NULL) {
+		conf_mark_entry(doc, e, drop);
+		drop[e->first] = 0;
+		text = conf_rebuild(doc, drop, e->first, line, NULL, &len);
+	} else
+		text = conf_rebuild(doc, drop, (size_t)-1, NULL, line, &len);
+
+	if ((next = conf_reparse(doc, text, len, cause)) == NULL)
+		goto done;
+	got = conf_get(next, key);
+	if (got == NULL || strcmp(got, value) != 0) {
+		safe = conf_snippet(got != NULL ? got : "",
+		    got != NULL ? strlen(got) : 0);
+		error_set(cause, "%s: cannot set %s: the value would read back"
+		    " as \"%s\" (leading or trailing blanks, quotes or comment"
+		    " characters do not survive); nothing was changed",
+		    doc->path, key, safe);
+		free(safe);
+		goto done;
+	}
+	conf_adopt(doc, next);
+	next = NULL;
+	rc = 0;
+done:
+	conf_free(next);
+	free(text);
+	free(line);
+	free(drop);
+	return rc;
+}
+
+int
+conf_unset(struct conf_doc *doc, const char *key)
+{
+	struct conf_doc *next;
+	char *drop, *text;
+	size_t i, len;
+	int n = 0;
+
+	drop = xcalloc(doc->nlines + 1, 1);
+	for (i = 0; i < doc->nentries; i++) {
+		if (!conf_key_match(doc, &doc->entries[i], key))
+			continue;
+		conf_mark_entry(doc, &doc->entries[i], drop);
+		n++;
+	}
+	if (n == 0) {
+		free(drop);
+		return 0;
+	}
+	text = conf_rebuild(doc, drop, (size_t)-1, NULL, NULL, &len);
+	next = conf_reparse(doc, text, len, NULL);
+	if (next == NULL)
+		n = -1;
+	else
+		conf_adopt(doc, next);
+	free(text);
+	free(drop);
+	return n;
+}

@@ -1,0 +1,286 @@
+/* conf_postfix.c: Postfix main.cf and master.cf.
+ *
+ * Lexical rules (postconf(5), master(5), Postfix readllines()): a line whose
+ * first non-blank is '#' is a comment, a line of blanks is empty, and both
+ * are skipped without ending a logical line; a line starting with a space
+ * or tab continues the logical line (a continuation with nothing before it
+ * is refused, as Postfix warns "logical line must not start with
+ * whitespace").  '#' anywhere else is text.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/conf/conf.h"
+#include "core/conf/conf_int.h"
+#include "core/lib/util.h"
+
+/* The logical line spanning physical lines [first, last], continuation
+ * lines trimmed and joined by one space; caller frees. */
+static char *
+pf_join(const struct conf_doc *doc, size_t first, size_t last)
+{
+	struct buf b;
+	size_t i, n, s;
+	const char *t;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	for (i = first; i <= last; i++) {
+		if (i != first && conf_postfix_filler(&doc->lines[i]))
+			continue;
+		t = doc->lines[i].text;
+		n = conf_line_body(&doc->lines[i]);
+		s = 0;
+		while (s < n && conf_isblank(t[s]))
+			s++;
+		while (n > s && conf_isblank(t[n - 1]))
+			n--;
+		if (n == s)
+			continue;
+		if (b.len > 0)
+			buf_addc(&b, ' ');
+		buf_add(&b, t + s, n - s);
+	}
+	return buf_steal(&b);
+}
+
+/* Whether c may be in a parameter name: [A-Za-z0-9_.-]. */
+static int
+pf_namechar(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+/* One main.cf entry "name = value" from a logical line. */
+static int
+pf_main_entry(struct conf_doc *doc, size_t first, size_t last,
+    const char *text, char **cause)
+{
+	const char *eq, *p;
+	char *name = NULL, *value = NULL, *safe;
+	struct strv argv;
+	int rc = -1;
+
+	strv_init(&argv);
+	if ((eq = strchr(text, '=')) == NULL) {
+		safe = conf_snippet(text, strlen(text));
+		error_set(cause, "%s:%zu: expected \"name = value\" (a line that"
+		    " continues the previous one must start with a space or "
+		    "tab): \"%s\"", doc->path, first + 1, safe);
+		free(safe);
+		goto done;
+	}
+	name = xstrndup(text, (size_t)(eq - text));
+	str_trim(name);
+	for (p = name; *p != '\0' && pf_namechar((unsigned char)*p); p++)
+		;
+	if (*name == '\0' || *p != '\0') {
+		safe = conf_snippet(name, strlen(name));
+		error_set(cause, "%s:%zu: \"%s\" is not a valid parameter name "
+		    "(expected \"name = value\", a name of letters, digits and "
+		    "'_')", doc->path, first + 1, safe);
+		free(safe);
+		goto done;
+	}
+	value = xstrdup(eq + 1);
+	str_trim(value);
+	strv_add(&argv, name);
+	str_split(value, " \t", &argv);
+	conf_entry_add(doc, first, last - first + 1, name, value, &argv, 0);
+	rc = 0;
+done:
+	strv_free(&argv);
+	free(name);
+	free(value);
+	return rc;
+}
+
+/*
+ * Split a master.cf logical line into words: blanks separate words except
+ * inside "{ }" (Postfix 3.0+), which may nest.  braced[i] tells whether word
+ * i was a "{ ... }" group; its braces and outer blanks are removed.
+ */
+static int
+pf_master_words(const struct conf_doc *doc, size_t first, const char *text,
+    struct strv *words, struct buf *braced, char **cause)
+{
+	const char *p = text, *start, *end;
+	size_t depth;
+	char *w, *safe;
+
+	for (;;) {
+		while (conf_isblank(*p))
+			p++;
+		if (*p == '\0')
+			return 0;
+		start = p;
+		depth = 0;
+		for (; *p != '\0'; p++) {
+			if (*p == '{')
+				depth++;
+			else if (*p == '}' && depth > 0)
+				depth--;
+			else if (conf_isblank(*p) && depth == 0)
+				break;
+		}
+		if (depth > 0) {
+			safe = conf_snippet(start, strlen(start));
+			error_set(cause, "%s:%zu: missing '}' in \"%s\"",
+			    doc->path, first + 1, safe);
+			free(safe);
+			return -1;
+		}
+		end = p;
+		if (*start != '{') {
+			w = xstrndup(start, (size_t)(end - start));
+			strv_add(words, w);
+			free(w);
+			buf_addc(braced, 0);
+			continue;
+		}
+		/* The group's closing brace must end the word. */
+		depth = 0;
+		for (p = start; p < end; p++) {
+			if (*p == '{')
+				depth++;
+			else if (*p == '}' && --depth == 0)
+				break;
+		}
+		if (p + 1 != end) {
+			safe = conf_snippet(start, (size_t)(end - start));
+			error_set(cause, "%s:%zu: text after '}' in \"%s\" "
+			    "(put a blank after the closing brace)", doc->path,
+			    first + 1, safe);
+			free(safe);
+			return -1;
+		}
+		w = xstrndup(start + 1, (size_t)(p - start - 1));
+		str_trim(w);
+		strv_add(words, w);
+		free(w);
+		buf_addc(braced, 1);
+		p = end;
+	}
+}
+
+/* "name = value with spaces" from a -o group as "name=value with spaces". */
+static char *
+pf_master_option(const char *group)
+{
+	const char *eq = strchr(group, '=');
+	char *name, *value, *out;
+
+	if (eq == NULL)
+		return xstrdup(group);
+	name = xstrndup(group, (size_t)(eq - group));
+	value = xstrdup(eq + 1);
+	str_trim(name);
+	str_trim(value);
+	out = xasprintf("%s=%s", name, value);
+	free(name);
+	free(value);
+	return out;
+}
+
+/* One master.cf entry (8 fields or more) from a logical line. */
+static int
+pf_master_entry(struct conf_doc *doc, size_t first, size_t last,
+    const char *text, char **cause)
+{
+	struct strv words, argv;
+	struct buf braced;
+	char *key = NULL, *value = NULL, *opt, *safe;
+	const char *sp;
+	size_t i;
+	int rc = -1;
+
+	strv_init(&words);
+	strv_init(&argv);
+	buf_init(&braced);
+	if (pf_master_words(doc, first, text, &words, &braced, cause) != 0)
+		goto done;
+	if (words.n < 8) {
+		safe = conf_snippet(text, strlen(text));
+		error_set(cause, "%s:%zu: a master.cf entry needs 8 fields "
+		    "(service type private unpriv chroot wakeup maxproc "
+		    "command), this one has %zu: \"%s\"", doc->path, first + 1,
+		    words.n, safe);
+		free(safe);
+		goto done;
+	}
+	for (i = 0; i < words.n; i++) {
+		if (i > 0 && braced.data[i] && strcmp(words.v[i - 1], "-o") ==
+		    0 && !braced.data[i - 1]) {
+			opt = pf_master_option(words.v[i]);
+			strv_add(&argv, opt);
+			free(opt);
+		} else
+			strv_add(&argv, words.v[i]);
+	}
+	key = xasprintf("%s/%s", argv.v[0], argv.v[1]);
+	/* The value: the logical line after the service and type fields. */
+	sp = text;
+	for (i = 0; i < 2; i++) {
+		sp += strcspn(sp, " \t");
+		sp += strspn(sp, " \t");
+	}
+	value = xstrdup(sp);
+	str_trim(value);
+	conf_entry_add(doc, first, last - first + 1, key, value, &argv, 0);
+	rc = 0;
+done:
+	strv_free(&words);
+	strv_free(&argv);
+	buf_free(&braced);
+	free(key);
+	free(value);
+	return rc;
+}
+
+/* Turn the logical line [first, last] into an entry. */
+static int
+pf_finish(struct conf_doc *doc, size_t first, size_t last, char **cause)
+{
+	char *text;
+	int rc;
+
+	text = pf_join(doc, first, last);
+	if (doc->grammar == CONF_POSTFIX_MASTER)
+		rc = pf_master_entry(doc, first, last, text, cause);
+	else
+		rc = pf_main_entry(doc, first, last, text, cause);
+	free(text);
+	return rc;
+}
+
+int
+conf_parse_postfix(struct conf_doc *doc, char **cause)
+{
+	const struct conf_line *l;
+	size_t i, first = 0, last = 0;
+	int open = 0;
+
+	for (i = 0; i < doc->nlines; i++) {
+		l = &doc->lines[i];
+		if (conf_postfix_filler(l))
+			continue;
+		if (conf_isblank(l->text[0])) {
+			if (!open)
+				return error_set(cause, "%s:%zu: this line "
+				    "starts with a space or tab, so it continues"
+				    " the previous line, but there is none "
+				    "(remove the leading blanks)", doc->path,
+				    i + 1);
+			last = i;
+			continue;
+		}
+		if (open && pf_finish(doc, first, last, cause) != 0)
+			return -1;
+		open = 1;
+		first = last = i;
+	}
+	if (open && pf_finish(doc, first, last, cause) != 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,1128 @@
+/* dns.c: asynchronous lookups on c-ares 1.18 and a DNS message parser. */
+#include "core/dns/dns.h"
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <ares.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/lib/loop.h"
+#include "core/lib/util.h"
+
+#define DNS_EDNS_SIZE	1232	/* the DNS flag day 2020 UDP size */
+#define DNS_MAX_CNAMES	16	/* CNAME hops followed inside one answer */
+#define DNS_MAX_RRS	4096	/* records looked at in one section */
+#define DNS_NAME_MAX	1024	/* presentation form, escapes included */
+#define MALFORMED	"malformed answer: "
+
+/* One lookup: in the FIFO until the window has room, then owned by
+ * c-ares (its callback argument) until dns_answered. */
+struct dns_q {
+	struct dns	*dns;
+	char		*name;
+	int		 type;
+	dns_cb		 cb;
+	void		*arg;
+	struct dns_q	*next;
+};
+
+/* A socket c-ares told us about. */
+struct dns_sock {
+	int		 fd;
+	int		 tcp;
+};
+
+struct dns {
+	struct loop	*loop;
+	ares_channel	 ch;
+	char		*servers;	/* "127.0.0.1:5353,[::1]:53" */
+	int		 window;
+	int		 timeout_ms;
+	int		 tries;
+
+	struct dns_q	*qhead;		/* FIFO of queued lookups */
+	struct dns_q	*qtail;
+	size_t		 nqueued;
+	size_t		 nflight;	/* handed to c-ares */
+
+	struct dns_sock	*socks;
+	size_t		 nsocks;
+	size_t		 socksize;
+
+	uint64_t	 pump_timer;	/* 0-ms timer sending queued lookups */
+	uint64_t	 ares_timer;	/* follows ares_timeout() */
+	int		 cur_tcp;	/* the fd being served is TCP */
+	int		 depth;		/* inside c-ares or our dispatch */
+	int		 dying;		/* dns_free was called */
+};
+
+static void dns_answered(void *, int, int, unsigned char *, int);
+static void dns_destroy(struct dns *);
+static void dns_timer_cb(void *);
+
+const char *
+dns_status_name(enum dns_status status)
+{
+	switch (status) {
+	case DNS_OK:
+		return "OK";
+	case DNS_NODATA:
+		return "NODATA";
+	case DNS_NXDOMAIN:
+		return "NXDOMAIN";
+	case DNS_SERVFAIL:
+		return "SERVFAIL";
+	case DNS_REFUSED:
+		return "REFUSED";
+	case DNS_TIMEOUT:
+		return "timeout";
+	case DNS_ERROR:
+		return "error";
+	}
+	return "unknown";
+}
+
+/* ---- parsing ------------------------------------------------------- */
+
+/* A record's position in the message. */
+struct dns_rrpos {
+	size_t		 owner;		/* offset of the owner name */
+	int		 type;
+	int		 class;
+	unsigned	 ttl;
+	size_t		 rdata;
+	size_t		 rdlen;
+};
+
+static unsigned
+get16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Read the (possibly compressed) name at *off into out in presentation
+ * form: lower case, no final dot, "." for the root, and '.', '\\' and bytes
+ * outside 0x21-0x7e escaped as \DDD or \c.  Pointers must go backwards, so
+ * loops cannot happen.  *off moves past the name as stored in place.
+ */
+static const char *
+name_read(const unsigned char *msg, size_t len, size_t *off, char *out)
+{
+	size_t pos = *off, o = 0, wire = 1, end = 0, limit = *off;
+	unsigned char c;
+	unsigned n, i;
+	int jumped = 0;
+
+	for (;;) {
+		if (pos >= len)
+			return MALFORMED "name runs past the end";
+		n = msg[pos];
+		if ((n & 0xc0) == 0xc0) {
+			if (pos + 1 >= len)
+				return MALFORMED "name pointer cut short";
+			if (!jumped)
+				end = pos + 2;
+			jumped = 1;
+			n = (n & 0x3f) << 8 | msg[pos + 1];
+			if (n >= limit)
+				return MALFORMED
+				    "name pointer does not point back";
+			limit = pos = n;
+			continue;
+		}
+		if ((n & 0xc0) != 0)
+			return MALFORMED "unknown label type";
+		pos++;
+		if (n == 0)
+			break;
+		if (pos + n > len)
+			return MALFORMED "label runs past the end";
+		wire += n + 1;
+		if (wire > 255)
+			return MALFORMED "name longer than 255 bytes";
+		if (o > 0)
+			out[o++] = '.';
+		for (i = 0; i < n; i++) {
+			c = msg[pos + i];
+			if (c >= 'A' && c <= 'Z')
+				out[o++] = (char)(c - 'A' + 'a');
+			else if (c == '.' || c == '\\') {
+				out[o++] = '\\';
+				out[o++] = (char)c;
+			} else if (c < 0x21 || c > 0x7e) {
+				out[o++] = '\\';
+				out[o++] = (char)('0' + c / 100);
+				out[o++] = (char)('0' + c / 10 % 10);
+				out[o++] = (char)('0' + c % 10);
+			} else
+				out[o++] = (char)c;
+		}
+		pos += n;
+	}
+	if (o == 0)
+		out[o++] = '.';
+	out[o] = '\0';
+	*off = jumped ? end : pos;
+	return NULL;
+}
+
+/*
+ * The question name as name_read() prints names: lower case, no final dot,
+ * '.' and '\\' inside a label and bytes outside 0x21-0x7e escaped, so that
+ * a name holding a space (an SPF macro can make one) still matches its
+ * answer.  Escapes in the name ("\\." and "\\c", as c-ares reads them) are
+ * taken as the byte they stand for.
+ */
+static void
+name_norm(const char *name, char *out)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t o = 0;
+	unsigned char c;
+
+	while (*p != '\0' && o + 5 < DNS_NAME_MAX) {
+		c = *p++;
+		if (c == '.') {		/* a label separator */
+			if (*p != '\0' && o > 0)
+				out[o++] = '.';
+			continue;
+		}
+		if (c == '\\' && *p != '\0')
+			c = *p++;	/* an escaped byte stands for itself */
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (c == '.' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x21 || c > 0x7e) {
+			out[o++] = '\\';
+			out[o++] = (char)('0' + c / 100);
+			out[o++] = (char)('0' + c / 10 % 10);
+			out[o++] = (char)('0' + c % 10);
+		} else
+			out[o++] = (char)c;
+	}
+	if (o == 0)
+		out[o++] = '.';
+	out[o] = '\0';
+}
+
+/* Read one record header (owner, type, class, TTL, RDATA bounds). */
+static const char *
+rr_read(const unsigned char *msg, size_t len, size_t *off,
+    struct dns_rrpos *rr)
+{
+	char owner[DNS_NAME_MAX];
+	const char *err;
+	uint32_t ttl;
+
+	rr->owner = *off;
+	if ((err = name_read(msg, len, off, owner)) != NULL)
+		return err;
+	if (*off + 10 > len)
+		return MALFORMED "record header runs past the end";
+	rr->type = (int)get16(msg + *off);
+	rr->class = (int)get16(msg + *off + 2);
+	ttl = get32(msg + *off + 4);
+	rr->ttl = ttl > 0x7fffffff ? 0 : ttl;	/* RFC 2181 8 */
+	rr->rdlen = get16(msg + *off + 8);
+	rr->rdata = *off + 10;
+	if (rr->rdata + rr->rdlen > len)
+		return MALFORMED "record data runs past the end";
+	*off = rr->rdata + rr->rdlen;
+	return NULL;
+}
+
+/* A host name filling the RDATA from offset start exactly. */
+static const char *
+rdata_name(const unsigned char *msg, size_t len, const struct dns_rrpos *rr,
+    size_t start, char *out)
+{
+	size_t off = start;
+	const char *err;
+
+	if (start > rr->rdata + rr->rdlen)
+		return MALFORMED "record data too short";
+	if ((err = name_read(msg, len, &off, out)) != NULL)
+		return err;
+	if (off != rr->rdata + rr->rdlen)
+		return MALFORMED "record data length does not match its name";
+	return NULL;
+}
+
+/* Split TXT RDATA into its character-strings. */
+static const char *
+rdata_txt(const unsigned char *msg, const struct dns_rrpos *rr,
+    struct dns_rr *out)
+{
+	const unsigned char *p = msg + rr->rdata;
+	size_t off = 0, n, k = 0, total = 0;
+
+	while (off < rr->rdlen) {
+		n = p[off];
+		if (off + 1 + n > rr->rdlen)
+			return MALFORMED "TXT string runs past its record";
+		off += 1 + n;
+		total += n;
+		k++;
+	}
+	out->strings = xcalloc(k, sizeof *out->strings);
+	out->lens = xcalloc(k, sizeof *out->lens);
+	out->text = xmalloc(total + 1);
+	out->len = 0;
+	for (off = 0; out->nstrings < k; out->nstrings++) {
+		n = p[off];
+		out->strings[out->nstrings] = xmalloc(n + 1);
+		memcpy(out->strings[out->nstrings], p + off + 1, n);
+		out->strings[out->nstrings][n] = '\0';
+		out->lens[out->nstrings] = n;
+		memcpy(out->text + out->len, p + off + 1, n);
+		out->len += n;
+		off += 1 + n;
+	}
+	out->text[out->len] = '\0';
+	return NULL;
+}
+
+/* SOA RDATA as text ("mname rname serial refresh retry expire minimum"),
+ * or just its MINIMUM when text is NULL. */
+static const char *
+rdata_soa(const unsigned char *msg, size_t len, const struct dns_rrpos *rr,
+    char **text, uint32_t *minimum)
+{
+	char mname[DNS_NAME_MAX], rname[DNS_NAME_MAX];
+	size_t off = rr->rdata, end = rr->rdata + rr->rdlen;
+	const char *err;
+
+	if ((err = name_read(msg, len, &off, mname)) != NULL ||
+	    (err = name_read(msg, len, &off, rname)) != NULL)
+		return err;
+	if (off + 20 != end)
+		return MALFORMED "SOA record of the wrong length";
+	*minimum = get32(msg + off + 16);
+	if (text != NULL)
+		*text = xasprintf("%s %s %u %u %u %u %u", mname, rname,
+		    get32(msg + off), get32(msg + off + 4),
+		    get32(msg + off + 8), get32(msg + off + 12), *minimum);
+	return NULL;
+}
+
+/* Decode the RDATA of a matching record into out. */
+static const char *
+rdata_decode(const unsigned char *msg, size_t len, const struct dns_rrpos *rr,
+    struct dns_rr *out)
+{
+	char name[DNS_NAME_MAX], addr[INET6_ADDRSTRLEN];
+	const char *err = NULL;
+	uint32_t minimum;
+
+	out->type = rr->type;
+	out->ttl = rr->ttl;
+	switch (rr->type) {
+	case DNS_T_A:
+	case DNS_T_AAAA:
+		if (rr->type == DNS_T_A && rr->rdlen != 4)
+			return MALFORMED "A record not 4 bytes";
+		if (rr->type == DNS_T_AAAA && rr->rdlen != 16)
+			return MALFORMED "AAAA record not 16 bytes";
+		inet_ntop(rr->type == DNS_T_A ? AF_INET : AF_INET6,
+		    msg + rr->rdata, addr, sizeof addr);
+		out->text = xstrdup(addr);
+		break;
+	case DNS_T_MX:
+		if (rr->rdlen < 3)
+			return MALFORMED "MX record too short";
+		out->pref = (int)get16(msg + rr->rdata);
+		if ((err = rdata_name(msg, len, rr, rr->rdata + 2,
+		    name)) != NULL)
+			return err;
+		out->text = xstrdup(name);
+		break;
+	case DNS_T_NS:
+	case DNS_T_CNAME:
+	case DNS_T_PTR:
+		if ((err = rdata_name(msg, len, rr, rr->rdata, name)) != NULL)
+			return err;
+		out->text = xstrdup(name);
+		break;
+	case DNS_T_TXT:
+	case DNS_T_SPF:
+		return rdata_txt(msg, rr, out);
+	case DNS_T_SOA:
+		return rdata_soa(msg, len, rr, &out->text, &minimum);
+	default:
+		/* Other types: the raw RDATA. */
+		out->text = xmalloc(rr->rdlen + 1);
+		memcpy(out->text, msg + rr->rdata, rr->rdlen);
+		out->text[rr->rdlen] = '\0';
+		out->len = rr->rdlen;
+		return NULL;
+	}
+	out->len = strlen(out->text);
+	return NULL;
+}
+
+/* Read a section's record headers into *rrs (caller frees). */
+static const char *
+section_read(const unsigned char *msg, size_t len, size_t *off, unsigned count,
+    struct dns_rrpos **rrs)
+{
+	const char *err;
+	unsigned i;
+
+	*rrs = NULL;
+	/* A record takes at least 11 bytes: no more than the rest holds. */
+	if (count > DNS_MAX_RRS || count > (len - *off) / 11)
+		return MALFORMED "more records than the message holds";
+	if (count == 0)
+		return NULL;
+	*rrs = xcalloc(count, sizeof **rrs);
+	for (i = 0; i < count; i++) {
+		if ((err = rr_read(msg, len, off, &(*rrs)[i])) != NULL)
+			return err;
+	}
+	return NULL;
+}
+
+/* Is the record's owner this name?  (It was read once already.) */
+static int
+owner_is(const unsigned char *msg, size_t len, const struct dns_rrpos *rr,
+    const char *name)
+{
+	char owner[DNS_NAME_MAX];
+	size_t off = rr->owner;
+
+	return name_read(msg, len, &off, owner) == NULL &&
+	    strcmp(owner, name) == 0;
+}
+
+/*
+ * Collect the records answering (qname, type), following CNAMEs inside the
+ * answer section from the question's name.
+ */
+static const char *
+answer_collect(const unsigned char *msg, size_t len, struct dns_rrpos *an,
+    unsigned ancount, const char *qname, int type, struct dns_answer *a)
+{
+	char cur[DNS_NAME_MAX];
+	const char *err;
+	unsigned i, hops, found;
+
+	strcpy(cur, qname);
+	for (hops = 0; hops <= DNS_MAX_CNAMES; hops++) {
+		for (i = 0, found = 0; i < ancount; i++) {
+			if (an[i].class != 1 || an[i].type != type ||
+			    !owner_is(msg, len, &an[i], cur))
+				continue;
+			if (found++ == 0)
+				a->rrs = xcalloc(ancount, sizeof *a->rrs);
+			a->nrrs++;
+			err = rdata_decode(msg, len, &an[i],
+			    &a->rrs[a->nrrs - 1]);
+			if (err != NULL)
+				return err;
+		}
+		if (found > 0 || type == DNS_T_CNAME)
+			return NULL;
+		for (i = 0; i < ancount; i++) {
+			if (an[i].class == 1 && an[i].type == DNS_T_CNAME &&
+			    owner_is(msg, len, &an[i], cur))
+				break;
+		}
+		if (i == ancount)
+			return NULL;
+		if ((err = rdata_name(msg, len, &an[i], an[i].rdata,
+		    cur)) != NULL)
+			return err;
+	}
+	return MALFORMED "CNAME chain too long";
+}
+
+/* RFC 2308: the negative TTL is min(SOA TTL, SOA MINIMUM). */
+static const char *
+negative_ttl(const unsigned char *msg, size_t len, struct dns_rrpos *ns,
+    unsigned nscount, unsigned *neg_ttl)
+{
+	const char *err;
+	uint32_t minimum;
+	unsigned i;
+
+	for (i = 0; i < nscount; i++) {
+		if (ns[i].type != DNS_T_SOA || ns[i].class != 1)
+			continue;
+		if ((err = rdata_soa(msg, len, &ns[i], NULL,
+		    &minimum)) != NULL)
+			return err;
+		*neg_ttl = ns[i].ttl < minimum ? ns[i].ttl : minimum;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* The message of an rcode other than NOERROR, NXDOMAIN, SERVFAIL, REFUSED. */
+static const char *
+rcode_error(unsigned rcode)
+{
+	switch (rcode) {
+	case 1:
+		return "the server answered FORMERR (format error)";
+	case 4:
+		return "the server answered NOTIMP (not implemented)";
+	case 6:
+		return "the server answered YXDOMAIN";
+	case 7:
+		return "the server answered YXRRSET";
+	case 8:
+		return "the server answered NXRRSET";
+	case 9:
+		return "the server answered NOTAUTH";
+	case 10:
+		return "the server answered NOTZONE";
+	}
+	return "the server answered an unknown rcode";
+}
+
+/* Map the (4-bit) rcode to a status. */
+static enum dns_status
+rcode_status(unsigned rcode)
+{
+	switch (rcode) {
+	case 0:
+		return DNS_OK;
+	case 2:
+		return DNS_SERVFAIL;
+	case 3:
+		return DNS_NXDOMAIN;
+	case 5:
+		return DNS_REFUSED;
+	}
+	return DNS_ERROR;
+}
+
+/* The body of dns_parse; returns NULL or what is malformed. */
+static const char *
+parse(const unsigned char *msg, size_t len, const char *qname, int type,
+    struct dns_answer *a)
+{
+	struct dns_rrpos *an = NULL, *ns = NULL;
+	char name[DNS_NAME_MAX];
+	const char *err = NULL;
+	unsigned flags, qd, ancount, nscount, i;
+	size_t off = 12;
+
+	if (len < 12)
+		return MALFORMED "shorter than a header";
+	flags = get16(msg + 2);
+	qd = get16(msg + 4);
+	ancount = get16(msg + 6);
+	nscount = get16(msg + 8);
+	if ((flags & 0x8000) == 0)
+		return MALFORMED "not a response";
+	a->aa = (flags & 0x0400) != 0;
+	if (qd > 1)
+		return MALFORMED "more than one question";
+	for (i = 0; i < qd; i++) {
+		if ((err = name_read(msg, len, &off, name)) != NULL)
+			return err;
+		if (off + 4 > len)
+			return MALFORMED "question runs past the end";
+		if (strcmp(name, qname) != 0 || (int)get16(msg + off) != type)
+			return MALFORMED "the answer is for another question";
+		off += 4;
+	}
+	a->status = rcode_status(flags & 0xf);
+	if (a->status == DNS_ERROR) {
+		a->error = rcode_error(flags & 0xf);
+		return NULL;
+	}
+	if (a->status == DNS_SERVFAIL || a->status == DNS_REFUSED)
+		return NULL;
+	if ((err = section_read(msg, len, &off, ancount, &an)) != NULL)
+		goto done;
+	if (a->status == DNS_OK &&
+	    (err = answer_collect(msg, len, an, ancount, qname, type,
+	    a)) != NULL)
+		goto done;
+	if (a->status == DNS_OK && a->nrrs > 0)
+		goto done;
+	if (a->status == DNS_OK)
+		a->status = DNS_NODATA;
+	if ((err = section_read(msg, len, &off, nscount, &ns)) != NULL)
+		goto done;
+	err = negative_ttl(msg, len, ns, nscount, &a->neg_ttl);
+done:
+	free(an);
+	free(ns);
+	return err;
+}
+
+int
+dns_parse(const unsigned char *msg, size_t len, const char *name, int type,
+    struct dns_answer *a)
+{
+	char qname[DNS_NAME_MAX];
+	const char *err;
+
+	memset(a, 0, sizeof *a);
+	a->name = name;
+	a->type = type;
+	a->status = DNS_ERROR;
+	name_norm(name, qname);
+	if ((err = parse(msg, len, qname, type, a)) == NULL)
+		return 0;
+	dns_answer_clear(a);
+	a->status = DNS_ERROR;
+	a->error = err;
+	return -1;
+}
+
+void
+dns_answer_clear(struct dns_answer *a)
+{
+	struct dns_rr *rr;
+	size_t i, j;
+
+	for (i = 0; i < a->nrrs; i++) {
+		rr = &a->rrs[i];
+		for (j = 0; j < rr->nstrings; j++)
+			free(rr->strings[j]);
+		free(rr->strings);
+		free(rr->lens);
+		free(rr->text);
+	}
+	free(a->rrs);
+	a->rrs = NULL;
+	a->nrrs = 0;
+	a->neg_ttl = 0;
+}
+
+/* ---- servers ------------------------------------------------------- */
+
+/* Parse one "IP[:PORT]" or "[IPv6][:PORT]" into node; 0 or -1. */
+static int
+server_parse(const char *s, struct ares_addr_port_node *node)
+{
+	char host[INET6_ADDRSTRLEN + 2], *end;
+	const char *port = NULL, *sep;
+	size_t n;
+	long p = 53;
+	int bracket = 0;
+
+	if (*s == '[') {
+		if ((sep = strchr(s, ']')) == NULL)
+			return -1;
+		bracket = 1;
+		s++;
+		n = (size_t)(sep - s);
+		if (sep[1] == ':')
+			port = sep + 2;
+		else if (sep[1] != '\0')
+			return -1;
+	} else if ((sep = strchr(s, ':')) != NULL &&
+	    strchr(sep + 1, ':') == NULL) {
+		n = (size_t)(sep - s);	/* IPv4:PORT */
+		port = sep + 1;
+	} else
+		n = strlen(s);		/* IPv4, or a bare IPv6 address */
+	if (n == 0 || n >= sizeof host)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (port != NULL) {
+		if (*port < '0' || *port > '9')
+			return -1;
+		errno = 0;
+		p = strtol(port, &end, 10);
+		if (errno != 0 || *end != '\0' || p < 1 || p > 65535)
+			return -1;
+	}
+	memset(node, 0, sizeof *node);
+	node->udp_port = node->tcp_port = (int)p;
+	if (!bracket && inet_pton(AF_INET, host, &node->addr.addr4) == 1)
+		node->family = AF_INET;
+	else if ((bracket || port == NULL) &&
+	    inet_pton(AF_INET6, host, &node->addr.addr6) == 1)
+		node->family = AF_INET6;
+	else
+		return -1;
+	return 0;
+}
+
+/* Append "IP:PORT" or "[IP]:PORT" for one c-ares server node. */
+static void
+server_text(struct buf *b, const struct ares_addr_port_node *node)
+{
+	char addr[INET6_ADDRSTRLEN];
+	int port = node->udp_port ? node->udp_port : 53;
+
+	if (b->len > 0)
+		buf_addc(b, ',');
+	if (node->family == AF_INET) {
+		inet_ntop(AF_INET, &node->addr.addr4, addr, sizeof addr);
+		buf_printf(b, "%s:%d", addr, port);
+	} else {
+		inet_ntop(AF_INET6, &node->addr.addr6, addr, sizeof addr);
+		buf_printf(b, "[%s]:%d", addr, port);
+	}
+}
+
+/* Parse the "IP[:PORT][,...]" list into c-ares nodes; 0 or -1. */
+static int
+servers_set(struct dns *dns, const char *list, char **cause)
+{
+	struct ares_addr_port_node *nodes = NULL;
+	struct strv items;
+	struct buf b;
+	size_t i;
+	int rc = -1, r;
+	char *item, *safe = NULL;
+
+	strv_init(&items);
+	buf_init(&b);
+	str_split(list, ",", &items);
+	if (items.n == 0) {
+		safe = str_sanitize(list, strlen(list));
+		error_set(cause, "--resolver: \"%s\" is not IP[:PORT]", safe);
+		goto done;
+	}
+	nodes = xcalloc(items.n, sizeof *nodes);
+	for (i = 0; i < items.n; i++) {
+		item = str_trim(items.v[i]);
+		if (server_parse(item, &nodes[i]) != 0) {
+			safe = str_sanitize(item, strlen(item));
+			error_set(cause, "--resolver: \"%s\" is not IP[:PORT]",
+			    safe);
+			goto done;
+		}
+		nodes[i].next = i + 1 < items.n ? &nodes[i + 1] : NULL;
+		server_text(&b, &nodes[i]);
+	}
+	if ((r = ares_set_servers_ports(dns->ch, nodes)) != ARES_SUCCESS) {
+		error_set(cause, "--resolver: %s: %s", b.data,
+		    ares_strerror(r));
+		goto done;
+	}
+	dns->servers = buf_steal(&b);
+	rc = 0;
+done:
+	free(safe);
+	free(nodes);
+	buf_free(&b);
+	strv_free(&items);
+	return rc;
+}
+
+/* The servers c-ares took from /etc/resolv.conf, as text. */
+static void
+servers_get(struct dns *dns)
+{
+	struct ares_addr_port_node *nodes = NULL, *n;
+	struct buf b;
+
+	buf_init(&b);
+	if (ares_get_servers_ports(dns->ch, &nodes) == ARES_SUCCESS) {
+		for (n = nodes; n != NULL; n = n->next)
+			server_text(&b, n);
+		ares_free_data(nodes);
+	}
+	if (b.len == 0)
+		buf_adds(&b, "(no server)");
+	dns->servers = buf_steal(&b);
+}
+
+/* ---- the loop side ------------------------------------------------- */
+
+static struct dns_sock *
+dns_sock_find(struct dns *dns, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < dns->nsocks; i++)
+		if (dns->socks[i].fd == fd)
+			return &dns->socks[i];
+	return NULL;
+}
+
+/* After work inside c-ares: finish a dns_free deferred by a callback.
+ * The caller must not touch dns afterwards. */
+static void
+dns_leave(struct dns *dns)
+{
+	if (--dns->depth == 0 && dns->dying)
+		dns_destroy(dns);
+}
+
+/* Hand queued lookups to c-ares while the window has room. */
+static void
+dns_pump(struct dns *dns)
+{
+	struct dns_q *q;
+
+	while (!dns->dying && dns->qhead != NULL &&
+	    dns->nflight < (size_t)dns->window) {
+		q = dns->qhead;
+		if ((dns->qhead = q->next) == NULL)
+			dns->qtail = NULL;
+		dns->nqueued--;
+		q->next = NULL;
+		dns->nflight++;
+		/* May call dns_answered at once (a bad name, no memory). */
+		ares_query(dns->ch, q->name, 1 /* IN */, q->type,
+		    dns_answered, q);
+	}
+}
+
+/* After a step inside c-ares: set the timer to what c-ares waits for. */
+static void
+dns_rearm(struct dns *dns)
+{
+	struct timeval tv, *tp;
+	int64_t ms;
+
+	loop_timer_cancel(dns->loop, dns->ares_timer);
+	dns->ares_timer = 0;
+	if (dns->dying || dns->nflight == 0)
+		return;
+	if ((tp = ares_timeout(dns->ch, NULL, &tv)) == NULL)
+		return;
+	ms = (int64_t)tp->tv_sec * 1000 + (tp->tv_usec + 999) / 1000;
+	if (ms > INT_MAX)
+		ms = INT_MAX;
+	dns->ares_timer = loop_timer_add(dns->loop, (int)ms, dns_timer_cb,
+	    dns);
+}
+
+/* The loop's timer: let c-ares expire tries, then send what waits. */
+static void
+dns_timer_cb(void *arg)
+{
+	struct dns *dns = arg;
+
+	dns->ares_timer = 0;
+	dns->depth++;
+	ares_process_fd(dns->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	dns_pump(dns);
+	dns_rearm(dns);
+	dns_leave(dns);
+}
+
+/* The 0-ms timer dns_query sets: send what the window allows. */
+static void
+dns_pump_cb(void *arg)
+{
+	struct dns *dns = arg;
+
+	dns->pump_timer = 0;
+	dns->depth++;
+	dns_pump(dns);
+	dns_rearm(dns);
+	dns_leave(dns);
+}
+
+/* A c-ares socket is ready: serve it.  cur_tcp lets dns_answered tell an
+ * answer that came over TCP (c-ares reads one socket per call). */
+static void
+dns_fd_cb(int fd, short revents, void *arg)
+{
+	struct dns *dns = arg;
+	struct dns_sock *s = dns_sock_find(dns, fd);
+	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
+
+	if (revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL))
+		rfd = fd;
+	if (revents & POLLOUT)
+		wfd = fd;
+	dns->depth++;
+	dns->cur_tcp = s != NULL && s->tcp;
+	ares_process_fd(dns->ch, rfd, wfd);
+	dns->cur_tcp = 0;
+	dns_pump(dns);
+	dns_rearm(dns);
+	dns_leave(dns);
+}
+
+/* ARES_OPT_SOCK_STATE_CB: c-ares opens, closes or wants to write. */
+static void
+dns_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct dns *dns = data;
+	struct dns_sock *s = dns_sock_find(dns, fd);
+	socklen_t tlen = sizeof(int);
+	int type = 0;
+
+	if (!readable && !writable) {
+		if (s != NULL)
+			*s = dns->socks[--dns->nsocks];
+		loop_fd_set(dns->loop, fd, 0, NULL, NULL);
+		return;
+	}
+	if (s == NULL) {
+		if (dns->nsocks == dns->socksize) {
+			dns->socksize = dns->socksize ? dns->socksize * 2 : 4;
+			dns->socks = xreallocarray(dns->socks, dns->socksize,
+			    sizeof *dns->socks);
+		}
+		s = &dns->socks[dns->nsocks++];
+		s->fd = fd;
+		s->tcp = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type,
+		    &tlen) == 0 && type == SOCK_STREAM;
+	}
+	loop_fd_set(dns->loop, fd, (short)((readable ? POLLIN : 0) |
+	    (writable ? POLLOUT : 0)), dns_fd_cb, dns);
+}
+
+/* A readable cause for an answer that is not DNS_OK (caller frees). */
+static char *
+dns_cause(struct dns *dns, const struct dns_answer *a)
+{
+	switch (a->status) {
+	case DNS_OK:
+		return NULL;
+	case DNS_NODATA:
+		return xstrdup("no record of this type");
+	case DNS_NXDOMAIN:
+		return xstrdup("the name does not exist");
+	case DNS_SERVFAIL:
+		return xasprintf("%s answered SERVFAIL (server failure)",
+		    dns->servers);
+	case DNS_REFUSED:
+		return xasprintf("%s answered REFUSED", dns->servers);
+	case DNS_TIMEOUT:
+		return xasprintf("no answer from %s after %d tries",
+		    dns->servers, dns->tries);
+	case DNS_ERROR:
+		break;
+	}
+	if (a->error == NULL)
+		return xasprintf("error from %s", dns->servers);
+	if (str_startswith(a->error, "the server answered "))
+		return xasprintf("%s answered %s", dns->servers,
+		    a->error + strlen("the server answered "));
+	return xasprintf("%s (from %s)", a->error, dns->servers);
+}
+
+/* The answer for a c-ares status that came without a message. */
+static char *
+dns_status_error(struct dns *dns, const char *name, int status,
+    struct dns_answer *a)
+{
+	char *safe, *error;
+
+	a->status = DNS_ERROR;
+	switch (status) {
+	case ARES_ETIMEOUT:
+		a->status = DNS_TIMEOUT;
+		break;
+	case ARES_ESERVFAIL:
+		a->status = DNS_SERVFAIL;
+		break;
+	case ARES_EREFUSED:
+		a->status = DNS_REFUSED;
+		break;
+	case ARES_ENOTFOUND:
+		a->status = DNS_NXDOMAIN;
+		break;
+	case ARES_ENODATA:
+		a->status = DNS_NODATA;
+		break;
+	case ARES_ECONNREFUSED:
+		return xasprintf("connection refused by %s", dns->servers);
+	case ARES_EBADNAME:
+		safe = str_sanitize(name, strlen(name));
+		error = xasprintf("\"%s\" is not a valid domain name", safe);
+		free(safe);
+		return error;
+	default:
+		return xasprintf("%s (asking %s)", ares_strerror(status),
+		    dns->servers);
+	}
+	return dns_cause(dns, a);
+}
+
+/* The c-ares callback: build the answer, call the caller, free. */
+static void
+dns_answered(void *arg, int status, int timeouts, unsigned char *abuf,
+    int alen)
+{
+	struct dns_q *q = arg;
+	struct dns *dns = q->dns;
+	struct dns_answer a;
+	char *error = NULL;
+
+	(void)timeouts;
+	dns->nflight--;
+
+	memset(&a, 0, sizeof a);
+	a.name = q->name;
+	a.type = q->type;
+	if (dns->dying || status == ARES_ECANCELLED ||
+	    status == ARES_EDESTRUCTION) {
+		a.status = DNS_ERROR;
+		a.error = "cancelled";
+	} else if (abuf != NULL && alen > 0) {
+		dns_parse(abuf, (size_t)alen, q->name, q->type, &a);
+		a.tcp = dns->cur_tcp;
+		error = dns_cause(dns, &a);
+		a.error = error;
+	} else {
+		error = dns_status_error(dns, q->name, status, &a);
+		a.error = error;
+	}
+	q->cb(&a, q->arg);
+	dns_answer_clear(&a);
+	free(error);
+	free(q->name);
+	free(q);
+}
+
+/* ---- the resolver -------------------------------------------------- */
+
+struct dns *
+dns_new(struct loop *loop, const struct dns_opts *opts, char **cause)
+{
+	struct dns_opts none;
+	struct ares_options o;
+	struct dns *dns;
+	int mask, r;
+
+	if (opts == NULL) {
+		memset(&none, 0, sizeof none);
+		opts = &none;
+	}
+	if ((r = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
+		error_set(cause, "cannot start the resolver: %s",
+		    ares_strerror(r));
+		return NULL;
+	}
+	dns = xcalloc(1, sizeof *dns);
+	dns->loop = loop;
+	dns->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 2000;
+	dns->tries = opts->tries > 0 ? opts->tries : 2;
+	dns->window = opts->window > 0 ? opts->window : 100;
+
+	memset(&o, 0, sizeof o);
+	/*
+	 * NOCHECKRESP: c-ares 1.18 retries a SERVFAIL or REFUSED answer and,
+	 * once out of tries, reports ARES_ECONNREFUSED; letting the answer
+	 * through is the only way to tell them apart.
+	 */
+	o.flags = ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH | ARES_FLAG_NOCHECKRESP;
+	if (opts->norecurse)
+		o.flags |= ARES_FLAG_NORECURSE;
+	o.timeout = dns->timeout_ms;
+	o.tries = dns->tries;
+	o.ednspsz = DNS_EDNS_SIZE;
+	o.sock_state_cb = dns_sock_state;
+	o.sock_state_cb_data = dns;
+	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	    ARES_OPT_EDNSPSZ | ARES_OPT_SOCK_STATE_CB;
+	if ((r = ares_init_options(&dns->ch, &o, mask)) != ARES_SUCCESS) {
+		error_set(cause, "cannot start the resolver: %s",
+		    ares_strerror(r));
+		goto fail;
+	}
+	if (opts->servers == NULL)
+		servers_get(dns);
+	else if (servers_set(dns, opts->servers, cause) != 0) {
+		ares_destroy(dns->ch);
+		goto fail;
+	}
+	return dns;
+fail:
+	ares_library_cleanup();
+	free(dns->socks);
+	free(dns);
+	return NULL;
+}
+
+/* Cancel everything, then free; callbacks may queue more (cancelled too). */
+static void
+dns_destroy(struct dns *dns)
+{
+	struct dns_answer a;
+	struct dns_q *q;
+	size_t i;
+
+	dns->depth++;
+	loop_timer_cancel(dns->loop, dns->pump_timer);
+	loop_timer_cancel(dns->loop, dns->ares_timer);
+	ares_cancel(dns->ch);
+	while ((q = dns->qhead) != NULL) {
+		if ((dns->qhead = q->next) == NULL)
+			dns->qtail = NULL;
+		dns->nqueued--;
+		memset(&a, 0, sizeof a);
+		a.name = q->name;
+		a.type = q->type;
+		a.status = DNS_ERROR;
+		a.error = "cancelled";
+		q->cb(&a, q->arg);
+		free(q->name);
+		free(q);
+	}
+	ares_destroy(dns->ch);
+	for (i = 0; i < dns->nsocks; i++)
+		loop_fd_set(dns->loop, dns->socks[i].fd, 0, NULL, NULL);
+	ares_library_cleanup();
+	free(dns->socks);
+	free(dns->servers);
+	free(dns);
+}
+
+void
+dns_free(struct dns *dns)
+{
+	if (dns == NULL || dns->dying)
+		return;
+	dns->dying = 1;
+	if (dns->depth == 0)
+		dns_destroy(dns);
+}
+
+void
+dns_query(struct dns *dns, const char *name, int type, dns_cb cb, void *arg)
+{
+	struct dns_q *q = xcalloc(1, sizeof *q);
+
+	q->dns = dns;
+	q->name = xstrdup(name);
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	if (dns->qtail != NULL)
+		dns->qtail->next = q;
+	else
+		dns->qhead = q;
+	dns->qtail = q;
+	dns->nqueued++;
+	if (dns->pump_timer == 0 && !dns->dying)
+		dns->pump_timer = loop_timer_add(dns->loop, 0, dns_pump_cb,
+		    dns);
+}
+
+size_t
+dns_pending(const struct dns *dns)
+{
+	return dns->nqueued + dns->nflight;
+}
+
+const char *
+dns_servers(const struct dns *dns)
+{
+	return dns->servers;
+}

@@ -1,0 +1,508 @@
+/* keys.c: the site's DKIM keys with their files, states and DNS. */
+#include "core/keys/keys.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dns/dkimrec.h"
+#include "core/dns/dns.h"
+#include "core/lib/fsroot.h"
+#include "core/site/site.h"
+#include "core/lib/util.h"
+
+struct keys_probe_ctx {
+	struct keys_list	*list;
+	size_t			 idx;
+};
+
+const char *
+keys_pub_name(enum keys_pub p)
+{
+	switch (p) {
+	case KEYS_PUB_YES:
+		return "yes";
+	case KEYS_PUB_NO:
+		return "no";
+	case KEYS_PUB_PENDING:
+		return "pending";
+	case KEYS_PUB_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+char *
+keys_record_name(const char *domain, const char *selector)
+{
+	return str_lower(xasprintf("%s._domainkey.%s.", selector, domain));
+}
+
+const char *
+keys_site_signer(const struct site *site, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; domain != NULL && i < site->nkeys; i++)
+		if (strcasecmp(site->keys[i].domain, domain) == 0 &&
+		    site->keys[i].signer != NULL)
+			return site->keys[i].signer;
+	for (i = 0; i < site->nprograms; i++)
+		if (site->programs[i].role != NULL &&
+		    strcmp(site->programs[i].role, "signer") == 0)
+			return site->programs[i].name;
+	for (i = 0; i < site->nkeys; i++)
+		if (site->keys[i].signer != NULL)
+			return site->keys[i].signer;
+	return "opendkim";
+}
+
+struct keys_entry *
+keys_find(const struct keys_list *l, const char *domain, const char *selector)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i].domain, domain) == 0 &&
+		    strcasecmp(l->v[i].selector, selector) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* Append an entry and read its key file (public half) and safety. */
+static struct keys_entry *
+keys_add(struct keys_list *l, const struct site *site, const char *domain,
+    const char *selector, const char *path, const char *signer)
+{
+	struct keys_entry *e;
+	char *cause = NULL;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof *e);
+	e->domain = str_lower(xstrdup(domain));
+	e->selector = str_lower(xstrdup(selector));
+	e->path = path != NULL ? xstrdup(path) : NULL;
+	e->signer = xstrdup(signer != NULL ? signer :
+	    keys_site_signer(site, domain));
+	e->user = keysafe_signer_user(site, e->signer);
+	e->published = KEYS_PUB_UNKNOWN;
+	if (e->path == NULL) {
+		e->error = xstrdup("no key file configured");
+		return e;
+	}
+	if (dkimkey_load(l->root, e->path, &e->pub, &cause) != 0)
+		e->error = cause;
+	if (keysafe_check(l->root, e->path, e->user, &e->safe, &cause) != 0) {
+		free(e->error);
+		e->error = cause;
+	}
+	return e;
+}
+
+struct keys_list *
+keys_list_new(const struct site *site, char **cause)
+{
+	struct keys_list *l = xcalloc(1, sizeof *l);
+	const struct site_key *k;
+	struct keystate_entry *s;
+	struct keys_entry *e;
+	size_t i;
+
+	l->root = site->root != NULL ? xstrdup(site->root) : NULL;
+	if (keystate_load(l->root, &l->state, &l->warning, cause) != 0) {
+		free(l->root);
+		free(l);
+		return NULL;
+	}
+	for (i = 0; i < site->nkeys; i++) {
+		k = &site->keys[i];
+		if ((e = keys_find(l, k->domain, k->selector)) != NULL) {
+			e->configured = 1;
+			continue;
+		}
+		e = keys_add(l, site, k->domain, k->selector, k->keyfile,
+		    k->signer);
+		e->configured = 1;
+		e->source = k->source != NULL ? xstrdup(k->source) : NULL;
+		e->state = KEYSTATE_ACTIVE;
+	}
+	for (i = 0; i < l->state.n; i++) {
+		s = &l->state.v[i];
+		if ((e = keys_find(l, s->domain, s->selector)) == NULL)
+			e = keys_add(l, site, s->domain, s->selector, s->path,
+			    NULL);
+		e->tracked = 1;
+		e->state = s->state;
+		e->since = s->since;
+	}
+	return l;
+}
+
+void
+keys_list_free(struct keys_list *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		struct keys_entry *e = &l->v[i];
+		free(e->domain);
+		free(e->selector);
+		free(e->path);
+		free(e->signer);
+		free(e->user);
+		free(e->source);
+		dkimkey_free(&e->pub);
+		free(e->error);
+		keysafe_free(&e->safe);
+		free(e->pub_detail);
+	}
+	free(l->v);
+	keystate_free(&l->state);
+	free(l->root);
+	free(l->warning);
+	free(l->probes);
+	free(l);
+}
+
+void
+keys_judge(struct keys_entry *e, const char *const *txt, const size_t *lens,
+    size_t n)
+{
+	struct dkimrec rec;
+	char *why = NULL;
+	const char *detail = NULL;
+	size_t i;
+	int m, revoked = 0, other = 0, bad = 0;
+
+	free(e->pub_detail);
+	e->pub_detail = NULL;
+	for (i = 0; i < n; i++) {
+		if (dkimrec_parse(txt[i], lens[i], &rec, &why) != 0) {
+			free(why);
+			why = NULL;
+			bad = 1;
+			continue;
+		}
+		if (*rec.p == '\0')
+			revoked = 1;
+		else if (e->pub.p == NULL)
+			other = 1;
+		else {
+			m = dkimrec_key_match(rec.k, rec.p, e->pub.type,
+			    e->pub.p, &why);
+			free(why);
+			why = NULL;
+			if (m == 1) {
+				dkimrec_free(&rec);
+				e->published = KEYS_PUB_YES;
+				return;
+			}
+			other = 1;
+		}
+		dkimrec_free(&rec);
+	}
+	if (e->pub.p == NULL && other) {
+		e->published = KEYS_PUB_UNKNOWN;
+		detail = "a key is published, the local key is unreadable";
+	} else {
+		e->published = KEYS_PUB_NO;
+		if (other)
+			detail = "the DNS publishes another key";
+		else if (revoked)
+			detail = "revoked (p= empty)";
+		else if (bad)
+			detail = "no valid DKIM record";
+		else
+			detail = "no DKIM record";
+	}
+	e->pub_detail = xstrdup(detail);
+}
+
+/* A TXT answer for one entry. */
+static void
+keys_probe_cb(const struct dns_answer *a, void *arg)
+{
+	struct keys_probe_ctx *pc = arg;
+	struct keys_list *l = pc->list;
+	struct keys_entry *e = &l->v[pc->idx];
+	const char **txt;
+	size_t *lens, i;
+
+	switch (a->status) {
+	case DNS_OK:
+		txt = xcalloc(a->nrrs, sizeof *txt);
+		lens = xcalloc(a->nrrs, sizeof *lens);
+		for (i = 0; i < a->nrrs; i++) {
+			txt[i] = a->rrs[i].text;
+			lens[i] = a->rrs[i].len;
+		}
+		keys_judge(e, txt, lens, a->nrrs);
+		free(txt);
+		free(lens);
+		break;
+	case DNS_NXDOMAIN:
+	case DNS_NODATA:
+		e->published = KEYS_PUB_NO;
+		free(e->pub_detail);
+		e->pub_detail = xstrdup(dns_status_name(a->status));
+		break;
+	default:
+		e->published = KEYS_PUB_UNKNOWN;
+		free(e->pub_detail);
+		e->pub_detail = xstrdup(a->error != NULL ? a->error :
+		    dns_status_name(a->status));
+		break;
+	}
+	if (l->pending > 0)
+		l->pending--;
+	if (l->changed != NULL)
+		l->changed(l->arg);
+}
+
+void
+keys_probe(struct keys_list *l, struct dns *dns, void (*changed)(void *),
+    void *arg)
+{
+	char *name;
+	size_t i;
+
+	l->changed = changed;
+	l->arg = arg;
+	free(l->probes);
+	l->probes = xcalloc(l->n, sizeof *l->probes);
+	for (i = 0; i < l->n; i++) {
+		l->probes[i].list = l;
+		l->probes[i].idx = i;
+		l->v[i].published = KEYS_PUB_PENDING;
+		name = keys_record_name(l->v[i].domain, l->v[i].selector);
+		name[strlen(name) - 1] = '\0';
+		l->pending++;
+		dns_query(dns, name, DNS_T_TXT, keys_probe_cb, &l->probes[i]);
+		free(name);
+	}
+}
+
+int
+keys_probe_done(const struct keys_list *l)
+{
+	return l->pending == 0;
+}
+
+int
+keys_advance(struct keys_list *l, long long now)
+{
+	struct keys_entry *e;
+	struct keystate_entry *s;
+	size_t i;
+	int changed = 0, pub;
+
+	for (i = 0; i < l->n; i++) {
+		e = &l->v[i];
+		pub = e->published == KEYS_PUB_YES ? 1 :
+		    e->published == KEYS_PUB_NO ? 0 : -1;
+		if ((s = keystate_find(&l->state, e->domain,
+		    e->selector)) == NULL) {
+			if (!e->configured)
+				continue;
+			s = keystate_set(&l->state, e->domain, e->selector,
+			    KEYSTATE_ACTIVE, now, e->path);
+			e->tracked = 1;
+			e->state = s->state;
+			e->since = s->since;
+			changed++;
+			continue;
+		}
+		if (keystate_advance(s, e->configured, pub, now)) {
+			changed++;
+			e->state = s->state;
+			e->since = s->since;
+		}
+	}
+	return changed;
+}
+
+int
+keys_save(struct keys_list *l, char **cause)
+{
+	return keystate_save(l->root, &l->state, cause);
+}
+
+/* The file and line of a "file:line" source; 0 or -1. */
+static int
+keys_source(const char *source, char **file, long *line)
+{
+	const char *colon;
+	char *end;
+
+	*file = NULL;
+	if (source == NULL || (colon = strrchr(source, ':')) == NULL ||
+	    source[0] != '/')
+		return -1;
+	*line = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || *line <= 0)
+		return -1;
+	*file = xstrndup(source, (size_t)(colon - source));
+	return 0;
+}
+
+/* The first word of line `line` of a site file; caller frees, or NULL. */
+static char *
+keys_first_word(const char *root, const char *file, long line)
+{
+	char *data, *p, *l, *w = NULL;
+	size_t len;
+	long n = 0;
+
+	if (fsroot_read(root, file, 0, &data, &len, NULL) != 0)
+		return NULL;
+	p = data;
+	while ((l = strsep(&p, "\n")) != NULL)
+		if (++n == line) {
+			l += strspn(l, " \t");
+			w = xstrndup(l, strcspn(l, " \t\r"));
+			break;
+		}
+	free(data);
+	return w;
+}
+
+/* A site fact's value without a data set prefix, or NULL when unset. */
+static const char *
+keys_fact(const struct site *site, const char *prog, const char *name,
+    int *refile)
+{
+	const struct site_fact *f = site_fact(site, prog, name);
+	const char *v;
+
+	if (refile != NULL)
+		*refile = 0;
+	if (f == NULL || f->value == NULL || strcmp(f->value, "unset") == 0)
+		return NULL;
+	v = f->value;
+	if (strncmp(v, "refile:", 7) == 0) {
+		if (refile != NULL)
+			*refile = 1;
+		v += 7;
+	} else if (strncmp(v, "file:", 5) == 0)
+		v += 5;
+	return v;
+}
+
+/* Is o a key e replaces (same domain and signer, same type, configured)? */
+static int
+keys_replaces(const struct keys_entry *e, const struct keys_entry *o)
+{
+	if (o == e || !o->configured || strcmp(o->domain, e->domain) != 0 ||
+	    strcmp(o->selector, e->selector) == 0)
+		return 0;
+	if (o->pub.type != NULL && e->pub.type != NULL &&
+	    strcmp(o->pub.type, e->pub.type) != 0)
+		return 0;
+	return 1;
+}
+
+/* OpenDKIM: KeyTable/SigningTable, or Domain/Selector/KeyFile. */
+static void
+keys_switch_opendkim(struct buf *b, const struct site *site,
+    const struct keys_list *l, const struct keys_entry *e)
+{
+	const struct site_program *prog = site_program(site, "opendkim");
+	const char *kt, *st, *conf;
+	char *keyname, *file, *old;
+	long line;
+	size_t i;
+	int refile = 0, any = 0;
+
+	conf = prog != NULL && prog->config != NULL ? prog->config :
+	    "/etc/opendkim.conf";
+	kt = keys_fact(site, "opendkim", "KeyTable", NULL);
+	st = keys_fact(site, "opendkim", "SigningTable", &refile);
+	if (kt == NULL && keys_fact(site, "opendkim", "KeyFile", NULL) !=
+	    NULL) {
+		buf_printf(b, "In %s, set:\n", conf);
+		buf_printf(b, "\tSelector\t%s\n\tKeyFile\t\t%s\n", e->selector,
+		    e->path);
+		buf_printf(b, "(Selector and KeyFile apply to every Domain "
+		    "listed there; with several domains use a KeyTable.)");
+		return;
+	}
+	keyname = xasprintf("%s._domainkey.%s", e->selector, e->domain);
+	if (kt == NULL) {
+		buf_printf(b, "In %s, add:\n\tKeyTable\t/etc/opendkim/"
+		    "key.table\n\tSigningTable\trefile:/etc/opendkim/"
+		    "signing.table\n", conf);
+		kt = "/etc/opendkim/key.table";
+		st = "/etc/opendkim/signing.table";
+		refile = 1;
+	}
+	buf_printf(b, "In %s, add:\n\t%s %s:%s:%s\n", kt, keyname, e->domain,
+	    e->selector, e->path);
+	for (i = 0; i < l->n; i++) {
+		if (!keys_replaces(e, &l->v[i]))
+			continue;
+		old = NULL;
+		if (keys_source(l->v[i].source, &file, &line) == 0) {
+			old = keys_first_word(l->root, file, line);
+			buf_printf(b, "In %s, remove line %ld (selector %s)",
+			    file, line, l->v[i].selector);
+			if (old != NULL)
+				buf_printf(b, ": %s ...", old);
+			buf_addc(b, '\n');
+			free(file);
+		}
+		if (st != NULL) {
+			buf_printf(b, "In %s, replace the key name%s%s with "
+			    "%s:\n\t%s%s %s\n", st, old != NULL ? " " : "",
+			    old != NULL ? old : "", keyname,
+			    refile ? "*@" : "", e->domain, keyname);
+			any = 1;
+		}
+		free(old);
+	}
+	if (!any && st != NULL)
+		buf_printf(b, "In %s, add:\n\t%s%s %s\n", st,
+		    refile ? "*@" : "", e->domain, keyname);
+	buf_adds(b, "Then: systemctl reload opendkim");
+	free(keyname);
+}
+
+char *
+keys_switch_text(const struct site *site, const struct keys_list *l,
+    const struct keys_entry *e)
+{
+	const struct site_program *prog;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	if (strcmp(e->signer, "dkimproxy") == 0) {
+		prog = site_program(site, "dkimproxy");
+		buf_printf(&b, "In %s, set:\n\tselector\t%s\n\tkeyfile\t%s\n",
+		    prog != NULL && prog->config != NULL ? prog->config :
+		    "/etc/dkimproxy/dkimproxy_out.conf", e->selector, e->path);
+		buf_adds(&b, "(a sender_map or signature line with s= or "
+		    "key= overrides them: change those too)\nThen restart "
+		    "dkimproxy_out");
+	} else if (strcmp(e->signer, "filter-dkimsign") == 0) {
+		prog = site_program(site, "opensmtpd");
+		buf_printf(&b, "In %s, the filter-dkimsign command of the "
+		    "\"dkimsign\" filter:\n\tfilter-dkimsign -d %s -s %s -k "
+		    "%s\n", prog != NULL && prog->config != NULL ?
+		    prog->config : "/etc/mail/smtpd.conf", e->domain,
+		    e->selector, e->path);
+		for (i = 0; i < l->n; i++)
+			if (keys_replaces(e, &l->v[i]))
+				buf_printf(&b, "(replacing -s %s -k %s, %s)\n",
+				    l->v[i].selector, l->v[i].path != NULL ?
+				    l->v[i].path : "?", l->v[i].source !=
+				    NULL ? l->v[i].source : "");
+		buf_adds(&b, "Then: rcctl restart smtpd (or systemctl "
+		    "restart opensmtpd)");
+	} else
+		keys_switch_opendkim(&b, site, l, e);
+	return buf_steal(&b);
+}

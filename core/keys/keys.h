@@ -1,0 +1,117 @@
+/* keys.h: the DKIM keys of a site, for the "keys" command and the Keys
+ * screen: what the signer uses, what notspam made, their files, their
+ * safety, their rotation state and whether the DNS publishes them.
+ *
+ * keys_list_new() is quick (reads the state file, the public half of each
+ * key, stats); keys_probe() asks the DNS asynchronously on the loop and
+ * calls changed() as answers arrive (it must not draw); keys_advance()
+ * then moves each state (keystate_advance) and keys_save() writes them.
+ * A screen: keys_list_new on enter, keys_probe, redraw on changed, advance
+ * and save once keys_probe_done.  Nothing here blocks on the network.
+ */
+#ifndef NOTSPAM_KEYS_H
+#define NOTSPAM_KEYS_H
+
+#include <stddef.h>
+
+#include "core/keys/dkimkey.h"
+#include "core/keys/keysafe.h"
+#include "core/keys/keystate.h"
+
+struct dns;
+struct site;
+struct keys_probe_ctx;
+
+enum keys_pub {
+	KEYS_PUB_UNKNOWN,	/* not asked, or no answer (timeout, SERVFAIL) */
+	KEYS_PUB_PENDING,	/* asked, no answer yet */
+	KEYS_PUB_YES,		/* the DNS has this very key */
+	KEYS_PUB_NO,		/* no record, or another key, or p= empty */
+};
+
+struct keys_entry {
+	char			*domain;
+	char			*selector;
+	char			*path;		/* site path; NULL unknown */
+	char			*signer;	/* who uses or would use it */
+	char			*user;		/* the signer's user */
+	char			*source;	/* configuring line, or NULL */
+	int			 configured;	/* the signer uses it now */
+	struct dkim_pub		 pub;		/* type NULL: key unreadable */
+	char			*error;		/* why the key is unreadable */
+	struct keysafe		 safe;
+	enum keystate_state	 state;
+	long long		 since;
+	int			 tracked;	/* in the state file */
+	enum keys_pub		 published;
+	char			*pub_detail;	/* "NXDOMAIN", "another key" */
+};
+
+struct keys_list {
+	struct keys_entry	*v;
+	size_t			 n;
+	struct keystate		 state;		/* as loaded, then advanced */
+	char			*root;
+	char			*warning;	/* state file problem, or NULL */
+	/* probe bookkeeping */
+	struct keys_probe_ctx	*probes;
+	size_t			 pending;
+	void			(*changed)(void *);
+	void			*arg;
+};
+
+/*
+ * Build the list: every key the signer configuration names (site keys[]),
+ * then every entry of the state file not among them.  Returns NULL with
+ * *cause only when the state file cannot be read.  The list copies what it
+ * needs from the site.
+ */
+struct keys_list *keys_list_new(const struct site *, char **cause);
+void keys_list_free(struct keys_list *);
+
+struct keys_entry *keys_find(const struct keys_list *, const char *domain,
+    const char *selector);
+
+/*
+ * Look every selector up (TXT at <selector>._domainkey.<domain>) on dns.
+ * changed(arg) runs after each answer.  The list must outlive the queries:
+ * free the resolver (which cancels them) before the list.
+ */
+void keys_probe(struct keys_list *, struct dns *, void (*changed)(void *),
+    void *arg);
+int keys_probe_done(const struct keys_list *);
+
+/* Decide published from a TXT answer's records (each the joined strings)
+ * for entry e: sets e->published and e->pub_detail.  Exposed for tests. */
+void keys_judge(struct keys_entry *e, const char *const *txt,
+    const size_t *lens, size_t n);
+
+/*
+ * Move every entry's state by what was observed (keystate_advance), add
+ * configured keys the state file did not know (as active).  Returns how
+ * many entries changed.
+ */
+int keys_advance(struct keys_list *, long long now);
+int keys_save(struct keys_list *, char **cause);
+
+/* The signer a new key of domain is for: the one already signing domain,
+ * else the detected signer, else "opendkim".  Borrowed string. */
+const char *keys_site_signer(const struct site *, const char *domain);
+
+/*
+ * The exact configuration change that switches the signer of e->domain to
+ * e (OpenDKIM KeyTable/SigningTable lines, or Domain/Selector/KeyFile;
+ * dkimproxy selector/keyfile; filter-dkimsign -d/-s/-k), naming the files,
+ * and what to remove for the keys it replaces (same domain, same type).
+ * Several lines, no final newline; caller frees.
+ */
+char *keys_switch_text(const struct site *, const struct keys_list *,
+    const struct keys_entry *e);
+
+/* "<selector>._domainkey.<domain>." ; caller frees. */
+char *keys_record_name(const char *domain, const char *selector);
+
+/* "yes", "no", "unknown", "pending". */
+const char *keys_pub_name(enum keys_pub);
+
+#endif

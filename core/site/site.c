@@ -1,0 +1,488 @@
+/* site.c: the site model and its loading from every detected backend. */
+#include "core/site/site.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "core/lib/fsroot.h"
+#include "core/lib/netaddr.h"
+
+/* Grow an array of n elements of size sz by one zeroed element. */
+static void *
+site_grow(void *v, size_t *n, size_t sz)
+{
+	v = xreallocarray(v, *n + 1, sz);
+	memset((char *)v + *n * sz, 0, sz);
+	(*n)++;
+	return v;
+}
+
+static char *
+opt_strdup(const char *s)
+{
+	return s == NULL ? NULL : xstrdup(s);
+}
+
+void
+site_set_hostname(struct site *site, const char *name, const char *source)
+{
+	free(site->hostname);
+	free(site->hostname_source);
+	site->hostname = xstrdup(name);
+	str_lower(site->hostname);
+	site->hostname_source = opt_strdup(source);
+}
+
+struct site_domain *
+site_add_domain(struct site *site, const char *name, int receives,
+    const char *source)
+{
+	struct site_domain *d;
+	size_t i;
+
+	if (strmap_get(&site->domain_idx, name, &i)) {
+		d = &site->domains[i];
+		d->receives |= receives;
+		if (source != NULL)
+			strv_add_unique(&d->sources, source);
+		return d;
+	}
+	site->domains = site_grow(site->domains, &site->ndomains,
+	    sizeof *site->domains);
+	d = &site->domains[site->ndomains - 1];
+	d->name = str_lower(xstrdup(name));
+	strmap_put(&site->domain_idx, d->name, site->ndomains - 1);
+	d->receives = receives;
+	if (source != NULL)
+		strv_add(&d->sources, source);
+	return d;
+}
+
+void
+site_add_key(struct site *site, const char *domain, const char *selector,
+    const char *keyfile, const char *signer, const char *source)
+{
+	struct site_key *k;
+	char *id = xasprintf("%s/%s/%s", domain, selector, signer);
+
+	if (strmap_get(&site->key_idx, id, NULL)) {
+		free(id);
+		return;
+	}
+	strmap_put(&site->key_idx, id, site->nkeys);
+	free(id);
+	site->keys = site_grow(site->keys, &site->nkeys, sizeof *site->keys);
+	k = &site->keys[site->nkeys - 1];
+	k->domain = str_lower(xstrdup(domain));
+	k->selector = xstrdup(selector);
+	k->keyfile = opt_strdup(keyfile);
+	k->signer = xstrdup(signer);
+	k->source = opt_strdup(source);
+}
+
+void
+site_add_link(struct site *site, const char *from, const char *to,
+    const char *kind, const char *address, const char *source)
+{
+	struct site_link *l;
+
+	site->links = site_grow(site->links, &site->nlinks,
+	    sizeof *site->links);
+	l = &site->links[site->nlinks - 1];
+	l->from = xstrdup(from);
+	l->to = xstrdup(to != NULL ? to : "?");
+	l->kind = xstrdup(kind);
+	l->address = opt_strdup(address);
+	l->source = opt_strdup(source);
+}
+
+struct site_program *
+site_add_program(struct site *site, const char *name, const char *role,
+    const char *binary, const char *version, const char *config)
+{
+	struct site_program *p;
+
+	site->programs = site_grow(site->programs, &site->nprograms,
+	    sizeof *site->programs);
+	p = &site->programs[site->nprograms - 1];
+	p->name = xstrdup(name);
+	p->role = xstrdup(role);
+	p->binary = opt_strdup(binary);
+	p->version = opt_strdup(version);
+	p->config = opt_strdup(config);
+	return p;
+}
+
+void
+site_add_fact(struct site *site, const char *program, const char *name,
+    const char *value, const char *source)
+{
+	struct site_fact *f;
+
+	site->facts = site_grow(site->facts, &site->nfacts,
+	    sizeof *site->facts);
+	f = &site->facts[site->nfacts - 1];
+	f->program = xstrdup(program);
+	f->name = xstrdup(name);
+	f->value = xstrdup(value != NULL ? value : "");
+	f->source = opt_strdup(source);
+}
+
+void
+site_warn(struct site *site, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	strv_add_unique(&site->warnings, s);
+	free(s);
+}
+
+/* The last fact of that name wins (later lines override earlier ones). */
+const struct site_fact *
+site_fact(const struct site *site, const char *program, const char *name)
+{
+	size_t i;
+
+	for (i = site->nfacts; i > 0; i--) {
+		const struct site_fact *f = &site->facts[i - 1];
+		if (strcmp(f->program, program) == 0 &&
+		    strcmp(f->name, name) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+const struct site_domain *
+site_domain(const struct site *site, const char *name)
+{
+	size_t i;
+
+	if (!strmap_get(&site->domain_idx, name, &i))
+		return NULL;
+	return &site->domains[i];
+}
+
+const struct site_program *
+site_program(const struct site *site, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < site->nprograms; i++)
+		if (strcmp(site->programs[i].name, name) == 0)
+			return &site->programs[i];
+	return NULL;
+}
+
+int
+site_is_localhost(const char *name)
+{
+	return strcasecmp(name, "localhost") == 0 ||
+	    str_casestartswith(name, "localhost.") ||
+	    strcasecmp(name, "localdomain") == 0 ||
+	    strcasecmp(name, "localhost.localdomain") == 0;
+}
+
+int
+site_valid_domain(const char *name, int single_label_ok)
+{
+	size_t len = strlen(name), label = 0, labels = 1, i;
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return 0;
+			label = 0;
+			labels++;
+			continue;
+		}
+		if (!isalnum(c) && c != '-')
+			return 0;
+		if (c == '-' && label == 0)
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	if (label == 0 || name[len - 1] == '-')
+		return 0;
+	return single_label_ok || labels > 1;
+}
+
+/* The system's own host name: /etc/hostname (OpenBSD /etc/myname) under
+ * the root, or gethostname() for the live system. */
+static void
+site_system_hostname(struct site *site)
+{
+	static const char *const files[] = { "/etc/hostname", "/etc/myname" };
+	char *data, name[256];
+	size_t len, i;
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (fsroot_read(site->root, files[i], 4096, &data, &len,
+		    NULL) != 0)
+			continue;
+		data[strcspn(data, " \t\r\n#")] = '\0';
+		if (site_valid_domain(data, 1)) {
+			site_set_hostname(site, data, files[i]);
+			free(data);
+			return;
+		}
+		free(data);
+	}
+	if (site->root == NULL && gethostname(name, sizeof name) == 0) {
+		name[sizeof name - 1] = '\0';
+		if (site_valid_domain(name, 1))
+			site_set_hostname(site, name, "gethostname()");
+	}
+}
+
+/* Public addresses: settings first, per family, else the interfaces. */
+static void
+site_addresses(struct site *site)
+{
+	const struct settings *s = site->settings;
+	struct strv v4, v6;
+	char *cause = NULL;
+	size_t i;
+
+	strv_init(&v4);
+	strv_init(&v6);
+	if (site->root == NULL &&
+	    netaddr_detect(&v4, &v6, &site->addr_notes, &cause) != 0) {
+		strv_add(&site->addr_notes, cause);
+		free(cause);
+	}
+	if (s->have_ipv4 || s->have_ipv6)
+		site->addr_source = xstrdup(s->path);
+	else
+		site->addr_source = xstrdup(site->root == NULL ?
+		    "network interfaces" : "none");
+	for (i = 0; i < (s->have_ipv4 ? s->public_ipv4.n : v4.n); i++)
+		strv_add(&site->ipv4, s->have_ipv4 ? s->public_ipv4.v[i] :
+		    v4.v[i]);
+	for (i = 0; i < (s->have_ipv6 ? s->public_ipv6.n : v6.n); i++)
+		strv_add(&site->ipv6, s->have_ipv6 ? s->public_ipv6.v[i] :
+		    v6.v[i]);
+	if (site->root != NULL && !s->have_ipv4 && !s->have_ipv6)
+		strv_add(&site->addr_notes, "with --root, the interfaces of "
+		    "this machine are not the site's: set public_ipv4 and "
+		    "public_ipv6 in the settings file");
+	if (site->ipv4.n == 0 && !s->have_ipv4)
+		strv_add(&site->addr_notes, "no public IPv4 address found: "
+		    "if the server is behind NAT, set public_ipv4 in the "
+		    "settings file");
+	if (site->ipv6.n == 0 && !s->have_ipv6)
+		strv_add(&site->addr_notes, "no public IPv6 address found: "
+		    "if the server sends over IPv6, set public_ipv6 in the "
+		    "settings file (receivers such as Gmail check its PTR "
+		    "and SPF)");
+	strv_free(&v4);
+	strv_free(&v6);
+}
+
+/*
+ * What an endpoint is, for matching a sender's address with a listener's:
+ * "port:N" for TCP (Postfix inet:host:port, OpenDKIM inet:port@host,
+ * smtp://host:port, host:port, "lo0:10028 tag X"), "path:NAME" for a unix
+ * socket (the last path component: chroots move the directory, not the
+ * name).  NULL when it cannot tell.  Caller frees.
+ */
+static char *
+endpoint_key(const char *addr)
+{
+	static const char *const schemes[] = { "inet6:", "inet:", "unix:",
+	    "local:", "smtp+tls://", "smtps://", "smtp://", "lmtp://", NULL };
+	char *a, *p, *q, *key = NULL;
+	size_t i;
+
+	if (addr == NULL)
+		return NULL;
+	a = xstrndup(addr, strcspn(addr, " \t,}"));
+	p = a;
+	if (*p == '{')
+		p++;
+	for (i = 0; schemes[i] != NULL; i++)
+		if (str_casestartswith(p, schemes[i])) {
+			p += strlen(schemes[i]);
+			break;
+		}
+	if ((schemes[i] != NULL && (str_startswith(schemes[i], "unix") ||
+	    str_startswith(schemes[i], "local"))) || p[0] == '/') {
+		q = strrchr(p, '/');
+		key = xasprintf("path:%s", q != NULL ? q + 1 : p);
+		goto done;
+	}
+	if ((q = strchr(p, '@')) != NULL) {	/* OpenDKIM port@host */
+		*q = '\0';
+		if (*p != '\0' && strspn(p, "0123456789") == strlen(p))
+			key = xasprintf("port:%s", p);
+		goto done;
+	}
+	if ((q = strrchr(p, ':')) != NULL)
+		p = q + 1;
+	if (*p != '\0' && strspn(p, "0123456789") == strlen(p))
+		key = xasprintf("port:%s", p);
+done:
+	free(a);
+	return key;
+}
+
+/* Fill in the "?" ends of the signing path by matching each hand-over
+ * address with the endpoint some program listens on. */
+static void
+site_resolve_links(struct site *site)
+{
+	size_t i, j;
+	char *want, *have;
+	const char *owner;
+
+	for (i = 0; i < site->nlinks; i++) {
+		struct site_link *l = &site->links[i];
+		if (strcmp(l->kind, "listen") == 0 || strcmp(l->to, "?") != 0)
+			continue;
+		if ((want = endpoint_key(l->address)) == NULL)
+			continue;
+		for (j = 0; j < site->nlinks; j++) {
+			const struct site_link *m = &site->links[j];
+			if (strcmp(m->kind, "listen") != 0)
+				continue;
+			owner = strcmp(m->from, "?") != 0 ? m->from : m->to;
+			if (strcmp(owner, "?") == 0 ||
+			    str_startswith(l->from, owner))
+				continue;
+			have = endpoint_key(m->address);
+			if (have != NULL && strcmp(have, want) == 0) {
+				free(l->to);
+				l->to = xstrdup(owner);
+				free(have);
+				break;
+			}
+			free(have);
+		}
+		free(want);
+	}
+}
+
+struct site *
+site_load(const char *root, const char *settings_path, char **cause)
+{
+	struct site *site = xcalloc(1, sizeof *site);
+	struct backend_ctx ctx;
+	struct site_program found;
+	const struct site_program *prog;
+	size_t i;
+	char *why = NULL;
+
+	if (root != NULL && (*root == '\0' || strcmp(root, "/") == 0))
+		root = NULL;
+	site->root = opt_strdup(root);
+	site->settings = settings_load(site->root, settings_path,
+	    settings_path != NULL, cause);
+	if (site->settings == NULL)
+		goto fail;
+	ctx.root = site->root;
+	ctx.settings = site->settings;
+	for (i = 0; backends[i] != NULL; i++) {
+		memset(&found, 0, sizeof found);
+		if (backends[i]->detect(&ctx, &found) != 1)
+			continue;
+		prog = site_add_program(site, backends[i]->name,
+		    backends[i]->role, found.binary, found.version,
+		    found.config);
+		free(found.name);
+		free(found.role);
+		free(found.binary);
+		free(found.version);
+		free(found.config);
+		if (backends[i]->load(&ctx, prog, site, &why) != 0) {
+			error_set(cause, "%s", why);
+			free(why);
+			goto fail;
+		}
+	}
+	site_resolve_links(site);
+	if (site->hostname == NULL)
+		site_system_hostname(site);
+	if (site->hostname != NULL && strchr(site->hostname, '.') == NULL)
+		site_warn(site, "%s: the mail host name \"%s\" is not fully "
+		    "qualified: receivers reject a HELO name without a domain "
+		    "and nobody can publish its A or PTR; set myhostname in "
+		    "Postfix's main.cf (or the listen hostname in smtpd.conf)",
+		    site->hostname_source ? site->hostname_source : "host name",
+		    site->hostname);
+	for (i = 0; i < site->settings->domains.n; i++)
+		site_add_domain(site, site->settings->domains.v[i], 1,
+		    "notspam.conf domains");
+	site_addresses(site);
+	return site;
+fail:
+	site_free(site);
+	return NULL;
+}
+
+void
+site_free(struct site *site)
+{
+	size_t i;
+
+	if (site == NULL)
+		return;
+	settings_free(site->settings);
+	free(site->root);
+	free(site->hostname);
+	free(site->hostname_source);
+	for (i = 0; i < site->ndomains; i++) {
+		free(site->domains[i].name);
+		strv_free(&site->domains[i].sources);
+	}
+	free(site->domains);
+	for (i = 0; i < site->nkeys; i++) {
+		free(site->keys[i].domain);
+		free(site->keys[i].selector);
+		free(site->keys[i].keyfile);
+		free(site->keys[i].signer);
+		free(site->keys[i].source);
+	}
+	free(site->keys);
+	strv_free(&site->ipv4);
+	strv_free(&site->ipv6);
+	free(site->addr_source);
+	strv_free(&site->addr_notes);
+	for (i = 0; i < site->nlinks; i++) {
+		free(site->links[i].from);
+		free(site->links[i].to);
+		free(site->links[i].kind);
+		free(site->links[i].address);
+		free(site->links[i].source);
+	}
+	free(site->links);
+	for (i = 0; i < site->nprograms; i++) {
+		free(site->programs[i].name);
+		free(site->programs[i].role);
+		free(site->programs[i].binary);
+		free(site->programs[i].version);
+		free(site->programs[i].config);
+	}
+	free(site->programs);
+	for (i = 0; i < site->nfacts; i++) {
+		free(site->facts[i].program);
+		free(site->facts[i].name);
+		free(site->facts[i].value);
+		free(site->facts[i].source);
+	}
+	free(site->facts);
+	strv_free(&site->warnings);
+	strmap_free(&site->domain_idx);
+	strmap_free(&site->key_idx);
+	free(site);
+}
