@@ -158,8 +158,7 @@ sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 
 	if (e->argc < 3)
 		return;
-	sm->tables = xreallocarray(sm->tables, sm->ntables + 1,
-	    sizeof *sm->tables);
+	sm->tables = xgrow(sm->tables, sm->ntables, sizeof *sm->tables);
 	t = &sm->tables[sm->ntables++];
 	memset(t, 0, sizeof *t);
 	t->name = xstrdup(e->argv[1]);
@@ -242,8 +241,7 @@ sm_parse_action(struct sm *sm, const struct conf_entry *e, const char *where)
 
 	if (e->argc < 3)
 		return;
-	sm->actions = xreallocarray(sm->actions, sm->nactions + 1,
-	    sizeof *sm->actions);
+	sm->actions = xgrow(sm->actions, sm->nactions, sizeof *sm->actions);
 	a = &sm->actions[sm->nactions++];
 	memset(a, 0, sizeof *a);
 	a->name = xstrdup(e->argv[1]);
@@ -362,8 +360,7 @@ sm_parse_filter(struct sm *sm, const struct conf_entry *e, const char *where)
 
 	if (e->argc < 4)
 		return;
-	sm->filters = xreallocarray(sm->filters, sm->nfilters + 1,
-	    sizeof *sm->filters);
+	sm->filters = xgrow(sm->filters, sm->nfilters, sizeof *sm->filters);
 	f = &sm->filters[sm->nfilters++];
 	memset(f, 0, sizeof *f);
 	f->name = xstrdup(e->argv[1]);
@@ -521,8 +518,7 @@ sm_parse_match(struct sm *sm, const struct conf_entry *e, const char *where,
 	name = xasprintf("match %zu", n);
 	bk_fact(sm->site, "opensmtpd", name, e->value, where);
 	free(name);
-	sm->matches = xreallocarray(sm->matches, sm->nmatches + 1,
-	    sizeof *sm->matches);
+	sm->matches = xgrow(sm->matches, sm->nmatches, sizeof *sm->matches);
 	m = &sm->matches[sm->nmatches++];
 	memset(m, 0, sizeof *m);
 	m->index = index;
@@ -755,8 +751,7 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 		if (strcmp(e->key, "table") == 0)
 			sm_parse_table(&sm, e, where);
 		else if (strcmp(e->key, "proc") == 0 && e->argc >= 3) {
-			sm.procs = xreallocarray(sm.procs, sm.nprocs + 1,
-			    sizeof *sm.procs);
+			sm.procs = xgrow(sm.procs, sm.nprocs, sizeof *sm.procs);
 			sm.procs[sm.nprocs].name = xstrdup(e->argv[1]);
 			sm.procs[sm.nprocs++].command = xstrdup(e->argv[2]);
 		} else if (strcmp(e->key, "filter") == 0)

@@ -104,7 +104,7 @@ static void
 add_line(struct dline **lines, size_t *n, const char *text, enum tui_role r,
     int item, int indent)
 {
-	*lines = xreallocarray(*lines, *n + 1, sizeof **lines);
+	*lines = xgrow(*lines, *n, sizeof **lines);
 	(*lines)[*n].text = xstrdup(text);
 	(*lines)[*n].role = r;
 	(*lines)[*n].item = item;

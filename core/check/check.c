@@ -1107,7 +1107,7 @@ check_srv_add(struct check_run *run, const char *zone, const char *host,
 		if (strcmp(run->srv[i].zone, zone) == 0 &&
 		    strcmp(run->srv[i].addr, addr) == 0)
 			return i;
-	run->srv = xreallocarray(run->srv, run->nsrv + 1, sizeof *run->srv);
+	run->srv = xgrow(run->srv, run->nsrv, sizeof *run->srv);
 	srv = &run->srv[run->nsrv];
 	memset(srv, 0, sizeof *srv);
 	srv->zone = xstrdup(zone);
@@ -1172,8 +1172,7 @@ check_disc_update(struct check_run *run, size_t dom)
 			idx = check_srv_add(run, d->zone, q->rrs[i].text,
 			    j < qa->nrrs ? qa->rrs[j].text :
 			    q6->rrs[j - qa->nrrs].text);
-			d->srvs = xreallocarray(d->srvs, d->nsrvs + 1,
-			    sizeof *d->srvs);
+			d->srvs = xgrow(d->srvs, d->nsrvs, sizeof *d->srvs);
 			d->srvs[d->nsrvs++] = idx;
 		}
 	}
@@ -1370,8 +1369,7 @@ check_local_key(struct check_run *run, struct check_work *w)
 		if (strcmp(run->keyfiles[i]->path, w->key->keyfile) == 0)
 			break;
 	if (i == run->nkeyfiles) {
-		run->keyfiles = xreallocarray(run->keyfiles, i + 1,
-		    sizeof *run->keyfiles);
+		run->keyfiles = xgrow(run->keyfiles, i, sizeof *run->keyfiles);
 		kf = xcalloc(1, sizeof *kf);
 		run->keyfiles[run->nkeyfiles++] = kf;
 		kf->path = xstrdup(w->key->keyfile);
@@ -1418,8 +1416,7 @@ check_domain_init(struct check_run *run, const struct record_set *set,
 			/* host-a/host-aaaa: one RRset; dkim: a selector
 			 * configured again (its record is in error). */
 			w = &d->work[k];
-			w->recs = xreallocarray(w->recs, w->nrecs + 1,
-			    sizeof *w->recs);
+			w->recs = xgrow(w->recs, w->nrecs, sizeof *w->recs);
 			w->recs[w->nrecs++] = r;
 			it = &cd->items[k];
 			if (w->kind != CHECK_K_DKIM && r->value != NULL &&

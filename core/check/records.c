@@ -21,8 +21,7 @@ rec_add(struct record_set *set, const char *id, const char *name,
 {
 	struct record *r;
 
-	set->records = xreallocarray(set->records, set->nrecords + 1,
-	    sizeof *set->records);
+	set->records = xgrow(set->records, set->nrecords, sizeof *set->records);
 	r = &set->records[set->nrecords++];
 	memset(r, 0, sizeof *r);
 	r->id = xstrdup(id);
@@ -346,7 +345,7 @@ rec_key_get(const struct site *site, struct rec_keys *keys, const char *path)
 	for (i = 0; i < keys->n; i++)
 		if (strcmp(keys->v[i].path, path) == 0)
 			return &keys->v[i];
-	keys->v = xreallocarray(keys->v, keys->n + 1, sizeof *keys->v);
+	keys->v = xgrow(keys->v, keys->n, sizeof *keys->v);
 	e = &keys->v[keys->n++];
 	memset(e, 0, sizeof *e);
 	e->path = xstrdup(path);

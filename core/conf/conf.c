@@ -71,8 +71,7 @@ conf_entry_add(struct conf_doc *doc, size_t first, size_t count,
 {
 	struct conf_entry *e;
 
-	doc->entries = xreallocarray(doc->entries, doc->nentries + 1,
-	    sizeof *doc->entries);
+	doc->entries = xgrow(doc->entries, doc->nentries, sizeof *doc->entries);
 	e = &doc->entries[doc->nentries++];
 	memset(e, 0, sizeof *e);
 	e->lineno = first + 1;

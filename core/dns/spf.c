@@ -869,7 +869,7 @@ macro_transform(struct buf *out, const char *value, size_t keep, int reverse,
 	set[j] = '\0';
 	for (p = value;; p = q + 1) {
 		q = p + strcspn(p, set);
-		parts = xreallocarray(parts, n + 1, sizeof *parts);
+		parts = xgrow(parts, n, sizeof *parts);
 		parts[n].p = p;
 		parts[n++].n = (size_t)(q - p);
 		if (*q == '\0')
@@ -1408,11 +1408,9 @@ frame_new(struct spf_eval *ev, struct spf_frame *parent, enum spf_how how,
 	else if (how == HOW_REDIRECT)
 		f->via = xasprintf("redirect=%s", domain);
 	strv_init(&f->hosts);
-	ev->frames = xreallocarray(ev->frames, ev->nframes + 1,
-	    sizeof *ev->frames);
+	ev->frames = xgrow(ev->frames, ev->nframes, sizeof *ev->frames);
 	ev->frames[ev->nframes++] = f;
-	ev->counts = xreallocarray(ev->counts, ev->ncounts + 1,
-	    sizeof *ev->counts);
+	ev->counts = xgrow(ev->counts, ev->ncounts, sizeof *ev->counts);
 	c = &ev->counts[ev->ncounts];
 	memset(c, 0, sizeof *c);
 	c->domain = xstrdup(domain);

@@ -78,7 +78,7 @@ keys_add(struct keys_list *l, const struct site *site, const char *domain,
 	struct keys_entry *e;
 	char *cause = NULL;
 
-	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v = xgrow(l->v, l->n, sizeof *l->v);
 	e = &l->v[l->n++];
 	memset(e, 0, sizeof *e);
 	e->domain = str_lower(xstrdup(domain));

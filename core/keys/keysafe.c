@@ -51,7 +51,7 @@ ks_add_user(struct ks_db *db, const char *name, uid_t uid, gid_t gid)
 {
 	struct ks_user *u;
 
-	db->users = xreallocarray(db->users, db->nusers + 1, sizeof *db->users);
+	db->users = xgrow(db->users, db->nusers, sizeof *db->users);
 	u = &db->users[db->nusers++];
 	u->name = xstrdup(name);
 	u->uid = uid;
@@ -63,8 +63,7 @@ ks_add_group(struct ks_db *db, const char *name, gid_t gid)
 {
 	struct ks_group *g;
 
-	db->groups = xreallocarray(db->groups, db->ngroups + 1,
-	    sizeof *db->groups);
+	db->groups = xgrow(db->groups, db->ngroups, sizeof *db->groups);
 	g = &db->groups[db->ngroups++];
 	g->name = xstrdup(name);
 	g->gid = gid;
@@ -441,8 +440,7 @@ ks_issue(struct keysafe *ks, const char *path, char *problem, char *fix)
 {
 	struct keysafe_issue *i;
 
-	ks->issues = xreallocarray(ks->issues, ks->nissues + 1,
-	    sizeof *ks->issues);
+	ks->issues = xgrow(ks->issues, ks->nissues, sizeof *ks->issues);
 	i = &ks->issues[ks->nissues++];
 	i->path = xstrdup(path);
 	i->problem = problem;

@@ -62,7 +62,7 @@ keystate_set(struct keystate *ks, const char *domain, const char *selector,
 	struct keystate_entry *e;
 
 	if ((e = keystate_find(ks, domain, selector)) == NULL) {
-		ks->v = xreallocarray(ks->v, ks->n + 1, sizeof *ks->v);
+		ks->v = xgrow(ks->v, ks->n, sizeof *ks->v);
 		e = &ks->v[ks->n++];
 		memset(e, 0, sizeof *e);
 		e->domain = str_lower(xstrdup(domain));

@@ -73,6 +73,22 @@ xreallocarray(void *old, size_t n, size_t size)
 	return p;
 }
 
+void *
+xgrow(void *v, size_t n, size_t size)
+{
+	size_t cap;
+
+	/* Grow at 0, 8, 16, 32 ...: exactly where the implied capacity is full. */
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+		cap = n == 0 ? 8 : n * 2;
+		if (cap < n)
+			fatal("allocation overflow: %zu elements", n);
+		v = xreallocarray(v, cap, size);
+	}
+	memset((char *)v + n * size, 0, size);
+	return v;
+}
+
 char *
 xstrdup(const char *s)
 {

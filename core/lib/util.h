@@ -22,6 +22,14 @@
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 void *xreallocarray(void *, size_t, size_t);
+/*
+ * Make room for element n (0-based) of an array of n elements of size bytes
+ * that only ever grows through xgrow (it may shrink by lowering n): the
+ * capacity is implied by n (the next power of two, at least 8), so growing
+ * by one element at a time costs O(log n) reallocations, not n.  The new
+ * element is zeroed.  Returns the (possibly moved) array.
+ */
+void *xgrow(void *v, size_t n, size_t size);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 char *xasprintf(const char *, ...) PRINTFLIKE(1, 2);

@@ -15,7 +15,7 @@
 static void *
 site_grow(void *v, size_t *n, size_t sz)
 {
-	v = xreallocarray(v, *n + 1, sz);
+	v = xgrow(v, *n, sz);
 	memset((char *)v + *n * sz, 0, sz);
 	(*n)++;
 	return v;
