@@ -150,15 +150,54 @@ bk_run_output(const char *root, const char *const argv[])
 }
 
 void
-bk_fill_program(struct site_program *prog, const char *name,
-    const char *role, const char *binary, const char *version,
-    const char *config)
+bk_fill_program(struct site_program *prog, const struct backend *b,
+    const char *binary, const char *version, const char *config)
 {
-	prog->name = xstrdup(name);
-	prog->role = xstrdup(role);
+	prog->name = xstrdup(b->name);
+	prog->role = xstrdup(backend_role_name(b->role));
 	prog->binary = binary != NULL ? xstrdup(binary) : NULL;
 	prog->version = version != NULL ? xstrdup(version) : NULL;
 	prog->config = config != NULL ? xstrdup(config) : NULL;
+}
+
+const char *
+bk_setting_config(const struct backend_ctx *ctx, const struct backend *b)
+{
+	return settings_backend(ctx->settings, b->name)->config;
+}
+
+void
+bk_wheres_init(struct bk_wheres *w)
+{
+	memset(w, 0, sizeof *w);
+	strv_init(&w->text);
+}
+
+void
+bk_wheres_add(struct bk_wheres *w, const char *text,
+    const struct site_loc *loc)
+{
+	struct site_loc none = { NULL, 0, NULL, SITE_LOC_NOENTRY };
+
+	strv_add(&w->text, text);
+	w->loc = xgrow(w->loc, w->n, sizeof *w->loc);
+	w->loc[w->n++] = loc != NULL ? *loc : none;
+}
+
+void
+bk_wheres_free(struct bk_wheres *w)
+{
+	strv_free(&w->text);
+	free(w->loc);
+	memset(w, 0, sizeof *w);
+}
+
+char *
+bk_where(const struct conf_doc *doc, const struct conf_entry *e,
+    struct site_loc *loc)
+{
+	*loc = site_loc_entry(doc, e);
+	return conf_where(doc, e);
 }
 
 char *
@@ -203,22 +242,32 @@ bk_domain(struct site *site, const char *raw, const char *where,
 
 void
 bk_fact(struct site *site, const char *program, const char *name,
-    const char *value, const char *source)
+    const char *value, const char *source, const struct site_loc *loc)
 {
 	char *n = bk_san(name), *v = bk_san(value != NULL ? value : "unset");
 
-	site_add_fact(site, program, n, v, source);
+	site_add_fact(site, program, n, v, source, loc);
 	free(n);
 	free(v);
 }
 
 void
 bk_link(struct site *site, const char *from, const char *to,
-    const char *kind, const char *address, const char *source)
+    const char *kind, const char *address, int syntax, const char *endpoint,
+    const char *source, const struct site_loc *loc)
 {
-	char *f = bk_san(from), *a = bk_san(address);
+	char *f = bk_san(from), *a = bk_san(address), *cause = NULL;
+	struct sockspec sock;
+	int parsed = 0;
 
-	site_add_link(site, f, to, kind, a, source);
+	if (syntax != BK_NO_ENDPOINT && (endpoint != NULL || address != NULL))
+		parsed = sockspec_parse((enum sockspec_syntax)syntax,
+		    endpoint != NULL ? endpoint : address, &sock, &cause) == 0;
+	free(cause);
+	site_add_link(site, f, to, kind, a, parsed ? &sock : NULL, source,
+	    loc);
+	if (parsed)
+		sockspec_free(&sock);
 	free(f);
 	free(a);
 }
@@ -226,7 +275,7 @@ bk_link(struct site *site, const char *from, const char *to,
 int
 bk_key(struct site *site, const char *root, const char *domain,
     const char *selector, const char *keyfile, const char *signer,
-    const char *where)
+    const char *where, const struct site_loc *loc)
 {
 	char *show;
 	int bad;
@@ -261,14 +310,15 @@ bk_key(struct site *site, const char *root, const char *domain,
 		site_warn(site, "%s: key file %s does not exist; generate the "
 		    "key (%s._domainkey.%s) or fix the path", where, keyfile,
 		    selector, domain);
-	site_add_key(site, domain, selector, keyfile, signer, where);
+	site_add_key(site, domain, selector, keyfile, signer, where, loc);
 	return 1;
 }
 
-struct conf_doc *
-bk_conf_load(const char *root, enum conf_grammar grammar, const char *path,
-    char **cause)
+const struct conf_doc *
+bk_conf_load(struct site *site, const char *root, enum conf_grammar grammar,
+    const char *path, char **cause)
 {
+	const struct conf_doc *kept;
 	char *show = bk_san(path);
 
 	if (strcmp(show, path) != 0) {
@@ -279,17 +329,21 @@ bk_conf_load(const char *root, enum conf_grammar grammar, const char *path,
 		return NULL;
 	}
 	free(show);
-	return conf_load(root, grammar, path, cause);
+	if ((kept = site_doc(site, path)) != NULL && kept->grammar == grammar)
+		return kept;
+	return site_keep_doc(site, conf_load(root, grammar, path, cause));
 }
 
 int
-bk_read_list(const char *root, enum conf_grammar grammar, const char *path,
-    struct strv *out, struct strv *wheres, char **cause)
+bk_read_list(struct site *site, const char *root, enum conf_grammar grammar,
+    const char *path, struct strv *out, struct bk_wheres *wheres,
+    char **cause)
 {
-	struct conf_doc *doc;
+	const struct conf_doc *doc;
+	struct site_loc loc;
 	size_t i;
 
-	if ((doc = bk_conf_load(root, grammar, path, cause)) == NULL)
+	if ((doc = bk_conf_load(site, root, grammar, path, cause)) == NULL)
 		return -1;
 	for (i = 0; i < doc->nentries; i++) {
 		const struct conf_entry *e = &doc->entries[i];
@@ -297,12 +351,11 @@ bk_read_list(const char *root, enum conf_grammar grammar, const char *path,
 			continue;
 		strv_add(out, e->key);
 		if (wheres != NULL) {
-			char *w = conf_where(doc, e);
-			strv_add(wheres, w);
+			char *w = bk_where(doc, e, &loc);
+			bk_wheres_add(wheres, w, &loc);
 			free(w);
 		}
 	}
-	conf_free(doc);
 	return 0;
 }
 

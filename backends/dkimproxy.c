@@ -38,7 +38,7 @@ struct dp_sig {
 struct dp {
 	const struct backend_ctx *ctx;
 	struct site		*site;
-	struct conf_doc		*conf;
+	const struct conf_doc	*conf;
 };
 
 static int
@@ -47,8 +47,7 @@ dp_detect(const struct backend_ctx *ctx, struct site_program *prog)
 	const char *over = NULL;
 	char *config, *binary, *version;
 
-	if (ctx->settings != NULL)
-		over = ctx->settings->dkimproxy_conf;
+	over = bk_setting_config(ctx, &backend_dkimproxy);
 	if ((config = bk_config_path(ctx->root, over, dp_configs)) == NULL)
 		return 0;
 	if (!fsroot_exists(ctx->root, config)) {
@@ -57,7 +56,7 @@ dp_detect(const struct backend_ctx *ctx, struct site_program *prog)
 	}
 	binary = bk_first_existing(ctx->root, dp_binaries);
 	version = bk_package_version(ctx->root, "dkimproxy", "dkimproxy");
-	bk_fill_program(prog, "dkimproxy", "signer", binary, version, config);
+	bk_fill_program(prog, &backend_dkimproxy, binary, version, config);
 	free(binary);
 	free(version);
 	free(config);
@@ -125,7 +124,8 @@ dp_parse_sig(const char *s, struct dp_sig *sig, int *domainkeys)
 /* Add a signing domain with its key (domain receives 0). */
 static void
 dp_add(struct dp *dp, const char *raw, const char *selector,
-    const char *keyfile, const char *where, const char *what)
+    const char *keyfile, const char *where, const struct site_loc *loc,
+    const char *what)
 {
 	char *d, *src;
 
@@ -133,9 +133,9 @@ dp_add(struct dp *dp, const char *raw, const char *selector,
 		return;
 	if (keyfile != NULL)
 		bk_key(dp->site, dp->ctx->root, d, selector, keyfile,
-		    "dkimproxy", where);
+		    "dkimproxy", where, loc);
 	src = xasprintf("dkimproxy %s (%s)", what, where);
-	site_add_domain(dp->site, d, 0, src);
+	site_add_domain(dp->site, d, 0, src, loc);
 	free(src);
 	free(d);
 }
@@ -145,14 +145,15 @@ static void
 dp_sender_map(struct dp *dp, const char *path, const char *where,
     const char *selector, const char *keyfile)
 {
-	struct conf_doc *doc;
+	const struct conf_doc *doc;
 	struct dp_sig sig;
+	struct site_loc loc;
 	const char *dom, *at;
 	char *cause = NULL, *show, *w;
 	size_t i;
 
-	if ((doc = bk_conf_load(dp->ctx->root, CONF_DKIMPROXY, path, &cause)) ==
-	    NULL) {
+	if ((doc = bk_conf_load(dp->site, dp->ctx->root, CONF_DKIMPROXY, path,
+	    &cause)) == NULL) {
 		show = bk_san(cause);
 		site_warn(dp->site, "%s: sender_map: %s; dkimproxy does not "
 		    "start: create it or fix the path", where, show);
@@ -162,7 +163,7 @@ dp_sender_map(struct dp *dp, const char *path, const char *where,
 	}
 	for (i = 0; i < doc->nentries; i++) {
 		const struct conf_entry *e = &doc->entries[i];
-		w = conf_where(doc, e);
+		w = bk_where(doc, e, &loc);
 		if (!dp_parse_sig(e->value != NULL ? e->value : "", &sig,
 		    NULL)) {
 			free(w);
@@ -174,11 +175,10 @@ dp_sender_map(struct dp *dp, const char *path, const char *where,
 		if (sig.domain != NULL)
 			dom = sig.domain;
 		dp_add(dp, dom, sig.selector != NULL ? sig.selector : selector,
-		    sig.key != NULL ? sig.key : keyfile, w, "sender_map");
+		    sig.key != NULL ? sig.key : keyfile, w, &loc, "sender_map");
 		dp_sig_free(&sig);
 		free(w);
 	}
-	conf_free(doc);
 }
 
 /* The signing domains, the global key and the sender_map keys. */
@@ -186,7 +186,9 @@ static void
 dp_keys(struct dp *dp)
 {
 	const struct conf_entry *dom, *sm, *e;
-	struct strv domains, wheres;
+	struct strv domains;
+	struct bk_wheres wheres;
+	struct site_loc loc;
 	struct dp_sig sig, other;
 	const char *selector, *keyfile;
 	char *where, *cause = NULL, *show;
@@ -217,11 +219,11 @@ dp_keys(struct dp *dp)
 	keyfile = sig.key != NULL ? sig.key : conf_get(dp->conf, "keyfile");
 
 	strv_init(&domains);
-	strv_init(&wheres);
+	bk_wheres_init(&wheres);
 	if ((dom = conf_find(dp->conf, "domain")) != NULL) {
-		where = conf_where(dp->conf, dom);
+		where = bk_where(dp->conf, dom, &loc);
 		if (dom->value[0] == '/') {
-			if (bk_read_list(dp->ctx->root, CONF_PEERLIST,
+			if (bk_read_list(dp->site, dp->ctx->root, CONF_PEERLIST,
 			    dom->value, &domains, &wheres, &cause) != 0) {
 				show = bk_san(cause);
 				site_warn(dp->site, "%s: domain: %s; create the "
@@ -232,7 +234,7 @@ dp_keys(struct dp *dp)
 		} else {
 			str_split(dom->value, ", \t", &domains);
 			for (i = 0; i < domains.n; i++)
-				strv_add(&wheres, where);
+				bk_wheres_add(&wheres, where, &loc);
 		}
 		free(where);
 	}
@@ -244,14 +246,15 @@ dp_keys(struct dp *dp)
 	}
 	for (i = 0; i < domains.n; i++)
 		dp_add(dp, sig.domain != NULL && domains.n == 1 ? sig.domain :
-		    domains.v[i], selector, keyfile, wheres.v[i], "domain");
+		    domains.v[i], selector, keyfile, wheres.text.v[i],
+		    &wheres.loc[i], "domain");
 	if ((sm = conf_find(dp->conf, "sender_map")) != NULL) {
 		where = conf_where(dp->conf, sm);
 		dp_sender_map(dp, sm->value, where, selector, keyfile);
 		free(where);
 	}
 	strv_free(&domains);
-	strv_free(&wheres);
+	bk_wheres_free(&wheres);
 	dp_sig_free(&sig);
 }
 
@@ -261,6 +264,7 @@ dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
 {
 	struct dp dp;
 	const struct conf_entry *e;
+	struct site_loc loc;
 	char *where, *why = NULL, *show;
 	size_t i;
 
@@ -271,8 +275,8 @@ dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	if (prog->config == NULL)
 		return 0;
 	/* A broken signer config must not hide the rest of the site. */
-	if ((dp.conf = bk_conf_load(ctx->root, CONF_DKIMPROXY, prog->config,
-	    &why)) == NULL) {
+	if ((dp.conf = bk_conf_load(site, ctx->root, CONF_DKIMPROXY,
+	    prog->config, &why)) == NULL) {
 		show = bk_san(why);
 		site_warn(site, "%s; dkimproxy will not start until it is "
 		    "fixed", show);
@@ -283,20 +287,20 @@ dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	for (i = 0; dp_facts[i] != NULL; i++) {
 		if ((e = conf_find(dp.conf, dp_facts[i])) == NULL)
 			continue;
-		where = conf_where(dp.conf, e);
-		bk_fact(site, "dkimproxy", dp_facts[i], e->value, where);
+		where = bk_where(dp.conf, e, &loc);
+		bk_fact(site, "dkimproxy", dp_facts[i], e->value, where, &loc);
 		if (strcmp(dp_facts[i], "listen") == 0 ||
 		    strcmp(dp_facts[i], "relay") == 0)
 			bk_link(site, "dkimproxy", "?", dp_facts[i], e->value,
-			    where);
+			    SOCKSPEC_HOSTPORT, NULL, where, &loc);
 		free(where);
 	}
 	for (i = 0; i < dp.conf->nentries; i++) {
 		e = &dp.conf->entries[i];
 		if (strcasecmp(e->key, "signature") != 0)
 			continue;
-		where = conf_where(dp.conf, e);
-		bk_fact(site, "dkimproxy", "signature", e->value, where);
+		where = bk_where(dp.conf, e, &loc);
+		bk_fact(site, "dkimproxy", "signature", e->value, where, &loc);
 		free(where);
 	}
 	if (conf_find(dp.conf, "listen") == NULL)
@@ -306,13 +310,58 @@ dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
 		site_warn(site, "%s: no relay address; add \"relay "
 		    "127.0.0.1:10028\"", prog->config);
 	dp_keys(&dp);
-	conf_free(dp.conf);
 	return 0;
 }
 
+/* The pidfile setting when absolute; dkimproxy has no default. */
+static char *
+dp_pidfile(const struct site *site)
+{
+	const struct site_fact *f = site_fact(site, "dkimproxy", "pidfile");
+
+	return f != NULL && f->value[0] == '/' ? xstrdup(f->value) : NULL;
+}
+
+/* selector and keyfile of dkimproxy_out.conf. */
+static char *
+dp_switch_text(const struct site *site, const struct backend *b,
+    const struct backend_key_switch *sw)
+{
+	const struct site_program *prog = site_program(site, b->name);
+	struct buf out;
+	char *reload;
+
+	buf_init(&out);
+	buf_printf(&out, "In %s, set:\n\tselector\t%s\n\tkeyfile\t%s\n",
+	    prog != NULL && prog->config != NULL ? prog->config :
+	    "/etc/dkimproxy/dkimproxy_out.conf", sw->selector, sw->path);
+	reload = backend_reload_text(b, site);
+	buf_printf(&out, "(a sender_map or signature line with s= or key= "
+	    "overrides them: change those too)\nThen: %s", reload);
+	free(reload);
+	return buf_steal(&out);
+}
+
+static const char *const dp_procnames[] = { "dkimproxy.out", "perl", NULL };
+
 const struct backend backend_dkimproxy = {
-	"dkimproxy",
-	"signer",
-	dp_detect,
-	dp_load,
+	.name = "dkimproxy",
+	.role = BACKEND_SIGNER,
+	.conf_key = "dkimproxy_conf",
+	.reload_key = "dkimproxy_reload",
+	.detect = dp_detect,
+	.load = dp_load,
+	.unit = "dkimproxy",
+	.initscript = "dkimproxy",
+	.rcname = "dkimproxy_out",
+	.procnames = dp_procnames,
+	.proc_scan = 1,
+	.restart_only = 1,	/* no reload: a restart re-reads the file */
+	.pidfile = dp_pidfile,
+	/* No check mode: errors show at start. */
+	.user = "_dkimproxy",
+	.user_fact = "user",
+	.key_dir = "/etc/mail/dkim",
+	.key_suffix = ".key",
+	.switch_text = dp_switch_text,
 };

@@ -23,6 +23,10 @@ static const char *const od_configs[] = {
 	"/usr/local/etc/mail/opendkim.conf", "/usr/local/etc/opendkim.conf",
 	NULL
 };
+/* The tables a new KeyTable setup uses. */
+#define OD_KEYTABLE	"/etc/opendkim/key.table"
+#define OD_SIGNINGTABLE	"/etc/opendkim/signing.table"
+
 static const char *const od_binaries[] = {
 	"/usr/sbin/opendkim", "/usr/local/sbin/opendkim", NULL
 };
@@ -68,7 +72,7 @@ enum od_set {
 struct od {
 	const struct backend_ctx *ctx;
 	struct site		*site;
-	struct conf_doc		*conf;
+	const struct conf_doc	*conf;
 	struct strv		 keynames;	/* KeyTable names */
 	struct strv		 keywheres;	/* their file:line */
 	struct strv		 used;		/* named by the SigningTable */
@@ -81,8 +85,7 @@ od_detect(const struct backend_ctx *ctx, struct site_program *prog)
 	const char *argv[] = { NULL, "-V", NULL };
 	char *config, *binary, *version, *out, *v;
 
-	if (ctx->settings != NULL)
-		over = ctx->settings->opendkim_conf;
+	over = bk_setting_config(ctx, &backend_opendkim);
 	if ((config = bk_config_path(ctx->root, over, od_configs)) == NULL)
 		return 0;
 	if (!fsroot_exists(ctx->root, config)) {
@@ -104,7 +107,7 @@ od_detect(const struct backend_ctx *ctx, struct site_program *prog)
 			free(out);
 		}
 	}
-	bk_fill_program(prog, "opendkim", "signer", binary, version, config);
+	bk_fill_program(prog, &backend_opendkim, binary, version, config);
 	free(binary);
 	free(version);
 	free(config);
@@ -156,8 +159,8 @@ od_hostlist(struct od *od, const char *name, const char *value,
 	if (kind == OD_LIST || kind == OD_OTHER)
 		return xstrdup(value);
 	strv_init(&list);
-	if (bk_read_list(od->ctx->root, CONF_PEERLIST, path, &list, NULL,
-	    &cause) != 0) {
+	if (bk_read_list(od->site, od->ctx->root, CONF_PEERLIST, path, &list,
+	    NULL, &cause) != 0) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s: %s: %s; OpenDKIM will not start: "
 		    "create the file or fix the path", where, name, show);
@@ -181,6 +184,7 @@ static void
 od_settings_facts(struct od *od)
 {
 	const struct conf_entry *e;
+	struct site_loc loc;
 	char *where, *value;
 	size_t i;
 
@@ -188,17 +192,18 @@ od_settings_facts(struct od *od)
 		if ((e = conf_find(od->conf, od_facts[i].name)) == NULL) {
 			if (od_facts[i].def != NULL)
 				bk_fact(od->site, "opendkim", od_facts[i].name,
-				    od_facts[i].def, "default");
+				    od_facts[i].def, "default", NULL);
 			continue;
 		}
-		where = conf_where(od->conf, e);
+		where = bk_where(od->conf, e, &loc);
 		if (strcmp(od_facts[i].name, "InternalHosts") == 0 ||
 		    strcmp(od_facts[i].name, "ExternalIgnoreList") == 0)
 			value = od_hostlist(od, od_facts[i].name, e->value,
 			    where);
 		else
 			value = xstrdup(e->value);
-		bk_fact(od->site, "opendkim", od_facts[i].name, value, where);
+		bk_fact(od->site, "opendkim", od_facts[i].name, value, where,
+		    &loc);
 		free(value);
 		free(where);
 	}
@@ -207,16 +212,17 @@ od_settings_facts(struct od *od)
 /* Add a key and its domain (receives 0) for one signing domain. */
 static void
 od_add(struct od *od, const char *raw, const char *selector,
-    const char *keyfile, const char *where, const char *what)
+    const char *keyfile, const char *where, const struct site_loc *loc,
+    const char *what)
 {
 	char *d, *src;
 
 	if ((d = bk_domain(od->site, raw, where, "domain")) == NULL)
 		return;
 	bk_key(od->site, od->ctx->root, d, selector, keyfile, "opendkim",
-	    where);
+	    where, loc);
 	src = xasprintf("opendkim %s (%s)", what, where);
-	site_add_domain(od->site, d, 0, src);
+	site_add_domain(od->site, d, 0, src, loc);
 	free(src);
 	free(d);
 }
@@ -226,7 +232,8 @@ static void
 od_keytable_entry(struct od *od, const struct conf_doc *doc,
     const struct conf_entry *e)
 {
-	char *where = conf_where(doc, e), *spec, *sel, *file, *show;
+	struct site_loc loc;
+	char *where = bk_where(doc, e, &loc), *spec, *sel, *file, *show;
 
 	strv_add(&od->keynames, e->key);
 	strv_add(&od->keywheres, where);
@@ -248,9 +255,9 @@ od_keytable_entry(struct od *od, const struct conf_doc *doc,
 		goto done;
 	}
 	if (*file == '/')
-		od_add(od, spec, sel, file, where, "KeyTable");
+		od_add(od, spec, sel, file, where, &loc, "KeyTable");
 	else
-		od_add(od, spec, sel, NULL, where, "KeyTable");
+		od_add(od, spec, sel, NULL, where, &loc, "KeyTable");
 done:
 	free(spec);
 	free(where);
@@ -260,7 +267,7 @@ done:
 static int
 od_keytable(struct od *od, const char *value, const char *where)
 {
-	struct conf_doc *doc;
+	const struct conf_doc *doc;
 	const char *path;
 	char *cause = NULL, *show;
 	enum od_set kind = od_dataset(value, &path);
@@ -274,8 +281,8 @@ od_keytable(struct od *od, const char *value, const char *where)
 		free(show);
 		return -1;
 	}
-	if ((doc = bk_conf_load(od->ctx->root, CONF_TABLE, path, &cause)) ==
-	    NULL) {
+	if ((doc = bk_conf_load(od->site, od->ctx->root, CONF_TABLE, path,
+	    &cause)) == NULL) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s: KeyTable: %s; OpenDKIM will not start: "
 		    "create it or fix the path", where, show);
@@ -285,7 +292,6 @@ od_keytable(struct od *od, const char *value, const char *where)
 	}
 	for (i = 0; i < doc->nentries; i++)
 		od_keytable_entry(od, doc, &doc->entries[i]);
-	conf_free(doc);
 	return 0;
 }
 
@@ -293,7 +299,7 @@ od_keytable(struct od *od, const char *value, const char *where)
 static void
 od_signingtable(struct od *od, const char *value, const char *where)
 {
-	struct conf_doc *doc;
+	const struct conf_doc *doc;
 	const char *path;
 	char *cause = NULL, *show, *w;
 	enum od_set kind = od_dataset(value, &path);
@@ -301,8 +307,8 @@ od_signingtable(struct od *od, const char *value, const char *where)
 
 	if (kind == OD_OTHER || kind == OD_LIST)
 		return;
-	if ((doc = bk_conf_load(od->ctx->root, CONF_TABLE, path, &cause)) ==
-	    NULL) {
+	if ((doc = bk_conf_load(od->site, od->ctx->root, CONF_TABLE, path,
+	    &cause)) == NULL) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s: SigningTable: %s; OpenDKIM will not "
 		    "start: create it or fix the path", where, show);
@@ -339,7 +345,6 @@ od_signingtable(struct od *od, const char *value, const char *where)
 		}
 		free(w);
 	}
-	conf_free(doc);
 	for (i = 0; i < od->keynames.n; i++) {
 		if (strv_find(&od->used, od->keynames.v[i]) != -1)
 			continue;
@@ -357,7 +362,9 @@ static void
 od_single_key(struct od *od)
 {
 	const struct conf_entry *kf, *dom, *sel;
-	struct strv domains, wheres;
+	struct strv domains;
+	struct bk_wheres wheres;
+	struct site_loc loc;
 	const char *path;
 	char *where, *cause = NULL, *show;
 	size_t i;
@@ -373,19 +380,19 @@ od_single_key(struct od *od)
 	}
 	sel = conf_find(od->conf, "Selector");
 	free(where);
-	where = conf_where(od->conf, dom);
+	where = bk_where(od->conf, dom, &loc);
 	strv_init(&domains);
-	strv_init(&wheres);
+	bk_wheres_init(&wheres);
 	switch (od_dataset(dom->value, &path)) {
 	case OD_LIST:
 		str_split(path, ", \t", &domains);
 		for (i = 0; i < domains.n; i++)
-			strv_add(&wheres, where);
+			bk_wheres_add(&wheres, where, &loc);
 		break;
 	case OD_FILE:
 	case OD_REFILE:
-		if (bk_read_list(od->ctx->root, CONF_PEERLIST, path, &domains,
-		    &wheres, &cause) != 0) {
+		if (bk_read_list(od->site, od->ctx->root, CONF_PEERLIST, path,
+		    &domains, &wheres, &cause) != 0) {
 			show = bk_san(cause);
 			site_warn(od->site, "%s: Domain: %s; create the file or "
 			    "fix the path", where, show);
@@ -403,9 +410,9 @@ od_single_key(struct od *od)
 	free(where);
 	for (i = 0; i < domains.n; i++)
 		od_add(od, domains.v[i], sel != NULL ? sel->value : NULL,
-		    kf->value, wheres.v[i], "Domain");
+		    kf->value, wheres.text.v[i], &wheres.loc[i], "Domain");
 	strv_free(&domains);
-	strv_free(&wheres);
+	bk_wheres_free(&wheres);
 }
 
 /* Expand $VAR and ${VAR} from the shell variables defined so far. */
@@ -443,25 +450,26 @@ od_shell_expand(const struct strv *names, const struct strv *values,
 	return buf_steal(&b);
 }
 
-/* /etc/default/opendkim's SOCKET, expanded; *where gets its file:line. */
+/* /etc/default/opendkim's SOCKET, expanded; *where gets its file:line,
+ * *loc its location. */
 static char *
-od_default_socket(struct od *od, char **where)
+od_default_socket(struct od *od, char **where, struct site_loc *loc)
 {
-	const char *path = NULL;
-	struct conf_doc *doc;
+	const char *path;
+	const struct conf_doc *doc;
 	struct strv names, values;
 	char *cause = NULL, *v, *sock = NULL, *show;
 	size_t i;
 
 	*where = NULL;
-	if (od->ctx->settings != NULL)
-		path = od->ctx->settings->opendkim_default;
+	*loc = site_loc_entry(NULL, NULL);
+	path = settings_backend(od->ctx->settings, "opendkim")->default_file;
 	if (path == NULL || *path == '\0')
 		path = "/etc/default/opendkim";
 	if (!fsroot_exists(od->ctx->root, path))
 		return NULL;
-	if ((doc = bk_conf_load(od->ctx->root, CONF_SHELLVARS, path, &cause)) ==
-	    NULL) {
+	if ((doc = bk_conf_load(od->site, od->ctx->root, CONF_SHELLVARS, path,
+	    &cause)) == NULL) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s; fix the file", show);
 		free(show);
@@ -482,13 +490,12 @@ od_default_socket(struct od *od, char **where)
 			free(sock);
 			free(*where);
 			sock = v;
-			*where = conf_where(doc, e);
+			*where = bk_where(doc, e, loc);
 		} else
 			free(v);
 	}
 	strv_free(&names);
 	strv_free(&values);
-	conf_free(doc);
 	if (sock != NULL && *sock == '\0') {
 		free(sock);
 		free(*where);
@@ -503,7 +510,8 @@ od_default_socket(struct od *od, char **where)
  * dsock; NULL if the unit passes none.  *found is set when a unit exists.
  */
 static char *
-od_unit_socket(struct od *od, const char *dsock, char **where, int *found)
+od_unit_socket(struct od *od, const char *dsock, char **where,
+    struct site_loc *loc, int *found)
 {
 	char *data, *line, *next, *sock = NULL, *p;
 	struct strv words;
@@ -547,6 +555,8 @@ od_unit_socket(struct od *od, const char *dsock, char **where, int *found)
 					sock = xstrdup(words.v[i + 1]);
 				*where = xasprintf("%s:%zu", od_units[u],
 				    lineno);
+				*loc = site_loc_file(od->site, od_units[u],
+				    lineno);
 			}
 			strv_free(&words);
 		}
@@ -563,33 +573,40 @@ od_socket(struct od *od)
 {
 	const struct conf_entry *e = conf_find(od->conf, "Socket");
 	char *dsock, *dwhere, *usock, *uwhere, *sock = NULL, *where = NULL;
+	struct site_loc dloc, uloc, loc = site_loc_entry(NULL, NULL);
 	char *s1, *s2;
 	int unit;
 
-	dsock = od_default_socket(od, &dwhere);
+	dsock = od_default_socket(od, &dwhere, &dloc);
 	if (dsock != NULL)
-		bk_fact(od->site, "opendkim", "default SOCKET", dsock, dwhere);
-	usock = od_unit_socket(od, dsock, &uwhere, &unit);
+		bk_fact(od->site, "opendkim", "default SOCKET", dsock, dwhere,
+		    &dloc);
+	uloc = loc;
+	usock = od_unit_socket(od, dsock, &uwhere, &uloc, &unit);
 	if (usock != NULL) {
 		sock = xstrdup(usock);
 		where = xstrdup(uwhere);
+		loc = uloc;
 	} else if (dsock != NULL && !unit &&
 	    fsroot_exists(od->ctx->root, "/etc/init.d/opendkim")) {
 		sock = xstrdup(dsock);
 		where = xstrdup(dwhere);
+		loc = dloc;
 	} else if (e != NULL && e->value != NULL && *e->value != '\0') {
 		sock = xstrdup(e->value);
-		where = conf_where(od->conf, e);
+		where = bk_where(od->conf, e, &loc);
 	}
 	if (sock == NULL) {
-		bk_fact(od->site, "opendkim", "socket", "unset", "default");
+		bk_fact(od->site, "opendkim", "socket", "unset", "default",
+		    NULL);
 		site_warn(od->site, "%s: Socket is not set (and no -p is "
 		    "passed), so OpenDKIM does not start; add a line such as "
 		    "\"Socket inet:8891@localhost\"", od->conf->path);
 		goto done;
 	}
-	bk_fact(od->site, "opendkim", "socket", sock, where);
-	bk_link(od->site, "opendkim", "opendkim", "listen", sock, where);
+	bk_fact(od->site, "opendkim", "socket", sock, where, &loc);
+	bk_link(od->site, "opendkim", "opendkim", "listen", sock,
+	    SOCKSPEC_MILTER, NULL, where, &loc);
 	if (dsock != NULL && strcmp(dsock, sock) != 0) {
 		s1 = bk_san(dsock);
 		s2 = bk_san(sock);
@@ -628,8 +645,8 @@ od_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	if (prog->config == NULL)
 		return 0;
 	/* A broken signer config must not hide the rest of the site. */
-	if ((od.conf = bk_conf_load(ctx->root, CONF_OPENDKIM, prog->config,
-	    &why)) == NULL) {
+	if ((od.conf = bk_conf_load(site, ctx->root, CONF_OPENDKIM,
+	    prog->config, &why)) == NULL) {
 		show = bk_san(why);
 		site_warn(site, "%s; OpenDKIM will not start until it is fixed",
 		    show);
@@ -674,13 +691,151 @@ od_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	strv_free(&od.keynames);
 	strv_free(&od.keywheres);
 	strv_free(&od.used);
-	conf_free(od.conf);
 	return 0;
 }
 
+
+/* A fact's value without a data set prefix, or NULL when unset. */
+static const char *
+od_fact_path(const struct site *site, const char *name, int *refile)
+{
+	const struct site_fact *f = site_fact(site, "opendkim", name);
+	const char *v;
+
+	if (refile != NULL)
+		*refile = 0;
+	if (f == NULL || f->value == NULL || strcmp(f->value, "unset") == 0)
+		return NULL;
+	v = f->value;
+	if (strncmp(v, "refile:", 7) == 0) {
+		if (refile != NULL)
+			*refile = 1;
+		v += 7;
+	} else if (strncmp(v, "file:", 5) == 0)
+		v += 5;
+	return v;
+}
+
+/* The KeyTable key name on the line a location names, or NULL. */
+static const char *
+od_loc_keyname(const struct site_loc *loc)
+{
+	const struct conf_entry *e = site_loc_conf_entry(loc);
+
+	return e != NULL && e->key != NULL && *e->key != '\0' ? e->key : NULL;
+}
+
+/* KeyTable/SigningTable lines, or Domain/Selector/KeyFile. */
+static char *
+od_switch_text(const struct site *site, const struct backend *b,
+    const struct backend_key_switch *sw)
+{
+	const struct site_program *prog = site_program(site, b->name);
+	const struct backend_key_ref *r;
+	const char *kt, *st, *conf, *old;
+	char *keyname, *reload;
+	struct buf out;
+	size_t i;
+	int refile = 0, any = 0;
+
+	buf_init(&out);
+	conf = prog != NULL && prog->config != NULL ? prog->config :
+	    od_configs[0];
+	kt = od_fact_path(site, "KeyTable", NULL);
+	st = od_fact_path(site, "SigningTable", &refile);
+	if (kt == NULL && od_fact_path(site, "KeyFile", NULL) != NULL) {
+		buf_printf(&out, "In %s, set:\n", conf);
+		buf_printf(&out, "\tSelector\t%s\n\tKeyFile\t\t%s\n",
+		    sw->selector, sw->path);
+		buf_printf(&out, "(Selector and KeyFile apply to every Domain "
+		    "listed there; with several domains use a KeyTable.)");
+		return buf_steal(&out);
+	}
+	keyname = xasprintf("%s._domainkey.%s", sw->selector, sw->domain);
+	if (kt == NULL) {
+		buf_printf(&out, "In %s, add:\n\tKeyTable\t%s\n\tSigningTable"
+		    "\trefile:%s\n", conf, OD_KEYTABLE, OD_SIGNINGTABLE);
+		kt = OD_KEYTABLE;
+		st = OD_SIGNINGTABLE;
+		refile = 1;
+	}
+	buf_printf(&out, "In %s, add:\n\t%s %s:%s:%s\n", kt, keyname,
+	    sw->domain, sw->selector, sw->path);
+	for (i = 0; i < sw->nreplaced; i++) {
+		r = &sw->replaced[i];
+		old = NULL;
+		if (r->loc != NULL && r->loc->file != NULL &&
+		    r->loc->file[0] == '/' && r->loc->line > 0) {
+			old = od_loc_keyname(r->loc);
+			buf_printf(&out, "In %s, remove line %zu (selector %s)",
+			    r->loc->file, r->loc->line, r->selector);
+			if (old != NULL)
+				buf_printf(&out, ": %s ...", old);
+			buf_addc(&out, '\n');
+		}
+		if (st != NULL) {
+			buf_printf(&out, "In %s, replace the key name%s%s with "
+			    "%s:\n\t%s%s %s\n", st, old != NULL ? " " : "",
+			    old != NULL ? old : "", keyname,
+			    refile ? "*@" : "", sw->domain, keyname);
+			any = 1;
+		}
+	}
+	if (!any && st != NULL)
+		buf_printf(&out, "In %s, add:\n\t%s%s %s\n", st,
+		    refile ? "*@" : "", sw->domain, keyname);
+	reload = backend_reload_text(b, site);
+	buf_printf(&out, "Then: %s", reload);
+	free(reload);
+	free(keyname);
+	return buf_steal(&out);
+}
+
+/* The PidFile setting when absolute, else Debian's default. */
+static char *
+od_pidfile(const struct site *site)
+{
+	const struct site_fact *f = site_fact(site, "opendkim", "PidFile");
+
+	return xstrdup(f != NULL && f->value[0] == '/' ? f->value :
+	    "/run/opendkim/opendkim.pid");
+}
+
+/* opendkim -n -x FILE */
+static void
+od_validate_argv(const struct backend_ctx *ctx,
+    const struct site_program *prog, struct strv *argv)
+{
+	char *bin = bk_first_existing(ctx->root, od_binaries);
+
+	strv_add(argv, prog->binary != NULL ? prog->binary : bin != NULL ?
+	    bin : od_binaries[0]);
+	strv_add(argv, "-n");
+	strv_add(argv, "-x");
+	strv_add(argv, prog->config);
+	free(bin);
+}
+
+static const char *const od_procnames[] = { "opendkim", NULL };
+
 const struct backend backend_opendkim = {
-	"opendkim",
-	"signer",
-	od_detect,
-	od_load,
+	.name = "opendkim",
+	.role = BACKEND_SIGNER,
+	.conf_key = "opendkim_conf",
+	.default_key = "opendkim_default",
+	.reload_key = "opendkim_reload",
+	.detect = od_detect,
+	.load = od_load,
+	.unit = "opendkim",
+	.initscript = "opendkim",
+	.rcname = "opendkim",
+	.procnames = od_procnames,
+	.proc_scan = 1,
+	.pidfile = od_pidfile,
+	.validate_argv = od_validate_argv,
+	.user = "opendkim",
+	.user_fact = "UserID",
+	.key_dir = "/etc/dkimkeys",
+	.key_suffix = ".private",
+	.switch_text = od_switch_text,
 };

@@ -36,7 +36,7 @@ struct sm_table {
 	int		 listable;
 	char		*why;		/* why not listable */
 	struct strv	 keys;
-	struct strv	 wheres;
+	struct bk_wheres wheres;
 };
 
 struct sm_action {
@@ -49,6 +49,7 @@ struct sm_action {
 struct sm_filter {
 	char		*name;
 	char		*where;
+	struct site_loc	 loc;
 	char		*command;	/* proc-exec/proc command, or NULL */
 	struct strv	 chain;		/* chain members */
 	int		 dkimsign;
@@ -64,6 +65,7 @@ struct sm_proc {
 struct sm_match {
 	size_t		 index;		/* entry index, for order */
 	char		*where;
+	struct site_loc	 loc;
 	const char	*action;	/* NULL for reject */
 	const char	*domain;	/* "for domain X" or NULL */
 	const char	*tag;		/* positive "tag T" or NULL */
@@ -74,7 +76,7 @@ struct sm_match {
 struct sm {
 	const struct backend_ctx *ctx;
 	struct site		*site;
-	struct conf_doc		*doc;
+	const struct conf_doc	*doc;
 	struct sm_table		*tables;
 	size_t			 ntables;
 	struct sm_action	*actions;
@@ -96,8 +98,7 @@ sm_detect(const struct backend_ctx *ctx, struct site_program *prog)
 	const char *over = NULL;
 	char *config, *binary, *version;
 
-	if (ctx->settings != NULL)
-		over = ctx->settings->smtpd_conf;
+	over = bk_setting_config(ctx, &backend_opensmtpd);
 	if ((config = bk_config_path(ctx->root, over, sm_configs)) == NULL)
 		return 0;
 	if (!fsroot_exists(ctx->root, config)) {
@@ -107,7 +108,7 @@ sm_detect(const struct backend_ctx *ctx, struct site_program *prog)
 	/* smtpd has no version flag; OpenBSD's is part of the base system. */
 	binary = bk_first_existing(ctx->root, sm_binaries);
 	version = bk_package_version(ctx->root, "opensmtpd", "opensmtpd");
-	bk_fill_program(prog, "opensmtpd", "mta", binary, version, config);
+	bk_fill_program(prog, &backend_opensmtpd, binary, version, config);
 	free(binary);
 	free(version);
 	free(config);
@@ -152,6 +153,7 @@ static void
 sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 {
 	struct sm_table *t;
+	struct site_loc loc = site_loc_entry(sm->doc, e);
 	const char *src, *path;
 	char *cause = NULL, *p;
 	int i, start;
@@ -164,7 +166,7 @@ sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 	t->name = xstrdup(e->argv[1]);
 	t->where = xstrdup(where);
 	strv_init(&t->keys);
-	strv_init(&t->wheres);
+	bk_wheres_init(&t->wheres);
 	src = e->argv[2];
 	if (strcmp(src, "{") == 0) {
 		t->listable = 1;
@@ -176,7 +178,7 @@ sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 			}
 			if (start && strcmp(e->argv[i], "=") != 0) {
 				strv_add(&t->keys, e->argv[i]);
-				strv_add(&t->wheres, where);
+				bk_wheres_add(&t->wheres, where, &loc);
 			}
 			start = 0;
 		}
@@ -195,13 +197,13 @@ sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 	if (str_startswith(src, "db:") && strlen(p) > 3 &&
 	    strcmp(p + strlen(p) - 3, ".db") == 0)
 		p[strlen(p) - 3] = '\0';	/* makemap's source file */
-	if (bk_read_list(sm->ctx->root, CONF_TABLE, p, &t->keys, &t->wheres,
-	    &cause) == 0)
+	if (bk_read_list(sm->site, sm->ctx->root, CONF_TABLE, p, &t->keys,
+	    &t->wheres, &cause) == 0)
 		t->listable = 1;
 	else {
 		t->why = cause;
 		strv_free(&t->keys);
-		strv_free(&t->wheres);
+		bk_wheres_free(&t->wheres);
 	}
 	free(p);
 }
@@ -235,6 +237,7 @@ static void
 sm_parse_action(struct sm *sm, const struct conf_entry *e, const char *where)
 {
 	struct sm_action *a;
+	struct site_loc loc = site_loc_entry(sm->doc, e);
 	struct buf b;
 	char *name;
 	int i, loop = 0;
@@ -265,18 +268,20 @@ sm_parse_action(struct sm *sm, const struct conf_entry *e, const char *where)
 		}
 	}
 	name = xasprintf("action %s", a->name);
-	bk_fact(sm->site, "opensmtpd", name, b.data, where);
+	bk_fact(sm->site, "opensmtpd", name, b.data, where, &loc);
 	free(name);
 	buf_free(&b);
 	if (a->signer != NULL)
-		bk_link(sm->site, "opensmtpd", "?", "relay", a->signer, where);
+		bk_link(sm->site, "opensmtpd", "?", "relay", a->signer,
+		    SOCKSPEC_HOSTPORT, NULL, where, &loc);
 }
 
 /* Domains, key and selector of a filter-dkimsign command line. */
 static void
 sm_dkimsign(struct sm *sm, struct sm_filter *f)
 {
-	struct strv words, domains, dwheres;
+	struct strv words, domains;
+	struct bk_wheres dwheres;
 	const char *sel = NULL, *key = NULL, *arg;
 	char *d, *src, *cause = NULL, *show;
 	size_t i;
@@ -284,7 +289,7 @@ sm_dkimsign(struct sm *sm, struct sm_filter *f)
 
 	strv_init(&words);
 	strv_init(&domains);
-	strv_init(&dwheres);
+	bk_wheres_init(&dwheres);
 	str_split(f->command, " \t", &words);
 	for (i = 1; i < words.n; i++) {
 		if (words.v[i][0] != '-' || words.v[i][1] == '\0')
@@ -300,8 +305,8 @@ sm_dkimsign(struct sm *sm, struct sm_filter *f)
 			continue;
 		if (opt == 'd') {
 			strv_add(&domains, arg);
-			strv_add(&dwheres, f->where);
-		} else if (opt == 'D' && bk_read_list(sm->ctx->root,
+			bk_wheres_add(&dwheres, f->where, &f->loc);
+		} else if (opt == 'D' && bk_read_list(sm->site, sm->ctx->root,
 		    CONF_PEERLIST, arg, &domains, &dwheres, &cause) != 0) {
 			show = bk_san(cause);
 			site_warn(sm->site, "%s: filter-dkimsign -D: %s; create "
@@ -321,20 +326,20 @@ sm_dkimsign(struct sm *sm, struct sm_filter *f)
 		site_warn(sm->site, "%s: filter-dkimsign has no -k key file; add "
 		    "-k /etc/mail/dkim/<domain>.key", f->where);
 	for (i = 0; i < domains.n; i++) {
-		if ((d = bk_domain(sm->site, domains.v[i], dwheres.v[i],
+		if ((d = bk_domain(sm->site, domains.v[i], dwheres.text.v[i],
 		    "filter-dkimsign domain")) == NULL)
 			continue;
 		if (key != NULL)
 			bk_key(sm->site, sm->ctx->root, d, sel, key,
-			    "filter-dkimsign", f->where);
-		src = xasprintf("filter-dkimsign (%s)", dwheres.v[i]);
-		site_add_domain(sm->site, d, 0, src);
+			    backend_dkimsign.name, f->where, &f->loc);
+		src = xasprintf("filter-dkimsign (%s)", dwheres.text.v[i]);
+		site_add_domain(sm->site, d, 0, src, &dwheres.loc[i]);
 		free(src);
 		free(d);
 	}
 	strv_free(&words);
 	strv_free(&domains);
-	strv_free(&dwheres);
+	bk_wheres_free(&dwheres);
 }
 
 /* Is the command's program filter-dkimsign? */
@@ -365,6 +370,7 @@ sm_parse_filter(struct sm *sm, const struct conf_entry *e, const char *where)
 	memset(f, 0, sizeof *f);
 	f->name = xstrdup(e->argv[1]);
 	f->where = xstrdup(where);
+	f->loc = site_loc_entry(sm->doc, e);
 	strv_init(&f->chain);
 	if (strcmp(e->argv[2], "proc-exec") == 0)
 		f->command = xstrdup(e->argv[3]);
@@ -387,7 +393,8 @@ sm_parse_filter(struct sm *sm, const struct conf_entry *e, const char *where)
 
 /* Link the filters a listen line uses (chains resolved, depth-bounded). */
 static void
-sm_use_filter(struct sm *sm, const char *name, const char *where, int depth)
+sm_use_filter(struct sm *sm, const char *name, const char *where,
+    const struct site_loc *loc, int depth)
 {
 	struct sm_filter *f;
 	size_t i;
@@ -397,22 +404,23 @@ sm_use_filter(struct sm *sm, const char *name, const char *where, int depth)
 		return;
 	f->used = 1;
 	for (i = 0; i < f->chain.n; i++)
-		sm_use_filter(sm, f->chain.v[i], where, depth + 1);
+		sm_use_filter(sm, f->chain.v[i], where, loc, depth + 1);
 	if (f->dkimsign)
-		bk_link(sm->site, "opensmtpd", "filter-dkimsign", "filter",
-		    f->name, where);
+		bk_link(sm->site, "opensmtpd", backend_dkimsign.name, "filter",
+		    f->name, BK_NO_ENDPOINT, NULL, where, loc);
 	else if (f->command != NULL)
-		bk_link(sm->site, "opensmtpd", "?", "filter", f->name, where);
+		bk_link(sm->site, "opensmtpd", "?", "filter", f->name,
+		    BK_NO_ENDPOINT, NULL, where, loc);
 }
 
 /* Add a listen fact "listen N what". */
 static void
 sm_listen_fact(struct sm *sm, size_t n, const char *what, const char *value,
-    const char *where)
+    const char *where, const struct site_loc *loc)
 {
 	char *name = xasprintf("listen %zu %s", n, what);
 
-	bk_fact(sm->site, "opensmtpd", name, value, where);
+	bk_fact(sm->site, "opensmtpd", name, value, where, loc);
 	free(name);
 }
 
@@ -423,12 +431,13 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 {
 	const char *ifname = NULL, *port = NULL, *tag = NULL, *hostname = NULL;
 	const char *tls = NULL, *auth = NULL, *pki = NULL;
+	struct site_loc loc = site_loc_entry(sm->doc, e);
 	struct buf filters;
-	char *name, *addr;
+	char *name, *addr, *endpoint;
 	int i;
 
 	name = xasprintf("listen %zu", n);
-	bk_fact(sm->site, "opensmtpd", name, e->value, where);
+	bk_fact(sm->site, "opensmtpd", name, e->value, where, &loc);
 	free(name);
 	buf_init(&filters);
 	for (i = 1; i < e->argc; i++) {
@@ -452,7 +461,7 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 			auth = w;
 		else if (strcmp(w, "filter") == 0 && next != NULL) {
 			if (strcmp(next, "{") != 0) {
-				sm_use_filter(sm, next, where, 0);
+				sm_use_filter(sm, next, where, &loc, 0);
 				buf_adds(&filters, next);
 				i++;
 				continue;
@@ -461,7 +470,7 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 			    strcmp(e->argv[i], "}") != 0; i++) {
 				if (strcmp(e->argv[i], ",") == 0)
 					continue;
-				sm_use_filter(sm, e->argv[i], where, 0);
+				sm_use_filter(sm, e->argv[i], where, &loc, 0);
 				if (filters.len > 0)
 					buf_addc(&filters, ' ');
 				buf_adds(&filters, e->argv[i]);
@@ -471,25 +480,25 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 	if (port == NULL)
 		port = tls != NULL && strcmp(tls, "smtps") == 0 ? "465" : "25";
 	if (ifname != NULL)
-		sm_listen_fact(sm, n, "interface", ifname, where);
-	sm_listen_fact(sm, n, "port", port, where);
+		sm_listen_fact(sm, n, "interface", ifname, where, &loc);
+	sm_listen_fact(sm, n, "port", port, where, &loc);
 	if (tag != NULL)
-		sm_listen_fact(sm, n, "tag", tag, where);
+		sm_listen_fact(sm, n, "tag", tag, where, &loc);
 	if (filters.len > 0)
-		sm_listen_fact(sm, n, "filter", filters.data, where);
+		sm_listen_fact(sm, n, "filter", filters.data, where, &loc);
 	if (hostname != NULL)
-		sm_listen_fact(sm, n, "hostname", hostname, where);
+		sm_listen_fact(sm, n, "hostname", hostname, where, &loc);
 	if (tls != NULL)
-		sm_listen_fact(sm, n, "tls", tls, where);
+		sm_listen_fact(sm, n, "tls", tls, where, &loc);
 	if (auth != NULL)
-		sm_listen_fact(sm, n, "auth", auth, where);
+		sm_listen_fact(sm, n, "auth", auth, where, &loc);
 	if (pki != NULL)
-		sm_listen_fact(sm, n, "pki", pki, where);
+		sm_listen_fact(sm, n, "pki", pki, where, &loc);
 	buf_free(&filters);
 
 	if (hostname != NULL && sm->site->hostname == NULL) {
 		if (site_valid_domain(hostname, 0))
-			site_set_hostname(sm->site, hostname, where);
+			site_set_hostname(sm->site, hostname, where, &loc);
 		else {
 			char *show = bk_san(hostname);
 			site_warn(sm->site, "%s: hostname \"%s\" is not a fully "
@@ -499,7 +508,10 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 	}
 	if (ifname != NULL && tag != NULL && bk_is_loopback(ifname)) {
 		addr = xasprintf("%s:%s tag %s", ifname, port, tag);
-		bk_link(sm->site, "?", "opensmtpd", "listen", addr, where);
+		endpoint = xasprintf("%s:%s", ifname, port);
+		bk_link(sm->site, "?", "opensmtpd", "listen", addr,
+		    SOCKSPEC_HOSTPORT, endpoint, where, &loc);
+		free(endpoint);
 		free(addr);
 		strv_add(&sm->tags, tag);
 		strv_add(&sm->tagwheres, where);
@@ -512,17 +524,20 @@ sm_parse_match(struct sm *sm, const struct conf_entry *e, const char *where,
     size_t index, size_t n)
 {
 	struct sm_match *m;
+	struct site_loc m_loc;
 	char *name;
 	int i, neg = 0;
 
 	name = xasprintf("match %zu", n);
-	bk_fact(sm->site, "opensmtpd", name, e->value, where);
+	m_loc = site_loc_entry(sm->doc, e);
+	bk_fact(sm->site, "opensmtpd", name, e->value, where, &m_loc);
 	free(name);
 	sm->matches = xgrow(sm->matches, sm->nmatches, sizeof *sm->matches);
 	m = &sm->matches[sm->nmatches++];
 	memset(m, 0, sizeof *m);
 	m->index = index;
 	m->where = xstrdup(where);
+	m->loc = m_loc;
 	for (i = 1; i < e->argc; i++) {
 		const char *w = e->argv[i], *next = i + 1 < e->argc ?
 		    e->argv[i + 1] : NULL;
@@ -575,7 +590,7 @@ sm_domains(struct sm *sm)
 			    "domain")) == NULL)
 				continue;
 			src = xasprintf("opensmtpd match (%s)", m->where);
-			site_add_domain(sm->site, d, 1, src);
+			site_add_domain(sm->site, d, 1, src, &m->loc);
 			free(src);
 			free(d);
 			continue;
@@ -598,11 +613,12 @@ sm_domains(struct sm *sm)
 		} else {
 			for (j = 0; j < t->keys.n; j++) {
 				if ((d = bk_domain(sm->site, t->keys.v[j],
-				    t->wheres.v[j], "domain")) == NULL)
+				    t->wheres.text.v[j], "domain")) == NULL)
 					continue;
 				src = xasprintf("opensmtpd table %s (%s)",
-				    t->name, t->wheres.v[j]);
-				site_add_domain(sm->site, d, 1, src);
+				    t->name, t->wheres.text.v[j]);
+				site_add_domain(sm->site, d, 1, src,
+				    &t->wheres.loc[j]);
 				free(src);
 				free(d);
 			}
@@ -667,7 +683,9 @@ sm_mailname(struct sm *sm)
 			continue;
 		data[strcspn(data, " \t\r\n#")] = '\0';
 		if (site_valid_domain(data, 0)) {
-			site_set_hostname(sm->site, data, files[i]);
+			struct site_loc loc = site_loc_file(sm->site, files[i],
+			    0);
+			site_set_hostname(sm->site, data, files[i], &loc);
 			free(data);
 			return;
 		}
@@ -685,7 +703,7 @@ sm_free(struct sm *sm)
 		free(sm->tables[i].where);
 		free(sm->tables[i].why);
 		strv_free(&sm->tables[i].keys);
-		strv_free(&sm->tables[i].wheres);
+		bk_wheres_free(&sm->tables[i].wheres);
 	}
 	free(sm->tables);
 	for (i = 0; i < sm->nactions; i++) {
@@ -711,7 +729,6 @@ sm_free(struct sm *sm)
 	free(sm->matches);
 	strv_free(&sm->tags);
 	strv_free(&sm->tagwheres);
-	conf_free(sm->doc);
 }
 
 static int
@@ -730,7 +747,7 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	strv_init(&sm.tagwheres);
 	if (prog->config == NULL)
 		return error_set(cause, "opensmtpd: no smtpd.conf");
-	if ((sm.doc = bk_conf_load(ctx->root, CONF_SMTPD, prog->config,
+	if ((sm.doc = bk_conf_load(site, ctx->root, CONF_SMTPD, prog->config,
 	    cause)) == NULL)
 		return -1;
 	if (sm.doc->old_grammar_line != 0) {
@@ -788,9 +805,88 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	return 0;
 }
 
+/* The pid file smtpd writes. */
+static char *
+sm_pidfile(const struct site *site)
+{
+	(void)site;
+	return xstrdup("/var/run/smtpd.pid");
+}
+
+/* smtpd -n -f FILE */
+static void
+sm_validate_argv(const struct backend_ctx *ctx,
+    const struct site_program *prog, struct strv *argv)
+{
+	char *bin = bk_first_existing(ctx->root, sm_binaries);
+
+	strv_add(argv, prog->binary != NULL ? prog->binary : bin != NULL ?
+	    bin : sm_binaries[0]);
+	strv_add(argv, "-n");
+	strv_add(argv, "-f");
+	strv_add(argv, prog->config);
+	free(bin);
+}
+
+static const char *const sm_procnames[] = { "smtpd", NULL };
+
 const struct backend backend_opensmtpd = {
-	"opensmtpd",
-	"mta",
-	sm_detect,
-	sm_load,
+	.name = "opensmtpd",
+	.role = BACKEND_MTA,
+	.conf_key = "smtpd_conf",
+	.reload_key = "smtpd_reload",
+	.detect = sm_detect,
+	.load = sm_load,
+	.unit = "opensmtpd",
+	.initscript = "opensmtpd",
+	.rcname = "smtpd",
+	.procnames = sm_procnames,
+	.proc_scan = 1,
+	.restart_only = 1,	/* smtpd re-reads smtpd.conf only at start */
+	.pidfile = sm_pidfile,
+	.validate_argv = sm_validate_argv,
+};
+
+/* The filter-dkimsign command a "filter dkimsign proc-exec" line runs. */
+static char *
+ds_switch_text(const struct site *site, const struct backend *b,
+    const struct backend_key_switch *sw)
+{
+	const struct site_program *prog = site_program(site,
+	    backend_opensmtpd.name);
+	struct buf out;
+	char *reload;
+	size_t i;
+
+	buf_init(&out);
+	buf_printf(&out, "In %s, the %s command of the \"dkimsign\" "
+	    "filter:\n\t%s -d %s -s %s -k %s\n", prog != NULL &&
+	    prog->config != NULL ? prog->config : sm_configs[0], b->name,
+	    b->name, sw->domain, sw->selector, sw->path);
+	for (i = 0; i < sw->nreplaced; i++)
+		buf_printf(&out, "(replacing -s %s -k %s, %s)\n",
+		    sw->replaced[i].selector, sw->replaced[i].path != NULL ?
+		    sw->replaced[i].path : "?", sw->replaced[i].source != NULL ?
+		    sw->replaced[i].source : "");
+	/* The filter is smtpd's child: restarting smtpd restarts it. */
+	reload = backend_reload_text(&backend_opensmtpd, site);
+	buf_printf(&out, "Then: %s", reload);
+	free(reload);
+	return buf_steal(&out);
+}
+
+/*
+ * filter-dkimsign, OpenBSD's signer, is a backend of its own with no
+ * detection and no config file: OpenSMTPD's load finds it in smtpd.conf
+ * (keys, domains, the filter link).  As a signer it answers what every
+ * signer answers (user, key directory, switch text), so no caller needs
+ * to know that it is not a daemon.
+ */
+const struct backend backend_dkimsign = {
+	.name = "filter-dkimsign",
+	.role = BACKEND_SIGNER,
+	.user = "_dkimsign",
+	.key_dir = "/etc/mail/dkim",
+	.key_suffix = ".key",
+	.switch_text = ds_switch_text,
 };

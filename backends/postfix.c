@@ -22,16 +22,23 @@
 #include "backends/backend.h"
 #include "backends/common.h"
 
+/*
+ * Expansion limits are about recursion (a parameter that refers to itself,
+ * directly or not, or a "billion laughs" of references), not about long
+ * values: a main.cf line of 90,000 domains is legitimate.  The size cap is
+ * only a backstop, far above any real configuration.
+ */
 #define PF_DEPTH_MAX	20
 #define PF_STEPS_MAX	20000		/* $name lookups per value */
-#define PF_OUT_MAX	(1024 * 1024)	/* bytes of one expanded value */
+#define PF_OUT_MAX	(16u * 1024 * 1024)	/* bytes of one value */
 
 struct pf {
 	const struct backend_ctx *ctx;
 	struct site		*site;
-	struct conf_doc		*main;
+	const struct conf_doc	*main;
 	char			*hostname;	/* default myhostname, or NULL */
 	char			*hostsource;
+	struct site_loc		 hostloc;	/* of the host name file */
 	const char		*service;	/* $service_name in master.cf */
 	int			 compat;	/* major compatibility level */
 	int			 loop;		/* expansion went too deep */
@@ -104,8 +111,7 @@ pf_config_dir(const struct backend_ctx *ctx)
 	char *path;
 	size_t i;
 
-	if (ctx->settings != NULL)
-		over = ctx->settings->postfix_config_dir;
+	over = bk_setting_config(ctx, &backend_postfix);
 	if (over != NULL && *over != '\0')
 		return xstrdup(over);
 	for (i = 0; pf_dirs[i] != NULL; i++) {
@@ -145,7 +151,7 @@ pf_detect(const struct backend_ctx *ctx, struct site_program *prog)
 			free(out);
 		}
 	}
-	bk_fill_program(prog, "postfix", "mta", binary, version, config);
+	bk_fill_program(prog, &backend_postfix, binary, version, config);
 	free(binary);
 	free(version);
 	free(config);
@@ -184,18 +190,23 @@ pf_default(struct pf *pf, const char *name)
 }
 
 /* The unexpanded value of a parameter; *where gets "file:line" or NULL
- * (a default).  Unknown parameters are empty, as in Postfix. */
+ * (a default), *loc (if not NULL) its location.  Unknown parameters are
+ * empty, as in Postfix. */
 static char *
-pf_raw(struct pf *pf, const char *name, char **where)
+pf_raw(struct pf *pf, const char *name, char **where, struct site_loc *loc)
 {
 	const struct conf_entry *e;
 	char *v;
 
 	if (where != NULL)
 		*where = NULL;
+	if (loc != NULL)
+		*loc = site_loc_entry(NULL, NULL);
 	if ((e = conf_find(pf->main, name)) != NULL) {
 		if (where != NULL)
 			*where = conf_where(pf->main, e);
+		if (loc != NULL)
+			*loc = site_loc_entry(pf->main, e);
 		return xstrdup(e->value != NULL ? e->value : "");
 	}
 	if ((v = pf_default(pf, name)) != NULL)
@@ -241,7 +252,7 @@ pf_expand_body(struct pf *pf, const char *body, struct buf *out, int depth)
 	int empty;
 
 	pf->steps++;
-	raw = pf_raw(pf, name, NULL);
+	raw = pf_raw(pf, name, NULL, NULL);
 	val = pf_expand(pf, raw, depth + 1);
 	free(raw);
 	empty = *val == '\0';
@@ -318,7 +329,7 @@ pf_expand(struct pf *pf, const char *s, int depth)
 		} else if ((n = pf_namelen(p)) > 0) {
 			char *name = xstrndup(p, n), *raw, *val;
 			pf->steps++;
-			raw = pf_raw(pf, name, NULL);
+			raw = pf_raw(pf, name, NULL, NULL);
 			val = pf_expand(pf, raw, depth + 1);
 			buf_adds(&out, val);
 			free(val);
@@ -331,11 +342,11 @@ pf_expand(struct pf *pf, const char *s, int depth)
 	return buf_steal(&out);
 }
 
-/* Expanded value of a parameter, *where as for pf_raw(). */
+/* Expanded value of a parameter, *where and *loc as for pf_raw(). */
 static char *
-pf_get(struct pf *pf, const char *name, char **where)
+pf_get(struct pf *pf, const char *name, char **where, struct site_loc *loc)
 {
-	char *raw = pf_raw(pf, name, where), *v;
+	char *raw = pf_raw(pf, name, where, loc), *v;
 
 	v = pf_expand(pf, raw, 0);
 	free(raw);
@@ -405,11 +416,12 @@ pf_system_hostname(struct pf *pf)
 	}
 	if (src == NULL)
 		return;
+	pf->hostloc = site_loc_file(pf->site, src[0] == '/' ? src : NULL, 0);
 	if (strchr(data, '.') == NULL) {
 		/* Postfix: main.cf's mydomain, else "localdomain". */
 		dom = NULL;
 		if (conf_find(pf->main, "mydomain") != NULL)
-			dom = pf_get(pf, "mydomain", NULL);
+			dom = pf_get(pf, "mydomain", NULL, NULL);
 		if (dom == NULL || !site_valid_domain(dom, 1)) {
 			free(dom);
 			dom = xstrdup("localdomain");
@@ -428,7 +440,7 @@ pf_system_hostname(struct pf *pf)
 static int
 pf_compat(struct pf *pf)
 {
-	char *v = pf_get(pf, "compatibility_level", NULL);
+	char *v = pf_get(pf, "compatibility_level", NULL, NULL);
 	int level = 0;
 
 	if (isdigit((unsigned char)*v))
@@ -442,14 +454,15 @@ static void
 pf_map_domains(struct pf *pf, const char *param, const char *path,
     const char *spec, const char *where)
 {
-	struct strv keys, wheres;
+	struct strv keys;
+	struct bk_wheres wheres;
 	char *cause = NULL, *src, *d, *myhost;
 	size_t i;
 
 	strv_init(&keys);
-	strv_init(&wheres);
-	if (bk_read_list(pf->ctx->root, CONF_TABLE, path, &keys, &wheres,
-	    &cause) != 0) {
+	bk_wheres_init(&wheres);
+	if (bk_read_list(pf->site, pf->ctx->root, CONF_TABLE, path, &keys,
+	    &wheres, &cause) != 0) {
 		char *s1 = bk_san(spec), *s2 = bk_san(cause);
 		if (where != NULL)
 			site_warn(pf->site, "%s: %s uses %s, but its source "
@@ -461,7 +474,7 @@ pf_map_domains(struct pf *pf, const char *param, const char *path,
 		free(cause);
 		goto done;
 	}
-	myhost = pf_get(pf, "myhostname", NULL);
+	myhost = pf_get(pf, "myhostname", NULL, NULL);
 	for (i = 0; i < keys.n; i++) {
 		/* Domain lookups never match user@domain or .domain keys. */
 		if (strchr(keys.v[i], '@') != NULL || keys.v[i][0] == '.')
@@ -469,24 +482,24 @@ pf_map_domains(struct pf *pf, const char *param, const char *path,
 		if (site_is_localhost(keys.v[i]) ||
 		    strcasecmp(keys.v[i], myhost) == 0)
 			continue;
-		if ((d = bk_domain(pf->site, keys.v[i], wheres.v[i],
+		if ((d = bk_domain(pf->site, keys.v[i], wheres.text.v[i],
 		    param)) == NULL)
 			continue;
-		src = xasprintf("postfix %s (%s)", param, wheres.v[i]);
-		site_add_domain(pf->site, d, 1, src);
+		src = xasprintf("postfix %s (%s)", param, wheres.text.v[i]);
+		site_add_domain(pf->site, d, 1, src, &wheres.loc[i]);
 		free(src);
 		free(d);
 	}
 	free(myhost);
 done:
 	strv_free(&keys);
-	strv_free(&wheres);
+	bk_wheres_free(&wheres);
 }
 
 /* Add the domains of an inline:{ a, b=c } map. */
 static void
 pf_inline_domains(struct pf *pf, const char *param, const char *body,
-    const char *where)
+    const char *where, const struct site_loc *loc)
 {
 	struct strv words;
 	char *d, *src, *eq;
@@ -505,7 +518,7 @@ pf_inline_domains(struct pf *pf, const char *param, const char *body,
 			continue;
 		src = xasprintf("postfix %s (%s)", param, where != NULL ?
 		    where : "default");
-		site_add_domain(pf->site, d, 1, src);
+		site_add_domain(pf->site, d, 1, src, loc);
 		free(src);
 		free(d);
 	}
@@ -515,7 +528,7 @@ pf_inline_domains(struct pf *pf, const char *param, const char *body,
 /* One element of a domain list: a domain, a /file or a type:table. */
 static void
 pf_domain_element(struct pf *pf, const char *param, const char *elem,
-    const char *where, const char *myhost)
+    const char *where, const struct site_loc *loc, const char *myhost)
 {
 	const char *colon, *table;
 	char *type, *d, *src, *show;
@@ -534,7 +547,8 @@ pf_domain_element(struct pf *pf, const char *param, const char *elem,
 		if (strcmp(type, "proxy") == 0) {
 			/* proxy:hash:/x reads the same source as hash:/x. */
 			free(type);
-			pf_domain_element(pf, param, table, where, myhost);
+			pf_domain_element(pf, param, table, where, loc,
+			    myhost);
 			return;
 		}
 		for (i = 0; pf_text_maps[i] != NULL; i++)
@@ -545,7 +559,7 @@ pf_domain_element(struct pf *pf, const char *param, const char *elem,
 		else if (strcmp(type, "inline") == 0 && *table == '{' &&
 		    table[strlen(table) - 1] == '}') {
 			char *body = xstrndup(table + 1, strlen(table) - 2);
-			pf_inline_domains(pf, param, body, where);
+			pf_inline_domains(pf, param, body, where, loc);
 			free(body);
 		} else if (where != NULL) {
 			show = bk_san(elem);
@@ -565,7 +579,7 @@ pf_domain_element(struct pf *pf, const char *param, const char *elem,
 		return;
 	src = xasprintf("postfix %s (%s)", param, where != NULL ? where :
 	    "default");
-	site_add_domain(pf->site, d, 1, src);
+	site_add_domain(pf->site, d, 1, src, loc);
 	free(src);
 	free(d);
 }
@@ -574,13 +588,14 @@ pf_domain_element(struct pf *pf, const char *param, const char *elem,
 static void
 pf_domains(struct pf *pf)
 {
+	struct site_loc loc;
 	struct strv elems;
 	char *where, *value, *myhost;
 	size_t i, j;
 
-	myhost = pf_get(pf, "myhostname", NULL);
+	myhost = pf_get(pf, "myhostname", NULL, NULL);
 	for (i = 0; pf_domain_params[i] != NULL; i++) {
-		value = pf_get(pf, pf_domain_params[i], &where);
+		value = pf_get(pf, pf_domain_params[i], &where, &loc);
 		if (where == NULL &&
 		    strcmp(pf_domain_params[i], "relay_domains") == 0) {
 			/* Its default only repeats $mydestination. */
@@ -594,7 +609,7 @@ pf_domains(struct pf *pf)
 			    "main.cf", pf_domain_params[i]);
 		for (j = 0; j < elems.n; j++)
 			pf_domain_element(pf, pf_domain_params[i], elems.v[j],
-			    where, myhost);
+			    where, &loc, myhost);
 		strv_free(&elems);
 		free(value);
 		free(where);
@@ -605,7 +620,7 @@ pf_domains(struct pf *pf)
 /* Links for a milter list: each element, or the first word of a group. */
 static void
 pf_milter_links(struct pf *pf, const char *from, const char *kind,
-    const char *value, const char *where)
+    const char *value, const char *where, const struct site_loc *loc)
 {
 	struct strv elems, words;
 	size_t i;
@@ -626,7 +641,8 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
 			strv_add(&words, elems.v[i]);
 		if (words.n > 0 && strchr(words.v[0], '=') == NULL)
 			bk_link(pf->site, from, "?", kind, words.v[0],
-			    where != NULL ? where : "default");
+			    SOCKSPEC_POSTFIX, NULL, where != NULL ? where :
+			    "default", loc);
 		strv_free(&words);
 	}
 	strv_free(&elems);
@@ -636,23 +652,24 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
 static void
 pf_main_facts(struct pf *pf)
 {
+	struct site_loc loc;
 	char *where, *value;
 	size_t i;
 
 	for (i = 0; pf_fact_names[i] != NULL; i++) {
-		value = pf_get(pf, pf_fact_names[i], &where);
+		value = pf_get(pf, pf_fact_names[i], &where, &loc);
 		if (strcmp(pf_fact_names[i], "myhostname") == 0 &&
 		    where == NULL && pf->hostsource != NULL)
 			bk_fact(pf->site, "postfix", pf_fact_names[i], value,
-			    pf->hostsource);
+			    pf->hostsource, &pf->hostloc);
 		else
 			bk_fact(pf->site, "postfix", pf_fact_names[i], value,
-			    where != NULL ? where : "default");
+			    where != NULL ? where : "default", &loc);
 		free(value);
 		free(where);
 	}
 
-	value = pf_get(pf, "myhostname", &where);
+	value = pf_get(pf, "myhostname", &where, &loc);
 	if (*value == '\0')
 		;	/* Left to the site's own fallback. */
 	else if (!site_valid_domain(value, 0)) {
@@ -663,7 +680,7 @@ pf_main_facts(struct pf *pf)
 		free(show);
 	} else if (pf->site->hostname == NULL)
 		site_set_hostname(pf->site, value, where != NULL ? where :
-		    pf->hostsource);
+		    pf->hostsource, where != NULL ? &loc : &pf->hostloc);
 	if (where == NULL && *value != '\0' &&
 	    strlen(value) > 12 &&
 	    strcmp(value + strlen(value) - 12, ".localdomain") == 0)
@@ -674,18 +691,20 @@ pf_main_facts(struct pf *pf)
 	free(value);
 	free(where);
 
-	value = pf_get(pf, "smtpd_milters", &where);
-	pf_milter_links(pf, "postfix smtpd", "milter", value, where);
+	value = pf_get(pf, "smtpd_milters", &where, &loc);
+	pf_milter_links(pf, "postfix smtpd", "milter", value, where, &loc);
 	free(value);
 	free(where);
-	value = pf_get(pf, "non_smtpd_milters", &where);
-	pf_milter_links(pf, "postfix cleanup", "milter", value, where);
+	value = pf_get(pf, "non_smtpd_milters", &where, &loc);
+	pf_milter_links(pf, "postfix cleanup", "milter", value, where,
+	    &loc);
 	free(value);
 	free(where);
-	value = pf_get(pf, "content_filter", &where);
+	value = pf_get(pf, "content_filter", &where, &loc);
 	if (*value != '\0')
 		bk_link(pf->site, "postfix", "?", "content_filter", value,
-		    where != NULL ? where : "default");
+		    SOCKSPEC_NEXTHOP, NULL, where != NULL ? where : "default",
+		    &loc);
 	free(value);
 	free(where);
 }
@@ -708,14 +727,15 @@ pf_master_entry(struct pf *pf, const struct conf_doc *doc,
     const struct conf_entry *e)
 {
 	struct buf cmd;
-	char *where = conf_where(doc, e), *name, *from, *value, *eq;
+	struct site_loc loc;
+	char *where = bk_where(doc, e, &loc), *name, *from, *value, *eq;
 	const char *chroot = e->argv[4], *opt;
 	int i;
 
 	if (strcmp(chroot, "-") == 0)
 		chroot = pf->compat >= 1 ? "n" : "y";
 	name = xasprintf("master.cf %s chroot", e->key);
-	bk_fact(pf->site, "postfix", name, chroot, where);
+	bk_fact(pf->site, "postfix", name, chroot, where, &loc);
 	free(name);
 
 	buf_init(&cmd);
@@ -729,7 +749,7 @@ pf_master_entry(struct pf *pf, const struct conf_doc *doc,
 			name = xasprintf("master.cf %s -o %.*s", e->key,
 			    (int)(eq - e->argv[i]), e->argv[i]);
 			value = pf_expand(pf, eq + 1, 0);
-			bk_fact(pf->site, "postfix", name, value, where);
+			bk_fact(pf->site, "postfix", name, value, where, &loc);
 			free(value);
 			free(name);
 			continue;
@@ -738,21 +758,21 @@ pf_master_entry(struct pf *pf, const struct conf_doc *doc,
 		buf_adds(&cmd, e->argv[i]);
 	}
 	name = xasprintf("master.cf %s command", e->key);
-	bk_fact(pf->site, "postfix", name, cmd.data, where);
+	bk_fact(pf->site, "postfix", name, cmd.data, where, &loc);
 	free(name);
 	buf_free(&cmd);
 
 	from = xasprintf("postfix %s", e->key);
 	if ((opt = conf_master_option(e, "smtpd_milters")) != NULL) {
 		value = pf_expand(pf, opt, 0);
-		pf_milter_links(pf, from, "milter", value, where);
+		pf_milter_links(pf, from, "milter", value, where, &loc);
 		free(value);
 	}
 	if ((opt = conf_master_option(e, "content_filter")) != NULL) {
 		value = pf_expand(pf, opt, 0);
 		if (*value != '\0')
 			bk_link(pf->site, from, "?", "content_filter", value,
-			    where);
+			    SOCKSPEC_NEXTHOP, NULL, where, &loc);
 		free(value);
 	}
 	pf->service = NULL;
@@ -764,7 +784,7 @@ pf_master_entry(struct pf *pf, const struct conf_doc *doc,
 static int
 pf_master(struct pf *pf, const char *dir, char **cause)
 {
-	struct conf_doc *doc;
+	const struct conf_doc *doc;
 	char *path = xasprintf("%s/master.cf", dir), *why = NULL;
 	size_t i;
 
@@ -774,8 +794,8 @@ pf_master(struct pf *pf, const char *dir, char **cause)
 		free(path);
 		return 0;
 	}
-	if ((doc = bk_conf_load(pf->ctx->root, CONF_POSTFIX_MASTER, path,
-	    &why)) == NULL) {
+	if ((doc = bk_conf_load(pf->site, pf->ctx->root, CONF_POSTFIX_MASTER,
+	    path, &why)) == NULL) {
 		error_set(cause, "%s", why);
 		free(why);
 		free(path);
@@ -789,7 +809,6 @@ pf_master(struct pf *pf, const char *dir, char **cause)
 		if (pf_master_relevant(e))
 			pf_master_entry(pf, doc, e);
 	}
-	conf_free(doc);
 	free(path);
 	return 0;
 }
@@ -803,12 +822,13 @@ pf_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	int rc = -1;
 
 	memset(&pf, 0, sizeof pf);
+	pf.hostloc = site_loc_entry(NULL, NULL);
 	pf.ctx = ctx;
 	pf.site = site;
 	if (prog->config == NULL)
 		return error_set(cause, "postfix: no main.cf");
-	if ((pf.main = bk_conf_load(ctx->root, CONF_POSTFIX_MAIN, prog->config,
-	    cause)) == NULL)
+	if ((pf.main = bk_conf_load(site, ctx->root, CONF_POSTFIX_MAIN,
+	    prog->config, cause)) == NULL)
 		return -1;
 	dir = xstrdup(prog->config);
 	if ((slash = strrchr(dir, '/')) != NULL)
@@ -831,13 +851,57 @@ done:
 	free(dir);
 	free(pf.hostname);
 	free(pf.hostsource);
-	conf_free(pf.main);
 	return rc;
 }
 
+/* master.pid under queue_directory (the fact, or Postfix's default). */
+static char *
+pf_pidfile(const struct site *site)
+{
+	const struct site_fact *f = site_fact(site, "postfix",
+	    "queue_directory");
+
+	return xasprintf("%s/pid/master.pid", f != NULL &&
+	    f->value[0] == '/' ? f->value : "/var/spool/postfix");
+}
+
+/* postfix -c DIR check */
+static void
+pf_validate_argv(const struct backend_ctx *ctx,
+    const struct site_program *prog, struct strv *argv)
+{
+	static const char *const bins[] = { "/usr/sbin/postfix",
+	    "/usr/local/sbin/postfix", NULL };
+	char *bin = bk_first_existing(ctx->root, bins), *dir, *slash;
+
+	dir = xstrdup(prog->config);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	strv_add(argv, bin != NULL ? bin : bins[0]);
+	strv_add(argv, "-c");
+	strv_add(argv, *dir != '\0' ? dir : "/");
+	strv_add(argv, "check");
+	free(dir);
+	free(bin);
+}
+
+static const char *const pf_procnames[] = { "master", NULL };
+static const char *const pf_native_reload[] = { "/usr/sbin/postfix",
+    "reload", NULL };
+
 const struct backend backend_postfix = {
-	"postfix",
-	"mta",
-	pf_detect,
-	pf_load,
+	.name = "postfix",
+	.role = BACKEND_MTA,
+	.conf_key = "postfix_config_dir",
+	.reload_key = "postfix_reload",
+	.detect = pf_detect,
+	.load = pf_load,
+	.unit = "postfix",
+	.initscript = "postfix",
+	.rcname = "postfix",
+	.procnames = pf_procnames,
+	.proc_scan = 0,		/* "master" is too common a name */
+	.native_reload = pf_native_reload,
+	.pidfile = pf_pidfile,
+	.validate_argv = pf_validate_argv,
 };

@@ -7,41 +7,147 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "backends/backend.h"
 #include "core/conf/conf.h"
 #include "core/lib/fsroot.h"
 #include "core/lib/netaddr.h"
 #include "core/site/site.h"
 
-/* The string-valued keys and where they land. */
-static char **
-settings_slot(struct settings *s, const char *key)
+/* The backend section fields a key can set. */
+enum settings_field {
+	SF_CONFIG,
+	SF_DEFAULT,
+	SF_RELOAD,
+	SF_RESTART,
+};
+
+static const char *const settings_field_names[] = {
+	"config", "default", "reload", "restart"
+};
+
+/* The section of backend b, added if new. */
+static struct settings_backend *
+settings_section(struct settings *s, const struct backend *b)
 {
-	static const struct {
-		const char	*key;
-		size_t		 off;
-	} slots[] = {
-		{ "dmarc_rua", offsetof(struct settings, dmarc_rua) },
-		{ "dmarc_policy", offsetof(struct settings, dmarc_policy) },
-		{ "postfix_config_dir",
-		    offsetof(struct settings, postfix_config_dir) },
-		{ "opendkim_conf", offsetof(struct settings, opendkim_conf) },
-		{ "opendkim_default",
-		    offsetof(struct settings, opendkim_default) },
-		{ "smtpd_conf", offsetof(struct settings, smtpd_conf) },
-		{ "dkimproxy_conf", offsetof(struct settings, dkimproxy_conf) },
-		{ "postfix_reload", offsetof(struct settings, postfix_reload) },
-		{ "opendkim_reload",
-		    offsetof(struct settings, opendkim_reload) },
-		{ "smtpd_reload", offsetof(struct settings, smtpd_reload) },
-		{ "dkimproxy_reload",
-		    offsetof(struct settings, dkimproxy_reload) },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof slots / sizeof slots[0]; i++)
-		if (strcmp(slots[i].key, key) == 0)
-			return (char **)(void *)((char *)s + slots[i].off);
+	for (i = 0; i < s->nbackends; i++)
+		if (strcmp(s->backends[i].name, b->name) == 0)
+			return &s->backends[i];
+	s->backends = xgrow(s->backends, s->nbackends, sizeof *s->backends);
+	s->backends[s->nbackends].name = xstrdup(b->name);
+	strv_init(&s->backends[s->nbackends].reload);
+	strv_init(&s->backends[s->nbackends].restart);
+	return &s->backends[s->nbackends++];
+}
+
+/*
+ * Which backend and field a key names: "NAME.field", or a backend's legacy
+ * key (opendkim_conf ...).  Returns the backend or NULL.
+ */
+static const struct backend *
+settings_backend_key(const char *key, enum settings_field *field)
+{
+	const char *dot = strchr(key, '.');
+	const struct backend *b;
+	char *name;
+	size_t i;
+
+	if (dot != NULL) {
+		name = xstrndup(key, (size_t)(dot - key));
+		b = backend_find(name);
+		free(name);
+		for (i = 0; b != NULL && i < 4; i++)
+			if (strcmp(dot + 1, settings_field_names[i]) == 0) {
+				*field = (enum settings_field)i;
+				return b;
+			}
+		return NULL;
+	}
+	for (i = 0; backends[i] != NULL; i++) {
+		b = backends[i];
+		*field = SF_CONFIG;
+		if (b->conf_key != NULL && strcmp(b->conf_key, key) == 0)
+			return b;
+		*field = SF_DEFAULT;
+		if (b->default_key != NULL && strcmp(b->default_key, key) == 0)
+			return b;
+		*field = SF_RELOAD;
+		if (b->reload_key != NULL && strcmp(b->reload_key, key) == 0)
+			return b;
+	}
 	return NULL;
+}
+
+/* The known keys, for the unknown-key message; caller frees. */
+static char *
+settings_known(void)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_adds(&b, "public_ipv4, public_ipv6, domains, dmarc_rua, "
+	    "dmarc_policy");
+	for (i = 0; backends[i] != NULL; i++) {
+		if (backends[i]->conf_key != NULL)
+			buf_printf(&b, ", %s", backends[i]->conf_key);
+		if (backends[i]->default_key != NULL)
+			buf_printf(&b, ", %s", backends[i]->default_key);
+	}
+	for (i = 0; backends[i] != NULL; i++)
+		if (backends[i]->reload_key != NULL)
+			buf_printf(&b, ", %s", backends[i]->reload_key);
+	buf_adds(&b, "; or NAME.config, NAME.default, NAME.reload, "
+	    "NAME.restart with NAME one of ");
+	for (i = 0; backends[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", backends[i]->name);
+	return buf_steal(&b);
+}
+
+/* Set one field of a backend's section. */
+static int
+settings_apply_backend(struct settings *s, const char *where,
+    const char *key, const struct backend *b, enum settings_field field,
+    const char *value, char **cause)
+{
+	struct settings_backend *sb;
+	struct strv *argv;
+
+	if ((field == SF_CONFIG || field == SF_DEFAULT) && value[0] != '/')
+		return error_set(cause, "%s: %s must be an absolute path",
+		    where, key);
+	sb = settings_section(s, b);
+	switch (field) {
+	case SF_CONFIG:
+		free(sb->config);
+		sb->config = xstrdup(value);
+		break;
+	case SF_DEFAULT:
+		free(sb->default_file);
+		sb->default_file = xstrdup(value);
+		break;
+	case SF_RELOAD:
+	case SF_RESTART:
+		argv = field == SF_RELOAD ? &sb->reload : &sb->restart;
+		strv_free(argv);
+		strv_init(argv);
+		str_split(value, " \t", argv);
+		break;
+	}
+	return 0;
+}
+
+const struct settings_backend *
+settings_backend(const struct settings *s, const char *name)
+{
+	static const struct settings_backend empty;
+	size_t i;
+
+	for (i = 0; s != NULL && name != NULL && i < s->nbackends; i++)
+		if (strcmp(s->backends[i].name, name) == 0)
+			return &s->backends[i];
+	return &empty;
 }
 
 /* public_ipv4 / public_ipv6: a blank- or comma-separated address list. */
@@ -79,7 +185,9 @@ static int
 settings_apply(struct settings *s, const char *where, const char *key,
     const char *value, char **cause)
 {
-	char **slot;
+	const struct backend *b = NULL;
+	enum settings_field field = SF_CONFIG;
+	char **slot, *known;
 	struct strv words;
 	size_t i;
 	int rc = 0;
@@ -116,13 +224,14 @@ settings_apply(struct settings *s, const char *where, const char *key,
 		strv_free(&words);
 		return rc;
 	}
-	if ((slot = settings_slot(s, key)) == NULL)
-		return error_set(cause, "%s: unknown setting \"%.60s\"; known: "
-		    "public_ipv4, public_ipv6, domains, dmarc_rua, dmarc_policy, "
-		    "postfix_config_dir, opendkim_conf, opendkim_default, "
-		    "smtpd_conf, dkimproxy_conf, postfix_reload, "
-		    "opendkim_reload, smtpd_reload, dkimproxy_reload", where,
-		    key);
+	if (strcmp(key, "dmarc_policy") != 0 && strcmp(key, "dmarc_rua") != 0 &&
+	    (b = settings_backend_key(key, &field)) == NULL) {
+		known = settings_known();
+		rc = error_set(cause, "%s: unknown setting \"%.60s\"; known: "
+		    "%s", where, key, known);
+		free(known);
+		return rc;
+	}
 	if (strcmp(key, "dmarc_policy") == 0 && strcmp(value, "none") != 0 &&
 	    strcmp(value, "quarantine") != 0 && strcmp(value, "reject") != 0)
 		return error_set(cause, "%s: dmarc_policy must be none, "
@@ -130,16 +239,15 @@ settings_apply(struct settings *s, const char *where, const char *key,
 	if (strcmp(key, "dmarc_rua") == 0 && !str_startswith(value, "mailto:"))
 		return error_set(cause, "%s: dmarc_rua must be a mailto: URI, "
 		    "e.g. mailto:dmarc@example.org", where);
-	if (strstr(key, "_conf") != NULL || strstr(key, "_dir") != NULL ||
-	    strstr(key, "_default") != NULL) {
-		if (value[0] != '/')
-			return error_set(cause, "%s: %s must be an absolute "
-			    "path", where, key);
-	}
 	for (i = 0; value[i] != '\0'; i++)
 		if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
 			return error_set(cause, "%s: %s holds a control "
 			    "character", where, key);
+	if (b != NULL)
+		return settings_apply_backend(s, where, key, b, field, value,
+		    cause);
+	slot = strcmp(key, "dmarc_rua") == 0 ? &s->dmarc_rua :
+	    &s->dmarc_policy;
 	free(*slot);
 	*slot = xstrdup(value);
 	return 0;
@@ -181,6 +289,8 @@ settings_load(const char *root, const char *path, int explicit, char **cause)
 void
 settings_free(struct settings *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
 	free(s->path);
@@ -189,14 +299,13 @@ settings_free(struct settings *s)
 	strv_free(&s->domains);
 	free(s->dmarc_rua);
 	free(s->dmarc_policy);
-	free(s->postfix_config_dir);
-	free(s->opendkim_conf);
-	free(s->opendkim_default);
-	free(s->smtpd_conf);
-	free(s->dkimproxy_conf);
-	free(s->postfix_reload);
-	free(s->opendkim_reload);
-	free(s->smtpd_reload);
-	free(s->dkimproxy_reload);
+	for (i = 0; i < s->nbackends; i++) {
+		free(s->backends[i].name);
+		free(s->backends[i].config);
+		free(s->backends[i].default_file);
+		strv_free(&s->backends[i].reload);
+		strv_free(&s->backends[i].restart);
+	}
+	free(s->backends);
 	free(s);
 }

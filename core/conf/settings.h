@@ -6,10 +6,17 @@
  *   domains = example.org example.net   extra hosted domains
  *   dmarc_rua = mailto:dmarc@example.org   DMARC aggregate report address
  *   dmarc_policy = none|quarantine|reject  policy of the suggested DMARC record
+ *   NAME.config = /path                 a program's config (Postfix: its
+ *                                       directory), NAME a backend name
+ *   NAME.default = /path                its defaults file (OpenDKIM's
+ *                                       /etc/default/opendkim)
+ *   NAME.reload = argv words            how to reload it (no shell)
+ *   NAME.restart = argv words           how to restart it (no shell)
+ * The older one-key-per-program names still work, as aliases of the
+ * section keys; each backend names its own (backends/backend.h):
  *   postfix_config_dir, opendkim_conf, opendkim_default, smtpd_conf,
- *   dkimproxy_conf                      config paths of non-standard installs
- *   postfix_reload, opendkim_reload, smtpd_reload, dkimproxy_reload
- *                                       reload commands (argv words, no shell)
+ *   dkimproxy_conf, postfix_reload, opendkim_reload, smtpd_reload,
+ *   dkimproxy_reload.
  * "key = value" lines, '#' comments.  A missing file is not an error.
  */
 #ifndef NOTSPAM_SETTINGS_H
@@ -28,16 +35,23 @@ struct settings {
 	struct strv	 domains;	/* lower case */
 	char		*dmarc_rua;	/* NULL if unset */
 	char		*dmarc_policy;	/* NULL if unset */
-	char		*postfix_config_dir;
-	char		*opendkim_conf;
-	char		*opendkim_default;
-	char		*smtpd_conf;
-	char		*dkimproxy_conf;
-	char		*postfix_reload;
-	char		*opendkim_reload;
-	char		*smtpd_reload;
-	char		*dkimproxy_reload;
+	struct settings_backend *backends;	/* sections set, file order */
+	size_t		 nbackends;
 };
+
+/* The settings section of one backend; unset fields NULL or empty. */
+struct settings_backend {
+	char		*name;		/* backend name */
+	char		*config;	/* config file (Postfix: directory) */
+	char		*default_file;	/* defaults file (OpenDKIM) */
+	struct strv	 reload;	/* argv words; n == 0 when unset */
+	struct strv	 restart;
+};
+
+/* The section of backend `name`: never NULL (an empty section when the
+ * file sets nothing for it, or s is NULL).  Borrowed from s. */
+const struct settings_backend *settings_backend(const struct settings *s,
+    const char *name);
 
 /*
  * Read the settings file at site path `path` (NULL: the default) under root.

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backends/backend.h"
 #include "core/lib/fsroot.h"
 #include "core/site/site.h"
 #include "core/lib/util.h"
@@ -278,33 +279,7 @@ keysafe_mode(mode_t mode, char *buf)
 char *
 keysafe_signer_user(const struct site *site, const char *signer)
 {
-	const struct site_fact *f;
-	char *u;
-
-	if (signer == NULL)
-		return NULL;
-	if (strcmp(signer, "opendkim") == 0) {
-		f = site != NULL ? site_fact(site, "opendkim", "UserID") : NULL;
-		if (f != NULL && f->value != NULL && *f->value != '\0' &&
-		    strcmp(f->value, "unset") != 0) {
-			u = xstrdup(f->value);
-			u[strcspn(u, ":")] = '\0';
-			if (*u != '\0')
-				return u;
-			free(u);
-		}
-		return xstrdup("opendkim");
-	}
-	if (strcmp(signer, "dkimproxy") == 0) {
-		f = site != NULL ? site_fact(site, "dkimproxy", "user") : NULL;
-		if (f != NULL && f->value != NULL && *f->value != '\0' &&
-		    strcmp(f->value, "unset") != 0)
-			return xstrdup(f->value);
-		return xstrdup("_dkimproxy");
-	}
-	if (strcmp(signer, "filter-dkimsign") == 0)
-		return xstrdup("_dkimsign");
-	return NULL;
+	return backend_user(backend_signer(signer), site);
 }
 
 /* Site path `dir` + "/" + name ("" is "/"); caller frees. */

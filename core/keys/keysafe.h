@@ -50,11 +50,9 @@ struct keysafe {
 };
 
 /*
- * The user a signer runs as: OpenDKIM's UserID (the part before ':'),
- * dkimproxy's "user", else the packages' defaults "opendkim" (OpenDKIM),
- * "_dkimproxy" (dkimproxy; OpenBSD's package) and "_dkimsign"
- * (filter-dkimsign).  site may be NULL.  Caller frees; NULL for an unknown
- * signer name.
+ * The user a signer runs as, as its backend says (backend_user: the user
+ * its configuration names, else its package's default).  site may be
+ * NULL.  Caller frees; NULL for an unknown signer name.
  */
 char *keysafe_signer_user(const struct site *, const char *signer);
 

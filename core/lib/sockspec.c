@@ -277,6 +277,14 @@ sockspec_parse(enum sockspec_syntax syntax, const char *text,
 		rc = ss_milter(out, text, cause);
 		break;
 	case SOCKSPEC_HOSTPORT:
+		if (strspn(text, "0123456789") == strlen(text)) {
+			/* a port alone: every address */
+			unsigned port;
+			if ((rc = ss_port(text, strlen(text), &port,
+			    cause)) == 0)
+				ss_set_tcp(out, SOCKSPEC_INET, "", 0, port);
+			break;
+		}
 		rc = ss_hostport(out, text, 1, cause);
 		break;
 	case SOCKSPEC_URL:

@@ -14,8 +14,9 @@
  *                      inet6:port[@host], literal hosts bracketed or not,
  *                      local:/path, unix:/path, /path.  inet is IPv4 only;
  *                      no host means every address of the family.
- *   SOCKSPEC_HOSTPORT  dkimproxy listen/relay: host:port, [addr]:port; an
- *                      OpenSMTPD interface:port.
+ *   SOCKSPEC_HOSTPORT  dkimproxy listen/relay: host:port, [addr]:port, or
+ *                      a port alone (every address); an OpenSMTPD
+ *                      interface:port.
  *   SOCKSPEC_URL       OpenSMTPD relay host: smtp://host:port,
  *                      smtp+tls://label@host:port, smtps://, lmtp://.
  *

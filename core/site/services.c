@@ -9,26 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/backend.h"
 #include "core/lib/fsroot.h"
 #include "core/site/site.h"
 #include "core/lib/util.h"
-
-/* Where each program keeps its pid file, and its process names. */
-static const struct {
-	const char	*program;
-	const char	*fact_program;	/* fact naming the pid file ... */
-	const char	*fact;		/* ... or NULL */
-	const char	*fallback;	/* pid file when no fact says */
-	const char	*comm[3];	/* /proc/<pid>/comm values */
-} known[] = {
-	{ "postfix", "postfix", "queue_directory", "/var/spool/postfix",
-	    { "master", NULL } },
-	{ "opensmtpd", NULL, NULL, "/var/run/smtpd.pid", { "smtpd", NULL } },
-	{ "opendkim", "opendkim", "PidFile", "/run/opendkim/opendkim.pid",
-	    { "opendkim", NULL } },
-	{ "dkimproxy", "dkimproxy", "pidfile", NULL,
-	    { "dkimproxy.out", "perl", NULL } },
-};
 
 const char *
 services_state_name(enum svc_state s)
@@ -102,12 +86,13 @@ proc_scan(const char *const *comm)
 	return found;
 }
 
+/* The state of one program, from what its backend knows: the pid file
+ * first, else a /proc scan for its process names where that is safe. */
 static void
 probe_one(const struct site *site, const char *program, struct service *s)
 {
-	const struct site_fact *f;
-	char *pidfile = NULL;
-	size_t i;
+	const struct backend *b = backend_find(program);
+	char *pidfile;
 	long pid = 0;
 
 	s->program = xstrdup(program);
@@ -116,29 +101,17 @@ probe_one(const struct site *site, const char *program, struct service *s)
 		    "this machine");
 		return;
 	}
-	for (i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (strcmp(known[i].program, program) == 0)
-			break;
-	if (i == sizeof known / sizeof known[0]) {
+	if (b == NULL || b->procnames == NULL) {
 		s->detail = xstrdup("no probe for this program");
 		return;
 	}
-	f = known[i].fact == NULL ? NULL :
-	    site_fact(site, known[i].fact_program, known[i].fact);
-	if (strcmp(program, "postfix") == 0)
-		pidfile = xasprintf("%s/pid/master.pid", f != NULL &&
-		    f->value[0] == '/' ? f->value : known[i].fallback);
-	else if (f != NULL && f->value[0] == '/')
-		pidfile = xstrdup(f->value);
-	else if (known[i].fallback != NULL)
-		pidfile = xstrdup(known[i].fallback);
+	pidfile = backend_pidfile(b, site);
 	if (pidfile != NULL && (pid = pidfile_read(pidfile)) != 0 &&
-	    pid_is(pid, known[i].comm)) {
+	    pid_is(pid, b->procnames)) {
 		s->state = SVC_RUNNING;
 		s->pid = pid;
 		s->detail = xasprintf("pid %ld from %s", pid, pidfile);
-	} else if ((pid = proc_scan(known[i].comm)) != 0 &&
-	    strcmp(known[i].comm[0], "master") != 0) {
+	} else if (b->proc_scan && (pid = proc_scan(b->procnames)) != 0) {
 		s->state = SVC_RUNNING;
 		s->pid = pid;
 		s->detail = xasprintf("pid %ld (no valid pid file%s%s)", pid,

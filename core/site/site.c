@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "backends/backend.h"
+#include "core/conf/conf.h"
 #include "core/lib/fsroot.h"
 #include "core/lib/netaddr.h"
 
@@ -27,19 +28,45 @@ opt_strdup(const char *s)
 	return s == NULL ? NULL : xstrdup(s);
 }
 
+/* A copy of a location (NULL: none). */
+static struct site_loc
+site_loc_copy(const struct site_loc *loc)
+{
+	struct site_loc none = { NULL, 0, NULL, SITE_LOC_NOENTRY };
+
+	return loc != NULL ? *loc : none;
+}
+
 void
-site_set_hostname(struct site *site, const char *name, const char *source)
+site_set_hostname(struct site *site, const char *name, const char *source,
+    const struct site_loc *loc)
 {
 	free(site->hostname);
 	free(site->hostname_source);
 	site->hostname = xstrdup(name);
 	str_lower(site->hostname);
 	site->hostname_source = opt_strdup(source);
+	site->hostname_loc = site_loc_copy(loc);
+}
+
+/* Add source to d once (case-insensitively), in O(1): a file can name one
+ * domain on every line. */
+static void
+site_domain_source(struct site *site, struct site_domain *d,
+    const char *source)
+{
+	char *key = xasprintf("%s\n%s", d->name, source);
+
+	if (!strmap_get(&site->dsrc_idx, key, NULL)) {
+		strmap_put(&site->dsrc_idx, key, 0);
+		strv_add(&d->sources, source);
+	}
+	free(key);
 }
 
 struct site_domain *
 site_add_domain(struct site *site, const char *name, int receives,
-    const char *source)
+    const char *source, const struct site_loc *loc)
 {
 	struct site_domain *d;
 	size_t i;
@@ -48,7 +75,7 @@ site_add_domain(struct site *site, const char *name, int receives,
 		d = &site->domains[i];
 		d->receives |= receives;
 		if (source != NULL)
-			strv_add_unique(&d->sources, source);
+			site_domain_source(site, d, source);
 		return d;
 	}
 	site->domains = site_grow(site->domains, &site->ndomains,
@@ -57,14 +84,16 @@ site_add_domain(struct site *site, const char *name, int receives,
 	d->name = str_lower(xstrdup(name));
 	strmap_put(&site->domain_idx, d->name, site->ndomains - 1);
 	d->receives = receives;
+	d->loc = site_loc_copy(loc);
 	if (source != NULL)
-		strv_add(&d->sources, source);
+		site_domain_source(site, d, source);
 	return d;
 }
 
 void
 site_add_key(struct site *site, const char *domain, const char *selector,
-    const char *keyfile, const char *signer, const char *source)
+    const char *keyfile, const char *signer, const char *source,
+    const struct site_loc *loc)
 {
 	struct site_key *k;
 	char *id = xasprintf("%s/%s/%s", domain, selector, signer);
@@ -82,11 +111,13 @@ site_add_key(struct site *site, const char *domain, const char *selector,
 	k->keyfile = opt_strdup(keyfile);
 	k->signer = xstrdup(signer);
 	k->source = opt_strdup(source);
+	k->loc = site_loc_copy(loc);
 }
 
 void
 site_add_link(struct site *site, const char *from, const char *to,
-    const char *kind, const char *address, const char *source)
+    const char *kind, const char *address, const struct sockspec *sock,
+    const char *source, const struct site_loc *loc)
 {
 	struct site_link *l;
 
@@ -97,7 +128,10 @@ site_add_link(struct site *site, const char *from, const char *to,
 	l->to = xstrdup(to != NULL ? to : "?");
 	l->kind = xstrdup(kind);
 	l->address = opt_strdup(address);
+	if (sock != NULL)
+		sockspec_copy(&l->sock, sock);
 	l->source = opt_strdup(source);
+	l->loc = site_loc_copy(loc);
 }
 
 struct site_program *
@@ -119,7 +153,7 @@ site_add_program(struct site *site, const char *name, const char *role,
 
 void
 site_add_fact(struct site *site, const char *program, const char *name,
-    const char *value, const char *source)
+    const char *value, const char *source, const struct site_loc *loc)
 {
 	struct site_fact *f;
 
@@ -130,8 +164,10 @@ site_add_fact(struct site *site, const char *program, const char *name,
 	f->name = xstrdup(name);
 	f->value = xstrdup(value != NULL ? value : "");
 	f->source = opt_strdup(source);
+	f->loc = site_loc_copy(loc);
 }
 
+/* Warnings are unique (case-insensitively); the index keeps that O(1). */
 void
 site_warn(struct site *site, const char *fmt, ...)
 {
@@ -141,8 +177,101 @@ site_warn(struct site *site, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	strv_add_unique(&site->warnings, s);
+	if (!strmap_get(&site->warn_idx, s, NULL)) {
+		strmap_put(&site->warn_idx, s, site->warnings.n);
+		strv_add(&site->warnings, s);
+	}
 	free(s);
+}
+
+struct conf_doc *
+site_keep_doc(struct site *site, struct conf_doc *doc)
+{
+	if (doc == NULL)
+		return NULL;
+	site->docs = xgrow(site->docs, site->ndocs, sizeof *site->docs);
+	site->docs[site->ndocs] = doc;
+	if (doc->path != NULL && !strmap_get(&site->doc_idx, doc->path, NULL))
+		strmap_put(&site->doc_idx, doc->path, site->ndocs);
+	site->ndocs++;
+	return doc;
+}
+
+const struct conf_doc *
+site_doc(const struct site *site, const char *path)
+{
+	size_t i;
+
+	if (path == NULL || !strmap_get(&site->doc_idx, path, &i))
+		return NULL;
+	/* The index is case-insensitive; paths are not. */
+	if (strcmp(site->docs[i]->path, path) == 0)
+		return site->docs[i];
+	for (i = 0; i < site->ndocs; i++)
+		if (strcmp(site->docs[i]->path, path) == 0)
+			return site->docs[i];
+	return NULL;
+}
+
+struct site_loc
+site_loc_entry(const struct conf_doc *doc, const struct conf_entry *e)
+{
+	struct site_loc loc = { NULL, 0, NULL, SITE_LOC_NOENTRY };
+
+	if (doc == NULL)
+		return loc;
+	loc.file = doc->path;
+	loc.doc = doc;
+	if (e != NULL && e >= doc->entries && e < doc->entries +
+	    doc->nentries) {
+		loc.line = e->lineno;
+		loc.entry = (size_t)(e - doc->entries);
+	}
+	return loc;
+}
+
+struct site_loc
+site_loc_file(struct site *site, const char *path, size_t line)
+{
+	struct site_loc loc = { NULL, 0, NULL, SITE_LOC_NOENTRY };
+	const struct conf_doc *doc;
+	size_t i;
+
+	if (path == NULL)
+		return loc;
+	loc.line = line;
+	if ((doc = site_doc(site, path)) != NULL) {
+		loc.file = doc->path;
+		return loc;
+	}
+	if (strmap_get(&site->path_idx, path, &i) &&
+	    strcmp(site->paths.v[i], path) == 0) {
+		loc.file = site->paths.v[i];
+		return loc;
+	}
+	strv_add(&site->paths, path);
+	strmap_put(&site->path_idx, path, site->paths.n - 1);
+	loc.file = site->paths.v[site->paths.n - 1];
+	return loc;
+}
+
+const struct conf_entry *
+site_loc_conf_entry(const struct site_loc *loc)
+{
+	if (loc == NULL || loc->doc == NULL || loc->entry == SITE_LOC_NOENTRY ||
+	    loc->entry >= loc->doc->nentries)
+		return NULL;
+	return &loc->doc->entries[loc->entry];
+}
+
+char *
+site_loc_format(const struct site_loc *loc)
+{
+	if (loc == NULL || loc->file == NULL)
+		return xstrdup("default");
+	if (loc->line == 0)
+		return xstrdup(loc->file);
+	return xasprintf("%s:%zu", loc->file, loc->line);
 }
 
 /* The last fact of that name wins (later lines override earlier ones). */
@@ -224,6 +353,7 @@ static void
 site_system_hostname(struct site *site)
 {
 	static const char *const files[] = { "/etc/hostname", "/etc/myname" };
+	struct site_loc loc;
 	char *data, name[256];
 	size_t len, i;
 
@@ -233,7 +363,8 @@ site_system_hostname(struct site *site)
 			continue;
 		data[strcspn(data, " \t\r\n#")] = '\0';
 		if (site_valid_domain(data, 1)) {
-			site_set_hostname(site, data, files[i]);
+			loc = site_loc_file(site, files[i], 0);
+			site_set_hostname(site, data, files[i], &loc);
 			free(data);
 			return;
 		}
@@ -242,7 +373,7 @@ site_system_hostname(struct site *site)
 	if (site->root == NULL && gethostname(name, sizeof name) == 0) {
 		name[sizeof name - 1] = '\0';
 		if (site_valid_domain(name, 1))
-			site_set_hostname(site, name, "gethostname()");
+			site_set_hostname(site, name, "gethostname()", NULL);
 	}
 }
 
@@ -290,67 +421,19 @@ site_addresses(struct site *site)
 	strv_free(&v6);
 }
 
-/*
- * What an endpoint is, for matching a sender's address with a listener's:
- * "port:N" for TCP (Postfix inet:host:port, OpenDKIM inet:port@host,
- * smtp://host:port, host:port, "lo0:10028 tag X"), "path:NAME" for a unix
- * socket (the last path component: chroots move the directory, not the
- * name).  NULL when it cannot tell.  Caller frees.
- */
-static char *
-endpoint_key(const char *addr)
-{
-	static const char *const schemes[] = { "inet6:", "inet:", "unix:",
-	    "local:", "smtp+tls://", "smtps://", "smtp://", "lmtp://", NULL };
-	char *a, *p, *q, *key = NULL;
-	size_t i;
-
-	if (addr == NULL)
-		return NULL;
-	a = xstrndup(addr, strcspn(addr, " \t,}"));
-	p = a;
-	if (*p == '{')
-		p++;
-	for (i = 0; schemes[i] != NULL; i++)
-		if (str_casestartswith(p, schemes[i])) {
-			p += strlen(schemes[i]);
-			break;
-		}
-	if ((schemes[i] != NULL && (str_startswith(schemes[i], "unix") ||
-	    str_startswith(schemes[i], "local"))) || p[0] == '/') {
-		q = strrchr(p, '/');
-		key = xasprintf("path:%s", q != NULL ? q + 1 : p);
-		goto done;
-	}
-	if ((q = strchr(p, '@')) != NULL) {	/* OpenDKIM port@host */
-		*q = '\0';
-		if (*p != '\0' && strspn(p, "0123456789") == strlen(p))
-			key = xasprintf("port:%s", p);
-		goto done;
-	}
-	if ((q = strrchr(p, ':')) != NULL)
-		p = q + 1;
-	if (*p != '\0' && strspn(p, "0123456789") == strlen(p))
-		key = xasprintf("port:%s", p);
-done:
-	free(a);
-	return key;
-}
-
 /* Fill in the "?" ends of the signing path by matching each hand-over
- * address with the endpoint some program listens on. */
+ * endpoint with the endpoint some program listens on (same port, or same
+ * socket name: see SOCKSPEC_MATCH_PORT). */
 static void
 site_resolve_links(struct site *site)
 {
 	size_t i, j;
-	char *want, *have;
 	const char *owner;
 
 	for (i = 0; i < site->nlinks; i++) {
 		struct site_link *l = &site->links[i];
-		if (strcmp(l->kind, "listen") == 0 || strcmp(l->to, "?") != 0)
-			continue;
-		if ((want = endpoint_key(l->address)) == NULL)
+		if (strcmp(l->kind, "listen") == 0 || strcmp(l->to, "?") != 0 ||
+		    l->sock.transport == SOCKSPEC_NONE)
 			continue;
 		for (j = 0; j < site->nlinks; j++) {
 			const struct site_link *m = &site->links[j];
@@ -360,16 +443,13 @@ site_resolve_links(struct site *site)
 			if (strcmp(owner, "?") == 0 ||
 			    str_startswith(l->from, owner))
 				continue;
-			have = endpoint_key(m->address);
-			if (have != NULL && strcmp(have, want) == 0) {
+			if (sockspec_matches(&l->sock, &m->sock,
+			    SOCKSPEC_MATCH_PORT)) {
 				free(l->to);
 				l->to = xstrdup(owner);
-				free(have);
 				break;
 			}
-			free(have);
 		}
-		free(want);
 	}
 }
 
@@ -393,12 +473,14 @@ site_load(const char *root, const char *settings_path, char **cause)
 	ctx.root = site->root;
 	ctx.settings = site->settings;
 	for (i = 0; backends[i] != NULL; i++) {
+		if (backends[i]->detect == NULL)
+			continue;
 		memset(&found, 0, sizeof found);
 		if (backends[i]->detect(&ctx, &found) != 1)
 			continue;
 		prog = site_add_program(site, backends[i]->name,
-		    backends[i]->role, found.binary, found.version,
-		    found.config);
+		    backend_role_name(backends[i]->role), found.binary,
+		    found.version, found.config);
 		free(found.name);
 		free(found.role);
 		free(found.binary);
@@ -422,7 +504,7 @@ site_load(const char *root, const char *settings_path, char **cause)
 		    site->hostname);
 	for (i = 0; i < site->settings->domains.n; i++)
 		site_add_domain(site, site->settings->domains.v[i], 1,
-		    "notspam.conf domains");
+		    "notspam.conf domains", NULL);
 	site_addresses(site);
 	return site;
 fail:
@@ -463,6 +545,7 @@ site_free(struct site *site)
 		free(site->links[i].to);
 		free(site->links[i].kind);
 		free(site->links[i].address);
+		sockspec_free(&site->links[i].sock);
 		free(site->links[i].source);
 	}
 	free(site->links);
@@ -484,5 +567,13 @@ site_free(struct site *site)
 	strv_free(&site->warnings);
 	strmap_free(&site->domain_idx);
 	strmap_free(&site->key_idx);
+	strmap_free(&site->warn_idx);
+	strmap_free(&site->dsrc_idx);
+	for (i = 0; i < site->ndocs; i++)
+		conf_free(site->docs[i]);
+	free(site->docs);
+	strmap_free(&site->doc_idx);
+	strv_free(&site->paths);
+	strmap_free(&site->path_idx);
 	free(site);
 }

@@ -11,7 +11,29 @@
 #include <stddef.h>
 
 #include "core/conf/settings.h"
+#include "core/lib/sockspec.h"
 #include "core/lib/util.h"
+
+struct conf_doc;
+struct conf_entry;
+
+#define SITE_LOC_NOENTRY ((size_t)-1)
+
+/*
+ * Where something was read.  Every pointer is borrowed from the site that
+ * holds the record (its kept documents, its interned paths), so a location
+ * is valid for the site's lifetime.  A location never needs parsing back:
+ * site_loc_format() is for messages only.
+ */
+struct site_loc {
+	const char		*file;	/* site path; NULL: not from a file
+					 * (a built-in default) */
+	size_t			 line;	/* 1-based; 0: the file as a whole */
+	const struct conf_doc	*doc;	/* the kept document, or NULL when
+					 * the file was read otherwise */
+	size_t			 entry;	/* index in doc->entries, or
+					 * SITE_LOC_NOENTRY */
+};
 
 /* A DKIM key the signer is configured to use. */
 struct site_key {
@@ -19,7 +41,9 @@ struct site_key {
 	char	*selector;
 	char	*keyfile;	/* site path as configured */
 	char	*signer;	/* "opendkim", "dkimproxy", "filter-dkimsign" */
-	char	*source;	/* "file:line" of the configuring line */
+	char	*source;	/* "file:line" of the configuring line, for
+				 * messages: use loc to find the line */
+	struct site_loc loc;
 };
 
 /* A hosted domain. */
@@ -27,6 +51,7 @@ struct site_domain {
 	char		*name;		/* lower case, no trailing dot */
 	int		 receives;	/* the MTA accepts mail for it (needs MX) */
 	struct strv	 sources;	/* "postfix mydestination (main.cf:34)" ... */
+	struct site_loc	 loc;		/* where it was first found */
 };
 
 /* One hop of the signing path: which program hands mail to which, where. */
@@ -35,7 +60,11 @@ struct site_link {
 	char	*to;		/* "opendkim", "dkimproxy", "filter-dkimsign", "?" */
 	char	*kind;		/* "milter", "content_filter", "relay", "filter", "listen" */
 	char	*address;	/* as configured, e.g. "inet:[::1]:12345" */
-	char	*source;	/* "file:line" */
+	struct sockspec sock;	/* address parsed; transport SOCKSPEC_NONE
+				 * when it is not an endpoint (a filter name)
+				 * or could not be parsed */
+	char	*source;	/* "file:line", for messages */
+	struct site_loc loc;
 };
 
 /* A detected program. */
@@ -52,7 +81,8 @@ struct site_fact {
 	char	*program;	/* "postfix" */
 	char	*name;		/* "smtpd_milters", "master.cf smtpd/inet chroot" */
 	char	*value;
-	char	*source;	/* "file:line", or "default" */
+	char	*source;	/* "file:line", or "default", for messages */
+	struct site_loc loc;	/* file NULL for a default */
 };
 
 struct site {
@@ -60,6 +90,7 @@ struct site {
 	struct settings		*settings;	/* owned */
 	char			*hostname;	/* mail hostname (EHLO name) */
 	char			*hostname_source;
+	struct site_loc		 hostname_loc;
 	struct site_domain	*domains;
 	size_t			 ndomains;
 	struct site_key		*keys;
@@ -77,6 +108,14 @@ struct site {
 	struct strv		 warnings;	/* "file:line: problem; fix" */
 	struct strmap		 domain_idx;	/* name -> index in domains[] */
 	struct strmap		 key_idx;	/* domain/selector/signer -> keys[] */
+	struct strmap		 warn_idx;	/* warnings, for uniqueness */
+	struct strmap		 dsrc_idx;	/* "domain\nsource" pairs */
+	struct conf_doc		**docs;		/* every document read, owned */
+	size_t			 ndocs;
+	struct strmap		 doc_idx;	/* path -> first in docs[] */
+	struct strv		 paths;		/* interned paths of files read
+						 * without a document */
+	struct strmap		 path_idx;
 };
 
 /*
@@ -90,21 +129,46 @@ struct site *site_load(const char *root, const char *settings_path,
 void site_free(struct site *);
 
 /* Builders used by the backends.  All copy their arguments; NULL is allowed
- * for optional strings.  Domains and keys must be added through them: they
- * keep the indexes site_domain() and the duplicate checks use. */
-void site_set_hostname(struct site *, const char *name, const char *source);
+ * for optional strings and a NULL loc means "not from a file".  Domains and
+ * keys must be added through them: they keep the indexes site_domain() and
+ * the duplicate checks use. */
+void site_set_hostname(struct site *, const char *name, const char *source,
+    const struct site_loc *loc);
 struct site_domain *site_add_domain(struct site *, const char *name,
-    int receives, const char *source);
+    int receives, const char *source, const struct site_loc *loc);
 void site_add_key(struct site *, const char *domain, const char *selector,
-    const char *keyfile, const char *signer, const char *source);
+    const char *keyfile, const char *signer, const char *source,
+    const struct site_loc *loc);
+/* sock: the address parsed (copied), or NULL when it is no endpoint. */
 void site_add_link(struct site *, const char *from, const char *to,
-    const char *kind, const char *address, const char *source);
+    const char *kind, const char *address, const struct sockspec *sock,
+    const char *source, const struct site_loc *loc);
 struct site_program *site_add_program(struct site *, const char *name,
     const char *role, const char *binary, const char *version,
     const char *config);
 void site_add_fact(struct site *, const char *program, const char *name,
-    const char *value, const char *source);
+    const char *value, const char *source, const struct site_loc *loc);
 void site_warn(struct site *, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+/*
+ * Documents.  site_keep_doc() hands a document the backend read to the
+ * site (freed by site_free), so locations pointing into it stay valid and
+ * the edit planner finds it again; site_doc() is the first kept document
+ * of that site path, or NULL (e.g. to re-read a KeyTable with the
+ * grammar's own continuation and CRLF rules instead of splitting lines).
+ */
+struct conf_doc *site_keep_doc(struct site *, struct conf_doc *doc);
+const struct conf_doc *site_doc(const struct site *, const char *path);
+
+/* Locations: of an entry of a kept document; of a line of a file read
+ * without a document (the path is interned by the site); the entry a
+ * location names (NULL when none); and "file:line" ("file" for line 0,
+ * "default" when not from a file) for messages.  Caller frees. */
+struct site_loc site_loc_entry(const struct conf_doc *,
+    const struct conf_entry *);
+struct site_loc site_loc_file(struct site *, const char *path, size_t line);
+const struct conf_entry *site_loc_conf_entry(const struct site_loc *);
+char *site_loc_format(const struct site_loc *);
 
 /* Lookups. */
 const struct site_fact *site_fact(const struct site *, const char *program,

@@ -6,9 +6,12 @@
  */
 #include "testutil.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "backends/backend.h"
+#include "core/conf/conf.h"
+#include "core/conf/settings.h"
 #include "core/lib/fsroot.h"
 #include "core/site/site.h"
 
@@ -119,11 +122,15 @@ test_registry_order(void **state)
 	assert_ptr_equal(backends[1], &backend_opensmtpd);
 	assert_ptr_equal(backends[2], &backend_opendkim);
 	assert_ptr_equal(backends[3], &backend_dkimproxy);
-	assert_null(backends[4]);
-	assert_string_equal(backends[0]->role, "mta");
-	assert_string_equal(backends[1]->role, "mta");
-	assert_string_equal(backends[2]->role, "signer");
-	assert_string_equal(backends[3]->role, "signer");
+	assert_ptr_equal(backends[4], &backend_dkimsign);
+	assert_null(backends[5]);
+	assert_int_equal(backends[0]->role, BACKEND_MTA);
+	assert_int_equal(backends[1]->role, BACKEND_MTA);
+	assert_int_equal(backends[2]->role, BACKEND_SIGNER);
+	assert_int_equal(backends[3]->role, BACKEND_SIGNER);
+	assert_int_equal(backends[4]->role, BACKEND_SIGNER);
+	assert_string_equal(backend_role_name(BACKEND_MTA), "mta");
+	assert_string_equal(backend_role_name(BACKEND_SIGNER), "signer");
 }
 
 static void
@@ -134,6 +141,7 @@ test_registry_find(void **state)
 	assert_ptr_equal(backend_find("opensmtpd"), &backend_opensmtpd);
 	assert_ptr_equal(backend_find("opendkim"), &backend_opendkim);
 	assert_ptr_equal(backend_find("dkimproxy"), &backend_dkimproxy);
+	assert_ptr_equal(backend_find("filter-dkimsign"), &backend_dkimsign);
 	assert_null(backend_find("exim"));
 	assert_null(backend_find("Postfix"));
 	assert_null(backend_find(NULL));
@@ -149,6 +157,8 @@ test_detect_empty_root(void **state)
 	(void)state;
 	for (i = 0; backends[i] != NULL; i++) {
 		memset(&prog, 0, sizeof prog);
+		if (backends[i]->detect == NULL)
+			continue;	/* found by another backend */
 		assert_int_equal(backends[i]->detect(&ctx, &prog), 0);
 		assert_null(prog.name);
 		assert_null(prog.config);
@@ -947,6 +957,8 @@ test_sm_filter_links(void **state)
 			continue;
 		assert_string_equal(l->from, "opensmtpd");
 		assert_string_equal(l->address, "dkimsign");
+		/* a filter name is no endpoint */
+		assert_int_equal(l->sock.transport, SOCKSPEC_NONE);
 		n++;
 		/* listen on socket (line 9), and via chain "both" (line 10) */
 		assert_true(strcmp(l->source, "/etc/mail/smtpd.conf:9") == 0 ||
@@ -1203,6 +1215,380 @@ test_settings_paths(void **state)
 	site_free(site);
 }
 
+
+/* ---- what the backends answer about their programs ---- */
+
+/* A new empty root with the given files (site paths) created. */
+static char *
+mkroot(const char *const *files)
+{
+	char *dir = xstrdup("/tmp/notspam-be.XXXXXX"), *cmd;
+	size_t i;
+
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; files != NULL && files[i] != NULL; i++) {
+		cmd = xasprintf("mkdir -p \"$(dirname %s%s)\" && touch %s%s",
+		    dir, files[i], dir, files[i]);
+		free(test_run(cmd));
+		free(cmd);
+	}
+	return dir;
+}
+
+static void
+rmroot(char *dir)
+{
+	char *cmd = xasprintf("rm -rf %s", dir);
+
+	free(test_run(cmd));
+	free(cmd);
+	free(dir);
+}
+
+/* The argv joined by blanks, or "ERR: cause". */
+static char *
+argv_text(const struct strv *argv)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	for (i = 0; i < argv->n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? " " : "", argv->v[i]);
+	return buf_steal(&b);
+}
+
+static char *
+reload_of(const struct backend *b, const char *root, int restart)
+{
+	struct backend_ctx ctx = { root, NULL };
+	struct strv argv;
+	char *cause = NULL, *t;
+	int rc;
+
+	strv_init(&argv);
+	rc = restart ? backend_restart_argv(b, &ctx, &argv, &cause) :
+	    backend_reload_argv(b, &ctx, &argv, &cause);
+	if (rc != 0) {
+		assert_int_equal(argv.n, 0);
+		t = xasprintf("ERR: %s", cause);
+		free(cause);
+	} else
+		t = argv_text(&argv);
+	strv_free(&argv);
+	return t;
+}
+
+static void
+expect_reload(const struct backend *b, const char *root, int restart,
+    const char *want)
+{
+	char *t = reload_of(b, root, restart);
+
+	if (strncmp(want, "ERR:", 4) == 0)
+		assert_true(strncmp(t, want, strlen(want)) == 0);
+	else
+		assert_string_equal(t, want);
+	free(t);
+}
+
+/* systemd only when /run/systemd/system exists; rcctl; init scripts. */
+static void
+test_service_commands(void **state)
+{
+	static const char *const systemd[] = { "/run/systemd/system/x",
+	    "/etc/init.d/opendkim", NULL };
+	static const char *const sysv[] = { "/etc/init.d/opendkim",
+	    "/etc/init.d/opensmtpd", NULL };
+	static const char *const obsd[] = { "/usr/sbin/rcctl", NULL };
+	char *root;
+
+	(void)state;
+	root = mkroot(systemd);
+	expect_reload(&backend_opendkim, root, 0,
+	    "/usr/bin/systemctl reload opendkim");
+	expect_reload(&backend_opendkim, root, 1,
+	    "/usr/bin/systemctl restart opendkim");
+	/* smtpd re-reads its config only when restarted */
+	expect_reload(&backend_opensmtpd, root, 0,
+	    "/usr/bin/systemctl restart opensmtpd");
+	rmroot(root);
+
+	root = mkroot(sysv);
+	expect_reload(&backend_opendkim, root, 0,
+	    "/etc/init.d/opendkim reload");
+	expect_reload(&backend_opensmtpd, root, 0,
+	    "/etc/init.d/opensmtpd restart");
+	/* no init script: Postfix's own command, nothing for dkimproxy */
+	expect_reload(&backend_postfix, root, 0, "/usr/sbin/postfix reload");
+	expect_reload(&backend_dkimproxy, root, 0, "ERR: no service manager");
+	expect_reload(&backend_dkimproxy, root, 1, "ERR: no service manager");
+	rmroot(root);
+
+	root = mkroot(obsd);
+	expect_reload(&backend_opensmtpd, root, 0, "/usr/sbin/rcctl restart "
+	    "smtpd");
+	expect_reload(&backend_dkimproxy, root, 0, "/usr/sbin/rcctl restart "
+	    "dkimproxy_out");
+	expect_reload(&backend_opendkim, root, 0, "/usr/sbin/rcctl reload "
+	    "opendkim");
+	rmroot(root);
+
+	root = mkroot(NULL);
+	expect_reload(&backend_opendkim, root, 0, "ERR: no service manager "
+	    "or init script found for opendkim: set opendkim.reload");
+	expect_reload(&backend_dkimsign, root, 0, "ERR:");
+	rmroot(root);
+	expect_reload(NULL, NULL, 0, "ERR: no such program");
+}
+
+/* The *_reload settings win over every service manager. */
+static void
+test_service_settings_override(void **state)
+{
+	static const char *const systemd[] = { "/run/systemd/system/x", NULL };
+	char *root = mkroot(systemd), *path, *t;
+	struct settings *set;
+	struct backend_ctx ctx;
+	struct strv argv;
+	char *cause = NULL;
+	FILE *f;
+
+	(void)state;
+	path = xasprintf("%s/notspam.conf", root);
+	f = fopen(path, "w");
+	fputs("opendkim_reload = /usr/sbin/service opendkim restart\n"
+	    "dkimproxy.restart = /usr/local/bin/dkp restart\n", f);
+	fclose(f);
+	set = settings_load(root, "/notspam.conf", 1, &cause);
+	assert_non_null(set);
+	ctx.root = root;
+	ctx.settings = set;
+	strv_init(&argv);
+	assert_int_equal(backend_reload_argv(&backend_opendkim, &ctx, &argv,
+	    NULL), 0);
+	t = argv_text(&argv);
+	assert_string_equal(t, "/usr/sbin/service opendkim restart");
+	free(t);
+	strv_free(&argv);
+	/* a restart-only program reloads by its restart command */
+	strv_init(&argv);
+	assert_int_equal(backend_reload_argv(&backend_dkimproxy, &ctx, &argv,
+	    NULL), 0);
+	t = argv_text(&argv);
+	assert_string_equal(t, "/usr/local/bin/dkp restart");
+	free(t);
+	strv_free(&argv);
+	strv_init(&argv);
+	assert_int_equal(backend_reload_argv(&backend_postfix, &ctx, &argv,
+	    NULL), 0);
+	t = argv_text(&argv);
+	assert_string_equal(t, "/usr/bin/systemctl reload postfix");
+	free(t);
+	strv_free(&argv);
+	settings_free(set);
+	free(path);
+	rmroot(root);
+}
+
+/* postfix -c DIR check, opendkim -n -x FILE, smtpd -n -f FILE, none. */
+static void
+test_validate_commands(void **state)
+{
+	struct site *site = load("share/demo");
+	struct backend_ctx ctx = { "share/demo", site->settings };
+	struct strv argv;
+	size_t i;
+	char *t;
+	static const struct {
+		const char	*name;
+		const char	*want;
+	} cases[] = {
+		{ "postfix", "/usr/sbin/postfix -c /etc/postfix check" },
+		{ "opendkim", "-n -x /etc/opendkim.conf" },
+		{ "opensmtpd", "-n -f /etc/mail/smtpd.conf" },
+		{ "dkimproxy", "" },
+	};
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		strv_init(&argv);
+		backend_validate_argv(backend_find(cases[i].name), &ctx,
+		    site_program(site, cases[i].name), &argv);
+		t = argv_text(&argv);
+		if (*cases[i].want == '\0')
+			assert_string_equal(t, "");
+		else {
+			assert_non_null(strstr(t, cases[i].want));
+			assert_true(argv.v[0][0] == '/');
+		}
+		free(t);
+		strv_free(&argv);
+	}
+	site_free(site);
+}
+
+/* Users, key paths, pid files and signer names come from the table. */
+static void
+test_signer_facts(void **state)
+{
+	struct site *site = load("share/demo");
+	char *s;
+
+	(void)state;
+	s = backend_user(&backend_opendkim, site);
+	assert_string_equal(s, "opendkim");
+	free(s);
+	s = backend_user(&backend_dkimproxy, NULL);
+	assert_string_equal(s, "_dkimproxy");
+	free(s);
+	s = backend_user(&backend_dkimsign, site);
+	assert_string_equal(s, "_dkimsign");
+	free(s);
+	assert_null(backend_user(&backend_postfix, site));
+	assert_null(backend_user(NULL, site));
+	s = backend_key_path(&backend_opendkim, "example.org", "s1");
+	assert_string_equal(s, "/etc/dkimkeys/example.org_s1.private");
+	free(s);
+	s = backend_key_path(&backend_dkimproxy, "example.org", "s1");
+	assert_string_equal(s, "/etc/mail/dkim/example.org_s1.key");
+	free(s);
+	s = backend_key_path(&backend_dkimsign, "example.org", "s1");
+	assert_string_equal(s, "/etc/mail/dkim/example.org_s1.key");
+	free(s);
+	s = backend_key_path(NULL, "example.org", "s1");
+	assert_string_equal(s, "/etc/dkimkeys/example.org_s1.private");
+	free(s);
+	assert_ptr_equal(backend_default_signer(), &backend_opendkim);
+	assert_ptr_equal(backend_signer("dkimproxy"), &backend_dkimproxy);
+	assert_null(backend_signer("postfix"));
+	assert_null(backend_signer("nobody"));
+	s = backend_signer_names();
+	assert_string_equal(s, "opendkim, dkimproxy or filter-dkimsign");
+	free(s);
+	s = backend_pidfile(&backend_opendkim, site);
+	assert_string_equal(s, "/run/opendkim/opendkim.pid");
+	free(s);
+	s = backend_pidfile(&backend_postfix, site);
+	assert_string_equal(s, "/var/spool/postfix/pid/master.pid");
+	free(s);
+	s = backend_pidfile(&backend_opensmtpd, site);
+	assert_string_equal(s, "/var/run/smtpd.pid");
+	free(s);
+	assert_null(backend_pidfile(&backend_dkimsign, site));
+	site_free(site);
+}
+
+/* The switch text names the KeyTable line to remove, found through the
+ * kept document, not by re-reading the file. */
+static void
+test_switch_text(void **state)
+{
+	struct site *site = load("share/demo");
+	const struct site_key *k = key_find(site, "example.org", "mail",
+	    "opendkim");
+	struct backend_key_ref ref;
+	struct backend_key_switch sw;
+	char *t;
+
+	(void)state;
+	assert_non_null(k);
+	ref.selector = k->selector;
+	ref.path = k->keyfile;
+	ref.loc = &k->loc;
+	ref.source = k->source;
+	sw.domain = "example.org";
+	sw.selector = "s2";
+	sw.path = "/etc/dkimkeys/example.org_s2.private";
+	sw.replaced = &ref;
+	sw.nreplaced = 1;
+	t = backend_switch_text(&backend_opendkim, site, &sw);
+	assert_non_null(strstr(t, "In /etc/opendkim/key.table, add:\n"
+	    "\ts2._domainkey.example.org example.org:s2:"
+	    "/etc/dkimkeys/example.org_s2.private\n"));
+	assert_non_null(strstr(t, "In /etc/opendkim/key.table, remove line 2 "
+	    "(selector mail): mail._domainkey.example.org ...\n"));
+	assert_non_null(strstr(t, "In /etc/opendkim/signing.table, replace "
+	    "the key name mail._domainkey.example.org with "
+	    "s2._domainkey.example.org:\n\t*@example.org "
+	    "s2._domainkey.example.org\n"));
+	/* no service manager in the demo: the common one is named */
+	assert_non_null(strstr(t, "\nThen: systemctl reload opendkim"));
+	free(t);
+	t = backend_switch_text(&backend_dkimproxy, site, &sw);
+	assert_non_null(strstr(t, "In /etc/dkimproxy_out.conf, set:\n"
+	    "\tselector\ts2\n"));
+	free(t);
+	t = backend_switch_text(&backend_dkimsign, site, &sw);
+	assert_non_null(strstr(t, "In /etc/mail/smtpd.conf, the "
+	    "filter-dkimsign command of the \"dkimsign\" filter:\n"
+	    "\tfilter-dkimsign -d example.org -s s2 -k "
+	    "/etc/dkimkeys/example.org_s2.private\n(replacing -s mail -k "
+	    "/etc/dkimkeys/mail.private, /etc/opendkim/key.table:2)\n"));
+	assert_non_null(strstr(t, "Then: systemctl restart opensmtpd"));
+	free(t);
+	assert_null(backend_switch_text(&backend_postfix, site, &sw));
+	site_free(site);
+}
+
+/* Locations point into documents the site keeps. */
+static void
+test_locations(void **state)
+{
+	struct site *site = load("share/demo");
+	const struct site_key *k = key_find(site, "example.org", "mail",
+	    "opendkim");
+	const struct conf_entry *e;
+	const struct site_fact *f;
+	const struct site_link *l, *m;
+	char *t;
+
+	(void)state;
+	assert_non_null(k);
+	assert_string_equal(k->loc.file, "/etc/opendkim/key.table");
+	assert_int_equal(k->loc.line, 2);
+	assert_ptr_equal(k->loc.doc, site_doc(site,
+	    "/etc/opendkim/key.table"));
+	e = site_loc_conf_entry(&k->loc);
+	assert_non_null(e);
+	assert_string_equal(e->key, "mail._domainkey.example.org");
+	t = site_loc_format(&k->loc);
+	assert_string_equal(t, k->source);
+	free(t);
+	f = site_fact(site, "opendkim", "Mode");
+	assert_non_null(f);
+	if (strcmp(f->source, "default") == 0)
+		assert_null(f->loc.file);
+	f = site_fact(site, "postfix", "smtpd_milters");
+	t = site_loc_format(&f->loc);
+	assert_string_equal(t, f->source);
+	free(t);
+	assert_non_null(site_loc_conf_entry(&f->loc));
+	assert_string_equal(site_loc_conf_entry(&f->loc)->key,
+	    "smtpd_milters");
+	assert_non_null(site_doc(site, "/etc/postfix/master.cf"));
+	assert_null(site_doc(site, "/etc/nothing"));
+	/* links carry their endpoint, parsed once */
+	l = link_find(site, "postfix smtpd", "milter", "inet:[::1]:12345");
+	assert_non_null(l);
+	assert_int_equal(l->sock.transport, SOCKSPEC_INET);
+	assert_int_equal(l->sock.port, 12345);
+	assert_string_equal(l->sock.address, "::1");
+	t = site_loc_format(&l->loc);
+	assert_string_equal(t, l->source);
+	free(t);
+	m = link_find(site, "opendkim", "listen", "inet:12345@localhost");
+	assert_non_null(m);
+	assert_int_equal(m->sock.family, AF_INET);
+	/* linked by port, yet ::1 does not reach an IPv4-only listener */
+	assert_string_equal(l->to, "opendkim");
+	assert_true(sockspec_matches(&l->sock, &m->sock, SOCKSPEC_MATCH_PORT));
+	assert_false(sockspec_matches(&l->sock, &m->sock,
+	    SOCKSPEC_MATCH_REACH));
+	site_free(site);
+}
+
 int
 main(void)
 {
@@ -1253,6 +1639,12 @@ main(void)
 		cmocka_unit_test(test_hostile_domains),
 		cmocka_unit_test(test_hostile_keys),
 		cmocka_unit_test(test_settings_paths),
+		cmocka_unit_test(test_service_commands),
+		cmocka_unit_test(test_service_settings_override),
+		cmocka_unit_test(test_validate_commands),
+		cmocka_unit_test(test_signer_facts),
+		cmocka_unit_test(test_switch_text),
+		cmocka_unit_test(test_locations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

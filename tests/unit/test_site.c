@@ -71,8 +71,9 @@ test_settings_full(void **state)
 	assert_string_equal(s->domains.v[0], "example.org");
 	assert_string_equal(s->dmarc_rua, "mailto:d@example.org");
 	assert_string_equal(s->dmarc_policy, "reject");
-	assert_string_equal(s->opendkim_conf, "/usr/local/etc/opendkim.conf");
-	assert_null(s->smtpd_conf);
+	assert_string_equal(settings_backend(s, "opendkim")->config,
+	    "/usr/local/etc/opendkim.conf");
+	assert_null(settings_backend(s, "opensmtpd")->config);
 	settings_free(s);
 	rmroot(root);
 }
@@ -189,23 +190,27 @@ test_site_builders(void **state)
 	struct site *site = xcalloc(1, sizeof *site);
 
 	(void)state;
-	site_add_domain(site, "Example.org", 0, "a");
-	site_add_domain(site, "example.ORG", 1, "b");
-	site_add_domain(site, "example.org", 0, "a");
+	site_add_domain(site, "Example.org", 0, "a", NULL);
+	site_add_domain(site, "example.ORG", 1, "b", NULL);
+	site_add_domain(site, "example.org", 0, "a", NULL);
+	site_add_domain(site, "example.org", 0, "A", NULL);
 	assert_int_equal(site->ndomains, 1);
 	assert_string_equal(site->domains[0].name, "example.org");
 	assert_true(site->domains[0].receives);
 	assert_int_equal(site->domains[0].sources.n, 2);
-	site_add_key(site, "example.org", "s1", "/k", "opendkim", "t:1");
-	site_add_key(site, "EXAMPLE.org", "s1", "/k", "opendkim", "t:2");
+	site_add_key(site, "example.org", "s1", "/k", "opendkim", "t:1", NULL);
+	site_add_key(site, "EXAMPLE.org", "s1", "/k", "opendkim", "t:2", NULL);
 	assert_int_equal(site->nkeys, 1);
-	site_add_fact(site, "postfix", "x", "1", "main.cf:1");
-	site_add_fact(site, "postfix", "x", "2", "main.cf:9");
+	assert_null(site->keys[0].loc.file);
+	site_add_fact(site, "postfix", "x", "1", "main.cf:1", NULL);
+	site_add_fact(site, "postfix", "x", "2", "main.cf:9", NULL);
 	assert_string_equal(site_fact(site, "postfix", "x")->value, "2");
 	assert_null(site_fact(site, "opendkim", "x"));
 	site_warn(site, "w %d", 1);
 	site_warn(site, "w %d", 1);
-	assert_int_equal(site->warnings.n, 1);
+	site_warn(site, "W %d", 1);
+	site_warn(site, "w %d", 2);
+	assert_int_equal(site->warnings.n, 2);
 	assert_non_null(site_domain(site, "EXAMPLE.ORG"));
 	site_free(site);
 }
@@ -280,6 +285,89 @@ test_site_demo_links(void **state)
 	site_free(site);
 }
 
+
+/* Count how often *pp moved while adding: geometric growth moves an array
+ * O(log n) times; growth by one element would move it up to n times. */
+static void
+test_site_growth_linear(void **state)
+{
+	struct site *site = xcalloc(1, sizeof *site);
+	const void *last = NULL, *lastw = NULL, *lasts = NULL;
+	size_t i, moves = 0, wmoves = 0, smoves = 0, n = 90000;
+	char name[64], src[64];
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "d%zu.example.org", i);
+		site_add_domain(site, name, 1, "postfix virtual_alias_domains "
+		    "(/etc/postfix/main.cf:2)", NULL);
+		if ((const void *)site->domains != last) {
+			moves++;
+			last = site->domains;
+		}
+		site_warn(site, "w %zu", i);
+		if ((const void *)site->warnings.v != lastw) {
+			wmoves++;
+			lastw = site->warnings.v;
+		}
+		/* one domain named on every line of a table */
+		snprintf(src, sizeof src, "postfix relay_domains (/t:%zu)", i);
+		site_add_domain(site, "d0.example.org", 1, src, NULL);
+		if ((const void *)site->domains[0].sources.v != lasts) {
+			smoves++;
+			lasts = site->domains[0].sources.v;
+		}
+	}
+	assert_int_equal(site->ndomains, n);
+	assert_int_equal(site->warnings.n, n);
+	assert_int_equal(site->domains[0].sources.n, n + 1);
+	/* again: nothing new */
+	site_add_domain(site, "D0.example.org", 1, "postfix relay_domains "
+	    "(/t:7)", NULL);
+	site_warn(site, "W 7");
+	assert_int_equal(site->domains[0].sources.n, n + 1);
+	assert_int_equal(site->warnings.n, n);
+	assert_true(moves <= 20);
+	assert_true(wmoves <= 20);
+	assert_true(smoves <= 20);
+	site_free(site);
+}
+
+/* 90,000 virtual_alias_domains on one line of main.cf: every domain, no
+ * expansion warning (the value is 1.7 MB; the limit is on recursion). */
+static void
+test_site_90k_domains(void **state)
+{
+	char *root = mkroot(NULL, NULL), *p, *cause = NULL;
+	struct site *site;
+	size_t i;
+	FILE *f;
+
+	(void)state;
+	p = xasprintf("mkdir -p %s/etc/postfix && touch "
+	    "%s/etc/postfix/master.cf", root, root);
+	free(test_run(p));
+	free(p);
+	p = xasprintf("%s/etc/postfix/main.cf", root);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("myhostname = mail.example.org\nvirtual_alias_domains =", f);
+	for (i = 0; i < 90000; i++)
+		fprintf(f, " d%zu.example.org", i);
+	fputs("\nrelay_domains = $virtual_alias_domains\n", f);
+	fclose(f);
+	free(p);
+	site = site_load(root, NULL, &cause);
+	assert_non_null(site);
+	assert_int_equal(site->ndomains, 90000);
+	assert_non_null(site_domain(site, "d89999.example.org"));
+	assert_int_equal(site_domain(site, "d5.example.org")->sources.n, 2);
+	for (i = 0; i < site->warnings.n; i++)
+		assert_null(strstr(site->warnings.v[i], "expansion"));
+	site_free(site);
+	rmroot(root);
+}
+
 int
 main(void)
 {
@@ -292,6 +380,8 @@ main(void)
 		cmocka_unit_test(test_site_builders),
 		cmocka_unit_test(test_valid_domain),
 		cmocka_unit_test(test_site_demo_links),
+		cmocka_unit_test(test_site_growth_linear),
+		cmocka_unit_test(test_site_90k_domains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

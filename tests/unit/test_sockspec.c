@@ -138,6 +138,8 @@ test_hostport_url(void **state)
 	sockspec_free(&s);
 	ok(SOCKSPEC_HOSTPORT, "lo0:10028", &s, "inet:lo0:10028");
 	sockspec_free(&s);
+	ok(SOCKSPEC_HOSTPORT, "10027", &s, "inet:*:10027");
+	sockspec_free(&s);
 	ok(SOCKSPEC_URL, "smtp://127.0.0.1:10027", &s, "inet:127.0.0.1:10027");
 	sockspec_free(&s);
 	ok(SOCKSPEC_URL, "smtp+tls://relay@[::1]:587", &s, "inet:[::1]:587");
