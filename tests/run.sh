@@ -109,6 +109,38 @@ selfcheck() {
 	    sh -c 'echo "ok 1 - b # SKIP not root"'
 	sc "a suite with no TAP line fails" 0 1 0 \
 	    sh -c 'echo hello'
+	# Real sanitizer reports, from programs built as the ASan build is,
+	# under the options exported above: each exits with its own status.
+	if printf '%s\n' '#include <stdlib.h>' \
+	    'int main(int c, char **v) { int *p = malloc(8);' \
+	    '  if (v[1][0] == 117) return c + 0x7ffffffe;' \
+	    '  free(p); return p[0]; }' |
+	    ${CC:-cc} -x c -O0 -g -fsanitize=address,undefined \
+	    -fno-sanitize-recover=undefined -o "$_d/crash" - 2>"$_d/cc.err"; then
+		"$_d/crash" a >/dev/null 2>&1
+		_st=$?
+		_n=$((_n + 1))
+		if [ "$_st" -eq 99 ]; then
+			echo "ok $_n - a use after free exits 99 (ASAN_OPTIONS exitcode)"
+		else
+			echo "not ok $_n - a use after free exits 99 (got $_st)"
+		fi
+		"$_d/crash" u >/dev/null 2>&1
+		_st=$?
+		_n=$((_n + 1))
+		if [ "$_st" -eq 98 ]; then
+			echo "ok $_n - a signed overflow exits 98 (UBSAN_OPTIONS exitcode)"
+		else
+			echo "not ok $_n - a signed overflow exits 98 (got $_st)"
+		fi
+		sc "that use after free, run as a suite printing ok, fails" 1 1 0 \
+		    sh -c 'echo "ok 1 - looks fine"; "$1" a' sh "$_d/crash"
+		sc "that overflow, run as a suite printing ok, fails" 1 1 0 \
+		    sh -c 'echo "ok 1 - looks fine"; "$1" u' sh "$_d/crash"
+	else
+		_n=$((_n + 1))
+		echo "ok $_n - real sanitizer reports # SKIP no compiler: $(head -n 1 "$_d/cc.err")"
+	fi
 	rm -rf "$_d"
 }
 

@@ -383,8 +383,8 @@ static const struct rule_case cases[] = {
 	  " group or others (mode 0640)", "chmod 600 /etc/dkimkeys/grp.private",
 	  { { NULL, 0, NULL } }, 0, { { NULL, 0, NULL } }, NULL },
 	{ "DKIM: the local key cannot be read: fail, with why", "nokey.test",
-	  "dkim:sel", CHECK_FAIL, "cannot compare with the local key: /etc/dkimkeys/"
-	  "none.private: no such file", NULL,
+	  "dkim:sel", CHECK_FAIL, "cannot compare with the local key:"
+	  " /etc/dkimkeys/none.private: no such file", NULL,
 	  { { "sel._domainkey.nokey.test", DNS_T_TXT, "v=DKIM1; k=rsa; p="
 	  OTHER_P } }, 0, { { NULL, 0, NULL } }, NULL },
 
@@ -455,8 +455,8 @@ static const struct rule_case cases[] = {
 	  " rf=afrf; ri=3600; rua=mailto:dmarc@case.test" } }, 0,
 	  { { NULL, 0, NULL } }, NULL },
 	{ "DMARC: a syntax error (bad p=) is fail", "case.test", "dmarc",
-	  CHECK_FAIL, "the DMARC record at _dmarc.case.test is invalid: p=maybe",
-	  NULL,
+	  CHECK_FAIL, "the DMARC record at _dmarc.case.test is invalid:"
+	  " p=maybe", NULL,
 	  { { "_dmarc.case.test", DNS_T_TXT, "v=DMARC1; p=maybe;"
 	  " rua=mailto:dmarc@case.test" } }, 0, { { NULL, 0, NULL } }, NULL },
 
@@ -964,7 +964,7 @@ serve(int fd, short revents, void *arg)
 	memcpy(m.b + m.len, q + 12, qend - 12);		/* the question */
 	m.len += qend - 12;
 	for (i = 0; i < nans; i++) {
-		put16(&m, 0xc00c);			/* the question's name */
+		put16(&m, 0xc00c);		/* the question's name */
 		put16(&m, qtype);
 		put16(&m, 1);
 		put32(&m, 300);
