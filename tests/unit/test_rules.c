@@ -42,6 +42,9 @@ static char root[] = "/tmp/notspam-rules-XXXXXX";
  * the site does not use. */
 #define OWN_P "%P"
 #define OTHER_P "%O"
+/* The domain's own p= with a blank every 50 characters (zone files and DNS
+ * web forms break long values so). */
+#define OWN_P_BLANKS "%B"
 /* Answers that are not records. */
 #define SERVFAIL "!SERVFAIL"
 #define REFUSED "!REFUSED"
@@ -343,7 +346,7 @@ static const struct rule_case cases[] = {
 	  "case.test", "dkim:sel", CHECK_OK, "the key matches /etc/dkimkeys/"
 	  "shared.private (rsa, 2048 bits)", NULL,
 	  { { "sel._domainkey.case.test", DNS_T_TXT, "v=DKIM1; " S "k=rsa; "
-	  S "p=" OWN_P } }, 0, { { NULL, 0, NULL } }, NULL },
+	  S "p=" OWN_P_BLANKS } }, 0, { { NULL, 0, NULL } }, NULL },
 	{ "DKIM: Ed25519 compared as key material", "ed.test", "dkim:ed",
 	  CHECK_OK, "the key matches /etc/dkimkeys/ed.private (ed25519", NULL,
 	  { { NULL, 0, NULL } }, 0, { { NULL, 0, NULL } }, NULL },
@@ -677,6 +680,7 @@ zone_add(struct zone *z, const char *name, int type, const char *data,
 	struct zrow *r;
 	struct buf b;
 	const char *s;
+	size_t i;
 
 	z->v = xreallocarray(z->v, z->n + 1, sizeof *z->v);
 	r = &z->v[z->n++];
@@ -689,6 +693,13 @@ zone_add(struct zone *z, const char *name, int type, const char *data,
 	for (s = data; *s != '\0'; s++) {
 		if (strncmp(s, OWN_P, 2) == 0) {
 			buf_adds(&b, own_p != NULL ? own_p : "");
+			s++;
+		} else if (strncmp(s, OWN_P_BLANKS, 2) == 0) {
+			for (i = 0; own_p != NULL && own_p[i] != '\0'; i++) {
+				if (i > 0 && i % 50 == 0)
+					buf_addc(&b, ' ');
+				buf_addc(&b, own_p[i]);
+			}
 			s++;
 		} else if (strncmp(s, OTHER_P, 2) == 0) {
 			buf_adds(&b, other_p);
