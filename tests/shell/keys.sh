@@ -214,7 +214,7 @@ check "  the same key" same_pub "$ik" "$T_TMP/imp/gk.private"
 check "  mode 0600" [ "$(fmode "$ik")" = 600 ]
 check "  the record matches opendkim-genkey's gk.txt" sh -c "
 	want=\$(tr -d '\n\t\" ()' <'$T_TMP/imp/gk.txt' | sed 's/.*p=//; s/;.*//')
-	grep -q \"p=\$(echo \$want | cut -c1-40)\" '$T_TMP/out'"
+	[ \${#want} -gt 100 ] && grep -q \"p=\$(echo \$want | cut -c1-40)\" '$T_TMP/out'"
 openssl genrsa -traditional -out "$T_TMP/imp/p1.pem" 2048 2>/dev/null
 check "openssl genrsa -traditional made a PKCS#1 key" grep -q 'BEGIN RSA PRIVATE KEY' "$T_TMP/imp/p1.pem"
 run --root "$sb" keygen example.org --selector p1 --import "$T_TMP/imp/p1.pem"
