@@ -575,7 +575,8 @@ test_state_file(void **state)
 	    "'%s/var/lib/notspam/keys.state'; ls -a '%s/var/lib/notspam' | "
 	    "wc -l", root, root, root);
 	out = test_run(cmd);
-	assert_string_equal(out, "755\n644\n3\n");
+	/* ., .., keys.state and its lock file keys.state.lock. */
+	assert_string_equal(out, "755\n644\n4\n");
 	free(out);
 
 	/* A bad line is skipped and reported with its number. */
