@@ -308,13 +308,10 @@ keystate_save(const char *root, struct keystate *ks, char **cause)
 		keystate_free(&m.now);
 		return -1;
 	}
-	/* What the file holds now is what the next save compares with. */
-	ks_free_entries(ks->base, ks->nbase);
-	ks->base = m.now.v;
-	ks->nbase = m.now.n;
-	m.now.v = NULL;
-	m.now.n = 0;
+	/* Our entries as written are what the next save compares with
+	 * (entries of others stay out of memory: this is not a reload). */
 	keystate_free(&m.now);
+	ks_snapshot(ks);
 	return 0;
 }
 

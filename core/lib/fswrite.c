@@ -186,7 +186,8 @@ fswrite_resolve(const char *root, const char *path, char **resolved,
 			missing = 1;	/* the rest is kept as written */
 		}
 		if (missing || !S_ISLNK(sb.st_mode)) {
-			if (!missing && *p != '\0' && !S_ISDIR(sb.st_mode)) {
+			if (!missing && p[strspn(p, "/")] != '\0' &&
+			    !S_ISDIR(sb.st_mode)) {
 				error_set(cause, "%s: %s is not a directory",
 				    path, next);
 				goto done;
@@ -213,7 +214,7 @@ fswrite_resolve(const char *root, const char *path, char **resolved,
 			cur.len = 0;
 			cur.data[0] = '\0';
 		}
-		nrest = xasprintf("%s/%s", target, p);
+		nrest = xasprintf("%s%s", target, p);
 		free(rest);
 		rest = nrest;
 		p = rest;
