@@ -2,6 +2,14 @@
 # NOTSPAM is the binary under test, NOTSPAM_TOP the repository root.
 : "${NOTSPAM_TOP:=$(pwd)}"
 : "${NOTSPAM:=$NOTSPAM_TOP/notspam}"
+# The sanitizers' own exit statuses (see tests/run.sh), also when a suite
+# runs alone.
+case ${ASAN_OPTIONS:-} in *exitcode=*) ;; *)
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}:exitcode=99" ;;
+esac
+case ${UBSAN_OPTIONS:-} in *exitcode=*) ;; *)
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}:exitcode=98" ;;
+esac
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 T_N=0
@@ -11,6 +19,8 @@ trap 'rm -rf "$T_TMP"' EXIT
 
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $*"; }
+# skip DESC REASON: a check that could not run here, as a TAP skip.
+skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }
 
 # check DESC COMMAND...: ok when the command succeeds.
 check() {
@@ -19,10 +29,24 @@ check() {
 }
 
 # run ARGS...: run notspam, leaving stdout in $T_TMP/out, stderr in
-# $T_TMP/err and the exit status in $RC.
+# $T_TMP/err and the exit status in $RC.  A sanitizer report in stderr is
+# a failed check of its own, whatever the status (the report is quoted as
+# TAP comments).
 run() {
 	RC=0
 	"$NOTSPAM" "$@" >"$T_TMP/out" 2>"$T_TMP/err" || RC=$?
+	sanitizer_check "$T_TMP/err" "notspam $*"
+}
+
+# sanitizer_check FILE WHAT: not ok, with the report, when FILE holds a
+# sanitizer report; silent otherwise.
+sanitizer_check() {
+	grep -Eq 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$1" ||
+	    return 0
+	not_ok "sanitizer report from $2"
+	grep -E -A 12 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$1" |
+	    head -n 40 | sed 's/^/# /'
+	return 1
 }
 
 # has FILE REGEX: grep -E quietly.

@@ -1,7 +1,11 @@
 /* cli.c: plain-text and JSON output of the command-line commands. */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/lib/json.h"
 #include "core/check/records.h"
@@ -9,13 +13,37 @@
 #include "core/lib/util.h"
 #include "ui/cli.h"
 
+/*
+ * The errno of the first failed write to stdout that stdio would forget: a
+ * write too large for the stream's buffer goes out directly, and when it
+ * fails nothing is left for the closing fflush to fail on again.  The
+ * process's one standard output has one such note; cli_exit() reads it.
+ */
+static int out_errno;
+
+/* Note errno after a failed write to f (stdout only). */
+static void
+cli_note(FILE *f)
+{
+	if (f == stdout && out_errno == 0)
+		out_errno = errno != 0 ? errno : EIO;
+}
+
 void
 cli_put(FILE *f, const char *s)
 {
 	char *safe = str_sanitize(s, strlen(s));
 
-	fputs(safe, f);
+	if (fputs(safe, f) == EOF)
+		cli_note(f);
 	free(safe);
+}
+
+void
+cli_put_doc(const char *s, size_t len)
+{
+	if (len > 0 && fwrite(s, 1, len, stdout) != len)
+		cli_note(stdout);
 }
 
 void
@@ -34,6 +62,42 @@ cli_put_zone(FILE *f, const char *s)
 		fputc(*p, f);
 		s = p + 1;
 	}
+}
+
+int
+cli_exit(int rc)
+{
+	struct pollfd pfd;
+	struct stat sb;
+	int err = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0)
+		err = errno != 0 ? errno : EIO;
+	else if (ferror(stdout))
+		err = out_errno != 0 ? out_errno : -1;
+	if (err == -1 && fstat(STDOUT_FILENO, &sb) == 0 &&
+	    S_ISFIFO(sb.st_mode)) {
+		/* A write failed out of sight: a pipe without a reader says
+		 * POLLERR. */
+		pfd.fd = STDOUT_FILENO;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+			err = EPIPE;
+	}
+	if (fclose(stdout) != 0 && err == 0)
+		err = errno != 0 ? errno : EIO;
+	if (err == 0)
+		return rc;
+	if (err == EPIPE)
+		return EXIT_PIPE;
+	if (err == -1)
+		fputs("notspam: cannot write standard output\n", stderr);
+	else
+		fprintf(stderr, "notspam: cannot write standard output: %s\n",
+		    strerror(err));
+	return EX_IOERR;
 }
 
 void
@@ -152,7 +216,7 @@ records_json(const struct site *site, const struct record_set *sets, size_t n)
 	json_array_end(&j);
 	json_object_end(&j);
 	out = json_finish(&j);
-	fputs(out, stdout);
+	cli_put_doc(out, strlen(out));
 	free(out);
 }
 

@@ -12,7 +12,11 @@
 #define EX_NOINPUT	66
 #define EX_UNAVAILABLE	69
 #define EX_SOFTWARE	70
+#define EX_IOERR	74
 #define EX_TEMPFAIL	75
+/* Standard output was a pipe whose reader went away (EPIPE): the status a
+ * shell reports for a program SIGPIPE stopped, 128 + 13. */
+#define EXIT_PIPE	141
 
 struct cli_opts {
 	const char	*root;		/* --root, NULL for "/" */
@@ -28,10 +32,25 @@ struct site;
 void cli_put(FILE *, const char *);
 /* A zone-file text: its own line breaks and tabs kept, the rest as cli_put. */
 void cli_put_zone(FILE *, const char *);
+/* A whole document (JSON) as is on stdout; a failed write is noted for
+ * cli_exit(), which reports it. */
+void cli_put_doc(const char *s, size_t len);
 /* "notspam: <msg>" on stderr, sanitized. */
 void cli_error(const char *msg);
 /* Load the site, or say why not and set *rc (EX_NOINPUT); NULL then. */
 struct site *cli_load_site(const struct cli_opts *, int *rc);
+
+/*
+ * The end of every run: flush and close standard output and check that
+ * everything written to it arrived (printf and friends only set the
+ * stream's error flag; this is where it is looked at).  Returns rc when
+ * all went out; EX_IOERR after one line on stderr ("notspam: cannot write
+ * standard output: No space left on device") when a write failed; and,
+ * quietly, EXIT_PIPE when the reader closed the pipe early (notspam
+ * ignores SIGPIPE so that it sees EPIPE instead of dying mid-way, and
+ * treats it as a quiet stop, as `cmd | head -1` expects).
+ */
+int cli_exit(int rc);
 
 /* Each returns the process exit status. */
 int cli_records(const struct cli_opts *, int argc, char **argv);

@@ -162,7 +162,7 @@ cli_check_json_flush(struct json *j)
 {
 	/* The buffer is kept for the next domain. */
 	if (j->b.len > 0)
-		fwrite(j->b.data, 1, j->b.len, stdout);
+		cli_put_doc(j->b.data, j->b.len);
 	j->b.len = 0;
 	if (j->b.data != NULL)
 		j->b.data[0] = '\0';
@@ -223,7 +223,7 @@ cli_check_json(const char *resolver, const struct check_domain *ds, size_t n,
 	json_object_end(&j);
 	json_object_end(&j);
 	out = json_finish(&j);
-	fputs(out, stdout);
+	cli_put_doc(out, strlen(out));
 	free(out);
 }
 

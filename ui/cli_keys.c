@@ -328,7 +328,7 @@ ck_made_json(const struct kg_opts *k, const struct keygen_result *res,
 	ck_json_issues(&j, ks);
 	json_object_end(&j);
 	out = json_finish(&j);
-	fputs(out, stdout);
+	cli_put_doc(out, strlen(out));
 	free(out);
 }
 
@@ -764,7 +764,7 @@ ck_list_json(const struct keys_list *l, const struct strv *warnings,
 	json_array_end(&j);
 	json_object_end(&j);
 	out = json_finish(&j);
-	fputs(out, stdout);
+	cli_put_doc(out, strlen(out));
 	free(out);
 }
 

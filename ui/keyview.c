@@ -3,7 +3,6 @@
  * the DNS publishes it; generate (in a child: the screen never freezes),
  * show the TXT value and the switch, fix the key file's permissions. */
 #include <curses.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -109,10 +108,8 @@ keys_leave(struct app *app, void *state)
 {
 	struct keyview *kv = state;
 
-	if (kv->job != NULL) {
-		loop_fd_set(app->loop, keygen_fd(kv->job), 0, NULL, NULL);
-		keygen_cancel(kv->job);
-	}
+	(void)app;
+	keygen_cancel(kv->job);
 	kv->closing = 1;
 	dns_free(kv->dns);
 	keys_list_free(kv->list);
@@ -230,22 +227,19 @@ keys_details(struct app *app, struct keyview *kv, const struct keys_entry *e)
 	strv_free(&lines);
 }
 
-/* The child making a key has something for us. */
+/* The child making a key is done (the job goes after this returns). */
 static void
-on_job(int fd, short revents, void *arg)
+on_job(struct keygen_result *made, const char *why, void *arg)
 {
 	struct keyview *kv = arg;
 	struct keygen_result res;
 	char *cause = NULL;
 
-	(void)revents;
-	if (keygen_read(kv->job) == 0)
-		return;
-	loop_fd_set(kv->app->loop, fd, 0, NULL, NULL);
-	if (keygen_finish(kv->job, &res, &cause) != 0) {
-		app_message(kv->app, "no key made: %s", cause);
-		free(cause);
-	} else {
+	kv->job = NULL;
+	if (made == NULL)
+		app_message(kv->app, "no key made: %s", why);
+	else {
+		res = *made;
 		/* Track it: generated now, published once the DNS has it. */
 		if (kv->list != NULL) {
 			keystate_set(&kv->list->state, kv->job_domain,
@@ -264,7 +258,6 @@ on_job(int fd, short revents, void *arg)
 			    res.pub.type, res.pub.bits, res.path);
 		keygen_result_free(&res);
 	}
-	kv->job = NULL;
 	keys_reload(kv);
 }
 
@@ -295,11 +288,11 @@ selector_done(struct app *app, void *state, const char *text)
 	req.type = kv->job_type;
 	req.bits = 0;
 	req.user = user;
-	if ((kv->job = keygen_start(&req, &cause)) == NULL) {
+	if ((kv->job = keygen_start(app->loop, &req, on_job, kv, &cause)) ==
+	    NULL) {
 		app_message(app, "%s", cause);
 		free(cause);
 	} else {
-		loop_fd_set(app->loop, keygen_fd(kv->job), POLLIN, on_job, kv);
 		app_message(app, "making a %s key for %s in the background...",
 		    kv->job_type, kv->job_domain);
 	}

@@ -1,5 +1,6 @@
 /* main.c: option parsing and command dispatch. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,8 @@ static const char usage_text[] =
 "\n"
 "exit status: 0 all ok, 1 warnings, 2 failures, 64 and up when the command\n"
 "could not run (64 usage, 66 unreadable configuration, 69 not in this\n"
-"version, 73 a key could not be stored, 75 resolver unreachable).\n"
+"version, 73 a key could not be stored, 74 output could not be written,\n"
+"75 resolver unreachable; 141 the reader of the output went away).\n"
 "See notspam(1).\n";
 
 /* Commands of the design contract that later versions implement. */
@@ -76,8 +78,9 @@ opt_value(const char *name, int argc, char **argv, int *i, const char **out)
 	return 1;
 }
 
-int
-main(int argc, char **argv)
+/* Parse the options and run the command; the exit status. */
+static int
+notspam_main(int argc, char **argv)
 {
 	struct cli_opts o;
 	const char *v, **slot;
@@ -182,4 +185,14 @@ main(int argc, char **argv)
 	}
 	free(rest);
 	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	/* A closed pipe is an EPIPE write error, seen and handled by
+	 * cli_exit(), not a signal that stops the program mid-way.  Children
+	 * get SIGPIPE back (core/lib/proc.c). */
+	signal(SIGPIPE, SIG_IGN);
+	return cli_exit(notspam_main(argc, argv));
 }

@@ -1,14 +1,12 @@
-/* export.c: missing records as a zone-file snippet, written safely. */
+/* export.c: missing records as a zone-file snippet, written with fswrite. */
 #include "core/check/export.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/check/check.h"
 #include "core/check/records.h"
+#include "core/lib/fswrite.h"
 #include "core/site/site.h"
 #include "core/lib/util.h"
 
@@ -34,7 +32,8 @@ export_missing(const struct site *site, const char *domain,
 	struct buf b;
 	size_t n = 0, i;
 	char *zone, *safe;
-	int fd = -1, count = 0, rc = -1;
+	struct fswrite_opts o;
+	int count = 0, rc = -1;
 
 	buf_init(&b);
 	if (records_build(site, domain, &sets, &n, cause) != 0)
@@ -62,22 +61,13 @@ export_missing(const struct site *site, const char *domain,
 		}
 		free(zone);
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
-	if (fd == -1) {
-		error_set(cause, "%s: %s%s", path, strerror(errno),
-		    errno == EEXIST ? "; choose another name" : "");
+	memset(&o, 0, sizeof o);
+	o.mode = 0644;
+	o.flags = FSWRITE_NOREPLACE;
+	if (fswrite_file(NULL, path, b.data, b.len, &o, cause) != 0)
 		goto done;
-	}
-	if (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) != 0) {
-		error_set(cause, "%s: write failed: %s", path, strerror(errno));
-		unlink(path);
-		goto done;
-	}
 	rc = count;
 done:
-	if (fd != -1)
-		close(fd);
 	buf_free(&b);
 	records_free(sets, n);
 	return rc;

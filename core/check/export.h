@@ -8,11 +8,15 @@ struct site;
 struct check_domain;
 
 /*
- * Write to `path` (a host path, created new: an existing file is not
- * replaced) every record of `domain` whose check is not ok (all of them when
- * results is NULL), as zone-file lines with absolute names; PTR records,
- * which belong to the address owner's reverse zone, are written as comments.
- * Returns the number of records written, or -1 with *cause.
+ * Write to `path` (a host path, relative to the working directory or
+ * absolute; created new with fswrite's FSWRITE_NOREPLACE, mode 0644: an
+ * existing file, even a symlink, is not replaced) every record of `domain`
+ * whose check is not ok (all of them when results is NULL), as zone-file
+ * lines with absolute names; PTR records, which belong to the address
+ * owner's reverse zone, are written as comments.
+ * Returns the number of records written, or -1 with *cause naming the path
+ * (a full or read-only file system, a name that exists: see fswrite.h);
+ * nothing is left behind on failure.
  */
 int export_missing(const struct site *, const char *domain,
     const struct check_domain *results, const char *path, char **cause);

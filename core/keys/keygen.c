@@ -3,14 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -21,6 +18,9 @@
 #include <openssl/rsa.h>
 
 #include "core/lib/fsroot.h"
+#include "core/lib/fswrite.h"
+#include "core/lib/loop.h"
+#include "core/lib/proc.h"
 #include "core/keys/keysafe.h"
 #include "core/site/site.h"
 
@@ -30,10 +30,9 @@
 #define KG_MAX_IMPORT	(256u * 1024)
 
 struct keygen_job {
-	pid_t		 pid;
-	int		 fd;
-	int		 eof;
-	struct buf	 in;
+	struct proc	*proc;
+	keygen_cb	 cb;
+	void		*arg;
 	char		*root;
 	char		*path;		/* site path asked for */
 	char		*tmp;		/* site path of the child's temp file */
@@ -194,20 +193,12 @@ static void
 kg_send(int fd, const char *type, const char *text)
 {
 	char *line = xasprintf("%s %s\n", type, text), *p;
-	size_t len = strlen(line), off = 0;
-	ssize_t n;
+	size_t len = strlen(line);
 
 	for (p = line; p < line + len - 1; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	while (off < len) {
-		n = write(fd, line + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
+	(void)fswrite_all(fd, line, len);	/* the parent sees it missing */
 	free(line);
 }
 
@@ -276,24 +267,6 @@ done:
 	OPENSSL_cleanse(data, len);
 	free(data);
 	return pkey;
-}
-
-/* Write all of p to fd; -1 with errno. */
-static int
-kg_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /*
@@ -404,10 +377,8 @@ kg_store(const struct keygen_req *req, const char *resolved, const char *pem,
 	if ((dfd = kg_open_dir(req->root, resolved, uid, gid, chown_ok, notes,
 	    cause)) == -1)
 		goto done;
-	fd = openat(dfd, tbase, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd == -1) {
-		error_set(cause, "cannot create %s: %s", tmp, strerror(errno));
+	if ((fd = fswrite_create_at(dfd, tbase)) == -1) {
+		fswrite_error(cause, "create", tmp, errno);
 		goto done;
 	}
 	if (chown_ok && fchown(fd, uid, gid) == -1) {
@@ -415,14 +386,14 @@ kg_store(const struct keygen_req *req, const char *resolved, const char *pem,
 		    strerror(errno));
 		goto done;
 	}
-	if (fchmod(fd, 0600) == -1 || kg_write_all(fd, pem, len) == -1 ||
+	if (fchmod(fd, 0600) == -1 || fswrite_all(fd, pem, len) == -1 ||
 	    fsync(fd) == -1 || fstat(fd, &sb) == -1) {
-		error_set(cause, "cannot write %s: %s", tmp, strerror(errno));
+		fswrite_error(cause, "write", tmp, errno);
 		goto done;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
-		error_set(cause, "cannot write %s: %s", tmp, strerror(errno));
+		fswrite_error(cause, "write", tmp, errno);
 		goto done;
 	}
 	fd = -1;
@@ -519,118 +490,31 @@ done:
 	return rc;
 }
 
-struct keygen_job *
-keygen_start(const struct keygen_req *req, char **cause)
+/* The child's work under proc_start_fn: the answer goes to stdout. */
+static int
+kg_child_main(void *arg)
 {
-	struct keygen_job *job;
-	char *resolved = NULL;
-	int p[2];
-	pid_t pid;
-
-	if (keygen_check(req, NULL, cause) != 0 ||
-	    keysafe_resolve(req->root, req->path, &resolved, cause) != 0)
-		return NULL;
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		free(resolved);
-		error_set(cause, "pipe: %s", strerror(errno));
-		return NULL;
-	}
-	if ((pid = fork()) == -1) {
-		error_set(cause, "fork: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		free(resolved);
-		return NULL;
-	}
-	if (pid == 0) {
-		/* Nothing of the child may reach the terminal (the console
-		 * owns it): everything it says goes through the pipe. */
-		int null = open("/dev/null", O_RDWR);
-		if (null != -1) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-			if (null > STDERR_FILENO)
-				close(null);
-		}
-		close(p[0]);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		_exit(kg_child(req, p[1]) == 0 ? 0 : 1);
-	}
-	close(p[1]);
-	(void)fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
-	job = xcalloc(1, sizeof *job);
-	job->pid = pid;
-	job->fd = p[0];
-	buf_init(&job->in);
-	job->root = req->root != NULL ? xstrdup(req->root) : NULL;
-	job->path = xstrdup(req->path);
-	job->tmp = kg_tmpname(resolved, pid);
-	free(resolved);
-	return job;
-}
-
-int
-keygen_fd(const struct keygen_job *job)
-{
-	return job->fd;
-}
-
-pid_t
-keygen_pid(const struct keygen_job *job)
-{
-	return job->pid;
-}
-
-int
-keygen_read(struct keygen_job *job)
-{
-	char tmp[4096];
-	ssize_t n;
-
-	while (!job->eof) {
-		n = read(job->fd, tmp, sizeof tmp);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n <= 0) {
-			job->eof = 1;
-			break;
-		}
-		if (job->in.len + (size_t)n <= KG_MAX_REPLY)
-			buf_add(&job->in, tmp, (size_t)n);
-	}
-	return 1;
+	return kg_child(arg, STDOUT_FILENO) == 0 ? 0 : 1;
 }
 
 /* Free the job's own memory (the child is gone). */
 static void
 kg_job_free(struct keygen_job *job)
 {
-	if (job->fd != -1)
-		close(job->fd);
-	buf_free(&job->in);
 	free(job->root);
 	free(job->path);
 	free(job->tmp);
 	free(job);
 }
 
-/* Wait for the child; its status as for a shell. */
-static int
-kg_reap(pid_t pid)
+/* Remove the child's temporary file (the child is gone). */
+static void
+kg_remove_tmp(const struct keygen_job *job)
 {
-	int st;
+	char *host = fsroot_path(job->root, job->tmp);
 
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return WEXITSTATUS(st);
+	(void)unlink(host);
+	free(host);
 }
 
 /* Parse the child's lines into *res; -1 with *cause on "error". */
@@ -682,77 +566,132 @@ kg_parse(const char *text, struct keygen_result *res, char **cause)
 	return rc;
 }
 
-int
-keygen_finish(struct keygen_job *job, struct keygen_result *res,
-    char **cause)
+/* The child is reaped: parse its answer and call back. */
+static void
+kg_done(struct proc_result *pr, void *arg)
 {
-	char *why = NULL;
-	int st, rc = -1;
+	struct keygen_job *job = arg;
+	struct keygen_result res;
+	char *why = NULL, *first, *safe;
 
-	memset(res, 0, sizeof *res);
-	strv_init(&res->notes);
-	if (!job->eof) {
-		(void)fcntl(job->fd, F_SETFL,
-		    fcntl(job->fd, F_GETFL) & ~O_NONBLOCK);
-		keygen_read(job);
+	memset(&res, 0, sizeof res);
+	strv_init(&res.notes);
+	if (kg_parse(pr->out, &res, &why) == 0 && pr->status == 0) {
+		res.path = xstrdup(job->path);
+		job->cb(&res, NULL, job->arg);
+		kg_job_free(job);
+		return;
 	}
-	st = kg_reap(job->pid);
-	if (kg_parse(job->in.data != NULL ? job->in.data : "", res,
-	    &why) == 0 && st == 0) {
-		res->path = xstrdup(job->path);
-		rc = 0;
-		goto done;
+	keygen_result_free(&res);
+	if (pr->status != 0)
+		kg_remove_tmp(job);	/* it died before cleaning up */
+	if (why == NULL) {
+		first = xstrndup(pr->err, strcspn(pr->err, "\n"));
+		safe = str_sanitize(first, strlen(first));
+		if (pr->signo != 0)
+			why = xasprintf("the key generator was killed by "
+			    "signal %d", pr->signo);
+		else
+			why = xasprintf("the key generator failed (status "
+			    "%d)%s%s", pr->status, *safe != '\0' ? ": " : "",
+			    safe);
+		free(first);
+		free(safe);
 	}
-	if (why != NULL) {
-		if (cause != NULL) {
-			*cause = why;
-			why = NULL;
-		}
-	} else if (st >= 128)
-		error_set(cause, "the key generator was killed by signal %d",
-		    st - 128);
-	else
-		error_set(cause, "the key generator failed (status %d)", st);
-	keygen_result_free(res);
-done:
+	job->cb(NULL, why, job->arg);
 	free(why);
 	kg_job_free(job);
-	return rc;
+}
+
+struct keygen_job *
+keygen_start(struct loop *loop, const struct keygen_req *req, keygen_cb cb,
+    void *arg, char **cause)
+{
+	struct keygen_job *job;
+	struct proc_opts o;
+	char *resolved = NULL;
+
+	if (keygen_check(req, NULL, cause) != 0 ||
+	    keysafe_resolve(req->root, req->path, &resolved, cause) != 0)
+		return NULL;
+	job = xcalloc(1, sizeof *job);
+	job->cb = cb;
+	job->arg = arg;
+	job->root = req->root != NULL ? xstrdup(req->root) : NULL;
+	job->path = xstrdup(req->path);
+	memset(&o, 0, sizeof o);
+	o.max_out = KG_MAX_REPLY;
+	/* The child gets a copy of *req with the fork. */
+	job->proc = proc_start_fn(loop, "the key generator", kg_child_main,
+	    (void *)req, &o, kg_done, job, cause);
+	if (job->proc == NULL) {
+		free(resolved);
+		kg_job_free(job);
+		return NULL;
+	}
+	job->tmp = kg_tmpname(resolved, proc_pid(job->proc));
+	free(resolved);
+	return job;
+}
+
+pid_t
+keygen_pid(const struct keygen_job *job)
+{
+	return proc_pid(job->proc);
 }
 
 void
 keygen_cancel(struct keygen_job *job)
 {
-	char *host;
-
 	if (job == NULL)
 		return;
-	kill(job->pid, SIGKILL);
-	(void)kg_reap(job->pid);
-	host = fsroot_path(job->root, job->tmp);
-	(void)unlink(host);
-	free(host);
+	proc_cancel(job->proc);
+	kg_remove_tmp(job);
 	kg_job_free(job);
+}
+
+/* keygen_run's end of the callback. */
+struct kg_wait {
+	int			 done;
+	int			 rc;
+	struct keygen_result	*res;
+	char			**cause;
+};
+
+static void
+kg_wait_cb(struct keygen_result *res, const char *why, void *arg)
+{
+	struct kg_wait *w = arg;
+
+	w->done = 1;
+	if (res != NULL) {
+		*w->res = *res;		/* moved: the caller frees it */
+		w->rc = 0;
+	} else {
+		error_set(w->cause, "%s", why);
+		w->rc = -1;
+	}
 }
 
 int
 keygen_run(const struct keygen_req *req, struct keygen_result *res,
     char **cause)
 {
-	struct keygen_job *job;
-	struct pollfd pfd;
+	struct kg_wait w;
+	struct loop *loop;
 
 	memset(res, 0, sizeof *res);
-	if ((job = keygen_start(req, cause)) == NULL)
+	memset(&w, 0, sizeof w);
+	w.res = res;
+	w.cause = cause;
+	loop = loop_new();
+	if (keygen_start(loop, req, kg_wait_cb, &w, cause) == NULL) {
+		loop_free(loop);
 		return -1;
-	while (!keygen_read(job)) {
-		pfd.fd = keygen_fd(job);
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-			break;
 	}
-	return keygen_finish(job, res, cause);
+	loop_run(loop, &w.done);
+	loop_free(loop);
+	return w.done ? w.rc : error_set(cause, "the key generator vanished");
 }
 
 void

@@ -1,9 +1,10 @@
 /* keygen.h: making DKIM keys (OpenSSL EVP) and storing them safely.
  *
- * Generation runs in a forked child so the console never freezes (RSA 4096
- * takes seconds): the child generates (or imports) the key, writes the file
- * itself and sends back over a pipe only status text and the public key
- * (the DKIM p= value): private key bytes never reach the parent.  The child
+ * Generation runs in a forked child (proc_start_fn, on the loop) so the
+ * console never freezes (RSA 4096 takes seconds): the child generates (or
+ * imports) the key, writes the file itself and sends back over its stdout
+ * pipe only status text and the public key (the DKIM p= value): private key
+ * bytes never reach the parent.  The child
  * sets umask 077 first, so nothing it creates is ever readable by others.
  *
  * Storage, all in the child:
@@ -13,8 +14,9 @@
  * - missing directories are created: the key's own 0700 (owned by the
  *   signer's user like Debian's /etc/dkimkeys), those above it 0755 root;
  * - the key goes to a temporary name in the key directory opened with
- *   O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, fchown()ed to the signer's user,
- *   written as PEM PKCS#8 ("BEGIN PRIVATE KEY"), fsync()ed, then linked to
+ *   O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600 (fswrite_create_at), fchown()ed
+ *   to the signer's user, written as PEM PKCS#8 ("BEGIN PRIVATE KEY") with
+ *   fswrite_all, fsync()ed, then linked to
  *   its name with linkat() (fails if anything, even a dangling symlink, has
  *   the name: an existing key is never overwritten), the temporary name
  *   removed and the directory fsync()ed;
@@ -98,30 +100,29 @@ char *keygen_default_path(const char *signer, const char *domain,
     const char *selector);
 
 /*
- * Start making the key in a child.  Returns a job (NULL with *cause if
- * keygen_check() fails or fork/pipe fail).  The caller polls keygen_fd()
- * for POLLIN (the loop: loop_fd_set), calls keygen_read() on each wake-up
- * until it returns 1, then keygen_finish().  keygen_cancel() at any time
- * kills the child and removes its temporary file.
+ * Start making the key in a child on the loop (proc_start_fn: the child
+ * runs the generation and storage above, in this process's memory, and
+ * answers on its stdout pipe, which the loop watches).  Returns a job, or
+ * NULL with *cause if keygen_check() fails or the child cannot start.
+ * When the child is done, cb runs from the loop, once: on success with res
+ * filled (the callback owns what it holds: keygen_result_free) and cause
+ * NULL; on failure with res NULL and cause the child's message or how it
+ * died (freed after the callback).  The job is freed after the callback
+ * returns.  keygen_cancel() before that kills the child, reaps it and
+ * removes its temporary file; cb is then never called.
  */
+struct loop;
 struct keygen_job;
-struct keygen_job *keygen_start(const struct keygen_req *, char **cause);
-int keygen_fd(const struct keygen_job *);
+typedef void (*keygen_cb)(struct keygen_result *res, const char *cause,
+    void *arg);
+struct keygen_job *keygen_start(struct loop *, const struct keygen_req *,
+    keygen_cb, void *arg, char **cause);
 pid_t keygen_pid(const struct keygen_job *);
-
-/* Read what the child sent so far without blocking: 1 once it closed the
- * pipe (the result is in), 0 while more is to come. */
-int keygen_read(struct keygen_job *);
-
-/*
- * Reap the child (it has exited or exits at once once the pipe is closed)
- * and free the job.  Returns 0 and fills *res (free with keygen_result_free)
- * or -1 with *cause (the child's message, or how it died).
- */
-int keygen_finish(struct keygen_job *, struct keygen_result *, char **cause);
 void keygen_cancel(struct keygen_job *);
 
-/* The blocking form for the command line: start, wait, finish. */
+/* The blocking form for the command line: keygen_start on a private loop,
+ * run until the child is done.  0 and *res (keygen_result_free), or -1
+ * with *cause. */
 int keygen_run(const struct keygen_req *, struct keygen_result *,
     char **cause);
 

@@ -2,15 +2,14 @@
 #include "core/keys/keystate.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/lib/fsroot.h"
+#include "core/lib/fswrite.h"
 #include "core/site/site.h"
 #include "core/lib/util.h"
 
@@ -120,13 +119,63 @@ ks_line(struct keystate *ks, char *line, const char **why)
 	return 0;
 }
 
+/* Parse the text of a state file into ks (appending); the first bad line
+ * goes to *warn when warn is not NULL. */
+static void
+ks_parse_text(struct keystate *ks, char *data, char **warn)
+{
+	char *p = data, *line;
+	const char *why;
+	size_t n = 0;
+
+	while ((line = strsep(&p, "\n")) != NULL) {
+		n++;
+		if (ks_line(ks, line, &why) == -1 && warn != NULL &&
+		    *warn == NULL)
+			*warn = xasprintf("%s:%zu: %s; line ignored",
+			    KEYSTATE_PATH, n, why);
+	}
+}
+
+/* Free an array of n entries. */
+static void
+ks_free_entries(struct keystate_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].domain);
+		free(v[i].selector);
+		free(v[i].path);
+	}
+	free(v);
+}
+
+/* Remember the entries as they are now as the base of the next save. */
+static void
+ks_snapshot(struct keystate *ks)
+{
+	size_t i;
+
+	ks_free_entries(ks->base, ks->nbase);
+	ks->base = ks->n > 0 ? xreallocarray(NULL, ks->n, sizeof *ks->base) :
+	    NULL;
+	for (i = 0; i < ks->n; i++) {
+		ks->base[i] = ks->v[i];
+		ks->base[i].domain = xstrdup(ks->v[i].domain);
+		ks->base[i].selector = xstrdup(ks->v[i].selector);
+		ks->base[i].path = ks->v[i].path != NULL ?
+		    xstrdup(ks->v[i].path) : NULL;
+	}
+	ks->nbase = ks->n;
+}
+
 int
 keystate_load(const char *root, struct keystate *ks, char **warn,
     char **cause)
 {
-	char *data = NULL, *p, *line;
-	const char *why;
-	size_t len, n = 0;
+	char *data = NULL;
+	size_t len;
 
 	memset(ks, 0, sizeof *ks);
 	if (warn != NULL)
@@ -135,15 +184,9 @@ keystate_load(const char *root, struct keystate *ks, char **warn,
 		return 0;
 	if (fsroot_read(root, KEYSTATE_PATH, 0, &data, &len, cause) != 0)
 		return -1;
-	p = data;
-	while ((line = strsep(&p, "\n")) != NULL) {
-		n++;
-		if (ks_line(ks, line, &why) == -1 && warn != NULL &&
-		    *warn == NULL)
-			*warn = xasprintf("%s:%zu: %s; line ignored",
-			    KEYSTATE_PATH, n, why);
-	}
+	ks_parse_text(ks, data, warn);
 	free(data);
+	ks_snapshot(ks);
 	return 0;
 }
 
@@ -163,95 +206,164 @@ ks_mkdir(const char *root, char **cause)
 			(void)chmod(host, 0755);
 		free(host);
 		if (rc == -1 && errno != EEXIST)
-			return error_set(cause, "cannot create %s: %s",
-			    dirs[i], strerror(errno));
+			return fswrite_error(cause, "create", dirs[i], errno);
 	}
 	return 0;
 }
 
-int
-keystate_save(const char *root, const struct keystate *ks, char **cause)
+/* The text of the state file. */
+static void
+ks_text(const struct keystate *ks, struct buf *b)
 {
-	struct buf b;
-	char *host = NULL, *tmp = NULL, *dir = NULL;
-	size_t i, off;
-	ssize_t w;
-	int fd = -1, dfd, rc = -1;
+	size_t i;
 
-	if (ks_mkdir(root, cause) != 0)
-		return -1;
-	buf_init(&b);
-	buf_adds(&b, "# notspam DKIM key states: DOMAIN SELECTOR STATE "
+	buf_adds(b, "# notspam DKIM key states: DOMAIN SELECTOR STATE "
 	    "SINCE PATH\n# written by notspam; see notspam(1), \"keys\"\n");
 	for (i = 0; i < ks->n; i++)
-		buf_printf(&b, "%s %s %s %lld %s\n", ks->v[i].domain,
+		buf_printf(b, "%s %s %s %lld %s\n", ks->v[i].domain,
 		    ks->v[i].selector, keystate_name(ks->v[i].state),
 		    ks->v[i].since, ks->v[i].path != NULL ? ks->v[i].path :
 		    "-");
-	host = fsroot_path(root, KEYSTATE_PATH);
-	tmp = xasprintf("%s.tmp-%ld", host, (long)getpid());
-	dir = fsroot_path(root, KEYSTATE_DIR);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
-	if (fd == -1) {
-		error_set(cause, "cannot write %s: %s", KEYSTATE_PATH,
-		    strerror(errno));
-		goto done;
+}
+
+/* Has entry e changed from what was loaded (b, NULL when it is new)? */
+static int
+ks_changed(const struct keystate_entry *e, const struct keystate_entry *b)
+{
+	if (b == NULL)
+		return 1;
+	if (e->state != b->state || e->since != b->since)
+		return 1;
+	if (e->path == NULL || b->path == NULL)
+		return e->path != b->path;
+	return strcmp(e->path, b->path) != 0;
+}
+
+/* The base entry of domain/selector, or NULL. */
+static const struct keystate_entry *
+ks_base_find(const struct keystate *ks, const char *domain,
+    const char *selector)
+{
+	struct keystate b;
+
+	b.v = ks->base;
+	b.n = ks->nbase;
+	return keystate_find(&b, domain, selector);
+}
+
+/* What keystate_save does under the lock: the file as it is now, with our
+ * changes set in it. */
+struct ks_merge {
+	struct keystate		*ks;
+	struct keystate		 now;
+};
+
+static int
+ks_merge_cb(const char *old, size_t oldlen, struct buf *out, void *arg,
+    char **cause)
+{
+	struct ks_merge *m = arg;
+	struct keystate_entry *e;
+	char *copy;
+	size_t i;
+
+	(void)cause;
+	memset(&m->now, 0, sizeof m->now);
+	if (old != NULL) {
+		copy = xstrndup(old, oldlen);
+		ks_parse_text(&m->now, copy, NULL);
+		free(copy);
 	}
-	for (off = 0; off < b.len; off += (size_t)w) {
-		w = write(fd, b.data + off, b.len - off);
-		if (w == -1 && errno == EINTR) {
-			w = 0;
-			continue;
-		}
-		if (w <= 0)
-			break;
+	for (i = 0; i < m->ks->n; i++) {
+		e = &m->ks->v[i];
+		if (ks_changed(e, ks_base_find(m->ks, e->domain, e->selector)))
+			keystate_set(&m->now, e->domain, e->selector, e->state,
+			    e->since, e->path);
 	}
-	if (off != b.len || fchmod(fd, 0644) == -1 || fsync(fd) == -1 ||
-	    close(fd) == -1) {
-		fd = -1;
-		error_set(cause, "cannot write %s: %s", KEYSTATE_PATH,
-		    strerror(errno));
-		(void)unlink(tmp);
-		goto done;
+	ks_text(&m->now, out);
+	return 0;
+}
+
+/* The options every state file write uses: a new file is 0644. */
+static void
+ks_opts(struct fswrite_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->mode = 0644;
+}
+
+int
+keystate_save(const char *root, struct keystate *ks, char **cause)
+{
+	struct fswrite_opts o;
+	struct ks_merge m;
+
+	if (ks_mkdir(root, cause) != 0)
+		return -1;
+	ks_opts(&o);
+	memset(&m, 0, sizeof m);
+	m.ks = ks;
+	if (fswrite_update(root, KEYSTATE_PATH, &o, ks_merge_cb, &m,
+	    cause) != 0) {
+		keystate_free(&m.now);
+		return -1;
 	}
-	fd = -1;
-	if (rename(tmp, host) == -1) {
-		error_set(cause, "cannot replace %s: %s", KEYSTATE_PATH,
-		    strerror(errno));
-		(void)unlink(tmp);
-		goto done;
+	/* Our entries as written are what the next save compares with
+	 * (entries of others stay out of memory: this is not a reload). */
+	keystate_free(&m.now);
+	ks_snapshot(ks);
+	return 0;
+}
+
+struct ks_update {
+	keystate_update_cb	 cb;
+	void			*arg;
+};
+
+static int
+ks_update_cb(const char *old, size_t oldlen, struct buf *out, void *arg,
+    char **cause)
+{
+	struct ks_update *u = arg;
+	struct keystate now;
+	char *copy;
+	int rc;
+
+	memset(&now, 0, sizeof now);
+	if (old != NULL) {
+		copy = xstrndup(old, oldlen);
+		ks_parse_text(&now, copy, NULL);
+		free(copy);
 	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-done:
-	if (fd != -1) {
-		close(fd);
-		(void)unlink(tmp);
-	}
-	buf_free(&b);
-	free(host);
-	free(tmp);
-	free(dir);
+	if ((rc = u->cb(&now, u->arg, cause)) == 0)
+		ks_text(&now, out);
+	keystate_free(&now);
 	return rc;
+}
+
+int
+keystate_update(const char *root, keystate_update_cb cb, void *arg,
+    char **cause)
+{
+	struct fswrite_opts o;
+	struct ks_update u;
+
+	if (ks_mkdir(root, cause) != 0)
+		return -1;
+	ks_opts(&o);
+	u.cb = cb;
+	u.arg = arg;
+	return fswrite_update(root, KEYSTATE_PATH, &o, ks_update_cb, &u,
+	    cause);
 }
 
 void
 keystate_free(struct keystate *ks)
 {
-	size_t i;
-
 	if (ks == NULL)
 		return;
-	for (i = 0; i < ks->n; i++) {
-		free(ks->v[i].domain);
-		free(ks->v[i].selector);
-		free(ks->v[i].path);
-	}
-	free(ks->v);
+	ks_free_entries(ks->v, ks->n);
+	ks_free_entries(ks->base, ks->nbase);
 	memset(ks, 0, sizeof *ks);
 }
 

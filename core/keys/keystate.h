@@ -15,8 +15,11 @@
  *   DOMAIN SELECTOR STATE SINCE PATH
  * SINCE is when the state was entered (seconds since the epoch); PATH is
  * the key's site path ("-" when unknown) and is the rest of the line.
- * Written atomically: a temporary file in the same directory, fsync,
- * rename, fsync of the directory.
+ * Written with fswrite (a temporary file in the same directory, fsync,
+ * rename, fsync of the directory) under the lock keys.state.lock beside it,
+ * held from the read to the rename, so that concurrent notspam runs (twelve
+ * keygens at once) each add their entry instead of replacing the others'.
+ * Reading needs no lock: the file is always replaced whole.
  */
 #ifndef NOTSPAM_KEYSTATE_H
 #define NOTSPAM_KEYSTATE_H
@@ -46,6 +49,10 @@ struct keystate_entry {
 struct keystate {
 	struct keystate_entry	*v;
 	size_t			 n;
+	/* Private: the entries as last loaded or saved, so that a save
+	 * writes only what this process changed. */
+	struct keystate_entry	*base;
+	size_t			 nbase;
 };
 
 /*
@@ -57,8 +64,26 @@ struct keystate {
 int keystate_load(const char *root, struct keystate *, char **warn,
     char **cause);
 
-/* Write the state file atomically (creating /var/lib/notspam 0755). */
-int keystate_save(const char *root, const struct keystate *, char **cause);
+/*
+ * Save the changes made since keystate_load() (or the last save): under the
+ * lock, the file is read again, every entry added or changed here (state,
+ * since or path differ from what was loaded) is set in it, and it is
+ * replaced; entries other processes added or changed meanwhile are kept.
+ * Creates /var/lib/notspam 0755 when missing; a new file is mode 0644, an
+ * existing one keeps its owner and mode.  Returns 0, or -1 with *cause (a
+ * full or read-only file system named with the path, a lock held too long).
+ */
+int keystate_save(const char *root, struct keystate *, char **cause);
+
+/*
+ * Read, change and replace the state file in one step under its lock: cb
+ * gets the state as it is in the file now and changes it (keystate_set);
+ * it returns 0 to save, 1 to leave the file alone, -1 with *cause to stop.
+ * Returns 0 or -1 with *cause.
+ */
+typedef int (*keystate_update_cb)(struct keystate *, void *arg, char **cause);
+int keystate_update(const char *root, keystate_update_cb, void *arg,
+    char **cause);
 
 void keystate_free(struct keystate *);
 

@@ -86,6 +86,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	chmod 000 "$r/etc/postfix/main.cf"
 	RC=0
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$NOTSPAM" --root "$r" records >"$T_TMP/out" 2>"$T_TMP/err" || RC=$?
+	sanitizer_check "$T_TMP/err" "notspam records as nobody"
 	check "an unreadable main.cf: exit 66 (got $RC)" [ "$RC" -eq 66 ]
 	check "  says permission denied for that file" has "$T_TMP/err" '/etc/postfix/main\.cf: cannot open: Permission denied'
 fi

@@ -20,7 +20,7 @@ trap 'exit 1' INT TERM HUP
 
 if ! command -v unbound >/dev/null 2>&1 ||
     ! "$PY" -c 'import dns.message' 2>/dev/null; then
-	ok "# SKIP unbound or python3-dnspython missing"
+	skip "check against unbound on loopback" "unbound or python3-dnspython missing"
 	exit 0
 fi
 
@@ -137,7 +137,11 @@ domain "$R" tiny.test sel /etc/dkimkeys/tiny.private
 domain "$R" big.test sel /etc/dkimkeys/big.private
 
 run --root "$R" --json records
-check "records of the test site (exit $RC)" [ "$RC" -le 1 ]
+# The test site has no master.cf: a warning, so exit 1.
+check "records of the test site: exit 1, warnings (got $RC)" [ "$RC" -eq 1 ]
+check "  the warning names the missing master.cf" "$PY" -c '
+import json, sys
+sys.exit(not any("master.cf: missing" in w for w in json.load(open(sys.argv[1]))["warnings"]))' "$T_TMP/out"
 cp "$T_TMP/out" "$T_TMP/records.json"
 
 # Zones from the records with one deliberate change per domain.

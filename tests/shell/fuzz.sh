@@ -18,7 +18,8 @@ for f in build/fuzz/fuzz_*; do
 	if "$f" -max_total_time="$secs" -rss_limit_mb=1024 -max_len=65536 \
 	    -artifact_prefix="$T_TMP/" "$corpus" >"$T_TMP/$name.log" 2>&1; then
 		runs=$(grep -o 'Done [0-9]* runs' "$T_TMP/$name.log" | tail -1)
-		ok "$name: ${runs:-ran} in ${secs}s without a crash"
+		check "$name: ${runs:-no run reported} in ${secs}s without a crash" \
+		    sh -c "echo '$runs' | grep -Eq '^Done [1-9][0-9]* runs$'"
 	else
 		not_ok "$name found a crash:"
 		tail -n 30 "$T_TMP/$name.log" | sed 's/^/# /'

@@ -45,32 +45,22 @@ same_pub() {
 	    [ -n "$(openssl pkey -in "$1" -pubout 2>/dev/null)" ]
 }
 
-# Every run is also checked for sanitizer reports (this suite runs the ASan
-# build): they are collected and reported at the end.
-SANLOG="$T_TMP/sanitizer.log"
-: >"$SANLOG"
-run() {
-	RC=0
-	"$NOTSPAM" "$@" >"$T_TMP/out" 2>"$T_TMP/err" || RC=$?
-	if grep -q 'Sanitizer\|runtime error' "$T_TMP/err"; then
-		echo "notspam $*" >>"$SANLOG"
-		cat "$T_TMP/err" >>"$SANLOG"
-	fi
-}
-no_sanitizer_report() {
-	[ ! -s "$SANLOG" ] || { head -n 40 "$SANLOG"; return 1; }
-}
+# Every run is checked for sanitizer reports by lib.sh's run (this suite
+# runs the ASan build): a report is a failed check of its own.
 
 me=$(id -u)
-# made: the last keygen succeeded.  Not as root, files stay owned by the
-# running user, which the safety check rightly reports (exit 1).
-made() { [ "$RC" -eq 0 ] || { [ "$me" -ne 0 ] && [ "$RC" -eq 1 ]; }; }
+# made: the last keygen succeeded: exit 0 as root; not as root, files stay
+# owned by the running user, which the safety check rightly reports (exit 1
+# and nothing else).
+made_rc=0
+[ "$me" -ne 0 ] && made_rc=1
+made() { [ "$RC" -eq "$made_rc" ]; }
 sb=$(sandbox keys)
 month=$(date +%Y%m)
 
 # --- RSA 2048 by default ---------------------------------------------------
 run --root "$sb" --json keygen example.org --selector s1
-check "keygen rsa: exit 0 (got $RC)" made
+check "keygen rsa: exit $made_rc (got $RC)" made
 cp "$T_TMP/out" "$T_TMP/s1.json"
 kp=$(jget "$T_TMP/s1.json" 'd["path"]')
 check "  default OpenDKIM path /etc/dkimkeys/example.org_s1.private ($kp)" [ "$kp" = /etc/dkimkeys/example.org_s1.private ]
@@ -95,7 +85,7 @@ check "  state file records s1 generated" grep -q '^example\.org s1 generated [0
 check "  state file mode 0644" [ "$(fmode "$sb/var/lib/notspam/keys.state")" = 644 ]
 
 run --root "$sb" keygen example.org --selector s1b
-check "text keygen: exit 0 (got $RC)" made
+check "text keygen: exit $made_rc (got $RC)" made
 check "  prints the key path" has "$T_TMP/out" '^key +/etc/dkimkeys/example\.org_s1b\.private$'
 check "  prints the zone line to publish" has "$T_TMP/out" '^s1b\._domainkey\.example\.org\. 3600 IN TXT \( "v=DKIM1; k=rsa; p='
 check "  says when to switch" has "$T_TMP/out" 'notspam keys switch example\.org s1b'
@@ -103,11 +93,11 @@ check "  no private key bytes in the output" no_secret "$sb/etc/dkimkeys/example
 
 # --- sizes -----------------------------------------------------------------
 run --root "$sb" --json keygen example.org --selector big3 --bits 3072
-check "rsa 3072: exit 0" made
+check "rsa 3072: exit $made_rc" made
 check "  openssl: 3072 bit" sh -c "openssl pkey -in '$sb/etc/dkimkeys/example.org_big3.private' -noout -text | grep -q 'Private-Key: (3072 bit'"
 check "  three strings" [ "$(jget "$T_TMP/out" 'len(d["record"]["strings"])')" -eq 3 ]
 run --root "$sb" keygen example.org --selector big4 --bits 4096
-check "rsa 4096: exit 0" made
+check "rsa 4096: exit $made_rc" made
 check "  openssl: 4096 bit" sh -c "openssl pkey -in '$sb/etc/dkimkeys/example.org_big4.private' -noout -text | grep -q 'Private-Key: (4096 bit'"
 check "  says the record needs split strings" has "$T_TMP/out" '3 strings of at most 255 bytes'
 run --root "$sb" keygen example.org --selector weak --bits 1024
@@ -115,7 +105,7 @@ check "rsa 1024 without --weak: exit 64 (got $RC)" [ "$RC" -eq 64 ]
 check "  says it is weak and how to insist" has "$T_TMP/err" '1024-bit RSA is weak.*--weak'
 check "  no file" [ ! -e "$sb/etc/dkimkeys/example.org_weak.private" ]
 run --root "$sb" keygen example.org --selector weak --bits 1024 --weak
-check "rsa 1024 with --weak: exit 0 (got $RC)" made
+check "rsa 1024 with --weak: exit $made_rc (got $RC)" made
 check "  with a warning" has "$T_TMP/out" 'warning: 1024-bit RSA is weak'
 check "  openssl: 1024 bit" sh -c "openssl pkey -in '$sb/etc/dkimkeys/example.org_weak.private' -noout -text | grep -q 'Private-Key: (1024 bit'"
 run --root "$sb" keygen example.org --selector tiny --bits 512 --weak
@@ -128,7 +118,7 @@ check "type dsa: refused (got $RC)" sh -c "[ $RC -eq 64 ] && grep -q 'choose rsa
 
 # --- Ed25519 ---------------------------------------------------------------
 run --root "$sb" --json keygen example.net --type ed25519
-check "ed25519: exit 0 (got $RC)" made
+check "ed25519: exit $made_rc (got $RC)" made
 cp "$T_TMP/out" "$T_TMP/ed.json"
 edsel=$(jget "$T_TMP/ed.json" 'd["selector"]')
 check "  default selector ed$month ($edsel)" [ "$edsel" = "ed$month" ]
@@ -196,7 +186,7 @@ if [ "$me" -eq 0 ]; then
 	run --root "$sb" keygen example.org --selector u4 --keyfile /etc/dkimkeys/rel/u4.private
 	check "a relative root symlink stays inside --root (got $RC)" sh -c "[ $RC -eq 0 ] && [ -f '$sb/srv/keys/u4.private' ]"
 else
-	diag "not root: symlink ownership cases skipped"
+	skip "symlink ownership cases (a link owned by nobody, a link in a world-writable directory)" "needs root to chown"
 fi
 
 # --- invalid selectors and domains ------------------------------------------
@@ -217,28 +207,28 @@ mkdir -p "$T_TMP/imp"
 opendkim-genkey -D "$T_TMP/imp" -d example.org -s gk >/dev/null 2>&1
 check "opendkim-genkey made a key" grep -q 'BEGIN .*PRIVATE KEY' "$T_TMP/imp/gk.private"
 run --root "$sb" keygen example.org --selector gk --import "$T_TMP/imp/gk.private"
-check "import opendkim-genkey .private: exit 0 (got $RC)" made
+check "import opendkim-genkey .private: exit $made_rc (got $RC)" made
 ik="$sb/etc/dkimkeys/example.org_gk.private"
 check "  rewritten as PKCS#8" sh -c "head -n 1 '$ik' | grep -qx -- '-----BEGIN PRIVATE KEY-----'"
 check "  the same key" same_pub "$ik" "$T_TMP/imp/gk.private"
 check "  mode 0600" [ "$(fmode "$ik")" = 600 ]
 check "  the record matches opendkim-genkey's gk.txt" sh -c "
 	want=\$(tr -d '\n\t\" ()' <'$T_TMP/imp/gk.txt' | sed 's/.*p=//; s/;.*//')
-	grep -q \"p=\$(echo \$want | cut -c1-40)\" '$T_TMP/out'"
+	[ \${#want} -gt 100 ] && grep -q \"p=\$(echo \$want | cut -c1-40)\" '$T_TMP/out'"
 openssl genrsa -traditional -out "$T_TMP/imp/p1.pem" 2048 2>/dev/null
 check "openssl genrsa -traditional made a PKCS#1 key" grep -q 'BEGIN RSA PRIVATE KEY' "$T_TMP/imp/p1.pem"
 run --root "$sb" keygen example.org --selector p1 --import "$T_TMP/imp/p1.pem"
-check "import PKCS#1 RSA: exit 0 (got $RC)" made
+check "import PKCS#1 RSA: exit $made_rc (got $RC)" made
 check "  rewritten as PKCS#8" sh -c "head -n 1 '$sb/etc/dkimkeys/example.org_p1.private' | grep -qx -- '-----BEGIN PRIVATE KEY-----'"
 check "  the same key" same_pub "$sb/etc/dkimkeys/example.org_p1.private" "$T_TMP/imp/p1.pem"
 check "  no private key bytes in the output" no_secret "$T_TMP/imp/p1.pem"
 openssl genpkey -algorithm ed25519 -out "$T_TMP/imp/ed8.pem" 2>/dev/null
 run --root "$sb" keygen example.org --selector ed8 --import "$T_TMP/imp/ed8.pem"
-check "import PKCS#8 Ed25519: exit 0 (got $RC)" made
+check "import PKCS#8 Ed25519: exit $made_rc (got $RC)" made
 check "  the same key" same_pub "$sb/etc/dkimkeys/example.org_ed8.private" "$T_TMP/imp/ed8.pem"
 openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:2048 -out "$T_TMP/imp/p8.pem" 2>/dev/null
 run --root "$sb" keygen example.org --selector p8 --import "$T_TMP/imp/p8.pem"
-check "import PKCS#8 RSA: exit 0 (got $RC)" made
+check "import PKCS#8 RSA: exit $made_rc (got $RC)" made
 check "  the same key" same_pub "$sb/etc/dkimkeys/example.org_p8.private" "$T_TMP/imp/p8.pem"
 openssl pkey -in "$T_TMP/imp/p8.pem" -pubout -out "$T_TMP/imp/pub.pem" 2>/dev/null
 run --root "$sb" keygen example.org --selector pub --import "$T_TMP/imp/pub.pem"
@@ -260,7 +250,7 @@ check "  reported owner is for _dkimsign" grep -q '_dkimsign' "$T_TMP/out"
 chmod 644 "$sb/etc/dkimkeys/example.org_s1b.private"
 chmod 777 "$sb/srv"
 run --root "$sb" --json keys --offline
-check "keys --json --offline: exit 1 with unsafe files (got $RC)" sh -c "[ $RC -eq 1 ] || [ $me -ne 0 ]"
+check "keys --json --offline: exit 1 with unsafe files (got $RC)" [ "$RC" -eq 1 ]
 cp "$T_TMP/out" "$T_TMP/keys.json"
 check "  every field is there" "$PY" -c '
 import json,sys; d=json.load(open(sys.argv[1]))
@@ -272,10 +262,15 @@ check "  s1b mode 0644 reported with OpenDKIM's words and the fix" "$PY" -c '
 import json,sys; d=json.load(open(sys.argv[1]))
 k=[k for k in d["keys"] if k["selector"]=="s1b"][0]
 sys.exit(not (k["mode"]=="0644" and any("can be read or written by other users" in i["problem"] and i["fix"]=="chmod 0600 /etc/dkimkeys/example.org_s1b.private" for i in k["issues"])))' "$T_TMP/keys.json"
-check "  a world-writable parent directory is reported with chmod o-w" "$PY" -c '
+if [ "$me" -eq 0 ]; then
+	# u3 was made above, behind /etc/rootlink in /srv (now mode 0777).
+	check "  a world-writable parent directory is reported with chmod o-w" "$PY" -c '
 import json,sys; d=json.load(open(sys.argv[1]))
 k=[k for k in d["keys"] if k["selector"]=="u3"]
-sys.exit(bool(k) and not any(i["fix"]=="chmod o-w /srv" for i in k[0]["issues"]))' "$T_TMP/keys.json"
+sys.exit(not (k and any(i["fix"]=="chmod o-w /srv" for i in k[0]["issues"])))' "$T_TMP/keys.json"
+else
+	skip "  a world-writable parent directory is reported with chmod o-w" "the key behind it is made as root only"
+fi
 chmod 600 "$sb/etc/dkimkeys/example.org_s1b.private"
 chmod 755 "$sb/srv"
 run --root "$sb" keys --offline
@@ -300,14 +295,19 @@ sys.exit(not (k["owner"]=="opendkim" and any("which has multiple users (e.g. \"p
 import json,sys; d=json.load(open(sys.argv[1]))
 k=[k for k in d["keys"] if k["selector"]=="s1"][0]
 sys.exit(not any("cannot be read by opendkim" in i["problem"] and i["fix"]=="chown opendkim:opendkim /etc/dkimkeys/example.org_s1.private" for i in k["issues"]))' "$T_TMP/out"
+else
+	skip "key owners: group with several users, root-owned key" "needs root to chown"
 fi
 rm -f "$sb/etc/passwd" "$sb/etc/group"
 
 # --- DNS: publish, opendkim-testkey, dkimpy, rotation -------------------------
-if [ "$me" -ne 0 ] || ! command -v unbound >/dev/null 2>&1 ||
-    ! command -v opendkim-testkey >/dev/null 2>&1; then
-	diag "DNS part skipped: needs root, unbound and opendkim-tools"
-	check "no sanitizer report in any run" no_sanitizer_report
+why=
+[ "$me" -eq 0 ] || why="needs root (a key directory under /run)"
+command -v unbound >/dev/null 2>&1 || why="${why:+$why, }unbound is not installed"
+command -v opendkim-testkey >/dev/null 2>&1 ||
+    why="${why:+$why, }opendkim-testkey (opendkim-tools) is not installed"
+if [ -n "$why" ]; then
+	skip "DNS part: publish, opendkim-testkey, dkimpy, rotate, switch, retire, revoke" "$why"
 	exit 0
 fi
 . "$NOTSPAM_TOP/tests/stack/unbound.sh"
@@ -419,5 +419,4 @@ rm "$site/etc/dkimkeys/mail.private"
 run --root "$site" --resolver "$R" keys
 check "after deleting the revoked key's file: keys lists it as revoked" has "$T_TMP/out" '^example\.org +mail .* revoked '
 check "  and raises no problem about it" sh -c "! grep -q '^mail\._domainkey\.example\.org' '$T_TMP/out'"
-check "no sanitizer report in any run" no_sanitizer_report
 exit 0

@@ -68,3 +68,10 @@ for p in $pids; do
 done
 
 "$PY" "$SRV" verdict "$YML" "$T_TMP/out"
+# Each case's stderr: a sanitizer report fails, whatever the verdict.
+n=0
+for e in "$T_TMP"/out/*.err; do
+	sanitizer_check "$e" "notspam spf, case $(basename "$e" .err)" ||
+	    n=$((n + 1))
+done
+check "no sanitizer report in the runs of the suite ($n with one)" [ "$n" -eq 0 ]

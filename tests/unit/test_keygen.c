@@ -20,6 +20,7 @@
 #include "core/keys/keys.h"
 #include "core/keys/keysafe.h"
 #include "core/keys/keystate.h"
+#include "core/lib/loop.h"
 #include "core/lib/util.h"
 
 static char dir[64];
@@ -336,55 +337,102 @@ test_never_overwrite(void **state)
 	assert_int_equal(access(kp("target"), F_OK), -1);
 }
 
-/* The loop-free API: poll the fd, read, finish; and cancel. */
+/* What the keygen callback saw. */
+struct kg_seen {
+	int			 calls;
+	int			 ok;
+	struct keygen_result	 res;
+	char			*why;
+};
+
+static void
+kg_seen_cb(struct keygen_result *res, const char *why, void *arg)
+{
+	struct kg_seen *k = arg;
+
+	k->calls++;
+	if (res != NULL) {
+		k->ok = 1;
+		k->res = *res;
+	} else
+		k->why = xstrdup(why);
+}
+
+/* On the loop: start returns at once, the callback brings the key; and
+ * cancel. */
 static void
 test_async(void **state)
 {
 	struct keygen_req req;
-	struct keygen_result res;
 	struct keygen_job *job;
-	struct pollfd pfd;
+	struct kg_seen k;
+	struct loop *loop = loop_new();
 	char *cause = NULL, cmd[256], *out;
-	int polls = 0;
 
 	(void)state;
 	memset(&req, 0, sizeof req);
+	memset(&k, 0, sizeof k);
 	req.path = kp("sub/dir/async.private");
 	req.type = "rsa";
 	req.bits = 3072;
-	job = keygen_start(&req, &cause);
+	job = keygen_start(loop, &req, kg_seen_cb, &k, &cause);
 	assert_non_null(job);
 	assert_true(keygen_pid(job) > 0);
-	while (!keygen_read(job)) {
-		pfd.fd = keygen_fd(job);
-		pfd.events = POLLIN;
-		assert_true(poll(&pfd, 1, 30000) >= 0);
-		polls++;
-	}
-	assert_true(polls >= 1);
-	assert_int_equal(keygen_finish(job, &res, &cause), 0);
-	assert_int_equal(res.pub.bits, 3072);
+	assert_int_equal(k.calls, 0);	/* only ever from the loop */
+	assert_true(loop_busy(loop));
+	loop_run(loop, &k.calls);
+	assert_int_equal(k.calls, 1);
+	assert_true(k.ok);
+	assert_false(loop_busy(loop));
+	assert_int_equal(k.res.pub.bits, 3072);
+	assert_string_equal(k.res.path, kp("sub/dir/async.private"));
 	/* Directories were made: the key's own 0700, the one above 0755. */
-	assert_true(res.notes.n >= 2);
-	keygen_result_free(&res);
+	assert_true(k.res.notes.n >= 2);
+	keygen_result_free(&k.res);
 	snprintf(cmd, sizeof cmd, "stat -c %%a '%s/sub' '%s/sub/dir'", dir,
 	    dir);
 	out = test_run(cmd);
 	assert_string_equal(out, "755\n700\n");
 	free(out);
 
-	/* Cancelled at once: no key, no temporary file, no zombie. */
+	/* A failing child: the callback gets its message. */
+	memset(&k, 0, sizeof k);
+	req.path = kp("sub/dir/async.private");	/* exists now */
+	assert_null(keygen_start(loop, &req, kg_seen_cb, &k, &cause));
+	assert_non_null(strstr(cause, "never overwrites"));
+	free(cause);
+	cause = NULL;
+	memset(&k, 0, sizeof k);
+	req.path = xstrdup(kp("imp.private"));
+	req.import = xstrdup(kp("no-such.pem"));
+	job = keygen_start(loop, &req, kg_seen_cb, &k, &cause);
+	assert_non_null(job);
+	loop_run(loop, &k.calls);
+	assert_int_equal(k.calls, 1);
+	assert_false(k.ok);
+	assert_non_null(strstr(k.why, "no such file"));
+	free(k.why);
+	free((char *)req.path);
+	free((char *)req.import);
+	req.import = NULL;
+
+	/* Cancelled at once: no key, no temporary file, no zombie, no
+	 * callback. */
+	memset(&k, 0, sizeof k);
 	req.path = kp("cancelled.private");
 	req.bits = 4096;
-	job = keygen_start(&req, &cause);
+	job = keygen_start(loop, &req, kg_seen_cb, &k, &cause);
 	assert_non_null(job);
 	keygen_cancel(job);
+	assert_false(loop_busy(loop));
+	assert_int_equal(k.calls, 0);
 	assert_int_equal(access(kp("cancelled.private"), F_OK), -1);
 	snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -c tmp", dir);
 	out = test_run(cmd);
 	assert_string_equal(out, "0\n");
 	free(out);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	loop_free(loop);
 }
 
 static void
@@ -575,7 +623,8 @@ test_state_file(void **state)
 	    "'%s/var/lib/notspam/keys.state'; ls -a '%s/var/lib/notspam' | "
 	    "wc -l", root, root, root);
 	out = test_run(cmd);
-	assert_string_equal(out, "755\n644\n3\n");
+	/* ., .., keys.state and its lock file keys.state.lock. */
+	assert_string_equal(out, "755\n644\n4\n");
 	free(out);
 
 	/* A bad line is skipped and reported with its number. */

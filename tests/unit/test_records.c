@@ -199,6 +199,17 @@ count(const struct record_set *set, const char *id)
 	return n;
 }
 
+/* How many records of set have type. */
+static size_t
+count_type(const struct record_set *set, const char *type)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < set->nrecords; i++)
+		n += strcmp(set->records[i].type, type) == 0;
+	return n;
+}
+
 /* Assert a computed record's name, type and value. */
 static void
 check(const struct record_set *set, const char *id, const char *name,
@@ -320,6 +331,7 @@ test_host_addresses(void **state)
 
 	(void)state;
 	sets = build(s, NULL, &n);
+	assert_int_equal(n, 2);
 	for (i = 0; i < n; i++) {
 		check(&sets[i], "host-a", "mail.example.org.", "A",
 		    "192.0.2.25");
@@ -341,11 +353,17 @@ test_ptr(void **state)
 
 	(void)state;
 	sets = build(s, NULL, &n);
+	/* Both domains carry the mail host's PTRs, one per address and no
+	 * other: exactly two PTR records in each set. */
+	assert_int_equal(n, 2);
 	for (i = 0; i < n; i++) {
 		check(&sets[i], "ptr:192.0.2.25", PTR4, "PTR",
 		    "mail.example.org.");
 		check(&sets[i], "ptr:2001:db8::25", PTR6, "PTR",
 		    "mail.example.org.");
+		assert_int_equal(count(&sets[i], "ptr:192.0.2.25"), 1);
+		assert_int_equal(count(&sets[i], "ptr:2001:db8::25"), 1);
+		assert_int_equal(count_type(&sets[i], "PTR"), 2);
 	}
 	records_free(sets, n);
 	freesite(s);
@@ -1142,12 +1160,13 @@ test_all_txt_strings(void **state)
 	struct site *s = mksite();
 	struct record_set *sets;
 	const struct record *r;
-	size_t n, i, j;
+	size_t n, i, j, ntxt = 0;
 	char *all;
 
 	(void)state;
 	add_key(s, "example.org", "big", "/etc/dkimkeys/big.private");
 	sets = build(s, NULL, &n);
+	assert_int_equal(n, 2);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < sets[i].nrecords; j++) {
 			r = &sets[i].records[j];
@@ -1162,8 +1181,12 @@ test_all_txt_strings(void **state)
 			all = joined(r);
 			assert_string_equal(all, r->value);
 			free(all);
+			ntxt++;
 		}
 	}
+	/* example.org: spf, spf-helo, dkim:mail, dkim:big, dmarc;
+	 * example.net: spf, spf-helo, dkim:ed, dmarc. */
+	assert_int_equal(ntxt, 9);
 	records_free(sets, n);
 	freesite(s);
 }
