@@ -299,6 +299,22 @@ site_domain(const struct site *site, const char *name)
 	return &site->domains[i];
 }
 
+const struct site_key *
+site_key_find(const struct site *site, const char *domain,
+    const char *selector, const char *signer)
+{
+	char *id;
+	size_t i;
+	int found;
+
+	if (domain == NULL || selector == NULL || signer == NULL)
+		return NULL;
+	id = xasprintf("%s/%s/%s", domain, selector, signer);
+	found = strmap_get(&site->key_idx, id, &i);
+	free(id);
+	return found ? &site->keys[i] : NULL;
+}
+
 const struct site_program *
 site_program(const struct site *site, const char *name)
 {

@@ -174,6 +174,9 @@ char *site_loc_format(const struct site_loc *);
 const struct site_fact *site_fact(const struct site *, const char *program,
     const char *name);
 const struct site_domain *site_domain(const struct site *, const char *name);
+/* The key a signer is configured with, or NULL (its loc names the line). */
+const struct site_key *site_key_find(const struct site *, const char *domain,
+    const char *selector, const char *signer);
 const struct site_program *site_program(const struct site *, const char *name);
 
 /* Is name a localhost form that is never a hosted domain ("localhost",

@@ -1546,6 +1546,9 @@ test_locations(void **state)
 
 	(void)state;
 	assert_non_null(k);
+	assert_ptr_equal(site_key_find(site, "EXAMPLE.org", "mail",
+	    "opendkim"), k);
+	assert_null(site_key_find(site, "example.org", "mail", "dkimproxy"));
 	assert_string_equal(k->loc.file, "/etc/opendkim/key.table");
 	assert_int_equal(k->loc.line, 2);
 	assert_ptr_equal(k->loc.doc, site_doc(site,
