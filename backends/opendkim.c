@@ -463,7 +463,8 @@ od_default_socket(struct od *od, char **where, struct site_loc *loc)
 
 	*where = NULL;
 	*loc = site_loc_entry(NULL, NULL);
-	path = settings_backend(od->ctx->settings, "opendkim")->default_file;
+	path = settings_backend(od->ctx->settings,
+	    backend_opendkim.name)->default_file;
 	if (path == NULL || *path == '\0')
 		path = "/etc/default/opendkim";
 	if (!fsroot_exists(od->ctx->root, path))
