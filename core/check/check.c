@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <strings.h>
 
 #include "core/check/check_int.h"
+#include "core/lib/dnsname.h"
 #include "core/lib/fsroot.h"
 #include "core/lib/loop.h"
 #include "core/lib/netaddr.h"
@@ -178,37 +178,13 @@ check_rank(enum check_status st)
 	return -1;
 }
 
-/* A DNS name in lower case without the final dot. */
-static char *
-check_norm(const char *name)
-{
-	char *s = str_lower(xstrdup(name));
-	size_t n = strlen(s);
-
-	if (n > 1 && s[n - 1] == '.')
-		s[n - 1] = '\0';
-	return s;
-}
-
-/* Is name the zone or under it? */
-static int
-check_under(const char *name, const char *zone)
-{
-	size_t n = strlen(name), z = strlen(zone);
-
-	if (n == z)
-		return strcasecmp(name, zone) == 0;
-	return n > z && name[n - z - 1] == '.' &&
-	    strcasecmp(name + n - z, zone) == 0;
-}
-
 /* The view a lookup of name really goes to: a nameserver only answers
  * for its zone, everything else goes through the resolver. */
 static int
 check_view_for(const struct check_run *run, int view, const char *name)
 {
 	if (view < 0 || (size_t)view >= run->nsrv ||
-	    !check_under(name, run->srv[view].zone))
+	    !dnsname_under(name, run->srv[view].zone))
 		return CHECK_VIEW_RESOLVER;
 	return view;
 }
@@ -464,23 +440,16 @@ check_q_done(const struct dns_answer *a, void *arg)
 	check_release(run);
 }
 
-/* check_norm() into a buffer of CHECK_NAME_BUF bytes when the name fits
+/* dnsname_norm() into a buffer of CHECK_NAME_BUF bytes when the name fits
  * (no allocation for a lookup that is in the cache); else allocated.
  * Free with check_norm_free(). */
 #define CHECK_NAME_BUF 512
 static char *
 check_norm_buf(const char *name, char *buf)
 {
-	size_t n = strlen(name), i;
+	char *n = dnsname_norm_into(name, buf, CHECK_NAME_BUF);
 
-	if (n >= CHECK_NAME_BUF)
-		return check_norm(name);
-	for (i = 0; i < n; i++)
-		buf[i] = (char)tolower((unsigned char)name[i]);
-	if (n > 1 && buf[n - 1] == '.')
-		n--;
-	buf[n] = '\0';
-	return buf;
+	return n != NULL ? n : dnsname_norm(name);
 }
 
 static void
@@ -741,7 +710,7 @@ check_track(struct check_ev *ev, const struct check_q *q)
 {
 	size_t i;
 
-	if (ev->zone != NULL && !check_under(q->name, ev->zone))
+	if (ev->zone != NULL && !dnsname_under(q->name, ev->zone))
 		return;
 	if (q->status == DNS_NXDOMAIN || q->status == DNS_NODATA) {
 		ev->missing = 1;
@@ -1519,7 +1488,7 @@ check_select(struct check_run *run, const char *const *domains,
 		count++;
 	keep = xcalloc(count, sizeof *keep);
 	for (i = 0; i < count; i++) {
-		want = check_norm(domains[i]);
+		want = dnsname_norm(domains[i]);
 		for (k = 0; k < n; k++)
 			if (strcmp(keep[k].domain, want) == 0)
 				break;
@@ -1572,7 +1541,7 @@ check_start(struct loop *loop, struct dns *dns, const struct site *site,
 		return NULL;
 	}
 	if (site->hostname != NULL && *site->hostname != '\0')
-		run->host = check_norm(site->hostname);
+		run->host = dnsname_norm(site->hostname);
 	run->hosts_note = check_hosts_file(site, run->host);
 	run->domains = xcalloc(run->nsets, sizeof *run->domains);
 	run->ds = xcalloc(run->nsets, sizeof *run->ds);
