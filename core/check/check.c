@@ -646,23 +646,6 @@ check_hosts_file(const struct site *site, const char *host)
 	return note;
 }
 
-/* The port nameservers are asked on: 53, or NOTSPAM_NS_PORT.  A test
- * hook: test nameservers on loopback cannot all listen on port 53. */
-static int
-check_ns_port(void)
-{
-	const char *s = getenv("NOTSPAM_NS_PORT");
-	char *end;
-	long p;
-
-	if (s == NULL || *s == '\0')
-		return 53;
-	p = strtol(s, &end, 10);
-	if (*end != '\0' || p < 1 || p > 65535)
-		return 53;
-	return (int)p;
-}
-
 /* Keep only the record sets of the domains asked for; -1 when one is not
  * hosted (*cause). */
 static int
@@ -712,19 +695,24 @@ check_select(struct check_run *run, const char *const *domains,
 
 struct check_run *
 check_start(struct loop *loop, struct dns *dns, const struct site *site,
-    const char *const *domains, void (*changed)(void *), void *arg,
-    char **cause)
+    const char *const *domains, const struct check_opts *opts,
+    void (*changed)(void *), void *arg, char **cause)
 {
 	struct check_run *run;
 	size_t i, k;
 
+	if (opts != NULL && (opts->ns_port < 0 || opts->ns_port > 65535)) {
+		error_set(cause, "nameserver port %d is not a port (1-65535)",
+		    opts->ns_port);
+		return NULL;
+	}
 	run = xcalloc(1, sizeof *run);
 	run->loop = loop;
 	run->dns = dns;
 	run->site = site;
 	run->changed = changed;
 	run->arg = arg;
-	run->ns_port = check_ns_port();
+	run->ns_port = opts != NULL && opts->ns_port != 0 ? opts->ns_port : 53;
 	if (records_build(site, NULL, &run->sets, &run->nsets, cause) != 0 ||
 	    check_select(run, domains, cause) != 0) {
 		records_free(run->sets, run->nsets);
