@@ -12,8 +12,9 @@
  * Propagation: when the resolver shows a record missing or wrong, the
  * zone's authoritative nameservers (NS at the domain or its parents) are
  * asked directly, without recursion, on port 53 (struct check_opts ns_port
- * changes the port: a testing option for nameservers on loopback).  A record they publish that the resolver does not show yet is
- * "warn" (a cache), not "fail".  Every string from the DNS in found, detail
+ * changes the port: a testing option for nameservers on loopback).  A
+ * record they publish that the resolver does not show yet is "warn" (a
+ * cache), not "fail".  Every string from the DNS in found, detail
  * and authority is sanitized (core/lib/util.h str_sanitize); fix is zone-file
  * text with control bytes as \DDD.
  */

@@ -7,8 +7,8 @@
  * Answers are parsed from the raw DNS message by core/dns/dns_parse.h (not
  * by the ares_parse_* helpers), so every record keeps its TTL, TXT records
  * keep their character-strings apart, and the result tells NXDOMAIN,
- * NODATA, SERVFAIL, REFUSED and timeout apart.  Queries beyond the window wait in a
- * FIFO queue: sending thousands at once overflows UDP buffers.
+ * NODATA, SERVFAIL, REFUSED and timeout apart.  Queries beyond the window
+ * wait in a FIFO queue: sending thousands at once overflows UDP buffers.
  */
 #ifndef NOTSPAM_DNS_H
 #define NOTSPAM_DNS_H

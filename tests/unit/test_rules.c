@@ -2,8 +2,8 @@
  * per rule of ../shared/reference/dns-checks.md that the code has.
  *
  * The seam is the DNS answers.  A rule asks for its lookups through
- * check_get()/check_spf(), which live in core/check/check.c on the run's
- * private cache, so the rules are driven as the program drives them: the
+ * check_get()/check_spf(), which live in core/check/check_cache.c on the
+ * run's private cache, so the rules are driven as the program drives them: the
  * whole engine (check_start) on a real loop and resolver, pointed at a DNS
  * server inside this process (a UDP socket on the same loop) that answers
  * from the table.  No daemon, no fixed port, a few milliseconds a case.
