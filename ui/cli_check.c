@@ -23,10 +23,45 @@
 /* The JSON buffer's first size: more than a domain takes as a rule. */
 #define CLI_CHECK_JSON_BUF	(256 * 1024)
 
+#define CLI_CHECK_USAGE	"usage: notspam check [--ns-port PORT] [DOMAIN...]\n"
+
 struct cli_check {
 	struct check_run	*run;
 	int			 done;
 };
+
+/* The value of --ns-port PORT or --ns-port=PORT at argv[*i] into
+ * opts->ns_port: 1 taken, 0 not this option, -1 a bad or missing value
+ * (said on stderr). */
+static int
+cli_check_ns_port(int argc, char **argv, int *i, struct check_opts *opts)
+{
+	const char *v = NULL;
+	char *end = NULL, *safe;
+	long p = 0;
+
+	if (strncmp(argv[*i], "--ns-port=", 10) == 0)
+		v = argv[*i] + 10;
+	else if (strcmp(argv[*i], "--ns-port") != 0)
+		return 0;
+	else if (*i + 1 < argc)
+		v = argv[++*i];
+	if (v == NULL) {
+		fputs("notspam: --ns-port needs a port (1-65535)\n", stderr);
+		return -1;
+	}
+	if (*v >= '0' && *v <= '9')
+		p = strtol(v, &end, 10);
+	if (p < 1 || p > 65535 || *end != '\0') {
+		safe = str_sanitize(v, strlen(v));
+		fprintf(stderr, "notspam: --ns-port: \"%s\" is not a port"
+		    " (1-65535)\n", safe);
+		free(safe);
+		return -1;
+	}
+	opts->ns_port = (int)p;
+	return 1;
+}
 
 /* Called from the loop when results change: only note whether all are in. */
 static void
@@ -259,20 +294,25 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 	struct loop *loop = NULL;
 	struct dns *dns = NULL;
 	struct dns_opts opts;
+	struct check_opts copts;
 	const struct check_domain *ds;
-	const char *const *domains = NULL;
-	size_t sum[CHECK_UNKNOWN + 1], n, i, k;
+	const char **domains = NULL;
+	size_t sum[CHECK_UNKNOWN + 1], n, i, k, ndomains = 0;
 	char *cause = NULL;
-	int rc = 0, color;
+	int rc = 0, color, a, r;
 
-	for (i = 1; i < (size_t)argc; i++) {
-		if (argv[i][0] == '-') {
-			fputs("usage: notspam check [DOMAIN...]\n", stderr);
+	memset(&copts, 0, sizeof copts);
+	domains = xcalloc((size_t)argc + 1, sizeof *domains);
+	for (a = 1; a < argc; a++) {
+		if ((r = cli_check_ns_port(argc, argv, &a, &copts)) == 1)
+			continue;
+		if (r == -1 || argv[a][0] == '-') {
+			fputs(CLI_CHECK_USAGE, stderr);
+			free(domains);
 			return EX_USAGE;
 		}
+		domains[ndomains++] = argv[a];
 	}
-	if (argc > 1)
-		domains = (const char *const *)(argv + 1);
 #ifdef M_MXFAST
 	/*
 	 * A run makes and frees many small objects; glibc's fast bins would
@@ -281,8 +321,10 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 	 */
 	mallopt(M_MXFAST, 0);
 #endif
-	if ((site = site_load(o->root, o->config, &cause)) == NULL)
-		return cli_check_error(cause, EX_NOINPUT);
+	if ((site = site_load(o->root, o->config, &cause)) == NULL) {
+		rc = cli_check_error(cause, EX_NOINPUT);
+		goto done;
+	}
 	if (site->ndomains == 0) {
 		rc = cli_check_error(xstrdup("no hosted domain found: no MTA"
 		    " or signer configuration names one; add \"domains ="
@@ -306,8 +348,8 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 		goto done;
 	}
 	memset(&cc, 0, sizeof cc);
-	cc.run = check_start(loop, dns, site, domains, cli_check_changed, &cc,
-	    &cause);
+	cc.run = check_start(loop, dns, site, ndomains > 0 ? domains : NULL,
+	    &copts, cli_check_changed, &cc, &cause);
 	if (cc.run == NULL) {
 		rc = cli_check_error(cause, EX_USAGE);
 		goto done;
@@ -341,5 +383,6 @@ done:
 	dns_free(dns);
 	loop_free(loop);
 	site_free(site);
+	free(domains);
 	return rc;
 }

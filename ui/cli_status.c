@@ -157,7 +157,7 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	dopts.timeout_ms = 2000;
 	dopts.tries = 2;
 	if ((dns = dns_new(loop, &dopts, &cause)) == NULL ||
-	    (run = check_start(loop, dns, site, NULL, on_changed, NULL,
+	    (run = check_start(loop, dns, site, NULL, NULL, on_changed, NULL,
 	    &cause)) == NULL) {
 		cli_error(cause);
 		free(cause);

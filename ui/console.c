@@ -169,7 +169,7 @@ app_recheck(struct app *app)
 	check_free(app->run);
 	app->run = NULL;
 	app->run_started = time(NULL);
-	app->run = check_start(app->loop, app->dns, app->site, NULL,
+	app->run = check_start(app->loop, app->dns, app->site, NULL, NULL,
 	    on_changed, app, &cause);
 	if (app->run == NULL) {
 		app_message(app, "cannot check: %s", cause);

@@ -11,10 +11,10 @@
  * a check "unknown", never "fail"; NXDOMAIN and NODATA mean missing.
  * Propagation: when the resolver shows a record missing or wrong, the
  * zone's authoritative nameservers (NS at the domain or its parents) are
- * asked directly, without recursion, on port 53 (the environment variable
- * NOTSPAM_NS_PORT overrides the port: a test hook for nameservers on
- * loopback).  A record they publish that the resolver does not show yet is
- * "warn" (a cache), not "fail".  Every string from the DNS in found, detail
+ * asked directly, without recursion, on port 53 (struct check_opts ns_port
+ * changes the port: a testing option for nameservers on loopback).  A
+ * record they publish that the resolver does not show yet is "warn" (a
+ * cache), not "fail".  Every string from the DNS in found, detail
  * and authority is sanitized (core/lib/util.h str_sanitize); fix is zone-file
  * text with control bytes as \DDD.
  */
@@ -60,16 +60,25 @@ struct check_domain {
 
 struct check_run;
 
+/* How a run asks; check_start(..., NULL, ...) takes the defaults (all 0). */
+struct check_opts {
+	/* The port the zone's authoritative nameservers are asked on; 0: 53.
+	 * A testing option: nameservers on loopback cannot all listen on 53. */
+	int	ns_port;
+};
+
 /*
  * Start checking every hosted domain of the site (or only those named in
  * domains, NULL-terminated; -1-free: unknown names are reported through
- * *cause and NULL is returned).  changed(arg) is called from the loop each
- * time a result changes (the console marks itself dirty there; it must not
- * draw).  The site must outlive the run.
+ * *cause and NULL is returned).  opts: NULL for the defaults; it is read
+ * here only (an ns_port outside 0-65535 is reported through *cause, NULL
+ * returned).  changed(arg) is called from the loop each time a result
+ * changes (the console marks itself dirty there; it must not draw).  The
+ * site must outlive the run.
  */
 struct check_run *check_start(struct loop *, struct dns *, const struct site *,
-    const char *const *domains, void (*changed)(void *), void *arg,
-    char **cause);
+    const char *const *domains, const struct check_opts *opts,
+    void (*changed)(void *), void *arg, char **cause);
 
 /* Is every check decided? */
 int check_done(const struct check_run *);

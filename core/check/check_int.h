@@ -1,6 +1,8 @@
-/* check_int.h: what core/check/check.c (the run: lookups and their cache, the
- * zone's nameservers, propagation) shares with core/check/check_rules.c (what
- * each check decides from the answers).
+/* check_int.h: the check engine's insides, shared by its four files:
+ * core/check/check.c (the run: domains, items, the queue, evaluations),
+ * check_cache.c (lookups and SPF evaluations cached per view),
+ * check_prop.c (the zone's nameservers, propagation, authority lines) and
+ * check_rules.c (what each check decides from the answers).
  *
  * A rule is a function of the answers: it asks for each lookup it needs
  * with check_get()/check_spf(), which return the cached result or NULL
@@ -14,6 +16,7 @@
 #define NOTSPAM_CHECK_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/check/check.h"
 #include "core/keys/dkimkey.h"
@@ -150,6 +153,71 @@ struct check_ev {
 	unsigned		 pos_ttl;	/* the longest record TTL seen */
 };
 
+/* Hash buckets of the lookup and SPF caches. */
+#define CHECK_BUCKETS 4096
+
+/* An authoritative nameserver (one address) of a zone. */
+struct check_srv {
+	char		*zone;
+	char		*host;
+	char		*addr;
+	struct dns	*dns;		/* made on first use, without RD */
+	char		*error;		/* dns_new failed: why */
+};
+
+/* The run's side of one domain. */
+struct check_dstate {
+	char			*zone;		/* where the NS set is */
+	size_t			*srvs;		/* indexes in run->srv */
+	size_t			 nsrvs;
+	int			 disc_done;
+	int			 disc_queued;
+	size_t			 disc_nwait;	/* results the search waits for */
+	char			*disc_note;	/* why there are none */
+	struct check_work	*work;		/* one per item */
+	size_t			 nwork;
+	size_t			 nfinal;	/* works with a verdict */
+	int			 complete;
+};
+
+/* A run (check.h): what check.c, check_cache.c and check_prop.c share. */
+struct check_run {
+	struct loop		*loop;
+	struct dns		*dns;
+	const struct site	*site;
+	void			(*changed)(void *);
+	void			*arg;
+	char			*host;		/* lower case, no final dot */
+	char			*hosts_note;
+	int			 ns_port;
+	struct record_set	*sets;
+	size_t			 nsets;
+	struct check_domain	*domains;
+	struct check_dstate	*ds;
+	size_t			 ndomains;
+	struct check_srv	*srv;
+	size_t			 nsrv;
+	struct check_keyfile	**keyfiles;	/* stable: works point in */
+	size_t			 nkeyfiles;
+	struct strmap		 keyfirst;	/* site key domain -> first */
+	size_t			*keynext;	/* next key of the domain */
+	struct check_q		*qtab[CHECK_BUCKETS];
+	struct check_spf	*stab[CHECK_BUCKETS];
+	struct check_hook	*deferred;	/* SPF lookups answered already */
+	size_t			 ndeferred;
+	uint64_t		 timer;		/* delivers the deferred */
+	int			 flushing;
+	struct check_waiter	*queue;		/* rules to run again */
+	size_t			 nqueue;
+	size_t			 queuesize;
+	size_t			 ncomplete;	/* domains complete */
+	size_t			 pending;	/* callbacks still to come */
+	size_t			 answered;	/* resolver answers of any rcode */
+	size_t			 unreached;	/* resolver timeouts and errors */
+	int			 dead;		/* check_free was called */
+	int			 depth;		/* inside a callback */
+};
+
 /* The cached answer of name/type through the evaluation's view, or NULL
  * (lookup started, ev->pending set). */
 const struct check_q *check_get(struct check_ev *, const char *name,
@@ -178,5 +246,52 @@ const char *check_type_name(int type);
 
 /* Rules, one per kind (core/check/check_rules.c). */
 void check_rule(struct check_ev *, struct check_work *);
+
+/* ---- between check.c, check_cache.c and check_prop.c ---------------- */
+
+/* check.c: str_sanitize() with a short way for the usual text, printable
+ * ASCII without a backslash, which it keeps as it is; caller frees. */
+char *check_sanitize(const char *s, size_t len);
+/* check.c: severity order for "the worst": ok < warn < unknown < fail
+ * (pending -1). */
+int check_rank(enum check_status);
+/* check.c: queue a rule (work, or CHECK_DISC for the nameserver search) of
+ * domain dom to run again. */
+void check_enqueue(struct check_run *, size_t dom, size_t work);
+/* check.c: run what is queued until nothing is; finish the domains that
+ * have every verdict; call changed() if notify. */
+void check_update(struct check_run *, int notify);
+/* check.c: free a run whose results are gone (check_free called) once no
+ * callback is pending and none is running. */
+void check_release(struct check_run *);
+/* check.c: an evaluation of a rule of domain dom for work through view;
+ * free with check_ev_free. */
+void check_ev_init(struct check_ev *, struct check_run *, size_t dom,
+    size_t work, int view);
+void check_ev_free(struct check_ev *);
+/* check.c: the notes as one line, worst first, raw; caller frees. */
+char *check_ev_detail(const struct check_ev *);
+/* check.c: the fixes one per line, or NULL when there is none; caller
+ * frees. */
+char *check_ev_fix(const struct check_ev *);
+/* check.c: put a verdict into the item (detail sanitized here); the found
+ * values are taken (found is left empty), fix is taken (freed when ok). */
+void check_commit(struct check_item *, enum check_status, const char *detail,
+    struct strv *found, char *fix);
+
+/* check_cache.c: deliver the SPF lookups answered from the cache (a 0-ms
+ * timer's callback; check_free() calls it to deliver them cancelled). */
+void check_flush(void *run);
+
+/* check_prop.c: run item k's rule again, through the resolver and, when it
+ * fails or warns, through each of the zone's nameservers; commit when it
+ * has its verdict. */
+void check_work_update(struct check_run *, size_t dom, size_t k);
+/* check_prop.c: go on finding the zone of domain dom and its nameservers
+ * (NS at the domain, else at each parent; their addresses). */
+void check_disc_update(struct check_run *, size_t dom);
+/* check_prop.c: the authority lines of a finished domain. */
+void check_authority(struct check_run *, struct check_domain *,
+    struct check_dstate *);
 
 #endif

@@ -16,6 +16,7 @@
 #include "core/check/check_int.h"
 #include "core/dns/dkimrec.h"
 #include "core/dns/dmarc.h"
+#include "core/lib/dnsname.h"
 #include "core/lib/fsroot.h"
 #include "core/lib/netaddr.h"
 
@@ -60,19 +61,6 @@ is_spf(const struct check_rr *rr)
 {
 	return rr->len >= 6 && strncasecmp(rr->text, "v=spf1", 6) == 0 &&
 	    (rr->len == 6 || rr->text[6] == ' ');
-}
-
-/* Do two host names match, case-insensitive, final dot ignored? */
-static int
-same_name(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-
-	if (na > 1 && a[na - 1] == '.')
-		na--;
-	if (nb > 1 && b[nb - 1] == '.')
-		nb--;
-	return na == nb && strncasecmp(a, b, na) == 0;
 }
 
 /* Are two texts the same address (canonical forms compared)? */
@@ -315,7 +303,7 @@ rule_ptr(struct check_ev *ev, struct check_work *w)
 	}
 	for (i = 0; i < q->nrrs; i++) {
 		check_found(ev, q->rrs[i].text, q->rrs[i].len);
-		if (name == NULL && same_name(q->rrs[i].text, ev->host))
+		if (name == NULL && dnsname_equal(q->rrs[i].text, ev->host))
 			name = q->rrs[i].text;
 	}
 	if (name == NULL) {
@@ -336,7 +324,7 @@ rule_ptr(struct check_ev *ev, struct check_work *w)
 		    w->addr);
 		check_fix(ev, fix);
 		free(fix);
-	} else if (same_name(name, ev->host))
+	} else if (dnsname_equal(name, ev->host))
 		check_note(ev, CHECK_OK, "%s -> %s -> %s: forward-confirmed",
 		    w->addr, name, w->addr);
 }

@@ -4,11 +4,11 @@
  * ARES_OPT_SOCK_STATE_CB, are served with ares_process_fd(), and the loop's
  * timer follows ares_timeout().  No ares_fds/select, no threads.
  *
- * Answers are parsed from the raw DNS message by this module (not by the
- * ares_parse_* helpers), so every record keeps its TTL, TXT records keep
- * their character-strings apart, and the result tells NXDOMAIN, NODATA,
- * SERVFAIL, REFUSED and timeout apart.  Queries beyond the window wait in a
- * FIFO queue: sending thousands at once overflows UDP buffers.
+ * Answers are parsed from the raw DNS message by core/dns/dns_parse.h (not
+ * by the ares_parse_* helpers), so every record keeps its TTL, TXT records
+ * keep their character-strings apart, and the result tells NXDOMAIN,
+ * NODATA, SERVFAIL, REFUSED and timeout apart.  Queries beyond the window
+ * wait in a FIFO queue: sending thousands at once overflows UDP buffers.
  */
 #ifndef NOTSPAM_DNS_H
 #define NOTSPAM_DNS_H
@@ -103,15 +103,5 @@ const char *dns_servers(const struct dns *);
 
 /* "NXDOMAIN", "timeout", ... for messages. */
 const char *dns_status_name(enum dns_status);
-
-/*
- * Parse a DNS response message (for tests and fuzzing; dns.c uses it).
- * Fills *a (free with dns_answer_clear) for the question name/type; returns
- * 0, or -1 with a->status DNS_ERROR and a->error set when the message is
- * malformed.
- */
-int dns_parse(const unsigned char *msg, size_t len, const char *name,
-    int type, struct dns_answer *a);
-void dns_answer_clear(struct dns_answer *);
 
 #endif

@@ -205,17 +205,16 @@ ub main "$P1" $(cat "$T_TMP/zones.list") ||
     { not_ok "unbound starts on port $P1"; exit 1; }
 ok "unbound serves the test zones on 127.0.0.1:$P1"
 # The zones name ns.<zone> at 127.0.0.1: the authoritative side is the
-# same server here.
-export NOTSPAM_NS_PORT=$P1
+# same server here, asked on its port with check --ns-port.
 RES=127.0.0.1:$P1
 
 # ---- a domain where all is right --------------------------------------
-run --root "$R" --resolver "$RES" check good.test
+run --root "$R" --resolver "$RES" check --ns-port "$P1" good.test
 check "good.test: exit 0 when every check is ok (got $RC)" [ "$RC" -eq 0 ]
 check "good.test: text lists the SPF check as ok" has "$T_TMP/out" \
     '^  ok +spf +192\.0\.2\.25: pass; 2001:db8::25: pass'
 check "good.test: summary line" has "$T_TMP/out" '^[0-9]+ ok, 0 warn, 0 fail, 0 unknown$'
-run --root "$R" --resolver "$RES" --json check good.test
+run --root "$R" --resolver "$RES" --json check --ns-port "$P1" good.test
 check "good.test --json: exit 0 (got $RC)" [ "$RC" -eq 0 ]
 check "good.test --json is valid JSON with the documented keys" "$PY" -c '
 import json, sys
@@ -245,7 +244,8 @@ check "good.test: authority line names the nameserver" \
     sh -c "$PY $T_TMP/q.py $T_TMP/out good.test authority | grep -q '^ns.good.test 127.0.0.1'"
 
 # ---- one case per rule --------------------------------------------------
-run --root "$R" --resolver "$RES" --json check split.test twospf.test \
+run --root "$R" --resolver "$RES" --json check --ns-port "$P1" split.test \
+    twospf.test \
     nov6.test deep.test mismatch.test weak.test tiny.test testing.test \
     revoked.test none.test extrua.test authrua.test esc.test lint.test \
     long.test dmarcmisc.test dmarcspf.test nodkim.test nullmx.test \
@@ -332,26 +332,34 @@ for x in d["domains"]:
     for c in x["checks"]:
         assert (c["fix"] is None) == (c["status"] == "ok"), (x["domain"], c)' \
     "$T_TMP/out"
-run --root "$R" --resolver "$RES" check esc.test
+run --root "$R" --resolver "$RES" check --ns-port "$P1" esc.test
 check "escape bytes: no raw ESC in the text output" sh -c "! grep -q \"$(printf '\033')\" '$T_TMP/out'"
 check "text output: the fix is indented under the failing row" \
     has "$T_TMP/out" '^ +fix: _dmarc\.esc\.test\. 3600 IN TXT'
 check "text output: FAIL readable without colour" has "$T_TMP/out" '^  FAIL +dmarc '
 
-run --root "$R" --resolver "$RES" check weak.test
+run --root "$R" --resolver "$RES" check --ns-port "$P1" weak.test
 check "warnings only: exit 1 (got $RC)" [ "$RC" -eq 1 ]
-run --root "$R" --resolver "$RES" check nosuch.test
+run --root "$R" --resolver "$RES" check --ns-port "$P1" nosuch.test
 check "an unknown domain: exit 64 (got $RC)" [ "$RC" -eq 64 ]
-run --root "$T_TMP/nonexistent" --resolver "$RES" check
+run --root "$R" --resolver "$RES" check --ns-port 0 good.test
+check "check --ns-port 0: usage error 64 (got $RC)" [ "$RC" -eq 64 ]
+check "check --ns-port 0: the message names the value" \
+    has "$T_TMP/err" '^notspam: --ns-port: "0" is not a port \(1-65535\)$'
+run --root "$R" --resolver "$RES" check good.test --ns-port
+check "check --ns-port without its port: usage error 64 (got $RC)" [ "$RC" -eq 64 ]
+check "the check usage line names --ns-port" \
+    has "$T_TMP/err" '^usage: notspam check \[--ns-port PORT\] \[DOMAIN\.\.\.\]$'
+run --root "$T_TMP/nonexistent" --resolver "$RES" check --ns-port "$P1"
 check "a --root that does not exist: usage error 64 (got $RC)" [ "$RC" -eq 64 ]
 mkdir -p "$T_TMP/emptyroot"
-run --root "$T_TMP/emptyroot" --config /nope.conf --resolver "$RES" check
+run --root "$T_TMP/emptyroot" --config /nope.conf --resolver "$RES" check --ns-port "$P1"
 check "an unreadable site (missing --config file): exit 66 (got $RC)" [ "$RC" -eq 66 ]
 
 # ---- /etc/hosts mapping the mail hostname to loopback -----------------
 cp -a "$R" "$T_TMP/hosts"
 printf '127.0.0.1\tlocalhost mail.good.test\n' >"$T_TMP/hosts/etc/hosts"
-run --root "$T_TMP/hosts" --resolver "$RES" --json check good.test
+run --root "$T_TMP/hosts" --resolver "$RES" --json check --ns-port "$P1" good.test
 check "hostname on 127.0.0.1 in /etc/hosts: PTR check fails" \
     [ "$(st good.test ptr:192.0.2.25)" = fail ]
 check "hostname on 127.0.0.1: the detail names /etc/hosts" \
@@ -359,7 +367,7 @@ check "hostname on 127.0.0.1: the detail names /etc/hosts" \
 
 # ---- group-readable key -------------------------------------------------
 chmod 640 "$T_TMP/hosts/etc/dkimkeys/shared.private"
-run --root "$T_TMP/hosts" --resolver "$RES" --json check split.test
+run --root "$T_TMP/hosts" --resolver "$RES" --json check --ns-port "$P1" split.test
 check "group-readable private key: warn" [ "$(st split.test dkim:sel)" = warn ]
 check "group-readable private key: fix is chmod 600" \
     [ "$(q split.test dkim:sel fix)" = "chmod 600 /etc/dkimkeys/shared.private" ]
@@ -376,7 +384,7 @@ cp "$T_TMP/out" "$T_TMP/ptr-records.json"
     --set "host-a@ptr.test=192.0.2.99" >"$T_TMP/ptr-zones.list"
 P2=$(free_port)
 if ub ptr "$P2" $(cat "$T_TMP/ptr-zones.list"); then
-	NOTSPAM_NS_PORT=$P2 run --root "$S" --resolver "127.0.0.1:$P2" --json check
+	run --root "$S" --resolver "127.0.0.1:$P2" --json check --ns-port "$P2"
 	check "PTR not forward-confirmed: fail" [ "$(st ptr.test ptr:192.0.2.26)" = fail ]
 	check "PTR not forward-confirmed: says so" \
 	    sh -c "$PY $T_TMP/q.py $T_TMP/out ptr.test ptr:192.0.2.26 detail | grep -q 'not forward-confirmed'"
@@ -395,8 +403,8 @@ fi
     "$OTHER_P" old >"$T_TMP/old-zones.list"
 P3=$(free_port)
 if ub old "$P3" $(cat "$T_TMP/old-zones.list"); then
-	NOTSPAM_NS_PORT=$P1 run --root "$R" --resolver "127.0.0.1:$P3" --json \
-	    check good.test
+	run --root "$R" --resolver "127.0.0.1:$P3" --json \
+	    check --ns-port="$P1" good.test
 	check "record only on the authoritative server: warn, not fail" \
 	    [ "$(st good.test dkim:sel)" = warn ]
 	check "propagation: the detail names the server and the negative TTL" \
@@ -406,8 +414,8 @@ if ub old "$P3" $(cat "$T_TMP/old-zones.list"); then
 	check "propagation: the authority line shows the server's view" \
 	    sh -c "$PY $T_TMP/q.py $T_TMP/out good.test authority | grep -Eq '^ns.good.test 127.0.0.1 \\(zone good.test\\):.*dkim:sel ok'"
 	check "propagation only: exit 1 (got $RC)" [ "$RC" -eq 1 ]
-	NOTSPAM_NS_PORT=$P3 run --root "$R" --resolver "127.0.0.1:$P3" --json \
-	    check good.test
+	run --root "$R" --resolver "127.0.0.1:$P3" --json \
+	    check --ns-port "$P3" good.test
 	check "same record missing on the authoritative too: fail" \
 	    [ "$(st good.test dkim:sel)" = fail ]
 	check "missing on both: the authority line says missing" \
@@ -420,7 +428,7 @@ fi
 P4=$(free_port)
 faux "$P4" silent
 start=$(date +%s)
-run --root "$R" --resolver "127.0.0.1:$P4" --json check good.test
+run --root "$R" --resolver "127.0.0.1:$P4" --json check --ns-port "$P1" good.test
 secs=$(( $(date +%s) - start ))
 check "a resolver that never answers: exit 75 (got $RC)" [ "$RC" -eq 75 ]
 check "a resolver that never answers: done within 20 s (took $secs s)" [ "$secs" -le 20 ]
@@ -433,13 +441,13 @@ check "a resolver that never answers: the detail says timeout" \
     sh -c "$PY $T_TMP/q.py $T_TMP/out good.test mx detail | grep -q timeout"
 
 P5=$(free_port)
-run --root "$R" --resolver "127.0.0.1:$P5" check good.test
+run --root "$R" --resolver "127.0.0.1:$P5" check --ns-port "$P1" good.test
 check "no server on the port (connection refused): exit 75 (got $RC)" [ "$RC" -eq 75 ]
 
 for mode in servfail refused; do
 	P6=$(free_port)
 	faux "$P6" $mode
-	run --root "$R" --resolver "127.0.0.1:$P6" --json check good.test
+	run --root "$R" --resolver "127.0.0.1:$P6" --json check --ns-port "$P1" good.test
 	word=$(echo $mode | tr a-z A-Z)
 	check "$mode: every check unknown, none fail" "$PY" -c '
 import json, sys
@@ -453,7 +461,7 @@ done
 
 P7=$(free_port)
 faux "$P7" truncate
-run --root "$R" --resolver "127.0.0.1:$P7" --json check good.test
+run --root "$R" --resolver "127.0.0.1:$P7" --json check --ns-port "$P1" good.test
 check "truncated UDP answer: retried over TCP (the 765-byte TXT is found)" \
     sh -c "$PY $T_TMP/q.py $T_TMP/out good.test dkim:sel found | grep -q '^a*b*c*$'"
 
@@ -462,7 +470,7 @@ unbound-control -c "$T_TMP/ub-main/unbound.conf" set_option \
     max-udp-size: 512 >/dev/null 2>&1
 check "the 4096-bit DKIM record is truncated over UDP (dig)" \
     sh -c "dig +bufsize=1232 +ignore +tries=1 -p $P1 @127.0.0.1 sel._domainkey.big.test TXT | grep -q 'flags: qr aa tc'"
-run --root "$R" --resolver "$RES" --json check big.test
+run --root "$R" --resolver "$RES" --json check --ns-port "$P1" big.test
 check "4096-bit DKIM record over TCP: ok" [ "$(st big.test dkim:sel)" = ok ]
 check "4096-bit DKIM record: 4096 bits reported" \
     sh -c "$PY $T_TMP/q.py $T_TMP/out big.test dkim:sel detail | grep -q '4096 bits'"

@@ -3,7 +3,7 @@
 # and a resolver holding the old data.  A record one nameserver already
 # publishes is "not yet visible", not missing; the view of each server is
 # shown.  Three unbound instances: ns1 127.0.0.2 and ns2 127.0.0.3 on one
-# port (NOTSPAM_NS_PORT), the resolver on 127.0.0.1.
+# port (check --ns-port), the resolver on 127.0.0.1.
 . "${NOTSPAM_TOP:-.}/tests/lib.sh"
 . "$NOTSPAM_TOP/tests/stack/unbound.sh"
 cd "$NOTSPAM_TOP" || exit 1
@@ -32,7 +32,8 @@ check "ns2 (127.0.0.3) serves the old zones" env UNBOUND_ADDRS=127.0.0.3 \
     sh -c ". tests/stack/unbound.sh; unbound_start '$T_TMP/ns2' $PA $T_TMP/old/*.zone"
 check "the resolver (127.0.0.1) has the old data" unbound_start "$T_TMP/res" "$PR" "$T_TMP"/old/*.zone
 
-NOTSPAM_NS_PORT=$PA run --root "$root" --resolver "127.0.0.1:$PR" --json check example.org
+run --root "$root" --resolver "127.0.0.1:$PR" --json check --ns-port "$PA" \
+    example.org
 cp "$T_TMP/out" "$T_TMP/check.json"
 check "the check ran (exit 1: warnings only; got $RC)" [ "$RC" -eq 1 ]
 cat >"$T_TMP/q.py" <<'PYEOF'
@@ -59,6 +60,7 @@ check "ns2 restarted with the new zones" env UNBOUND_ADDRS=127.0.0.3 \
     sh -c ". tests/stack/unbound.sh; unbound_start '$T_TMP/ns2' $PA $T_TMP/new/*.zone"
 unbound_stop "$T_TMP/res"
 check "the resolver restarted with the new data" unbound_start "$T_TMP/res" "$PR" "$T_TMP"/new/*.zone
-NOTSPAM_NS_PORT=$PA run --root "$root" --resolver "127.0.0.1:$PR" --json check example.org
+run --root "$root" --resolver "127.0.0.1:$PR" --json check --ns-port "$PA" \
+    example.org
 cp "$T_TMP/out" "$T_TMP/check.json"
 check "after propagation: dkim:mail ok" [ "$(q dkim:mail status)" = ok ]

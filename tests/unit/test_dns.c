@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/dns/dns.h"
+#include "core/dns/dns_parse.h"
 #include "core/lib/loop.h"
 #include "core/lib/util.h"
 

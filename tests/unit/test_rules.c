@@ -2,8 +2,8 @@
  * per rule of ../shared/reference/dns-checks.md that the code has.
  *
  * The seam is the DNS answers.  A rule asks for its lookups through
- * check_get()/check_spf(), which live in core/check/check.c on the run's
- * private cache, so the rules are driven as the program drives them: the
+ * check_get()/check_spf(), which live in core/check/check_cache.c on the
+ * run's private cache, so the rules are driven as the program drives them: the
  * whole engine (check_start) on a real loop and resolver, pointed at a DNS
  * server inside this process (a UDP socket on the same loop) that answers
  * from the table.  No daemon, no fixed port, a few milliseconds a case.
@@ -1069,6 +1069,7 @@ run_check(const struct rule_case *c, struct server *rs, struct server *ns,
 	const struct check_domain *res;
 	const struct check_item *it;
 	struct dns_opts opts;
+	struct check_opts copts;
 	struct loop *loop;
 	struct dns *dns;
 	struct check_run *run = NULL;
@@ -1088,7 +1089,9 @@ run_check(const struct rule_case *c, struct server *rs, struct server *ns,
 		snprintf(why, size, "dns_new: %s", cause);
 		goto done;
 	}
-	if ((run = check_start(loop, dns, site, domains, NULL, NULL,
+	memset(&copts, 0, sizeof copts);
+	copts.ns_port = ns->port;	/* the nameserver on 127.0.0.2 */
+	if ((run = check_start(loop, dns, site, domains, &copts, NULL, NULL,
 	    &cause)) == NULL) {
 		snprintf(why, size, "check_start: %s", cause);
 		goto done;
@@ -1131,7 +1134,7 @@ test_case(void **state)
 	const struct rule_case *c = *state;
 	struct server rs, ns;
 	struct zone base = { NULL, 0 };
-	char *own_p, port[16], *ns_name, *path, why[4096] = "";
+	char *own_p, *ns_name, *path, why[4096] = "";
 	size_t i;
 	FILE *f;
 
@@ -1160,14 +1163,10 @@ test_case(void **state)
 	}
 	server_open(&rs, "127.0.0.1");
 	server_open(&ns, "127.0.0.2");
-	snprintf(port, sizeof port, "%d", ns.port);
-	setenv("NOTSPAM_NS_PORT", port, 1);
-
 	run_check(c, &rs, &ns, why, sizeof why);
 
 	close(rs.fd);
 	close(ns.fd);
-	unsetenv("NOTSPAM_NS_PORT");
 	zone_free(&rs.over);
 	zone_free(&ns.over);
 	zone_free(&base);
