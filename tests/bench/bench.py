@@ -113,12 +113,12 @@ def main():
         with open(root + "/etc/opendkim/signing.table", "w") as f:
             for n in names:
                 f.write("*@%s sel1._domainkey.%s\n" % (n, n))
-        env = dict(os.environ, NOTSPAM_NS_PORT=str(port))
+        env = dict(os.environ)
         if keep:
             print("kept %s; unbound on 127.0.0.1:%d; stop it with:\n"
                   "  . tests/stack/unbound.sh && unbound_stop %s\n"
-                  "NOTSPAM_NS_PORT=%d %s --root %s --resolver 127.0.0.1:%d"
-                  " --json check" % (d, port, ub, port, binary, root, port))
+                  "%s --root %s --resolver 127.0.0.1:%d"
+                  " --json check --ns-port %d" % (d, port, ub, binary, root, port, port))
             return
         bare, ns, nq, rss = [], [], [], []
         for _ in range(runs):
@@ -132,7 +132,8 @@ def main():
             bq = queries_so_far(ub) - q0
             q1 = queries_so_far(ub)
             w, p, r = timed([binary, "--root", root, "--resolver",
-                             "127.0.0.1:%d" % port, "--json", "check"], env)
+                             "127.0.0.1:%d" % port, "--json", "check",
+                             "--ns-port", str(port)], env)
             ns.append(w)
             nq.append(queries_so_far(ub) - q1)
             rss.append(r)
