@@ -14,17 +14,32 @@
 #include "core/conf/conf_int.h"
 #include "core/lib/util.h"
 
+/* Where a byte of a joined logical line was read. */
+struct pf_pos {
+	size_t	line;
+	size_t	off;
+};
+
 /* The logical line spanning physical lines [first, last], continuation
- * lines trimmed and joined by one space; caller frees. */
+ * lines trimmed and joined by one space; caller frees.  With mapp, *mapp
+ * gets where each byte of it was read (caller frees). */
 static char *
-pf_join(const struct conf_doc *doc, size_t first, size_t last)
+pf_join(const struct conf_doc *doc, size_t first, size_t last,
+    struct pf_pos **mapp)
 {
+	struct pf_pos *map = NULL;
 	struct buf b;
-	size_t i, n, s;
+	size_t i, n, s, k, total = 1;
 	const char *t;
 
 	buf_init(&b);
 	buf_add(&b, "", 0);
+	if (mapp != NULL) {
+		for (i = first; i <= last; i++)
+			total += doc->lines[i].len + 1;
+		map = xreallocarray(NULL, total, sizeof *map);
+		*mapp = map;
+	}
 	for (i = first; i <= last; i++) {
 		if (i != first && conf_postfix_filler(&doc->lines[i]))
 			continue;
@@ -37,8 +52,13 @@ pf_join(const struct conf_doc *doc, size_t first, size_t last)
 			n--;
 		if (n == s)
 			continue;
-		if (b.len > 0)
+		if (b.len > 0) {
+			if (map != NULL)
+				map[b.len] = (struct pf_pos){ i, s };
 			buf_addc(&b, ' ');
+		}
+		for (k = s; map != NULL && k < n; k++)
+			map[b.len + k - s] = (struct pf_pos){ i, k };
 		buf_add(&b, t + s, n - s);
 	}
 	return buf_steal(&b);
@@ -96,14 +116,23 @@ done:
 	return rc;
 }
 
+/* Record a word's [start, end) offsets in the logical line. */
+static void
+pf_addpos(struct buf *wpos, size_t start, size_t end)
+{
+	buf_add(wpos, &start, sizeof start);
+	buf_add(wpos, &end, sizeof end);
+}
+
 /*
  * Split a master.cf logical line into words: blanks separate words except
  * inside "{ }" (Postfix 3.0+), which may nest.  braced[i] tells whether word
- * i was a "{ ... }" group; its braces and outer blanks are removed.
+ * i was a "{ ... }" group; its braces and outer blanks are removed.  wpos
+ * gets each word's start and end offsets in text (two size_t a word).
  */
 static int
 pf_master_words(const struct conf_doc *doc, size_t first, const char *text,
-    struct strv *words, struct buf *braced, char **cause)
+    struct strv *words, struct buf *braced, struct buf *wpos, char **cause)
 {
 	const char *p = text, *start, *end;
 	size_t depth;
@@ -132,6 +161,7 @@ pf_master_words(const struct conf_doc *doc, size_t first, const char *text,
 			return -1;
 		}
 		end = p;
+		pf_addpos(wpos, (size_t)(start - text), (size_t)(end - text));
 		if (*start != '{') {
 			w = xstrndup(start, (size_t)(end - start));
 			strv_add(words, w);
@@ -183,13 +213,40 @@ pf_master_option(const char *group)
 	return out;
 }
 
+/* Give the last entry its words as written and where they are. */
+static void
+pf_master_raw(struct conf_doc *doc, const char *text,
+    const struct pf_pos *map, const size_t *wpos, size_t n,
+    struct strv *raw)
+{
+	struct conf_entry *e = &doc->entries[doc->nentries - 1];
+	struct conf_span *sp;
+	size_t i, s, t;
+	char *w;
+
+	e->spans = xreallocarray(NULL, n + 1, sizeof *e->spans);
+	for (i = 0; i < n; i++) {
+		s = wpos[2 * i];
+		t = wpos[2 * i + 1];
+		w = xstrndup(text + s, t - s);
+		strv_add(raw, w);
+		free(w);
+		sp = &e->spans[i];
+		sp->line = map[s].line;
+		sp->off = map[s].off;
+		sp->end_line = map[t - 1].line;
+		sp->end_off = map[t - 1].off + 1;
+	}
+	conf_entry_set_raw(doc, NULL, raw);
+}
+
 /* One master.cf entry (8 fields or more) from a logical line. */
 static int
 pf_master_entry(struct conf_doc *doc, size_t first, size_t last,
-    const char *text, char **cause)
+    const char *text, const struct pf_pos *map, char **cause)
 {
-	struct strv words, argv;
-	struct buf braced;
+	struct strv words, argv, raw;
+	struct buf braced, wpos;
 	char *key = NULL, *value = NULL, *opt, *safe;
 	const char *sp;
 	size_t i;
@@ -197,8 +254,11 @@ pf_master_entry(struct conf_doc *doc, size_t first, size_t last,
 
 	strv_init(&words);
 	strv_init(&argv);
+	strv_init(&raw);
 	buf_init(&braced);
-	if (pf_master_words(doc, first, text, &words, &braced, cause) != 0)
+	buf_init(&wpos);
+	if (pf_master_words(doc, first, text, &words, &braced, &wpos,
+	    cause) != 0)
 		goto done;
 	if (words.n < 8) {
 		safe = conf_snippet(text, strlen(text));
@@ -228,11 +288,15 @@ pf_master_entry(struct conf_doc *doc, size_t first, size_t last,
 	value = xstrdup(sp);
 	str_trim(value);
 	conf_entry_add(doc, first, last - first + 1, key, value, &argv, 0);
+	pf_master_raw(doc, text, map, (const size_t *)(void *)wpos.data,
+	    words.n, &raw);
 	rc = 0;
 done:
 	strv_free(&words);
 	strv_free(&argv);
+	strv_free(&raw);
 	buf_free(&braced);
+	buf_free(&wpos);
 	free(key);
 	free(value);
 	return rc;
@@ -242,14 +306,18 @@ done:
 static int
 pf_finish(struct conf_doc *doc, size_t first, size_t last, char **cause)
 {
+	struct pf_pos *map = NULL;
 	char *text;
 	int rc;
 
-	text = pf_join(doc, first, last);
-	if (doc->grammar == CONF_POSTFIX_MASTER)
-		rc = pf_master_entry(doc, first, last, text, cause);
-	else
+	if (doc->grammar == CONF_POSTFIX_MASTER) {
+		text = pf_join(doc, first, last, &map);
+		rc = pf_master_entry(doc, first, last, text, map, cause);
+	} else {
+		text = pf_join(doc, first, last, NULL);
 		rc = pf_main_entry(doc, first, last, text, cause);
+	}
+	free(map);
 	free(text);
 	return rc;
 }

@@ -1,11 +1,11 @@
-/* fuzz_conf.c: libFuzzer target for core/conf/*.c.
+/* fuzz_conf.c: libFuzzer target for the core/conf documents.
  *
  * Parses the input with every grammar; whenever a parse succeeds, the
  * document must give back the input byte for byte, every entry must point
  * at lines that exist, and the lookups must not crash.  A failed parse must
  * leave a message starting with the path.  Build:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. core/lib/util.c \
- *       core/lib/fsroot.c core/conf/*.c tests/fuzz/fuzz_conf.c -o /tmp/fuzz_conf
+ *       core/lib/fsroot.c core/conf/conf*.c tests/fuzz/fuzz_conf.c -o /tmp/fuzz_conf
  */
 #include <stdint.h>
 #include <stdlib.h>

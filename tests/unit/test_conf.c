@@ -1,4 +1,4 @@
-/* test_conf.c: core/conf/*.c: round trips, entries, errors and edits. */
+/* test_conf.c: the core/conf documents: round trips, entries, errors and edits. */
 #include "testutil.h"
 
 #include <fcntl.h>
