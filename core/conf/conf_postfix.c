@@ -7,6 +7,7 @@
  * is refused, as Postfix warns "logical line must not start with
  * whitespace").  '#' anywhere else is text.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -351,4 +352,336 @@ conf_parse_postfix(struct conf_doc *doc, char **cause)
 	if (open && pf_finish(doc, first, last, cause) != 0)
 		return -1;
 	return 0;
+}
+
+/* Option forms in master.cf. */
+enum pf_form {
+	PF_PLAIN,	/* -o name=value */
+	PF_ATTACHED,	/* -oname=value */
+	PF_BRACED,	/* -o { name = value } */
+};
+
+/* One "-o name=..." of an entry: the words it spans and its form. */
+struct pf_opt {
+	int		dash;	/* index of "-o" (or "-oname=value") */
+	int		word;	/* index of the name=value word */
+	enum pf_form	form;
+};
+
+/* The overrides of name in e, in order; returns how many (up to max). */
+static size_t
+pf_find_options(const struct conf_entry *e, const char *name,
+    struct pf_opt *out, size_t max)
+{
+	size_t n = 0, nlen = strlen(name);
+	const char *arg;
+	int i, dash;
+
+	for (i = 8; i < e->argc; i++) {
+		dash = i;
+		if (strcmp(e->argv[i], "-o") == 0) {
+			if (i + 1 >= e->argc)
+				break;
+			arg = e->argv[++i];
+		} else if (strncmp(e->argv[i], "-o", 2) == 0)
+			arg = e->argv[i] + 2;
+		else
+			continue;
+		if (strncmp(arg, name, nlen) != 0 || arg[nlen] != '=')
+			continue;
+		if (n < max) {
+			out[n].dash = dash;
+			out[n].word = i;
+			out[n].form = dash == i ? PF_ATTACHED :
+			    e->raw_argv[i][0] == '{' ? PF_BRACED : PF_PLAIN;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Whether name = value can be written as a master.cf override. */
+static int
+pf_check_option(const struct conf_doc *doc, const char *name,
+    const char *value, char **cause)
+{
+	const unsigned char *p;
+	const char *q;
+
+	for (q = name; *q != '\0' && pf_namechar((unsigned char)*q); q++)
+		;
+	if (*name == '\0' || *q != '\0')
+		return error_set(cause, "%s: \"%s\" is not a Postfix parameter "
+		    "name", doc->path, name);
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '{' || *p == '}')
+			return error_set(cause, "%s: cannot set -o %s: the value"
+			    " holds a brace or a control character", doc->path,
+			    name);
+	return 0;
+}
+
+/* The text of an override in form f ("{ }" when value has blanks). */
+static char *
+pf_option_text(enum pf_form f, const char *name, const char *value)
+{
+	int blanks = strpbrk(value, " \t") != NULL;
+
+	if (f == PF_BRACED || (blanks && f == PF_PLAIN))
+		return xasprintf("{ %s = %s }", name, value);
+	if (f == PF_ATTACHED && blanks)
+		return xasprintf("-o { %s = %s }", name, value);
+	if (f == PF_ATTACHED)
+		return xasprintf("-o%s=%s", name, value);
+	return xasprintf("%s=%s", name, value);
+}
+
+/* Offset of (line, off) in the bytes of e's lines read as one string. */
+static size_t
+pf_stream_off(const struct conf_doc *doc, const struct conf_entry *e,
+    size_t line, size_t off)
+{
+	size_t i, n = 0;
+
+	for (i = e->first; i < line; i++)
+		n += doc->lines[i].len;
+	return n + off;
+}
+
+/*
+ * Rebuild the lines of e into p: bytes marked in del[] (offsets as
+ * pf_stream_off) are left out, `with` is written at offset at (SIZE_MAX:
+ * nowhere).  A continuation line left with blanks only goes.
+ */
+static void
+pf_rebuild_entry(const struct conf_doc *doc, const struct conf_entry *e,
+    const char *del, size_t at, const char *with, struct conf_patch *p)
+{
+	const struct conf_line *l;
+	struct buf out;
+	size_t i, k, base = 0, body;
+	int had, has, put;
+
+	conf_patch_init(p, e->first, e->count);
+	buf_init(&out);
+	for (i = e->first; i < e->first + e->count; base += l->len, i++) {
+		l = &doc->lines[i];
+		body = conf_line_body(l);
+		out.len = 0;
+		buf_add(&out, "", 0);
+		had = has = put = 0;
+		for (k = 0; k <= body; k++) {
+			if (base + k == at) {
+				buf_adds(&out, with);
+				put = 1;
+			}
+			if (k == body)
+				break;
+			if (!conf_isblank(l->text[k]))
+				had = 1;
+			if (del[base + k])
+				continue;
+			buf_addc(&out, l->text[k]);
+			if (!conf_isblank(l->text[k]))
+				has = 1;
+		}
+		if (i != e->first && had && !has && !put)
+			continue;
+		buf_add(&p->text, out.data, out.len);
+		buf_add(&p->text, l->text + body, l->len - body);
+	}
+	buf_free(&out);
+}
+
+/* Mark the bytes of words [from, to] of e in del[]. */
+static void
+pf_mark_words(const struct conf_doc *doc, const struct conf_entry *e,
+    int from, int to, char *del)
+{
+	size_t s, t;
+
+	s = pf_stream_off(doc, e, e->spans[from].line, e->spans[from].off);
+	t = pf_stream_off(doc, e, e->spans[to].end_line, e->spans[to].end_off);
+	memset(del + s, 1, t - s);
+}
+
+/* Mark the blanks next to each run of deleted bytes on its line: before
+ * it when text precedes it on the line, else after it. */
+static void
+pf_mark_blanks(const struct conf_doc *doc, const struct conf_entry *e,
+    char *del)
+{
+	const struct conf_line *l;
+	size_t i, k, j, base = 0, body, end;
+
+	for (i = e->first; i < e->first + e->count; base += l->len, i++) {
+		l = &doc->lines[i];
+		body = conf_line_body(l);
+		for (k = 0; k < body; k = end) {
+			if (!del[base + k]) {
+				end = k + 1;
+				continue;
+			}
+			for (end = k; end < body && del[base + end]; end++)
+				;
+			j = k;
+			while (j > 0 && conf_isblank(l->text[j - 1]))
+				j--;
+			if (j > 0 && !del[base + j - 1])
+				memset(del + base + j, 1, k - j);
+			else
+				while (end < body && conf_isblank(l->text[end]))
+					del[base + end++] = 1;
+		}
+	}
+}
+
+/* Commit p for entry idx and check that option name reads back as value
+ * (NULL: gone) on the same service. */
+static int
+pf_commit_option(struct conf_doc *doc, struct conf_patch *p, size_t idx,
+    const char *name, const char *value, char **cause)
+{
+	struct conf_doc *next;
+	const char *got;
+	char *key = xstrdup(doc->entries[idx].key);
+	int ok;
+
+	next = conf_commit(doc, p, idx, 1, 1, cause);
+	conf_patch_free(p);
+	if (next == NULL) {
+		free(key);
+		return -1;
+	}
+	got = conf_master_option(&next->entries[idx], name);
+	ok = strcmp(next->entries[idx].key, key) == 0 && (value == NULL ?
+	    got == NULL : got != NULL && strcmp(got, value) == 0);
+	if (!ok) {
+		error_set(cause, "%s: -o %s would not read back as set on %s; "
+		    "nothing was changed", doc->path, name, key);
+		conf_free(next);
+	} else
+		conf_adopt(doc, next);
+	free(key);
+	return ok ? 0 : -1;
+}
+
+/* Add "-o name=value" as a new continuation line after e's last line. */
+static void
+pf_add_option(const struct conf_doc *doc, const struct conf_entry *e,
+    const char *name, const char *value, struct conf_patch *p)
+{
+	const struct conf_line *last = &doc->lines[e->first + e->count - 1];
+	char *opt, *line;
+	size_t indent = 0;
+
+	if (e->count > 1)
+		indent = strspn(last->text, " \t");
+	if (strpbrk(value, " \t") != NULL)
+		opt = xasprintf("-o { %s = %s }", name, value);
+	else
+		opt = xasprintf("-o %s=%s", name, value);
+	if (indent > 0)
+		line = xasprintf("%.*s%s", (int)indent, last->text, opt);
+	else
+		line = xasprintf("  %s", opt);
+	conf_patch_init(p, e->first + e->count, 0);
+	conf_patch_line(doc, p, line, strlen(line));
+	free(line);
+	free(opt);
+}
+
+int
+conf_master_set_option(struct conf_doc *doc, const struct conf_entry *e,
+    const char *name, const char *value, char **cause)
+{
+	struct conf_patch p;
+	struct pf_opt opt, *opts;
+	size_t idx, n, at;
+	char *del, *text;
+
+	if (doc->grammar != CONF_POSTFIX_MASTER)
+		return error_set(cause, "%s: not a master.cf file", doc->path);
+	if (conf_entry_index(doc, e, &idx, cause) != 0 ||
+	    pf_check_option(doc, name, value, cause) != 0)
+		return -1;
+	if ((n = pf_find_options(e, name, NULL, 0)) == 0)
+		pf_add_option(doc, e, name, value, &p);
+	else {
+		opts = xreallocarray(NULL, n, sizeof *opts);
+		pf_find_options(e, name, opts, n);
+		opt = opts[n - 1];
+		free(opts);
+		del = xcalloc(pf_stream_off(doc, e, e->first + e->count, 0) + 1,
+		    1);
+		pf_mark_words(doc, e, opt.word, opt.word, del);
+		at = pf_stream_off(doc, e, e->spans[opt.word].line,
+		    e->spans[opt.word].off);
+		text = pf_option_text(opt.form, name, value);
+		pf_rebuild_entry(doc, e, del, at, text, &p);
+		free(text);
+		free(del);
+	}
+	return pf_commit_option(doc, &p, idx, name, value, cause);
+}
+
+int
+conf_master_unset_option(struct conf_doc *doc, const struct conf_entry *e,
+    const char *name, char **cause)
+{
+	struct conf_patch p;
+	struct pf_opt *opts;
+	size_t idx, n, i;
+	char *del;
+
+	if (doc->grammar != CONF_POSTFIX_MASTER)
+		return error_set(cause, "%s: not a master.cf file", doc->path);
+	if (conf_entry_index(doc, e, &idx, cause) != 0 ||
+	    pf_check_option(doc, name, "", cause) != 0)
+		return -1;
+	if ((n = pf_find_options(e, name, NULL, 0)) == 0)
+		return 0;
+	opts = xreallocarray(NULL, n, sizeof *opts);
+	pf_find_options(e, name, opts, n);
+	del = xcalloc(pf_stream_off(doc, e, e->first + e->count, 0) + 1, 1);
+	for (i = 0; i < n; i++)
+		pf_mark_words(doc, e, opts[i].dash, opts[i].word, del);
+	pf_mark_blanks(doc, e, del);
+	pf_rebuild_entry(doc, e, del, SIZE_MAX, NULL, &p);
+	free(del);
+	free(opts);
+	if (pf_commit_option(doc, &p, idx, name, NULL, cause) != 0)
+		return -1;
+	return (int)n;
+}
+
+int
+conf_master_set_service(struct conf_doc *doc, const char *text,
+    char **cause)
+{
+	struct conf_doc *one;
+	const struct conf_entry *e;
+	char *why = NULL;
+	int rc;
+
+	if (doc->grammar != CONF_POSTFIX_MASTER)
+		return error_set(cause, "%s: not a master.cf file", doc->path);
+	if (conf_check_text(doc, text, cause) != 0)
+		return -1;
+	one = conf_parse(CONF_POSTFIX_MASTER, doc->path, text, strlen(text),
+	    &why);
+	if (one == NULL || one->nentries != 1) {
+		rc = error_set(cause, "%s: not one master.cf service: %s",
+		    doc->path, why != NULL ? why : "no entry");
+		free(why);
+		conf_free(one);
+		return rc;
+	}
+	e = conf_find(doc, one->entries[0].key);
+	if (e != NULL)
+		rc = conf_replace(doc, e, text, cause);
+	else
+		rc = conf_insert(doc, NULL, 0, text, cause);
+	conf_free(one);
+	return rc;
 }
