@@ -716,6 +716,11 @@ conf_separator(const struct conf_doc *doc, const struct conf_entry *e,
 	text = doc->lines[ref->first].text;
 	buf_init(&b);
 	col = strlen(key);
+	/* One blank: nothing is aligned, keep it so. */
+	if (seplen == 1) {
+		buf_add(&b, text + sep, 1);
+		return buf_steal(&b);
+	}
 	if (kstart == 0 && strspn(text + sep, " ") == seplen) {
 		target = sep + seplen;
 		do {
@@ -1286,13 +1291,14 @@ conf_append(struct conf_doc *doc, const char *key, const char *value,
 
 	if (value == NULL)
 		value = "";
+	if (conf_check_key(doc, key, cause) != 0)
+		return -1;
 	if (doc->grammar == CONF_PEERLIST && *value != '\0' &&
 	    strcmp(value, key) != 0)
 		return error_set(cause, "%s: a host list line is its entry "
 		    "alone (no value)", doc->path);
-	if (conf_check_key(doc, key, cause) != 0 ||
-	    (doc->grammar != CONF_PEERLIST &&
-	    conf_check_value(doc, key, value, cause) != 0))
+	if (doc->grammar != CONF_PEERLIST &&
+	    conf_check_value(doc, key, value, cause) != 0)
 		return -1;
 	line = conf_format(doc, NULL, key, value);
 	if (conf_check_text(doc, line, cause) != 0) {
