@@ -1136,7 +1136,7 @@ conf_insert(struct conf_doc *doc, const struct conf_entry *at, int before,
     const char *text, char **cause)
 {
 	struct conf_patch p;
-	size_t idx, line;
+	size_t idx = 0, line;
 
 	if (conf_check_text(doc, text, cause) != 0)
 		return -1;
@@ -1160,7 +1160,7 @@ conf_replace(struct conf_doc *doc, const struct conf_entry *e,
     const char *text, char **cause)
 {
 	struct conf_patch p;
-	size_t idx;
+	size_t idx = 0;
 
 	if (conf_entry_index(doc, e, &idx, cause) != 0 ||
 	    conf_check_text(doc, text, cause) != 0)
@@ -1183,7 +1183,7 @@ int
 conf_delete(struct conf_doc *doc, const struct conf_entry *e, char **cause)
 {
 	struct conf_patch p;
-	size_t idx;
+	size_t idx = 0;
 
 	if (conf_entry_index(doc, e, &idx, cause) != 0)
 		return -1;
@@ -1197,7 +1197,7 @@ conf_comment_out(struct conf_doc *doc, const struct conf_entry *e,
 {
 	const struct conf_line *l;
 	struct conf_patch p;
-	size_t idx, i;
+	size_t idx = 0, i;
 
 	if (conf_entry_index(doc, e, &idx, cause) != 0)
 		return -1;
@@ -1262,7 +1262,7 @@ conf_set_entry(struct conf_doc *doc, const struct conf_entry *e,
     const char *value, char **cause)
 {
 	struct conf_patch p;
-	size_t idx;
+	size_t idx = 0;
 	char *line, *key;
 	int rc;
 

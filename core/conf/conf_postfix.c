@@ -597,7 +597,7 @@ conf_master_set_option(struct conf_doc *doc, const struct conf_entry *e,
 {
 	struct conf_patch p;
 	struct pf_opt opt, *opts;
-	size_t idx, n, at;
+	size_t idx = 0, n, at;
 	char *del, *text;
 
 	if (doc->grammar != CONF_POSTFIX_MASTER)
@@ -631,7 +631,7 @@ conf_master_unset_option(struct conf_doc *doc, const struct conf_entry *e,
 {
 	struct conf_patch p;
 	struct pf_opt *opts;
-	size_t idx, n, i;
+	size_t idx = 0, n, i;
 	char *del;
 
 	if (doc->grammar != CONF_POSTFIX_MASTER)
