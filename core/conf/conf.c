@@ -2,9 +2,12 @@
  *
  * The document is a list of physical lines (terminators kept) plus the
  * entries a grammar module (conf_postfix.c, conf_smtpd.c, conf_simple.c)
- * derives from them.  Edits build the new text, parse it again and only then
- * replace the document, so a document is never left half edited or in a
- * state its own parser would refuse.
+ * derives from them, and an index of the entries by key.  Every edit is a
+ * patch (physical lines [first, first + count) replaced by new lines): the
+ * new text is built, parsed again and compared entry by entry with the old
+ * document (conf_commit) and only then replaces it, so a document is never
+ * left half edited, in a state its own parser would refuse, or with other
+ * statements changed than the one edited.
  *
  * Which definition wins (conf_find):
  *  main.cf, master.cf, settings, shellvars: the last (Postfix, shell).
@@ -419,50 +422,30 @@ conf_mark_entry(const struct conf_doc *doc, const struct conf_entry *e,
 	}
 }
 
-/*
- * The document's text with the lines in drop[] left out, line `replace`
- * (if not SIZE_MAX) replaced by text `with` plus that line's own terminator,
- * and `append` (if not NULL) added as a new last line.  Caller frees.
- */
+/* The document's text with the lines in drop[] left out; caller frees.
+ * A file without final newline whose last line goes stays without. */
 static char *
-conf_rebuild(const struct conf_doc *doc, const char *drop, size_t replace,
-    const char *with, const char *append, size_t *len)
+conf_rebuild(const struct conf_doc *doc, const char *drop, size_t *len)
 {
 	const struct conf_line *l;
-	const char *eol = conf_doc_eol(doc);
 	struct buf b;
-	size_t i, body;
+	size_t i;
 	int unterminated = 0;
 
 	buf_init(&b);
 	buf_add(&b, "", 0);
 	for (i = 0; i < doc->nlines; i++) {
 		l = &doc->lines[i];
-		body = conf_line_body(l);
-		if (i == replace) {
-			buf_adds(&b, with);
-			buf_add(&b, l->text + body, l->len - body);
-			continue;
-		}
-		if (drop[i]) {
-			if (i == doc->nlines - 1 && body == l->len)
-				unterminated = 1;
-			continue;
-		}
-		buf_add(&b, l->text, l->len);
+		if (!drop[i])
+			buf_add(&b, l->text, l->len);
+		else if (i == doc->nlines - 1 && conf_line_body(l) == l->len)
+			unterminated = 1;
 	}
-	/* The file had no final newline and its last line went: keep it so. */
 	if (unterminated && b.len > 0 && b.data[b.len - 1] == '\n') {
 		b.len--;
 		if (b.len > 0 && b.data[b.len - 1] == '\r')
 			b.len--;
 		b.data[b.len] = '\0';
-	}
-	if (append != NULL) {
-		if (b.len > 0 && b.data[b.len - 1] != '\n')
-			buf_adds(&b, eol);
-		buf_adds(&b, append);
-		buf_adds(&b, eol);
 	}
 	*len = b.len;
 	return buf_steal(&b);
@@ -891,7 +874,7 @@ conf_unset(struct conf_doc *doc, const char *key)
 		free(drop);
 		return 0;
 	}
-	text = conf_rebuild(doc, drop, (size_t)-1, NULL, NULL, &len);
+	text = conf_rebuild(doc, drop, &len);
 	next = conf_reparse(doc, text, len, NULL);
 	if (next == NULL)
 		n = -1;
@@ -1090,23 +1073,15 @@ conf_check_text(const struct conf_doc *doc, const char *text, char **cause)
 	return 0;
 }
 
-/* Patch the lines of entry e: Postfix files keep the comment lines
- * between its continuation lines.  first: the text of its first line
- * (NULL: none), written with that line's own terminator. */
+/* Add to p the lines of e that an edit of e keeps: in Postfix files the
+ * comment and blank lines between its continuation lines. */
 static void
-conf_patch_entry(const struct conf_doc *doc, const struct conf_entry *e,
-    const char *first, struct conf_patch *p)
+conf_patch_fillers(const struct conf_doc *doc, const struct conf_entry *e,
+    struct conf_patch *p)
 {
 	const struct conf_line *l;
-	size_t i, body;
+	size_t i;
 
-	conf_patch_init(p, e->first, e->count);
-	if (first != NULL) {
-		l = &doc->lines[e->first];
-		body = conf_line_body(l);
-		buf_adds(&p->text, first);
-		buf_add(&p->text, l->text + body, l->len - body);
-	}
 	if (!conf_postfix_grammar(doc->grammar))
 		return;
 	for (i = e->first + 1; i < e->first + e->count; i++) {
@@ -1114,6 +1089,23 @@ conf_patch_entry(const struct conf_doc *doc, const struct conf_entry *e,
 		if (conf_postfix_filler(l))
 			buf_add(&p->text, l->text, l->len);
 	}
+}
+
+/* Patch the lines of entry e: its first line becomes `first` (NULL: it
+ * goes) with that line's own terminator, the kept lines follow. */
+static void
+conf_patch_entry(const struct conf_doc *doc, const struct conf_entry *e,
+    const char *first, struct conf_patch *p)
+{
+	const struct conf_line *l = &doc->lines[e->first];
+	size_t body = conf_line_body(l);
+
+	conf_patch_init(p, e->first, e->count);
+	if (first != NULL) {
+		buf_adds(&p->text, first);
+		buf_add(&p->text, l->text + body, l->len - body);
+	}
+	conf_patch_fillers(doc, e, p);
 }
 
 /* Commit patch p replacing `removed` entries at `at` by `added`, adopt. */
@@ -1165,17 +1157,9 @@ conf_replace(struct conf_doc *doc, const struct conf_entry *e,
 	if (conf_entry_index(doc, e, &idx, cause) != 0 ||
 	    conf_check_text(doc, text, cause) != 0)
 		return -1;
-	conf_patch_entry(doc, e, NULL, &p);
-	/* The new lines go first; the kept comment lines follow them. */
-	{
-		struct buf kept = p.text;
-
-		buf_init(&p.text);
-		buf_add(&p.text, "", 0);
-		conf_patch_lines(doc, &p, text);
-		buf_add(&p.text, kept.data, kept.len);
-		buf_free(&kept);
-	}
+	conf_patch_init(&p, e->first, e->count);
+	conf_patch_lines(doc, &p, text);
+	conf_patch_fillers(doc, e, &p);
 	return conf_finish(doc, &p, idx, 1, 1, cause);
 }
 
