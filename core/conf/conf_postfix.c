@@ -451,7 +451,8 @@ pf_stream_off(const struct conf_doc *doc, const struct conf_entry *e,
 /*
  * Rebuild the lines of e into p: bytes marked in del[] (offsets as
  * pf_stream_off) are left out, `with` is written at offset at (SIZE_MAX:
- * nowhere).  A continuation line left with blanks only goes.
+ * nowhere).  A continuation line left with blanks only goes; comment and
+ * blank lines stay as they are.
  */
 static void
 pf_rebuild_entry(const struct conf_doc *doc, const struct conf_entry *e,
@@ -467,6 +468,11 @@ pf_rebuild_entry(const struct conf_doc *doc, const struct conf_entry *e,
 	for (i = e->first; i < e->first + e->count; base += l->len, i++) {
 		l = &doc->lines[i];
 		body = conf_line_body(l);
+		/* Comment lines inside the entry stay, even inside a group. */
+		if (i != e->first && conf_postfix_filler(l)) {
+			buf_add(&p->text, l->text, l->len);
+			continue;
+		}
 		out.len = 0;
 		buf_add(&out, "", 0);
 		had = has = put = 0;

@@ -1021,6 +1021,25 @@ test_master_option_inline(void **state)
 	assert_int_equal(conf_master_unset_option(doc, &doc->entries[0], "y",
 	    &cause), 0);
 	conf_free(doc);
+	/* A brace group over two lines: rewritten on one, removed whole. */
+	doc = parse_ok(CONF_POSTFIX_MASTER, "a unix - - n - - smtp\n"
+	    "  -o { x =\n# c\n    1 2 }\n  -o y=2\n  -o x=0 -o z=1\n");
+	assert_string_equal(doc->entries[0].raw_argv[9], "{ x = 1 2 }");
+	assert_int_equal(conf_master_set_option(doc, &doc->entries[0], "x",
+	    "3", &cause), 0);
+	assert_text(doc, "a unix - - n - - smtp\n  -o { x =\n# c\n    1 2 }\n"
+	    "  -o y=2\n  -o x=3 -o z=1\n");
+	assert_int_equal(conf_master_unset_option(doc, &doc->entries[0], "x",
+	    &cause), 2);
+	assert_text(doc, "a unix - - n - - smtp\n# c\n  -o y=2\n  -o z=1\n");
+	conf_free(doc);
+	doc = parse_ok(CONF_POSTFIX_MASTER, "a unix - - n - - smtp\n"
+	    "  -o { x =\n    1 2 } -o y=2\n");
+	assert_int_equal(conf_master_set_option(doc, &doc->entries[0], "x",
+	    "3", &cause), 0);
+	/* What followed the group on its last line stays on that line. */
+	assert_text(doc, "a unix - - n - - smtp\n  -o { x = 3 }\n -o y=2\n");
+	conf_free(doc);
 }
 
 /* master.cf: options removed with their line; services added, replaced
