@@ -623,8 +623,8 @@ conf_check_value(const struct conf_doc *doc, const char *key,
 	case CONF_PEERLIST:
 		if (strchr(value, '#') != NULL)
 			return error_set(cause, "%s: cannot set %s: OpenDKIM "
-			    "cuts a table line at '#', so the value cannot hold "
-			    "one", doc->path, key);
+			    "cuts a table line at '#', so the value cannot "
+			    "hold one", doc->path, key);
 		if (doc->grammar == CONF_PEERLIST)
 			break;
 		/* FALLTHROUGH */

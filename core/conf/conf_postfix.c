@@ -415,9 +415,9 @@ pf_check_option(const struct conf_doc *doc, const char *name,
 		    "name", doc->path, name);
 	for (p = (const unsigned char *)value; *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f || *p == '{' || *p == '}')
-			return error_set(cause, "%s: cannot set -o %s: the value"
-			    " holds a brace or a control character", doc->path,
-			    name);
+			return error_set(cause, "%s: cannot set -o %s: the "
+			    "value holds a brace or a control character",
+			    doc->path, name);
 	return 0;
 }
 

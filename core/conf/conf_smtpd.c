@@ -564,12 +564,12 @@ conf_smtpd_check(const struct conf_doc *doc, const char *text, char **cause)
 		if (*p == '"' || *p == '\'')
 			quote = *p;
 		else if (*p == '#')
-			return error_set(cause, "%s: smtpd reads '#' as the start"
-			    " of a comment: quote the word that holds it",
+			return error_set(cause, "%s: smtpd reads '#' as the "
+			    "start of a comment: quote the word that holds it",
 			    doc->path);
 		else if (*p == '\\' && p[1] == '\0')
-			return error_set(cause, "%s: a trailing backslash would "
-			    "join the next line", doc->path);
+			return error_set(cause, "%s: a trailing backslash "
+			    "would join the next line", doc->path);
 	}
 	if (quote != 0)
 		return error_set(cause, "%s: unbalanced %c quote in the "

@@ -58,6 +58,7 @@ diff_split(const char *text, size_t len, struct diff_file *f)
 	f->changed = (char *)xcalloc(f->n + 2, 1) + 1;
 }
 
+/* FNV-1a of a line's bytes. */
 static uint64_t
 diff_hash(const struct diff_line *l)
 {
@@ -284,7 +285,8 @@ diff_shift(struct diff_file *f, const struct diff_file *o)
 					corr = end;
 			}
 		} while (len != end - start);
-		while (corr >= 0 && corr < end && id[start - 1] == id[end - 1]) {
+		while (corr >= 0 && corr < end &&
+		    id[start - 1] == id[end - 1]) {
 			chg[--start] = 1;
 			chg[--end] = 0;
 			u--;

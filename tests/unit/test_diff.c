@@ -226,6 +226,32 @@ test_diff_edges(void **state)
 	assert_like_diff_s("x\n\n\n\ny\n", "x\n\n\ny\n");
 }
 
+/* conf_diff names the files after the documents' paths. */
+static void
+test_diff_names(void **state)
+{
+	struct conf_doc *a, *b;
+	char *cause = NULL, *got;
+
+	(void)state;
+	a = conf_parse(CONF_POSTFIX_MAIN, "/etc/postfix/main.cf", "a = 1\n", 6,
+	    &cause);
+	b = conf_parse(CONF_POSTFIX_MAIN, "/etc/postfix/main.cf", "a = 1\n", 6,
+	    &cause);
+	assert_non_null(a);
+	assert_non_null(b);
+	got = conf_diff(a, b, NULL);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(conf_set(b, "a", "2", &cause), 0);
+	got = conf_diff(a, b, NULL);
+	assert_string_equal(got, "--- a/etc/postfix/main.cf\n"
+	    "+++ b/etc/postfix/main.cf\n@@ -1 +1 @@\n-a = 1\n+a = 2\n");
+	free(got);
+	conf_free(a);
+	conf_free(b);
+}
+
 /* Hunks: joined when at most 6 unchanged lines part two changes. */
 static void
 test_diff_hunks(void **state)
@@ -296,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_diff_smtpd),
 		cmocka_unit_test(test_diff_line_endings),
 		cmocka_unit_test(test_diff_edges),
+		cmocka_unit_test(test_diff_names),
 		cmocka_unit_test(test_diff_hunks),
 		cmocka_unit_test(test_diff_large),
 	};
