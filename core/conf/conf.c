@@ -2,9 +2,12 @@
  *
  * The document is a list of physical lines (terminators kept) plus the
  * entries a grammar module (conf_postfix.c, conf_smtpd.c, conf_simple.c)
- * derives from them.  Edits build the new text, parse it again and only then
- * replace the document, so a document is never left half edited or in a
- * state its own parser would refuse.
+ * derives from them, and an index of the entries by key.  Every edit is a
+ * patch (physical lines [first, first + count) replaced by new lines): the
+ * new text is built, parsed again and compared entry by entry with the old
+ * document (conf_commit) and only then replaces it, so a document is never
+ * left half edited, in a state its own parser would refuse, or with other
+ * statements changed than the one edited.
  *
  * Which definition wins (conf_find):
  *  main.cf, master.cf, settings, shellvars: the last (Postfix, shell).
@@ -20,6 +23,7 @@
  */
 #include "core/conf/conf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -85,7 +89,26 @@ conf_entry_add(struct conf_doc *doc, size_t first, size_t count,
 		e->argv = argv->v;
 	e->argc = (int)argv->n;
 	e->is_macro = is_macro;
+	e->raw_value = e->value;
+	e->raw_argv = e->argv;
+	e->raw_argc = e->argc;
 	strv_init(argv);
+}
+
+void
+conf_entry_set_raw(struct conf_doc *doc, const char *raw_value,
+    struct strv *raw)
+{
+	struct conf_entry *e = &doc->entries[doc->nentries - 1];
+
+	if (raw_value != NULL)
+		e->raw_value = xstrdup(raw_value);
+	if (raw->v == NULL)
+		e->raw_argv = xcalloc(1, sizeof *e->raw_argv);
+	else
+		e->raw_argv = raw->v;
+	e->raw_argc = (int)raw->n;
+	strv_init(raw);
 }
 
 int
@@ -123,6 +146,23 @@ conf_split_lines(struct conf_doc *doc, const char *data, size_t len)
 	}
 }
 
+/* Index the entries by case-folded key, each chain in file order. */
+static void
+conf_index(struct conf_doc *doc)
+{
+	size_t i, head;
+
+	doc->next_same = xreallocarray(NULL, doc->nentries + 1,
+	    sizeof *doc->next_same);
+	for (i = doc->nentries; i > 0; i--) {
+		if (strmap_get(&doc->index, doc->entries[i - 1].key, &head))
+			doc->next_same[i - 1] = head;
+		else
+			doc->next_same[i - 1] = SIZE_MAX;
+		strmap_put(&doc->index, doc->entries[i - 1].key, i - 1);
+	}
+}
+
 /* Free the lines and entries of a document, keeping the document. */
 static void
 conf_clear(struct conf_doc *doc)
@@ -136,13 +176,24 @@ conf_clear(struct conf_doc *doc)
 	for (i = 0; i < doc->nentries; i++) {
 		struct conf_entry *e = &doc->entries[i];
 
+		if (e->raw_value != e->value)
+			free(e->raw_value);
+		if (e->raw_argv != e->argv) {
+			for (j = 0; j < e->raw_argc; j++)
+				free(e->raw_argv[j]);
+			free(e->raw_argv);
+		}
 		free(e->key);
 		free(e->value);
 		for (j = 0; j < e->argc; j++)
 			free(e->argv[j]);
 		free(e->argv);
+		free(e->spans);
 	}
 	free(doc->entries);
+	strmap_free(&doc->index);
+	free(doc->next_same);
+	doc->next_same = NULL;
 	doc->lines = NULL;
 	doc->nlines = 0;
 	doc->entries = NULL;
@@ -199,6 +250,7 @@ conf_parse(enum conf_grammar g, const char *path, const char *data,
 	}
 	if (rc != 0)
 		goto fail;
+	conf_index(doc);
 	return doc;
 fail:
 	conf_free(doc);
@@ -269,9 +321,9 @@ conf_find(const struct conf_doc *doc, const char *key)
 	const struct conf_entry *e, *found = NULL;
 	size_t i;
 
-	if (doc == NULL || key == NULL)
+	if (doc == NULL || key == NULL || !strmap_get(&doc->index, key, &i))
 		return NULL;
-	for (i = 0; i < doc->nentries; i++) {
+	for (; i != SIZE_MAX; i = doc->next_same[i]) {
 		e = &doc->entries[i];
 		if (!conf_key_match(doc, e, key))
 			continue;
@@ -331,7 +383,7 @@ conf_master_option(const struct conf_entry *e, const char *name)
 }
 
 /* The file's own line ending: CRLF when most terminated lines use it. */
-static const char *
+const char *
 conf_doc_eol(const struct conf_doc *doc)
 {
 	size_t i, crlf = 0, lf = 0;
@@ -370,57 +422,36 @@ conf_mark_entry(const struct conf_doc *doc, const struct conf_entry *e,
 	}
 }
 
-/*
- * The document's text with the lines in drop[] left out, line `replace`
- * (if not SIZE_MAX) replaced by text `with` plus that line's own terminator,
- * and `append` (if not NULL) added as a new last line.  Caller frees.
- */
+/* The document's text with the lines in drop[] left out; caller frees.
+ * A file without final newline whose last line goes stays without. */
 static char *
-conf_rebuild(const struct conf_doc *doc, const char *drop, size_t replace,
-    const char *with, const char *append, size_t *len)
+conf_rebuild(const struct conf_doc *doc, const char *drop, size_t *len)
 {
 	const struct conf_line *l;
-	const char *eol = conf_doc_eol(doc);
 	struct buf b;
-	size_t i, body;
+	size_t i;
 	int unterminated = 0;
 
 	buf_init(&b);
 	buf_add(&b, "", 0);
 	for (i = 0; i < doc->nlines; i++) {
 		l = &doc->lines[i];
-		body = conf_line_body(l);
-		if (i == replace) {
-			buf_adds(&b, with);
-			buf_add(&b, l->text + body, l->len - body);
-			continue;
-		}
-		if (drop[i]) {
-			if (i == doc->nlines - 1 && body == l->len)
-				unterminated = 1;
-			continue;
-		}
-		buf_add(&b, l->text, l->len);
+		if (!drop[i])
+			buf_add(&b, l->text, l->len);
+		else if (i == doc->nlines - 1 && conf_line_body(l) == l->len)
+			unterminated = 1;
 	}
-	/* The file had no final newline and its last line went: keep it so. */
 	if (unterminated && b.len > 0 && b.data[b.len - 1] == '\n') {
 		b.len--;
 		if (b.len > 0 && b.data[b.len - 1] == '\r')
 			b.len--;
 		b.data[b.len] = '\0';
 	}
-	if (append != NULL) {
-		if (b.len > 0 && b.data[b.len - 1] != '\n')
-			buf_adds(&b, eol);
-		buf_adds(&b, append);
-		buf_adds(&b, eol);
-	}
 	*len = b.len;
 	return buf_steal(&b);
 }
 
-/* Move the lines and entries of src into doc (whose own are freed). */
-static void
+void
 conf_adopt(struct conf_doc *doc, struct conf_doc *src)
 {
 	conf_clear(doc);
@@ -429,10 +460,14 @@ conf_adopt(struct conf_doc *doc, struct conf_doc *src)
 	doc->entries = src->entries;
 	doc->nentries = src->nentries;
 	doc->old_grammar_line = src->old_grammar_line;
+	doc->index = src->index;
+	doc->next_same = src->next_same;
 	src->lines = NULL;
 	src->nlines = 0;
 	src->entries = NULL;
 	src->nentries = 0;
+	strmap_init(&src->index);
+	src->next_same = NULL;
 	conf_free(src);
 }
 
@@ -498,6 +533,38 @@ conf_name_ok(const char *s, const char *extra)
 	return 1;
 }
 
+/* Whether s is a master.cf "service/type" key. */
+static int
+conf_master_key_ok(const char *s)
+{
+	static const char *const types[] = { "inet", "unix", "unix-dgram",
+	    "fifo", "pass" };
+	const char *slash = strrchr(s, '/');
+	size_t i;
+
+	if (slash == NULL || slash == s ||
+	    strcspn(s, " \t#") < (size_t)(slash - s))
+		return 0;
+	for (i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(slash + 1, types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether s is one word of printable bytes without '#'. */
+static int
+conf_word_ok(const char *s)
+{
+	const unsigned char *p;
+
+	if (*s == '\0')
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '#')
+			return 0;
+	return 1;
+}
+
 /* Check that key can be written as a name in doc's grammar. */
 static int
 conf_check_key(const struct conf_doc *doc, const char *key, char **cause)
@@ -512,6 +579,16 @@ conf_check_key(const struct conf_doc *doc, const char *key, char **cause)
 		break;
 	case CONF_SHELLVARS:
 		ok = conf_name_ok(key, "") && !(*key >= '0' && *key <= '9');
+		break;
+	case CONF_POSTFIX_MASTER:
+		ok = conf_master_key_ok(key);
+		break;
+	case CONF_TABLE:
+	case CONF_PEERLIST:
+		ok = conf_word_ok(key);
+		break;
+	case CONF_SMTPD:
+		ok = conf_name_ok(key, "-");
 		break;
 	default:
 		ok = conf_name_ok(key, "");
@@ -540,6 +617,17 @@ conf_check_value(const struct conf_doc *doc, const char *key,
 			    " fit on one line", doc->path, key, *p);
 	}
 	switch (doc->grammar) {
+	case CONF_SMTPD:
+		return conf_smtpd_check(doc, value, cause);
+	case CONF_TABLE:
+	case CONF_PEERLIST:
+		if (strchr(value, '#') != NULL)
+			return error_set(cause, "%s: cannot set %s: OpenDKIM "
+			    "cuts a table line at '#', so the value cannot "
+			    "hold one", doc->path, key);
+		if (doc->grammar == CONF_PEERLIST)
+			break;
+		/* FALLTHROUGH */
 	case CONF_OPENDKIM:
 		if (strchr(value, '#') != NULL)
 			return error_set(cause, "%s: cannot set %s: OpenDKIM "
@@ -611,6 +699,11 @@ conf_separator(const struct conf_doc *doc, const struct conf_entry *e,
 	text = doc->lines[ref->first].text;
 	buf_init(&b);
 	col = strlen(key);
+	/* One blank: nothing is aligned, keep it so. */
+	if (seplen == 1) {
+		buf_add(&b, text + sep, 1);
+		return buf_steal(&b);
+	}
 	if (kstart == 0 && strspn(text + sep, " ") == seplen) {
 		target = sep + seplen;
 		do {
@@ -678,6 +771,25 @@ conf_shell_export(const struct conf_doc *doc, const struct conf_entry *e)
 	return strncmp(t, "export", 6) == 0 && (t[6] == ' ' || t[6] == '\t');
 }
 
+/* master.cf: "service type value", keeping e's first line up to its
+ * third field (the column layout) when there is an e. */
+static char *
+conf_format_master(const struct conf_doc *doc, const struct conf_entry *e,
+    const char *key, const char *value)
+{
+	const char *slash = strrchr(key, '/');
+	const struct conf_span *sp;
+
+	if (e != NULL && e->spans != NULL && e->raw_argc > 2) {
+		sp = &e->spans[2];
+		if (sp->line == e->first)
+			return xasprintf("%.*s%s", (int)sp->off,
+			    doc->lines[e->first].text, value);
+	}
+	return xasprintf("%.*s %s %s", (int)(slash - key), key, slash + 1,
+	    value);
+}
+
 /* The one line that defines key = value in doc's grammar; caller frees. */
 static char *
 conf_format(const struct conf_doc *doc, const struct conf_entry *e,
@@ -694,6 +806,7 @@ conf_format(const struct conf_doc *doc, const struct conf_entry *e,
 		return xasprintf("%s = %s", name, value);
 	case CONF_OPENDKIM:
 	case CONF_DKIMPROXY:
+	case CONF_TABLE:
 		sep = conf_separator(doc, e, name,
 		    doc->grammar == CONF_OPENDKIM ? "\t" : " ");
 		line = xasprintf("%s%s%s", name, sep, value);
@@ -705,9 +818,16 @@ conf_format(const struct conf_doc *doc, const struct conf_entry *e,
 		    "export " : "", name, q);
 		free(q);
 		return line;
-	default:
-		return NULL;
+	case CONF_PEERLIST:
+		return xstrdup(e != NULL || *value != '\0' ? value : name);
+	case CONF_SMTPD:
+		if (e != NULL && e->is_macro)
+			return xasprintf("%s = %s", name, value);
+		return xasprintf("%s %s", name, value);
+	case CONF_POSTFIX_MASTER:
+		return conf_format_master(doc, e, key, value);
 	}
+	return NULL;
 }
 
 int
@@ -715,11 +835,6 @@ conf_set(struct conf_doc *doc, const char *key, const char *value,
     char **cause)
 {
 	const struct conf_entry *e;
-	struct conf_doc *next = NULL;
-	char *drop = NULL, *line = NULL, *text = NULL, *safe;
-	const char *got;
-	size_t len;
-	int rc = -1;
 
 	switch (doc->grammar) {
 	case CONF_POSTFIX_MAIN:
@@ -733,42 +848,11 @@ conf_set(struct conf_doc *doc, const char *key, const char *value,
 		    "not supported yet (only key = value files)", doc->path,
 		    conf_grammar_name(doc->grammar));
 	}
-	if (conf_check_key(doc, key, cause) != 0 ||
-	    conf_check_value(doc, key, value, cause) != 0)
+	if (conf_check_key(doc, key, cause) != 0)
 		return -1;
-
-	e = conf_find(doc, key);
-	line = conf_format(doc, e, key, value);
-	drop = xcalloc(doc->nlines + 1, 1);
-	if (e != NULL) {
-		conf_mark_entry(doc, e, drop);
-		drop[e->first] = 0;
-		text = conf_rebuild(doc, drop, e->first, line, NULL, &len);
-	} else
-		text = conf_rebuild(doc, drop, (size_t)-1, NULL, line, &len);
-
-	if ((next = conf_reparse(doc, text, len, cause)) == NULL)
-		goto done;
-	got = conf_get(next, key);
-	if (got == NULL || strcmp(got, value) != 0) {
-		safe = conf_snippet(got != NULL ? got : "",
-		    got != NULL ? strlen(got) : 0);
-		error_set(cause, "%s: cannot set %s: the value would read back"
-		    " as \"%s\" (leading or trailing blanks, quotes or comment"
-		    " characters do not survive); nothing was changed",
-		    doc->path, key, safe);
-		free(safe);
-		goto done;
-	}
-	conf_adopt(doc, next);
-	next = NULL;
-	rc = 0;
-done:
-	conf_free(next);
-	free(text);
-	free(line);
-	free(drop);
-	return rc;
+	if ((e = conf_find(doc, key)) != NULL)
+		return conf_set_entry(doc, e, value, cause);
+	return conf_append(doc, key, value, cause);
 }
 
 int
@@ -790,7 +874,7 @@ conf_unset(struct conf_doc *doc, const char *key)
 		free(drop);
 		return 0;
 	}
-	text = conf_rebuild(doc, drop, (size_t)-1, NULL, NULL, &len);
+	text = conf_rebuild(doc, drop, &len);
 	next = conf_reparse(doc, text, len, NULL);
 	if (next == NULL)
 		n = -1;
@@ -799,4 +883,431 @@ conf_unset(struct conf_doc *doc, const char *key)
 	free(text);
 	free(drop);
 	return n;
+}
+
+void
+conf_patch_init(struct conf_patch *p, size_t first, size_t count)
+{
+	p->first = first;
+	p->count = count;
+	buf_init(&p->text);
+	buf_add(&p->text, "", 0);
+}
+
+void
+conf_patch_free(struct conf_patch *p)
+{
+	buf_free(&p->text);
+}
+
+void
+conf_patch_line(const struct conf_doc *doc, struct conf_patch *p,
+    const char *body, size_t len)
+{
+	buf_add(&p->text, body, len);
+	buf_adds(&p->text, conf_doc_eol(doc));
+}
+
+void
+conf_patch_lines(const struct conf_doc *doc, struct conf_patch *p,
+    const char *text)
+{
+	const char *nl;
+
+	while ((nl = strchr(text, '\n')) != NULL) {
+		conf_patch_line(doc, p, text, (size_t)(nl - text));
+		text = nl + 1;
+	}
+	conf_patch_line(doc, p, text, strlen(text));
+}
+
+/* Whether the document's last line lacks a terminator. */
+static int
+conf_unterminated(const struct conf_doc *doc)
+{
+	const struct conf_line *l;
+
+	if (doc->nlines == 0)
+		return 0;
+	l = &doc->lines[doc->nlines - 1];
+	return conf_line_body(l) == l->len;
+}
+
+/*
+ * The text of doc with patch p applied; caller frees.  A file without
+ * final newline keeps it so when its last line is replaced or removed,
+ * and gets one when a line is added after it.
+ */
+static char *
+conf_patch_apply(const struct conf_doc *doc, const struct conf_patch *p,
+    size_t *len)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	for (i = 0; i < p->first && i < doc->nlines; i++)
+		buf_add(&b, doc->lines[i].text, doc->lines[i].len);
+	if (p->first >= doc->nlines && conf_unterminated(doc) &&
+	    p->text.len > 0)
+		buf_adds(&b, conf_doc_eol(doc));
+	buf_add(&b, p->text.data, p->text.len);
+	for (i = p->first + p->count; i < doc->nlines; i++)
+		buf_add(&b, doc->lines[i].text, doc->lines[i].len);
+	if (p->count > 0 && p->first + p->count == doc->nlines &&
+	    conf_unterminated(doc) && b.len > 0 && b.data[b.len - 1] == '\n') {
+		b.len--;
+		if (b.len > 0 && b.data[b.len - 1] == '\r')
+			b.len--;
+		b.data[b.len] = '\0';
+	}
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+/* Whether b is entry a, unchanged, moved by shift lines. */
+static int
+conf_entry_same(const struct conf_entry *a, const struct conf_entry *b,
+    long shift)
+{
+	int i;
+
+	if ((long)a->first + shift != (long)b->first || a->count != b->count ||
+	    a->is_macro != b->is_macro || a->raw_argc != b->raw_argc ||
+	    strcmp(a->key, b->key) != 0 ||
+	    strcmp(a->raw_value, b->raw_value) != 0)
+		return 0;
+	for (i = 0; i < a->raw_argc; i++)
+		if (strcmp(a->raw_argv[i], b->raw_argv[i]) != 0)
+			return 0;
+	return 1;
+}
+
+struct conf_doc *
+conf_commit(const struct conf_doc *doc, const struct conf_patch *p,
+    size_t at, size_t removed, size_t added, char **cause)
+{
+	struct conf_doc *next;
+	size_t i, len, tail;
+	long shift;
+	char *text;
+
+	text = conf_patch_apply(doc, p, &len);
+	next = conf_reparse(doc, text, len, cause);
+	free(text);
+	if (next == NULL)
+		return NULL;
+	tail = doc->nentries - at - removed;
+	shift = (long)next->nlines - (long)doc->nlines;
+	if (next->nentries != doc->nentries - removed + added)
+		goto changed;
+	for (i = 0; i < at; i++)
+		if (!conf_entry_same(&doc->entries[i], &next->entries[i], 0))
+			goto changed;
+	for (i = 0; i < tail; i++)
+		if (!conf_entry_same(&doc->entries[at + removed + i],
+		    &next->entries[at + added + i], shift))
+			goto changed;
+	return next;
+changed:
+	error_set(cause, "%s: the edit would change other statements than the"
+	    " one edited (the new text does not stand alone as %zu statement%s"
+	    "); nothing was changed", doc->path, added, added == 1 ? "" : "s");
+	conf_free(next);
+	return NULL;
+}
+
+int
+conf_entry_index(const struct conf_doc *doc, const struct conf_entry *e,
+    size_t *idx, char **cause)
+{
+	if (e == NULL || doc->nentries == 0 || e < doc->entries ||
+	    e >= doc->entries + doc->nentries)
+		return error_set(cause, "%s: the entry to edit is not one of "
+		    "this file's (was the file edited since it was looked "
+		    "up?)", doc->path);
+	*idx = (size_t)(e - doc->entries);
+	return 0;
+}
+
+/* Whether grammar g continues a statement on lines starting with a blank. */
+static int
+conf_postfix_grammar(enum conf_grammar g)
+{
+	return g == CONF_POSTFIX_MAIN || g == CONF_POSTFIX_MASTER;
+}
+
+int
+conf_check_text(const struct conf_doc *doc, const char *text, char **cause)
+{
+	const unsigned char *p;
+	int postfix = conf_postfix_grammar(doc->grammar);
+
+	if (*text == '\0' || conf_isblank(*text) || *text == '#')
+		return error_set(cause, "%s: a statement to write must start "
+		    "with its first word (not empty, a blank or '#')",
+		    doc->path);
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p == '\n' && postfix && conf_isblank(p[1]))
+			continue;
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return error_set(cause, "%s: the statement holds a "
+			    "control character (\\x%02x)%s", doc->path, *p,
+			    postfix ? "; a new line must start with a blank to"
+			    " continue it" : "; it must fit on one line");
+	}
+	switch (doc->grammar) {
+	case CONF_OPENDKIM:
+	case CONF_TABLE:
+	case CONF_PEERLIST:
+		if (strchr(text, '#') != NULL)
+			return error_set(cause, "%s: OpenDKIM cuts a line at "
+			    "'#': the statement cannot hold one", doc->path);
+		break;
+	case CONF_SMTPD:
+		return conf_smtpd_check(doc, text, cause);
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Add to p the lines of e that an edit of e keeps: in Postfix files the
+ * comment and blank lines between its continuation lines. */
+static void
+conf_patch_fillers(const struct conf_doc *doc, const struct conf_entry *e,
+    struct conf_patch *p)
+{
+	const struct conf_line *l;
+	size_t i;
+
+	if (!conf_postfix_grammar(doc->grammar))
+		return;
+	for (i = e->first + 1; i < e->first + e->count; i++) {
+		l = &doc->lines[i];
+		if (conf_postfix_filler(l))
+			buf_add(&p->text, l->text, l->len);
+	}
+}
+
+/* Patch the lines of entry e: its first line becomes `first` (NULL: it
+ * goes) with that line's own terminator, the kept lines follow. */
+static void
+conf_patch_entry(const struct conf_doc *doc, const struct conf_entry *e,
+    const char *first, struct conf_patch *p)
+{
+	const struct conf_line *l = &doc->lines[e->first];
+	size_t body = conf_line_body(l);
+
+	conf_patch_init(p, e->first, e->count);
+	if (first != NULL) {
+		buf_adds(&p->text, first);
+		buf_add(&p->text, l->text + body, l->len - body);
+	}
+	conf_patch_fillers(doc, e, p);
+}
+
+/* Commit patch p replacing `removed` entries at `at` by `added`, adopt. */
+static int
+conf_finish(struct conf_doc *doc, struct conf_patch *p, size_t at,
+    size_t removed, size_t added, char **cause)
+{
+	struct conf_doc *next;
+
+	next = conf_commit(doc, p, at, removed, added, cause);
+	conf_patch_free(p);
+	if (next == NULL)
+		return -1;
+	conf_adopt(doc, next);
+	return 0;
+}
+
+int
+conf_insert(struct conf_doc *doc, const struct conf_entry *at, int before,
+    const char *text, char **cause)
+{
+	struct conf_patch p;
+	size_t idx = 0, line;
+
+	if (conf_check_text(doc, text, cause) != 0)
+		return -1;
+	if (at == NULL) {
+		idx = before ? 0 : doc->nentries;
+		line = before ? 0 : doc->nlines;
+	} else {
+		if (conf_entry_index(doc, at, &idx, cause) != 0)
+			return -1;
+		line = before ? at->first : at->first + at->count;
+		if (!before)
+			idx++;
+	}
+	conf_patch_init(&p, line, 0);
+	conf_patch_lines(doc, &p, text);
+	return conf_finish(doc, &p, idx, 0, 1, cause);
+}
+
+int
+conf_replace(struct conf_doc *doc, const struct conf_entry *e,
+    const char *text, char **cause)
+{
+	struct conf_patch p;
+	size_t idx = 0;
+
+	if (conf_entry_index(doc, e, &idx, cause) != 0 ||
+	    conf_check_text(doc, text, cause) != 0)
+		return -1;
+	conf_patch_init(&p, e->first, e->count);
+	conf_patch_lines(doc, &p, text);
+	conf_patch_fillers(doc, e, &p);
+	return conf_finish(doc, &p, idx, 1, 1, cause);
+}
+
+int
+conf_delete(struct conf_doc *doc, const struct conf_entry *e, char **cause)
+{
+	struct conf_patch p;
+	size_t idx = 0;
+
+	if (conf_entry_index(doc, e, &idx, cause) != 0)
+		return -1;
+	conf_patch_entry(doc, e, NULL, &p);
+	return conf_finish(doc, &p, idx, 1, 0, cause);
+}
+
+int
+conf_comment_out(struct conf_doc *doc, const struct conf_entry *e,
+    char **cause)
+{
+	const struct conf_line *l;
+	struct conf_patch p;
+	size_t idx = 0, i;
+
+	if (conf_entry_index(doc, e, &idx, cause) != 0)
+		return -1;
+	conf_patch_init(&p, e->first, e->count);
+	for (i = e->first; i < e->first + e->count; i++) {
+		l = &doc->lines[i];
+		if (i != e->first && conf_postfix_filler(l))
+			buf_add(&p.text, l->text, l->len);
+		else {
+			buf_addc(&p.text, '#');
+			buf_add(&p.text, l->text, l->len);
+		}
+	}
+	return conf_finish(doc, &p, idx, 1, 0, cause);
+}
+
+/* Whether the new entry reads back with the value that was set. */
+static int
+conf_read_back(const struct conf_doc *doc, const struct conf_entry *got,
+    const char *key, const char *value, char **cause)
+{
+	char *safe;
+
+	if (doc->grammar == CONF_SMTPD || strcmp(got->value, value) == 0)
+		return 0;
+	safe = conf_snippet(got->value, strlen(got->value));
+	error_set(cause, "%s: cannot set %s: the value would read back as "
+	    "\"%s\" (leading or trailing blanks, quotes or comment characters"
+	    " do not survive); nothing was changed", doc->path, key, safe);
+	free(safe);
+	return -1;
+}
+
+/* Commit p (`added` entries at idx for `removed`), check that entry idx
+ * now has key and value, adopt. */
+static int
+conf_finish_value(struct conf_doc *doc, struct conf_patch *p, size_t idx,
+    size_t removed, const char *key, const char *value, char **cause)
+{
+	struct conf_doc *next;
+	const struct conf_entry *got;
+
+	next = conf_commit(doc, p, idx, removed, 1, cause);
+	conf_patch_free(p);
+	if (next == NULL)
+		return -1;
+	got = &next->entries[idx];
+	if ((doc->grammar != CONF_PEERLIST && strcmp(got->key, key) != 0) ||
+	    conf_read_back(doc, got, key, value, cause) != 0) {
+		if (cause != NULL && *cause == NULL)
+			error_set(cause, "%s: the new line does not define %s;"
+			    " nothing was changed", doc->path, key);
+		conf_free(next);
+		return -1;
+	}
+	conf_adopt(doc, next);
+	return 0;
+}
+
+int
+conf_set_entry(struct conf_doc *doc, const struct conf_entry *e,
+    const char *value, char **cause)
+{
+	struct conf_patch p;
+	size_t idx = 0;
+	char *line, *key;
+	int rc;
+
+	if (conf_entry_index(doc, e, &idx, cause) != 0 ||
+	    conf_check_value(doc, e->key, value, cause) != 0)
+		return -1;
+	line = conf_format(doc, e, e->key, value);
+	if (conf_check_text(doc, line, cause) != 0) {
+		free(line);
+		return -1;
+	}
+	conf_patch_entry(doc, e, line, &p);
+	free(line);
+	key = xstrdup(e->key);
+	rc = conf_finish_value(doc, &p, idx, 1, key, value, cause);
+	free(key);
+	return rc;
+}
+
+int
+conf_append(struct conf_doc *doc, const char *key, const char *value,
+    char **cause)
+{
+	struct conf_patch p;
+	char *line;
+
+	if (value == NULL)
+		value = "";
+	if (conf_check_key(doc, key, cause) != 0)
+		return -1;
+	if (doc->grammar == CONF_PEERLIST && *value != '\0' &&
+	    strcmp(value, key) != 0)
+		return error_set(cause, "%s: a host list line is its entry "
+		    "alone (no value)", doc->path);
+	if (doc->grammar != CONF_PEERLIST &&
+	    conf_check_value(doc, key, value, cause) != 0)
+		return -1;
+	line = conf_format(doc, NULL, key, value);
+	if (conf_check_text(doc, line, cause) != 0) {
+		free(line);
+		return -1;
+	}
+	conf_patch_init(&p, doc->nlines, 0);
+	conf_patch_lines(doc, &p, line);
+	free(line);
+	return conf_finish_value(doc, &p, doc->nentries, 0, key,
+	    doc->grammar == CONF_PEERLIST ? key : value, cause);
+}
+
+int
+conf_table_set(struct conf_doc *doc, const char *key, const char *value,
+    char **cause)
+{
+	const struct conf_entry *e;
+
+	if (doc->grammar != CONF_TABLE)
+		return error_set(cause, "%s: not a table (conf_table_set)",
+		    doc->path);
+	if (conf_check_key(doc, key, cause) != 0)
+		return -1;
+	if ((e = conf_find(doc, key)) != NULL)
+		return conf_set_entry(doc, e, value, cause);
+	return conf_append(doc, key, value, cause);
 }

@@ -37,12 +37,16 @@ struct smtpd_src {
 	size_t		 off;
 	size_t		 line;		/* index of the physical line at off */
 	int		 pb;		/* pushed-back character */
+	size_t		 cstart;	/* where the last character began */
+	size_t		 pb_start;	/* where the pushed-back one began */
 };
 
 struct smtpd_state {
 	struct conf_doc	*doc;
 	struct strv	 mnames;	/* macros, in definition order */
 	struct strv	 mvalues;
+	struct strmap	 mindex;	/* macro name -> its last index */
+	struct strv	 raw;		/* the statement's tokens as written */
 	struct strv	 toks;		/* the statement's tokens */
 	struct buf	 quoted;	/* one byte a token: was it quoted */
 	size_t		 bytes;
@@ -61,11 +65,13 @@ smtpd_getc(struct smtpd_src *src)
 	if (src->pb != SMTPD_NONE) {
 		c = src->pb;
 		src->pb = SMTPD_NONE;
+		src->cstart = src->pb_start;
 		if (c == '\n')
 			src->line++;
 		return c;
 	}
 	for (;;) {
+		src->cstart = src->off;
 		if (src->off >= src->len)
 			return SMTPD_EOF;
 		c = (unsigned char)src->p[src->off++];
@@ -101,10 +107,13 @@ smtpd_rawc(struct smtpd_src *src)
 	if (src->pb != SMTPD_NONE) {
 		c = src->pb;
 		src->pb = SMTPD_NONE;
+		src->cstart = src->pb_start;
 	} else if (src->off >= src->len)
 		return SMTPD_EOF;
-	else
+	else {
+		src->cstart = src->off;
 		c = (unsigned char)src->p[src->off++];
+	}
 	if (c == '\n')
 		src->line++;
 	return c;
@@ -118,6 +127,41 @@ smtpd_ungetc(struct smtpd_src *src, int c)
 	if (c == '\n')
 		src->line--;
 	src->pb = c;
+	src->pb_start = src->cstart;
+}
+
+/* Where the next character to read begins. */
+static size_t
+smtpd_pos(const struct smtpd_src *src)
+{
+	return src->pb != SMTPD_NONE ? src->pb_start : src->off;
+}
+
+/* Keep source bytes [start, end) as the token as written, without the
+ * line breaks the lexer drops (continuations, newlines in quotes). */
+static void
+smtpd_add_raw(struct smtpd_state *st, const struct smtpd_src *src,
+    size_t start, size_t end)
+{
+	struct buf b;
+	const char *p = src->p;
+	size_t i;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	for (i = start; i < end; i++) {
+		if (p[i] == '\\' && i + 1 < end && p[i + 1] == '\n')
+			i++;
+		else if (p[i] == '\\' && i + 2 < end && p[i + 1] == '\r' &&
+		    p[i + 2] == '\n')
+			i += 2;
+		else if (p[i] == '\r' && i + 1 < end && p[i + 1] == '\n')
+			i++;
+		else if (p[i] != '\n')
+			buf_addc(&b, p[i]);
+	}
+	strv_add(&st->raw, b.data);
+	buf_free(&b);
 }
 
 /* Whether the next raw character is a newline (for CR LF). */
@@ -228,6 +272,10 @@ smtpd_expand(struct smtpd_state *st, struct smtpd_src *src, char **cause)
 			goto done;
 		}
 	}
+	if (strmap_get(&st->mindex, name.data, &i) &&
+	    strcmp(st->mnames.v[i], name.data) == 0)
+		value = st->mvalues.v[i];
+	/* The index folds case: a name that differs only in case. */
 	for (i = st->mnames.n; value == NULL && i > 0; i--)
 		if (strcmp(st->mnames.v[i - 1], name.data) == 0)
 			value = st->mvalues.v[i - 1];
@@ -264,7 +312,7 @@ smtpd_token(struct smtpd_state *st, struct smtpd_src *src, int c,
     int expanding, char **cause)
 {
 	struct buf w;
-	size_t line = src->line;
+	size_t line = src->line, start = src->cstart;
 	int quoted = 0, rc = -1;
 
 	buf_init(&w);
@@ -275,6 +323,8 @@ smtpd_token(struct smtpd_state *st, struct smtpd_src *src, int c,
 			goto done;
 	} else if (c == '$' && !expanding) {
 		rc = smtpd_expand(st, src, cause);
+		if (rc == 0)
+			smtpd_add_raw(st, src, start, smtpd_pos(src));
 		goto done;
 	} else if (!smtpd_wordc(c)) {
 		buf_addc(&w, (char)c);
@@ -298,6 +348,8 @@ smtpd_token(struct smtpd_state *st, struct smtpd_src *src, int c,
 		}
 	}
 	rc = smtpd_add(st, w.data, w.len, quoted, line, cause);
+	if (rc == 0 && !expanding)
+		smtpd_add_raw(st, src, start, smtpd_pos(src));
 done:
 	buf_free(&w);
 	return rc;
@@ -320,20 +372,49 @@ smtpd_old_grammar(char **t, size_t n)
 	return 0;
 }
 
+/* The statement's words as written ("< name >" as "<name>") and the
+ * words after the first joined by one space (a macro: its value). */
+static void
+smtpd_raw_words(struct smtpd_state *st, int is_macro, struct strv *raw,
+    struct buf *raw_value)
+{
+	char **t = st->raw.v, *s;
+	size_t i, n = st->raw.n;
+
+	for (i = 0; i < n; i++) {
+		if (i + 2 < n && strcmp(t[i], "<") == 0 &&
+		    strcmp(t[i + 2], ">") == 0) {
+			s = xasprintf("<%s>", t[i + 1]);
+			strv_add(raw, s);
+			free(s);
+			i += 2;
+		} else
+			strv_add(raw, t[i]);
+	}
+	for (i = is_macro ? 2 : 1; i < raw->n; i++) {
+		if (raw_value->len > 0)
+			buf_addc(raw_value, ' ');
+		buf_adds(raw_value, raw->v[i]);
+	}
+}
+
 /* Turn the tokens of the statement on lines [first, last] into an entry. */
 static int
 smtpd_finish(struct smtpd_state *st, size_t last, char **cause)
 {
 	struct conf_doc *doc = st->doc;
-	struct strv argv;
-	struct buf value;
+	struct strv argv, raw;
+	struct buf value, raw_value;
 	char **t = st->toks.v, *q = st->quoted.data, *s, *safe;
 	size_t i, n = st->toks.n;
 	int is_macro, rc = -1;
 
 	strv_init(&argv);
+	strv_init(&raw);
 	buf_init(&value);
 	buf_add(&value, "", 0);
+	buf_init(&raw_value);
+	buf_add(&raw_value, "", 0);
 	if (n == 0) {
 		rc = 0;
 		goto done;
@@ -360,6 +441,7 @@ smtpd_finish(struct smtpd_state *st, size_t last, char **cause)
 			free(safe);
 			goto done;
 		}
+		strmap_put(&st->mindex, t[0], st->mnames.n);
 		strv_add(&st->mnames, t[0]);
 		strv_add(&st->mvalues, t[2]);
 		buf_adds(&value, t[2]);
@@ -372,12 +454,17 @@ smtpd_finish(struct smtpd_state *st, size_t last, char **cause)
 		if (doc->old_grammar_line == 0 && smtpd_old_grammar(t, n))
 			doc->old_grammar_line = st->first + 1;
 	}
+	smtpd_raw_words(st, is_macro, &raw, &raw_value);
 	conf_entry_add(doc, st->first, last - st->first + 1, argv.v[0],
 	    value.data, &argv, is_macro);
+	conf_entry_set_raw(doc, raw_value.data, &raw);
 	rc = 0;
 done:
 	strv_free(&argv);
+	strv_free(&raw);
 	buf_free(&value);
+	buf_free(&raw_value);
+	strv_free(&st->raw);
 	strv_free(&st->toks);
 	buf_free(&st->quoted);
 	st->bytes = 0;
@@ -398,6 +485,8 @@ conf_parse_smtpd(struct conf_doc *doc, const char *data, size_t len,
 	st.doc = doc;
 	strv_init(&st.mnames);
 	strv_init(&st.mvalues);
+	strmap_init(&st.mindex);
+	strv_init(&st.raw);
 	strv_init(&st.toks);
 	buf_init(&st.quoted);
 	memset(&src, 0, sizeof src);
@@ -447,7 +536,43 @@ conf_parse_smtpd(struct conf_doc *doc, const char *data, size_t len,
 done:
 	strv_free(&st.mnames);
 	strv_free(&st.mvalues);
+	strmap_free(&st.mindex);
+	strv_free(&st.raw);
 	strv_free(&st.toks);
 	buf_free(&st.quoted);
 	return rc;
+}
+
+int
+conf_smtpd_check(const struct conf_doc *doc, const char *text, char **cause)
+{
+	const unsigned char *p;
+	int quote = 0;
+
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return error_set(cause, "%s: the statement holds a "
+			    "control character (\\x%02x); it must fit on one "
+			    "line", doc->path, *p);
+		if (quote != 0) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == quote)
+				quote = 0;
+			continue;
+		}
+		if (*p == '"' || *p == '\'')
+			quote = *p;
+		else if (*p == '#')
+			return error_set(cause, "%s: smtpd reads '#' as the "
+			    "start of a comment: quote the word that holds it",
+			    doc->path);
+		else if (*p == '\\' && p[1] == '\0')
+			return error_set(cause, "%s: a trailing backslash "
+			    "would join the next line", doc->path);
+	}
+	if (quote != 0)
+		return error_set(cause, "%s: unbalanced %c quote in the "
+		    "statement", doc->path, quote);
+	return 0;
 }

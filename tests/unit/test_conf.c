@@ -1,4 +1,4 @@
-/* test_conf.c: core/conf/conf*.c: round trips, entries, errors and edits. */
+/* test_conf.c: the core/conf documents: round trips, entries, errors and edits. */
 #include "testutil.h"
 
 #include <fcntl.h>
@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/conf/conf.h"
+#include "core/lib/util.h"
 
 #define FIX "tests/fixtures/conf/"
 
@@ -1302,6 +1303,197 @@ test_unset_table_master(void **state)
 	conf_free(doc);
 }
 
+/*
+ * Growth.  The allocations a parse makes are counted through ASan's
+ * malloc hook (every malloc, calloc and realloc, whose size is counted in
+ * full: ASan's realloc always allocates anew), so an array that grows by
+ * one element at a time shows as bytes growing with the square of the
+ * input.  Documents of n and 2n statements must cost at most about twice
+ * as many allocations and bytes.
+ */
+int __sanitizer_install_malloc_and_free_hooks(
+    void (*)(const volatile void *, size_t), void (*)(const volatile void *));
+
+static int	growth_counting;
+static size_t	growth_allocs, growth_bytes;
+
+static void
+growth_malloc_hook(const volatile void *p, size_t size)
+{
+	(void)p;
+	if (growth_counting) {
+		growth_allocs++;
+		growth_bytes += size;
+	}
+}
+
+static void
+growth_free_hook(const volatile void *p)
+{
+	(void)p;
+}
+
+/* The kinds of large documents measured. */
+enum growth_kind {
+	GROWTH_MAIN,		/* n "name = value" lines */
+	GROWTH_CONTINUED,	/* one parameter on n continuation lines */
+	GROWTH_ONE_LINE,	/* one parameter of n words on one line */
+	GROWTH_MASTER,		/* n services with an -o line each */
+	GROWTH_SMTPD,		/* n macros, then n statements using them */
+	GROWTH_OPENDKIM,	/* n "Key value" lines */
+	GROWTH_TABLE,		/* n table lines */
+};
+
+static const struct {
+	enum growth_kind	kind;
+	enum conf_grammar	g;
+	const char		*name;
+} growth_kinds[] = {
+	{ GROWTH_MAIN, CONF_POSTFIX_MAIN, "main.cf lines" },
+	{ GROWTH_CONTINUED, CONF_POSTFIX_MAIN, "main.cf continuation lines" },
+	{ GROWTH_ONE_LINE, CONF_POSTFIX_MAIN, "words on one main.cf line" },
+	{ GROWTH_MASTER, CONF_POSTFIX_MASTER, "master.cf services" },
+	{ GROWTH_SMTPD, CONF_SMTPD, "smtpd.conf macros and uses" },
+	{ GROWTH_OPENDKIM, CONF_OPENDKIM, "opendkim.conf lines" },
+	{ GROWTH_TABLE, CONF_TABLE, "KeyTable lines" },
+};
+
+/* A document of kind k with n statements (or lines, or words). */
+static void
+growth_text(enum growth_kind k, size_t n, struct buf *b)
+{
+	size_t i;
+
+	buf_init(b);
+	buf_add(b, "", 0);
+	if (k == GROWTH_CONTINUED)
+		buf_adds(b, "virtual_alias_domains =\n");
+	if (k == GROWTH_ONE_LINE)
+		buf_adds(b, "virtual_alias_domains =");
+	for (i = 0; i < n; i++) {
+		switch (k) {
+		case GROWTH_MAIN:
+			buf_printf(b, "parameter_%zu = value %zu\n", i, i);
+			break;
+		case GROWTH_CONTINUED:
+			buf_printf(b, "  d%zu.example,\n", i);
+			break;
+		case GROWTH_ONE_LINE:
+			buf_printf(b, " d%zu.example", i);
+			break;
+		case GROWTH_MASTER:
+			buf_printf(b, "s%zu unix - - n - - smtp\n  -o a=%zu\n",
+			    i, i);
+			break;
+		case GROWTH_SMTPD:
+			buf_printf(b, "m%zu = \"lo%zu\"\n", i, i);
+			break;
+		case GROWTH_OPENDKIM:
+			buf_printf(b, "Key%zu\tvalue %zu\n", i, i);
+			break;
+		case GROWTH_TABLE:
+			buf_printf(b, "s%zu._domainkey.example.org example.org:"
+			    "s%zu:/k/%zu\n", i, i, i);
+			break;
+		}
+	}
+	for (i = 0; k == GROWTH_SMTPD && i < n; i++)
+		buf_printf(b, "listen on $m%zu port %zu\n", i, i);
+	if (k == GROWTH_ONE_LINE)
+		buf_adds(b, "\n");
+}
+
+/* Parse kind k with n statements; the allocations it made. */
+static void
+growth_measure(size_t kind, size_t n, size_t *allocs, size_t *bytes)
+{
+	struct conf_doc *doc;
+	struct buf b;
+	char *cause = NULL;
+
+	growth_text(growth_kinds[kind].kind, n, &b);
+	growth_allocs = growth_bytes = 0;
+	growth_counting = 1;
+	doc = conf_parse(growth_kinds[kind].g, "big", b.data, b.len, &cause);
+	growth_counting = 0;
+	if (doc == NULL)
+		fail_msg("%s", cause);
+	*allocs = growth_allocs;
+	*bytes = growth_bytes;
+	assert_text(doc, b.data, b.len);
+	conf_free(doc);
+	buf_free(&b);
+}
+
+/* Parsing grows linearly: 2n statements cost about twice n's. */
+static void
+test_growth_linear(void **state)
+{
+	static int installed;
+	size_t k, n = 3000, a1, b1, a2, b2;
+
+	(void)state;
+#ifndef __SANITIZE_ADDRESS__
+	skip();
+#endif
+	if (!installed) {
+		__sanitizer_install_malloc_and_free_hooks(growth_malloc_hook,
+		    growth_free_hook);
+		installed = 1;
+	}
+	for (k = 0; k < sizeof growth_kinds / sizeof growth_kinds[0]; k++) {
+		growth_measure(k, n, &a1, &b1);
+		growth_measure(k, 2 * n, &a2, &b2);
+		printf("# growth: %s: %zu: %zu allocations, %zu bytes; %zu: "
+		    "%zu allocations, %zu bytes\n", growth_kinds[k].name, n, a1,
+		    b1, 2 * n, a2, b2);
+		assert_true(a1 >= n);
+		if (a2 > 2 * a1 + a1 / 10 || b2 > 2 * b1 + b1 / 4)
+			fail_msg("%s: not linear: %zu -> %zu allocations, %zu "
+			    "-> %zu bytes", growth_kinds[k].name, a1, a2, b1,
+			    b2);
+	}
+}
+
+/* The 7.9 MB main.cf of 464,000 lines the issue measured: parsed,
+ * looked up key by key and edited (under ASan in a few seconds). */
+static void
+test_growth_464k(void **state)
+{
+	struct conf_doc *doc;
+	const struct conf_entry *e;
+	struct buf b;
+	char *cause = NULL, key[32], *text;
+	size_t i, n = 464000, len;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "p%06zu = v%06zu\n", i, i);
+	doc = conf_parse(CONF_POSTFIX_MAIN, "main.cf", b.data, b.len, &cause);
+	assert_non_null(doc);
+	assert_int_equal(doc->nlines, n);
+	assert_int_equal(doc->nentries, n);
+	assert_text(doc, b.data, b.len);
+	/* Every key: an index, not a scan of 464,000 entries a lookup. */
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "p%06zu", i);
+		e = conf_find(doc, key);
+		assert_non_null(e);
+		assert_int_equal(e - doc->entries, i);
+	}
+	assert_int_equal(conf_set(doc, "p231999", "edited", &cause), 0);
+	assert_int_equal(conf_set(doc, "new_key", "x", &cause), 0);
+	assert_string_equal(conf_get(doc, "p231999"), "edited");
+	assert_int_equal(doc->nentries, n + 1);
+	text = conf_text(doc, &len);
+	assert_int_equal(len, b.len + strlen("new_key = x\n") -
+	    strlen("v231999") + strlen("edited"));
+	free(text);
+	conf_free(doc);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -1359,6 +1551,8 @@ main(void)
 		cmocka_unit_test(test_set_settings),
 		cmocka_unit_test(test_set_unsupported),
 		cmocka_unit_test(test_unset_table_master),
+		cmocka_unit_test(test_growth_linear),
+		cmocka_unit_test(test_growth_464k),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
