@@ -12,9 +12,10 @@ struct session *
 session_open(const struct session_opts *o, char **cause)
 {
 	struct session *s;
-	struct site *site;
+	struct site *site = NULL;
 
-	if ((site = site_load(o->root, o->config, cause)) == NULL)
+	if (!o->no_site &&
+	    (site = site_load(o->root, o->config, cause)) == NULL)
 		return NULL;
 	s = xcalloc(1, sizeof *s);
 	s->site = site;
@@ -22,6 +23,16 @@ session_open(const struct session_opts *o, char **cause)
 	if (o->resolver != NULL)
 		s->resolver = xstrdup(o->resolver);
 	return s;
+}
+
+/* The options of every resolver of the session. */
+static void
+session_dns_opts(const struct session *s, struct dns_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->servers = s->resolver;
+	o->timeout_ms = SESSION_DNS_TIMEOUT_MS;
+	o->tries = SESSION_DNS_TRIES;
 }
 
 struct dns *
@@ -35,14 +46,20 @@ session_dns(struct session *s, int *bad_option)
 		return s->dns;
 	free(s->dns_error);
 	s->dns_error = NULL;
-	memset(&o, 0, sizeof o);
-	o.servers = s->resolver;
-	o.timeout_ms = SESSION_DNS_TIMEOUT_MS;
-	o.tries = SESSION_DNS_TRIES;
+	session_dns_opts(s, &o);
 	if ((s->dns = dns_new(s->loop, &o, &s->dns_error)) == NULL &&
 	    bad_option != NULL)
 		*bad_option = s->resolver != NULL;
 	return s->dns;
+}
+
+struct dns *
+session_dns_new(struct session *s, char **cause)
+{
+	struct dns_opts o;
+
+	session_dns_opts(s, &o);
+	return dns_new(s->loop, &o, cause);
 }
 
 void

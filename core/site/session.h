@@ -21,10 +21,12 @@ struct session_opts {
 	const char	*root;		/* NULL for "/" */
 	const char	*config;	/* settings file; NULL: the default */
 	const char	*resolver;	/* "IP[:PORT][,...]"; NULL: resolv.conf */
+	int		 no_site;	/* only the loop and the resolver: a
+					   command that reads no site (spf) */
 };
 
 struct session {
-	struct site	*site;
+	struct site	*site;		/* NULL with no_site */
 	struct loop	*loop;
 	struct dns	*dns;		/* NULL until session_dns() succeeded */
 	char		*dns_error;	/* why the resolver could not start */
@@ -32,8 +34,9 @@ struct session {
 };
 
 /*
- * Read the site and make the loop.  Returns NULL with *cause when the site
- * cannot be read at all (see site_load); the caller frees *cause.
+ * Read the site (unless no_site) and make the loop.  Returns NULL with
+ * *cause when the site cannot be read at all (see site_load); the caller
+ * frees *cause.
  */
 struct session *session_open(const struct session_opts *, char **cause);
 
@@ -44,6 +47,14 @@ struct session *session_open(const struct session_opts *, char **cause);
  * (a usage error), 0 otherwise.
  */
 struct dns *session_dns(struct session *, int *bad_option);
+
+/*
+ * Another resolver on the session's loop with the same servers and
+ * patience, owned by the caller (dns_free): for a part that cancels its
+ * own queries by freeing its resolver (the Keys screen) without cancelling
+ * the session's.  NULL with *cause when it cannot start.
+ */
+struct dns *session_dns_new(struct session *, char **cause);
 
 void session_close(struct session *);
 
