@@ -20,12 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
-#include "core/dns/dns.h"
-#include "core/lib/fsroot.h"
 #include "core/lib/json.h"
 #include "core/keys/keygen.h"
 #include "core/keys/keylife.h"
