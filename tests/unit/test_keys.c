@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/dns/dns.h"
 #include "core/keys/keygen.h"
 #include "core/keys/keylife.h"
 #include "core/keys/keys.h"
@@ -60,6 +61,16 @@ teardown(void **state)
 	out = test_run(cmd);
 	free(out);
 	return 0;
+}
+
+/* root/rel in a static buffer. */
+static const char *
+test_path(const char *rel)
+{
+	static char path[256];
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	return path;
 }
 
 /* The state file's text (empty when there is none); caller frees. */
@@ -446,6 +457,70 @@ test_settle(void **state)
 	free(text);
 }
 
+struct watch {
+	struct keys_list	*l;
+	int			 done;
+	int			 calls;
+};
+
+static void
+on_watch(void *arg)
+{
+	struct watch *w = arg;
+
+	w->calls++;
+	w->done = keys_probe_done(w->l);
+}
+
+/* keys_watch: once every answer is in (here: none, nothing listens on the
+ * resolver's port), the list has settled and saved its states itself;
+ * after keys_probe_stop, the cancellations change nothing. */
+static void
+test_watch(void **state)
+{
+	struct dns_opts o;
+	struct loop *loop;
+	struct dns *dns;
+	struct watch w;
+	char *cause = NULL, *text;
+
+	(void)state;
+	memset(&o, 0, sizeof o);
+	o.servers = "127.0.0.1:9";
+	o.timeout_ms = 200;
+	o.tries = 1;
+	loop = loop_new();
+	assert_non_null(dns = dns_new(loop, &o, &cause));
+	memset(&w, 0, sizeof w);
+	assert_non_null(w.l = keys_list_new(site, &cause));
+	keys_watch(w.l, dns, on_watch, &w);
+	assert_int_equal(w.l->settled, 0);
+	loop_run(loop, &w.done);
+	assert_true(w.done);
+	assert_int_equal(w.calls, (int)w.l->n);
+	assert_int_equal(w.l->settled, 1);
+	assert_null(w.l->save_error);
+	text = state_text();
+	assert_non_null(strstr(text, "example.org mail active "));
+	free(text);
+	keys_list_free(w.l);
+
+	/* Stopped before the resolver goes: nothing settles, nothing runs. */
+	assert_int_equal(unlink(test_path("var/lib/notspam/keys.state")), 0);
+	memset(&w, 0, sizeof w);
+	assert_non_null(w.l = keys_list_new(site, &cause));
+	keys_watch(w.l, dns, on_watch, &w);
+	keys_probe_stop(w.l);
+	dns_free(dns);
+	assert_int_equal(w.calls, 0);
+	assert_int_equal(w.l->settled, 0);
+	text = state_text();
+	assert_string_equal(text, "");
+	free(text);
+	keys_list_free(w.l);
+	loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -463,6 +538,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test(test_switch_verdict),
 		cmocka_unit_test_setup_teardown(test_settle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
