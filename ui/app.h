@@ -52,12 +52,15 @@ struct app_input {
 	void		*state;
 };
 
+struct session;
+
 struct app {
 	const struct cli_opts	*opts;
-	struct loop		*loop;
+	struct session		*session;	/* owns the three below */
+	struct loop		*loop;		/* the session's */
 	struct dns		*dns;		/* NULL when the resolver failed */
-	char			*dns_error;
-	struct site		*site;
+	char			*dns_error;	/* the session's: why */
+	struct site		*site;		/* the session's */
 	struct check_run	*run;		/* the current check run */
 	time_t			 run_started;
 	time_t			 last_check;	/* when the last run finished */

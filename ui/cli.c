@@ -9,6 +9,7 @@
 
 #include "core/lib/json.h"
 #include "core/check/records.h"
+#include "core/site/session.h"
 #include "core/site/site.h"
 #include "core/lib/util.h"
 #include "ui/cli.h"
@@ -108,18 +109,29 @@ cli_error(const char *msg)
 	fputc('\n', stderr);
 }
 
-struct site *
-cli_load_site(const struct cli_opts *o, int *rc)
+void
+cli_session_opts(const struct cli_opts *o, struct session_opts *so)
 {
-	struct site *site;
+	memset(so, 0, sizeof *so);
+	so->root = o->root;
+	so->config = o->config;
+	so->resolver = o->resolver;
+}
+
+struct session *
+cli_session(const struct cli_opts *o, int *rc)
+{
+	struct session_opts so;
+	struct session *s;
 	char *cause = NULL;
 
-	if ((site = site_load(o->root, o->config, &cause)) == NULL) {
+	cli_session_opts(o, &so);
+	if ((s = session_open(&so, &cause)) == NULL) {
 		cli_error(cause);
 		free(cause);
 		*rc = EX_NOINPUT;
 	}
-	return site;
+	return s;
 }
 
 /* Site warnings and address notes on stderr, so stdout stays clean. */
@@ -223,6 +235,7 @@ records_json(const struct site *site, const struct record_set *sets, size_t n)
 int
 cli_records(const struct cli_opts *o, int argc, char **argv)
 {
+	struct session *s;
 	struct site *site;
 	struct record_set *sets = NULL;
 	size_t n = 0, i, k;
@@ -233,19 +246,20 @@ cli_records(const struct cli_opts *o, int argc, char **argv)
 		fputs("usage: notspam records [DOMAIN]\n", stderr);
 		return EX_USAGE;
 	}
-	if ((site = cli_load_site(o, &rc)) == NULL)
+	if ((s = cli_session(o, &rc)) == NULL)
 		return rc;
+	site = s->site;
 	if (site->ndomains == 0) {
 		fputs("notspam: no hosted domain found: no MTA or signer "
 		    "configuration names one; add \"domains = example.org\" "
 		    "to the settings file\n", stderr);
-		site_free(site);
+		session_close(s);
 		return EX_NOINPUT;
 	}
 	if (site->hostname == NULL) {
 		fputs("notspam: the mail host name is unknown: set myhostname "
 		    "in Postfix or hostname in smtpd.conf\n", stderr);
-		site_free(site);
+		session_close(s);
 		return EX_NOINPUT;
 	}
 	if (records_build(site, argc == 2 ? argv[1] : NULL, &sets, &n,
@@ -254,7 +268,7 @@ cli_records(const struct cli_opts *o, int argc, char **argv)
 		cli_put(stderr, cause);
 		fputc('\n', stderr);
 		free(cause);
-		site_free(site);
+		session_close(s);
 		return EX_USAGE;
 	}
 	if (o->json)
@@ -270,6 +284,6 @@ cli_records(const struct cli_opts *o, int argc, char **argv)
 			if (sets[i].records[k].error != NULL)
 				rc = EXIT_FAIL;
 	records_free(sets, n);
-	site_free(site);
+	session_close(s);
 	return rc;
 }

@@ -26,7 +26,8 @@ struct cli_opts {
 	int		 no_color;	/* --no-color */
 };
 
-struct site;
+struct session;
+struct session_opts;
 
 /* Untrusted text made safe for the terminal (control bytes escaped). */
 void cli_put(FILE *, const char *);
@@ -37,8 +38,11 @@ void cli_put_zone(FILE *, const char *);
 void cli_put_doc(const char *s, size_t len);
 /* "notspam: <msg>" on stderr, sanitized. */
 void cli_error(const char *msg);
-/* Load the site, or say why not and set *rc (EX_NOINPUT); NULL then. */
-struct site *cli_load_site(const struct cli_opts *, int *rc);
+/* The session options of the command-line options (strings borrowed). */
+void cli_session_opts(const struct cli_opts *, struct session_opts *);
+/* Open the session (the site read, the loop; the resolver on demand with
+ * session_dns), or say why not and set *rc (EX_NOINPUT); NULL then. */
+struct session *cli_session(const struct cli_opts *, int *rc);
 
 /*
  * The end of every run: flush and close standard output and check that

@@ -12,13 +12,10 @@
 #include "core/dns/dns.h"
 #include "core/lib/json.h"
 #include "core/lib/loop.h"
+#include "core/site/session.h"
 #include "core/site/site.h"
 #include "core/lib/util.h"
 #include "ui/cli.h"
-
-/* The resolver's patience: per try, and tries. */
-#define CHECK_TIMEOUT_MS	2000
-#define CHECK_TRIES		2
 
 /* The JSON buffer's first size: more than a domain takes as a rule. */
 #define CLI_CHECK_JSON_BUF	(256 * 1024)
@@ -290,16 +287,17 @@ int
 cli_check(const struct cli_opts *o, int argc, char **argv)
 {
 	struct cli_check cc;
-	struct site *site = NULL;
-	struct loop *loop = NULL;
-	struct dns *dns = NULL;
-	struct dns_opts opts;
+	struct session_opts so;
+	struct session *s = NULL;
+	struct site *site;
+	struct loop *loop;
+	struct dns *dns;
 	struct check_opts copts;
 	const struct check_domain *ds;
 	const char **domains = NULL;
 	size_t sum[CHECK_UNKNOWN + 1], n, i, k, ndomains = 0;
 	char *cause = NULL;
-	int rc = 0, color, a, r;
+	int rc = 0, color, a, r, bad;
 
 	memset(&copts, 0, sizeof copts);
 	domains = xcalloc((size_t)argc + 1, sizeof *domains);
@@ -321,10 +319,13 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 	 */
 	mallopt(M_MXFAST, 0);
 #endif
-	if ((site = site_load(o->root, o->config, &cause)) == NULL) {
+	cli_session_opts(o, &so);
+	if ((s = session_open(&so, &cause)) == NULL) {
 		rc = cli_check_error(cause, EX_NOINPUT);
 		goto done;
 	}
+	site = s->site;
+	loop = s->loop;
 	if (site->ndomains == 0) {
 		rc = cli_check_error(xstrdup("no hosted domain found: no MTA"
 		    " or signer configuration names one; add \"domains ="
@@ -337,13 +338,8 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 		    EX_NOINPUT);
 		goto done;
 	}
-	loop = loop_new();
-	memset(&opts, 0, sizeof opts);
-	opts.servers = o->resolver;
-	opts.timeout_ms = CHECK_TIMEOUT_MS;
-	opts.tries = CHECK_TRIES;
-	if ((dns = dns_new(loop, &opts, &cause)) == NULL) {
-		rc = cli_check_error(cause, o->resolver != NULL ? EX_USAGE :
+	if ((dns = session_dns(s, &bad)) == NULL) {
+		rc = cli_check_error(xstrdup(s->dns_error), bad ? EX_USAGE :
 		    EX_UNAVAILABLE);
 		goto done;
 	}
@@ -380,9 +376,7 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 		rc = EXIT_WARN;
 	check_free(cc.run);
 done:
-	dns_free(dns);
-	loop_free(loop);
-	site_free(site);
+	session_close(s);
 	free(domains);
 	return rc;
 }

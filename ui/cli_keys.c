@@ -20,40 +20,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
-#include "core/dns/dns.h"
-#include "core/lib/fsroot.h"
 #include "core/lib/json.h"
 #include "core/keys/keygen.h"
+#include "core/keys/keylife.h"
 #include "core/keys/keys.h"
 #include "core/keys/keysafe.h"
 #include "core/keys/keystate.h"
 #include "core/lib/loop.h"
 #include "core/check/records.h"
+#include "core/site/session.h"
 #include "core/site/site.h"
 #include "core/lib/util.h"
 #include "ui/cli.h"
 
 #define EX_CANTCREAT	73
-
-/* The resolver's patience for "is it published?". */
-#define KEYS_TIMEOUT_MS	2000
-#define KEYS_TRIES	2
-
-/* Options of keygen and keys rotate. */
-struct kg_opts {
-	const char	*domain;
-	const char	*selector;
-	const char	*type;
-	int		 bits;
-	int		 weak;
-	const char	*signer;
-	const char	*keyfile;
-	const char	*import;
-};
 
 /* Take "--name VALUE" or "--name=VALUE" at argv[*i]: 1 taken, 0 not this
  * option, -1 missing value. */
@@ -77,7 +59,7 @@ ck_opt(const char *name, int argc, char **argv, int *i, const char **out)
 /* Parse keygen options from argv[first..]; positional words go to pos.
  * Returns 0 or EX_USAGE after a message. */
 static int
-ck_kg_args(int argc, char **argv, int first, struct kg_opts *k,
+ck_kg_args(int argc, char **argv, int first, struct keys_gen_opts *k,
     const char **pos, int maxpos, int *npos)
 {
 	static const char *const names[] = { "--selector", "--type", "--bits",
@@ -134,48 +116,6 @@ ck_kg_args(int argc, char **argv, int first, struct kg_opts *k,
 		k->bits = (int)b;
 	}
 	return 0;
-}
-
-/* Is selector in use for domain (state file, signer config)? */
-static const char *
-ck_taken(const struct site *site, const struct keystate *ks,
-    const char *domain, const char *selector)
-{
-	size_t i;
-
-	if (keystate_find(ks, domain, selector) != NULL)
-		return "notspam's key state file";
-	for (i = 0; i < site->nkeys; i++)
-		if (strcasecmp(site->keys[i].domain, domain) == 0 &&
-		    strcasecmp(site->keys[i].selector, selector) == 0)
-			return site->keys[i].source != NULL ?
-			    site->keys[i].source : "the signer configuration";
-	return NULL;
-}
-
-/* The default selector: from the date, with b, c, ... when taken. */
-static char *
-ck_selector(const struct site *site, const struct keystate *ks,
-    const char *domain, const char *type, const char *signer)
-{
-	char *base = keygen_default_selector(time(NULL), type), *sel, *path;
-	struct stat sb;
-	char c;
-
-	sel = xstrdup(base);
-	for (c = 'b'; c <= 'z'; c++) {
-		path = keygen_default_path(signer, domain, sel);
-		if (ck_taken(site, ks, domain, sel) == NULL &&
-		    fsroot_lstat(site->root, path, &sb) != 0) {
-			free(path);
-			break;
-		}
-		free(path);
-		free(sel);
-		sel = xasprintf("%s%c", base, c);
-	}
-	free(base);
-	return sel;
 }
 
 /* The DKIM record for pub as a struct record (free with ck_record_free). */
@@ -241,10 +181,11 @@ ck_json_issues(struct json *j, const struct keysafe *ks)
 
 /* Text output of a made key. */
 static void
-ck_made_text(const struct kg_opts *k, const struct keygen_result *res,
-    const struct keysafe *ks, const struct record *r, const struct strv *notes,
-    int rotate)
+ck_made_text(const struct keys_gen *g, const struct record *r, int rotate)
 {
+	const struct keygen_result *res = &g->res;
+	const struct keysafe *ks = &g->safe;
+	const struct strv *notes = &g->notes;
 	char mode[8], *zone;
 	size_t i;
 
@@ -254,8 +195,8 @@ ck_made_text(const struct kg_opts *k, const struct keygen_result *res,
 	printf("owner     %s:%s %s\n", ks->owner != NULL ? ks->owner : "?",
 	    ks->group != NULL ? ks->group : "?",
 	    keysafe_mode(res->mode, mode));
-	printf("selector  %s (%s)\nstate     generated\n", k->selector,
-	    k->domain);
+	printf("selector  %s (%s)\nstate     generated\n", g->selector,
+	    g->domain);
 	for (i = 0; i < notes->n; i++) {
 		printf("note      ");
 		cli_put(stdout, notes->v[i]);
@@ -279,8 +220,8 @@ ck_made_text(const struct kg_opts *k, const struct keygen_result *res,
 		putchar('\n');
 	}
 	printf("\n; then, once the DNS shows it (switching earlier breaks "
-	    "every signature):\n;   notspam keys switch %s %s\n", k->domain,
-	    k->selector);
+	    "every signature):\n;   notspam keys switch %s %s\n", g->domain,
+	    g->selector);
 	if (rotate)
 		printf("; the current key stays active until then; afterwards "
 		    "it is retired and stays published for %d days\n",
@@ -290,21 +231,23 @@ ck_made_text(const struct kg_opts *k, const struct keygen_result *res,
 		    "yet: keep an RSA key beside it\n");
 	else if (!rotate)
 		printf("; optional: an Ed25519 key beside it: notspam keygen "
-		    "%s --type ed25519\n", k->domain);
+		    "%s --type ed25519\n", g->domain);
 }
 
 static void
-ck_made_json(const struct kg_opts *k, const struct keygen_result *res,
-    const struct keysafe *ks, const struct record *r, const struct strv *notes)
+ck_made_json(const struct keys_gen *g, const struct record *r)
 {
+	const struct keygen_result *res = &g->res;
+	const struct keysafe *ks = &g->safe;
+	const struct strv *notes = &g->notes;
 	struct json j;
 	char mode[8], *out;
 	size_t i;
 
 	json_init(&j);
 	json_object_begin(&j, NULL);
-	json_string(&j, "domain", k->domain);
-	json_string(&j, "selector", k->selector);
+	json_string(&j, "domain", g->domain);
+	json_string(&j, "selector", g->selector);
 	json_string(&j, "type", res->pub.type);
 	json_int(&j, "bits", res->pub.bits);
 	json_string(&j, "path", res->path);
@@ -332,138 +275,55 @@ ck_made_json(const struct kg_opts *k, const struct keygen_result *res,
 	free(out);
 }
 
-/* Make (or import) one key and record it; the exit status. */
+/* Make (or import) one key and record it (keylife); the exit status. */
 static int
-ck_make(const struct cli_opts *o, const struct site *site, struct kg_opts *k,
-    int rotate)
+ck_make(const struct cli_opts *o, const struct site *site,
+    const struct keys_gen_opts *k, int rotate)
 {
-	struct keystate ks;
-	struct keygen_req req;
-	struct keygen_result res;
-	struct keysafe safe;
+	struct keys_gen g;
 	struct record r;
-	struct strv notes;
-	char *cause = NULL, *warn = NULL, *sel = NULL, *path = NULL;
-	char *user = NULL, *txt, *msg;
-	const char *taken;
-	size_t i;
+	char *cause = NULL, *txt;
 	int rc = 0;
 
-	memset(&safe, 0, sizeof safe);
-	memset(&res, 0, sizeof res);
-	strv_init(&notes);
-	if (keystate_load(o->root, &ks, &warn, &cause) != 0) {
-		cli_error(cause);
-		free(cause);
-		return EX_NOINPUT;
-	}
-	if (warn != NULL) {
-		strv_add(&notes, warn);
-		free(warn);
-	}
-	if (k->signer == NULL)
-		k->signer = keys_site_signer(site, k->domain);
-	if (strcmp(k->signer, "opendkim") != 0 &&
-	    strcmp(k->signer, "dkimproxy") != 0 &&
-	    strcmp(k->signer, "filter-dkimsign") != 0) {
-		cli_error("--signer: choose opendkim, dkimproxy or "
-		    "filter-dkimsign");
-		rc = EX_USAGE;
-		goto done;
-	}
-	if (k->type == NULL)
-		k->type = "rsa";
-	if (k->import == NULL && keygen_check_size(k->type, k->bits, k->weak,
-	    &notes, &cause) != 0) {
-		cli_error(cause);
-		rc = EX_USAGE;
-		goto done;
-	}
-	if (k->selector == NULL)
-		k->selector = sel = ck_selector(site, &ks, k->domain,
-		    k->import != NULL ? "rsa" : k->type, k->signer);
-	else {
-		sel = str_lower(xstrdup(k->selector));
-		k->selector = sel;
-		if (keygen_check_selector(sel, &cause) != 0) {
-			cli_error(cause);
-			rc = EX_USAGE;
-			goto done;
-		}
-	}
-	if ((taken = ck_taken(site, &ks, k->domain, sel)) != NULL) {
-		msg = xasprintf("selector %s of %s is already in use (%s); "
-		    "a selector names one key for good: choose another "
-		    "--selector", sel, k->domain, taken);
-		cli_error(msg);
-		free(msg);
+	switch (keys_gen_prepare(site, k, time(NULL), &g, &cause)) {
+	case KEYS_OK:
+		break;
+	case KEYS_ESTATE:
+		rc = EX_NOINPUT;
+		goto fail;
+	case KEYS_ETAKEN:
 		rc = EX_CANTCREAT;
-		goto done;
+		goto fail;
+	default:
+		rc = EX_USAGE;
+		goto fail;
 	}
-	if (k->keyfile != NULL) {
-		path = str_sanitize(k->keyfile, strlen(k->keyfile));
-		if (strcmp(path, k->keyfile) != 0 || strpbrk(path, " \t")) {
-			cli_error("--keyfile: the path holds blanks, control "
-			    "characters or invalid UTF-8; signer configs "
-			    "cannot name it");
-			rc = EX_USAGE;
-			goto done;
-		}
-		if (path[0] != '/') {
-			cli_error("--keyfile: give an absolute path");
-			rc = EX_USAGE;
-			goto done;
-		}
-	} else
-		path = keygen_default_path(k->signer, k->domain, sel);
-	if (site_domain(site, k->domain) == NULL)
-		strv_addf(&notes, "%s is not a hosted domain of this site yet: "
-		    "the signer must also be told to sign for it", k->domain);
-	user = keysafe_signer_user(site, k->signer);
-	memset(&req, 0, sizeof req);
-	req.root = o->root;
-	req.path = path;
-	req.type = k->type;
-	req.bits = k->bits;
-	req.allow_weak = k->weak;
-	req.user = user;
-	req.import = k->import;
-	if (keygen_run(&req, &res, &cause) != 0) {
-		cli_error(cause);
+	switch (keys_generate(&g, &cause)) {
+	case KEYS_OK:
+		break;
+	case KEYS_ESAVE:
+		rc = EXIT_WARN;
+		break;
+	default:
 		rc = EX_CANTCREAT;
-		goto done;
+		goto fail;
 	}
-	for (i = 0; i < res.notes.n; i++)
-		strv_add(&notes, res.notes.v[i]);
-	keysafe_check(o->root, path, user, &safe, NULL);
-	if (safe.nissues > 0)
+	if (g.safe.nissues > 0)
 		rc = EXIT_WARN;
-	keystate_set(&ks, k->domain, sel, KEYSTATE_GENERATED,
-	    (long long)time(NULL), path);
-	if (keystate_save(o->root, &ks, &cause) != 0) {
-		strv_addf(&notes, "warning: the key state was not saved: %s",
-		    cause);
-		free(cause);
-		cause = NULL;
-		rc = EXIT_WARN;
-	}
-	txt = dkimkey_txt(&res.pub);
-	ck_record(&r, k->domain, sel, txt);
+	txt = dkimkey_txt(&g.res.pub);
+	ck_record(&r, g.domain, g.selector, txt);
 	free(txt);
 	if (o->json)
-		ck_made_json(k, &res, &safe, &r, &notes);
+		ck_made_json(&g, &r);
 	else
-		ck_made_text(k, &res, &safe, &r, &notes, rotate);
+		ck_made_text(&g, &r, rotate);
 	ck_record_free(&r);
-done:
-	keygen_result_free(&res);
-	keysafe_free(&safe);
-	keystate_free(&ks);
-	strv_free(&notes);
+	keys_gen_free(&g);
+	return rc;
+fail:
+	cli_error(cause);
 	free(cause);
-	free(sel);
-	free(path);
-	free(user);
+	keys_gen_free(&g);
 	return rc;
 }
 
@@ -490,8 +350,8 @@ ck_domain(const char *arg)
 int
 cli_keygen(const struct cli_opts *o, int argc, char **argv)
 {
-	struct kg_opts k;
-	struct site *site;
+	struct keys_gen_opts k;
+	struct session *s;
 	const char *pos[1];
 	char *domain;
 	int npos, rc = 0;
@@ -508,9 +368,9 @@ cli_keygen(const struct cli_opts *o, int argc, char **argv)
 	if ((domain = ck_domain(pos[0])) == NULL)
 		return EX_USAGE;
 	k.domain = domain;
-	if ((site = cli_load_site(o, &rc)) != NULL) {
-		rc = ck_make(o, site, &k, 0);
-		site_free(site);
+	if ((s = cli_session(o, &rc)) != NULL) {
+		rc = ck_make(o, s->site, &k, 0);
+		session_close(s);
 	}
 	free(domain);
 	return rc;
@@ -530,33 +390,24 @@ ck_probe_changed(void *arg)
 	p->done = keys_probe_done(p->list);
 }
 
-/* Ask the DNS about every key; -1 (entries stay unknown) with *cause when
- * no resolver could be set up. */
+/* Ask the DNS about every key on the session's resolver; -1 (entries stay
+ * unknown) with *cause when no resolver could be set up. */
 static int
-ck_probe(const struct cli_opts *o, struct keys_list *l, char **cause)
+ck_probe(struct session *s, struct keys_list *l, char **cause)
 {
-	struct dns_opts opts;
-	struct loop *loop;
 	struct dns *dns;
 	struct ck_probe p;
 
 	if (l->n == 0)
 		return 0;
-	memset(&opts, 0, sizeof opts);
-	opts.servers = o->resolver;
-	opts.timeout_ms = KEYS_TIMEOUT_MS;
-	opts.tries = KEYS_TRIES;
-	loop = loop_new();
-	if ((dns = dns_new(loop, &opts, cause)) == NULL) {
-		loop_free(loop);
+	if ((dns = session_dns(s, NULL)) == NULL) {
+		*cause = xstrdup(s->dns_error);
 		return -1;
 	}
 	p.list = l;
 	p.done = 0;
 	keys_probe(l, dns, ck_probe_changed, &p);
-	loop_run(loop, &p.done);
-	dns_free(dns);
-	loop_free(loop);
+	loop_run(s->loop, &p.done);
 	return 0;
 }
 
@@ -768,20 +619,20 @@ ck_list_json(const struct keys_list *l, const struct strv *warnings,
 	free(out);
 }
 
-/* Load the site and the key list; NULL with *rc set after a message. */
+/* Open the session and the key list; NULL with *rc set after a message. */
 static struct keys_list *
-ck_list(const struct cli_opts *o, struct site **sitep, int *rc)
+ck_list(const struct cli_opts *o, struct session **sp, int *rc)
 {
 	struct keys_list *l;
 	char *cause = NULL;
 
-	if ((*sitep = cli_load_site(o, rc)) == NULL)
+	if ((*sp = cli_session(o, rc)) == NULL)
 		return NULL;
-	if ((l = keys_list_new(*sitep, &cause)) == NULL) {
+	if ((l = keys_list_new((*sp)->site, &cause)) == NULL) {
 		cli_error(cause);
 		free(cause);
-		site_free(*sitep);
-		*sitep = NULL;
+		session_close(*sp);
+		*sp = NULL;
 		*rc = EX_NOINPUT;
 	}
 	return l;
@@ -793,9 +644,7 @@ ck_advance(struct keys_list *l, struct strv *warnings)
 {
 	char *cause = NULL;
 
-	if (keys_advance(l, (long long)time(NULL)) == 0)
-		return 0;
-	if (keys_save(l, &cause) != 0) {
+	if (keys_settle(l, (long long)time(NULL), &cause) < 0) {
 		strv_addf(warnings, "key states not saved: %s", cause);
 		free(cause);
 		return -1;
@@ -807,14 +656,14 @@ ck_advance(struct keys_list *l, struct strv *warnings)
 static int
 ck_keys_list(const struct cli_opts *o, int offline)
 {
-	struct site *site;
+	struct session *s;
 	struct keys_list *l;
 	struct strv warnings;
 	char *cause = NULL;
 	size_t i;
 	int rc = 0;
 
-	if ((l = ck_list(o, &site, &rc)) == NULL)
+	if ((l = ck_list(o, &s, &rc)) == NULL)
 		return rc;
 	strv_init(&warnings);
 	if (l->warning != NULL)
@@ -824,7 +673,7 @@ ck_keys_list(const struct cli_opts *o, int offline)
 			l->v[i].published = KEYS_PUB_UNKNOWN;
 			l->v[i].pub_detail = xstrdup("not asked (--offline)");
 		}
-	} else if (ck_probe(o, l, &cause) != 0) {
+	} else if (ck_probe(s, l, &cause) != 0) {
 		strv_addf(&warnings, "no DNS: %s", cause);
 		free(cause);
 	}
@@ -845,21 +694,43 @@ ck_keys_list(const struct cli_opts *o, int offline)
 		rc = EXIT_WARN;
 	strv_free(&warnings);
 	keys_list_free(l);
-	site_free(site);
+	session_close(s);
 	return rc;
+}
+
+/* A retire or revoke refused for the key in use: the core's reason and
+ * the command that helps. */
+static void
+ck_refused(char *cause, const struct keys_entry *e)
+{
+	char *msg = xasprintf("%s (notspam keys rotate %s)", cause, e->domain);
+
+	cli_error(msg);
+	free(msg);
+	free(cause);
+}
+
+/* After a retire or revoke was printed: the state file's write. */
+static int
+ck_saved(char *cause)
+{
+	if (cause == NULL)
+		return 0;
+	cli_error(cause);
+	free(cause);
+	return EX_CANTCREAT;
 }
 
 /* "keys rotate DOMAIN [keygen options]". */
 static int
 ck_rotate(const struct cli_opts *o, int argc, char **argv)
 {
-	struct kg_opts k;
-	struct site *site;
+	struct keys_gen_opts k;
+	struct session *s;
 	struct keys_list *l;
-	const struct keys_entry *cur = NULL;
+	const struct keys_entry *cur;
 	const char *pos[1];
-	char *domain, *type = NULL;
-	size_t i;
+	char *domain;
 	int npos, rc = 0;
 
 	memset(&k, 0, sizeof k);
@@ -874,30 +745,11 @@ ck_rotate(const struct cli_opts *o, int argc, char **argv)
 	if ((domain = ck_domain(pos[0])) == NULL)
 		return EX_USAGE;
 	k.domain = domain;
-	if ((l = ck_list(o, &site, &rc)) == NULL) {
+	if ((l = ck_list(o, &s, &rc)) == NULL) {
 		free(domain);
 		return rc;
 	}
-	/* Same type (and size) as the key in use, unless told otherwise. */
-	for (i = 0; i < l->n; i++) {
-		const struct keys_entry *e = &l->v[i];
-		if (strcmp(e->domain, domain) != 0 || !e->configured ||
-		    e->pub.type == NULL)
-			continue;
-		if (k.type != NULL && strcmp(k.type, e->pub.type) != 0)
-			continue;
-		if (cur == NULL || strcmp(e->pub.type, "rsa") == 0)
-			cur = e;
-	}
-	if (cur != NULL) {
-		type = xstrdup(cur->pub.type);
-		if (k.type == NULL)
-			k.type = type;
-		if (k.bits == 0 && strcmp(type, "rsa") == 0)
-			k.bits = cur->pub.bits < KEYGEN_RSA_DEFAULT ?
-			    KEYGEN_RSA_DEFAULT : cur->pub.bits;
-		if (k.signer == NULL)
-			k.signer = cur->signer;
+	if ((cur = keys_rotate_opts(l, &k)) != NULL) {
 		if (!o->json) {
 			printf("rotating %s selector %s (%s %d) -> new "
 			    "selector\n\n", domain, cur->selector,
@@ -906,11 +758,140 @@ ck_rotate(const struct cli_opts *o, int argc, char **argv)
 	} else if (!o->json)
 		printf("no active key for %s: making its first one\n\n",
 		    domain);
-	rc = ck_make(o, site, &k, cur != NULL);
-	free(type);
+	rc = ck_make(o, s->site, &k, cur != NULL);
 	keys_list_free(l);
-	site_free(site);
+	session_close(s);
 	free(domain);
+	return rc;
+}
+
+/* "keys switch": the configuration change, once the DNS shows the key. */
+static int
+ck_switch(struct session *s, struct keys_list *l, struct keys_entry *e,
+    struct strv *warnings)
+{
+	struct record r;
+	enum keys_switch v;
+	char *cause = NULL, *txt, *zone, *msg;
+	int rc = 0;
+
+	v = keys_switch_verdict(e);
+	if (v == KEYS_SWITCH_ALREADY) {
+		printf("%s._domainkey.%s is already in use by %s (%s)\n",
+		    e->selector, e->domain, e->signer, e->source != NULL ?
+		    e->source : "config");
+		goto save;
+	}
+	if (v == KEYS_SWITCH_UNREADABLE) {
+		cli_error(e->error);
+		return EXIT_FAIL;
+	}
+	if (ck_probe(s, l, &cause) != 0) {
+		msg = xasprintf("not switched: the DNS cannot be asked (%s); "
+		    "switch only once it shows the key", cause);
+		cli_error(msg);
+		free(msg);
+		free(cause);
+		return EX_TEMPFAIL;
+	}
+	v = keys_switch_verdict(e);
+	if (v != KEYS_SWITCH_GO) {
+		txt = dkimkey_txt(&e->pub);
+		ck_record(&r, e->domain, e->selector, txt);
+		free(txt);
+		zone = records_zone_line(&r);
+		msg = xasprintf("not switched: %s._domainkey.%s is not "
+		    "published yet (%s); mail signed with it would fail.  "
+		    "Publish:", e->selector, e->domain, e->pub_detail != NULL ?
+		    e->pub_detail : "?");
+		cli_error(msg);
+		cli_put_zone(stderr, zone);
+		fputc('\n', stderr);
+		free(msg);
+		free(zone);
+		ck_record_free(&r);
+		rc = v == KEYS_SWITCH_UNPUBLISHED ? EXIT_FAIL : EX_TEMPFAIL;
+		goto save;
+	}
+	txt = keys_switch_text(s->site, l, e);
+	printf("%s._domainkey.%s is published: switch %s to it.\n",
+	    e->selector, e->domain, e->signer);
+	cli_put_zone(stdout, txt);
+	putchar('\n');
+	free(txt);
+	printf("notspam then sees it active (notspam keys) and the key it "
+	    "replaces retired.\n");
+save:
+	if (ck_advance(l, warnings) != 0 && rc == 0)
+		rc = EXIT_WARN;
+	return rc;
+}
+
+/* "keys retire": refused for the key the signer uses. */
+static int
+ck_retire(struct keys_list *l, struct keys_entry *e, long long now)
+{
+	char *cause = NULL, date[16];
+
+	switch (keys_retire(l, e, now, &cause)) {
+	case KEYS_EREFUSED:
+		ck_refused(cause, e);
+		return EXIT_FAIL;
+	case KEYS_OK:
+	case KEYS_ESAVE:
+		break;
+	default:
+		cli_error(cause);
+		free(cause);
+		return EX_SOFTWARE;
+	}
+	ck_date(now + KEYSTATE_GRACE_DAYS * 86400LL, date, sizeof date);
+	printf("%s._domainkey.%s retired: keep its record published until %s, "
+	    "then: notspam keys revoke %s %s\n", e->selector, e->domain, date,
+	    e->domain, e->selector);
+	return ck_saved(cause);
+}
+
+/* "keys revoke": the p= empty record to publish. */
+static int
+ck_revoke(struct keys_list *l, struct keys_entry *e, long long now)
+{
+	struct keys_revoked rv;
+	struct record r;
+	char *cause = NULL, *zone;
+	int rc;
+
+	switch (keys_revoke(l, e, now, &rv, &cause)) {
+	case KEYS_EREFUSED:
+		ck_refused(cause, e);
+		return EXIT_FAIL;
+	case KEYS_OK:
+	case KEYS_ESAVE:
+		break;
+	default:
+		cli_error(cause);
+		free(cause);
+		return EX_SOFTWARE;
+	}
+	if (rv.early)
+		printf("note: retired less than %d days ago: mail still in "
+		    "transit may fail verification\n", KEYSTATE_GRACE_DAYS);
+	ck_record(&r, e->domain, e->selector, rv.record);
+	zone = records_zone_line(&r);
+	printf("%s._domainkey.%s revoked.  Publish instead of its key (p= "
+	    "empty tells verifiers it is withdrawn):\n", e->selector,
+	    e->domain);
+	cli_put_zone(stdout, zone);
+	putchar('\n');
+	free(zone);
+	ck_record_free(&r);
+	if (e->path != NULL) {
+		printf("then delete the private key: rm ");
+		cli_put(stdout, e->path);
+		putchar('\n');
+	}
+	keys_revoked_free(&rv);
+	rc = ck_saved(cause);
 	return rc;
 }
 
@@ -919,12 +900,11 @@ static int
 ck_transition(const struct cli_opts *o, const char *verb, int argc,
     char **argv)
 {
-	struct site *site;
+	struct session *s;
 	struct keys_list *l;
 	struct keys_entry *e;
 	struct strv warnings;
-	struct record r;
-	char *domain, *cause = NULL, *txt, *zone, *msg, date[16];
+	char *domain, *cause = NULL;
 	long long now = (long long)time(NULL);
 	int rc = 0;
 	size_t i;
@@ -942,130 +922,26 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 		free(domain);
 		return EX_USAGE;
 	}
-	if ((l = ck_list(o, &site, &rc)) == NULL) {
+	if ((l = ck_list(o, &s, &rc)) == NULL) {
 		free(domain);
 		return rc;
 	}
 	strv_init(&warnings);
-	if ((e = keys_find(l, domain, argv[3])) == NULL) {
-		msg = xasprintf("no key %s for %s: the signer does not name "
-		    "it and notspam did not make it (notspam keys lists them)",
-		    argv[3], domain);
-		cli_error(msg);
-		free(msg);
-		rc = EX_USAGE;
-		goto done;
-	}
-	if (strcmp(verb, "switch") == 0) {
-		if (e->configured) {
-			printf("%s._domainkey.%s is already in use by %s "
-			    "(%s)\n", e->selector, e->domain, e->signer,
-			    e->source != NULL ? e->source : "config");
-			goto save;
-		}
-		if (e->error != NULL) {
-			cli_error(e->error);
-			rc = EXIT_FAIL;
-			goto done;
-		}
-		if (ck_probe(o, l, &cause) != 0) {
-			msg = xasprintf("not switched: the DNS cannot be "
-			    "asked (%s); switch only once it shows the key",
-			    cause);
-			cli_error(msg);
-			free(msg);
-			free(cause);
-			rc = EX_TEMPFAIL;
-			goto done;
-		}
-		if (e->published != KEYS_PUB_YES) {
-			txt = dkimkey_txt(&e->pub);
-			ck_record(&r, e->domain, e->selector, txt);
-			free(txt);
-			zone = records_zone_line(&r);
-			msg = xasprintf("not switched: %s._domainkey.%s is not "
-			    "published yet (%s); mail signed with it would "
-			    "fail.  Publish:", e->selector, e->domain,
-			    e->pub_detail != NULL ? e->pub_detail : "?");
-			cli_error(msg);
-			cli_put_zone(stderr, zone);
-			fputc('\n', stderr);
-			free(msg);
-			free(zone);
-			ck_record_free(&r);
-			rc = e->published == KEYS_PUB_NO ? EXIT_FAIL :
-			    EX_TEMPFAIL;
-			goto save;
-		}
-		txt = keys_switch_text(site, l, e);
-		printf("%s._domainkey.%s is published: switch %s to it.\n",
-		    e->selector, e->domain, e->signer);
-		cli_put_zone(stdout, txt);
-		putchar('\n');
-		free(txt);
-		printf("notspam then sees it active (notspam keys) and the key "
-		    "it replaces retired.\n");
-		goto save;
-	}
-	if (e->configured) {
-		msg = xasprintf("%s._domainkey.%s is still used by %s (%s): "
-		    "switch to another key first (notspam keys rotate %s)",
-		    e->selector, e->domain, e->signer, e->source != NULL ?
-		    e->source : "config", e->domain);
-		cli_error(msg);
-		free(msg);
-		rc = EXIT_FAIL;
-		goto done;
-	}
-	if (strcmp(verb, "retire") == 0) {
-		keystate_set(&l->state, e->domain, e->selector,
-		    KEYSTATE_RETIRED, now, e->path);
-		ck_date(now + KEYSTATE_GRACE_DAYS * 86400LL, date,
-		    sizeof date);
-		printf("%s._domainkey.%s retired: keep its record published "
-		    "until %s, then: notspam keys revoke %s %s\n",
-		    e->selector, e->domain, date, e->domain, e->selector);
-	} else {
-		if (e->state == KEYSTATE_RETIRED &&
-		    now - e->since < KEYSTATE_GRACE_DAYS * 86400LL)
-			printf("note: retired less than %d days ago: mail "
-			    "still in transit may fail verification\n",
-			    KEYSTATE_GRACE_DAYS);
-		keystate_set(&l->state, e->domain, e->selector,
-		    KEYSTATE_REVOKED, now, e->path);
-		txt = xasprintf("v=DKIM1; k=%s; p=", e->pub.type != NULL ?
-		    e->pub.type : "rsa");
-		ck_record(&r, e->domain, e->selector, txt);
-		free(txt);
-		zone = records_zone_line(&r);
-		printf("%s._domainkey.%s revoked.  Publish instead of its "
-		    "key (p= empty tells verifiers it is withdrawn):\n",
-		    e->selector, e->domain);
-		cli_put_zone(stdout, zone);
-		putchar('\n');
-		free(zone);
-		ck_record_free(&r);
-		if (e->path != NULL) {
-			printf("then delete the private key: rm ");
-			cli_put(stdout, e->path);
-			putchar('\n');
-		}
-	}
-	if (keystate_save(o->root, &l->state, &cause) != 0) {
+	if ((e = keys_lookup(l, domain, argv[3], &cause)) == NULL) {
 		cli_error(cause);
 		free(cause);
-		rc = EX_CANTCREAT;
-	}
-	goto done;
-save:
-	if (ck_advance(l, &warnings) != 0 && rc == 0)
-		rc = EXIT_WARN;
-	for (i = 0; i < warnings.n; i++)
-		cli_error(warnings.v[i]);
-done:
+		rc = EX_USAGE;
+	} else if (strcmp(verb, "switch") == 0) {
+		rc = ck_switch(s, l, e, &warnings);
+		for (i = 0; i < warnings.n; i++)
+			cli_error(warnings.v[i]);
+	} else if (strcmp(verb, "retire") == 0)
+		rc = ck_retire(l, e, now);
+	else
+		rc = ck_revoke(l, e, now);
 	strv_free(&warnings);
 	keys_list_free(l);
-	site_free(site);
+	session_close(s);
 	free(domain);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include "core/lib/loop.h"
 #include "core/lib/netaddr.h"
 #include "core/dns/spf.h"
+#include "core/site/session.h"
 #include "core/lib/util.h"
 #include "ui/cli.h"
 
@@ -113,8 +114,8 @@ cli_spf(const struct cli_opts *o, int argc, char **argv)
 {
 	struct cli_spf_state st;
 	struct spf_request req;
-	struct dns_opts dopts;
-	struct loop *loop;
+	struct session_opts so;
+	struct session *s;
 	struct dns *dns;
 	const char *pos[3], *helo = NULL;
 	char *canon, *cause = NULL;
@@ -154,27 +155,24 @@ cli_spf(const struct cli_opts *o, int argc, char **argv)
 	req.sender = npos > 2 && *pos[2] != '\0' ? pos[2] : NULL;
 	req.helo = helo;
 
-	loop = loop_new();
-	memset(&dopts, 0, sizeof dopts);
-	dopts.servers = o->resolver;
-	if ((dns = dns_new(loop, &dopts, &cause)) == NULL) {
+	cli_session_opts(o, &so);
+	so.no_site = 1;
+	s = session_open(&so, &cause);
+	if ((dns = session_dns(s, NULL)) == NULL) {
+		cause = s->dns_error;
 		canon = str_sanitize(cause != NULL ? cause : "cannot start "
 		    "the resolver", strlen(cause != NULL ? cause : "cannot "
 		    "start the resolver"));
 		fprintf(stderr, "notspam: spf: %s\n", canon);
 		free(canon);
-		free(cause);
-		loop_free(loop);
+		session_close(s);
 		return EX_TEMPFAIL;
 	}
 	st.o = o;
 	st.done = 0;
 	spf_check(dns, &req, spf_done, &st);
-	loop_run(loop, &st.done);
-	dns_free(dns);
-	while (loop_busy(loop) && loop_once(loop, 0) > 0)
-		;
-	loop_free(loop);
+	loop_run(s->loop, &st.done);
+	session_close(s);
 	if (!st.done) {
 		fputs("notspam: spf: the evaluation did not finish\n", stderr);
 		return EX_SOFTWARE;

@@ -10,6 +10,7 @@
 #include "core/dns/dns.h"
 #include "core/lib/loop.h"
 #include "core/site/services.h"
+#include "core/site/session.h"
 #include "core/site/site.h"
 #include "core/check/summary.h"
 #include "core/lib/util.h"
@@ -123,11 +124,11 @@ on_changed(void *arg)
 int
 cli_status(const struct cli_opts *o, int argc, char **argv)
 {
+	struct session *s;
 	struct site *site;
-	struct loop *loop = NULL;
-	struct dns *dns = NULL;
+	struct loop *loop;
+	struct dns *dns;
 	struct check_run *run = NULL;
-	struct dns_opts dopts;
 	struct service *svc;
 	const struct check_domain *res;
 	size_t nsvc, n;
@@ -140,8 +141,10 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 		fputs("usage: notspam status\n", stderr);
 		return EX_USAGE;
 	}
-	if ((site = cli_load_site(o, &rc)) == NULL)
+	if ((s = cli_session(o, &rc)) == NULL)
 		return rc;
+	site = s->site;
+	loop = s->loop;
 	services_probe(site, &svc, &nsvc);
 	status_site(site, svc, nsvc);
 	if (site->ndomains == 0) {
@@ -151,15 +154,10 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 		rc = EX_NOINPUT;
 		goto done;
 	}
-	loop = loop_new();
-	memset(&dopts, 0, sizeof dopts);
-	dopts.servers = o->resolver;
-	dopts.timeout_ms = 2000;
-	dopts.tries = 2;
-	if ((dns = dns_new(loop, &dopts, &cause)) == NULL ||
+	if ((dns = session_dns(s, NULL)) == NULL ||
 	    (run = check_start(loop, dns, site, NULL, NULL, on_changed, NULL,
 	    &cause)) == NULL) {
-		cli_error(cause);
+		cli_error(dns == NULL ? s->dns_error : cause);
 		free(cause);
 		rc = dns == NULL ? EX_TEMPFAIL : EX_USAGE;
 		goto done;
@@ -180,9 +178,7 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	}
 done:
 	check_free(run);
-	dns_free(dns);
-	loop_free(loop);
 	services_free(svc, nsvc);
-	site_free(site);
+	session_close(s);
 	return rc;
 }

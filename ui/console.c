@@ -14,6 +14,7 @@
 #include "core/dns/dns.h"
 #include "core/lib/loop.h"
 #include "core/lib/util.h"
+#include "core/site/session.h"
 #include "ui/app.h"
 #include "ui/tui.h"
 
@@ -444,11 +445,8 @@ app_free(struct app *app)
 	while (app->depth > 0)
 		app_pop(app);
 	check_free(app->run);
-	dns_free(app->dns);
-	loop_free(app->loop);
 	services_free(app->svc, app->nsvc);
-	site_free(app->site);
-	free(app->dns_error);
+	session_close(app->session);
 	free(app->message);
 	free(app->dialog_title);
 	strv_free(&app->dialog);
@@ -458,32 +456,28 @@ int
 console_run(const struct cli_opts *o)
 {
 	struct app app;
-	struct dns_opts dopts;
+	struct session_opts so;
 	struct sigaction sa;
 	char *cause = NULL;
 
 	memset(&app, 0, sizeof app);
 	app.opts = o;
-	if ((app.site = site_load(o->root, o->config, &cause)) == NULL) {
+	cli_session_opts(o, &so);
+	if ((app.session = session_open(&so, &cause)) == NULL) {
 		fprintf(stderr, "notspam: %s\n", cause);
 		free(cause);
 		return EX_NOINPUT;
 	}
+	app.site = app.session->site;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fputs("notspam: the console needs a terminal; "
 		    "\"notspam status\" prints the dashboard as text\n", stderr);
-		site_free(app.site);
+		session_close(app.session);
 		return EX_USAGE;
 	}
-	app.loop = loop_new();
-	memset(&dopts, 0, sizeof dopts);
-	dopts.servers = o->resolver;
-	dopts.timeout_ms = 2000;
-	dopts.tries = 2;
-	if ((app.dns = dns_new(app.loop, &dopts, &cause)) == NULL) {
-		app.dns_error = cause;
-		cause = NULL;
-	}
+	app.loop = app.session->loop;
+	if ((app.dns = session_dns(app.session, NULL)) == NULL)
+		app.dns_error = app.session->dns_error;
 	if (tui_init(o->no_color, &cause) != 0) {
 		fprintf(stderr, "notspam: %s\n", cause);
 		free(cause);

@@ -9,10 +9,11 @@
 
 #include "core/dns/dns.h"
 #include "core/keys/keygen.h"
+#include "core/keys/keylife.h"
 #include "core/keys/keys.h"
 #include "core/keys/keysafe.h"
-#include "core/lib/loop.h"
 #include "core/lib/util.h"
+#include "core/site/session.h"
 #include "ui/app.h"
 #include "ui/tui.h"
 
@@ -21,12 +22,11 @@ struct keyview {
 	struct keys_list	*list;
 	struct dns		*dns;	/* its own: freed before the list */
 	int			 cur, top, vis;
-	int			 saved;	/* states advanced and saved */
-	int			 closing; /* answers now are cancellations */
+	int			 told;	/* a failed save of the states shown */
 	struct keygen_job	*job;	/* a key being made */
+	struct keys_gen		 gen;	/* the key the job makes */
 	char			*job_domain;
 	char			*job_type;
-	char			*job_selector;
 };
 
 static const char *const keys_help[] = {
@@ -44,20 +44,18 @@ static const char *const keys_help[] = {
 	NULL
 };
 
+/* An answer came (the list settles its states by itself once all are in):
+ * redraw, and say once when the states could not be saved. */
 static void
 keys_changed(void *arg)
 {
 	struct keyview *kv = arg;
-	char *cause = NULL;
 
 	kv->app->dirty = 1;
-	if (kv->closing || kv->saved || !keys_probe_done(kv->list))
-		return;
-	kv->saved = 1;
-	if (keys_advance(kv->list, (long long)time(NULL)) > 0 &&
-	    keys_save(kv->list, &cause) != 0) {
-		app_message(kv->app, "key states not saved: %s", cause);
-		free(cause);
+	if (kv->list->settled && kv->list->save_error != NULL && !kv->told) {
+		kv->told = 1;
+		app_message(kv->app, "key states not saved: %s",
+		    kv->list->save_error);
 	}
 }
 
@@ -65,31 +63,25 @@ keys_changed(void *arg)
 static void
 keys_reload(struct keyview *kv)
 {
-	struct dns_opts o;
 	char *cause = NULL;
 
-	kv->closing = 1;	/* cancelled probes must not advance states */
+	keys_probe_stop(kv->list);	/* cancellations must not settle */
 	dns_free(kv->dns);
 	kv->dns = NULL;
 	keys_list_free(kv->list);
 	kv->list = NULL;
-	kv->closing = 0;
-	kv->saved = 0;
+	kv->told = 0;
 	if ((kv->list = keys_list_new(kv->app->site, &cause)) == NULL) {
 		app_message(kv->app, "%s", cause);
 		free(cause);
 		return;
 	}
-	memset(&o, 0, sizeof o);
-	o.servers = kv->app->opts->resolver;
-	o.timeout_ms = 2000;
-	o.tries = 2;
-	if ((kv->dns = dns_new(kv->app->loop, &o, &cause)) == NULL) {
+	if ((kv->dns = session_dns_new(kv->app->session, &cause)) == NULL) {
 		app_message(kv->app, "no resolver: %s", cause);
 		free(cause);
 		return;
 	}
-	keys_probe(kv->list, kv->dns, keys_changed, kv);
+	keys_watch(kv->list, kv->dns, keys_changed, kv);
 }
 
 static void *
@@ -110,12 +102,12 @@ keys_leave(struct app *app, void *state)
 
 	(void)app;
 	keygen_cancel(kv->job);
-	kv->closing = 1;
+	keys_gen_free(&kv->gen);
+	keys_probe_stop(kv->list);
 	dns_free(kv->dns);
 	keys_list_free(kv->list);
 	free(kv->job_domain);
 	free(kv->job_type);
-	free(kv->job_selector);
 	free(kv);
 }
 
@@ -227,37 +219,24 @@ keys_details(struct app *app, struct keyview *kv, const struct keys_entry *e)
 	strv_free(&lines);
 }
 
-/* The child making a key is done (the job goes after this returns). */
+/* The child making a key is done and the key recorded (keys_gen_done);
+ * the job goes after this returns. */
 static void
-on_job(struct keygen_result *made, const char *why, void *arg)
+on_made(struct keys_gen *g, const char *why, void *arg)
 {
 	struct keyview *kv = arg;
-	struct keygen_result res;
-	char *cause = NULL;
 
 	kv->job = NULL;
-	if (made == NULL)
+	if (why != NULL)
 		app_message(kv->app, "no key made: %s", why);
-	else {
-		res = *made;
-		/* Track it: generated now, published once the DNS has it. */
-		if (kv->list != NULL) {
-			keystate_set(&kv->list->state, kv->job_domain,
-			    kv->job_selector, KEYSTATE_GENERATED,
-			    (long long)time(NULL), res.path);
-			if (keys_save(kv->list, &cause) != 0) {
-				app_message(kv->app, "key made, state not "
-				    "saved: %s", cause);
-				free(cause);
-				cause = NULL;
-			}
-		}
-		if (cause == NULL)
-			app_message(kv->app, "%s %d key written to %s (mode "
-			    "0600); Enter shows the TXT to publish",
-			    res.pub.type, res.pub.bits, res.path);
-		keygen_result_free(&res);
-	}
+	else if (g->save_error != NULL)
+		app_message(kv->app, "key made, state not saved: %s",
+		    g->save_error);
+	else
+		app_message(kv->app, "%s %d key written to %s (mode 0600); "
+		    "Enter shows the TXT to publish", g->res.pub.type,
+		    g->res.pub.bits, g->res.path);
+	keys_gen_free(g);
 	keys_reload(kv);
 }
 
@@ -266,44 +245,33 @@ static void
 selector_done(struct app *app, void *state, const char *text)
 {
 	struct keyview *kv = state;
-	struct keygen_req req;
-	const char *signer;
-	char *path, *user, *cause = NULL;
+	struct keys_gen_opts o;
+	char *cause = NULL;
 
 	if (text == NULL || *text == '\0')
 		return;
-	if (keygen_check_selector(text, &cause) != 0) {
+	memset(&o, 0, sizeof o);
+	o.domain = kv->job_domain;
+	o.selector = text;
+	o.type = kv->job_type;
+	keys_gen_free(&kv->gen);
+	if (keys_gen_prepare(app->site, &o, time(NULL), &kv->gen, &cause) !=
+	    KEYS_OK || (kv->job = keys_generate_start(app->loop, &kv->gen,
+	    on_made, kv, &cause)) == NULL) {
 		app_message(app, "%s", cause);
 		free(cause);
-		return;
-	}
-	free(kv->job_selector);
-	kv->job_selector = xstrdup(text);
-	signer = keys_site_signer(app->site, kv->job_domain);
-	path = keygen_default_path(signer, kv->job_domain, text);
-	user = keysafe_signer_user(app->site, signer);
-	memset(&req, 0, sizeof req);
-	req.root = app->site->root;
-	req.path = path;
-	req.type = kv->job_type;
-	req.bits = 0;
-	req.user = user;
-	if ((kv->job = keygen_start(app->loop, &req, on_job, kv, &cause)) ==
-	    NULL) {
-		app_message(app, "%s", cause);
-		free(cause);
+		keys_gen_free(&kv->gen);
 	} else {
 		app_message(app, "making a %s key for %s in the background...",
 		    kv->job_type, kv->job_domain);
 	}
-	free(path);
-	free(user);
 }
 
 /* n / E: ask the selector of a new key for the selected domain. */
 static void
 keys_new(struct app *app, struct keyview *kv, const char *type)
 {
+	static const struct keystate empty;
 	const char *domain;
 	char *sel, *prompt;
 
@@ -323,7 +291,9 @@ keys_new(struct app *app, struct keyview *kv, const char *type)
 	free(kv->job_type);
 	kv->job_domain = xstrdup(domain);
 	kv->job_type = xstrdup(type);
-	sel = keygen_default_selector(time(NULL), type);
+	sel = keys_free_selector(app->site, kv->list != NULL ?
+	    &kv->list->state : &empty, domain, type,
+	    keys_site_signer(app->site, domain), time(NULL));
 	prompt = xasprintf("%s key for %s, selector: ", type, domain);
 	app_input(app, prompt, sel, selector_done, kv);
 	free(prompt);
@@ -363,23 +333,24 @@ keys_key(struct app *app, void *state, int key)
 	case 'R':
 		if (e == NULL)
 			return KEY_HANDLED;
-		if (e->configured) {
-			app_message(app, "%s is still what the signer uses: "
-			    "switch to the new key first (Enter shows how)",
-			    e->selector);
-			return KEY_HANDLED;
-		}
-		keystate_set(&kv->list->state, e->domain, e->selector,
-		    KEYSTATE_RETIRED, (long long)time(NULL), NULL);
-		if (keys_save(kv->list, &cause) != 0) {
-			app_message(app, "not saved: %s", cause);
-			free(cause);
-		} else {
+		switch (keys_retire(kv->list, e, (long long)time(NULL),
+		    &cause)) {
+		case KEYS_OK:
 			app_message(app, "%s._domainkey.%s retired: keep its "
 			    "record %d days, then remove it", e->selector,
 			    e->domain, KEYSTATE_GRACE_DAYS);
 			keys_reload(kv);
+			break;
+		case KEYS_EREFUSED:
+			app_message(app, "%s is still what the signer uses: "
+			    "switch to the new key first (Enter shows how)",
+			    e->selector);
+			break;
+		default:
+			app_message(app, "not saved: %s", cause);
+			break;
 		}
+		free(cause);
 		return KEY_HANDLED;
 	case 'f':
 		if (e == NULL || e->path == NULL)

@@ -12,22 +12,66 @@
 
 #define NOTSPAM_VERSION "0.1"
 
-static const char usage_text[] =
+/* A command: its word, what runs it, and its line(s) in --help. */
+struct command {
+	const char	*name;		/* NULL: no command word (the console) */
+	int		(*run)(const struct cli_opts *, int argc, char **argv);
+	const char	*usage;		/* its arguments; "\n" continues them
+					   on the next line */
+	const char	*help;		/* one line */
+	int		 later;		/* designed, not in this version */
+};
+
+static int
+run_console(const struct cli_opts *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return console_run(o);
+}
+
+/*
+ * Every command, in the order --help lists them; a command with several
+ * forms has a row for each (the first one runs it).  The commands of the
+ * design contract that later versions implement stay here, marked later:
+ * they are known words, not typing mistakes, and are not listed.
+ */
+static const struct command commands[] = {
+	{ NULL, run_console, "",
+	    "open the console (dashboard, DNS records per domain)", 0 },
+	{ "status", cli_status, "", "the dashboard as text", 0 },
+	{ "records", cli_records, "[DOMAIN]",
+	    "the DNS records the domains need, as zone-file lines", 0 },
+	{ "check", cli_check, "[DOMAIN...]",
+	    "look each needed record up now and compare", 0 },
+	{ "spf", cli_spf, "DOMAIN IP [SENDER] [--helo HOST]",
+	    "evaluate SPF for one address", 0 },
+	{ "keygen", cli_keygen, "DOMAIN [--selector S] [--type rsa|ed25519] "
+	    "[--bits N] [--weak]\n[--signer NAME] [--keyfile PATH] "
+	    "[--import FILE]", "make (or import) a DKIM key, safely stored",
+	    0 },
+	{ "keys", cli_keys, "[--offline]",
+	    "the DKIM keys: files, owners, modes, states, published?", 0 },
+	{ "keys", cli_keys, "rotate DOMAIN | switch DOMAIN SELECTOR | retire "
+	    "DOMAIN SELECTOR |\nrevoke DOMAIN SELECTOR",
+	    "key rotation, one state at a time", 0 },
+	{ "setup", NULL, NULL, NULL, 1 },
+	{ "apply", NULL, NULL, NULL, 1 },
+	{ "doctor", NULL, NULL, NULL, 1 },
+	{ "send-test", NULL, NULL, NULL, 1 },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* The column the one-line help starts in. */
+#define HELP_COL	20
+
+static const char usage_head[] =
 "usage: notspam [--root DIR] [--resolver IP[:PORT][,...]] [--config FILE]\n"
 "               [--json] [--no-color] [COMMAND [ARGS]]\n"
 "\n"
-"commands:\n"
-"  (none)            open the console (dashboard, DNS records per domain)\n"
-"  status            the dashboard as text\n"
-"  records [DOMAIN]  the DNS records the domains need, as zone-file lines\n"
-"  check [DOMAIN...] look each needed record up now and compare\n"
-"  spf DOMAIN IP [SENDER] [--helo HOST]  evaluate SPF for one address\n"
-"  keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--weak]\n"
-"         [--signer NAME] [--keyfile PATH] [--import FILE]\n"
-"                    make (or import) a DKIM key, safely stored\n"
-"  keys [--offline]  the DKIM keys: files, owners, modes, states, published?\n"
-"  keys rotate DOMAIN | switch DOMAIN SELECTOR | retire DOMAIN SELECTOR |\n"
-"       revoke DOMAIN SELECTOR   key rotation, one state at a time\n"
+"commands:\n";
+
+static const char usage_tail[] =
 "\n"
 "options:\n"
 "  --root DIR        DIR stands for / for every file read (sandbox, tests)\n"
@@ -44,18 +88,64 @@ static const char usage_text[] =
 "75 resolver unreachable; 141 the reader of the output went away).\n"
 "See notspam(1).\n";
 
-/* Commands of the design contract that later versions implement. */
-static const char *const later[] = {
-	"setup", "apply", "doctor", "send-test", NULL
-};
+/* One command's rows of --help: the name and its arguments, continued
+ * under the arguments, then the help at HELP_COL (on the same line when
+ * there is room). */
+static void
+usage_command(FILE *f, const struct command *c)
+{
+	const char *name = c->name != NULL ? c->name : "(none)";
+	const char *u = c->usage, *nl;
+	int n, indent = 2 + (int)strlen(name) + 1;
+
+	n = fprintf(f, "  %s%s", name, *u != '\0' ? " " : "");
+	while ((nl = strchr(u, '\n')) != NULL) {
+		fprintf(f, "%.*s\n%*s", (int)(nl - u), u, indent, "");
+		u = nl + 1;
+		n = HELP_COL + 1;	/* a continued usage: help below */
+	}
+	n += fprintf(f, "%s", u);
+	if (n < HELP_COL)
+		fprintf(f, "%*s%s\n", HELP_COL - n, "", c->help);
+	else
+		fprintf(f, "\n%*s%s\n", HELP_COL, "", c->help);
+}
+
+/* The whole usage text, the commands from the table. */
+static void
+usage_print(FILE *f)
+{
+	size_t i;
+
+	fputs(usage_head, f);
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!commands[i].later)
+			usage_command(f, &commands[i]);
+	fputs(usage_tail, f);
+}
 
 static int
 usage(const char *why)
 {
 	if (why != NULL)
 		fprintf(stderr, "notspam: %s\n", why);
-	fputs(usage_text, stderr);
+	usage_print(stderr);
 	return EX_USAGE;
+}
+
+/* The command named word (NULL: the console), or NULL. */
+static const struct command *
+command_find(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (word == NULL ? commands[i].name == NULL :
+		    commands[i].name != NULL &&
+		    strcmp(commands[i].name, word) == 0)
+			return &commands[i];
+	}
+	return NULL;
 }
 
 /* Take the value of an option given as "--opt VALUE" or "--opt=VALUE". */
@@ -83,9 +173,10 @@ static int
 notspam_main(int argc, char **argv)
 {
 	struct cli_opts o;
+	const struct command *cmd;
 	const char *v, **slot;
 	char *why;
-	int i, j, rest_argc = 0;
+	int i, rest_argc = 0;
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
 	int rc;
 	struct stat sb;
@@ -120,7 +211,7 @@ notspam_main(int argc, char **argv)
 			o.no_color = 1;
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
-			fputs(usage_text, stdout);
+			usage_print(stdout);
 			free(rest);
 			return 0;
 		} else if (strcmp(argv[i], "-V") == 0 ||
@@ -153,36 +244,18 @@ notspam_main(int argc, char **argv)
 		free(rest);
 		return rc;
 	}
-	if (rest_argc == 0)
-		rc = console_run(&o);
-	else if (strcmp(rest[0], "status") == 0)
-		rc = cli_status(&o, rest_argc, rest);
-	else if (strcmp(rest[0], "records") == 0)
-		rc = cli_records(&o, rest_argc, rest);
-	else if (strcmp(rest[0], "spf") == 0)
-		rc = cli_spf(&o, rest_argc, rest);
-	else if (strcmp(rest[0], "check") == 0)
-		rc = cli_check(&o, rest_argc, rest);
-	else if (strcmp(rest[0], "keygen") == 0)
-		rc = cli_keygen(&o, rest_argc, rest);
-	else if (strcmp(rest[0], "keys") == 0)
-		rc = cli_keys(&o, rest_argc, rest);
-	else {
-		for (j = 0; later[j] != NULL; j++)
-			if (strcmp(rest[0], later[j]) == 0)
-				break;
-		if (later[j] != NULL) {
-			fprintf(stderr, "notspam: \"%s\" is part of the design "
-			    "but not in this version yet\n", later[j]);
-			rc = EX_UNAVAILABLE;
-		} else {
-			char *safe = str_sanitize(rest[0], strlen(rest[0]));
-			why = xasprintf("unknown command \"%s\"", safe);
-			free(safe);
-			rc = usage(why);
-			free(why);
-		}
-	}
+	if ((cmd = command_find(rest_argc == 0 ? NULL : rest[0])) == NULL) {
+		char *safe = str_sanitize(rest[0], strlen(rest[0]));
+		why = xasprintf("unknown command \"%s\"", safe);
+		free(safe);
+		rc = usage(why);
+		free(why);
+	} else if (cmd->later) {
+		fprintf(stderr, "notspam: \"%s\" is part of the design but not "
+		    "in this version yet\n", cmd->name);
+		rc = EX_UNAVAILABLE;
+	} else
+		rc = cmd->run(&o, rest_argc, rest);
 	free(rest);
 	return rc;
 }

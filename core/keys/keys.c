@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/dns/dkimrec.h"
 #include "core/dns/dns.h"
@@ -165,6 +166,7 @@ keys_list_free(struct keys_list *l)
 	free(l->root);
 	free(l->warning);
 	free(l->probes);
+	free(l->save_error);
 	free(l);
 }
 
@@ -232,6 +234,8 @@ keys_probe_cb(const struct dns_answer *a, void *arg)
 	const char **txt;
 	size_t *lens, i;
 
+	if (l->stopped)
+		return;
 	switch (a->status) {
 	case DNS_OK:
 		txt = xcalloc(a->nrrs, sizeof *txt);
@@ -259,6 +263,12 @@ keys_probe_cb(const struct dns_answer *a, void *arg)
 	}
 	if (l->pending > 0)
 		l->pending--;
+	if (l->pending == 0 && l->settle && !l->settled) {
+		l->settled = 1;
+		free(l->save_error);
+		l->save_error = NULL;
+		keys_settle(l, (long long)time(NULL), &l->save_error);
+	}
 	if (l->changed != NULL)
 		l->changed(l->arg);
 }
@@ -270,6 +280,9 @@ keys_probe(struct keys_list *l, struct dns *dns, void (*changed)(void *),
 	char *name;
 	size_t i;
 
+	l->settle = 0;
+	l->stopped = 0;
+	l->settled = 0;
 	l->changed = changed;
 	l->arg = arg;
 	free(l->probes);
@@ -290,6 +303,21 @@ int
 keys_probe_done(const struct keys_list *l)
 {
 	return l->pending == 0;
+}
+
+void
+keys_watch(struct keys_list *l, struct dns *dns, void (*changed)(void *),
+    void *arg)
+{
+	keys_probe(l, dns, changed, arg);
+	l->settle = 1;
+}
+
+void
+keys_probe_stop(struct keys_list *l)
+{
+	if (l != NULL)
+		l->stopped = 1;
 }
 
 int
@@ -329,6 +357,16 @@ int
 keys_save(struct keys_list *l, char **cause)
 {
 	return keystate_save(l->root, &l->state, cause);
+}
+
+int
+keys_settle(struct keys_list *l, long long now, char **cause)
+{
+	int n;
+
+	if ((n = keys_advance(l, now)) > 0 && keys_save(l, cause) != 0)
+		return -1;
+	return n;
 }
 
 /* The file and line of a "file:line" source; 0 or -1. */

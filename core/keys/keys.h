@@ -4,10 +4,12 @@
  *
  * keys_list_new() is quick (reads the state file, the public half of each
  * key, stats); keys_probe() asks the DNS asynchronously on the loop and
- * calls changed() as answers arrive (it must not draw); keys_advance()
- * then moves each state (keystate_advance) and keys_save() writes them.
- * A screen: keys_list_new on enter, keys_probe, redraw on changed, advance
- * and save once keys_probe_done.  Nothing here blocks on the network.
+ * calls changed() as answers arrive (it must not draw); keys_settle()
+ * then moves each state (keys_advance) and writes them (keys_save).
+ * A screen: keys_list_new on enter, keys_watch (a probe that settles by
+ * itself once every answer is in), redraw on changed, keys_probe_stop
+ * before freeing the resolver.  Nothing here blocks on the network.
+ * The lifecycle (generate, rotate, switch, retire, revoke) is keylife.h.
  */
 #ifndef NOTSPAM_KEYS_H
 #define NOTSPAM_KEYS_H
@@ -56,6 +58,10 @@ struct keys_list {
 	/* probe bookkeeping */
 	struct keys_probe_ctx	*probes;
 	size_t			 pending;
+	int			 settle;	/* keys_watch: settle when done */
+	int			 stopped;	/* keys_probe_stop: ignore answers */
+	int			 settled;	/* keys_settle ran after the probe */
+	char			*save_error;	/* why it could not save, or NULL */
 	void			(*changed)(void *);
 	void			*arg;
 };
@@ -81,6 +87,18 @@ void keys_probe(struct keys_list *, struct dns *, void (*changed)(void *),
     void *arg);
 int keys_probe_done(const struct keys_list *);
 
+/*
+ * keys_probe, and once the last answer is in keys_settle (states advanced
+ * and saved) before the last changed(arg): l->settled is then 1 and
+ * l->save_error says why the states could not be saved (or NULL).
+ */
+void keys_watch(struct keys_list *, struct dns *, void (*changed)(void *),
+    void *arg);
+
+/* Answers from now on (the resolver cancelling them when freed) change
+ * nothing, call nothing and settle nothing.  Call before dns_free. */
+void keys_probe_stop(struct keys_list *);
+
 /* Decide published from a TXT answer's records (each the joined strings)
  * for entry e: sets e->published and e->pub_detail.  Exposed for tests. */
 void keys_judge(struct keys_entry *e, const char *const *txt,
@@ -93,6 +111,10 @@ void keys_judge(struct keys_entry *e, const char *const *txt,
  */
 int keys_advance(struct keys_list *, long long now);
 int keys_save(struct keys_list *, char **cause);
+
+/* keys_advance, then keys_save when an entry changed: the number changed,
+ * or -1 with *cause when they could not be saved. */
+int keys_settle(struct keys_list *, long long now, char **cause);
 
 /* The signer a new key of domain is for: the one already signing domain,
  * else the detected signer, else "opendkim".  Borrowed string. */
