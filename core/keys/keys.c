@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "backends/backend.h"
 #include "core/dns/dkimrec.h"
 #include "core/dns/dns.h"
 #include "core/lib/fsroot.h"
@@ -50,13 +51,12 @@ keys_site_signer(const struct site *site, const char *domain)
 		    site->keys[i].signer != NULL)
 			return site->keys[i].signer;
 	for (i = 0; i < site->nprograms; i++)
-		if (site->programs[i].role != NULL &&
-		    strcmp(site->programs[i].role, "signer") == 0)
+		if (backend_signer(site->programs[i].name) != NULL)
 			return site->programs[i].name;
 	for (i = 0; i < site->nkeys; i++)
 		if (site->keys[i].signer != NULL)
 			return site->keys[i].signer;
-	return "opendkim";
+	return backend_default_signer()->name;
 }
 
 struct keys_entry *
