@@ -2,7 +2,7 @@
  * safely, listed and rotated.
  *
  *   keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--weak]
- *          [--signer opendkim|dkimproxy|filter-dkimsign] [--keyfile PATH]
+ *          [--signer NAME] [--keyfile PATH]
  *          [--import FILE]
  *   keys [--offline]                       the list (with --json: JSON)
  *   keys rotate DOMAIN [keygen options]    a new key for a new selector

@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "backends/backend.h"
 #include "core/lib/fsroot.h"
 #include "core/lib/fswrite.h"
 #include "core/lib/loop.h"
@@ -100,10 +101,7 @@ char *
 keygen_default_path(const char *signer, const char *domain,
     const char *selector)
 {
-	if (signer != NULL && (strcmp(signer, "dkimproxy") == 0 ||
-	    strcmp(signer, "filter-dkimsign") == 0))
-		return xasprintf("/etc/mail/dkim/%s_%s.key", domain, selector);
-	return xasprintf("/etc/dkimkeys/%s_%s.private", domain, selector);
+	return backend_key_path(backend_signer(signer), domain, selector);
 }
 
 /* Is the RSA size acceptable?  Adds a warning for 1024. */

@@ -26,10 +26,10 @@
  *   site's users mean nothing on this machine: files keep the running
  *   user's ownership and the result says so (a note).
  *
- * Default paths: OpenDKIM "/etc/dkimkeys/<domain>_<selector>.private"
- * (Debian's key directory), dkimproxy and filter-dkimsign
- * "/etc/mail/dkim/<domain>_<selector>.key" (OpenBSD's).  '_' appears in
- * neither a valid domain nor a valid selector, so the name is unambiguous.
+ * Default paths are the signer backend's (backend_key_path): its key
+ * directory and suffix, e.g. "/etc/dkimkeys/<domain>_<selector>.private"
+ * for OpenDKIM.  '_' appears in neither a valid domain nor a valid
+ * selector, so the name is unambiguous.
  */
 #ifndef NOTSPAM_KEYGEN_H
 #define NOTSPAM_KEYGEN_H
@@ -94,8 +94,9 @@ int keygen_check_domain(const char *domain, char **cause);
  * with "ed" in front for Ed25519 ("ed202611").  Caller frees. */
 char *keygen_default_selector(time_t now, const char *type);
 
-/* The default site path of a key for signer ("opendkim", "dkimproxy",
- * "filter-dkimsign"; others: OpenDKIM's).  Caller frees. */
+/* The default site path of a key for signer, as its backend says
+ * (backend_key_path: the signer's key directory and suffix; the default
+ * signer's for NULL or a name that is no signer).  Caller frees. */
 char *keygen_default_path(const char *signer, const char *domain,
     const char *selector);
 

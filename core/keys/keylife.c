@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "backends/backend.h"
 #include "core/lib/fsroot.h"
 #include "core/site/site.h"
 
@@ -49,15 +50,6 @@ keys_free_selector(const struct site *site, const struct keystate *ks,
 	return sel;
 }
 
-/* The signers a key can be made for. */
-static int
-keys_known_signer(const char *signer)
-{
-	return strcmp(signer, "opendkim") == 0 ||
-	    strcmp(signer, "dkimproxy") == 0 ||
-	    strcmp(signer, "filter-dkimsign") == 0;
-}
-
 /* Check a --keyfile path: 0, or -1 with *cause. */
 static int
 keys_check_keyfile(const char *keyfile, char **cause)
@@ -84,7 +76,7 @@ keys_gen_prepare(const struct site *site, const struct keys_gen_opts *o,
     time_t now, struct keys_gen *g, char **cause)
 {
 	const char *taken;
-	char *warn = NULL;
+	char *warn = NULL, *names;
 
 	memset(g, 0, sizeof *g);
 	strv_init(&g->notes);
@@ -98,9 +90,10 @@ keys_gen_prepare(const struct site *site, const struct keys_gen_opts *o,
 	}
 	g->signer = xstrdup(o->signer != NULL ? o->signer :
 	    keys_site_signer(site, o->domain));
-	if (!keys_known_signer(g->signer)) {
-		*cause = xstrdup("--signer: choose opendkim, dkimproxy or "
-		    "filter-dkimsign");
+	if (backend_signer(g->signer) == NULL) {
+		names = backend_signer_names();
+		*cause = xasprintf("--signer: choose %s", names);
+		free(names);
 		return KEYS_EUSAGE;
 	}
 	g->type = xstrdup(o->type != NULL ? o->type : "rsa");

@@ -84,8 +84,8 @@ struct keys_gen {
 
 /*
  * Decide everything about a new key and check it before any work: the
- * state file (its first malformed line becomes a note), the signer
- * (opendkim, dkimproxy or filter-dkimsign), the type and size, the
+ * state file (its first malformed line becomes a note), the signer (a
+ * signer backend: backend_signer), the type and size, the
  * selector (given: valid; not given: keys_free_selector at now), that it
  * is not taken, the key path (given: absolute, nothing a signer config
  * could not name), a note when the domain is not hosted yet.  Returns

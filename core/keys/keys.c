@@ -7,9 +7,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "backends/backend.h"
 #include "core/dns/dkimrec.h"
 #include "core/dns/dns.h"
-#include "core/lib/fsroot.h"
 #include "core/site/site.h"
 #include "core/lib/util.h"
 
@@ -50,13 +50,12 @@ keys_site_signer(const struct site *site, const char *domain)
 		    site->keys[i].signer != NULL)
 			return site->keys[i].signer;
 	for (i = 0; i < site->nprograms; i++)
-		if (site->programs[i].role != NULL &&
-		    strcmp(site->programs[i].role, "signer") == 0)
+		if (backend_signer(site->programs[i].name) != NULL)
 			return site->programs[i].name;
 	for (i = 0; i < site->nkeys; i++)
 		if (site->keys[i].signer != NULL)
 			return site->keys[i].signer;
-	return "opendkim";
+	return backend_default_signer()->name;
 }
 
 struct keys_entry *
@@ -369,67 +368,6 @@ keys_settle(struct keys_list *l, long long now, char **cause)
 	return n;
 }
 
-/* The file and line of a "file:line" source; 0 or -1. */
-static int
-keys_source(const char *source, char **file, long *line)
-{
-	const char *colon;
-	char *end;
-
-	*file = NULL;
-	if (source == NULL || (colon = strrchr(source, ':')) == NULL ||
-	    source[0] != '/')
-		return -1;
-	*line = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || *line <= 0)
-		return -1;
-	*file = xstrndup(source, (size_t)(colon - source));
-	return 0;
-}
-
-/* The first word of line `line` of a site file; caller frees, or NULL. */
-static char *
-keys_first_word(const char *root, const char *file, long line)
-{
-	char *data, *p, *l, *w = NULL;
-	size_t len;
-	long n = 0;
-
-	if (fsroot_read(root, file, 0, &data, &len, NULL) != 0)
-		return NULL;
-	p = data;
-	while ((l = strsep(&p, "\n")) != NULL)
-		if (++n == line) {
-			l += strspn(l, " \t");
-			w = xstrndup(l, strcspn(l, " \t\r"));
-			break;
-		}
-	free(data);
-	return w;
-}
-
-/* A site fact's value without a data set prefix, or NULL when unset. */
-static const char *
-keys_fact(const struct site *site, const char *prog, const char *name,
-    int *refile)
-{
-	const struct site_fact *f = site_fact(site, prog, name);
-	const char *v;
-
-	if (refile != NULL)
-		*refile = 0;
-	if (f == NULL || f->value == NULL || strcmp(f->value, "unset") == 0)
-		return NULL;
-	v = f->value;
-	if (strncmp(v, "refile:", 7) == 0) {
-		if (refile != NULL)
-			*refile = 1;
-		v += 7;
-	} else if (strncmp(v, "file:", 5) == 0)
-		v += 5;
-	return v;
-}
-
 /* Is o a key e replaces (same domain and signer, same type, configured)? */
 static int
 keys_replaces(const struct keys_entry *e, const struct keys_entry *o)
@@ -443,104 +381,37 @@ keys_replaces(const struct keys_entry *e, const struct keys_entry *o)
 	return 1;
 }
 
-/* OpenDKIM: KeyTable/SigningTable, or Domain/Selector/KeyFile. */
-static void
-keys_switch_opendkim(struct buf *b, const struct site *site,
-    const struct keys_list *l, const struct keys_entry *e)
-{
-	const struct site_program *prog = site_program(site, "opendkim");
-	const char *kt, *st, *conf;
-	char *keyname, *file, *old;
-	long line;
-	size_t i;
-	int refile = 0, any = 0;
-
-	conf = prog != NULL && prog->config != NULL ? prog->config :
-	    "/etc/opendkim.conf";
-	kt = keys_fact(site, "opendkim", "KeyTable", NULL);
-	st = keys_fact(site, "opendkim", "SigningTable", &refile);
-	if (kt == NULL && keys_fact(site, "opendkim", "KeyFile", NULL) !=
-	    NULL) {
-		buf_printf(b, "In %s, set:\n", conf);
-		buf_printf(b, "\tSelector\t%s\n\tKeyFile\t\t%s\n", e->selector,
-		    e->path);
-		buf_printf(b, "(Selector and KeyFile apply to every Domain "
-		    "listed there; with several domains use a KeyTable.)");
-		return;
-	}
-	keyname = xasprintf("%s._domainkey.%s", e->selector, e->domain);
-	if (kt == NULL) {
-		buf_printf(b, "In %s, add:\n\tKeyTable\t/etc/opendkim/"
-		    "key.table\n\tSigningTable\trefile:/etc/opendkim/"
-		    "signing.table\n", conf);
-		kt = "/etc/opendkim/key.table";
-		st = "/etc/opendkim/signing.table";
-		refile = 1;
-	}
-	buf_printf(b, "In %s, add:\n\t%s %s:%s:%s\n", kt, keyname, e->domain,
-	    e->selector, e->path);
-	for (i = 0; i < l->n; i++) {
-		if (!keys_replaces(e, &l->v[i]))
-			continue;
-		old = NULL;
-		if (keys_source(l->v[i].source, &file, &line) == 0) {
-			old = keys_first_word(l->root, file, line);
-			buf_printf(b, "In %s, remove line %ld (selector %s)",
-			    file, line, l->v[i].selector);
-			if (old != NULL)
-				buf_printf(b, ": %s ...", old);
-			buf_addc(b, '\n');
-			free(file);
-		}
-		if (st != NULL) {
-			buf_printf(b, "In %s, replace the key name%s%s with "
-			    "%s:\n\t%s%s %s\n", st, old != NULL ? " " : "",
-			    old != NULL ? old : "", keyname,
-			    refile ? "*@" : "", e->domain, keyname);
-			any = 1;
-		}
-		free(old);
-	}
-	if (!any && st != NULL)
-		buf_printf(b, "In %s, add:\n\t%s%s %s\n", st,
-		    refile ? "*@" : "", e->domain, keyname);
-	buf_adds(b, "Then: systemctl reload opendkim");
-	free(keyname);
-}
-
 char *
 keys_switch_text(const struct site *site, const struct keys_list *l,
     const struct keys_entry *e)
 {
-	const struct site_program *prog;
-	struct buf b;
+	const struct backend *b = backend_signer(e->signer);
+	const struct site_key *k;
+	struct backend_key_switch sw;
+	struct backend_key_ref *refs;
 	size_t i;
+	char *t;
 
-	buf_init(&b);
-	if (strcmp(e->signer, "dkimproxy") == 0) {
-		prog = site_program(site, "dkimproxy");
-		buf_printf(&b, "In %s, set:\n\tselector\t%s\n\tkeyfile\t%s\n",
-		    prog != NULL && prog->config != NULL ? prog->config :
-		    "/etc/dkimproxy/dkimproxy_out.conf", e->selector, e->path);
-		buf_adds(&b, "(a sender_map or signature line with s= or "
-		    "key= overrides them: change those too)\nThen restart "
-		    "dkimproxy_out");
-	} else if (strcmp(e->signer, "filter-dkimsign") == 0) {
-		prog = site_program(site, "opensmtpd");
-		buf_printf(&b, "In %s, the filter-dkimsign command of the "
-		    "\"dkimsign\" filter:\n\tfilter-dkimsign -d %s -s %s -k "
-		    "%s\n", prog != NULL && prog->config != NULL ?
-		    prog->config : "/etc/mail/smtpd.conf", e->domain,
-		    e->selector, e->path);
-		for (i = 0; i < l->n; i++)
-			if (keys_replaces(e, &l->v[i]))
-				buf_printf(&b, "(replacing -s %s -k %s, %s)\n",
-				    l->v[i].selector, l->v[i].path != NULL ?
-				    l->v[i].path : "?", l->v[i].source !=
-				    NULL ? l->v[i].source : "");
-		buf_adds(&b, "Then: rcctl restart smtpd (or systemctl "
-		    "restart opensmtpd)");
-	} else
-		keys_switch_opendkim(&b, site, l, e);
-	return buf_steal(&b);
+	if (b == NULL)
+		b = backend_default_signer();
+	refs = xcalloc(l->n > 0 ? l->n : 1, sizeof *refs);
+	sw.domain = e->domain;
+	sw.selector = e->selector;
+	sw.path = e->path;
+	sw.replaced = refs;
+	sw.nreplaced = 0;
+	for (i = 0; i < l->n; i++) {
+		if (!keys_replaces(e, &l->v[i]))
+			continue;
+		k = site_key_find(site, l->v[i].domain, l->v[i].selector,
+		    l->v[i].signer);
+		refs[sw.nreplaced].selector = l->v[i].selector;
+		refs[sw.nreplaced].path = l->v[i].path;
+		refs[sw.nreplaced].loc = k != NULL ? &k->loc : NULL;
+		refs[sw.nreplaced].source = l->v[i].source;
+		sw.nreplaced++;
+	}
+	t = backend_switch_text(b, site, &sw);
+	free(refs);
+	return t != NULL ? t : xstrdup("");
 }

@@ -117,14 +117,16 @@ int keys_save(struct keys_list *, char **cause);
 int keys_settle(struct keys_list *, long long now, char **cause);
 
 /* The signer a new key of domain is for: the one already signing domain,
- * else the detected signer, else "opendkim".  Borrowed string. */
+ * else the first detected signer program, else the default signer
+ * (backend_default_signer).  Borrowed string. */
 const char *keys_site_signer(const struct site *, const char *domain);
 
 /*
  * The exact configuration change that switches the signer of e->domain to
- * e (OpenDKIM KeyTable/SigningTable lines, or Domain/Selector/KeyFile;
- * dkimproxy selector/keyfile; filter-dkimsign -d/-s/-k), naming the files,
- * and what to remove for the keys it replaces (same domain, same type).
+ * e, as e->signer's backend writes it (backend_switch_text; the default
+ * signer's when e->signer names none): the files, the lines to add, what
+ * to remove for the keys it replaces (same domain, same type, configured
+ * now; each with its configuring line from the site), then the reload.
  * Several lines, no final newline; caller frees.
  */
 char *keys_switch_text(const struct site *, const struct keys_list *,

@@ -432,6 +432,118 @@ test_switch_verdict(void **state)
 	assert_int_equal(keys_switch_verdict(&e), KEYS_SWITCH_ALREADY);
 }
 
+/* A generated key s2 of example.org beside the demo's RSA key "mail",
+ * in the state file, the key file a copy of mail's; the list. */
+static struct keys_list *
+switch_list(void)
+{
+	struct keystate ks;
+	struct keys_list *l;
+	char cmd[512], *out, *cause = NULL;
+
+	snprintf(cmd, sizeof cmd, "cp '%s/etc/dkimkeys/mail.private' "
+	    "'%s/etc/dkimkeys/example.org_s2.private' && echo ok", root, root);
+	out = test_run(cmd);
+	assert_string_equal(out, "ok\n");
+	free(out);
+	memset(&ks, 0, sizeof ks);
+	keystate_set(&ks, "example.org", "s2", KEYSTATE_GENERATED, 1,
+	    "/etc/dkimkeys/example.org_s2.private");
+	assert_int_equal(keystate_save(root, &ks, &cause), 0);
+	keystate_free(&ks);
+	l = keys_list_new(site, &cause);
+	assert_non_null(l);
+	return l;
+}
+
+/* The switch text is the signer backend's: the KeyTable line to remove
+ * found through the site key's location (the Ed25519 key, of another
+ * type, is not replaced), and the reload its backend finds. */
+static void
+test_switch_text(void **state)
+{
+	struct keys_list *l;
+	struct keys_entry *e;
+	char cmd[512], *t, *out, *cause = NULL;
+
+	(void)state;
+	l = switch_list();
+	assert_non_null(e = keys_find(l, "example.org", "s2"));
+	assert_string_equal(e->signer, "opendkim");
+	t = keys_switch_text(site, l, e);
+	assert_non_null(strstr(t, "In /etc/opendkim/key.table, add:\n"
+	    "\ts2._domainkey.example.org example.org:s2:"
+	    "/etc/dkimkeys/example.org_s2.private\n"));
+	assert_non_null(strstr(t, "In /etc/opendkim/key.table, remove line 2 "
+	    "(selector mail): mail._domainkey.example.org ...\n"));
+	assert_non_null(strstr(t, "In /etc/opendkim/signing.table, replace "
+	    "the key name mail._domainkey.example.org with "
+	    "s2._domainkey.example.org:\n\t*@example.org "
+	    "s2._domainkey.example.org\n"));
+	assert_null(strstr(t, "ed202611"));
+	assert_non_null(strstr(t, "\nThen: systemctl reload opendkim"));
+	assert_null(strstr(t, "\nThen: systemctl reload opendkim\n"));
+	free(t);
+	keys_list_free(l);
+
+	/* Configured as "Example.ORG:MAIL", listed in lower case: still found;
+	 * an init script under the root is the reload. */
+	snprintf(cmd, sizeof cmd, "sed -i 's/^mail\\._domainkey\\.example\\.org"
+	    "\texample\\.org:mail:/mail._domainkey.example.org\t"
+	    "Example.ORG:MAIL:/' '%s/etc/opendkim/key.table' && mkdir -p "
+	    "'%s/etc/init.d' && : >'%s/etc/init.d/opendkim' && echo ok", root,
+	    root, root);
+	out = test_run(cmd);
+	assert_string_equal(out, "ok\n");
+	free(out);
+	site_free(site);
+	assert_non_null(site = site_load(root, NULL, &cause));
+	l = keys_list_new(site, &cause);
+	assert_non_null(l);
+	assert_non_null(e = keys_find(l, "example.org", "s2"));
+	t = keys_switch_text(site, l, e);
+	assert_non_null(strstr(t, "In /etc/opendkim/key.table, remove line 2 "
+	    "(selector mail): mail._domainkey.example.org ...\n"));
+	assert_non_null(strstr(t, "\nThen: /etc/init.d/opendkim reload"));
+	free(t);
+	keys_list_free(l);
+}
+
+/* Signers by the backend table: a name that is none is refused, naming
+ * them all; a new key's path is the signer's key directory. */
+static void
+test_signer_names(void **state)
+{
+	struct keys_gen_opts o;
+	struct keys_gen g;
+	char *cause = NULL;
+
+	(void)state;
+	memset(&o, 0, sizeof o);
+	o.domain = "example.org";
+	o.selector = "s3";
+	o.signer = "postfix";
+	assert_int_equal(keys_gen_prepare(site, &o, time(NULL), &g, &cause),
+	    KEYS_EUSAGE);
+	assert_string_equal(cause, "--signer: choose opendkim, dkimproxy or "
+	    "filter-dkimsign");
+	free(cause);
+	cause = NULL;
+	keys_gen_free(&g);
+	o.signer = "filter-dkimsign";
+	assert_int_equal(keys_gen_prepare(site, &o, time(NULL), &g, &cause),
+	    KEYS_OK);
+	assert_string_equal(g.path, "/etc/mail/dkim/example.org_s3.key");
+	assert_string_equal(g.user, "_dkimsign");
+	keys_gen_free(&g);
+	o.signer = NULL;
+	assert_int_equal(keys_gen_prepare(site, &o, time(NULL), &g, &cause),
+	    KEYS_OK);
+	assert_string_equal(g.signer, "opendkim");
+	assert_string_equal(g.path, "/etc/dkimkeys/example.org_s3.private");
+	keys_gen_free(&g);
+}
+
 /* What the Keys screen's DNS callback once did itself: advance and save. */
 static void
 test_settle(void **state)
@@ -537,6 +649,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cli_console_same_state,
 		    setup, teardown),
 		cmocka_unit_test(test_switch_verdict),
+		cmocka_unit_test_setup_teardown(test_switch_text, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_signer_names, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_settle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 	};
