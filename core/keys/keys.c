@@ -373,7 +373,8 @@ static int
 keys_replaces(const struct keys_entry *e, const struct keys_entry *o)
 {
 	if (o == e || !o->configured || strcmp(o->domain, e->domain) != 0 ||
-	    strcmp(o->selector, e->selector) == 0)
+	    strcmp(o->selector, e->selector) == 0 ||
+	    strcmp(o->signer, e->signer) != 0)
 		return 0;
 	if (o->pub.type != NULL && e->pub.type != NULL &&
 	    strcmp(o->pub.type, e->pub.type) != 0)
