@@ -295,7 +295,7 @@ od_keytable_entry(struct od *od, const struct conf_doc *doc,
 	spec = xstrdup(e->argc > 1 ? e->argv[1] : "");
 	if ((sel = strchr(spec, ':')) == NULL ||
 	    (file = strchr(sel + 1, ':')) == NULL) {
-		show = bk_san(e->key);
+		show = bk_quote(e->key);
 		site_warn(od->site, "%s: key \"%s\" needs \"domain:selector:"
 		    "/path/to/key\"; fix the line", where, show);
 		free(show);
@@ -379,14 +379,14 @@ od_signingtable(struct od *od, const char *value, const char *where)
 		const struct conf_entry *e = &doc->entries[i];
 		w = conf_where(doc, e);
 		if (e->argc < 2) {
-			show = bk_san(e->key);
+			show = bk_quote(e->key);
 			site_warn(od->site, "%s: \"%s\" names no key; add the "
 			    "KeyTable key name after it", w, show);
 			free(show);
 		} else {
 			strv_add_unique(&od->used, e->argv[1]);
 			if (strv_find(&od->keynames, e->argv[1]) == -1) {
-				show = bk_san(e->argv[1]);
+				show = bk_quote(e->argv[1]);
 				site_warn(od->site, "%s: key \"%s\" is not in "
 				    "the KeyTable; OpenDKIM cannot sign with "
 				    "it: add it there or fix the name", w,
@@ -395,7 +395,7 @@ od_signingtable(struct od *od, const char *value, const char *where)
 			}
 		}
 		if (kind == OD_FILE && strchr(e->key, '*') != NULL) {
-			show = bk_san(e->key);
+			show = bk_quote(e->key);
 			site_warn(od->site, "%s: \"%s\" is a wildcard, but "
 			    "wildcards work only with SigningTable refile:%s; "
 			    "change the SigningTable line to refile:", w, show,
@@ -407,7 +407,7 @@ od_signingtable(struct od *od, const char *value, const char *where)
 	for (i = 0; i < od->keynames.n; i++) {
 		if (strv_find(&od->used, od->keynames.v[i]) != -1)
 			continue;
-		show = bk_san(od->keynames.v[i]);
+		show = bk_quote(od->keynames.v[i]);
 		site_warn(od->site, "%s: key \"%s\" is not used by the "
 		    "SigningTable (%s), so OpenDKIM never signs with it; add a "
 		    "line such as \"*@domain %s\" or remove the key",

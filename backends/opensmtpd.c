@@ -553,7 +553,7 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 		if (site_valid_domain(hostname, 0))
 			site_set_hostname(sm->site, hostname, where, &loc);
 		else {
-			char *show = bk_san(hostname);
+			char *show = bk_quote(hostname);
 			site_warn(sm->site, "%s: hostname \"%s\" is not a fully "
 			    "qualified domain name; fix it", where, show);
 			free(show);
@@ -650,7 +650,7 @@ sm_domains(struct sm *sm)
 		}
 		tname = xstrndup(m->domain + 1, strlen(m->domain) - 2);
 		if ((t = sm_table(sm, tname)) == NULL) {
-			show = bk_san(tname);
+			show = bk_quote(tname);
 			site_warn(sm->site, "%s: table <%s> is not defined; "
 			    "smtpd refuses the file: add a table line",
 			    m->where, show);

@@ -562,7 +562,7 @@ pf_domain_element(struct pf *pf, const char *param, const char *elem,
 			pf_inline_domains(pf, param, body, where, loc);
 			free(body);
 		} else if (where != NULL) {
-			show = bk_san(elem);
+			show = bk_quote(elem);
 			site_warn(pf->site, "%s: %s uses %s, whose domains "
 			    "notspam cannot list; list them in notspam.conf "
 			    "`domains`", where, param, show);
@@ -627,7 +627,7 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
 
 	strv_init(&elems);
 	if (pf_split(value, &elems) != 0) {
-		char *show = bk_san(value);
+		char *show = bk_quote(value);
 		site_warn(pf->site, "%s: milter list \"%s\" has a \"{\" "
 		    "without its \"}\"; Postfix rejects it: close the group",
 		    where != NULL ? where : "default", show);
@@ -673,7 +673,7 @@ pf_main_facts(struct pf *pf)
 	if (*value == '\0')
 		;	/* Left to the site's own fallback. */
 	else if (!site_valid_domain(value, 0)) {
-		char *show = bk_san(value);
+		char *show = bk_quote(value);
 		site_warn(pf->site, "%s: myhostname \"%s\" is not a fully "
 		    "qualified domain name; set myhostname in main.cf",
 		    where != NULL ? where : "default", show);
