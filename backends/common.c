@@ -423,11 +423,12 @@ bk_has_control(const char *s)
 	return 0;
 }
 
-char *
-bk_domain(struct site *site, const char *raw, const char *where,
-    const char *what)
+/* raw as a domain (trailing dot removed, lower case) if valid, else
+ * NULL.  Caller frees. */
+static char *
+bk_domain_norm(const char *raw)
 {
-	char *name = xstrdup(raw), *show;
+	char *name = xstrdup(raw);
 	size_t len = strlen(name);
 
 	if (len > 1 && name[len - 1] == '.')
@@ -435,12 +436,47 @@ bk_domain(struct site *site, const char *raw, const char *where,
 	str_lower(name);
 	if (site_valid_domain(name, 0))
 		return name;
+	free(name);
+	return NULL;
+}
+
+char *
+bk_list_domain(struct site *site, struct bk_rejects *rj, const char *raw,
+    const char *where, const char *what)
+{
+	char *name;
+
+	if ((name = bk_domain_norm(raw)) != NULL)
+		return name;
+	if (++rj->n <= BK_REJECTS_QUOTED)
+		return bk_domain(site, raw, where, what);
+	return NULL;
+}
+
+void
+bk_rejects_report(struct site *site, const struct bk_rejects *rj,
+    const char *file, const char *what)
+{
+	if (rj->n <= BK_REJECTS_QUOTED)
+		return;
+	site_warn(site, "%s: %zu more lines hold no valid %s (not quoted): is "
+	    "this the file the configuration means?", file,
+	    rj->n - BK_REJECTS_QUOTED, what);
+}
+
+char *
+bk_domain(struct site *site, const char *raw, const char *where,
+    const char *what)
+{
+	char *name, *show;
+
+	if ((name = bk_domain_norm(raw)) != NULL)
+		return name;
 	show = bk_quote(raw);
 	site_warn(site, "%s: %s \"%s\" is not a valid domain name (letters, "
 	    "digits and hyphens, labels of 1 to 63, at most 253 in all); "
 	    "skipped: fix or remove it", where, what, show);
 	free(show);
-	free(name);
 	return NULL;
 }
 

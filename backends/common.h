@@ -145,6 +145,23 @@ const struct bk_ent *bk_ents_last(const struct bk_ents *, const char *key);
 char	*bk_domain(struct site *site, const char *raw, const char *where,
 	    const char *what);
 
+/*
+ * The domains of one list file (a map source, a table file): like
+ * bk_domain(), but only the first BK_REJECTS_QUOTED bad lines are warned
+ * about one by one; the others are only counted in rj (zeroed by the
+ * caller), and bk_rejects_report() then says how many, without quoting
+ * them: a file that is not a domain list (a symlink to a password file)
+ * shows no more than a few bounded prefixes.
+ */
+#define BK_REJECTS_QUOTED	5
+struct bk_rejects {
+	size_t	n;
+};
+char	*bk_list_domain(struct site *site, struct bk_rejects *rj,
+	    const char *raw, const char *where, const char *what);
+void	 bk_rejects_report(struct site *site, const struct bk_rejects *rj,
+	    const char *file, const char *what);
+
 /* site_add_fact with name and value sanitized (value NULL: "unset"). */
 void	 bk_fact(struct site *site, const char *program, const char *name,
 	    const char *value, const char *source, const struct site_loc *loc);

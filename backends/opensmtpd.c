@@ -628,6 +628,7 @@ sm_domains(struct sm *sm)
 	struct sm_match *m;
 	struct sm_action *a;
 	struct sm_table *t;
+	struct bk_rejects rj;
 	char *d, *src, *show, *tname, *tshow;
 	size_t i, j;
 
@@ -664,9 +665,11 @@ sm_domains(struct sm *sm)
 			free(tshow);
 			free(show);
 		} else {
+			memset(&rj, 0, sizeof rj);
 			for (j = 0; j < t->keys.n; j++) {
-				if ((d = bk_domain(sm->site, t->keys.v[j],
-				    t->wheres.text.v[j], "domain")) == NULL)
+				if ((d = bk_list_domain(sm->site, &rj,
+				    t->keys.v[j], t->wheres.text.v[j],
+				    "domain")) == NULL)
 					continue;
 				src = xasprintf("opensmtpd table %s (%s)",
 				    t->name, t->wheres.text.v[j]);
@@ -675,6 +678,8 @@ sm_domains(struct sm *sm)
 				free(src);
 				free(d);
 			}
+			bk_rejects_report(sm->site, &rj, t->wheres.n > 0 ?
+			    t->wheres.loc[0].file : t->where, "domain name");
 		}
 		free(tname);
 	}

@@ -456,6 +456,7 @@ pf_map_domains(struct pf *pf, const char *param, const char *path,
 {
 	struct strv keys;
 	struct bk_wheres wheres;
+	struct bk_rejects rj = { 0 };
 	char *cause = NULL, *src, *d, *myhost;
 	size_t i;
 
@@ -482,14 +483,15 @@ pf_map_domains(struct pf *pf, const char *param, const char *path,
 		if (site_is_localhost(keys.v[i]) ||
 		    strcasecmp(keys.v[i], myhost) == 0)
 			continue;
-		if ((d = bk_domain(pf->site, keys.v[i], wheres.text.v[i],
-		    param)) == NULL)
+		if ((d = bk_list_domain(pf->site, &rj, keys.v[i],
+		    wheres.text.v[i], param)) == NULL)
 			continue;
 		src = xasprintf("postfix %s (%s)", param, wheres.text.v[i]);
 		site_add_domain(pf->site, d, 1, src, &wheres.loc[i]);
 		free(src);
 		free(d);
 	}
+	bk_rejects_report(pf->site, &rj, path, "domain name");
 	free(myhost);
 done:
 	strv_free(&keys);

@@ -71,6 +71,21 @@ check "  quoted at most 60 bytes, then …" sh -c \
 check "  no raw escape byte and not the tail" sh -c \
     "! grep -q '$ESC\|NOTSHOWN' '$T_TMP/err' '$T_TMP/out'"
 
+# A whole file of lines that are no domain names (a password file the
+# site's own table points at): a few bounded quotes, then a count.
+r=$(fixture smtpd-include)
+i=0; : >"$r/etc/mail/vdomains"
+while [ $i -lt 20 ]; do
+	printf 'user%s:$6$salt%s$LINE%sSECRET:19000:0:::\n' $i $i $i >>"$r/etc/mail/vdomains"
+	i=$((i + 1))
+done
+run --root "$r" records
+check "a table file of 20 non-domain lines: 5 quoted" sh -c \
+    "[ \$(grep -c 'SECRET' '$T_TMP/err') -eq 5 ]"
+check "  the other 15 counted, not quoted" has "$T_TMP/err" \
+    '/etc/mail/vdomains: 15 more lines hold no valid domain name \(not quoted\)'
+check "  lines 6 to 20 never printed" sh -c "! grep -q 'LINE1[0-9]SECRET\|LINE[6-9]SECRET' '$T_TMP/err' '$T_TMP/out'"
+
 # --- included files ------------------------------------------------------
 r=$(fixture opendkim-include)
 cp "$NOTSPAM_TOP/share/demo/etc/dkimkeys/mail.private" "$r/etc/dkimkeys/inc.private"
