@@ -345,6 +345,11 @@ bk_flatten(struct site *site, const char *root, const struct conf_doc *doc,
 		where = conf_where(doc, e);
 		show = bk_quote(raw);
 		path = bk_daemon_path(inc->cwd, raw);
+		if (raw[0] != '/')
+			site_warn(site, "%s: %s %s is a relative path: it is "
+			    "opened from the working directory %s, so it is %s; "
+			    "write the absolute path", where, inc->keyword, show,
+			    inc->cwd, path);
 		why = NULL;
 		sub = NULL;
 		if (fsroot_resolve(root, path, 1, &resolved, &why) != 0)

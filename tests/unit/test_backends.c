@@ -1652,6 +1652,9 @@ test_od_include_loop(void **state)
 	/* The loop, reported at the line that closes it. */
 	assert_non_null(warning(site, "/etc/opendkim/b.conf:2: Include "
 	    "etc/opendkim/a.conf leads back", "include loop"));
+	assert_non_null(warning(site, "/etc/opendkim/b.conf:2: Include "
+	    "etc/opendkim/a.conf is a relative path", "so it is "
+	    "/etc/opendkim/a.conf"));
 	assert_non_null(warning(site, "/etc/opendkim/d9.conf:2: Include "
 	    "/etc/opendkim/d10.conf is nested more than 10", NULL));
 	assert_non_null(warning(site, "/etc/opendkim.conf:6: Include: "
