@@ -13,8 +13,6 @@
 
 /* The dpkg status file can be large; it is read once per backend. */
 #define BK_DPKG_MAX	(64u * 1024 * 1024)
-/* Longest name shown in a message before it is cut. */
-#define BK_SHOW_MAX	80
 
 int
 bk_root_is_system(const char *root)
@@ -95,11 +93,13 @@ bk_dpkg_version(const char *root, const char *pkg)
 static char *
 bk_obsd_version(const char *root, const char *name)
 {
-	char *dir = fsroot_path(root, "/var/db/pkg"), *found = NULL;
+	char *dir = fsroot_host(root, "/var/db/pkg", 1, NULL), *found = NULL;
 	struct dirent *de;
 	size_t n = strlen(name);
 	DIR *d;
 
+	if (dir == NULL)
+		return NULL;
 	if ((d = opendir(dir)) == NULL) {
 		free(dir);
 		return NULL;
@@ -201,11 +201,222 @@ bk_where(const struct conf_doc *doc, const struct conf_entry *e,
 }
 
 char *
+bk_mask_secrets(const char *s)
+{
+	struct buf b;
+	const char *p = s, *scheme, *end, *at, *colon, *q;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	while ((scheme = strstr(p, "://")) != NULL) {
+		scheme += 3;
+		/* The userinfo ends at the last '@' of the word. */
+		end = scheme + strcspn(scheme, " \t\r\n,");
+		at = NULL;
+		for (q = scheme; q < end; q++)
+			if (*q == '@')
+				at = q;
+		colon = at != NULL ? memchr(scheme, ':', (size_t)(at - scheme)) :
+		    NULL;
+		if (colon == NULL || colon + 1 == at) {
+			buf_add(&b, p, (size_t)(scheme - p));
+			p = scheme;
+			continue;
+		}
+		buf_add(&b, p, (size_t)(colon + 1 - p));
+		buf_adds(&b, "***");
+		p = at;
+	}
+	buf_adds(&b, p);
+	return buf_steal(&b);
+}
+
+char *
 bk_san(const char *s)
 {
+	char *m, *out;
+
 	if (s == NULL)
 		return xstrdup("");
-	return str_sanitize(s, strlen(s));
+	m = bk_mask_secrets(s);
+	out = str_sanitize(m, strlen(m));
+	free(m);
+	return out;
+}
+
+char *
+bk_quote(const char *s)
+{
+	const unsigned char *p;
+	struct buf b;
+	char *m, *piece;
+	size_t i, n, len;
+
+	if (s == NULL)
+		return xstrdup("");
+	m = bk_mask_secrets(s);
+	p = (const unsigned char *)m;
+	len = strlen(m);
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	for (i = 0; i < len; i += n) {
+		n = p[i] >= 0x80 ? utf8_seqlen(p + i, len - i) : 1;
+		if (n == 0)
+			n = 1;
+		piece = str_sanitize(m + i, n);
+		if (b.len + strlen(piece) > BK_QUOTE_MAX) {
+			free(piece);
+			buf_adds(&b, "\xe2\x80\xa6");	/* … */
+			break;
+		}
+		buf_adds(&b, piece);
+		free(piece);
+	}
+	free(m);
+	return buf_steal(&b);
+}
+
+char *
+bk_daemon_path(const char *cwd, const char *path)
+{
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (cwd == NULL || cwd[0] != '/' || strcmp(cwd, "/") == 0)
+		return xasprintf("/%s", path);
+	return xasprintf("%s%s%s", cwd, cwd[strlen(cwd) - 1] == '/' ? "" :
+	    "/", path);
+}
+
+void
+bk_ents_free(struct bk_ents *ents)
+{
+	free(ents->v);
+	memset(ents, 0, sizeof *ents);
+}
+
+const struct bk_ent *
+bk_ents_last(const struct bk_ents *ents, const char *key)
+{
+	size_t i;
+
+	for (i = ents->n; i > 0; i--)
+		if (ents->v[i - 1].e->key != NULL &&
+		    strcasecmp(ents->v[i - 1].e->key, key) == 0)
+			return &ents->v[i - 1];
+	return NULL;
+}
+
+/* The chain of files being read, for a loop message: "a -> b -> a". */
+static char *
+bk_chain(const struct strv *stack, const char *again)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i < stack->n; i++) {
+		buf_adds(&b, stack->v[i]);
+		buf_adds(&b, " -> ");
+	}
+	buf_adds(&b, again);
+	return buf_steal(&b);
+}
+
+/* One level of bk_conf_flatten(); stack holds the resolved paths being
+ * read (the outermost first). */
+static void
+bk_flatten(struct site *site, const char *root, const struct conf_doc *doc,
+    const struct bk_include *inc, struct strv *stack, struct bk_ents *out)
+{
+	const struct conf_doc *sub;
+	const struct conf_entry *e;
+	const char *raw;
+	char *path, *resolved, *where, *show, *why, *chain;
+	size_t i;
+
+	for (i = 0; i < doc->nentries; i++) {
+		e = &doc->entries[i];
+		if ((raw = inc->path_of(e)) == NULL) {
+			out->v = xgrow(out->v, out->n, sizeof *out->v);
+			out->v[out->n].doc = doc;
+			out->v[out->n++].e = e;
+			continue;
+		}
+		where = conf_where(doc, e);
+		show = bk_quote(raw);
+		path = bk_daemon_path(inc->cwd, raw);
+		if (raw[0] != '/')
+			site_warn(site, "%s: %s %s is a relative path: it is "
+			    "opened from the working directory %s, so it is %s; "
+			    "write the absolute path", where, inc->keyword, show,
+			    inc->cwd, path);
+		why = NULL;
+		sub = NULL;
+		if (fsroot_resolve(root, path, 1, &resolved, &why) != 0)
+			resolved = NULL;
+		if (resolved != NULL && strv_find(stack, resolved) != -1) {
+			/* strv_find is case-insensitive; paths are not. */
+			size_t k;
+			int loop = 0;
+			for (k = 0; k < stack->n; k++)
+				loop |= strcmp(stack->v[k], resolved) == 0;
+			if (loop) {
+				chain = bk_chain(stack, resolved);
+				site_warn(site, "%s: %s %s leads back to a file "
+				    "being read (%s): an include loop; %s: "
+				    "remove this line", where, inc->keyword,
+				    show, chain, inc->effect);
+				free(chain);
+				goto next;
+			}
+		}
+		if (stack->n >= BK_INCLUDE_DEPTH) {
+			site_warn(site, "%s: %s %s is nested more than %d files "
+			    "deep; notspam reads no deeper: include the file "
+			    "from a shallower one", where, inc->keyword, show,
+			    BK_INCLUDE_DEPTH);
+			goto next;
+		}
+		if (why == NULL && (sub = bk_conf_load(site, root,
+		    inc->grammar, path, &why)) == NULL && why == NULL)
+			why = xstrdup("cannot be read");
+		if (sub == NULL) {
+			char *w = bk_san(why);
+			site_warn(site, "%s: %s: %s; %s: create the file or fix "
+			    "the path", where, inc->keyword, w, inc->effect);
+			free(w);
+			goto next;
+		}
+		strv_add(stack, resolved);
+		bk_flatten(site, root, sub, inc, stack, out);
+		free(stack->v[--stack->n]);
+		stack->v[stack->n] = NULL;
+next:
+		free(why);
+		free(resolved);
+		free(path);
+		free(show);
+		free(where);
+	}
+}
+
+void
+bk_conf_flatten(struct site *site, const char *root,
+    const struct conf_doc *doc, const struct bk_include *inc,
+    struct bk_ents *out)
+{
+	struct strv stack;
+	char *resolved = NULL;
+
+	memset(out, 0, sizeof *out);
+	strv_init(&stack);
+	if (fsroot_resolve(root, doc->path, 1, &resolved, NULL) == 0)
+		strv_add(&stack, resolved);
+	else
+		strv_add(&stack, doc->path);
+	free(resolved);
+	bk_flatten(site, root, doc, inc, &stack, out);
+	strv_free(&stack);
 }
 
 int
@@ -217,11 +428,12 @@ bk_has_control(const char *s)
 	return 0;
 }
 
-char *
-bk_domain(struct site *site, const char *raw, const char *where,
-    const char *what)
+/* raw as a domain (trailing dot removed, lower case) if valid, else
+ * NULL.  Caller frees. */
+static char *
+bk_domain_norm(const char *raw)
 {
-	char *name = xstrdup(raw), *show;
+	char *name = xstrdup(raw);
 	size_t len = strlen(name);
 
 	if (len > 1 && name[len - 1] == '.')
@@ -229,14 +441,47 @@ bk_domain(struct site *site, const char *raw, const char *where,
 	str_lower(name);
 	if (site_valid_domain(name, 0))
 		return name;
-	show = bk_san(raw);
-	if (strlen(show) > BK_SHOW_MAX)
-		strcpy(show + BK_SHOW_MAX - 3, "...");
+	free(name);
+	return NULL;
+}
+
+char *
+bk_list_domain(struct site *site, struct bk_rejects *rj, const char *raw,
+    const char *where, const char *what)
+{
+	char *name;
+
+	if ((name = bk_domain_norm(raw)) != NULL)
+		return name;
+	if (++rj->n <= BK_REJECTS_QUOTED)
+		return bk_domain(site, raw, where, what);
+	return NULL;
+}
+
+void
+bk_rejects_report(struct site *site, const struct bk_rejects *rj,
+    const char *file, const char *what)
+{
+	if (rj->n <= BK_REJECTS_QUOTED)
+		return;
+	site_warn(site, "%s: %zu more lines hold no valid %s (not quoted): is "
+	    "this the file the configuration means?", file,
+	    rj->n - BK_REJECTS_QUOTED, what);
+}
+
+char *
+bk_domain(struct site *site, const char *raw, const char *where,
+    const char *what)
+{
+	char *name, *show;
+
+	if ((name = bk_domain_norm(raw)) != NULL)
+		return name;
+	show = bk_quote(raw);
 	site_warn(site, "%s: %s \"%s\" is not a valid domain name (letters, "
 	    "digits and hyphens, labels of 1 to 63, at most 253 in all); "
 	    "skipped: fix or remove it", where, what, show);
 	free(show);
-	free(name);
 	return NULL;
 }
 
@@ -286,9 +531,7 @@ bk_key(struct site *site, const char *root, const char *domain,
 		return 0;
 	}
 	if (!site_valid_domain(selector, 1)) {
-		show = bk_san(selector);
-		if (strlen(show) > BK_SHOW_MAX)
-			strcpy(show + BK_SHOW_MAX - 3, "...");
+		show = bk_quote(selector);
 		site_warn(site, "%s: selector \"%s\" is not a valid DNS name "
 		    "(letters, digits, hyphens and dots); skipped: choose "
 		    "another", where, show);
@@ -296,8 +539,10 @@ bk_key(struct site *site, const char *root, const char *domain,
 		return 0;
 	}
 	if (keyfile != NULL) {
-		show = bk_san(keyfile);
+		show = str_sanitize(keyfile, strlen(keyfile));
 		bad = strcmp(show, keyfile) != 0;
+		free(show);
+		show = bk_quote(keyfile);
 		if (bad)
 			site_warn(site, "%s: key file path \"%s\" holds control "
 			    "characters, invalid UTF-8 or a backslash; skipped: "
@@ -319,16 +564,18 @@ bk_conf_load(struct site *site, const char *root, enum conf_grammar grammar,
     const char *path, char **cause)
 {
 	const struct conf_doc *kept;
-	char *show = bk_san(path);
+	char *show = str_sanitize(path, strlen(path));
+	int bad = strcmp(show, path) != 0;
 
-	if (strcmp(show, path) != 0) {
+	free(show);
+	if (bad) {
+		show = bk_quote(path);
 		error_set(cause, "path \"%s\" holds control characters, "
 		    "invalid UTF-8 or a backslash; notspam does not read it",
 		    show);
 		free(show);
 		return NULL;
 	}
-	free(show);
 	if ((kept = site_doc(site, path)) != NULL && kept->grammar == grammar)
 		return kept;
 	return site_keep_doc(site, conf_load(root, grammar, path, cause));

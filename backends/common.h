@@ -64,8 +64,78 @@ void	 bk_wheres_free(struct bk_wheres *);
 char	*bk_where(const struct conf_doc *, const struct conf_entry *,
 	    struct site_loc *loc);
 
-/* A sanitized copy of s for messages and facts (never NULL). */
+/* A sanitized copy of s for messages and facts (never NULL), with the
+ * password of any "scheme://user:password@host" in it (OpenDKIM's dsn:,
+ * an LDAP or SQL URL) masked as "***". */
 char	*bk_san(const char *s);
+
+/* Longest quote of a rejected value in a message, in bytes. */
+#define BK_QUOTE_MAX	60
+
+/*
+ * A rejected value for a message: bk_san()'s escaping and masking, cut
+ * after at most BK_QUOTE_MAX bytes (never inside an escape or a UTF-8
+ * sequence) with "…" after a cut, so a file that is not what the config
+ * says (a symlink to a password file) never shows more than a prefix of a
+ * line.  Caller frees.
+ */
+char	*bk_quote(const char *s);
+
+/* s with URL passwords masked (see bk_san), not escaped; caller frees. */
+char	*bk_mask_secrets(const char *s);
+
+/*
+ * A path from a config as its daemon opens it: an absolute path as it is;
+ * a relative one taken from the daemon's working directory cwd (an
+ * absolute site path; every daemon here is started in "/" by systemd, the
+ * init scripts and rc.d), never from notspam's.  Caller frees.
+ */
+char	*bk_daemon_path(const char *cwd, const char *path);
+
+/*
+ * Included files.  A document with include statements is read as the
+ * program reads it: each included file's entries in place of the
+ * statement, recursively.  The included files are kept by the site
+ * (bk_conf_load) so locations point into them.
+ */
+#define BK_INCLUDE_DEPTH	10
+
+/* An entry and the document it is in. */
+struct bk_ent {
+	const struct conf_doc	*doc;
+	const struct conf_entry	*e;
+};
+struct bk_ents {
+	struct bk_ent	*v;
+	size_t		 n;
+};
+
+/* How a grammar writes an include: the path (borrowed from e) when e is
+ * an include statement, else NULL. */
+typedef const char *(*bk_include_fn)(const struct conf_entry *e);
+
+struct bk_include {
+	enum conf_grammar	 grammar;
+	bk_include_fn		 path_of;
+	const char		*cwd;	/* the daemon's, for relative paths */
+	const char		*keyword; /* as messages name it: "Include" */
+	const char		*effect; /* "OpenDKIM does not start" */
+};
+
+/*
+ * The entries of doc with its includes expanded, in the program's order,
+ * into out (bk_ents_free).  An include that cannot be read, one that
+ * leads back to a file being read (a loop, symlinks resolved), or one
+ * nested deeper than BK_INCLUDE_DEPTH is warned about at the including
+ * line and skipped; the include statements themselves are not in out.
+ */
+void	 bk_conf_flatten(struct site *site, const char *root,
+	    const struct conf_doc *doc, const struct bk_include *inc,
+	    struct bk_ents *out);
+void	 bk_ents_free(struct bk_ents *);
+/* The last entry with key (case-insensitive: the OpenDKIM rule), or
+ * NULL. */
+const struct bk_ent *bk_ents_last(const struct bk_ents *, const char *key);
 
 /*
  * A domain read from a config: trailing dot removed, lower case, checked
@@ -74,6 +144,23 @@ char	*bk_san(const char *s);
  */
 char	*bk_domain(struct site *site, const char *raw, const char *where,
 	    const char *what);
+
+/*
+ * The domains of one list file (a map source, a table file): like
+ * bk_domain(), but only the first BK_REJECTS_QUOTED bad lines are warned
+ * about one by one; the others are only counted in rj (zeroed by the
+ * caller), and bk_rejects_report() then says how many, without quoting
+ * them: a file that is not a domain list (a symlink to a password file)
+ * shows no more than a few bounded prefixes.
+ */
+#define BK_REJECTS_QUOTED	5
+struct bk_rejects {
+	size_t	n;
+};
+char	*bk_list_domain(struct site *site, struct bk_rejects *rj,
+	    const char *raw, const char *where, const char *what);
+void	 bk_rejects_report(struct site *site, const struct bk_rejects *rj,
+	    const char *file, const char *what);
 
 /* site_add_fact with name and value sanitized (value NULL: "unset"). */
 void	 bk_fact(struct site *site, const char *program, const char *name,

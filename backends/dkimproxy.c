@@ -4,6 +4,14 @@
  * it starts with '/') with the global keyfile and selector, which the first
  * "signature dkim(key=...,s=...)" may override; plus the sender_map lines,
  * whose dkim(key=,s=,d=) options override those per sender or domain.
+ *
+ * Relative paths (dkimproxy's own example has "keyfile private.key"):
+ * dkimproxy.out opens them from its working directory.  Its init scripts
+ * (the upstream sample, Debian's, NetBSD's rc.d) and systemd start it in
+ * "/" and it does not chdir elsewhere, so a relative keyfile, key= or
+ * sender_map is taken from "/" inside the root (or from WorkingDirectory=
+ * when the site's dkimproxy unit sets one), and reported.  Never from
+ * notspam's own working directory.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +47,66 @@ struct dp {
 	const struct backend_ctx *ctx;
 	struct site		*site;
 	const struct conf_doc	*conf;
+	char			*cwd;		/* its working directory */
 };
+
+/* Units that may set dkimproxy's WorkingDirectory=, the most specific
+ * first. */
+static const char *const dp_units[] = {
+	"/etc/systemd/system/dkimproxy.service.d/override.conf",
+	"/etc/systemd/system/dkimproxy.service",
+	"/lib/systemd/system/dkimproxy.service",
+	"/usr/lib/systemd/system/dkimproxy.service",
+	NULL
+};
+
+/* dkimproxy's working directory: a unit's absolute WorkingDirectory=,
+ * else "/".  Caller frees. */
+static char *
+dp_workdir(const struct backend_ctx *ctx)
+{
+	char *data, *line, *next, *found = NULL;
+	size_t len, i;
+
+	for (i = 0; dp_units[i] != NULL && found == NULL; i++) {
+		if (fsroot_read(ctx->root, dp_units[i], 0, &data, &len,
+		    NULL) != 0)
+			continue;
+		for (line = data; line != NULL; line = next) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			str_trim(line);
+			if (!str_startswith(line, "WorkingDirectory="))
+				continue;
+			line += 17;
+			line += *line == '-';	/* "-": ignore if missing */
+			free(found);
+			found = line[0] == '/' && !bk_has_control(line) ?
+			    xstrdup(line) : NULL;
+		}
+		free(data);
+	}
+	return found != NULL ? found : xstrdup("/");
+}
+
+/* A path as dkimproxy opens it (see the top); a relative one is reported
+ * at where.  Caller frees. */
+static char *
+dp_path(struct dp *dp, const char *path, const char *where,
+    const char *what)
+{
+	char *abs = bk_daemon_path(dp->cwd, path), *show;
+
+	if (path[0] != '/') {
+		show = bk_quote(path);
+		site_warn(dp->site, "%s: %s %s is a relative path: dkimproxy "
+		    "opens it from its working directory %s, so it is %s (not "
+		    "a file beside the config); write the absolute path", where,
+		    what, show, dp->cwd, abs);
+		free(show);
+	}
+	return abs;
+}
 
 static int
 dp_detect(const struct backend_ctx *ctx, struct site_program *prog)
@@ -127,13 +194,16 @@ dp_add(struct dp *dp, const char *raw, const char *selector,
     const char *keyfile, const char *where, const struct site_loc *loc,
     const char *what)
 {
-	char *d, *src;
+	char *d, *src, *abs;
 
 	if ((d = bk_domain(dp->site, raw, where, "domain")) == NULL)
 		return;
-	if (keyfile != NULL)
-		bk_key(dp->site, dp->ctx->root, d, selector, keyfile,
+	if (keyfile != NULL) {
+		abs = bk_daemon_path(dp->cwd, keyfile);
+		bk_key(dp->site, dp->ctx->root, d, selector, abs,
 		    "dkimproxy", where, loc);
+		free(abs);
+	}
 	src = xasprintf("dkimproxy %s (%s)", what, where);
 	site_add_domain(dp->site, d, 0, src, loc);
 	free(src);
@@ -149,11 +219,14 @@ dp_sender_map(struct dp *dp, const char *path, const char *where,
 	struct dp_sig sig;
 	struct site_loc loc;
 	const char *dom, *at;
-	char *cause = NULL, *show, *w;
+	char *cause = NULL, *show, *w, *abs;
 	size_t i;
 
-	if ((doc = bk_conf_load(dp->site, dp->ctx->root, CONF_DKIMPROXY, path,
-	    &cause)) == NULL) {
+	abs = dp_path(dp, path, where, "sender_map");
+	doc = bk_conf_load(dp->site, dp->ctx->root, CONF_DKIMPROXY, abs,
+	    &cause);
+	free(abs);
+	if (doc == NULL) {
 		show = bk_san(cause);
 		site_warn(dp->site, "%s: sender_map: %s; dkimproxy does not "
 		    "start: create it or fix the path", where, show);
@@ -174,6 +247,8 @@ dp_sender_map(struct dp *dp, const char *path, const char *where,
 			dom = at + 1;
 		if (sig.domain != NULL)
 			dom = sig.domain;
+		if (sig.key != NULL && sig.key[0] != '/')
+			free(dp_path(dp, sig.key, w, "key="));
 		dp_add(dp, dom, sig.selector != NULL ? sig.selector : selector,
 		    sig.key != NULL ? sig.key : keyfile, w, &loc, "sender_map");
 		dp_sig_free(&sig);
@@ -217,6 +292,14 @@ dp_keys(struct dp *dp)
 	selector = sig.selector != NULL ? sig.selector :
 	    conf_get(dp->conf, "selector");
 	keyfile = sig.key != NULL ? sig.key : conf_get(dp->conf, "keyfile");
+	if (keyfile != NULL && keyfile[0] != '/') {
+		e = sig.key != NULL ? NULL : conf_find(dp->conf, "keyfile");
+		where = e != NULL ? conf_where(dp->conf, e) :
+		    xstrdup(dp->conf->path);
+		free(dp_path(dp, keyfile, where, sig.key != NULL ? "key=" :
+		    "keyfile"));
+		free(where);
+	}
 
 	strv_init(&domains);
 	bk_wheres_init(&wheres);
@@ -274,6 +357,7 @@ dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	dp.site = site;
 	if (prog->config == NULL)
 		return 0;
+	dp.cwd = dp_workdir(ctx);
 	/* A broken signer config must not hide the rest of the site. */
 	if ((dp.conf = bk_conf_load(site, ctx->root, CONF_DKIMPROXY,
 	    prog->config, &why)) == NULL) {
@@ -282,6 +366,7 @@ dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
 		    "fixed", show);
 		free(show);
 		free(why);
+		free(dp.cwd);
 		return 0;
 	}
 	for (i = 0; dp_facts[i] != NULL; i++) {
@@ -310,6 +395,7 @@ dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
 		site_warn(site, "%s: no relay address; add \"relay "
 		    "127.0.0.1:10028\"", prog->config);
 	dp_keys(&dp);
+	free(dp.cwd);
 	return 0;
 }
 

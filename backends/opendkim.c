@@ -7,6 +7,18 @@
  * else opendkim.conf's Socket.  Debian 12's stock unit runs "opendkim -x
  * /etc/opendkim.conf" and ignores /etc/default/opendkim; a SOCKET there that
  * disagrees with the effective socket is reported.
+ *
+ * "Include FILE" lines are read as OpenDKIM reads them: the file's settings
+ * in place of the line (recursively, loops and depth bounded), the last
+ * definition of a setting winning over the whole sequence.
+ *
+ * Relative paths: OpenDKIM opens them from its working directory, which is
+ * "/" however it is started (systemd's default WorkingDirectory, the init
+ * script run by service(8) or rc, and it does not chdir elsewhere; the key
+ * files and tables are read at start, before a ChangeRootDirectory chroot).
+ * So a relative KeyFile, Include or table path is taken from "/", inside
+ * the root, and reported.  A KeyTable's third field not starting with '/'
+ * is the key data itself, not a path (OpenDKIM's own rule).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +35,8 @@ static const char *const od_configs[] = {
 	"/usr/local/etc/mail/opendkim.conf", "/usr/local/etc/opendkim.conf",
 	NULL
 };
+/* OpenDKIM's working directory (see the top). */
+#define OD_CWD		"/"
 /* The tables a new KeyTable setup uses. */
 #define OD_KEYTABLE	"/etc/opendkim/key.table"
 #define OD_SIGNINGTABLE	"/etc/opendkim/signing.table"
@@ -73,6 +87,7 @@ struct od {
 	const struct backend_ctx *ctx;
 	struct site		*site;
 	const struct conf_doc	*conf;
+	struct bk_ents		 ents;		/* conf, includes expanded */
 	struct strv		 keynames;	/* KeyTable names */
 	struct strv		 keywheres;	/* their file:line */
 	struct strv		 used;		/* named by the SigningTable */
@@ -144,6 +159,41 @@ od_dataset(const char *value, const char **rest)
 	return OD_LIST;
 }
 
+/* The setting OpenDKIM uses for key (the last one, includes read), or
+ * NULL. */
+static const struct bk_ent *
+od_find(const struct od *od, const char *key)
+{
+	return bk_ents_last(&od->ents, key);
+}
+
+/* An "Include" line's path. */
+static const char *
+od_include_path(const struct conf_entry *e)
+{
+	if (e->key == NULL || strcasecmp(e->key, "Include") != 0)
+		return NULL;
+	return e->value != NULL ? e->value : "";
+}
+
+/* A path of a setting as OpenDKIM opens it (see the top); a relative one
+ * is reported at where.  Caller frees. */
+static char *
+od_path(struct od *od, const char *path, const char *where,
+    const char *what)
+{
+	char *abs = bk_daemon_path(OD_CWD, path), *show;
+
+	if (path[0] != '/') {
+		show = bk_quote(path);
+		site_warn(od->site, "%s: %s %s is a relative path: OpenDKIM "
+		    "opens it from its working directory %s, so it is %s; "
+		    "write the absolute path", where, what, show, OD_CWD, abs);
+		free(show);
+	}
+	return abs;
+}
+
 /* The entries of a host list setting, joined with ", " (caller frees). */
 static char *
 od_hostlist(struct od *od, const char *name, const char *value,
@@ -152,23 +202,26 @@ od_hostlist(struct od *od, const char *name, const char *value,
 	struct strv list;
 	struct buf b;
 	const char *path;
-	char *cause = NULL, *show;
+	char *cause = NULL, *show, *abs;
 	enum od_set kind = od_dataset(value, &path);
 	size_t i;
 
 	if (kind == OD_LIST || kind == OD_OTHER)
 		return xstrdup(value);
 	strv_init(&list);
-	if (bk_read_list(od->site, od->ctx->root, CONF_PEERLIST, path, &list,
+	abs = od_path(od, path, where, name);
+	if (bk_read_list(od->site, od->ctx->root, CONF_PEERLIST, abs, &list,
 	    NULL, &cause) != 0) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s: %s: %s; OpenDKIM will not start: "
 		    "create the file or fix the path", where, name, show);
 		free(show);
 		free(cause);
+		free(abs);
 		strv_free(&list);
 		return xstrdup(value);
 	}
+	free(abs);
 	buf_init(&b);
 	for (i = 0; i < list.n; i++) {
 		if (i > 0)
@@ -183,19 +236,21 @@ od_hostlist(struct od *od, const char *name, const char *value,
 static void
 od_settings_facts(struct od *od)
 {
+	const struct bk_ent *be;
 	const struct conf_entry *e;
 	struct site_loc loc;
 	char *where, *value;
 	size_t i;
 
 	for (i = 0; i < sizeof od_facts / sizeof od_facts[0]; i++) {
-		if ((e = conf_find(od->conf, od_facts[i].name)) == NULL) {
+		if ((be = od_find(od, od_facts[i].name)) == NULL) {
 			if (od_facts[i].def != NULL)
 				bk_fact(od->site, "opendkim", od_facts[i].name,
 				    od_facts[i].def, "default", NULL);
 			continue;
 		}
-		where = bk_where(od->conf, e, &loc);
+		e = be->e;
+		where = bk_where(be->doc, e, &loc);
 		if (strcmp(od_facts[i].name, "InternalHosts") == 0 ||
 		    strcmp(od_facts[i].name, "ExternalIgnoreList") == 0)
 			value = od_hostlist(od, od_facts[i].name, e->value,
@@ -240,7 +295,7 @@ od_keytable_entry(struct od *od, const struct conf_doc *doc,
 	spec = xstrdup(e->argc > 1 ? e->argv[1] : "");
 	if ((sel = strchr(spec, ':')) == NULL ||
 	    (file = strchr(sel + 1, ':')) == NULL) {
-		show = bk_san(e->key);
+		show = bk_quote(e->key);
 		site_warn(od->site, "%s: key \"%s\" needs \"domain:selector:"
 		    "/path/to/key\"; fix the line", where, show);
 		free(show);
@@ -269,20 +324,22 @@ od_keytable(struct od *od, const char *value, const char *where)
 {
 	const struct conf_doc *doc;
 	const char *path;
-	char *cause = NULL, *show;
+	char *cause = NULL, *show, *abs;
 	enum od_set kind = od_dataset(value, &path);
 	size_t i;
 
 	if (kind == OD_OTHER || kind == OD_LIST) {
-		show = bk_san(value);
+		show = bk_quote(value);
 		site_warn(od->site, "%s: KeyTable %s is not a file notspam can "
 		    "read; list the signing domains in notspam.conf `domains`",
 		    where, show);
 		free(show);
 		return -1;
 	}
-	if ((doc = bk_conf_load(od->site, od->ctx->root, CONF_TABLE, path,
-	    &cause)) == NULL) {
+	abs = od_path(od, path, where, "KeyTable");
+	doc = bk_conf_load(od->site, od->ctx->root, CONF_TABLE, abs, &cause);
+	free(abs);
+	if (doc == NULL) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s: KeyTable: %s; OpenDKIM will not start: "
 		    "create it or fix the path", where, show);
@@ -307,8 +364,10 @@ od_signingtable(struct od *od, const char *value, const char *where)
 
 	if (kind == OD_OTHER || kind == OD_LIST)
 		return;
-	if ((doc = bk_conf_load(od->site, od->ctx->root, CONF_TABLE, path,
-	    &cause)) == NULL) {
+	w = od_path(od, path, where, "SigningTable");
+	doc = bk_conf_load(od->site, od->ctx->root, CONF_TABLE, w, &cause);
+	free(w);
+	if (doc == NULL) {
 		show = bk_san(cause);
 		site_warn(od->site, "%s: SigningTable: %s; OpenDKIM will not "
 		    "start: create it or fix the path", where, show);
@@ -320,14 +379,14 @@ od_signingtable(struct od *od, const char *value, const char *where)
 		const struct conf_entry *e = &doc->entries[i];
 		w = conf_where(doc, e);
 		if (e->argc < 2) {
-			show = bk_san(e->key);
+			show = bk_quote(e->key);
 			site_warn(od->site, "%s: \"%s\" names no key; add the "
 			    "KeyTable key name after it", w, show);
 			free(show);
 		} else {
 			strv_add_unique(&od->used, e->argv[1]);
 			if (strv_find(&od->keynames, e->argv[1]) == -1) {
-				show = bk_san(e->argv[1]);
+				show = bk_quote(e->argv[1]);
 				site_warn(od->site, "%s: key \"%s\" is not in "
 				    "the KeyTable; OpenDKIM cannot sign with "
 				    "it: add it there or fix the name", w,
@@ -336,7 +395,7 @@ od_signingtable(struct od *od, const char *value, const char *where)
 			}
 		}
 		if (kind == OD_FILE && strchr(e->key, '*') != NULL) {
-			show = bk_san(e->key);
+			show = bk_quote(e->key);
 			site_warn(od->site, "%s: \"%s\" is a wildcard, but "
 			    "wildcards work only with SigningTable refile:%s; "
 			    "change the SigningTable line to refile:", w, show,
@@ -348,7 +407,7 @@ od_signingtable(struct od *od, const char *value, const char *where)
 	for (i = 0; i < od->keynames.n; i++) {
 		if (strv_find(&od->used, od->keynames.v[i]) != -1)
 			continue;
-		show = bk_san(od->keynames.v[i]);
+		show = bk_quote(od->keynames.v[i]);
 		site_warn(od->site, "%s: key \"%s\" is not used by the "
 		    "SigningTable (%s), so OpenDKIM never signs with it; add a "
 		    "line such as \"*@domain %s\" or remove the key",
@@ -361,26 +420,31 @@ od_signingtable(struct od *od, const char *value, const char *where)
 static void
 od_single_key(struct od *od)
 {
+	const struct bk_ent *kfe, *dome, *sele;
 	const struct conf_entry *kf, *dom, *sel;
 	struct strv domains;
 	struct bk_wheres wheres;
 	struct site_loc loc;
 	const char *path;
-	char *where, *cause = NULL, *show;
+	char *where, *cause = NULL, *show, *keyfile, *abs;
 	size_t i;
 
-	if ((kf = conf_find(od->conf, "KeyFile")) == NULL)
+	if ((kfe = od_find(od, "KeyFile")) == NULL)
 		return;
-	where = conf_where(od->conf, kf);
-	if ((dom = conf_find(od->conf, "Domain")) == NULL) {
+	kf = kfe->e;
+	where = conf_where(kfe->doc, kf);
+	if ((dome = od_find(od, "Domain")) == NULL) {
 		site_warn(od->site, "%s: KeyFile without Domain: OpenDKIM "
 		    "signs nothing; add \"Domain example.org\"", where);
 		free(where);
 		return;
 	}
-	sel = conf_find(od->conf, "Selector");
+	dom = dome->e;
+	sele = od_find(od, "Selector");
+	sel = sele != NULL ? sele->e : NULL;
+	keyfile = od_path(od, kf->value, where, "KeyFile");
 	free(where);
-	where = bk_where(od->conf, dom, &loc);
+	where = bk_where(dome->doc, dom, &loc);
 	strv_init(&domains);
 	bk_wheres_init(&wheres);
 	switch (od_dataset(dom->value, &path)) {
@@ -391,7 +455,8 @@ od_single_key(struct od *od)
 		break;
 	case OD_FILE:
 	case OD_REFILE:
-		if (bk_read_list(od->site, od->ctx->root, CONF_PEERLIST, path,
+		abs = od_path(od, path, where, "Domain");
+		if (bk_read_list(od->site, od->ctx->root, CONF_PEERLIST, abs,
 		    &domains, &wheres, &cause) != 0) {
 			show = bk_san(cause);
 			site_warn(od->site, "%s: Domain: %s; create the file or "
@@ -399,9 +464,10 @@ od_single_key(struct od *od)
 			free(show);
 			free(cause);
 		}
+		free(abs);
 		break;
 	case OD_OTHER:
-		show = bk_san(dom->value);
+		show = bk_quote(dom->value);
 		site_warn(od->site, "%s: Domain %s cannot be listed; list the "
 		    "domains in notspam.conf `domains`", where, show);
 		free(show);
@@ -410,7 +476,8 @@ od_single_key(struct od *od)
 	free(where);
 	for (i = 0; i < domains.n; i++)
 		od_add(od, domains.v[i], sel != NULL ? sel->value : NULL,
-		    kf->value, wheres.text.v[i], &wheres.loc[i], "Domain");
+		    keyfile, wheres.text.v[i], &wheres.loc[i], "Domain");
+	free(keyfile);
 	strv_free(&domains);
 	bk_wheres_free(&wheres);
 }
@@ -572,7 +639,8 @@ od_unit_socket(struct od *od, const char *dsock, char **where,
 static void
 od_socket(struct od *od)
 {
-	const struct conf_entry *e = conf_find(od->conf, "Socket");
+	const struct bk_ent *se = od_find(od, "Socket");
+	const struct conf_entry *e = se != NULL ? se->e : NULL;
 	char *dsock, *dwhere, *usock, *uwhere, *sock = NULL, *where = NULL;
 	struct site_loc dloc, uloc, loc = site_loc_entry(NULL, NULL);
 	char *s1, *s2;
@@ -595,7 +663,7 @@ od_socket(struct od *od)
 		loc = dloc;
 	} else if (e != NULL && e->value != NULL && *e->value != '\0') {
 		sock = xstrdup(e->value);
-		where = bk_where(od->conf, e, &loc);
+		where = bk_where(se->doc, e, &loc);
 	}
 	if (sock == NULL) {
 		bk_fact(od->site, "opendkim", "socket", "unset", "default",
@@ -632,8 +700,16 @@ static int
 od_load(const struct backend_ctx *ctx, const struct site_program *prog,
     struct site *site, char **cause)
 {
+	static const struct bk_include inc = {
+		.grammar = CONF_OPENDKIM,
+		.path_of = od_include_path,
+		.cwd = OD_CWD,
+		.keyword = "Include",
+		.effect = "OpenDKIM does not start",
+	};
 	struct od od;
-	const struct conf_entry *kt, *st, *mode;
+	const struct bk_ent *kte, *ste, *modee;
+	const struct conf_entry *kt, *st;
 	char *where, *why = NULL, *show;
 
 	(void)cause;
@@ -655,16 +731,19 @@ od_load(const struct backend_ctx *ctx, const struct site_program *prog,
 		free(why);
 		return 0;
 	}
+	bk_conf_flatten(site, ctx->root, od.conf, &inc, &od.ents);
 	od_settings_facts(&od);
 	od_socket(&od);
 
-	kt = conf_find(od.conf, "KeyTable");
-	st = conf_find(od.conf, "SigningTable");
+	kte = od_find(&od, "KeyTable");
+	ste = od_find(&od, "SigningTable");
+	kt = kte != NULL ? kte->e : NULL;
+	st = ste != NULL ? ste->e : NULL;
 	if (kt != NULL) {
-		where = conf_where(od.conf, kt);
+		where = conf_where(kte->doc, kt);
 		if (od_keytable(&od, kt->value, where) == 0) {
 			if (st != NULL) {
-				char *sw = conf_where(od.conf, st);
+				char *sw = conf_where(ste->doc, st);
 				od_signingtable(&od, st->value, sw);
 				free(sw);
 			} else
@@ -674,21 +753,22 @@ od_load(const struct backend_ctx *ctx, const struct site_program *prog,
 				    "signing.table\"", where);
 		}
 		free(where);
-	} else if (conf_find(od.conf, "KeyFile") != NULL)
+	} else if (od_find(&od, "KeyFile") != NULL)
 		od_single_key(&od);
 	else {
-		mode = conf_find(od.conf, "Mode");
-		if (mode == NULL || strchr(mode->value, 's') != NULL)
+		modee = od_find(&od, "Mode");
+		if (modee == NULL || strchr(modee->e->value, 's') != NULL)
 			site_warn(site, "%s: no KeyTable and no KeyFile: "
 			    "OpenDKIM signs nothing; configure a key",
 			    prog->config);
 	}
 	if (st != NULL && kt == NULL) {
-		where = conf_where(od.conf, st);
+		where = conf_where(ste->doc, st);
 		site_warn(site, "%s: SigningTable without KeyTable is ignored; "
 		    "add a KeyTable", where);
 		free(where);
 	}
+	bk_ents_free(&od.ents);
 	strv_free(&od.keynames);
 	strv_free(&od.keywheres);
 	strv_free(&od.used);

@@ -5,6 +5,18 @@
  * mail is not hosted.  A relay action to a loopback host is the hand-off to
  * a signing proxy (dkimproxy), a tagged listen on a loopback interface the
  * way back.  filter-dkimsign filters give keys directly.
+ *
+ * 'include "FILE"' is read as smtpd's parser reads it: the file's
+ * statements in place of the line (recursively, loops and depth bounded).
+ * Each included file is parsed as a document of its own, so a macro it
+ * uses must be defined in that file (smtpd shares macros across includes:
+ * a file that needs the includer's macros is reported as not parsing).
+ *
+ * Relative paths (an include, a table file, filter-dkimsign's -k and -D)
+ * are opened from smtpd's working directory: "/" (rc.d and systemd start
+ * it there, smtpd parses its config before daemon(3), which chdir()s to
+ * "/", and filters are started after that).  They are taken from "/"
+ * inside the root, and reported.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +29,7 @@
 #include "backends/common.h"
 
 #define SM_STEPS_MAX	10000	/* filter lookups per load (chains) */
+#define SM_CWD		"/"	/* smtpd's working directory (see above) */
 
 static const char *const sm_configs[] = {
 	"/etc/mail/smtpd.conf", "/etc/smtpd.conf",
@@ -77,6 +90,7 @@ struct sm {
 	const struct backend_ctx *ctx;
 	struct site		*site;
 	const struct conf_doc	*doc;
+	const struct conf_doc	*cur;		/* the entry's document */
 	struct sm_table		*tables;
 	size_t			 ntables;
 	struct sm_action	*actions;
@@ -148,12 +162,39 @@ sm_filter(struct sm *sm, const char *name)
 	return NULL;
 }
 
+/* An 'include "FILE"' statement's path. */
+static const char *
+sm_include_path(const struct conf_entry *e)
+{
+	if (e->is_macro || e->key == NULL || strcmp(e->key, "include") != 0)
+		return NULL;
+	return e->argc >= 2 ? e->argv[1] : "";
+}
+
+/* A path as smtpd and its filters open it (see the top); a relative one
+ * is reported at where.  Caller frees. */
+static char *
+sm_path(struct sm *sm, const char *path, const char *where,
+    const char *what)
+{
+	char *abs = bk_daemon_path(SM_CWD, path), *show;
+
+	if (path[0] != '/') {
+		show = bk_quote(path);
+		site_warn(sm->site, "%s: %s %s is a relative path: it is opened "
+		    "from smtpd's working directory %s, so it is %s; write the "
+		    "absolute path", where, what, show, SM_CWD, abs);
+		free(show);
+	}
+	return abs;
+}
+
 /* "table NAME { a, b = c }" or "table NAME [file:|db:]/path". */
 static void
 sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 {
 	struct sm_table *t;
-	struct site_loc loc = site_loc_entry(sm->doc, e);
+	struct site_loc loc = site_loc_entry(sm->cur, e);
 	const char *src, *path;
 	char *cause = NULL, *p;
 	int i, start;
@@ -193,7 +234,7 @@ sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 		t->why = xasprintf("table %s is a %s", e->argv[1], src);
 		return;
 	}
-	p = xstrdup(path);
+	p = sm_path(sm, path, where, "table file");
 	if (str_startswith(src, "db:") && strlen(p) > 3 &&
 	    strcmp(p + strlen(p) - 3, ".db") == 0)
 		p[strlen(p) - 3] = '\0';	/* makemap's source file */
@@ -237,7 +278,7 @@ static void
 sm_parse_action(struct sm *sm, const struct conf_entry *e, const char *where)
 {
 	struct sm_action *a;
-	struct site_loc loc = site_loc_entry(sm->doc, e);
+	struct site_loc loc = site_loc_entry(sm->cur, e);
 	struct buf b;
 	char *name;
 	int i, loop = 0;
@@ -283,7 +324,7 @@ sm_dkimsign(struct sm *sm, struct sm_filter *f)
 	struct strv words, domains;
 	struct bk_wheres dwheres;
 	const char *sel = NULL, *key = NULL, *arg;
-	char *d, *src, *cause = NULL, *show;
+	char *d, *src, *cause = NULL, *show, *keyabs = NULL;
 	size_t i;
 	char opt;
 
@@ -306,18 +347,29 @@ sm_dkimsign(struct sm *sm, struct sm_filter *f)
 		if (opt == 'd') {
 			strv_add(&domains, arg);
 			bk_wheres_add(&dwheres, f->where, &f->loc);
-		} else if (opt == 'D' && bk_read_list(sm->site, sm->ctx->root,
-		    CONF_PEERLIST, arg, &domains, &dwheres, &cause) != 0) {
-			show = bk_san(cause);
-			site_warn(sm->site, "%s: filter-dkimsign -D: %s; create "
-			    "the file or fix the path", f->where, show);
-			free(show);
-			free(cause);
-			cause = NULL;
+		} else if (opt == 'D') {
+			char *abs = sm_path(sm, arg, f->where,
+			    "filter-dkimsign -D");
+			if (bk_read_list(sm->site, sm->ctx->root,
+			    CONF_PEERLIST, abs, &domains, &dwheres,
+			    &cause) != 0) {
+				show = bk_san(cause);
+				site_warn(sm->site, "%s: filter-dkimsign -D: %s; "
+				    "create the file or fix the path",
+				    f->where, show);
+				free(show);
+				free(cause);
+				cause = NULL;
+			}
+			free(abs);
 		} else if (opt == 's')
 			sel = arg;
-		else if (opt == 'k')
-			key = arg;
+		else if (opt == 'k') {
+			free(keyabs);
+			keyabs = sm_path(sm, arg, f->where,
+			    "filter-dkimsign -k");
+			key = keyabs;
+		}
 	}
 	if (domains.n == 0)
 		site_warn(sm->site, "%s: filter-dkimsign has no -d domain, so it "
@@ -337,6 +389,7 @@ sm_dkimsign(struct sm *sm, struct sm_filter *f)
 		free(src);
 		free(d);
 	}
+	free(keyabs);
 	strv_free(&words);
 	strv_free(&domains);
 	bk_wheres_free(&dwheres);
@@ -370,7 +423,7 @@ sm_parse_filter(struct sm *sm, const struct conf_entry *e, const char *where)
 	memset(f, 0, sizeof *f);
 	f->name = xstrdup(e->argv[1]);
 	f->where = xstrdup(where);
-	f->loc = site_loc_entry(sm->doc, e);
+	f->loc = site_loc_entry(sm->cur, e);
 	strv_init(&f->chain);
 	if (strcmp(e->argv[2], "proc-exec") == 0)
 		f->command = xstrdup(e->argv[3]);
@@ -431,7 +484,7 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 {
 	const char *ifname = NULL, *port = NULL, *tag = NULL, *hostname = NULL;
 	const char *tls = NULL, *auth = NULL, *pki = NULL;
-	struct site_loc loc = site_loc_entry(sm->doc, e);
+	struct site_loc loc = site_loc_entry(sm->cur, e);
 	struct buf filters;
 	char *name, *addr, *endpoint;
 	int i;
@@ -500,7 +553,7 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 		if (site_valid_domain(hostname, 0))
 			site_set_hostname(sm->site, hostname, where, &loc);
 		else {
-			char *show = bk_san(hostname);
+			char *show = bk_quote(hostname);
 			site_warn(sm->site, "%s: hostname \"%s\" is not a fully "
 			    "qualified domain name; fix it", where, show);
 			free(show);
@@ -529,7 +582,7 @@ sm_parse_match(struct sm *sm, const struct conf_entry *e, const char *where,
 	int i, neg = 0;
 
 	name = xasprintf("match %zu", n);
-	m_loc = site_loc_entry(sm->doc, e);
+	m_loc = site_loc_entry(sm->cur, e);
 	bk_fact(sm->site, "opensmtpd", name, e->value, where, &m_loc);
 	free(name);
 	sm->matches = xgrow(sm->matches, sm->nmatches, sizeof *sm->matches);
@@ -575,6 +628,7 @@ sm_domains(struct sm *sm)
 	struct sm_match *m;
 	struct sm_action *a;
 	struct sm_table *t;
+	struct bk_rejects rj;
 	char *d, *src, *show, *tname, *tshow;
 	size_t i, j;
 
@@ -597,7 +651,7 @@ sm_domains(struct sm *sm)
 		}
 		tname = xstrndup(m->domain + 1, strlen(m->domain) - 2);
 		if ((t = sm_table(sm, tname)) == NULL) {
-			show = bk_san(tname);
+			show = bk_quote(tname);
 			site_warn(sm->site, "%s: table <%s> is not defined; "
 			    "smtpd refuses the file: add a table line",
 			    m->where, show);
@@ -611,9 +665,11 @@ sm_domains(struct sm *sm)
 			free(tshow);
 			free(show);
 		} else {
+			memset(&rj, 0, sizeof rj);
 			for (j = 0; j < t->keys.n; j++) {
-				if ((d = bk_domain(sm->site, t->keys.v[j],
-				    t->wheres.text.v[j], "domain")) == NULL)
+				if ((d = bk_list_domain(sm->site, &rj,
+				    t->keys.v[j], t->wheres.text.v[j],
+				    "domain")) == NULL)
 					continue;
 				src = xasprintf("opensmtpd table %s (%s)",
 				    t->name, t->wheres.text.v[j]);
@@ -622,6 +678,8 @@ sm_domains(struct sm *sm)
 				free(src);
 				free(d);
 			}
+			bk_rejects_report(sm->site, &rj, t->wheres.n > 0 ?
+			    t->wheres.loc[0].file : t->where, "domain name");
 		}
 		free(tname);
 	}
@@ -735,7 +793,16 @@ static int
 sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
     struct site *site, char **cause)
 {
+	static const struct bk_include inc = {
+		.grammar = CONF_SMTPD,
+		.path_of = sm_include_path,
+		.cwd = SM_CWD,
+		.keyword = "include",
+		.effect = "smtpd refuses the configuration",
+	};
 	struct sm sm;
+	struct bk_ents ents;
+	const struct conf_doc *old = NULL;
 	const struct conf_entry *e;
 	char *where;
 	size_t i, nlisten = 0, nmatch = 0;
@@ -759,12 +826,24 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 		sm_free(&sm);
 		return -1;
 	}
+	bk_conf_flatten(site, ctx->root, sm.doc, &inc, &ents);
 	/* Definitions first: tables, procs, filters, actions. */
-	for (i = 0; i < sm.doc->nentries; i++) {
-		e = &sm.doc->entries[i];
+	for (i = 0; i < ents.n; i++) {
+		e = ents.v[i].e;
+		sm.cur = ents.v[i].doc;
 		if (e->is_macro || e->argc < 2)
 			continue;
-		where = conf_where(sm.doc, e);
+		if (sm.cur != sm.doc && sm.cur->old_grammar_line != 0) {
+			if (sm.cur != old)
+				site_warn(site, "%s:%zu: this included file "
+				    "uses the grammar from before OpenSMTPD 6.4, which "
+				    "smtpd rejects; rewrite it (see "
+				    "smtpd.conf(5))", sm.cur->path,
+				    sm.cur->old_grammar_line);
+			old = sm.cur;
+			continue;
+		}
+		where = conf_where(sm.cur, e);
 		if (strcmp(e->key, "table") == 0)
 			sm_parse_table(&sm, e, where);
 		else if (strcmp(e->key, "proc") == 0 && e->argc >= 3) {
@@ -777,11 +856,13 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 			sm_parse_action(&sm, e, where);
 		free(where);
 	}
-	for (i = 0; i < sm.doc->nentries; i++) {
-		e = &sm.doc->entries[i];
-		if (e->is_macro)
+	for (i = 0; i < ents.n; i++) {
+		e = ents.v[i].e;
+		sm.cur = ents.v[i].doc;
+		if (e->is_macro || (sm.cur != sm.doc &&
+		    sm.cur->old_grammar_line != 0))
 			continue;
-		where = conf_where(sm.doc, e);
+		where = conf_where(sm.cur, e);
 		if (strcmp(e->key, "listen") == 0)
 			sm_parse_listen(&sm, e, where, ++nlisten);
 		else if (strcmp(e->key, "match") == 0)
@@ -802,6 +883,7 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	sm_domains(&sm);
 	sm_check_loop(&sm);
 	sm_free(&sm);
+	bk_ents_free(&ents);
 	return 0;
 }
 

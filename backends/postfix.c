@@ -456,6 +456,7 @@ pf_map_domains(struct pf *pf, const char *param, const char *path,
 {
 	struct strv keys;
 	struct bk_wheres wheres;
+	struct bk_rejects rj = { 0 };
 	char *cause = NULL, *src, *d, *myhost;
 	size_t i;
 
@@ -482,14 +483,15 @@ pf_map_domains(struct pf *pf, const char *param, const char *path,
 		if (site_is_localhost(keys.v[i]) ||
 		    strcasecmp(keys.v[i], myhost) == 0)
 			continue;
-		if ((d = bk_domain(pf->site, keys.v[i], wheres.text.v[i],
-		    param)) == NULL)
+		if ((d = bk_list_domain(pf->site, &rj, keys.v[i],
+		    wheres.text.v[i], param)) == NULL)
 			continue;
 		src = xasprintf("postfix %s (%s)", param, wheres.text.v[i]);
 		site_add_domain(pf->site, d, 1, src, &wheres.loc[i]);
 		free(src);
 		free(d);
 	}
+	bk_rejects_report(pf->site, &rj, path, "domain name");
 	free(myhost);
 done:
 	strv_free(&keys);
@@ -562,7 +564,7 @@ pf_domain_element(struct pf *pf, const char *param, const char *elem,
 			pf_inline_domains(pf, param, body, where, loc);
 			free(body);
 		} else if (where != NULL) {
-			show = bk_san(elem);
+			show = bk_quote(elem);
 			site_warn(pf->site, "%s: %s uses %s, whose domains "
 			    "notspam cannot list; list them in notspam.conf "
 			    "`domains`", where, param, show);
@@ -627,7 +629,7 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
 
 	strv_init(&elems);
 	if (pf_split(value, &elems) != 0) {
-		char *show = bk_san(value);
+		char *show = bk_quote(value);
 		site_warn(pf->site, "%s: milter list \"%s\" has a \"{\" "
 		    "without its \"}\"; Postfix rejects it: close the group",
 		    where != NULL ? where : "default", show);
@@ -673,7 +675,7 @@ pf_main_facts(struct pf *pf)
 	if (*value == '\0')
 		;	/* Left to the site's own fallback. */
 	else if (!site_valid_domain(value, 0)) {
-		char *show = bk_san(value);
+		char *show = bk_quote(value);
 		site_warn(pf->site, "%s: myhostname \"%s\" is not a fully "
 		    "qualified domain name; set myhostname in main.cf",
 		    where != NULL ? where : "default", show);

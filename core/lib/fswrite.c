@@ -15,8 +15,6 @@
 #include "core/lib/fsroot.h"
 #include "core/lib/util.h"
 
-/* Symlinks followed in one path before it counts as a loop. */
-#define FW_MAX_LINKS	40
 /* Temporary names tried in one directory before giving up. */
 #define FW_MAX_TRIES	100
 /* Longest part of the target's name kept in the temporary name. */
@@ -144,87 +142,15 @@ int
 fswrite_resolve(const char *root, const char *path, char **resolved,
     char **cause)
 {
-	struct buf cur;
-	struct stat sb;
-	char *rest, *next = NULL, *host, *nrest, target[PATH_MAX], *slash;
-	const char *p, *comp;
-	size_t len;
-	ssize_t n;
-	int links = 0, missing = 0, rc = -1;
+	char *abs;
+	int rc;
 
 	*resolved = NULL;
-	if ((rest = fw_absolute(root, path, cause)) == NULL)
+	if ((abs = fw_absolute(root, path, cause)) == NULL)
 		return -1;
-	buf_init(&cur);
-	buf_add(&cur, "", 0);
-	p = rest;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		comp = p;
-		len = strcspn(p, "/");
-		p += len;
-		if (len == 1 && comp[0] == '.')
-			continue;
-		if (len == 2 && comp[0] == '.' && comp[1] == '.') {
-			if ((slash = strrchr(cur.data, '/')) != NULL) {
-				cur.len = (size_t)(slash - cur.data);
-				cur.data[cur.len] = '\0';
-			}
-			continue;
-		}
-		free(next);
-		next = xasprintf("%s/%.*s", cur.data, (int)len, comp);
-		if (!missing && fsroot_lstat(root, next, &sb) == -1) {
-			if (errno != ENOENT && errno != ENOTDIR) {
-				error_set(cause, "%s: cannot stat %s: %s", path,
-				    next, strerror(errno));
-				goto done;
-			}
-			missing = 1;	/* the rest is kept as written */
-		}
-		if (missing || !S_ISLNK(sb.st_mode)) {
-			if (!missing && p[strspn(p, "/")] != '\0' &&
-			    !S_ISDIR(sb.st_mode)) {
-				error_set(cause, "%s: %s is not a directory",
-				    path, next);
-				goto done;
-			}
-			buf_addc(&cur, '/');
-			buf_add(&cur, comp, len);
-			continue;
-		}
-		if (++links > FW_MAX_LINKS) {
-			error_set(cause, "%s: too many symlinks (a loop?)",
-			    path);
-			goto done;
-		}
-		host = fsroot_path(root, next);
-		n = readlink(host, target, sizeof target - 1);
-		free(host);
-		if (n <= 0) {
-			error_set(cause, "%s: cannot read the symlink %s: %s",
-			    path, next, n == 0 ? "empty" : strerror(errno));
-			goto done;
-		}
-		target[n] = '\0';
-		if (target[0] == '/') {
-			cur.len = 0;
-			cur.data[0] = '\0';
-		}
-		nrest = xasprintf("%s%s", target, p);
-		free(rest);
-		rest = nrest;
-		p = rest;
-	}
-	*resolved = cur.len == 0 ? xstrdup("/") : xstrdup(cur.data);
-	rc = 0;
-done:
-	buf_free(&cur);
-	free(rest);
-	free(next);
+	/* The one resolver (fsroot.h): links re-rooted, ".." kept inside. */
+	rc = fsroot_resolve(root, abs, 1, resolved, cause);
+	free(abs);
 	return rc;
 }
 

@@ -13,8 +13,9 @@
  * over the target, and the directory fsync()ed.  On any failure the temporary
  * file is removed: the target is either untouched or completely replaced.
  *
- * Symlinks: the path is resolved first, component by component, with
- * absolute link targets taken under the root (so --root never escapes).  A
+ * Symlinks: the path is resolved first by fsroot_resolve() (fsroot.h),
+ * component by component, with absolute link targets taken under the root
+ * and ".." never above it (so --root never escapes).  A
  * symlink at the target itself is kept: the file it points to is replaced
  * (in the link target's directory), so a state file that an administrator
  * moved elsewhere and linked back stays where it was put.  Only write in

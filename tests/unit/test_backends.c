@@ -9,7 +9,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "backends/backend.h"
+#include "backends/common.h"
 #include "core/conf/conf.h"
 #include "core/conf/settings.h"
 #include "core/lib/fsroot.h"
@@ -1162,9 +1166,11 @@ test_hostile_domains(void **state)
 	assert_non_null(site_domain(site, "ok.example.net"));
 	assert_non_null(warning(site, "/etc/postfix/main.cf:2: mydestination "
 	    "\"ev\\x1b[31mil.example.org\" is not a valid domain name", NULL));
-	/* the 300-character label is cut in the message */
+	/* the 300-character label is cut in the message, after 60 bytes */
 	assert_non_null(warning(site, "/etc/postfix/main.cf:2: mydestination "
-	    "\"aaaa", "...\" is not a valid"));
+	    "\"aaaa", "aaaa\xe2\x80\xa6\" is not a valid"));
+	assert_null(warning(site, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaa", NULL));
 	assert_non_null(warning(site, "/etc/postfix/vdomains:2: "
 	    "virtual_alias_domains \"bad\\x01.example.net\"", NULL));
 	assert_non_null(warning(site, "bad_name.example.org", NULL));
@@ -1592,6 +1598,201 @@ test_locations(void **state)
 	site_free(site);
 }
 
+/* ---- included files, relative paths, hostile paths (issue 9) ---- */
+
+/* Does any warning or fact value hold s? */
+static int
+site_mentions(const struct site *site, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < site->warnings.n; i++)
+		if (strstr(site->warnings.v[i], s) != NULL)
+			return 1;
+	for (i = 0; i < site->nfacts; i++)
+		if (strstr(site->facts[i].value, s) != NULL ||
+		    strstr(site->facts[i].source, s) != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+test_od_include(void **state)
+{
+	struct site *site = load(SITES "opendkim-include");
+	const struct site_key *k;
+
+	(void)state;
+	k = key_find(site, "inc.example", "mail", "opendkim");
+	assert_non_null(k);
+	assert_string_equal(k->keyfile, "/etc/dkimkeys/inc.private");
+	assert_string_equal(k->source, "/etc/opendkim/key.table:2");
+	assert_string_equal(k->loc.file, "/etc/opendkim/key.table");
+	assert_string_equal(fact_source(site, "opendkim", "KeyTable"),
+	    "/etc/opendkim/signing.conf:3");
+	/* The nested include's definition is the last one: it wins. */
+	assert_string_equal(fact(site, "opendkim", "Canonicalization"),
+	    "relaxed/relaxed");
+	assert_string_equal(fact_source(site, "opendkim", "Canonicalization"),
+	    "/etc/opendkim/more.conf:2");
+	assert_string_equal(fact(site, "opendkim", "socket"),
+	    "local:/run/opendkim/opendkim.sock");
+	assert_null(warning(site, "signs nothing", NULL));
+	assert_null(warning(site, "not used by the SigningTable", NULL));
+	assert_non_null(site_doc(site, "/etc/opendkim/signing.conf"));
+	site_free(site);
+}
+
+static void
+test_od_include_loop(void **state)
+{
+	struct site *site = load(SITES "opendkim-include-loop");
+
+	(void)state;
+	/* The loop, reported at the line that closes it. */
+	assert_non_null(warning(site, "/etc/opendkim/b.conf:2: Include "
+	    "etc/opendkim/a.conf leads back", "include loop"));
+	assert_non_null(warning(site, "/etc/opendkim/b.conf:2: Include "
+	    "etc/opendkim/a.conf is a relative path", "so it is "
+	    "/etc/opendkim/a.conf"));
+	assert_non_null(warning(site, "/etc/opendkim/d9.conf:2: Include "
+	    "/etc/opendkim/d10.conf is nested more than 10", NULL));
+	assert_non_null(warning(site, "/etc/opendkim.conf:6: Include: "
+	    "/etc/opendkim/missing.conf: no such file", NULL));
+	/* What was read before the loop still counts. */
+	assert_string_equal(fact_source(site, "opendkim", "UMask"),
+	    "/etc/opendkim/a.conf:2");
+	site_free(site);
+}
+
+static void
+test_sm_include(void **state)
+{
+	struct site *site = load(SITES "smtpd-include");
+	const struct site_domain *d;
+
+	(void)state;
+	d = site_domain(site, "inc.example");
+	assert_non_null(d);
+	assert_int_equal(d->receives, 1);
+	assert_true(has_source(d, "opensmtpd match (/etc/mail/domains.conf:4)"));
+	assert_string_equal(d->loc.file, "/etc/mail/domains.conf");
+	assert_non_null(site_domain(site, "table1.example"));
+	assert_non_null(site_domain(site, "table2.example"));
+	assert_non_null(warning(site, "/etc/mail/domains.conf:6: include "
+	    "/etc/mail/smtpd.conf leads back", "include loop"));
+	site_free(site);
+}
+
+static void
+test_dp_relative_keyfile(void **state)
+{
+	struct site *site;
+	const struct site_key *k;
+	char *cwdkey = NULL;
+	int fd;
+
+	(void)state;
+	/* A private.key in notspam's working directory is not the site's. */
+	if (access("private.key", F_OK) != 0) {
+		cwdkey = xstrdup("private.key");
+		fd = open(cwdkey, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		assert_true(fd != -1);
+		close(fd);
+	}
+	site = load(SITES "dkimproxy-relative");
+	k = key_find(site, "example.org", "selector1", "dkimproxy");
+	assert_non_null(k);
+	assert_string_equal(k->keyfile, "/private.key");
+	assert_non_null(warning(site, "/etc/dkimproxy_out.conf:19: keyfile "
+	    "private.key is a relative path", "so it is /private.key"));
+	assert_null(warning(site, "does not exist", NULL));
+	site_free(site);
+	if (cwdkey != NULL) {
+		unlink(cwdkey);
+		free(cwdkey);
+	}
+}
+
+static void
+test_masked_passwords(void **state)
+{
+	struct site *site = load(SITES "opendkim-dsn");
+	char *m;
+
+	(void)state;
+	assert_false(site_mentions(site, "S3cretPassw0rd"));
+	assert_non_null(warning(site, "dsn:mysql://easymail:***@localhost",
+	    NULL));
+	assert_string_equal(fact(site, "opendkim", "SigningTable"),
+	    "dsn:pgsql://opendkim:***@5432+127.0.0.1/modoboa/table=dkim"
+	    "?keycol=domain_name?datacol=id");
+	site_free(site);
+	m = bk_mask_secrets("ldap://cn=x:p@ss@h/ and mysql://u@h/ x://:@y");
+	assert_string_equal(m, "ldap://cn=x:***@h/ and mysql://u@h/ x://:@y");
+	free(m);
+}
+
+static void
+test_quote_bounded(void **state)
+{
+	char *q, long_[200];
+
+	(void)state;
+	memset(long_, 'a', sizeof long_ - 1);
+	long_[sizeof long_ - 1] = '\0';
+	q = bk_quote(long_);
+	assert_int_equal(strlen(q), BK_QUOTE_MAX + 3);
+	assert_string_equal(q + BK_QUOTE_MAX, "\xe2\x80\xa6");
+	free(q);
+	/* Escapes are never cut in the middle. */
+	memset(long_, '\033', 40);
+	long_[40] = '\0';
+	q = bk_quote(long_);
+	assert_int_equal(strlen(q), 15 * 4 + 3);
+	assert_false(has_control(q));
+	free(q);
+	q = bk_quote("short \xff");
+	assert_string_equal(q, "short \\xff");
+	free(q);
+}
+
+/* `table fd file:/srv/domains`, /srv/domains a symlink to a secret file
+ * outside the root: nothing of the secret reaches a message. */
+static void
+test_symlink_secret(void **state)
+{
+	char top[] = "/tmp/notspam-secret.XXXXXX", *p, *secret, *cmd;
+	struct site *site;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(top));
+	secret = xasprintf("%s/shadow", top);
+	fd = open(secret, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd != -1);
+	assert_true(write(fd, "root:$6$notspamtestsecret$x:1::\n", 32) == 32);
+	close(fd);
+	p = xasprintf("mkdir -p %s/root/etc/mail %s/root/srv && printf '%%s\\n' "
+	    "'table fd file:/srv/domains' 'action \"l\" mbox' "
+	    "'match from any for domain <fd> action \"l\"' "
+	    ">%s/root/etc/mail/smtpd.conf && ln -s %s %s/root/srv/domains",
+	    top, top, top, secret, top);
+	assert_int_equal(system(p), 0);
+	free(p);
+	p = xasprintf("%s/root", top);
+	site = load(p);
+	assert_false(site_mentions(site, "notspamtestsecret"));
+	assert_false(site_mentions(site, "root:"));
+	assert_non_null(warning(site, "/etc/mail/smtpd.conf:1", "no such file"));
+	site_free(site);
+	free(p);
+	cmd = xasprintf("rm -rf %s", top);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(secret);
+}
+
 int
 main(void)
 {
@@ -1648,6 +1849,13 @@ main(void)
 		cmocka_unit_test(test_signer_facts),
 		cmocka_unit_test(test_switch_text),
 		cmocka_unit_test(test_locations),
+		cmocka_unit_test(test_od_include),
+		cmocka_unit_test(test_od_include_loop),
+		cmocka_unit_test(test_sm_include),
+		cmocka_unit_test(test_dp_relative_keyfile),
+		cmocka_unit_test(test_masked_passwords),
+		cmocka_unit_test(test_quote_bounded),
+		cmocka_unit_test(test_symlink_secret),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
