@@ -17,9 +17,6 @@
 #include "core/site/site.h"
 #include "core/lib/util.h"
 
-/* Symlinks followed at most, as the kernel's limit. */
-#define KS_MAX_LINKS 40
-
 struct ks_user {
 	char	*name;
 	uid_t	 uid;
@@ -282,21 +279,15 @@ keysafe_signer_user(const struct site *site, const char *signer)
 	return backend_user(backend_signer(signer), site);
 }
 
-/* Site path `dir` + "/" + name ("" is "/"); caller frees. */
-static char *
-ks_join(const char *dir, const char *name, size_t len)
-{
-	return xasprintf("%s/%.*s", dir, (int)len, name);
-}
-
 /* May a symlink at site path `link` (its directory `dir`) be followed? */
 static int
 ks_link_ok(const char *root, const char *dir, const char *link,
-    const struct stat *lsb, char **cause)
+    const struct stat *lsb, void *arg, char **cause)
 {
 	struct stat dsb;
 	const char *d = *dir == '\0' ? "/" : dir;
 
+	(void)arg;
 	if (lsb->st_uid != 0)
 		return error_set(cause, "%s is a symlink owned by uid %u, not "
 		    "root: that user can point the key anywhere; use the real "
@@ -317,97 +308,11 @@ int
 keysafe_resolve(const char *root, const char *path, char **resolved,
     char **cause)
 {
-	struct buf cur;
-	struct stat sb;
-	char *rest = NULL, *next = NULL, *host = NULL, target[PATH_MAX];
-	const char *p, *comp;
-	size_t len;
-	ssize_t n;
-	int links = 0, rc = -1, missing = 0;
-
-	*resolved = NULL;
 	if (path == NULL || path[0] != '/')
 		return error_set(cause, "%s: not an absolute path",
 		    path != NULL ? path : "(none)");
-	buf_init(&cur);
-	buf_adds(&cur, "");
-	rest = xstrdup(path);
-	p = rest;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		comp = p;
-		len = strcspn(p, "/");
-		p += len;
-		if (len == 1 && comp[0] == '.')
-			continue;
-		if (len == 2 && comp[0] == '.' && comp[1] == '.') {
-			char *slash = strrchr(cur.data, '/');
-			if (slash != NULL) {
-				cur.len = (size_t)(slash - cur.data);
-				cur.data[cur.len] = '\0';
-			}
-			continue;
-		}
-		free(next);
-		next = ks_join(cur.data, comp, len);
-		if (missing || fsroot_lstat(root, next, &sb) == -1) {
-			if (!missing && errno != ENOENT) {
-				error_set(cause, "%s: cannot stat: %s", next,
-				    strerror(errno));
-				goto done;
-			}
-			/* Not there yet: the rest is kept as written. */
-			missing = 1;
-			buf_addc(&cur, '/');
-			buf_add(&cur, comp, len);
-			continue;
-		}
-		if (S_ISLNK(sb.st_mode)) {
-			if (ks_link_ok(root, cur.data, next, &sb, cause) != 0)
-				goto done;
-			if (++links > KS_MAX_LINKS) {
-				error_set(cause, "%s: too many symlinks", path);
-				goto done;
-			}
-			free(host);
-			host = fsroot_path(root, next);
-			if ((n = readlink(host, target, sizeof target - 1)) <=
-			    0) {
-				error_set(cause, "%s: cannot read the symlink: "
-				    "%s", next, strerror(errno));
-				goto done;
-			}
-			target[n] = '\0';
-			if (target[0] == '/') {
-				cur.len = 0;
-				cur.data[0] = '\0';
-			}
-			{
-				char *nrest = xasprintf("%s/%s", target, p);
-				free(rest);
-				rest = nrest;
-				p = rest;
-			}
-			continue;
-		}
-		if (*p != '\0' && !S_ISDIR(sb.st_mode)) {
-			error_set(cause, "%s: not a directory", next);
-			goto done;
-		}
-		buf_addc(&cur, '/');
-		buf_add(&cur, comp, len);
-	}
-	*resolved = cur.len == 0 ? xstrdup("/") : xstrdup(cur.data);
-	rc = 0;
-done:
-	buf_free(&cur);
-	free(rest);
-	free(next);
-	free(host);
-	return rc;
+	return fsroot_resolve_checked(root, path, 1, ks_link_ok, NULL,
+	    resolved, cause);
 }
 
 static void

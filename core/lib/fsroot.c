@@ -53,6 +53,14 @@ int
 fsroot_resolve(const char *root, const char *path, int follow_last,
     char **resolved, char **cause)
 {
+	return fsroot_resolve_checked(root, path, follow_last, NULL, NULL,
+	    resolved, cause);
+}
+
+int
+fsroot_resolve_checked(const char *root, const char *path, int follow_last,
+    fsroot_link_cb link_ok, void *arg, char **resolved, char **cause)
+{
 	struct buf cur;
 	struct stat sb;
 	char *rest, *next = NULL, *host, *nrest, target[PATH_MAX], *slash;
@@ -112,6 +120,12 @@ fsroot_resolve(const char *root, const char *path, int follow_last,
 			buf_addc(&cur, '/');
 			buf_add(&cur, comp, len);
 			continue;
+		}
+		if (link_ok != NULL &&
+		    link_ok(root, cur.len == 0 ? "/" : cur.data, next, &sb,
+		    arg, cause) != 0) {
+			err = EPERM;
+			goto fail;
 		}
 		if (++links > FSROOT_MAX_LINKS) {
 			error_set(cause, "%s: too many symlinks (a loop?)",

@@ -48,6 +48,19 @@ int fsroot_resolve(const char *root, const char *path, int follow_last,
     char **resolved, char **cause);
 
 /*
+ * fsroot_resolve, asking link_ok about every symlink it is about to follow:
+ * dir is the site path of the directory holding it, link the link's own
+ * site path, lsb its lstat.  link_ok returns 0 to follow it, or -1 with
+ * *cause to refuse (the whole resolve then fails, errno EPERM).  Key files
+ * use it to follow only links that root owns in directories root controls.
+ */
+typedef int (*fsroot_link_cb)(const char *root, const char *dir,
+    const char *link, const struct stat *lsb, void *arg, char **cause);
+int fsroot_resolve_checked(const char *root, const char *path,
+    int follow_last, fsroot_link_cb link_ok, void *arg, char **resolved,
+    char **cause);
+
+/*
  * The host path to open for site path `path`: resolved inside the root
  * (above) and prefixed with it; without a root, `path` itself (the kernel
  * resolves it).  Caller frees; NULL with *cause and errno set.
