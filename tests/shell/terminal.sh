@@ -141,7 +141,8 @@ run --root "$root" --json records
 cp "$T_TMP/out" "$T_TMP/records.json"
 "$PY" tests/stack/zones.py "$T_TMP/records.json" "$T_TMP/zones" \
     --drop dkim:mail@example.org \
-    --set "dmarc@example.net=v=DMARC1; p=${ESC}[2Jreject" >/dev/null
+    --set "dmarc@example.net=v=DMARC1; p=${ESC}[2Jreject" \
+    --set "spf@example.com=v=spf1 ip4:192.0.2.25 $(printf '\342\200\256')-all" >/dev/null
 port=$(free_port)
 check "unbound starts with the crafted zones" unbound_start "$T_TMP/dns" "$port" "$T_TMP"/zones/*.zone
 RES="--resolver 127.0.0.1:$port"
@@ -163,6 +164,11 @@ check "example.org's DNS records open" wait_for '^ example\.org +DNS records'
 $TM send-keys -t c G
 check "  the DKIM fix (a zone line in parentheses) shows" wait_for 'fix: +mail\._domainkey\.example\.org\. 3600 IN TXT \('
 check "  with no literal \\t" sh -c "! $TM capture-pane -p -t c | grep -qF '\\t'"
+$TM send-keys -t c Escape
+wait_for '^ Findings' >/dev/null
+$TM send-keys -t c g j j Enter
+check "example.com's DNS records open" wait_for '^ example\.com +DNS records'
+check "  the SPF answer's U+202E shows as \\u202e" wait_for 'live: v=spf1 ip4:192\.0\.2\.25 \\u202e-all'
 $TM send-keys -t c Escape
 wait_for '^ Findings' >/dev/null
 $TM send-keys -t c Tab / dkim:mail Enter
