@@ -33,7 +33,7 @@ cli_note(FILE *f)
 void
 cli_put(FILE *f, const char *s)
 {
-	char *safe = str_sanitize(s, strlen(s));
+	char *safe = str_shown(s, strlen(s));
 
 	if (fputs(safe, f) == EOF)
 		cli_note(f);

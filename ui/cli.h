@@ -29,7 +29,9 @@ struct cli_opts {
 struct session;
 struct session_opts;
 
-/* Untrusted text made safe for the terminal (control bytes escaped). */
+/* Untrusted text made safe for the terminal (control bytes escaped), or
+ * text the core already sanitized, shown as it is: escaped once
+ * (core/lib/util.h str_shown). */
 void cli_put(FILE *, const char *);
 /* A zone-file text: its own line breaks and tabs kept, the rest as cli_put. */
 void cli_put_zone(FILE *, const char *);

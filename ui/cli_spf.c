@@ -160,7 +160,7 @@ cli_spf(const struct cli_opts *o, int argc, char **argv)
 	s = session_open(&so, &cause);
 	if ((dns = session_dns(s, NULL)) == NULL) {
 		cause = s->dns_error;
-		canon = str_sanitize(cause != NULL ? cause : "cannot start "
+		canon = str_shown(cause != NULL ? cause : "cannot start "
 		    "the resolver", strlen(cause != NULL ? cause : "cannot "
 		    "start the resolver"));
 		fprintf(stderr, "notspam: spf: %s\n", canon);

@@ -1,6 +1,7 @@
-/* cli_status.c: "notspam status", the dashboard as plain text: the same
- * data (site, services, signing path, a status per record kind per domain,
- * findings with their fixes) for scripts and terminals without curses. */
+/* cli_status.c: "notspam status", the dashboard as plain text or, with
+ * --json, as one JSON object: the same data (site, services, signing path,
+ * a status per record kind per domain, findings with their fixes) for
+ * scripts and terminals without curses. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "core/check/check.h"
 #include "core/dns/dns.h"
+#include "core/lib/json.h"
 #include "core/lib/loop.h"
 #include "core/site/services.h"
 #include "core/site/session.h"
@@ -86,22 +88,167 @@ status_table(const struct check_domain *res, size_t n)
 	}
 }
 
+/* The site, services and signing path as members of the JSON object. */
+static void
+status_site_json(struct json *j, const struct site *site,
+    const struct service *svc, size_t nsvc)
+{
+	size_t i;
+
+	json_string(j, "host", site->hostname);
+	json_array_begin(j, "programs");
+	for (i = 0; i < site->nprograms; i++) {
+		const struct site_program *p = &site->programs[i];
+		json_object_begin(j, NULL);
+		json_string(j, "name", p->name);
+		json_string(j, "role", p->role);
+		json_string(j, "version", p->version);
+		json_string(j, "config", p->config);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "addresses");
+	for (i = 0; i < site->ipv4.n; i++)
+		json_string(j, NULL, site->ipv4.v[i]);
+	for (i = 0; i < site->ipv6.n; i++)
+		json_string(j, NULL, site->ipv6.v[i]);
+	json_array_end(j);
+	json_array_begin(j, "keys");
+	for (i = 0; i < site->nkeys; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "domain", site->keys[i].domain);
+		json_string(j, "selector", site->keys[i].selector);
+		json_string(j, "signer", site->keys[i].signer);
+		json_string(j, "keyfile", site->keys[i].keyfile);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "services");
+	for (i = 0; i < nsvc; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "program", svc[i].program);
+		json_string(j, "state", services_state_name(svc[i].state));
+		json_string(j, "detail", svc[i].detail);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "paths");
+	for (i = 0; i < site->nlinks; i++) {
+		const struct site_link *l = &site->links[i];
+		json_object_begin(j, NULL);
+		json_string(j, "from", l->from);
+		json_string(j, "to", l->to);
+		json_string(j, "kind", l->kind);
+		json_string(j, "address", l->address);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+/* A status per record kind per domain, as the table shows: the kind's
+ * name in lower case, null where the domain has nothing of that kind. */
+static void
+status_table_json(struct json *j, const struct check_domain *res, size_t n)
+{
+	size_t i, cnt;
+	char kind[16];
+	int k;
+
+	json_array_begin(j, "domains");
+	for (i = 0; i < n; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "domain", res[i].domain);
+		json_object_begin(j, "status");
+		for (k = 0; k < SUM_NKINDS; k++) {
+			enum check_status st = summary_kind_status(&res[i], k,
+			    &cnt);
+			snprintf(kind, sizeof kind, "%s", summary_kind_name(k));
+			str_lower(kind);
+			json_string(j, kind, cnt == 0 ? NULL :
+			    check_status_name(st));
+		}
+		json_object_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+/* The rest of the JSON object: when, the resolver, every check counted by
+ * status (as check --json does), and the warnings; then the document. */
+static void
+status_end_json(struct json *j, const struct site *site,
+    const struct check_domain *res, size_t n, const char *resolver)
+{
+	size_t sum[CHECK_UNKNOWN + 1] = { 0 }, i, k;
+	char when[32];
+	time_t now = time(NULL);
+	char *out;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < res[i].nitems; k++)
+			sum[res[i].items[k].status]++;
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	json_string(j, "checked", when);
+	json_string(j, "resolver", resolver);
+	json_object_begin(j, "summary");
+	json_int(j, "ok", (long long)sum[CHECK_OK]);
+	json_int(j, "warn", (long long)sum[CHECK_WARN]);
+	json_int(j, "fail", (long long)sum[CHECK_FAIL]);
+	json_int(j, "unknown", (long long)sum[CHECK_UNKNOWN]);
+	json_object_end(j);
+	json_array_begin(j, "warnings");
+	for (i = 0; i < site->warnings.n; i++)
+		json_string(j, NULL, site->warnings.v[i]);
+	for (i = 0; i < site->addr_notes.n; i++)
+		json_string(j, NULL, site->addr_notes.v[i]);
+	json_array_end(j);
+	json_object_end(j);
+	out = json_finish(j);
+	cli_put_doc(out, strlen(out));
+	free(out);
+}
+
+/* One finding as a JSON object of the "findings" array. */
+static void
+status_finding_json(struct json *j, const struct finding *f)
+{
+	json_object_begin(j, NULL);
+	json_string(j, "domain", f->domain);
+	json_string(j, "id", f->item->id);
+	json_string(j, "name", f->item->name);
+	json_string(j, "type", f->item->type);
+	json_string(j, "status", check_status_name(f->status));
+	json_string(j, "detail", f->item->detail);
+	json_string(j, "fix", f->item->fix);
+	json_object_end(j);
+}
+
+/* The findings, worst first, as text or (j not NULL) as the "findings"
+ * array; the exit status they call for. */
 static int
-status_findings(const struct check_domain *res, size_t n)
+status_findings(const struct check_domain *res, size_t n, struct json *j)
 {
 	struct finding *f;
 	size_t nf, i;
 	int worst = 0;
 
 	summary_findings(res, n, &f, &nf);
-	printf("\nfindings %zu\n", nf);
+	if (j != NULL)
+		json_array_begin(j, "findings");
+	else
+		printf("\nfindings %zu\n", nf);
 	for (i = 0; i < nf; i++) {
 		const struct check_item *it = f[i].item;
-		printf("%-7s %s %s: ", f[i].status == CHECK_FAIL ? "FAIL" :
-		    check_status_name(f[i].status), f[i].domain, it->id);
-		cli_put(stdout, it->detail ? it->detail : "");
-		putchar('\n');
-		if (it->fix != NULL) {
+		if (j != NULL)
+			status_finding_json(j, &f[i]);
+		else {
+			printf("%-7s %s %s: ", f[i].status == CHECK_FAIL ?
+			    "FAIL" : check_status_name(f[i].status),
+			    f[i].domain, it->id);
+			cli_put(stdout, it->detail ? it->detail : "");
+			putchar('\n');
+		}
+		if (j == NULL && it->fix != NULL) {
 			fputs("        fix: ", stdout);
 			cli_put(stdout, it->fix);
 			putchar('\n');
@@ -111,6 +258,8 @@ status_findings(const struct check_domain *res, size_t n)
 		else if (worst == 0)
 			worst = EXIT_WARN;
 	}
+	if (j != NULL)
+		json_array_end(j);
 	free(f);
 	return worst;
 }
@@ -130,6 +279,7 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	struct dns *dns;
 	struct check_run *run = NULL;
 	struct service *svc;
+	struct json j;
 	const struct check_domain *res;
 	size_t nsvc, n;
 	char *cause = NULL, when[64];
@@ -146,7 +296,12 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	site = s->site;
 	loop = s->loop;
 	services_probe(site, &svc, &nsvc);
-	status_site(site, svc, nsvc);
+	json_init(&j);
+	if (o->json) {
+		json_object_begin(&j, NULL);
+		status_site_json(&j, site, svc, nsvc);
+	} else
+		status_site(site, svc, nsvc);
 	if (site->ndomains == 0) {
 		cli_error("no hosted domain: no MTA or signer configuration "
 		    "names one; add \"domains = example.org\" to the settings "
@@ -166,8 +321,14 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 		if (loop_once(loop, -1) == -1)
 			break;
 	res = check_results(run, &n);
+	if (o->json) {
+		status_table_json(&j, res, n);
+		rc = status_findings(res, n, &j);
+		status_end_json(&j, site, res, n, dns_servers(dns));
+		goto done;
+	}
 	status_table(res, n);
-	rc = status_findings(res, n);
+	rc = status_findings(res, n, NULL);
 	now = time(NULL);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
 	printf("\nlast check %s, resolver %s\n", when, dns_servers(dns));
@@ -177,6 +338,7 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 		putchar('\n');
 	}
 done:
+	buf_free(&j.b);		/* what was begun when the run failed */
 	check_free(run);
 	services_free(svc, nsvc);
 	session_close(s);

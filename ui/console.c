@@ -20,6 +20,8 @@
 
 #define RECHECK_MS	(5 * 60 * 1000)	/* periodic recheck while open */
 #define TICK_MS		250		/* spinner while answers are pending */
+#define CONSOLE_MIN_COLS 40		/* the smallest terminal drawn on */
+#define CONSOLE_MIN_ROWS 10
 
 /* Signal handlers can reach nothing else: the self-pipe and ncurses' own
  * SIGWINCH handler, which ours chains to. */
@@ -405,6 +407,62 @@ draw_dialog(struct app *app, int rows, int cols)
 	tui_put(y + h - 2, x + 2, w - 4, ROLE_DIM, "any key closes");
 }
 
+/* Whether every word of text fits in cols and the wrapped lines in rows. */
+static int
+too_small_fits(const char *text, int rows, int cols, struct strv *lines)
+{
+	struct strv words;
+	size_t i;
+	int ok = 1;
+
+	strv_init(&words);
+	str_split(text, " ", &words);
+	for (i = 0; i < words.n && ok; i++)
+		ok = tui_width(words.v[i]) <= cols;
+	strv_free(&words);
+	if (!ok)
+		return 0;
+	tui_wrap(text, cols, lines);
+	for (i = 0; i < lines->n && ok; i++)
+		ok = tui_width(lines->v[i]) <= cols;
+	return ok && (int)lines->n <= rows;
+}
+
+/* A terminal below the minimum: say so in the longest words that fit. */
+static void
+draw_too_small(int rows, int cols)
+{
+	char *say[4];
+	struct strv lines;
+	size_t i, k;
+
+	say[0] = xasprintf("The terminal is too small: the console needs at "
+	    "least %dx%d and this one is %dx%d. Make the window larger, or "
+	    "press q to quit.", CONSOLE_MIN_COLS, CONSOLE_MIN_ROWS, cols, rows);
+	say[1] = xasprintf("Too small: needs %dx%d, is %dx%d. q quits.",
+	    CONSOLE_MIN_COLS, CONSOLE_MIN_ROWS, cols, rows);
+	say[2] = xasprintf("Too small: %dx%d needed. q quits.",
+	    CONSOLE_MIN_COLS, CONSOLE_MIN_ROWS);
+	say[3] = xasprintf("too small");
+	strv_init(&lines);
+	for (k = 0; k < 4; k++) {
+		strv_free(&lines);
+		strv_init(&lines);
+		if (too_small_fits(say[k], rows, cols, &lines))
+			break;
+	}
+	if (k == 4) {			/* nothing fits: the shortest, cut */
+		strv_free(&lines);
+		strv_init(&lines);
+		strv_add(&lines, say[3]);
+	}
+	for (i = 0; i < lines.n && (int)i < rows; i++)
+		tui_put((int)i, 0, cols, ROLE_WARN, lines.v[i]);
+	strv_free(&lines);
+	for (k = 0; k < 4; k++)
+		free(say[k]);
+}
+
 static void
 draw(struct app *app)
 {
@@ -412,9 +470,8 @@ draw(struct app *app)
 	int rows = tui_rows(), cols = tui_cols();
 
 	erase();
-	if (rows < 10 || cols < 40) {
-		tui_put(0, 0, cols, ROLE_WARN, "notspam: the terminal is too "
-		    "small (needs 40x10); q quits");
+	if (rows < CONSOLE_MIN_ROWS || cols < CONSOLE_MIN_COLS) {
+		draw_too_small(rows, cols);
 		refresh();
 		return;
 	}
@@ -464,7 +521,7 @@ console_run(const struct cli_opts *o)
 	app.opts = o;
 	cli_session_opts(o, &so);
 	if ((app.session = session_open(&so, &cause)) == NULL) {
-		fprintf(stderr, "notspam: %s\n", cause);
+		cli_error(cause);
 		free(cause);
 		return EX_NOINPUT;
 	}
@@ -479,10 +536,11 @@ console_run(const struct cli_opts *o)
 	if ((app.dns = session_dns(app.session, NULL)) == NULL)
 		app.dns_error = app.session->dns_error;
 	if (tui_init(o->no_color, &cause) != 0) {
-		fprintf(stderr, "notspam: %s\n", cause);
+		/* A terminal type the console cannot use is a usage error. */
+		cli_error(cause);
 		free(cause);
 		app_free(&app);
-		return EX_UNAVAILABLE;
+		return EX_USAGE;
 	}
 	util_set_fatal_hook(tui_end);
 	if (pipe(sig_pipe) == 0) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/dns/dns.h"
 #include "core/lib/util.h"
 #include "ui/app.h"
 #include "ui/cli.h"
@@ -195,12 +196,20 @@ notspam_main(int argc, char **argv)
 			slot = &o.root;
 		else if (opt_value("--config", argc, argv, &i, &v))
 			slot = &o.config;
-		else if (opt_value("--resolver", argc, argv, &i, &v))
+		else if (opt_value("--resolver", argc, argv, &i, &v)) {
+			/* Refused here, for every command alike, even one
+			 * that asks no DNS (records, keygen). */
+			if (dns_servers_check(v, &why) != 0) {
+				cli_error(why);
+				free(why);
+				free(rest);
+				return EX_USAGE;
+			}
 			slot = &o.resolver;
+		}
 		if (slot != NULL) {
 			if (v == NULL || *v == '\0') {
-				rc = usage("--root, --config and --resolver "
-				    "need a value");
+				rc = usage("--root and --config need a value");
 				free(rest);
 				return rc;
 			}

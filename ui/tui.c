@@ -2,11 +2,13 @@
 #include "ui/tui.h"
 
 #include <curses.h>
+#include <term.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "core/lib/util.h"
@@ -39,6 +41,58 @@ tui_cols(void)
 	return COLS;
 }
 
+/* The longest prefix of TERM quoted in a message. */
+#define TERM_QUOTE_MAX	40
+
+/* What to do instead, at the end of every message about TERM. */
+#define TERM_FIX "set TERM to your terminal's type (e.g. " \
+	"TERM=xterm-256color), or use \"notspam status\" for the dashboard " \
+	"as text"
+
+/*
+ * Whether TERM names a terminal the console can draw on (known to
+ * terminfo, with cursor addressing: not "dumb" or a printing terminal),
+ * asked before curses touches the screen.  0, or -1 with *cause.
+ */
+static int
+tui_term_check(char **cause)
+{
+	const char *term = getenv("TERM");
+	const char *cup;
+	char *safe;
+	size_t n;
+	int err = 0, usable, rc = 0;
+
+	if (term == NULL || *term == '\0')
+		return error_set(cause, "TERM is not set, so the console cannot "
+		    "tell how to draw on this terminal: %s", TERM_FIX);
+	n = strlen(term);
+	safe = str_sanitize(term, n > TERM_QUOTE_MAX ? TERM_QUOTE_MAX : n);
+	if (setupterm(term, STDOUT_FILENO, &err) != OK) {
+		if (err == -1)
+			rc = error_set(cause, "TERM=%s%s: no terminfo database "
+			    "found on this system: install ncurses-base, or %s",
+			    safe, n > TERM_QUOTE_MAX ? "..." : "", TERM_FIX);
+		else
+			rc = error_set(cause, "TERM=%s%s is a terminal type "
+			    "this system does not know (no terminfo entry): %s",
+			    safe, n > TERM_QUOTE_MAX ? "..." : "", TERM_FIX);
+		free(safe);
+		return rc;
+	}
+	cup = tigetstr("cup");
+	usable = cup != NULL && cup != (char *)-1 && tigetflag("hc") <= 0 &&
+	    tigetflag("gn") <= 0;
+	del_curterm(cur_term);
+	if (!usable)
+		rc = error_set(cause, "TERM=%s%s cannot move the cursor (a "
+		    "dumb or printing terminal) and the console draws a full "
+		    "screen: %s", safe, n > TERM_QUOTE_MAX ? "..." : "",
+		    TERM_FIX);
+	free(safe);
+	return rc;
+}
+
 int
 tui_init(int no_color, char **cause)
 {
@@ -46,9 +100,11 @@ tui_init(int no_color, char **cause)
 
 	setlocale(LC_ALL, "");
 	utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	if (tui_term_check(cause) != 0)
+		return -1;
 	if (newterm(NULL, stdout, stdin) == NULL)
-		return error_set(cause, "cannot start the terminal (TERM=%s)",
-		    getenv("TERM") ? getenv("TERM") : "unset");
+		return error_set(cause, "cannot start the terminal: %s",
+		    TERM_FIX);
 	active = 1;
 	cbreak();
 	noecho();
@@ -142,10 +198,27 @@ next_char(const char *s, wchar_t *wc, int *w)
 	return n;
 }
 
+/*
+ * Text as the screen shows it: a tab is a blank (never the two characters
+ * \t), and what is left goes through the last line of defence, which keeps
+ * the core's escapes as they are (escaped once: \x1b, not \\x1b).
+ */
+static char *
+tui_safe(const char *text)
+{
+	char *copy = xstrdup(text), *p, *safe;
+
+	for (p = copy; (p = strchr(p, '\t')) != NULL; p++)
+		*p = ' ';
+	safe = str_shown(copy, strlen(copy));
+	free(copy);
+	return safe;
+}
+
 int
 tui_width(const char *text)
 {
-	char *safe = str_sanitize(text, strlen(text));
+	char *safe = tui_safe(text);
 	const char *p = safe;
 	wchar_t wc;
 	int w, total = 0;
@@ -171,7 +244,7 @@ tui_put(int y, int x, int width, enum tui_role r, const char *text)
 		return 0;
 	if (x + width > COLS)
 		width = COLS - x;
-	safe = str_sanitize(text, strlen(text));
+	safe = tui_safe(text);
 	attron(a);
 	move(y, x);
 	for (p = safe; *p != '\0';) {
@@ -308,7 +381,7 @@ tui_wrap(const char *text, int width, struct strv *out)
 			int cw = ((unsigned char)*q & 0xc0) == 0x80 ? 0 : 1;
 			if (w + cw > width)
 				break;
-			if (*q == ' ')
+			if (*q == ' ' || *q == '\t')
 				last_blank = q;
 			w += cw;
 			q++;
@@ -327,7 +400,7 @@ tui_wrap(const char *text, int width, struct strv *out)
 		strv_add(out, line);
 		free(line);
 		p = brk;
-		while (*p == ' ' || *p == '\n')
+		while (*p == ' ' || *p == '\t' || *p == '\n')
 			p++;
 	}
 	if (out->n == 0)

@@ -22,7 +22,9 @@ enum tui_role {
 };
 
 /* Start curses on the terminal; colour unless no_color, NO_COLOR or a
- * terminal without colours.  Returns 0, or -1 with *cause. */
+ * terminal without colours.  Returns 0, or -1 with *cause when the
+ * terminal cannot be drawn on (TERM unset, unknown to terminfo, or without
+ * cursor addressing: "dumb"); the screen is left untouched then. */
 int tui_init(int no_color, char **cause);
 /* Restore the terminal (safe to call twice, from fatal paths too). */
 void tui_end(void);
@@ -33,7 +35,8 @@ int tui_rows(void);
 int tui_cols(void);
 
 /* Draw text at (y, x), at most width columns, in the role's attributes,
- * with control characters escaped and wide characters measured.  Returns
+ * with control characters escaped (once: text the core sanitized is drawn
+ * as it is), a tab drawn as a blank and wide characters measured.  Returns
  * the columns used. */
 int tui_put(int y, int x, int width, enum tui_role, const char *text);
 /* The same with printf formatting. */

@@ -602,3 +602,70 @@ dns_servers(const struct dns *dns)
 {
 	return dns->servers;
 }
+
+/* ---- checking a server list before any resolver starts ------------- */
+
+/* The longest prefix of a rejected value quoted in a message. */
+#define SERVERS_QUOTE_MAX	40
+
+/* Why item (not IP[:PORT]) is wrong, in words. */
+static const char *
+servers_why(const char *item)
+{
+	const char *port = NULL, *close;
+
+	if (*item == '\0')
+		return "an empty entry (a comma too many?)";
+	if (*item == '[') {
+		if ((close = strchr(item, ']')) == NULL)
+			return "no closing ] after the IPv6 address";
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			return "only :PORT may follow ]";
+	} else if ((close = strchr(item, ':')) != NULL &&
+	    strchr(close + 1, ':') == NULL)
+		port = close + 1;
+	else if (close != NULL && strchr(item, '.') == NULL)
+		return "not an address (an IPv6 address with a port goes in "
+		    "brackets)";
+	if (port != NULL && (*port == '\0' || strspn(port, "0123456789") !=
+	    strlen(port) || strlen(port) > 5 || atoi(port) < 1 ||
+	    atoi(port) > 65535))
+		return "the port is not a number from 1 to 65535";
+	return "not an IPv4 or IPv6 address";
+}
+
+int
+dns_servers_check(const char *list, char **cause)
+{
+	static const char fix[] = "give IP[:PORT][,...], e.g. --resolver "
+	    "192.0.2.1 or --resolver [2001:db8::53]:53";
+	struct ares_addr_port_node node;
+	const char *p, *end, *quote;
+	char *item, *safe;
+	size_t n;
+	int rc = 0;
+
+	if (list == NULL || *list == '\0')
+		return error_set(cause, "--resolver needs a value: %s", fix);
+	for (p = list; rc == 0; p = end + 1) {
+		end = p + strcspn(p, ",");
+		item = str_trim(xstrndup(p, (size_t)(end - p)));
+		if (server_parse(item, &node) != 0) {
+			/* An empty entry is shown in the list it is in. */
+			quote = *item != '\0' ? item : list;
+			n = strlen(quote);
+			safe = str_sanitize(quote, n > SERVERS_QUOTE_MAX ?
+			    SERVERS_QUOTE_MAX : n);
+			rc = error_set(cause, "--resolver \"%s\"%s: %s; %s",
+			    safe, n > SERVERS_QUOTE_MAX ? "..." : "",
+			    servers_why(item), fix);
+			free(safe);
+		}
+		free(item);
+		if (*end == '\0')
+			break;
+	}
+	return rc;
+}

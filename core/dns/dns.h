@@ -104,4 +104,13 @@ const char *dns_servers(const struct dns *);
 /* "NXDOMAIN", "timeout", ... for messages. */
 const char *dns_status_name(enum dns_status);
 
+/*
+ * Check a server list as struct dns_opts servers takes it ("IP[:PORT]" or
+ * "[IPv6]:PORT", comma-separated), without starting anything: 0, or -1
+ * with *cause (caller frees) naming the first bad entry (escaped, at most
+ * 40 bytes of it quoted), why it is wrong and what to give instead.  An
+ * empty list or an empty entry ("192.0.2.1,") is bad.
+ */
+int dns_servers_check(const char *list, char **cause);
+
 #endif

@@ -123,7 +123,12 @@ json_escape(struct buf *b, const char *s)
 		} else if (*p < 0x80) {
 			buf_addc(b, (char)*p++);
 		} else if ((n = utf8_seqlen(p, 4)) > 0) {	/* stops at the NUL */
-			buf_add(b, p, n);
+			long cp = utf8_invisible(p, n);
+
+			if (cp != 0)
+				buf_printf(b, "\\u%04lx", cp);
+			else
+				buf_add(b, p, n);
 			p += n;
 		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
 			buf_printf(b, "\\u%04x", p[1]);

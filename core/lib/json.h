@@ -1,8 +1,11 @@
 /* json.h: a small streaming JSON writer for --json output.
  *
  * Strings are escaped so that the output is valid UTF-8 JSON and safe on a
- * terminal: control characters (C0, DEL, C1) become \u00XX, invalid UTF-8
- * bytes become U+FFFD.  Keys are NULL inside arrays and at the top level.
+ * terminal: control characters (C0, DEL, C1) become \u00XX, the invisible
+ * controls that reorder or break text (bidirectional embeddings, overrides,
+ * isolates and marks, U+2028/U+2029: core/lib/util.h utf8_invisible) become
+ * \uXXXX, invalid UTF-8 bytes become U+FFFD.  Keys are NULL inside arrays
+ * and at the top level.
  */
 #ifndef NOTSPAM_JSON_H
 #define NOTSPAM_JSON_H

@@ -375,18 +375,36 @@ utf8_seqlen(const unsigned char *p, size_t avail)
 	return n;
 }
 
-char *
-str_sanitize(const char *s, size_t len)
+long
+utf8_invisible(const unsigned char *p, size_t n)
+{
+	long cp;
+
+	if (n == 2 && p[0] == 0xd8 && p[1] == 0x9c)
+		return 0x061c;			/* ARABIC LETTER MARK */
+	if (n != 3 || p[0] != 0xe2 || (p[1] != 0x80 && p[1] != 0x81))
+		return 0;
+	cp = 0x2000 | ((long)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+	if (cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return cp;
+	return 0;
+}
+
+/* str_sanitize() and str_shown(): keep_backslash for the second. */
+static char *
+str_escape(const char *s, size_t len, int keep_backslash)
 {
 	struct buf b;
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
+	long cp;
 
 	buf_init(&b);
 	while (i < len) {
 		unsigned char c = p[i];
 		if (c == '\\')
-			buf_adds(&b, "\\\\");
+			buf_adds(&b, keep_backslash ? "\\" : "\\\\");
 		else if (c == '\n')
 			buf_adds(&b, "\\n");
 		else if (c == '\r')
@@ -398,7 +416,10 @@ str_sanitize(const char *s, size_t len)
 		else if (c < 0x80)
 			buf_addc(&b, (char)c);
 		else if ((n = utf8_seqlen(p + i, len - i)) > 0) {
-			buf_add(&b, p + i, n);
+			if ((cp = utf8_invisible(p + i, n)) != 0)
+				buf_printf(&b, "\\u%04lx", cp);
+			else
+				buf_add(&b, p + i, n);
 			i += n;
 			continue;
 		} else
@@ -406,6 +427,18 @@ str_sanitize(const char *s, size_t len)
 		i++;
 	}
 	return buf_steal(&b);
+}
+
+char *
+str_sanitize(const char *s, size_t len)
+{
+	return str_escape(s, len, 0);
+}
+
+char *
+str_shown(const char *s, size_t len)
+{
+	return str_escape(s, len, 1);
 }
 
 /* FNV-1a over the lower-cased bytes. */

@@ -104,10 +104,31 @@ void str_split(const char *s, const char *seps, struct strv *out);
 size_t utf8_seqlen(const unsigned char *p, size_t avail);
 
 /*
+ * The code point of the n-byte UTF-8 sequence at p (n from utf8_seqlen)
+ * when it is an invisible control that reorders or breaks the text shown
+ * around it, else 0: the bidirectional embeddings, overrides and isolates
+ * (U+202A..U+202E, U+2066..U+2069), the directional marks (U+200E, U+200F,
+ * U+061C) and the line and paragraph separators (U+2028, U+2029).  Text
+ * shown on a terminal or written as JSON escapes them as it escapes C0/C1.
+ */
+long utf8_invisible(const unsigned char *p, size_t n);
+
+/*
  * Make untrusted text safe for a terminal or a one-line message: control
  * bytes become \xNN (\n, \r, \t shown as \n, \r, \t), DEL and invalid UTF-8
- * become \xNN, backslash becomes \\.  Valid UTF-8 is kept.  Caller frees.
+ * become \xNN, invisible controls (utf8_invisible) \uXXXX, backslash
+ * becomes \\.  Other valid UTF-8 is kept.  Caller frees.
  */
 char *str_sanitize(const char *s, size_t len);
+
+/*
+ * The last line of defence before text reaches a terminal, for text that
+ * may already have been through str_sanitize (the core escapes what it
+ * quotes): the same escapes except that a backslash is kept as it is, so
+ * sanitized text comes out unchanged (escaped once, never "\\x1b") and
+ * raw text still cannot move the cursor, change colours or reorder what
+ * follows.  Caller frees.
+ */
+char *str_shown(const char *s, size_t len);
 
 #endif

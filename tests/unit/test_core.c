@@ -1,4 +1,5 @@
-/* test_core.c: util, json, netaddr, fsroot and proc. */
+/* test_core.c: util, json, netaddr, fsroot, proc, and the check of
+ * --resolver lists (core/dns dns_servers_check). */
 #include "testutil.h"
 
 #include <fcntl.h>
@@ -6,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/dns/dns.h"
 #include "core/lib/fsroot.h"
 #include "core/lib/json.h"
 #include "core/lib/netaddr.h"
@@ -300,6 +302,53 @@ test_proc_output_bounded(void **state)
 	free(out);
 }
 
+/* dns_servers_check(list) refuses it, and the message holds want. */
+static void
+servers_bad(const char *list, const char *want)
+{
+	char *cause = NULL;
+
+	assert_int_equal(dns_servers_check(list, &cause), -1);
+	assert_non_null(cause);
+	if (strstr(cause, want) == NULL)
+		fail_msg("\"%s\" not in \"%s\"", want, cause);
+	/* One line, and always the fix. */
+	assert_null(strchr(cause, '\n'));
+	assert_non_null(strstr(cause, "--resolver 192.0.2.1"));
+	free(cause);
+}
+
+static void
+test_servers_check(void **state)
+{
+	char *cause = NULL, big[10001];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(dns_servers_check("127.0.0.1", &cause), 0);
+	assert_int_equal(dns_servers_check("127.0.0.1:5353, [::1]:53,::1",
+	    &cause), 0);
+	assert_null(cause);
+	servers_bad("bogus", "\"bogus\": not an IPv4 or IPv6 address");
+	servers_bad("1.2.3.4:99999", "port is not a number from 1 to 65535");
+	servers_bad("1.2.3.4:0", "port is not a number");
+	servers_bad("[::1", "no closing ]");
+	servers_bad("::1:53:x", "in brackets");
+	servers_bad("", "needs a value");
+	servers_bad(NULL, "needs a value");
+	servers_bad("1.2.3.4,", "\"1.2.3.4,\": an empty entry");
+	servers_bad("1.2.3.4,,5.6.7.8", "empty entry");
+	/* Escaped (once) and bounded. */
+	servers_bad("1.2.3.4\033[2J", "\"1.2.3.4\\x1b[2J\"");
+	memset(big, '1', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_int_equal(dns_servers_check(big, &cause), -1);
+	len = strlen(cause);
+	assert_true(len < 200);
+	assert_non_null(strstr(cause, "1111\"...:"));
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -319,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_fsroot_fifo),
 		cmocka_unit_test(test_proc_run),
 		cmocka_unit_test(test_proc_output_bounded),
+		cmocka_unit_test(test_servers_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
