@@ -263,7 +263,26 @@ test_parse_cname_chain(void **state)
 	assert_int_equal(dns_parse(m.b, m.n, "a.example.org", DNS_T_A, &a),
 	    -1);
 	assert_int_equal(a.status, DNS_ERROR);
-	assert_string_equal(a.error, "malformed answer: CNAME chain too long");
+	assert_string_equal(a.error, "malformed answer: CNAME loop at"
+	    " a.example.org");
+	dns_answer_clear(&a);
+	assert_null(a.error_text);
+
+	/* A CNAME to a name holding an escaped byte is not followed. */
+	m_start(&m, 0, "a.example.org", DNS_T_A, 2, 0);
+	m_ptr(&m, 12);
+	m_rr(&m, DNS_T_CNAME, 60, 16);
+	b_off = m.n;
+	m_name(&m, "\033x.example.org");
+	m_ptr(&m, b_off);
+	m_rr(&m, DNS_T_A, 60, 4);
+	m_bytes(&m, ip, 4);
+	assert_int_equal(dns_parse(m.b, m.n, "a.example.org", DNS_T_A, &a),
+	    -1);
+	assert_int_equal(a.status, DNS_ERROR);
+	assert_string_equal(a.error, "malformed answer: a CNAME points at"
+	    " \\027x.example.org, not a valid domain name");
+	dns_answer_clear(&a);
 
 	/* A chain that ends without the type is NODATA. */
 	m_start(&m, 0, "a.example.org", DNS_T_A, 1, 0);
