@@ -86,12 +86,11 @@ status_table(const struct check_domain *res, size_t n)
 	}
 }
 
-static int
+static void
 status_findings(const struct check_domain *res, size_t n)
 {
 	struct finding *f;
 	size_t nf, i;
-	int worst = 0;
 
 	summary_findings(res, n, &f, &nf);
 	printf("\nfindings %zu\n", nf);
@@ -106,13 +105,27 @@ status_findings(const struct check_domain *res, size_t n)
 			cli_put(stdout, it->fix);
 			putchar('\n');
 		}
-		if (f[i].status == CHECK_FAIL)
-			worst = EXIT_FAIL;
-		else if (worst == 0)
-			worst = EXIT_WARN;
 	}
 	free(f);
-	return worst;
+}
+
+/* The exit status of the run, as `check` gives it (man page, EXIT STATUS):
+ * 75 when the resolver did not answer at all, 2 for a failure, 1 for a
+ * warning or a check that could not tell. */
+static int
+status_exit(const struct check_run *run)
+{
+	enum check_status worst;
+
+	if (check_unreachable(run)) {
+		fputs("notspam: the resolver did not answer at all: check"
+		    " --resolver or /etc/resolv.conf\n", stderr);
+		return EX_TEMPFAIL;
+	}
+	worst = check_worst(run);
+	if (worst == CHECK_FAIL)
+		return EXIT_FAIL;
+	return worst == CHECK_OK ? 0 : EXIT_WARN;
 }
 
 static void
@@ -167,7 +180,8 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 			break;
 	res = check_results(run, &n);
 	status_table(res, n);
-	rc = status_findings(res, n);
+	status_findings(res, n);
+	rc = status_exit(run);
 	now = time(NULL);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
 	printf("\nlast check %s, resolver %s\n", when, dns_servers(dns));
