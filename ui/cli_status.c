@@ -118,6 +118,7 @@ status_exit(const struct check_run *run)
 	enum check_status worst;
 
 	if (check_unreachable(run)) {
+		fflush(stdout);		/* the report first, then why */
 		fputs("notspam: the resolver did not answer at all: check"
 		    " --resolver or /etc/resolv.conf\n", stderr);
 		return EX_TEMPFAIL;
@@ -181,7 +182,6 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	res = check_results(run, &n);
 	status_table(res, n);
 	status_findings(res, n);
-	rc = status_exit(run);
 	now = time(NULL);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
 	printf("\nlast check %s, resolver %s\n", when, dns_servers(dns));
@@ -190,6 +190,7 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 		cli_put(stdout, site->warnings.v[n]);
 		putchar('\n');
 	}
+	rc = status_exit(run);
 done:
 	check_free(run);
 	services_free(svc, nsvc);
