@@ -224,13 +224,12 @@ status_finding_json(struct json *j, const struct finding *f)
 }
 
 /* The findings, worst first, as text or (j not NULL) as the "findings"
- * array; the exit status they call for. */
-static int
+ * array. */
+static void
 status_findings(const struct check_domain *res, size_t n, struct json *j)
 {
 	struct finding *f;
 	size_t nf, i;
-	int worst = 0;
 
 	summary_findings(res, n, &f, &nf);
 	if (j != NULL)
@@ -253,15 +252,30 @@ status_findings(const struct check_domain *res, size_t n, struct json *j)
 			cli_put(stdout, it->fix);
 			putchar('\n');
 		}
-		if (f[i].status == CHECK_FAIL)
-			worst = EXIT_FAIL;
-		else if (worst == 0)
-			worst = EXIT_WARN;
 	}
 	if (j != NULL)
 		json_array_end(j);
 	free(f);
-	return worst;
+}
+
+/* The exit status of the run, as `check` gives it (man page, EXIT STATUS):
+ * 75 when the resolver did not answer at all, 2 for a failure, 1 for a
+ * warning or a check that could not tell. */
+static int
+status_exit(const struct check_run *run)
+{
+	enum check_status worst;
+
+	if (check_unreachable(run)) {
+		fflush(stdout);		/* the report first, then why */
+		fputs("notspam: the resolver did not answer at all: check"
+		    " --resolver or /etc/resolv.conf\n", stderr);
+		return EX_TEMPFAIL;
+	}
+	worst = check_worst(run);
+	if (worst == CHECK_FAIL)
+		return EXIT_FAIL;
+	return worst == CHECK_OK ? 0 : EXIT_WARN;
 }
 
 static void
@@ -323,12 +337,13 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	res = check_results(run, &n);
 	if (o->json) {
 		status_table_json(&j, res, n);
-		rc = status_findings(res, n, &j);
+		status_findings(res, n, &j);
 		status_end_json(&j, site, res, n, dns_servers(dns));
+		rc = status_exit(run);
 		goto done;
 	}
 	status_table(res, n);
-	rc = status_findings(res, n, NULL);
+	status_findings(res, n, NULL);
 	now = time(NULL);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
 	printf("\nlast check %s, resolver %s\n", when, dns_servers(dns));
@@ -337,6 +352,7 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 		cli_put(stdout, site->warnings.v[n]);
 		putchar('\n');
 	}
+	rc = status_exit(run);
 done:
 	buf_free(&j.b);		/* what was begun when the run failed */
 	check_free(run);

@@ -753,6 +753,25 @@ check_unreachable(const struct check_run *run)
 	return run->answered == 0 && run->unreached > 0;
 }
 
+enum check_status
+check_worst(const struct check_run *run)
+{
+	enum check_status worst = CHECK_OK, st;
+	size_t i, k;
+	int pending = 0;
+
+	for (i = 0; i < run->ndomains; i++) {
+		for (k = 0; k < run->domains[i].nitems; k++) {
+			st = run->domains[i].items[k].status;
+			if (st == CHECK_PENDING)
+				pending = 1;
+			else if (check_rank(st) > check_rank(worst))
+				worst = st;
+		}
+	}
+	return pending && worst != CHECK_FAIL ? CHECK_PENDING : worst;
+}
+
 const struct check_domain *
 check_results(const struct check_run *run, size_t *n)
 {

@@ -7,8 +7,11 @@
  * ("mx", "host-a", "host-aaaa", "ptr:<address>", "spf", "spf-helo",
  * "dkim:<selector>", "dmarc").
  *
- * Statuses from the DNS: a timeout, SERVFAIL, REFUSED or other error makes
- * a check "unknown", never "fail"; NXDOMAIN and NODATA mean missing.
+ * Statuses from the DNS: a timeout, SERVFAIL, REFUSED, FORMERR, NOTIMP, a
+ * malformed answer or a CNAME loop makes a check "unknown", never "fail";
+ * NXDOMAIN and NODATA mean missing.  A name in an answer that is not a
+ * host name (an MX or PTR target holding an escape) fails its check and is
+ * never looked up.
  * Propagation: when the resolver shows a record missing or wrong, the
  * zone's authoritative nameservers (NS at the domain or its parents) are
  * asked directly, without recursion, on port 53 (struct check_opts ns_port
@@ -87,9 +90,18 @@ int check_done(const struct check_run *);
 const struct check_domain *check_results(const struct check_run *,
     size_t *n);
 
-/* Could the resolver not be reached at all: no query got any answer (each
- * one timed out or failed, e.g. connection refused)?  For exit status 75. */
+/* Could the resolver not be reached at all: no query got any reply (each
+ * one timed out or failed, e.g. connection refused)?  A reply of any kind
+ * counts, FORMERR, NOTIMP, a malformed packet or a CNAME loop included
+ * (those checks are unknown, with the rcode or the fault named).  For exit
+ * status 75. */
 int check_unreachable(const struct check_run *);
+
+/* The worst status of the results so far, by check_rank() (fail worst,
+ * then unknown, warn, ok), except that an item still pending makes it
+ * CHECK_PENDING unless one failed; CHECK_OK for no item.  What `status`
+ * takes its exit status from, as `check` does. */
+enum check_status check_worst(const struct check_run *);
 
 /* Cancel what is pending and free. */
 void check_free(struct check_run *);

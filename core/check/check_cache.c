@@ -179,11 +179,14 @@ check_q_done(const struct dns_answer *a, void *arg)
 		}
 	} else if (a->status == DNS_OK)
 		q->status = DNS_NODATA;
+	/* A reply of any kind (FORMERR, a malformed packet) shows the
+	 * resolver is there; a name refused here says nothing either way. */
 	if (q->view == CHECK_VIEW_RESOLVER) {
-		if (a->status == DNS_TIMEOUT || a->status == DNS_ERROR)
-			run->unreached++;
-		else
+		if (a->replied || (a->status != DNS_TIMEOUT &&
+		    a->status != DNS_ERROR))
 			run->answered++;
+		else if (a->sent)
+			run->unreached++;
 	}
 	check_wake(run, &q->waiters);
 	run->depth++;

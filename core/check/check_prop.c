@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/check/check_int.h"
+#include "core/lib/dnsname.h"
 
 /* At most this many nameserver addresses are asked per zone. */
 #define CHECK_MAX_SERVERS 8
@@ -218,6 +219,8 @@ check_disc_update(struct check_run *run, size_t dom)
 		name = dot + 1;
 	}
 	for (i = 0; i < q->nrrs; i++) {	/* start them all */
+		if (!dnsname_host_ok(q->rrs[i].text))
+			continue;	/* not a host: never asked */
 		check_get(&ev, q->rrs[i].text, DNS_T_A);
 		check_get(&ev, q->rrs[i].text, DNS_T_AAAA);
 	}
@@ -225,6 +228,8 @@ check_disc_update(struct check_run *run, size_t dom)
 		goto done;
 	d->zone = xstrdup(q->name);
 	for (i = 0; i < q->nrrs; i++) {
+		if (!dnsname_host_ok(q->rrs[i].text))
+			continue;
 		qa = check_get(&ev, q->rrs[i].text, DNS_T_A);
 		q6 = check_get(&ev, q->rrs[i].text, DNS_T_AAAA);
 		for (j = 0; j < qa->nrrs + q6->nrrs; j++) {

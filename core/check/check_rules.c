@@ -168,6 +168,14 @@ rule_mx(struct check_ev *ev, struct check_work *w)
 	for (i = 0; i < q->nrrs; i++) {
 		if (strcmp(q->rrs[i].text, ".") == 0)
 			continue;
+		if (!dnsname_host_ok(q->rrs[i].text)) {
+			/* Never asked: the resolver would ask another name. */
+			check_note(ev, CHECK_FAIL, "MX host %s is not a valid"
+			    " host name: senders cannot deliver to it",
+			    q->rrs[i].text);
+			fix_change(ev, "point the MX at this server", r);
+			continue;
+		}
 		qa = check_get(ev, q->rrs[i].text, DNS_T_A);
 		q6 = check_get(ev, q->rrs[i].text, DNS_T_AAAA);
 		if (qa == NULL || q6 == NULL)
@@ -308,6 +316,14 @@ rule_ptr(struct check_ev *ev, struct check_work *w)
 	}
 	if (name == NULL) {
 		name = q->rrs[0].text;
+		if (!dnsname_host_ok(name)) {
+			/* Not forward-confirmed: never asked. */
+			check_note(ev, CHECK_FAIL, "the PTR of %s names %s, not"
+			    " a valid host name (the MTA says %s in EHLO)",
+			    w->addr, name, ev->host);
+			fix_record(ev, r);
+			return;
+		}
 		check_note(ev, CHECK_FAIL, "the PTR of %s names %s, not %s,"
 		    " the name the MTA says in EHLO", w->addr, name, ev->host);
 		fix_record(ev, r);
@@ -659,6 +675,11 @@ rule_dkim(struct check_ev *ev, struct check_work *w)
 		fix_change(ev, "publish the current key", r);
 	} else
 		dkim_key(ev, w, &dk);
+	if (!dkimrec_sha256_ok(&dk, &cause)) {
+		check_note(ev, CHECK_FAIL, "%s", cause);
+		free(cause);
+		fix_change(ev, "drop h= or list sha256 in it", r);
+	}
 	if (dk.testing) {
 		check_note(ev, CHECK_WARN, "t=y: testing mode, verifiers may"
 		    " treat signatures as absent");
@@ -722,6 +743,11 @@ dmarc_external(struct check_ev *ev, const char *domain, const char *org,
 		return;
 	}
 	free(ruaorg);
+	if (!dnsname_host_ok(u->domain)) {
+		check_note(ev, CHECK_FAIL, "reports to %s cannot be sent: %s"
+		    " is not a valid host name", u->address, u->domain);
+		return;
+	}
 	name = xasprintf("%s._report._dmarc.%s", domain, u->domain);
 	if ((q = check_get(ev, name, DNS_T_TXT)) == NULL ||
 	    (ans = check_answer(ev, q)) < 0)

@@ -335,3 +335,65 @@ done:
 	ERR_clear_error();
 	return rc;
 }
+
+int
+dkimrec_sha256_ok(const struct dkimrec *rec, char **cause)
+{
+	char *safe;
+
+	if (rec->h == NULL || dkimrec_list_has(rec->h, "sha256"))
+		return 1;
+	safe = str_sanitize(rec->h, strlen(rec->h));
+	error_set(cause, "h=%s excludes sha256: every rsa-sha256 or"
+	    " ed25519-sha256 signature fails against this key (RFC 8301: sha1"
+	    " is no longer verified)", safe);
+	free(safe);
+	return 0;
+}
+
+enum dkimrec_verdict
+dkimrec_judge(const char *const *txt, const size_t *lens, size_t n,
+    const char *local_type, const char *local_p, char **cause)
+{
+	struct dkimrec rec;
+	enum dkimrec_verdict v = DKIMREC_USABLE;
+	char *why = NULL;
+	int m;
+
+	if (n == 0) {
+		error_set(cause, "no DKIM record at the selector");
+		return DKIMREC_MISSING;
+	}
+	if (n > 1) {
+		error_set(cause, "%zu TXT records at the selector: verifiers"
+		    " may pick any of them", n);
+		return DKIMREC_SEVERAL;
+	}
+	if (dkimrec_parse(txt[0], lens[0], &rec, &why) != 0) {
+		error_set(cause, "the DKIM record is invalid: %s", why);
+		free(why);
+		return DKIMREC_INVALID;
+	}
+	if (*rec.p == '\0') {
+		error_set(cause, "p= is empty: the key is revoked");
+		v = DKIMREC_REVOKED;
+	} else if (!dkimrec_sha256_ok(&rec, &why)) {
+		error_set(cause, "%s", why);
+		v = DKIMREC_NO_SHA256;
+	} else if (local_p == NULL || local_type == NULL) {
+		error_set(cause, "a key is published, the local key is"
+		    " unknown");
+		v = DKIMREC_LOCAL_UNKNOWN;
+	} else if ((m = dkimrec_key_match(rec.k, rec.p, local_type, local_p,
+	    &why)) != 1) {
+		if (m < 0)
+			error_set(cause, "the published key cannot be decoded:"
+			    " %s", why);
+		else
+			error_set(cause, "the DNS publishes another key");
+		v = DKIMREC_OTHER_KEY;
+	}
+	free(why);
+	dkimrec_free(&rec);
+	return v;
+}

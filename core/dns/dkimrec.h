@@ -52,6 +52,40 @@ int dkimrec_key_bits(const char *k, const char *p, int *bits, char **cause);
 int dkimrec_key_match(const char *k, const char *p, const char *local_type,
     const char *local_p, char **cause);
 
+/*
+ * Can a verifier check signatures made today against the record?  RFC 8301
+ * leaves rsa-sha256 and ed25519-sha256 as the only algorithms: a record
+ * whose h= lists hashes but not sha256 (h=sha1) makes every such signature
+ * fail.  Returns 1 when it can, 0 with *cause (caller frees) when h=
+ * excludes sha256.
+ */
+int dkimrec_sha256_ok(const struct dkimrec *, char **cause);
+
+/* What the TXT records at one selector mean for signing with a local key. */
+enum dkimrec_verdict {
+	DKIMREC_USABLE,		/* one valid record holding the local key,
+				   verifiable with sha256 */
+	DKIMREC_MISSING,	/* no TXT record at all */
+	DKIMREC_SEVERAL,	/* more than one TXT: verifiers may pick any */
+	DKIMREC_INVALID,	/* the record does not parse */
+	DKIMREC_REVOKED,	/* p= is empty */
+	DKIMREC_NO_SHA256,	/* h= excludes sha256 (h=sha1 only) */
+	DKIMREC_OTHER_KEY,	/* another key than the local one */
+	DKIMREC_LOCAL_UNKNOWN,	/* no local key given to compare with */
+};
+
+/*
+ * Judge the n TXT records (each the strings joined, lens[i] bytes) of a
+ * selector against the local key (core/keys/dkimkey.h type and p=;
+ * local_p NULL: unknown), as `check` does: several records, an invalid
+ * one, a revoked key and h= without sha256 are each a failure before the
+ * key is compared.  *cause (may be NULL) gets one line saying why when the
+ * verdict is not DKIMREC_USABLE (caller frees).  For `keys switch`: switch
+ * only on DKIMREC_USABLE.
+ */
+enum dkimrec_verdict dkimrec_judge(const char *const *txt, const size_t *lens,
+    size_t n, const char *local_type, const char *local_p, char **cause);
+
 /* Decode base64, ignoring blanks (space, tab, CR, LF); padding optional at
  * the end only.  Returns a buffer (caller frees) and its length in *out, or
  * NULL when the text is not base64. */

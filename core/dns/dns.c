@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "core/dns/dns_parse.h"
+#include "core/lib/dnsname.h"
 #include "core/lib/loop.h"
 #include "core/lib/util.h"
 
@@ -257,6 +258,11 @@ dns_pump(struct dns *dns)
 		dns->nqueued--;
 		q->next = NULL;
 		dns->nflight++;
+		/* c-ares reads "\\027" as "027": such a name is not asked. */
+		if (!dnsname_query_ok(q->name)) {
+			dns_answered(q, ARES_EBADNAME, 0, NULL, 0);
+			continue;
+		}
 		/* May call dns_answered at once (a bad name, no memory). */
 		ares_query(dns->ch, q->name, 1 /* IN */, q->type,
 		    dns_answered, q);
@@ -452,12 +458,14 @@ dns_answered(void *arg, int status, int timeouts, unsigned char *abuf,
 		a.error = "cancelled";
 	} else if (abuf != NULL && alen > 0) {
 		dns_parse(abuf, (size_t)alen, q->name, q->type, &a);
+		a.sent = a.replied = 1;
 		a.tcp = dns->cur_tcp;
 		error = dns_cause(dns, &a);
 		a.error = error;
 	} else {
 		error = dns_status_error(dns, q->name, status, &a);
 		a.error = error;
+		a.sent = status != ARES_EBADNAME;
 	}
 	q->cb(&a, q->arg);
 	dns_answer_clear(&a);

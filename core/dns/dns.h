@@ -68,6 +68,17 @@ struct dns_answer {
 	int		 aa;		/* authoritative answer bit */
 	int		 tcp;		/* the answer came over TCP (truncation) */
 	const char	*error;		/* for DNS_ERROR/TIMEOUT/...: a readable cause */
+	/*
+	 * Who is to blame: sent is 1 when the query went out (0: a name that
+	 * cannot be asked, refused here, or cancelled before it was sent);
+	 * replied is 1 when the server sent a message back, whatever it held
+	 * (FORMERR, NOTIMP, a malformed packet, a CNAME loop are replies: the
+	 * resolver is there, only this answer is bad).
+	 */
+	int		 sent;
+	int		 replied;
+	char		*error_text;	/* owned text a->error may point at
+					   (dns_answer_clear frees it) */
 };
 
 /* Called exactly once per query, from the loop; the answer is only valid
@@ -91,7 +102,11 @@ struct dns *dns_new(struct loop *, const struct dns_opts *, char **cause);
  * and free. */
 void dns_free(struct dns *);
 
-/* Queue a lookup; cb runs later from the loop, never from inside this call. */
+/* Queue a lookup; cb runs later from the loop, never from inside this call.
+ * A name that cannot be asked as it is (core/lib/dnsname.h
+ * dnsname_query_ok: a backslash, a control byte, a label over 63 bytes) is
+ * never sent, nor rewritten into another name: cb gets DNS_ERROR "... is
+ * not a valid domain name" with sent 0. */
 void dns_query(struct dns *, const char *name, int type, dns_cb cb,
     void *arg);
 

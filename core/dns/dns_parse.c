@@ -347,11 +347,20 @@ answer_collect(const unsigned char *msg, size_t len, struct dns_rrpos *an,
     unsigned ancount, const char *qname, int type, struct dns_answer *a)
 {
 	char cur[DNS_NAME_MAX];
-	const char *err;
+	struct strv seen;
+	const char *err = NULL;
 	unsigned i, hops, found;
 
 	strcpy(cur, qname);
+	strv_init(&seen);
 	for (hops = 0; hops <= DNS_MAX_CNAMES; hops++) {
+		if (strv_find(&seen, cur) >= 0) {
+			a->error_text = xasprintf(MALFORMED "CNAME loop at %s",
+			    cur);
+			err = a->error_text;
+			goto done;
+		}
+		strv_add(&seen, cur);
 		for (i = 0, found = 0; i < ancount; i++) {
 			if (an[i].class != 1 || an[i].type != type ||
 			    !owner_is(msg, len, &an[i], cur))
@@ -362,22 +371,32 @@ answer_collect(const unsigned char *msg, size_t len, struct dns_rrpos *an,
 			err = rdata_decode(msg, len, &an[i],
 			    &a->rrs[a->nrrs - 1]);
 			if (err != NULL)
-				return err;
+				goto done;
 		}
 		if (found > 0 || type == DNS_T_CNAME)
-			return NULL;
+			goto done;
 		for (i = 0; i < ancount; i++) {
 			if (an[i].class == 1 && an[i].type == DNS_T_CNAME &&
 			    owner_is(msg, len, &an[i], cur))
 				break;
 		}
 		if (i == ancount)
-			return NULL;
+			goto done;
 		if ((err = rdata_name(msg, len, &an[i], an[i].rdata,
 		    cur)) != NULL)
-			return err;
+			goto done;
+		/* Escaped bytes (\DDD) are no name to follow. */
+		if (strchr(cur, '\\') != NULL) {
+			a->error_text = xasprintf(MALFORMED "a CNAME points at"
+			    " %s, not a valid domain name", cur);
+			err = a->error_text;
+			goto done;
+		}
 	}
-	return MALFORMED "CNAME chain too long";
+	err = MALFORMED "CNAME chain too long";
+done:
+	strv_free(&seen);
+	return err;
 }
 
 /* RFC 2308: the negative TTL is min(SOA TTL, SOA MINIMUM). */
@@ -502,7 +521,7 @@ int
 dns_parse(const unsigned char *msg, size_t len, const char *name, int type,
     struct dns_answer *a)
 {
-	char qname[DNS_NAME_MAX];
+	char qname[DNS_NAME_MAX], *text;
 	const char *err;
 
 	memset(a, 0, sizeof *a);
@@ -512,7 +531,10 @@ dns_parse(const unsigned char *msg, size_t len, const char *name, int type,
 	name_norm(name, qname);
 	if ((err = parse(msg, len, qname, type, a)) == NULL)
 		return 0;
+	text = a->error_text;	/* err may be it: kept */
+	a->error_text = NULL;
 	dns_answer_clear(a);
+	a->error_text = text;
 	a->status = DNS_ERROR;
 	a->error = err;
 	return -1;
@@ -536,4 +558,6 @@ dns_answer_clear(struct dns_answer *a)
 	a->rrs = NULL;
 	a->nrrs = 0;
 	a->neg_ttl = 0;
+	free(a->error_text);
+	a->error_text = NULL;
 }

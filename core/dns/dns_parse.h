@@ -17,7 +17,8 @@
 
 /*
  * Parse a DNS response message for the question name/type.  Fills *a (free
- * with dns_answer_clear; a->name points at name, which must outlive *a);
+ * with dns_answer_clear whatever the result; a->name points at name, which
+ * must outlive *a);
  * returns 0, or -1 with a->status DNS_ERROR and a->error (a static string)
  * set when the message is malformed.  An rcode other than NOERROR,
  * NXDOMAIN, SERVFAIL and REFUSED is 0 with DNS_ERROR and its a->error.

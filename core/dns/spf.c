@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "core/dns/dns.h"
+#include "core/lib/dnsname.h"
 #include "core/lib/util.h"
 
 #define SPF_MAX_LOOKUPS	10	/* section 4.6.4 */
@@ -279,13 +280,15 @@ toplabel_ok(const char *s, size_t n)
 	return alpha;
 }
 
-/* Can this name be asked in DNS: labels of 1 to 63 bytes, 253 in all? */
+/* Can this name be asked in DNS: labels of 1 to 63 bytes, 253 in all, no
+ * byte a resolver would take for an escape or a control (a macro expansion
+ * holding one is a name that does not exist, RFC 7208 4.3 and 5)? */
 static int
 name_ok(const char *name)
 {
 	size_t n = strlen(name), label = 0, i;
 
-	if (n == 0 || n > SPF_MAX_NAME)
+	if (n == 0 || n > SPF_MAX_NAME || !dnsname_query_ok(name))
 		return 0;
 	for (i = 0; i < n; i++) {
 		if (name[i] == '.') {
@@ -1656,6 +1659,8 @@ mx_cb(struct spf_q *q, const struct dns_answer *a)
 	qsort(mx, n, sizeof *mx, mx_cmp);
 	strv_free(&f->hosts);
 	for (i = 0; i < n; i++)
+		/* RFC 7208 asks any visible name ("foo:bar/baz"), but none
+		 * holding an escaped byte (\DDD): it would be another name. */
 		if (strcmp(mx[i]->text, ".") != 0 && name_ok(mx[i]->text))
 			strv_add(&f->hosts, mx[i]->text);
 	free(mx);

@@ -55,3 +55,63 @@ dnsname_under(const char *name, const char *zone)
 	return n > z && name[n - z - 1] == '.' &&
 	    strcasecmp(name + n - z, zone) == 0;
 }
+
+/* The length of name without one final dot; 0 for "" and ".". */
+static size_t
+dnsname_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	return n;
+}
+
+int
+dnsname_host_ok(const char *name)
+{
+	size_t n = dnsname_len(name), i, label = 0;
+	unsigned char c;
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)name[i];
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (c == '-' && label == 0)
+			return 0;
+		if (c != '-' && !((c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0 && name[n - 1] != '-';
+}
+
+int
+dnsname_query_ok(const char *name)
+{
+	size_t n = dnsname_len(name), i, label = 0;
+	unsigned char c;
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)name[i];
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f || c == '\\' || ++label > 63)
+			return 0;
+	}
+	return label > 0;
+}

@@ -459,6 +459,46 @@ assert s and all(v == "unknown" for v in s), s' "$T_TMP/out"
 	check "$mode: the server answered, so not exit 75 (got $RC)" [ "$RC" -eq 1 ]
 done
 
+# Servers that answer, but badly: each check unknown with the fault named,
+# and the exit status is not 75 (the resolver did answer), for check and
+# status alike.
+for mode in formerr notimp garbage cnameloop; do
+	P6=$(free_port)
+	faux "$P6" $mode
+	case $mode in
+	formerr) word="answered FORMERR" ;;
+	notimp) word="answered NOTIMP" ;;
+	garbage) word="malformed answer: record data runs past the end" ;;
+	cnameloop) word="CNAME loop at sel._domainkey.good.test" ;;
+	esac
+	run --root "$R" --resolver "127.0.0.1:$P6" --json check --ns-port "$P1" good.test
+	crc=$RC
+	check "$mode: every check unknown, none fail" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = [c["status"] for x in d["domains"] for c in x["checks"]]
+assert s and all(v == "unknown" for v in s), s' "$T_TMP/out"
+	check "$mode: the detail names the fault ($word)" \
+	    sh -c "$PY $T_TMP/q.py $T_TMP/out good.test dkim:sel detail | grep -qF '$word'"
+	check "$mode: the server answered, so not exit 75 (got $crc)" [ "$crc" -eq 1 ]
+	check "$mode: no 'did not answer at all' message" \
+	    sh -c "! grep -q 'did not answer at all' $T_TMP/err"
+	run --root "$R" --resolver "127.0.0.1:$P6" status
+	check "$mode: status exits as check does ($RC, check $crc)" [ "$RC" -eq "$crc" ]
+done
+
+# status exits as check does: on the test zones, and with no resolver.
+run --root "$R" --resolver "$RES" check --ns-port "$P1"
+crc=$RC
+run --root "$R" --resolver "$RES" status
+check "status exits as check does on the test zones ($RC, check $crc)" \
+    [ "$RC" -eq "$crc" ]
+P5b=$(free_port)
+run --root "$R" --resolver "127.0.0.1:$P5b" status
+check "status with no server on the port: exit 75, as check (got $RC)" [ "$RC" -eq 75 ]
+check "status with no server on the port: says the resolver did not answer" \
+    grep -q 'did not answer at all' "$T_TMP/err"
+
 P7=$(free_port)
 faux "$P7" truncate
 run --root "$R" --resolver "127.0.0.1:$P7" --json check --ns-port "$P1" good.test

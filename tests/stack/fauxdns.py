@@ -16,6 +16,9 @@ Modes:
   escape    a TXT holding ESC [ 2 J
   ok        a TXT "ok" (TTL 42)
   formerr   rcode FORMERR without an OPT record (a server without EDNS)
+  notimp    rcode NOTIMP
+  cnameloop NAME CNAME loop.NAME and loop.NAME CNAME NAME (RFC 1034 3.6.2
+            says a resolver must not loop on it)
   edns      a TXT telling what the query asked: "edns=1232 rd=1" or
             "edns=none rd=0"
 
@@ -32,6 +35,7 @@ import threading
 
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rdata
 import dns.rdataclass
@@ -39,7 +43,7 @@ import dns.rdatatype
 import dns.rrset
 
 MODES = ("silent", "servfail", "refused", "truncate", "garbage", "escape",
-         "ok", "edns", "formerr")
+         "ok", "edns", "formerr", "notimp", "cnameloop")
 BIG = [b"a" * 255, b"b" * 255, b"c" * 255]
 
 
@@ -93,6 +97,17 @@ def answer(data, mode_opt, tcp):
     elif mode == "formerr":
         r.use_edns(False)
         r.set_rcode(dns.rcode.FORMERR)
+    elif mode == "notimp":
+        r.set_rcode(dns.rcode.NOTIMP)
+    elif mode == "cnameloop":
+        other = dns.name.Name((b"loop",) + name.labels)
+        for owner, target in ((name, other), (other, name)):
+            rrset = dns.rrset.RRset(owner, dns.rdataclass.IN,
+                                    dns.rdatatype.CNAME)
+            rrset.add(dns.rdata.from_text(dns.rdataclass.IN,
+                                          dns.rdatatype.CNAME,
+                                          target.to_text()), 60)
+            r.answer.append(rrset)
     elif mode == "nxdomain":
         r.set_rcode(dns.rcode.NXDOMAIN)
     elif mode == "truncate":

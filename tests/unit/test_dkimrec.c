@@ -385,6 +385,98 @@ test_record_roundtrip(void **state)
 	dkimkey_free(&pub);
 }
 
+/* dkimrec_judge of one or two records against pub: the verdict, and the
+ * cause holds want. */
+static void
+judge_is(const char *a, const char *b, const struct dkim_pub *pub,
+    enum dkimrec_verdict want, const char *cause_has)
+{
+	const char *txt[2] = { a, b };
+	size_t lens[2] = { strlen(a), b != NULL ? strlen(b) : 0 };
+	char *cause = NULL;
+	enum dkimrec_verdict v;
+
+	v = dkimrec_judge(txt, lens, b != NULL ? 2 : 1, pub->type, pub->p,
+	    &cause);
+	if (v != want)
+		fail_msg("\"%s\": verdict %d, want %d (%s)", a, v, want,
+		    cause != NULL ? cause : "no cause");
+	if (want == DKIMREC_USABLE)
+		assert_null(cause);
+	else if (cause == NULL || strstr(cause, cause_has) == NULL)
+		fail_msg("\"%s\": cause \"%s\" lacks \"%s\"", a,
+		    cause != NULL ? cause : "(none)", cause_has);
+	free(cause);
+}
+
+/* RFC 8301: h= without sha256 refuses every signature made today. */
+static void
+test_sha256_ok(void **state)
+{
+	struct dkimrec rec;
+	char *cause = NULL;
+
+	(void)state;
+	parse_ok("v=DKIM1; h=sha1; p=QUJD", &rec);
+	assert_int_equal(dkimrec_sha256_ok(&rec, &cause), 0);
+	assert_non_null(strstr(cause, "h=sha1 excludes sha256"));
+	free(cause);
+	cause = NULL;
+	dkimrec_free(&rec);
+	parse_ok("v=DKIM1; h=sha1 : SHA256; p=QUJD", &rec);
+	assert_int_equal(dkimrec_sha256_ok(&rec, &cause), 1);
+	dkimrec_free(&rec);
+	parse_ok("v=DKIM1; p=QUJD", &rec);	/* no h=: every hash */
+	assert_int_equal(dkimrec_sha256_ok(&rec, &cause), 1);
+	assert_null(cause);
+	dkimrec_free(&rec);
+}
+
+/* The verdict keys switch takes: one usable record, or why not. */
+static void
+test_judge(void **state)
+{
+	struct dkim_pub pub;
+	char *p, *other, *good, *sha1, *both, *bad, *cause = NULL;
+
+	(void)state;
+	local_pub(rsa2048, &pub);
+	p = rec_p(rsa2048, 0);
+	other = rec_p(rsa2048b, 0);
+	good = xasprintf("v=DKIM1; k=rsa; p=%s", p);
+	sha1 = xasprintf("v=DKIM1; k=rsa; h=sha1; p=%s", p);
+	both = xasprintf("v=DKIM1; k=rsa; h=sha1:sha256; p=%s", p);
+	bad = xasprintf("v=DKIM1; k=rsa; p=%s", other);
+	judge_is(good, NULL, &pub, DKIMREC_USABLE, NULL);
+	judge_is(both, NULL, &pub, DKIMREC_USABLE, NULL);
+	judge_is(sha1, NULL, &pub, DKIMREC_NO_SHA256, "excludes sha256");
+	judge_is(good, bad, &pub, DKIMREC_SEVERAL, "2 TXT records");
+	judge_is(good, good, &pub, DKIMREC_SEVERAL, "2 TXT records");
+	judge_is(bad, NULL, &pub, DKIMREC_OTHER_KEY, "another key");
+	judge_is("v=DKIM1; p=", NULL, &pub, DKIMREC_REVOKED, "revoked");
+	judge_is("v=DKIM2; p=QUJD", NULL, &pub, DKIMREC_INVALID,
+	    "bad version");
+	assert_int_equal(dkimrec_judge(NULL, NULL, 0, pub.type, pub.p,
+	    &cause), DKIMREC_MISSING);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	{
+		const char *txt[1] = { good };
+		size_t lens[1] = { strlen(good) };
+
+		assert_int_equal(dkimrec_judge(txt, lens, 1, NULL, NULL,
+		    NULL), DKIMREC_LOCAL_UNKNOWN);
+	}
+	free(p);
+	free(other);
+	free(good);
+	free(sha1);
+	free(both);
+	free(bad);
+	dkimkey_free(&pub);
+}
+
 int
 main(void)
 {
@@ -398,6 +490,8 @@ main(void)
 		cmocka_unit_test(test_bits),
 		cmocka_unit_test(test_match_rsa),
 		cmocka_unit_test(test_match_ed25519),
+		cmocka_unit_test(test_sha256_ok),
+		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_record_roundtrip),
 	};
 

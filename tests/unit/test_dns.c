@@ -263,7 +263,26 @@ test_parse_cname_chain(void **state)
 	assert_int_equal(dns_parse(m.b, m.n, "a.example.org", DNS_T_A, &a),
 	    -1);
 	assert_int_equal(a.status, DNS_ERROR);
-	assert_string_equal(a.error, "malformed answer: CNAME chain too long");
+	assert_string_equal(a.error, "malformed answer: CNAME loop at"
+	    " a.example.org");
+	dns_answer_clear(&a);
+	assert_null(a.error_text);
+
+	/* A CNAME to a name holding an escaped byte is not followed. */
+	m_start(&m, 0, "a.example.org", DNS_T_A, 2, 0);
+	m_ptr(&m, 12);
+	m_rr(&m, DNS_T_CNAME, 60, 16);
+	b_off = m.n;
+	m_name(&m, "\033x.example.org");
+	m_ptr(&m, b_off);
+	m_rr(&m, DNS_T_A, 60, 4);
+	m_bytes(&m, ip, 4);
+	assert_int_equal(dns_parse(m.b, m.n, "a.example.org", DNS_T_A, &a),
+	    -1);
+	assert_int_equal(a.status, DNS_ERROR);
+	assert_string_equal(a.error, "malformed answer: a CNAME points at"
+	    " \\027x.example.org, not a valid domain name");
+	dns_answer_clear(&a);
 
 	/* A chain that ends without the type is NODATA. */
 	m_start(&m, 0, "a.example.org", DNS_T_A, 1, 0);
@@ -1003,6 +1022,8 @@ struct got {
 	size_t		 slen0[4];
 	char		*error;
 	int64_t		 at;
+	int		 sent;
+	int		 replied;
 };
 
 static void
@@ -1017,6 +1038,8 @@ got_cb(const struct dns_answer *a, void *arg)
 	g->aa = a->aa;
 	g->neg_ttl = a->neg_ttl;
 	g->nrrs = a->nrrs;
+	g->sent = a->sent;
+	g->replied = a->replied;
 	g->at = loop_now_ms();
 	for (i = 0; i < a->nrrs && i < 4; i++) {
 		g->text[i] = xmalloc(a->rrs[i].len + 1);
@@ -1299,6 +1322,55 @@ test_faux_statuses(void **state)
 	assert_int_equal(g[5].status, DNS_OK);
 	assert_int_equal(g[5].tcp, 0);
 	assert_int_equal(g[5].ttl[0], 42);
+	for (i = 0; i < 6; i++)
+		got_clear(&g[i]);
+	dns_free(dns);
+	free(srv);
+	loop_free(loop);
+}
+
+/* Bad answers are replies (the resolver is there): FORMERR, NOTIMP, a
+ * malformed packet, a CNAME loop, each named; silence is not.  A name a
+ * resolver would rewrite ("\\027" read as "027") is never sent. */
+static void
+test_faux_replies(void **state)
+{
+	struct stack *st = *state;
+	struct loop *loop = loop_new();
+	struct got g[6];
+	struct dns *dns;
+	char *srv;
+	size_t i;
+
+	memset(g, 0, sizeof g);
+	srv = xasprintf("127.0.0.1:%d", st->fxport);
+	dns = resolver(loop, srv, 300, 1, 0);
+	dns_query(dns, "formerr.x.example", DNS_T_TXT, got_cb, &g[0]);
+	dns_query(dns, "notimp.x.example", DNS_T_MX, got_cb, &g[1]);
+	dns_query(dns, "garbage.x.example", DNS_T_A, got_cb, &g[2]);
+	dns_query(dns, "cnameloop.x.example", DNS_T_TXT, got_cb, &g[3]);
+	dns_query(dns, "silent.x.example", DNS_T_TXT, got_cb, &g[4]);
+	dns_query(dns, "ok.\\027[2j.x.example", DNS_T_TXT, got_cb, &g[5]);
+	run_until_idle(loop, dns, 10000);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(g[i].calls, 1);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(g[i].status, DNS_ERROR);
+		assert_int_equal(g[i].sent, 1);
+		assert_int_equal(g[i].replied, 1);
+	}
+	assert_non_null(strstr(g[0].error, "answered FORMERR"));
+	assert_non_null(strstr(g[1].error, "answered NOTIMP"));
+	assert_true(str_startswith(g[2].error, "malformed answer: "));
+	assert_true(str_startswith(g[3].error, "malformed answer: CNAME loop"
+	    " at cnameloop.x.example"));
+	assert_int_equal(g[4].status, DNS_TIMEOUT);
+	assert_int_equal(g[4].sent, 1);
+	assert_int_equal(g[4].replied, 0);
+	assert_int_equal(g[5].status, DNS_ERROR);
+	assert_int_equal(g[5].sent, 0);
+	assert_int_equal(g[5].replied, 0);
+	assert_non_null(strstr(g[5].error, "is not a valid domain name"));
 	for (i = 0; i < 6; i++)
 		got_clear(&g[i]);
 	dns_free(dns);
@@ -1636,6 +1708,7 @@ main(void)
 		cmocka_unit_test(test_live_window_100),
 		cmocka_unit_test(test_live_window_1000),
 		cmocka_unit_test(test_faux_statuses),
+		cmocka_unit_test(test_faux_replies),
 		cmocka_unit_test(test_faux_edns),
 		cmocka_unit_test(test_faux_silent),
 		cmocka_unit_test(test_conn_refused),

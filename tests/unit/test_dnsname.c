@@ -75,6 +75,63 @@ test_under(void **state)
 	assert_false(dnsname_under(".example.org", "x.example.org"));
 }
 
+/* Host names: what an MX, NS or PTR answer must name. */
+static void
+test_host_ok(void **state)
+{
+	char label63[64], long_name[300];
+	size_t i;
+
+	(void)state;
+	assert_true(dnsname_host_ok("mail.example.org"));
+	assert_true(dnsname_host_ok("Mail-1.Example.ORG."));
+	assert_true(dnsname_host_ok("a"));
+	assert_true(dnsname_host_ok("1.2.3.example"));
+	assert_false(dnsname_host_ok(""));
+	assert_false(dnsname_host_ok("."));
+	assert_false(dnsname_host_ok("\033[2J.evil007.org"));
+	assert_false(dnsname_host_ok("\\027[2j.evil007.org"));	/* escaped */
+	assert_false(dnsname_host_ok("a\\.b.example.org"));
+	assert_false(dnsname_host_ok("_dmarc.example.org"));
+	assert_false(dnsname_host_ok("a b.example.org"));
+	assert_false(dnsname_host_ok("-a.example.org"));
+	assert_false(dnsname_host_ok("a-.example.org"));
+	assert_false(dnsname_host_ok("a..example.org"));
+	assert_false(dnsname_host_ok("example.org.."));
+	assert_false(dnsname_host_ok("caf\xc3\xa9.example.org"));
+	memset(label63, 'a', 63);
+	label63[63] = '\0';
+	assert_true(dnsname_host_ok(label63));
+	snprintf(long_name, sizeof long_name, "%sa.org", label63);
+	assert_false(dnsname_host_ok(long_name));	/* a label of 64 */
+	for (i = 0; i < 254; i++)
+		long_name[i] = i % 2 ? '.' : 'a';
+	long_name[253] = '\0';
+	assert_true(dnsname_host_ok(long_name));	/* 253 bytes */
+	long_name[253] = 'a';
+	long_name[254] = '\0';
+	assert_false(dnsname_host_ok(long_name));
+}
+
+/* Names that can be asked as they are: nothing a resolver would rewrite. */
+static void
+test_query_ok(void **state)
+{
+	(void)state;
+	assert_true(dnsname_query_ok("_dmarc.example.org"));
+	assert_true(dnsname_query_ok("foo:bar/baz.example.com."));
+	assert_true(dnsname_query_ok("JUMPIN%27%20JUPITER.example.com"));
+	assert_true(dnsname_query_ok("a b.example.org"));
+	assert_false(dnsname_query_ok("\\027[2j.evil007.org"));
+	assert_false(dnsname_query_ok("x\\.y.example.org"));
+	assert_false(dnsname_query_ok("\033[2J.evil007.org"));
+	assert_false(dnsname_query_ok("a\x7f.example.org"));
+	assert_false(dnsname_query_ok("a..example.org"));
+	assert_false(dnsname_query_ok("example.org.."));
+	assert_false(dnsname_query_ok(""));
+	assert_false(dnsname_query_ok("."));
+}
+
 int
 main(void)
 {
@@ -83,6 +140,8 @@ main(void)
 		cmocka_unit_test(test_norm_into_size),
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_under),
+		cmocka_unit_test(test_host_ok),
+		cmocka_unit_test(test_query_ok),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

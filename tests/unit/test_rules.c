@@ -48,6 +48,16 @@ static char root[] = "/tmp/notspam-rules-XXXXXX";
 /* Answers that are not records. */
 #define SERVFAIL "!SERVFAIL"
 #define REFUSED "!REFUSED"
+#define FORMERR "!FORMERR"
+#define NOTIMP "!NOTIMP"
+/* A CNAME to loop.<name>, whose CNAME points back to the name. */
+#define CNAMELOOP "!CNAMELOOP"
+/* A row of this type is no record: its name is a piece of text that no
+ * name asked of either server may hold (a name that must never be looked
+ * up). */
+#define NEVER_ASKED (-1)
+/* ESC [ 2 J: clears a terminal; here the first label of a host name. */
+#define EVIL "\033[2J.evil007.org"
 
 #define V4 "192.0.2.25"
 #define V6 "2001:db8::25"
@@ -103,6 +113,19 @@ static const struct rule_case cases[] = {
 	  { { "case.test", DNS_T_MX, "10 mx.elsewhere.test" },
 	    { "mx.elsewhere.test", DNS_T_A, "198.51.100.7" } }, 0,
 	  { { NULL, 0, NULL } }, NULL },
+	{ "MX: a host holding ESC [ 2 J is fail, and never looked up",
+	  "case.test", "mx", CHECK_FAIL, "MX host \\\\027[2j.evil007.org is"
+	  " not a valid host name", "point the MX at this server",
+	  { { "case.test", DNS_T_MX, "10 " HOST },
+	    { "case.test", DNS_T_MX, "20 " EVIL },
+	    { "027[2j.evil007.org", DNS_T_A, V4 },
+	    { "evil007", NEVER_ASKED, NULL } }, 0, { { NULL, 0, NULL } },
+	  NULL },
+	{ "MX: the only host holding escapes is fail, no address asked",
+	  "case.test", "mx", CHECK_FAIL, "not a valid host name", NULL,
+	  { { "case.test", DNS_T_MX, "10 " EVIL },
+	    { "evil007", NEVER_ASKED, NULL } }, 0, { { NULL, 0, NULL } },
+	  NULL },
 	{ "MX: one of several hosts is this server: ok", "case.test", "mx",
 	  CHECK_OK, "reaches this server", NULL,
 	  { { "case.test", DNS_T_MX, "10 " HOST },
@@ -151,6 +174,18 @@ static const struct rule_case cases[] = {
 	{ "PTR IPv6: forward-confirmed is ok", "case.test", "ptr:" V6,
 	  CHECK_OK, V6 " -> " HOST " -> " V6 ": forward-confirmed", NULL,
 	  { { NULL, 0, NULL } }, 0, { { NULL, 0, NULL } }, NULL },
+	{ "PTR: a name holding ESC [ 2 J is fail, and never looked up",
+	  "case.test", "ptr:" V4, CHECK_FAIL, "names \\\\027[2j.evil007.org,"
+	  " not a valid host name", "25.2.0.192.in-addr.arpa. 3600 IN PTR",
+	  { { "25.2.0.192.in-addr.arpa", DNS_T_PTR, EVIL },
+	    { "027[2j.evil007.org", DNS_T_A, V4 },
+	    { "evil007", NEVER_ASKED, NULL } }, 0, { { NULL, 0, NULL } },
+	  NULL },
+	{ "NS: a nameserver name holding escapes is never looked up",
+	  "case.test", NULL, CHECK_OK, NULL, NULL,
+	  { { "case.test", DNS_T_NS, EVIL },
+	    { "evil007", NEVER_ASKED, NULL } }, 0, { { NULL, 0, NULL } },
+	  NULL },
 	{ "the mail host on 127.0.0.1 in /etc/hosts is fail", "case.test",
 	  "ptr:" V4, CHECK_FAIL, "/etc/hosts maps " HOST " to 127.0.0.1",
 	  "edit /etc/hosts", { { NULL, 0, NULL } }, 0, { { NULL, 0, NULL } },
@@ -313,6 +348,34 @@ static const struct rule_case cases[] = {
 	  { { "case.test", DNS_T_TXT, SERVFAIL } }, 0, { { NULL, 0, NULL } },
 	  NULL },
 
+	{ "SPF: an include target holding ESC [ 2 J is fail, never asked",
+	  "case.test", "spf", CHECK_FAIL, "syntax: ", GOOD_SPF,
+	  { { "case.test", DNS_T_TXT, "v=spf1 include:" EVIL " ip4:" V4
+	  " ip6:" V6 " -all" },
+	    { "evil007", NEVER_ASKED, NULL } }, 0, { { NULL, 0, NULL } },
+	  NULL },
+	{ "SPF: an include target holding a backslash is not rewritten",
+	  "case.test", "spf", CHECK_FAIL, "permerror", GOOD_SPF,
+	  { { "case.test", DNS_T_TXT, "v=spf1 include:x\\027y.evil007.org"
+	  " -all" },
+	    { "x027y.evil007.org", DNS_T_TXT, GOOD_SPF },
+	    { "evil007", NEVER_ASKED, NULL } }, 0, { { NULL, 0, NULL } },
+	  NULL },
+	{ "SPF: an mx host holding ESC [ 2 J is no match, never asked",
+	  "case.test", "spf", CHECK_FAIL, V4 ": fail", NULL,
+	  { { "case.test", DNS_T_TXT, "v=spf1 mx:mx.case.test -all" },
+	    { "mx.case.test", DNS_T_MX, "10 " EVIL },
+	    { "027[2j.evil007.org", DNS_T_A, V4 },
+	    { "evil007", NEVER_ASKED, NULL } }, 0, { { NULL, 0, NULL } },
+	  NULL },
+	{ "SPF: a ptr name holding ESC [ 2 J is not validated, never asked",
+	  "case.test", "spf", CHECK_FAIL, V4 ": fail", NULL,
+	  { { "case.test", DNS_T_TXT, "v=spf1 ptr:evil007.org -all" },
+	    { "25.2.0.192.in-addr.arpa", DNS_T_PTR, EVIL },
+	    { "027[2j.evil007.org", DNS_T_A, V4 },
+	    { "027[2j.evil007.org", NEVER_ASKED, NULL } }, 0,
+	  { { NULL, 0, NULL } }, NULL },
+
 	/* ---- SPF of the HELO name ---- */
 	{ "HELO SPF: missing is fail", "case.test", "spf-helo", CHECK_FAIL,
 	  "no SPF record at " HOST, HOST ". 3600 IN TXT",
@@ -381,6 +444,15 @@ static const struct rule_case cases[] = {
 	  CHECK_FAIL, "h=md5 names no known hash", NULL,
 	  { { "sel._domainkey.case.test", DNS_T_TXT, "v=DKIM1; k=rsa; h=md5;"
 	  " p=" OWN_P } }, 0, { { NULL, 0, NULL } }, NULL },
+	{ "DKIM: h=sha1 only is fail (RFC 8301: rsa-sha256 fails)",
+	  "case.test", "dkim:sel", CHECK_FAIL, "h=sha1 excludes sha256",
+	  "drop h= or list sha256 in it",
+	  { { "sel._domainkey.case.test", DNS_T_TXT, "v=DKIM1; k=rsa; h=sha1;"
+	  " p=" OWN_P } }, 0, { { NULL, 0, NULL } }, NULL },
+	{ "DKIM: h=sha1:sha256 is ok", "case.test", "dkim:sel", CHECK_OK,
+	  "the key matches", NULL,
+	  { { "sel._domainkey.case.test", DNS_T_TXT, "v=DKIM1; k=rsa;"
+	  " h=sha1:sha256; p=" OWN_P } }, 0, { { NULL, 0, NULL } }, NULL },
 	{ "DKIM: private key readable by group is warn", "grp.test",
 	  "dkim:sel", CHECK_WARN, "/etc/dkimkeys/grp.private is readable by"
 	  " group or others (mode 0640)", "chmod 600 /etc/dkimkeys/grp.private",
@@ -477,6 +549,17 @@ static const struct rule_case cases[] = {
 	{ "propagation: a changed SPF seen on the nameserver is warn",
 	  "case.test", "spf", CHECK_WARN, "published on ns.case.test", NULL,
 	  { { "case.test", DNS_T_TXT, "v=spf1 ip4:" V4 " -all" } }, 1,
+	  { { NULL, 0, NULL } }, NULL },
+	{ "FORMERR is unknown, naming it", "case.test", "dkim:sel",
+	  CHECK_UNKNOWN, "answered FORMERR", NULL,
+	  { { "sel._domainkey.case.test", DNS_T_TXT, FORMERR } }, 0,
+	  { { NULL, 0, NULL } }, NULL },
+	{ "NOTIMP is unknown, naming it", "case.test", "mx", CHECK_UNKNOWN,
+	  "answered NOTIMP", NULL, { { "case.test", DNS_T_MX, NOTIMP } }, 0,
+	  { { NULL, 0, NULL } }, NULL },
+	{ "a CNAME loop is unknown, naming where", "case.test", "dmarc",
+	  CHECK_UNKNOWN, "CNAME loop at _dmarc.case.test", NULL,
+	  { { "_dmarc.case.test", DNS_T_TXT, CNAMELOOP } }, 0,
 	  { { NULL, 0, NULL } }, NULL },
 	{ "a resolver error is unknown, not missing", "case.test", "dkim:sel",
 	  CHECK_UNKNOWN, "sel._domainkey.case.test TXT got REFUSED", NULL,
@@ -671,6 +754,7 @@ struct server {
 	struct zone	 over;		/* the case's rows, searched first */
 	const struct zone *base;
 	size_t		 queries;
+	struct strv	 asked;		/* every name asked, lower case */
 };
 
 static void
@@ -682,6 +766,8 @@ zone_add(struct zone *z, const char *name, int type, const char *data,
 	const char *s;
 	size_t i;
 
+	if (type == NEVER_ASKED)
+		return;
 	z->v = xreallocarray(z->v, z->n + 1, sizeof *z->v);
 	r = &z->v[z->n++];
 	r->name = str_lower(xstrdup(name));
@@ -925,7 +1011,7 @@ serve(int fd, short revents, void *arg)
 	size_t idx[32], qend, pos, k, i, nans = 0;
 	ssize_t got;
 	unsigned rcode = 0, qtype, lab;
-	int n;
+	int n, loop = 0, said;
 
 	(void)revents;
 	got = recvfrom(fd, q, sizeof q, 0, (struct sockaddr *)&from, &fromlen);
@@ -944,6 +1030,7 @@ serve(int fd, short revents, void *arg)
 			name[k++] = (char)tolower(q[pos + 1 + i]);
 	}
 	name[k] = '\0';
+	strv_add(&srv->asked, name);
 	qend = pos + 5;
 	if (qend > (size_t)got)
 		return;
@@ -958,22 +1045,50 @@ serve(int fd, short revents, void *arg)
 		rcode = 2, n = 0;
 	else if (n == 1 && strcmp(z->v[idx[0]].data, REFUSED) == 0)
 		rcode = 5, n = 0;
+	else if (n == 1 && strcmp(z->v[idx[0]].data, FORMERR) == 0)
+		rcode = 1, n = 0;
+	else if (n == 1 && strcmp(z->v[idx[0]].data, NOTIMP) == 0)
+		rcode = 4, n = 0;
+	else if (n == 1 && strcmp(z->v[idx[0]].data, CNAMELOOP) == 0)
+		loop = 1, n = 0;
 	else if (n <= 0 && !zone_has(&srv->over, name) &&
 	    !zone_has(srv->base, name))
 		rcode = 3;	/* NXDOMAIN */
 	if (n > 0)
 		nans = (size_t)n;
+	said = rcode != 0 || nans > 0 || loop;	/* no SOA */
 
 	m.len = 0;
 	put16(&m, (unsigned)q[0] << 8 | q[1]);		/* id */
 	put16(&m, 0x8000 | (srv->auth ? 0x0400 : 0x0080) |
 	    (q[2] & 0x01) << 8 | rcode);		/* QR, AA or RA, RD */
 	put16(&m, 1);
-	put16(&m, (unsigned)nans);
-	put16(&m, nans == 0 && rcode != 2 && rcode != 5 ? 1 : 0);
+	put16(&m, loop ? 2 : (unsigned)nans);
+	put16(&m, !said || rcode == 3 ? 1 : 0);
 	put16(&m, 0);
 	memcpy(m.b + m.len, q + 12, qend - 12);		/* the question */
 	m.len += qend - 12;
+	if (loop) {
+		/* name CNAME loop.name; loop.name CNAME name */
+		put16(&m, 0xc00c);
+		put16(&m, DNS_T_CNAME);
+		put16(&m, 1);
+		put32(&m, 300);
+		k = m.len;
+		put16(&m, 0);
+		pos = m.len;
+		put8(&m, 4);
+		memcpy(m.b + m.len, "loop", 4);
+		m.len += 4;
+		put16(&m, 0xc00c);
+		m.b[k + 1] = (unsigned char)(m.len - k - 2);
+		put16(&m, 0xc000 | (unsigned)pos);
+		put16(&m, DNS_T_CNAME);
+		put16(&m, 1);
+		put32(&m, 300);
+		put16(&m, 2);
+		put16(&m, 0xc00c);
+	}
 	for (i = 0; i < nans; i++) {
 		put16(&m, 0xc00c);		/* the question's name */
 		put16(&m, qtype);
@@ -981,7 +1096,7 @@ serve(int fd, short revents, void *arg)
 		put32(&m, 300);
 		put_rdata(&m, &z->v[idx[i]]);
 	}
-	if (nans == 0 && rcode != 2 && rcode != 5) {
+	if (!said || rcode == 3) {
 		/* SOA in the authority section: negative TTL 300 (RFC 2308). */
 		put16(&m, 0xc00c);
 		put16(&m, DNS_T_SOA);
@@ -1059,6 +1174,31 @@ judge(const struct rule_case *c, const struct check_item *it, char *why,
 		    it->id, fix);
 }
 
+/* Was either server asked a name holding a NEVER_ASKED row's text?  Says
+ * which into why. */
+static int
+asked_any(const struct rule_case *c, const struct server *rs,
+    const struct server *ns, char *why, size_t size)
+{
+	const struct server *srv[2] = { rs, ns };
+	size_t i, j, k;
+
+	for (i = 0; i < MAXROWS && c->rows[i].name != NULL; i++) {
+		if (c->rows[i].type != NEVER_ASKED)
+			continue;
+		for (k = 0; k < 2; k++)
+			for (j = 0; j < srv[k]->asked.n; j++)
+				if (strstr(srv[k]->asked.v[j],
+				    c->rows[i].name) != NULL) {
+					snprintf(why, size, "the %s was asked"
+					    " for \"%s\"", k ? "nameserver" :
+					    "resolver", srv[k]->asked.v[j]);
+					return 1;
+				}
+	}
+	return 0;
+}
+
 /* Run the check of the case's domain against the servers; the verdict
  * judged into why (empty: as wanted). */
 static void
@@ -1105,6 +1245,8 @@ run_check(const struct rule_case *c, struct server *rs, struct server *ns,
 	else if (rs->queries == 0 || (c->ns && ns->queries == 0))
 		snprintf(why, size, "a server was never asked (resolver %zu,"
 		    " nameserver %zu queries)", rs->queries, ns->queries);
+	else if (asked_any(c, rs, ns, why, size))
+		;	/* a name that must not be asked was */
 	else if (n != 1 || strcmp(res[0].domain, c->domain) != 0)
 		snprintf(why, size, "%zu domains in the results", n);
 	else if (c->id != NULL) {
@@ -1167,6 +1309,8 @@ test_case(void **state)
 
 	close(rs.fd);
 	close(ns.fd);
+	strv_free(&rs.asked);
+	strv_free(&ns.asked);
 	zone_free(&rs.over);
 	zone_free(&ns.over);
 	zone_free(&base);
