@@ -65,6 +65,25 @@ cli_put_zone(FILE *f, const char *s)
 	}
 }
 
+void
+cli_put_fix(FILE *f, const char *lead, const char *indent, const char *text)
+{
+	const char *p = text, *nl;
+	char *line;
+
+	for (;;) {
+		nl = p + strcspn(p, "\n");
+		line = xstrndup(p, (size_t)(nl - p));
+		fputs(p == text ? lead : indent, f);
+		cli_put_zone(f, line);
+		fputc('\n', f);
+		free(line);
+		if (*nl == '\0')
+			break;
+		p = nl + 1;
+	}
+}
+
 int
 cli_exit(int rc)
 {

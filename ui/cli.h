@@ -35,6 +35,11 @@ struct session_opts;
 void cli_put(FILE *, const char *);
 /* A zone-file text: its own line breaks and tabs kept, the rest as cli_put. */
 void cli_put_zone(FILE *, const char *);
+/* A fix of one or more lines (a DKIM key in the zone-file form): lead
+ * before the first line, indent before the others, each as cli_put_zone
+ * prints it and ended with a newline, so what is printed pastes. */
+void cli_put_fix(FILE *, const char *lead, const char *indent,
+    const char *text);
 /* A whole document (JSON) as is on stdout; a failed write is noted for
  * cli_exit(), which reports it. */
 void cli_put_doc(const char *s, size_t len);

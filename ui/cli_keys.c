@@ -800,10 +800,17 @@ ck_switch(struct session *s, struct keys_list *l, struct keys_entry *e,
 		ck_record(&r, e->domain, e->selector, txt);
 		free(txt);
 		zone = records_zone_line(&r);
-		msg = xasprintf("not switched: %s._domainkey.%s is not "
-		    "published yet (%s); mail signed with it would fail.  "
-		    "Publish:", e->selector, e->domain, e->pub_detail != NULL ?
-		    e->pub_detail : "?");
+		if (v == KEYS_SWITCH_UNPUBLISHED)
+			msg = xasprintf("not switched: %s._domainkey.%s is "
+			    "not published yet (%s); mail signed with it would "
+			    "fail.  Publish:", e->selector, e->domain,
+			    e->pub_detail != NULL ? e->pub_detail : "?");
+		else
+			msg = xasprintf("not switched: could not tell whether "
+			    "%s._domainkey.%s is published (%s); try again "
+			    "when the DNS answers.  It must show:", e->selector,
+			    e->domain, e->pub_detail != NULL ? e->pub_detail :
+			    "no answer");
 		cli_error(msg);
 		cli_put_zone(stderr, zone);
 		fputc('\n', stderr);

@@ -247,11 +247,9 @@ status_findings(const struct check_domain *res, size_t n, struct json *j)
 			cli_put(stdout, it->detail ? it->detail : "");
 			putchar('\n');
 		}
-		if (j == NULL && it->fix != NULL) {
-			fputs("        fix: ", stdout);
-			cli_put(stdout, it->fix);
-			putchar('\n');
-		}
+		if (j == NULL && it->fix != NULL)
+			cli_put_fix(stdout, "        fix: ", "             ",
+			    it->fix);
 	}
 	if (j != NULL)
 		json_array_end(j);

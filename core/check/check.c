@@ -393,7 +393,8 @@ check_ev_fix(const struct check_ev *ev)
 	return buf_steal(&b);
 }
 
-/* Put a verdict into the item (detail sanitized here); the found values
+/* Put a verdict into the item (detail made safe here, escaped once: the
+ * rules already escape what they quote); the found values
  * are taken (found is left empty). */
 void
 check_commit(struct check_item *it, enum check_status st, const char *detail,
@@ -401,7 +402,7 @@ check_commit(struct check_item *it, enum check_status st, const char *detail,
 {
 	it->status = st;
 	free(it->detail);
-	it->detail = check_sanitize(detail, strlen(detail));
+	it->detail = str_shown(detail, strlen(detail));
 	strv_free(&it->found);
 	it->found = *found;
 	strv_init(found);

@@ -173,54 +173,45 @@ void
 keys_judge(struct keys_entry *e, const char *const *txt, const size_t *lens,
     size_t n)
 {
-	struct dkimrec rec;
 	char *why = NULL;
-	const char *detail = NULL;
-	size_t i;
-	int m, revoked = 0, other = 0, bad = 0;
+	const char *detail;
 
 	free(e->pub_detail);
 	e->pub_detail = NULL;
-	for (i = 0; i < n; i++) {
-		if (dkimrec_parse(txt[i], lens[i], &rec, &why) != 0) {
-			free(why);
-			why = NULL;
-			bad = 1;
-			continue;
-		}
-		if (*rec.p == '\0')
-			revoked = 1;
-		else if (e->pub.p == NULL)
-			other = 1;
-		else {
-			m = dkimrec_key_match(rec.k, rec.p, e->pub.type,
-			    e->pub.p, &why);
-			free(why);
-			why = NULL;
-			if (m == 1) {
-				dkimrec_free(&rec);
-				e->published = KEYS_PUB_YES;
-				return;
-			}
-			other = 1;
-		}
-		dkimrec_free(&rec);
-	}
-	if (e->pub.p == NULL && other) {
+	/* The verdict check gives: several records, h= without sha256, a
+	 * revoked or invalid record each keep the key from being used. */
+	switch (dkimrec_judge(txt, lens, n, e->pub.type, e->pub.p, &why)) {
+	case DKIMREC_USABLE:
+		e->published = KEYS_PUB_YES;
+		free(why);
+		return;
+	case DKIMREC_LOCAL_UNKNOWN:
 		e->published = KEYS_PUB_UNKNOWN;
 		detail = "a key is published, the local key is unreadable";
-	} else {
+		break;
+	case DKIMREC_OTHER_KEY:
 		e->published = KEYS_PUB_NO;
-		if (other)
-			detail = "the DNS publishes another key";
-		else if (revoked)
-			detail = "revoked (p= empty)";
-		else if (bad)
-			detail = "no valid DKIM record";
-		else
-			detail = "no DKIM record";
+		detail = "the DNS publishes another key";
+		break;
+	case DKIMREC_REVOKED:
+		e->published = KEYS_PUB_NO;
+		detail = "revoked (p= empty)";
+		break;
+	case DKIMREC_INVALID:
+		e->published = KEYS_PUB_NO;
+		detail = "no valid DKIM record";
+		break;
+	case DKIMREC_MISSING:
+		e->published = KEYS_PUB_NO;
+		detail = "no DKIM record";
+		break;
+	default:	/* several records, h= without sha256: say which */
+		e->published = KEYS_PUB_NO;
+		detail = why != NULL ? why : "not usable";
+		break;
 	}
 	e->pub_detail = xstrdup(detail);
+	free(why);
 }
 
 /* A TXT answer for one entry. */

@@ -295,6 +295,8 @@ check "DMARC with escape bytes: fail (invalid p=)" [ "$(st esc.test dmarc)" = fa
 check "escape bytes: no raw ESC in the JSON output" sh -c "! grep -q \"$(printf '\033')\" '$T_TMP/out'"
 check "escape bytes: shown escaped in found" \
     sh -c "$PY $T_TMP/q.py $T_TMP/out esc.test dmarc found | grep -qF 'p=\\x1b[2Jreject'"
+check "escape bytes: the detail quotes the value escaped once (\\x1b, never \\\\x1b)" \
+    sh -c "d=\$($PY $T_TMP/q.py $T_TMP/out esc.test dmarc detail); echo \"\$d\" | grep -qF 'x1b[2J' && ! echo \"\$d\" | grep -qF '\\\\x1b'"
 check "ptr mechanism and ?all: warn" [ "$(st lint.test spf)" = warn ]
 check "ptr and ?all: each named, and the type-99 record" \
     sh -c "$PY $T_TMP/q.py $T_TMP/out lint.test spf detail | grep 'ptr mechanism' | grep '?all' | grep -q 'type-99'"
@@ -493,6 +495,9 @@ crc=$RC
 run --root "$R" --resolver "$RES" status
 check "status exits as check does on the test zones ($RC, check $crc)" \
     [ "$RC" -eq "$crc" ]
+check "status: a missing DKIM key's fix pastes (its own lines, no literal \\n or \\t)" \
+    sh -c "grep -q '^ *fix: sel._domainkey.nodkim.test. 3600 IN TXT ( \"v=DKIM1' '$T_TMP/out' &&
+        grep -q '^             	\"' '$T_TMP/out' && ! grep -qF '\\n' '$T_TMP/out' && ! grep -qF '\\t' '$T_TMP/out'"
 P5b=$(free_port)
 run --root "$R" --resolver "127.0.0.1:$P5b" status
 check "status with no server on the port: exit 75, as check (got $RC)" [ "$RC" -eq 75 ]

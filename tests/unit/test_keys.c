@@ -432,6 +432,60 @@ test_switch_verdict(void **state)
 	assert_int_equal(keys_switch_verdict(&e), KEYS_SWITCH_ALREADY);
 }
 
+/* What the DNS shows decides like check does: the key alone is published;
+ * beside a second record, with h=sha1 only, or revoked it is not (keys
+ * switch refuses), and the detail says why. */
+static void
+test_judge(void **state)
+{
+	struct keys_list *l;
+	struct keys_entry *e = NULL;
+	char *cause = NULL, *mine, *sha1, *txt[2];
+	size_t i, lens[2];
+
+	(void)state;
+	assert_non_null(l = keys_list_new(site, &cause));
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].domain, "example.org") == 0 &&
+		    strcmp(l->v[i].selector, "mail") == 0)
+			e = &l->v[i];
+	assert_non_null(e);
+	assert_non_null(e->pub.p);
+	e->configured = 0;	/* as a new key would be */
+	mine = xasprintf("v=DKIM1; k=rsa; p=%s", e->pub.p);
+	sha1 = xasprintf("v=DKIM1; k=rsa; h=sha1; p=%s", e->pub.p);
+
+	txt[0] = mine;
+	lens[0] = strlen(mine);
+	keys_judge(e, (const char *const *)txt, lens, 1);
+	assert_int_equal(e->published, KEYS_PUB_YES);
+	assert_int_equal(keys_switch_verdict(e), KEYS_SWITCH_GO);
+
+	txt[1] = (char *)"v=DKIM1; k=rsa; p=";
+	lens[1] = strlen(txt[1]);
+	keys_judge(e, (const char *const *)txt, lens, 2);
+	assert_int_equal(e->published, KEYS_PUB_NO);
+	assert_int_equal(keys_switch_verdict(e), KEYS_SWITCH_UNPUBLISHED);
+	assert_non_null(e->pub_detail);
+	assert_non_null(strstr(e->pub_detail, "2"));
+
+	txt[0] = sha1;
+	lens[0] = strlen(sha1);
+	keys_judge(e, (const char *const *)txt, lens, 1);
+	assert_int_equal(e->published, KEYS_PUB_NO);
+	assert_non_null(strstr(e->pub_detail, "sha256"));
+
+	txt[0] = (char *)"v=DKIM1; k=rsa; p=";
+	lens[0] = strlen(txt[0]);
+	keys_judge(e, (const char *const *)txt, lens, 1);
+	assert_int_equal(e->published, KEYS_PUB_NO);
+	assert_string_equal(e->pub_detail, "revoked (p= empty)");
+
+	free(mine);
+	free(sha1);
+	keys_list_free(l);
+}
+
 /* A generated key s2 of example.org beside the demo's RSA key "mail",
  * in the state file, the key file a copy of mail's; the list. */
 static struct keys_list *
@@ -649,6 +703,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cli_console_same_state,
 		    setup, teardown),
 		cmocka_unit_test(test_switch_verdict),
+		cmocka_unit_test_setup_teardown(test_judge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_text, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_signer_names, setup,
