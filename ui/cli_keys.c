@@ -765,10 +765,60 @@ ck_rotate(const struct cli_opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* What keys switch, retire or revoke found or did, for --json. */
+struct ck_outcome {
+	const char	*action;	/* "switch", "retire", "revoke" */
+	int		 done;		/* switchable now / state recorded */
+	const char	*detail;	/* why not, or what comes next */
+	char		*zone;		/* a record to publish, or NULL */
+	char		*change;	/* the configuration change, or NULL */
+	long long	 until;		/* retired: keep publishing until */
+	int		 early;		/* revoked within the grace period */
+};
+
+/* The outcome as one JSON object on standard output. */
+static void
+ck_outcome_json(const struct keys_entry *e, const struct ck_outcome *oc,
+    const struct strv *warnings)
+{
+	struct json j;
+	char *out;
+	size_t i;
+
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_string(&j, "action", oc->action);
+	json_string(&j, "domain", e->domain);
+	json_string(&j, "selector", e->selector);
+	json_string(&j, "signer", e->signer);
+	json_string(&j, "path", e->path);
+	json_bool(&j, "done", oc->done);
+	json_string(&j, "state", keystate_name(e->state));
+	json_string(&j, "published", keys_pub_name(e->published));
+	json_string(&j, "published_detail", e->pub_detail);
+	json_string(&j, "detail", oc->detail);
+	json_string(&j, "record", oc->zone);
+	json_string(&j, "change", oc->change);
+	if (oc->until > 0)
+		json_int(&j, "publish_until", oc->until);
+	if (strcmp(oc->action, "revoke") == 0)
+		json_bool(&j, "within_grace", oc->early);
+	json_array_begin(&j, "warnings");
+	for (i = 0; warnings != NULL && i < warnings->n; i++)
+		json_string(&j, NULL, warnings->v[i]);
+	json_array_end(&j);
+	json_object_end(&j);
+	out = json_finish(&j);
+	cli_put_doc(out, strlen(out));
+	free(out);
+	free(oc->zone);
+	free(oc->change);
+}
+
 /* "keys switch": the configuration change, once the DNS shows the key. */
 static int
 ck_switch(struct session *s, struct keys_list *l, struct keys_entry *e,
-    struct strv *warnings)
+    struct strv *warnings, struct ck_outcome *oc)
 {
 	struct record r;
 	enum keys_switch v;
@@ -777,9 +827,11 @@ ck_switch(struct session *s, struct keys_list *l, struct keys_entry *e,
 
 	v = keys_switch_verdict(e);
 	if (v == KEYS_SWITCH_ALREADY) {
-		printf("%s._domainkey.%s is already in use by %s (%s)\n",
-		    e->selector, e->domain, e->signer, e->source != NULL ?
-		    e->source : "config");
+		oc->detail = "already in use";
+		if (oc->action == NULL)
+			printf("%s._domainkey.%s is already in use by %s "
+			    "(%s)\n", e->selector, e->domain, e->signer,
+			    e->source != NULL ? e->source : "config");
 		goto save;
 	}
 	if (v == KEYS_SWITCH_UNREADABLE) {
@@ -800,6 +852,15 @@ ck_switch(struct session *s, struct keys_list *l, struct keys_entry *e,
 		ck_record(&r, e->domain, e->selector, txt);
 		free(txt);
 		zone = records_zone_line(&r);
+		ck_record_free(&r);
+		rc = v == KEYS_SWITCH_UNPUBLISHED ? EXIT_FAIL : EX_TEMPFAIL;
+		if (oc->action != NULL) {
+			oc->detail = v == KEYS_SWITCH_UNPUBLISHED ?
+			    "not published yet: publish the record first" :
+			    "could not tell whether it is published";
+			oc->zone = zone;
+			goto save;
+		}
 		if (v == KEYS_SWITCH_UNPUBLISHED)
 			msg = xasprintf("not switched: %s._domainkey.%s is "
 			    "not published yet (%s); mail signed with it would "
@@ -816,11 +877,16 @@ ck_switch(struct session *s, struct keys_list *l, struct keys_entry *e,
 		fputc('\n', stderr);
 		free(msg);
 		free(zone);
-		ck_record_free(&r);
-		rc = v == KEYS_SWITCH_UNPUBLISHED ? EXIT_FAIL : EX_TEMPFAIL;
 		goto save;
 	}
 	txt = keys_switch_text(s->site, l, e);
+	if (oc->action != NULL) {
+		oc->done = 1;
+		oc->detail = "published: make this change, then notspam sees "
+		    "it active and the key it replaces retired";
+		oc->change = txt;
+		goto save;
+	}
 	printf("%s._domainkey.%s is published: switch %s to it.\n",
 	    e->selector, e->domain, e->signer);
 	cli_put_zone(stdout, txt);
@@ -836,7 +902,8 @@ save:
 
 /* "keys retire": refused for the key the signer uses. */
 static int
-ck_retire(struct keys_list *l, struct keys_entry *e, long long now)
+ck_retire(struct keys_list *l, struct keys_entry *e, long long now,
+    struct ck_outcome *oc)
 {
 	char *cause = NULL, date[16];
 
@@ -852,6 +919,13 @@ ck_retire(struct keys_list *l, struct keys_entry *e, long long now)
 		free(cause);
 		return EX_SOFTWARE;
 	}
+	if (oc->action != NULL) {
+		oc->done = cause == NULL;
+		oc->until = now + KEYSTATE_GRACE_DAYS * 86400LL;
+		oc->detail = "keep its record published until publish_until, "
+		    "then revoke it";
+		return ck_saved(cause);
+	}
 	ck_date(now + KEYSTATE_GRACE_DAYS * 86400LL, date, sizeof date);
 	printf("%s._domainkey.%s retired: keep its record published until %s, "
 	    "then: notspam keys revoke %s %s\n", e->selector, e->domain, date,
@@ -861,7 +935,8 @@ ck_retire(struct keys_list *l, struct keys_entry *e, long long now)
 
 /* "keys revoke": the p= empty record to publish. */
 static int
-ck_revoke(struct keys_list *l, struct keys_entry *e, long long now)
+ck_revoke(struct keys_list *l, struct keys_entry *e, long long now,
+    struct ck_outcome *oc)
 {
 	struct keys_revoked rv;
 	struct record r;
@@ -880,18 +955,28 @@ ck_revoke(struct keys_list *l, struct keys_entry *e, long long now)
 		free(cause);
 		return EX_SOFTWARE;
 	}
+	ck_record(&r, e->domain, e->selector, rv.record);
+	zone = records_zone_line(&r);
+	ck_record_free(&r);
+	if (oc->action != NULL) {
+		oc->done = cause == NULL;
+		oc->early = rv.early;
+		oc->zone = zone;
+		oc->detail = "publish this record instead of the key (p= empty "
+		    "tells verifiers it is withdrawn), then delete the private "
+		    "key";
+		keys_revoked_free(&rv);
+		return ck_saved(cause);
+	}
 	if (rv.early)
 		printf("note: retired less than %d days ago: mail still in "
 		    "transit may fail verification\n", KEYSTATE_GRACE_DAYS);
-	ck_record(&r, e->domain, e->selector, rv.record);
-	zone = records_zone_line(&r);
 	printf("%s._domainkey.%s revoked.  Publish instead of its key (p= "
 	    "empty tells verifiers it is withdrawn):\n", e->selector,
 	    e->domain);
 	cli_put_zone(stdout, zone);
 	putchar('\n');
 	free(zone);
-	ck_record_free(&r);
 	if (e->path != NULL) {
 		printf("then delete the private key: rm ");
 		cli_put(stdout, e->path);
@@ -911,6 +996,7 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 	struct keys_list *l;
 	struct keys_entry *e;
 	struct strv warnings;
+	struct ck_outcome oc;
 	char *domain, *cause = NULL;
 	long long now = (long long)time(NULL);
 	int rc = 0;
@@ -938,14 +1024,27 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 		cli_error(cause);
 		free(cause);
 		rc = EX_USAGE;
-	} else if (strcmp(verb, "switch") == 0) {
-		rc = ck_switch(s, l, e, &warnings);
-		for (i = 0; i < warnings.n; i++)
+	} else {
+		/* With --json the outcome is one object (action set). */
+		memset(&oc, 0, sizeof oc);
+		if (o->json)
+			oc.action = verb;
+		if (strcmp(verb, "switch") == 0)
+			rc = ck_switch(s, l, e, &warnings, &oc);
+		else if (strcmp(verb, "retire") == 0)
+			rc = ck_retire(l, e, now, &oc);
+		else
+			rc = ck_revoke(l, e, now, &oc);
+		if (o->json && (rc == 0 || rc == EXIT_WARN ||
+		    oc.zone != NULL || oc.detail != NULL))
+			ck_outcome_json(e, &oc, &warnings);
+		else {
+			free(oc.zone);
+			free(oc.change);
+		}
+		for (i = 0; !o->json && i < warnings.n; i++)
 			cli_error(warnings.v[i]);
-	} else if (strcmp(verb, "retire") == 0)
-		rc = ck_retire(l, e, now);
-	else
-		rc = ck_revoke(l, e, now);
+	}
 	strv_free(&warnings);
 	keys_list_free(l);
 	session_close(s);
