@@ -145,6 +145,13 @@ rule_mx(struct check_ev *ev, struct check_work *w)
 		return;
 	if ((ans = check_answer(ev, q)) < 0)
 		return;
+	if (ans == 0 && q->status == DNS_NXDOMAIN) {
+		check_note(ev, CHECK_FAIL, "%s does not exist in the DNS"
+		    " (NXDOMAIN): register and delegate it, then publish its"
+		    " records; until then mail for it bounces", ev->domain);
+		fix_record(ev, r);
+		return;
+	}
 	if (ans == 0) {
 		check_note(ev, CHECK_FAIL, "no MX record at %s: senders fall"
 		    " back to its A record or bounce", ev->domain);
@@ -531,6 +538,7 @@ rule_spf_helo(struct check_ev *ev, struct check_work *w)
 {
 	const struct site *site = ev->site;
 	const struct check_spf *s;
+	const struct check_q *q;
 	char *sender, *who;
 	const char *addr;
 	size_t i;
@@ -539,6 +547,15 @@ rule_spf_helo(struct check_ev *ev, struct check_work *w)
 		check_note(ev, CHECK_UNKNOWN, "the mail hostname is unknown");
 		return;
 	}
+	/* What is published there, shown as found (the evaluation below
+	 * reads the same answer from the run's cache). */
+	q = check_get(ev, ev->host, DNS_T_TXT);
+	if (q != NULL && !ev->pending && q->status == DNS_OK &&
+	    check_answer(ev, q) > 0)
+		for (i = 0; i < q->nrrs; i++)
+			if (is_spf(&q->rrs[i]))
+				check_found(ev, q->rrs[i].text,
+				    q->rrs[i].len);
 	sender = xasprintf("postmaster@%s", ev->host);
 	who = xasprintf(" for HELO %s", ev->host);
 	for (i = 0; i < site->ipv4.n + site->ipv6.n; i++) {

@@ -50,6 +50,8 @@ static char root[] = "/tmp/notspam-rules-XXXXXX";
 #define REFUSED "!REFUSED"
 #define FORMERR "!FORMERR"
 #define NOTIMP "!NOTIMP"
+/* The name does not exist at all (NXDOMAIN for every type). */
+#define NXDOMAIN "!NXDOMAIN"
 /* A CNAME to loop.<name>, whose CNAME points back to the name. */
 #define CNAMELOOP "!CNAMELOOP"
 /* A row of this type is no record: its name is a piece of text that no
@@ -99,6 +101,12 @@ static const struct rule_case cases[] = {
 	  "no MX record at case.test", "case.test. 3600 IN MX 10 " HOST ".",
 	  { { "case.test", DNS_T_MX, NULL } }, 0, { { NULL, 0, NULL } },
 	  NULL },
+	{ "MX: a domain that does not exist is said so, not \"no MX\"",
+	  "case.test", "mx", CHECK_FAIL,
+	  "case.test does not exist in the DNS (NXDOMAIN)",
+	  "case.test. 3600 IN MX 10 " HOST ".",
+	  { { "case.test", DNS_T_MX, NXDOMAIN } }, 0, { { NULL, 0, NULL } },
+	  NULL },
 	{ "MX: null MX on a receiving domain is fail", "case.test", "mx",
 	  CHECK_FAIL, "null MX (0 .)", "replace the null MX",
 	  { { "case.test", DNS_T_MX, "0 ." } }, 0, { { NULL, 0, NULL } },
@@ -114,7 +122,7 @@ static const struct rule_case cases[] = {
 	    { "mx.elsewhere.test", DNS_T_A, "198.51.100.7" } }, 0,
 	  { { NULL, 0, NULL } }, NULL },
 	{ "MX: a host holding ESC [ 2 J is fail, and never looked up",
-	  "case.test", "mx", CHECK_FAIL, "MX host \\\\027[2j.evil007.org is"
+	  "case.test", "mx", CHECK_FAIL, "MX host \\027[2j.evil007.org is"
 	  " not a valid host name", "point the MX at this server",
 	  { { "case.test", DNS_T_MX, "10 " HOST },
 	    { "case.test", DNS_T_MX, "20 " EVIL },
@@ -175,7 +183,7 @@ static const struct rule_case cases[] = {
 	  CHECK_OK, V6 " -> " HOST " -> " V6 ": forward-confirmed", NULL,
 	  { { NULL, 0, NULL } }, 0, { { NULL, 0, NULL } }, NULL },
 	{ "PTR: a name holding ESC [ 2 J is fail, and never looked up",
-	  "case.test", "ptr:" V4, CHECK_FAIL, "names \\\\027[2j.evil007.org,"
+	  "case.test", "ptr:" V4, CHECK_FAIL, "names \\027[2j.evil007.org,"
 	  " not a valid host name", "25.2.0.192.in-addr.arpa. 3600 IN PTR",
 	  { { "25.2.0.192.in-addr.arpa", DNS_T_PTR, EVIL },
 	    { "027[2j.evil007.org", DNS_T_A, V4 },
@@ -384,7 +392,8 @@ static const struct rule_case cases[] = {
 	  CHECK_FAIL, V6 ": fail for HELO " HOST, NULL,
 	  { { HOST, DNS_T_TXT, "v=spf1 ip4:" V4 " -all" } }, 0,
 	  { { NULL, 0, NULL } }, NULL },
-	{ "HELO SPF: every address passes: ok", "case.test", "spf-helo",
+	{ "HELO SPF: every address passes: ok, the record shown as found",
+	  "case.test", "spf-helo",
 	  CHECK_OK, V4 ": pass for HELO " HOST, NULL, { { NULL, 0, NULL } },
 	  0, { { NULL, 0, NULL } }, NULL },
 
@@ -1049,6 +1058,8 @@ serve(int fd, short revents, void *arg)
 		rcode = 1, n = 0;
 	else if (n == 1 && strcmp(z->v[idx[0]].data, NOTIMP) == 0)
 		rcode = 4, n = 0;
+	else if (n == 1 && strcmp(z->v[idx[0]].data, NXDOMAIN) == 0)
+		rcode = 3, n = 0;
 	else if (n == 1 && strcmp(z->v[idx[0]].data, CNAMELOOP) == 0)
 		loop = 1, n = 0;
 	else if (n <= 0 && !zone_has(&srv->over, name) &&
@@ -1169,6 +1180,11 @@ judge(const struct rule_case *c, const struct check_item *it, char *why,
 	else if (c->fix != NULL && strstr(fix, c->fix) == NULL)
 		snprintf(why, size, "%s: %s fix lacks \"%s\": %s", c->domain,
 		    it->id, c->fix, fix);
+	else if (it->status == CHECK_OK && it->found.n == 0)
+		/* ok means the record is there: show it (the console's
+		 * "live:" line, check's "found"). */
+		snprintf(why, size, "%s: %s is ok with nothing found",
+		    c->domain, it->id);
 	else if (c->want == CHECK_OK && it->fix != NULL)
 		snprintf(why, size, "%s: %s is ok with a fix: %s", c->domain,
 		    it->id, fix);
