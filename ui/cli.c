@@ -84,6 +84,19 @@ cli_put_fix(FILE *f, const char *lead, const char *indent, const char *text)
 	}
 }
 
+void
+cli_json_warnings(struct json *j, const struct site *site)
+{
+	size_t i;
+
+	json_array_begin(j, "warnings");
+	for (i = 0; i < site->warnings.n; i++)
+		json_string(j, NULL, site->warnings.v[i]);
+	for (i = 0; i < site->addr_notes.n; i++)
+		json_string(j, NULL, site->addr_notes.v[i]);
+	json_array_end(j);
+}
+
 int
 cli_exit(int rc)
 {
@@ -239,12 +252,7 @@ records_json(const struct site *site, const struct record_set *sets, size_t n)
 		json_object_end(&j);
 	}
 	json_array_end(&j);
-	json_array_begin(&j, "warnings");
-	for (i = 0; i < site->warnings.n; i++)
-		json_string(&j, NULL, site->warnings.v[i]);
-	for (i = 0; i < site->addr_notes.n; i++)
-		json_string(&j, NULL, site->addr_notes.v[i]);
-	json_array_end(&j);
+	cli_json_warnings(&j, site);
 	json_object_end(&j);
 	out = json_finish(&j);
 	cli_put_doc(out, strlen(out));

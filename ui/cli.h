@@ -43,6 +43,11 @@ void cli_put_fix(FILE *, const char *lead, const char *indent,
 /* A whole document (JSON) as is on stdout; a failed write is noted for
  * cli_exit(), which reports it. */
 void cli_put_doc(const char *s, size_t len);
+struct json;
+struct site;
+/* The "warnings" member of a JSON object: the site's configuration
+ * warnings, then its notes on addresses (records, check, status). */
+void cli_json_warnings(struct json *, const struct site *);
 /* "notspam: <msg>" on stderr, sanitized. */
 void cli_error(const char *msg);
 /* The session options of the command-line options (strings borrowed). */

@@ -201,8 +201,8 @@ cli_check_json_flush(struct json *j)
 }
 
 static void
-cli_check_json(const char *resolver, const struct check_domain *ds, size_t n,
-    const size_t *sum)
+cli_check_json(const struct site *site, const char *resolver,
+    const struct check_domain *ds, size_t n, const size_t *sum)
 {
 	const struct check_item *it;
 	struct json j;
@@ -253,6 +253,7 @@ cli_check_json(const char *resolver, const struct check_domain *ds, size_t n,
 	json_int(&j, "fail", (long long)sum[CHECK_FAIL]);
 	json_int(&j, "unknown", (long long)sum[CHECK_UNKNOWN]);
 	json_object_end(&j);
+	cli_json_warnings(&j, site);
 	json_object_end(&j);
 	out = json_finish(&j);
 	cli_put_doc(out, strlen(out));
@@ -359,7 +360,7 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 		for (k = 0; k < ds[i].nitems; k++)
 			sum[ds[i].items[k].status]++;
 	if (o->json)
-		cli_check_json(dns_servers(dns), ds, n, sum);
+		cli_check_json(site, dns_servers(dns), ds, n, sum);
 	else {
 		cli_check_warnings(site);
 		color = !o->no_color && isatty(STDOUT_FILENO);

@@ -196,12 +196,7 @@ status_end_json(struct json *j, const struct site *site,
 	json_int(j, "fail", (long long)sum[CHECK_FAIL]);
 	json_int(j, "unknown", (long long)sum[CHECK_UNKNOWN]);
 	json_object_end(j);
-	json_array_begin(j, "warnings");
-	for (i = 0; i < site->warnings.n; i++)
-		json_string(j, NULL, site->warnings.v[i]);
-	for (i = 0; i < site->addr_notes.n; i++)
-		json_string(j, NULL, site->addr_notes.v[i]);
-	json_array_end(j);
+	cli_json_warnings(j, site);
 	json_object_end(j);
 	out = json_finish(j);
 	cli_put_doc(out, strlen(out));

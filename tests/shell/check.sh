@@ -219,7 +219,8 @@ check "good.test --json: exit 0 (got $RC)" [ "$RC" -eq 0 ]
 check "good.test --json is valid JSON with the documented keys" "$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert set(d) == {"resolver", "domains", "summary"}, d.keys()
+assert set(d) == {"resolver", "domains", "summary", "warnings"}, d.keys()
+assert any("master.cf: missing" in w for w in d["warnings"]), d["warnings"]
 assert d["resolver"] == sys.argv[2], d["resolver"]
 assert set(d["summary"]) == {"ok", "warn", "fail", "unknown"}
 for dom in d["domains"]:
