@@ -50,6 +50,9 @@ struct sm_table {
 	char		*why;		/* why not listable */
 	struct strv	 keys;
 	struct bk_wheres wheres;
+	char		*value;		/* first value of an inline
+					 * { k = v } table, or NULL */
+	struct site_loc	 vloc;
 };
 
 struct sm_action {
@@ -220,6 +223,10 @@ sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 			if (start && strcmp(e->argv[i], "=") != 0) {
 				strv_add(&t->keys, e->argv[i]);
 				bk_wheres_add(&t->wheres, where, &loc);
+			} else if (!start && strcmp(e->argv[i - 1], "=") == 0 &&
+			    t->value == NULL) {
+				t->value = xstrdup(e->argv[i]);
+				t->vloc = loc;
 			}
 			start = 0;
 		}
@@ -273,6 +280,46 @@ sm_relay_address(const char *url, int *loopback)
 	return addr;
 }
 
+/* The HELO name of an outbound relay action: "helo NAME", or "helo-src
+ * <table>" (the name given for the first source address of an inline
+ * table).  A relay to a loopback signer is a hop, not the way out. */
+static void
+sm_relay_helo(struct sm *sm, const struct conf_entry *e, const char *where,
+    const struct site_loc *loc)
+{
+	const struct sm_table *t;
+	const char *name = NULL, *w;
+	char *tname, *show;
+	int i;
+
+	for (i = 3; i + 1 < e->argc && name == NULL; i++) {
+		w = e->argv[i];
+		if (strcmp(w, "helo") == 0)
+			name = e->argv[i + 1];
+		else if (strcmp(w, "helo-src") == 0 &&
+		    e->argv[i + 1][0] == '<' && strlen(e->argv[i + 1]) > 2) {
+			tname = xstrndup(e->argv[i + 1] + 1,
+			    strlen(e->argv[i + 1]) - 2);
+			t = sm_table(sm, tname);
+			free(tname);
+			if (t == NULL || t->value == NULL)
+				return;	/* a file table: not read for this */
+			name = t->value;
+		}
+	}
+	if (name == NULL)
+		return;
+	if (!site_valid_domain(name, 0)) {
+		show = bk_quote(name);
+		site_warn(sm->site, "%s: relay helo \"%s\" is not a fully "
+		    "qualified domain name: receivers reject such a HELO; give "
+		    "the mail host name", where, show);
+		free(show);
+		return;
+	}
+	site_set_helo(sm->site, name, where, loc);
+}
+
 /* "action NAME method ..." */
 static void
 sm_parse_action(struct sm *sm, const struct conf_entry *e, const char *where)
@@ -315,6 +362,8 @@ sm_parse_action(struct sm *sm, const struct conf_entry *e, const char *where)
 	if (a->signer != NULL)
 		bk_link(sm->site, "opensmtpd", "?", "relay", a->signer,
 		    SOCKSPEC_HOSTPORT, NULL, where, &loc);
+	else if (strcmp(e->argv[2], "relay") == 0)
+		sm_relay_helo(sm, e, where, &loc);
 }
 
 /* Domains, key and selector of a filter-dkimsign command line. */
@@ -760,6 +809,7 @@ sm_free(struct sm *sm)
 		free(sm->tables[i].name);
 		free(sm->tables[i].where);
 		free(sm->tables[i].why);
+		free(sm->tables[i].value);
 		strv_free(&sm->tables[i].keys);
 		bk_wheres_free(&sm->tables[i].wheres);
 	}

@@ -650,6 +650,33 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
 	strv_free(&elems);
 }
 
+/* smtp_helo_name, when main.cf sets it (its default is $myhostname): the
+ * name the smtp client gives in HELO, so the one PTR and HELO SPF need. */
+static void
+pf_helo(struct pf *pf)
+{
+	struct site_loc loc;
+	char *where, *value, *show;
+
+	value = pf_get(pf, "smtp_helo_name", &where, &loc);
+	if (where == NULL || *value == '\0')
+		;	/* $myhostname */
+	else if (!site_valid_domain(value, 0)) {
+		show = bk_quote(value);
+		site_warn(pf->site, "%s: smtp_helo_name \"%s\" is not a fully "
+		    "qualified domain name: receivers reject such a HELO; set "
+		    "smtp_helo_name to the mail host name in main.cf", where,
+		    show);
+		free(show);
+	} else {
+		bk_fact(pf->site, "postfix", "smtp_helo_name", value, where,
+		    &loc);
+		site_set_helo(pf->site, value, where, &loc);
+	}
+	free(value);
+	free(where);
+}
+
 /* The facts of main.cf, the hostname and the global signing links. */
 static void
 pf_main_facts(struct pf *pf)
@@ -692,6 +719,8 @@ pf_main_facts(struct pf *pf)
 		    pf->main->path, value);
 	free(value);
 	free(where);
+
+	pf_helo(pf);
 
 	value = pf_get(pf, "smtpd_milters", &where, &loc);
 	pf_milter_links(pf, "postfix smtpd", "milter", value, where, &loc);

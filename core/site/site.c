@@ -49,6 +49,24 @@ site_set_hostname(struct site *site, const char *name, const char *source,
 	site->hostname_loc = site_loc_copy(loc);
 }
 
+void
+site_set_helo(struct site *site, const char *name, const char *source,
+    const struct site_loc *loc)
+{
+	if (site->helo != NULL)
+		return;
+	site->helo = xstrdup(name);
+	str_lower(site->helo);
+	site->helo_source = opt_strdup(source);
+	site->helo_loc = site_loc_copy(loc);
+}
+
+const char *
+site_helo(const struct site *site)
+{
+	return site->helo != NULL ? site->helo : site->hostname;
+}
+
 /* Add source to d once (case-insensitively), in O(1): a file can name one
  * domain on every line. */
 static void
@@ -539,6 +557,8 @@ site_free(struct site *site)
 	free(site->root);
 	free(site->hostname);
 	free(site->hostname_source);
+	free(site->helo);
+	free(site->helo_source);
 	for (i = 0; i < site->ndomains; i++) {
 		free(site->domains[i].name);
 		strv_free(&site->domains[i].sources);

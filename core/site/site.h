@@ -91,6 +91,13 @@ struct site {
 	char			*hostname;	/* mail hostname (EHLO name) */
 	char			*hostname_source;
 	struct site_loc		 hostname_loc;
+	char			*helo;		/* outbound HELO name when the MTA
+						 * sets one apart (Postfix
+						 * smtp_helo_name, smtpd.conf
+						 * relay helo / helo-src); NULL:
+						 * the hostname */
+	char			*helo_source;
+	struct site_loc		 helo_loc;
 	struct site_domain	*domains;
 	size_t			 ndomains;
 	struct site_key		*keys;
@@ -134,6 +141,12 @@ void site_free(struct site *);
  * the duplicate checks use. */
 void site_set_hostname(struct site *, const char *name, const char *source,
     const struct site_loc *loc);
+/* The outbound HELO name; the first one set wins (the MTA is read first). */
+void site_set_helo(struct site *, const char *name, const char *source,
+    const struct site_loc *loc);
+/* The name receivers see in HELO: site->helo, else site->hostname (NULL
+ * when neither is known).  Borrowed. */
+const char *site_helo(const struct site *);
 struct site_domain *site_add_domain(struct site *, const char *name,
     int receives, const char *source, const struct site_loc *loc);
 void site_add_key(struct site *, const char *domain, const char *selector,
