@@ -522,6 +522,15 @@ bk_key(struct site *site, const char *root, const char *domain,
     const char *selector, const char *keyfile, const char *signer,
     const char *where, const struct site_loc *loc)
 {
+	return bk_key_at(site, root, domain, selector, keyfile, signer, where,
+	    loc, NULL);
+}
+
+int
+bk_key_at(struct site *site, const char *root, const char *domain,
+    const char *selector, const char *keyfile, const char *signer,
+    const char *where, const struct site_loc *loc, const char *kwhere)
+{
 	char *show;
 	int bad;
 
@@ -553,7 +562,8 @@ bk_key(struct site *site, const char *root, const char *domain,
 	}
 	if (keyfile != NULL && !fsroot_exists(root, keyfile))
 		site_warn(site, "%s: key file %s does not exist; generate the "
-		    "key (%s._domainkey.%s) or fix the path", where, keyfile,
+		    "key (%s._domainkey.%s) or fix the path",
+		    kwhere != NULL ? kwhere : where, keyfile,
 		    selector, domain);
 	site_add_key(site, domain, selector, keyfile, signer, where, loc);
 	return 1;

@@ -183,6 +183,11 @@ void	 bk_link(struct site *site, const char *from, const char *to,
 int	 bk_key(struct site *site, const char *root, const char *domain,
 	    const char *selector, const char *keyfile, const char *signer,
 	    const char *where, const struct site_loc *loc);
+/* The same, a missing key file reported at kwhere (the line that names the
+ * file, e.g. OpenDKIM's KeyFile) instead of where (NULL: where). */
+int	 bk_key_at(struct site *site, const char *root, const char *domain,
+	    const char *selector, const char *keyfile, const char *signer,
+	    const char *where, const struct site_loc *loc, const char *kwhere);
 
 /* Does s hold a byte below 0x20 or DEL? */
 int	 bk_has_control(const char *s);
