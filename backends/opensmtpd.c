@@ -610,7 +610,11 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 	}
 	if (ifname != NULL && tag != NULL && bk_is_loopback(ifname)) {
 		addr = xasprintf("%s:%s tag %s", ifname, port, tag);
-		endpoint = xasprintf("%s:%s", ifname, port);
+		/* An interface (lo0) listens on each of its addresses:
+		 * 127.0.0.1 and ::1, as a localhost client dials. */
+		endpoint = xasprintf("%s:%s", strcasecmp(ifname, "lo") == 0 ||
+		    strcasecmp(ifname, "lo0") == 0 ? "localhost" : ifname,
+		    port);
 		bk_link(sm->site, "?", "opensmtpd", "listen", addr,
 		    SOCKSPEC_HOSTPORT, endpoint, where, &loc);
 		free(endpoint);
