@@ -844,6 +844,74 @@ pf_master(struct pf *pf, const char *dir, char **cause)
 	return 0;
 }
 
+/* The master.cf service whose chroot column decides for a link from
+ * "postfix X": smtpd_milters of main.cf are dialled by smtp/inet, non_smtpd
+ * ones by cleanup/unix, a -o override by its own service. */
+static const char *
+pf_link_service(const char *from)
+{
+	const char *s = from + strlen("postfix ");
+
+	if (strcmp(s, "smtpd") == 0)
+		return "smtp/inet";
+	if (strcmp(s, "cleanup") == 0)
+		return "cleanup/unix";
+	return s;
+}
+
+/*
+ * The socket file each unix milter really is: every Postfix daemon works in
+ * queue_directory, and a chrooted one (master.cf column 5) also chroots
+ * there, so "unix:opendkim/x.sock" is always queue_directory/opendkim/x.sock
+ * and a chrooted "unix:/run/opendkim/x.sock" is
+ * queue_directory/run/opendkim/x.sock (see site_link_reach).
+ */
+static void
+pf_socket_reach(struct pf *pf)
+{
+	const struct site_fact *qf, *cf;
+	struct site_link *l;
+	const char *qdir, *svc;
+	char *name, *path, *why;
+	size_t i, ql;
+	int chrooted;
+
+	qf = site_fact(pf->site, "postfix", "queue_directory");
+	qdir = qf != NULL && qf->value[0] == '/' ? qf->value :
+	    "/var/spool/postfix";
+	ql = strlen(qdir);
+	while (ql > 1 && qdir[ql - 1] == '/')
+		ql--;
+	for (i = 0; i < pf->site->nlinks; i++) {
+		l = &pf->site->links[i];
+		if (!str_startswith(l->from, "postfix ") ||
+		    strcmp(l->kind, "milter") != 0 || l->sock.path == NULL ||
+		    (l->sock.transport != SOCKSPEC_UNIX &&
+		    l->sock.transport != SOCKSPEC_LOCAL))
+			continue;
+		svc = pf_link_service(l->from);
+		name = xasprintf("master.cf %s chroot", svc);
+		cf = site_fact(pf->site, "postfix", name);
+		free(name);
+		chrooted = cf != NULL ? strcmp(cf->value, "y") == 0 :
+		    pf->compat < 1;
+		if (l->sock.relative) {
+			path = xasprintf("%.*s/%s", (int)ql, qdir, l->sock.path);
+			why = xasprintf("a relative path is taken from "
+			    "queue_directory %.*s", (int)ql, qdir);
+		} else if (chrooted) {
+			path = xasprintf("%.*s%s", (int)ql, qdir, l->sock.path);
+			why = xasprintf("%s runs chrooted in %.*s, %s column 5",
+			    svc, (int)ql, qdir, cf != NULL && cf->source != NULL ?
+			    cf->source : "master.cf default");
+		} else
+			continue;
+		site_link_reach(l, path, why);
+		free(path);
+		free(why);
+	}
+}
+
 static int
 pf_load(const struct backend_ctx *ctx, const struct site_program *prog,
     struct site *site, char **cause)
@@ -872,6 +940,7 @@ pf_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	pf_domains(&pf);
 	if (pf_master(&pf, *dir != '\0' ? dir : "/", cause) != 0)
 		goto done;
+	pf_socket_reach(&pf);
 	if (pf.loop)
 		site_warn(site, "%s: parameter expansion goes deeper than %d "
 		    "levels or grows too large (a parameter refers to "

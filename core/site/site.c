@@ -685,16 +685,16 @@ site_idle_signers(struct site *site)
 		}
 		if (listen != NULL)
 			site_warn(site, "%s: %s has %zu key%s but no MTA hands "
-			    "it mail, so it signs nothing; point the MTA at its "
-			    "listener %s (%s): Postfix smtpd_milters or "
+			    "it mail, so no message gets signed; point the MTA "
+			    "at its listener %s (%s): Postfix smtpd_milters or "
 			    "content_filter, smtpd.conf relay host or filter",
 			    p->config != NULL ? p->config : p->name, p->name,
 			    nkeys, nkeys == 1 ? "" : "s", listen,
 			    lsrc != NULL ? lsrc : "default");
 		else
 			site_warn(site, "%s: %s has %zu key%s but no MTA hands "
-			    "it mail, so it signs nothing; give it a listener "
-			    "and point the MTA at it", p->config != NULL ?
+			    "it mail, so no message gets signed; give it a "
+			    "listener and point the MTA at it", p->config != NULL ?
 			    p->config : p->name, p->name, nkeys,
 			    nkeys == 1 ? "" : "s");
 		listen = NULL;
