@@ -752,6 +752,19 @@ pf_master_relevant(const struct conf_entry *e)
 	    strcmp(cmd, "cleanup") == 0;
 }
 
+/* An inet service named host:port (the way back from a content filter
+ * such as dkimproxy: "127.0.0.1:10028 inet ... smtpd") listens there. */
+static void
+pf_listen_link(struct pf *pf, const struct conf_entry *e, const char *where,
+    const struct site_loc *loc)
+{
+	char *owner = xasprintf("postfix %s", e->key);
+
+	bk_link(pf->site, "?", owner, "listen", e->argv[0], SOCKSPEC_HOSTPORT,
+	    NULL, where, loc);
+	free(owner);
+}
+
 /* Facts and links of one master.cf service. */
 static void
 pf_master_entry(struct pf *pf, const struct conf_doc *doc,
@@ -792,6 +805,9 @@ pf_master_entry(struct pf *pf, const struct conf_doc *doc,
 	bk_fact(pf->site, "postfix", name, cmd.data, where, &loc);
 	free(name);
 	buf_free(&cmd);
+
+	if (strcmp(e->argv[1], "inet") == 0 && strchr(e->argv[0], ':') != NULL)
+		pf_listen_link(pf, e, where, &loc);
 
 	from = xasprintf("postfix %s", e->key);
 	if ((opt = conf_master_option(e, "smtpd_milters")) != NULL) {

@@ -636,7 +636,10 @@ site_resolve_links(struct site *site)
 				continue;
 			owner = site_listen_owner(m);
 			if (strcmp(owner, "?") == 0 ||
-			    str_startswith(l->from, owner))
+			    str_startswith(l->from, owner) ||
+			    (site_link_program(site, l->from) != NULL &&
+			    site_link_program(site, l->from) ==
+			    site_link_program(site, owner)))
 				continue;
 			if (sockspec_matches(&l->sock, &m->sock,
 			    SOCKSPEC_MATCH_PORT)) {
