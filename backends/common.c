@@ -634,3 +634,39 @@ bk_is_loopback(const char *host)
 	free(h);
 	return rc;
 }
+
+void
+bk_unread_signer(struct site *site, const char *name, const char *what,
+    const char *where)
+{
+	char *show;
+
+	if (site->unread_signer != NULL)
+		return;
+	site_set_unread_signer(site, name, where);
+	show = bk_san(what);
+	site_warn(site, "%s: %s is %s, a signer notspam does not read: whether "
+	    "it signs, and with which keys and selectors, is unknown here; "
+	    "list the signing domains in notspam.conf `domains`, check %s's "
+	    "DKIM signing settings, and publish a DMARC policy only once "
+	    "sent mail carries a valid DKIM signature", where, show, name,
+	    name);
+	free(show);
+}
+
+int
+bk_is_rspamd_milter(const char *address)
+{
+	size_t n = strlen(address);
+	char *low;
+	int rc;
+
+	if ((n > 6 && strcmp(address + n - 6, ":11332") == 0) ||
+	    (n > 5 && strcmp(address + n - 5, ":9900") == 0))
+		return 1;
+	low = xstrdup(address);
+	str_lower(low);
+	rc = strstr(low, "rspamd") != NULL;
+	free(low);
+	return rc;
+}

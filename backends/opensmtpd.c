@@ -69,6 +69,7 @@ struct sm_filter {
 	char		*command;	/* proc-exec/proc command, or NULL */
 	struct strv	 chain;		/* chain members */
 	int		 dkimsign;
+	int		 rspamd;	/* filter-rspamd: signs, unread */
 	int		 used;
 };
 
@@ -458,6 +459,20 @@ sm_is_dkimsign(const char *command)
 	    strncmp(base, "filter-dkimsign", 15) == 0;
 }
 
+/* Is a filter command filter-rspamd (any directory, any arguments)? */
+static int
+sm_is_rspamd(const char *command)
+{
+	size_t n = strcspn(command, " \t");
+	const char *base = command, *p;
+
+	for (p = command; p < command + n; p++)
+		if (*p == '/')
+			base = p + 1;
+	return (size_t)(command + n - base) >= 13 &&
+	    strncmp(base, "filter-rspamd", 13) == 0;
+}
+
 /* "filter NAME proc-exec CMD", "filter NAME proc P", "filter NAME chain {}" */
 static void
 sm_parse_filter(struct sm *sm, const struct conf_entry *e, const char *where)
@@ -487,6 +502,8 @@ sm_parse_filter(struct sm *sm, const struct conf_entry *e, const char *where)
 			    strcmp(e->argv[i], ",") != 0)
 				strv_add(&f->chain, e->argv[i]);
 	}
+	if (f->command != NULL && sm_is_rspamd(f->command))
+		f->rspamd = 1;
 	if (f->command != NULL && sm_is_dkimsign(f->command)) {
 		f->dkimsign = 1;
 		sm_dkimsign(sm, f);
@@ -499,6 +516,7 @@ sm_use_filter(struct sm *sm, const char *name, const char *where,
     const struct site_loc *loc, int depth)
 {
 	struct sm_filter *f;
+	char *what;
 	size_t i;
 
 	if (depth > 8 || ++sm->steps > SM_STEPS_MAX ||
@@ -510,6 +528,14 @@ sm_use_filter(struct sm *sm, const char *name, const char *where,
 	if (f->dkimsign)
 		bk_link(sm->site, "opensmtpd", backend_dkimsign.name, "filter",
 		    f->name, BK_NO_ENDPOINT, NULL, where, loc);
+	else if (f->rspamd) {
+		bk_link(sm->site, "opensmtpd", "rspamd", "filter", f->name,
+		    BK_NO_ENDPOINT, NULL, where, loc);
+		what = xasprintf("the filter %s (filter-rspamd, %s)", f->name,
+		    f->where);
+		bk_unread_signer(sm->site, "rspamd", what, where);
+		free(what);
+	}
 	else if (f->command != NULL)
 		bk_link(sm->site, "opensmtpd", "?", "filter", f->name,
 		    BK_NO_ENDPOINT, NULL, where, loc);

@@ -625,6 +625,7 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
     const char *value, const char *where, const struct site_loc *loc)
 {
 	struct strv elems, words;
+	char *what;
 	size_t i;
 
 	strv_init(&elems);
@@ -641,7 +642,16 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
 			str_split(elems.v[i] + 1, " \t\r\n,{}", &words);
 		else
 			strv_add(&words, elems.v[i]);
-		if (words.n > 0 && strchr(words.v[0], '=') == NULL)
+		if (words.n > 0 && strchr(words.v[0], '=') == NULL &&
+		    bk_is_rspamd_milter(words.v[0])) {
+			bk_link(pf->site, from, "rspamd", kind, words.v[0],
+			    SOCKSPEC_POSTFIX, NULL, where != NULL ? where :
+			    "default", loc);
+			what = xasprintf("the milter %s", words.v[0]);
+			bk_unread_signer(pf->site, "rspamd", what,
+			    where != NULL ? where : "default");
+			free(what);
+		} else if (words.n > 0 && strchr(words.v[0], '=') == NULL)
 			bk_link(pf->site, from, "?", kind, words.v[0],
 			    SOCKSPEC_POSTFIX, NULL, where != NULL ? where :
 			    "default", loc);
