@@ -606,7 +606,8 @@ site_link_unmatched(struct site *site, const struct site_link *l)
 		site_warn(site, "%s: %s hands mail to %s, where nothing "
 		    "listens; %s listens on %s (%s): mail is not handed to it; "
 		    "make the two name one address", l->source != NULL ?
-		    l->source : "default", l->from, c, owner, s,
+		    l->source : "default", l->from, c, owner,
+		    m->address != NULL ? m->address : s,
 		    m->source != NULL ? m->source : "default");
 		free(c);
 		free(s);
