@@ -768,8 +768,15 @@ static void
 pf_listen_link(struct pf *pf, const struct conf_entry *e, const char *where,
     const struct site_loc *loc)
 {
-	char *owner = xasprintf("postfix %s", e->key);
+	struct sockspec ss;
+	char *owner, *cause = NULL;
 
+	if (sockspec_parse(SOCKSPEC_HOSTPORT, e->argv[0], &ss, &cause) != 0) {
+		free(cause);	/* a template's placeholder, not an address */
+		return;
+	}
+	sockspec_free(&ss);
+	owner = xasprintf("postfix %s", e->key);
 	bk_link(pf->site, "?", owner, "listen", e->argv[0], SOCKSPEC_HOSTPORT,
 	    NULL, where, loc);
 	free(owner);
