@@ -522,6 +522,15 @@ bk_key(struct site *site, const char *root, const char *domain,
     const char *selector, const char *keyfile, const char *signer,
     const char *where, const struct site_loc *loc)
 {
+	return bk_key_at(site, root, domain, selector, keyfile, signer, where,
+	    loc, NULL);
+}
+
+int
+bk_key_at(struct site *site, const char *root, const char *domain,
+    const char *selector, const char *keyfile, const char *signer,
+    const char *where, const struct site_loc *loc, const char *kwhere)
+{
 	char *show;
 	int bad;
 
@@ -553,7 +562,8 @@ bk_key(struct site *site, const char *root, const char *domain,
 	}
 	if (keyfile != NULL && !fsroot_exists(root, keyfile))
 		site_warn(site, "%s: key file %s does not exist; generate the "
-		    "key (%s._domainkey.%s) or fix the path", where, keyfile,
+		    "key (%s._domainkey.%s) or fix the path",
+		    kwhere != NULL ? kwhere : where, keyfile,
 		    selector, domain);
 	site_add_key(site, domain, selector, keyfile, signer, where, loc);
 	return 1;
@@ -622,5 +632,41 @@ bk_is_loopback(const char *host)
 	    strcasecmp(h, "ipv6:::1") == 0 || str_startswith(h, "127.") ||
 	    strcasecmp(h, "::ffff:127.0.0.1") == 0;
 	free(h);
+	return rc;
+}
+
+void
+bk_unread_signer(struct site *site, const char *name, const char *what,
+    const char *where)
+{
+	char *show;
+
+	if (site->unread_signer != NULL)
+		return;
+	site_set_unread_signer(site, name, where);
+	show = bk_san(what);
+	site_warn(site, "%s: %s is %s, a signer notspam does not read: whether "
+	    "it signs, and with which keys and selectors, is unknown here; "
+	    "list the signing domains in notspam.conf `domains`, check %s's "
+	    "DKIM signing settings, and publish a DMARC policy only once "
+	    "sent mail carries a valid DKIM signature", where, show, name,
+	    name);
+	free(show);
+}
+
+int
+bk_is_rspamd_milter(const char *address)
+{
+	size_t n = strlen(address);
+	char *low;
+	int rc;
+
+	if ((n > 6 && strcmp(address + n - 6, ":11332") == 0) ||
+	    (n > 5 && strcmp(address + n - 5, ":9900") == 0))
+		return 1;
+	low = xstrdup(address);
+	str_lower(low);
+	rc = strstr(low, "rspamd") != NULL;
+	free(low);
 	return rc;
 }

@@ -178,11 +178,26 @@ void	 bk_link(struct site *site, const char *from, const char *to,
 	    const char *endpoint, const char *source,
 	    const struct site_loc *loc);
 
+/* A signer notspam does not read (rspamd) takes the mail at where, through
+ * what ("the milter inet:rspamd:9900"): warned once per site, and the site
+ * flag set that holds DMARC advice back (site_set_unread_signer). */
+void	 bk_unread_signer(struct site *site, const char *name,
+	    const char *what, const char *where);
+
+/* Is a Postfix milter address rspamd's (its proxy worker 11332, mailcow's
+ * 9900, or a host named rspamd)? */
+int	 bk_is_rspamd_milter(const char *address);
+
 /* Add a key after checking its selector and that the key file exists
  * under root (warnings name where).  Returns 1 if added. */
 int	 bk_key(struct site *site, const char *root, const char *domain,
 	    const char *selector, const char *keyfile, const char *signer,
 	    const char *where, const struct site_loc *loc);
+/* The same, a missing key file reported at kwhere (the line that names the
+ * file, e.g. OpenDKIM's KeyFile) instead of where (NULL: where). */
+int	 bk_key_at(struct site *site, const char *root, const char *domain,
+	    const char *selector, const char *keyfile, const char *signer,
+	    const char *where, const struct site_loc *loc, const char *kwhere);
 
 /* Does s hold a byte below 0x20 or DEL? */
 int	 bk_has_control(const char *s);

@@ -91,6 +91,7 @@ struct od {
 	struct strv		 keynames;	/* KeyTable names */
 	struct strv		 keywheres;	/* their file:line */
 	struct strv		 used;		/* named by the SigningTable */
+	char			*keyfile_where;	/* KeyFile file:line, single key */
 };
 
 static int
@@ -274,8 +275,8 @@ od_add(struct od *od, const char *raw, const char *selector,
 
 	if ((d = bk_domain(od->site, raw, where, "domain")) == NULL)
 		return;
-	bk_key(od->site, od->ctx->root, d, selector, keyfile, "opendkim",
-	    where, loc);
+	bk_key_at(od->site, od->ctx->root, d, selector, keyfile, "opendkim",
+	    where, loc, od->keyfile_where);
 	src = xasprintf("opendkim %s (%s)", what, where);
 	site_add_domain(od->site, d, 0, src, loc);
 	free(src);
@@ -443,7 +444,7 @@ od_single_key(struct od *od)
 	sele = od_find(od, "Selector");
 	sel = sele != NULL ? sele->e : NULL;
 	keyfile = od_path(od, kf->value, where, "KeyFile");
-	free(where);
+	od->keyfile_where = where;	/* a missing file is named there */
 	where = bk_where(dome->doc, dom, &loc);
 	strv_init(&domains);
 	bk_wheres_init(&wheres);
@@ -478,6 +479,8 @@ od_single_key(struct od *od)
 		od_add(od, domains.v[i], sel != NULL ? sel->value : NULL,
 		    keyfile, wheres.text.v[i], &wheres.loc[i], "Domain");
 	free(keyfile);
+	free(od->keyfile_where);
+	od->keyfile_where = NULL;
 	strv_free(&domains);
 	bk_wheres_free(&wheres);
 }
@@ -635,6 +638,26 @@ od_unit_socket(struct od *od, const char *dsock, char **where,
 	return sock;
 }
 
+/* A Socket OpenDKIM cannot listen on (a placeholder such as the sample's
+ * "inet:port@localhost") is named: it would not start. */
+static void
+od_socket_syntax(struct od *od, const char *sock, const char *where)
+{
+	struct sockspec ss;
+	char *cause = NULL, *show;
+
+	if (sockspec_parse(SOCKSPEC_MILTER, sock, &ss, &cause) == 0) {
+		sockspec_free(&ss);
+		return;
+	}
+	show = bk_san(cause);
+	site_warn(od->site, "%s: Socket: %s; OpenDKIM does not start: write "
+	    "the address it should listen on, e.g. \"Socket "
+	    "inet:8891@localhost\"", where, show);
+	free(show);
+	free(cause);
+}
+
 /* The effective socket: facts, a listen link, and a warning on conflict. */
 static void
 od_socket(struct od *od)
@@ -676,6 +699,7 @@ od_socket(struct od *od)
 	bk_fact(od->site, "opendkim", "socket", sock, where, &loc);
 	bk_link(od->site, "opendkim", "opendkim", "listen", sock,
 	    SOCKSPEC_MILTER, NULL, where, &loc);
+	od_socket_syntax(od, sock, where);
 	if (dsock != NULL && strcmp(dsock, sock) != 0) {
 		s1 = bk_san(dsock);
 		s2 = bk_san(sock);

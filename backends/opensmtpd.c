@@ -50,6 +50,9 @@ struct sm_table {
 	char		*why;		/* why not listable */
 	struct strv	 keys;
 	struct bk_wheres wheres;
+	char		*value;		/* first value of an inline
+					 * { k = v } table, or NULL */
+	struct site_loc	 vloc;
 };
 
 struct sm_action {
@@ -66,6 +69,7 @@ struct sm_filter {
 	char		*command;	/* proc-exec/proc command, or NULL */
 	struct strv	 chain;		/* chain members */
 	int		 dkimsign;
+	int		 rspamd;	/* filter-rspamd: signs, unread */
 	int		 used;
 };
 
@@ -220,6 +224,10 @@ sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 			if (start && strcmp(e->argv[i], "=") != 0) {
 				strv_add(&t->keys, e->argv[i]);
 				bk_wheres_add(&t->wheres, where, &loc);
+			} else if (!start && strcmp(e->argv[i - 1], "=") == 0 &&
+			    t->value == NULL) {
+				t->value = xstrdup(e->argv[i]);
+				t->vloc = loc;
 			}
 			start = 0;
 		}
@@ -273,6 +281,46 @@ sm_relay_address(const char *url, int *loopback)
 	return addr;
 }
 
+/* The HELO name of an outbound relay action: "helo NAME", or "helo-src
+ * <table>" (the name given for the first source address of an inline
+ * table).  A relay to a loopback signer is a hop, not the way out. */
+static void
+sm_relay_helo(struct sm *sm, const struct conf_entry *e, const char *where,
+    const struct site_loc *loc)
+{
+	const struct sm_table *t;
+	const char *name = NULL, *w;
+	char *tname, *show;
+	int i;
+
+	for (i = 3; i + 1 < e->argc && name == NULL; i++) {
+		w = e->argv[i];
+		if (strcmp(w, "helo") == 0)
+			name = e->argv[i + 1];
+		else if (strcmp(w, "helo-src") == 0 &&
+		    e->argv[i + 1][0] == '<' && strlen(e->argv[i + 1]) > 2) {
+			tname = xstrndup(e->argv[i + 1] + 1,
+			    strlen(e->argv[i + 1]) - 2);
+			t = sm_table(sm, tname);
+			free(tname);
+			if (t == NULL || t->value == NULL)
+				return;	/* a file table: not read for this */
+			name = t->value;
+		}
+	}
+	if (name == NULL)
+		return;
+	if (!site_valid_domain(name, 0)) {
+		show = bk_quote(name);
+		site_warn(sm->site, "%s: relay helo \"%s\" is not a fully "
+		    "qualified domain name: receivers reject such a HELO; give "
+		    "the mail host name", where, show);
+		free(show);
+		return;
+	}
+	site_set_helo(sm->site, name, where, loc);
+}
+
 /* "action NAME method ..." */
 static void
 sm_parse_action(struct sm *sm, const struct conf_entry *e, const char *where)
@@ -315,6 +363,8 @@ sm_parse_action(struct sm *sm, const struct conf_entry *e, const char *where)
 	if (a->signer != NULL)
 		bk_link(sm->site, "opensmtpd", "?", "relay", a->signer,
 		    SOCKSPEC_HOSTPORT, NULL, where, &loc);
+	else if (strcmp(e->argv[2], "relay") == 0)
+		sm_relay_helo(sm, e, where, &loc);
 }
 
 /* Domains, key and selector of a filter-dkimsign command line. */
@@ -409,6 +459,20 @@ sm_is_dkimsign(const char *command)
 	    strncmp(base, "filter-dkimsign", 15) == 0;
 }
 
+/* Is a filter command filter-rspamd (any directory, any arguments)? */
+static int
+sm_is_rspamd(const char *command)
+{
+	size_t n = strcspn(command, " \t");
+	const char *base = command, *p;
+
+	for (p = command; p < command + n; p++)
+		if (*p == '/')
+			base = p + 1;
+	return (size_t)(command + n - base) >= 13 &&
+	    strncmp(base, "filter-rspamd", 13) == 0;
+}
+
 /* "filter NAME proc-exec CMD", "filter NAME proc P", "filter NAME chain {}" */
 static void
 sm_parse_filter(struct sm *sm, const struct conf_entry *e, const char *where)
@@ -438,6 +502,8 @@ sm_parse_filter(struct sm *sm, const struct conf_entry *e, const char *where)
 			    strcmp(e->argv[i], ",") != 0)
 				strv_add(&f->chain, e->argv[i]);
 	}
+	if (f->command != NULL && sm_is_rspamd(f->command))
+		f->rspamd = 1;
 	if (f->command != NULL && sm_is_dkimsign(f->command)) {
 		f->dkimsign = 1;
 		sm_dkimsign(sm, f);
@@ -450,6 +516,7 @@ sm_use_filter(struct sm *sm, const char *name, const char *where,
     const struct site_loc *loc, int depth)
 {
 	struct sm_filter *f;
+	char *what;
 	size_t i;
 
 	if (depth > 8 || ++sm->steps > SM_STEPS_MAX ||
@@ -461,6 +528,14 @@ sm_use_filter(struct sm *sm, const char *name, const char *where,
 	if (f->dkimsign)
 		bk_link(sm->site, "opensmtpd", backend_dkimsign.name, "filter",
 		    f->name, BK_NO_ENDPOINT, NULL, where, loc);
+	else if (f->rspamd) {
+		bk_link(sm->site, "opensmtpd", "rspamd", "filter", f->name,
+		    BK_NO_ENDPOINT, NULL, where, loc);
+		what = xasprintf("the filter %s (filter-rspamd, %s)", f->name,
+		    f->where);
+		bk_unread_signer(sm->site, "rspamd", what, where);
+		free(what);
+	}
 	else if (f->command != NULL)
 		bk_link(sm->site, "opensmtpd", "?", "filter", f->name,
 		    BK_NO_ENDPOINT, NULL, where, loc);
@@ -561,7 +636,11 @@ sm_parse_listen(struct sm *sm, const struct conf_entry *e, const char *where,
 	}
 	if (ifname != NULL && tag != NULL && bk_is_loopback(ifname)) {
 		addr = xasprintf("%s:%s tag %s", ifname, port, tag);
-		endpoint = xasprintf("%s:%s", ifname, port);
+		/* An interface (lo0) listens on each of its addresses:
+		 * 127.0.0.1 and ::1, as a localhost client dials. */
+		endpoint = xasprintf("%s:%s", strcasecmp(ifname, "lo") == 0 ||
+		    strcasecmp(ifname, "lo0") == 0 ? "localhost" : ifname,
+		    port);
 		bk_link(sm->site, "?", "opensmtpd", "listen", addr,
 		    SOCKSPEC_HOSTPORT, endpoint, where, &loc);
 		free(endpoint);
@@ -760,6 +839,7 @@ sm_free(struct sm *sm)
 		free(sm->tables[i].name);
 		free(sm->tables[i].where);
 		free(sm->tables[i].why);
+		free(sm->tables[i].value);
 		strv_free(&sm->tables[i].keys);
 		bk_wheres_free(&sm->tables[i].wheres);
 	}

@@ -625,6 +625,7 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
     const char *value, const char *where, const struct site_loc *loc)
 {
 	struct strv elems, words;
+	char *what;
 	size_t i;
 
 	strv_init(&elems);
@@ -641,13 +642,49 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
 			str_split(elems.v[i] + 1, " \t\r\n,{}", &words);
 		else
 			strv_add(&words, elems.v[i]);
-		if (words.n > 0 && strchr(words.v[0], '=') == NULL)
+		if (words.n > 0 && strchr(words.v[0], '=') == NULL &&
+		    bk_is_rspamd_milter(words.v[0])) {
+			bk_link(pf->site, from, "rspamd", kind, words.v[0],
+			    SOCKSPEC_POSTFIX, NULL, where != NULL ? where :
+			    "default", loc);
+			what = xasprintf("the milter %s", words.v[0]);
+			bk_unread_signer(pf->site, "rspamd", what,
+			    where != NULL ? where : "default");
+			free(what);
+		} else if (words.n > 0 && strchr(words.v[0], '=') == NULL)
 			bk_link(pf->site, from, "?", kind, words.v[0],
 			    SOCKSPEC_POSTFIX, NULL, where != NULL ? where :
 			    "default", loc);
 		strv_free(&words);
 	}
 	strv_free(&elems);
+}
+
+/* smtp_helo_name, when main.cf sets it (its default is $myhostname): the
+ * name the smtp client gives in HELO, so the one PTR and HELO SPF need. */
+static void
+pf_helo(struct pf *pf)
+{
+	struct site_loc loc;
+	char *where, *value, *show;
+
+	value = pf_get(pf, "smtp_helo_name", &where, &loc);
+	if (where == NULL || *value == '\0')
+		;	/* $myhostname */
+	else if (!site_valid_domain(value, 0)) {
+		show = bk_quote(value);
+		site_warn(pf->site, "%s: smtp_helo_name \"%s\" is not a fully "
+		    "qualified domain name: receivers reject such a HELO; set "
+		    "smtp_helo_name to the mail host name in main.cf", where,
+		    show);
+		free(show);
+	} else {
+		bk_fact(pf->site, "postfix", "smtp_helo_name", value, where,
+		    &loc);
+		site_set_helo(pf->site, value, where, &loc);
+	}
+	free(value);
+	free(where);
 }
 
 /* The facts of main.cf, the hostname and the global signing links. */
@@ -693,6 +730,8 @@ pf_main_facts(struct pf *pf)
 	free(value);
 	free(where);
 
+	pf_helo(pf);
+
 	value = pf_get(pf, "smtpd_milters", &where, &loc);
 	pf_milter_links(pf, "postfix smtpd", "milter", value, where, &loc);
 	free(value);
@@ -721,6 +760,26 @@ pf_master_relevant(const struct conf_entry *e)
 		cmd = slash + 1;
 	return strcmp(e->argv[1], "inet") == 0 || strcmp(cmd, "smtpd") == 0 ||
 	    strcmp(cmd, "cleanup") == 0;
+}
+
+/* An inet service named host:port (the way back from a content filter
+ * such as dkimproxy: "127.0.0.1:10028 inet ... smtpd") listens there. */
+static void
+pf_listen_link(struct pf *pf, const struct conf_entry *e, const char *where,
+    const struct site_loc *loc)
+{
+	struct sockspec ss;
+	char *owner, *cause = NULL;
+
+	if (sockspec_parse(SOCKSPEC_HOSTPORT, e->argv[0], &ss, &cause) != 0) {
+		free(cause);	/* a template's placeholder, not an address */
+		return;
+	}
+	sockspec_free(&ss);
+	owner = xasprintf("postfix %s", e->key);
+	bk_link(pf->site, "?", owner, "listen", e->argv[0], SOCKSPEC_HOSTPORT,
+	    NULL, where, loc);
+	free(owner);
 }
 
 /* Facts and links of one master.cf service. */
@@ -763,6 +822,9 @@ pf_master_entry(struct pf *pf, const struct conf_doc *doc,
 	bk_fact(pf->site, "postfix", name, cmd.data, where, &loc);
 	free(name);
 	buf_free(&cmd);
+
+	if (strcmp(e->argv[1], "inet") == 0 && strchr(e->argv[0], ':') != NULL)
+		pf_listen_link(pf, e, where, &loc);
 
 	from = xasprintf("postfix %s", e->key);
 	if ((opt = conf_master_option(e, "smtpd_milters")) != NULL) {
@@ -815,6 +877,74 @@ pf_master(struct pf *pf, const char *dir, char **cause)
 	return 0;
 }
 
+/* The master.cf service whose chroot column decides for a link from
+ * "postfix X": smtpd_milters of main.cf are dialled by smtp/inet, non_smtpd
+ * ones by cleanup/unix, a -o override by its own service. */
+static const char *
+pf_link_service(const char *from)
+{
+	const char *s = from + strlen("postfix ");
+
+	if (strcmp(s, "smtpd") == 0)
+		return "smtp/inet";
+	if (strcmp(s, "cleanup") == 0)
+		return "cleanup/unix";
+	return s;
+}
+
+/*
+ * The socket file each unix milter really is: every Postfix daemon works in
+ * queue_directory, and a chrooted one (master.cf column 5) also chroots
+ * there, so "unix:opendkim/x.sock" is always queue_directory/opendkim/x.sock
+ * and a chrooted "unix:/run/opendkim/x.sock" is
+ * queue_directory/run/opendkim/x.sock (see site_link_reach).
+ */
+static void
+pf_socket_reach(struct pf *pf)
+{
+	const struct site_fact *qf, *cf;
+	struct site_link *l;
+	const char *qdir, *svc;
+	char *name, *path, *why;
+	size_t i, ql;
+	int chrooted;
+
+	qf = site_fact(pf->site, "postfix", "queue_directory");
+	qdir = qf != NULL && qf->value[0] == '/' ? qf->value :
+	    "/var/spool/postfix";
+	ql = strlen(qdir);
+	while (ql > 1 && qdir[ql - 1] == '/')
+		ql--;
+	for (i = 0; i < pf->site->nlinks; i++) {
+		l = &pf->site->links[i];
+		if (!str_startswith(l->from, "postfix ") ||
+		    strcmp(l->kind, "milter") != 0 || l->sock.path == NULL ||
+		    (l->sock.transport != SOCKSPEC_UNIX &&
+		    l->sock.transport != SOCKSPEC_LOCAL))
+			continue;
+		svc = pf_link_service(l->from);
+		name = xasprintf("master.cf %s chroot", svc);
+		cf = site_fact(pf->site, "postfix", name);
+		free(name);
+		chrooted = cf != NULL ? strcmp(cf->value, "y") == 0 :
+		    pf->compat < 1;
+		if (l->sock.relative) {
+			path = xasprintf("%.*s/%s", (int)ql, qdir, l->sock.path);
+			why = xasprintf("a relative path is taken from "
+			    "queue_directory %.*s", (int)ql, qdir);
+		} else if (chrooted) {
+			path = xasprintf("%.*s%s", (int)ql, qdir, l->sock.path);
+			why = xasprintf("%s runs chrooted in %.*s, %s column 5",
+			    svc, (int)ql, qdir, cf != NULL && cf->source != NULL ?
+			    cf->source : "master.cf default");
+		} else
+			continue;
+		site_link_reach(l, path, why);
+		free(path);
+		free(why);
+	}
+}
+
 static int
 pf_load(const struct backend_ctx *ctx, const struct site_program *prog,
     struct site *site, char **cause)
@@ -843,6 +973,7 @@ pf_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	pf_domains(&pf);
 	if (pf_master(&pf, *dir != '\0' ? dir : "/", cause) != 0)
 		goto done;
+	pf_socket_reach(&pf);
 	if (pf.loop)
 		site_warn(site, "%s: parameter expansion goes deeper than %d "
 		    "levels or grows too large (a parameter refers to "

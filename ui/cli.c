@@ -277,6 +277,7 @@ cli_records(const struct cli_opts *o, int argc, char **argv)
 		return rc;
 	site = s->site;
 	if (site->ndomains == 0) {
+		cli_warnings(site);	/* what was read is still worth fixing */
 		fputs("notspam: no hosted domain found: no MTA or signer "
 		    "configuration names one; add \"domains = example.org\" "
 		    "to the settings file\n", stderr);

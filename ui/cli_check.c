@@ -328,6 +328,7 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 	site = s->site;
 	loop = s->loop;
 	if (site->ndomains == 0) {
+		cli_check_warnings(site);
 		rc = cli_check_error(xstrdup("no hosted domain found: no MTA"
 		    " or signer configuration names one; add \"domains ="
 		    " example.org\" to the settings file"), EX_NOINPUT);

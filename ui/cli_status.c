@@ -310,6 +310,11 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	} else
 		status_site(site, svc, nsvc);
 	if (site->ndomains == 0) {
+		for (n = 0; !o->json && n < site->warnings.n; n++) {
+			fputs("warning: ", stdout);
+			cli_put(stdout, site->warnings.v[n]);
+			putchar('\n');
+		}
 		cli_error("no hosted domain: no MTA or signer configuration "
 		    "names one; add \"domains = example.org\" to the settings "
 		    "file");

@@ -507,10 +507,11 @@ rec_mx(const struct site_domain *d, const char *name, const char *host,
 	free(value);
 }
 
-/* A and AAAA of the mail host, and the PTR of every address. */
+/* A and AAAA of the mail host, and the PTR of every address (naming the
+ * HELO name). */
 static void
-rec_host(const char *host, const struct strv *v4, const struct strv *v6,
-    struct record_set *set)
+rec_host(const char *host, const char *helo, const struct strv *v4,
+    const struct strv *v6, struct record_set *set)
 {
 	struct record *r;
 	const char *a;
@@ -539,8 +540,8 @@ rec_host(const char *host, const struct strv *v4, const struct strv *v6,
 		r->why = xasprintf("reverse DNS of %s must name the EHLO"
 		    " hostname; set by whoever owns the address (the hosting"
 		    " provider), not in the domain's zone", a);
-		if (host != NULL)
-			rec_value(r, host);
+		if (helo != NULL)
+			rec_value(r, helo);
 		else
 			r->error = xstrdup("the mail hostname is unknown (set"
 			    " the MTA's hostname)");
@@ -549,13 +550,13 @@ rec_host(const char *host, const struct strv *v4, const struct strv *v6,
 	}
 }
 
-/* SPF of the domain and of the mail hostname (HELO identity). */
+/* SPF of the domain and of the HELO name (HELO identity). */
 static void
-rec_spf(const char *name, const char *host, const struct strv *v4,
-    const struct strv *v6, struct record_set *set)
+rec_spf(const char *name, const char *host, const char *helo,
+    const struct strv *v4, const struct strv *v6, struct record_set *set)
 {
 	struct record *r;
-	char *bare = NULL, *value, *addrs;
+	char *bare = NULL, *value, *addrs, *hbare;
 
 	/* SPF domain-specs are written without the final dot. */
 	if (host != NULL)
@@ -581,13 +582,15 @@ rec_spf(const char *name, const char *host, const struct strv *v4,
 		    " hostname are known");
 		r->why = xstrdup("SPF of the domain");
 	}
-	if (bare != NULL) {
-		r = rec_add(set, "spf-helo", host, "TXT");
+	if (helo != NULL) {
+		hbare = xstrndup(helo, strlen(helo) - 1);
+		r = rec_add(set, "spf-helo", helo, "TXT");
 		rec_value(r, value);
 		r->why = xasprintf("SPF of the EHLO name %s, checked by"
 		    " receivers on the HELO identity; one record shared by"
 		    " every domain",
-		    bare);
+		    hbare);
+		free(hbare);
 	}
 	free(value);
 	free(bare);
@@ -596,16 +599,16 @@ rec_spf(const char *name, const char *host, const struct strv *v4,
 /* The records of one domain, in the order of the ids in records.h. */
 static void
 rec_domain(const struct site *site, struct rec_keys *keys,
-    const struct site_domain *d, const char *host, const struct strv *v4,
-    const struct strv *v6, struct record_set *set)
+    const struct site_domain *d, const char *host, const char *helo,
+    const struct strv *v4, const struct strv *v6, struct record_set *set)
 {
 	char *name = rec_fqdn(d->name);
 
 	set->domain = xstrdup(d->name);
 	if (d->receives)
 		rec_mx(d, name, host, set);
-	rec_host(host, v4, v6, set);
-	rec_spf(name, host, v4, v6, set);
+	rec_host(host, helo, v4, v6, set);
+	rec_spf(name, host, helo, v4, v6, set);
 	rec_dkim(site, keys, d->name, set);
 	rec_dmarc(site, d->name, set);
 	free(name);
@@ -619,7 +622,7 @@ records_build(const struct site *site, const char *domain,
 	struct rec_keys keys;
 	struct strv v4, v6;
 	struct buf hosted;
-	char *want = NULL, *host = NULL, *safe;
+	char *want = NULL, *host = NULL, *helo = NULL, *safe;
 	size_t i, n = 0;
 	int found = 0;
 
@@ -655,14 +658,16 @@ records_build(const struct site *site, const char *domain,
 	rec_addresses(site, AF_INET6, &v6);
 	if (site->hostname != NULL && *site->hostname != '\0')
 		host = rec_fqdn(site->hostname);
+	if (site_helo(site) != NULL && *site_helo(site) != '\0')
+		helo = rec_fqdn(site_helo(site));
 
 	sets = xcalloc(site->ndomains, sizeof *sets);
 	for (i = 0; i < site->ndomains; i++) {
 		if (want != NULL &&
 		    strcasecmp(site->domains[i].name, want) != 0)
 			continue;
-		rec_domain(site, &keys, &site->domains[i], host, &v4, &v6,
-		    &sets[n++]);
+		rec_domain(site, &keys, &site->domains[i], host, helo, &v4,
+		    &v6, &sets[n++]);
 	}
 	if (n == 0) {
 		free(sets);
@@ -672,6 +677,7 @@ records_build(const struct site *site, const char *domain,
 	*nout = n;
 	rec_keys_free(&keys);
 	free(host);
+	free(helo);
 	free(want);
 	strv_free(&v4);
 	strv_free(&v6);

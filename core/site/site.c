@@ -1,6 +1,8 @@
 /* site.c: the site model and its loading from every detected backend. */
 #include "core/site/site.h"
 
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,24 @@ site_set_hostname(struct site *site, const char *name, const char *source,
 	str_lower(site->hostname);
 	site->hostname_source = opt_strdup(source);
 	site->hostname_loc = site_loc_copy(loc);
+}
+
+void
+site_set_helo(struct site *site, const char *name, const char *source,
+    const struct site_loc *loc)
+{
+	if (site->helo != NULL)
+		return;
+	site->helo = xstrdup(name);
+	str_lower(site->helo);
+	site->helo_source = opt_strdup(source);
+	site->helo_loc = site_loc_copy(loc);
+}
+
+const char *
+site_helo(const struct site *site)
+{
+	return site->helo != NULL ? site->helo : site->hostname;
 }
 
 /* Add source to d once (case-insensitively), in O(1): a file can name one
@@ -132,6 +152,25 @@ site_add_link(struct site *site, const char *from, const char *to,
 		sockspec_copy(&l->sock, sock);
 	l->source = opt_strdup(source);
 	l->loc = site_loc_copy(loc);
+}
+
+void
+site_link_reach(struct site_link *l, const char *path, const char *why)
+{
+	free(l->reach);
+	free(l->reach_why);
+	l->reach = xstrdup(path);
+	l->reach_why = opt_strdup(why);
+}
+
+void
+site_set_unread_signer(struct site *site, const char *name,
+    const char *source)
+{
+	if (site->unread_signer != NULL)
+		return;
+	site->unread_signer = xstrdup(name);
+	site->unread_signer_source = opt_strdup(source);
 }
 
 struct site_program *
@@ -437,9 +476,150 @@ site_addresses(struct site *site)
 	strv_free(&v6);
 }
 
+/* The program a link's end names: "postfix" of "postfix submission/inet". */
+static const struct site_program *
+site_link_program(const struct site *site, const char *end)
+{
+	size_t n = strcspn(end, " ");
+	size_t i;
+
+	for (i = 0; i < site->nprograms; i++)
+		if (strlen(site->programs[i].name) == n &&
+		    strncmp(site->programs[i].name, end, n) == 0)
+			return &site->programs[i];
+	return NULL;
+}
+
+/* The owner of a listen link ("?" when unknown). */
+static const char *
+site_listen_owner(const struct site_link *m)
+{
+	return strcmp(m->from, "?") != 0 ? m->from : m->to;
+}
+
+/* Does l's client reach listener m, whole socket paths compared (through
+ * l->reach when a chroot moves the file)? */
+static int
+site_link_reaches(const struct site_link *l, const struct site_link *m)
+{
+	struct sockspec c;
+	int rc;
+
+	if (l->reach == NULL)
+		return sockspec_matches(&l->sock, &m->sock,
+		    SOCKSPEC_MATCH_REACH);
+	sockspec_copy(&c, &l->sock);
+	free(c.path);
+	c.path = xstrdup(l->reach);
+	c.relative = 0;
+	rc = sockspec_matches(&c, &m->sock, SOCKSPEC_MATCH_REACH);
+	sockspec_free(&c);
+	return rc;
+}
+
+/* A hop that names a listener but does not reach it: l->problem and a
+ * warning at the client's line. */
+static void
+site_link_broken(struct site *site, struct site_link *l,
+    const struct site_link *m, const char *owner)
+{
+	char *c = sockspec_format(&l->sock), *s = sockspec_format(&m->sock);
+	const char *fam;
+
+	if (l->reach != NULL) {
+		l->problem = xasprintf("%s opens %s, but %s listens on %s",
+		    l->from, l->reach, owner, m->sock.path);
+		site_warn(site, "%s: %s hands mail to %s, which is the file %s "
+		    "(%s); %s listens on %s (%s): the %s never reaches it and "
+		    "mail leaves unsigned; make both name one file (a socket "
+		    "inside the chroot, e.g. under the queue directory, or a "
+		    "TCP socket)", l->source != NULL ? l->source : "default",
+		    l->from, c, l->reach, l->reach_why != NULL ?
+		    l->reach_why : "as opened", owner, m->sock.path,
+		    m->source != NULL ? m->source : "default", l->kind);
+	} else {
+		fam = m->sock.family == AF_INET ? ", IPv4 only" :
+		    m->sock.family == AF_INET6 && !m->sock.any_family ?
+		    ", IPv6 only" : "";
+		l->problem = xasprintf("%s dials %s, but %s listens on %s%s",
+		    l->from, c, owner, s, fam);
+		site_warn(site, "%s: %s dials %s, but %s listens on %s (%s%s): "
+		    "the same port on another address or family, so the %s "
+		    "never reaches it and mail is not handed over; make the "
+		    "two agree (dial an address the listener accepts, or make "
+		    "it listen where %s dials)", l->source != NULL ? l->source :
+		    "default", l->from, c, owner, m->address != NULL ?
+		    m->address : s, m->source != NULL ? m->source : "default",
+		    fam, l->kind, l->from);
+	}
+	free(c);
+	free(s);
+}
+
+/* Is listener m one that a client from l->from could have meant: a signer's
+ * for an MTA's client, an MTA's for a signer's? */
+static int
+site_link_partner(const struct site *site, const struct site_link *l,
+    const struct site_link *m)
+{
+	const struct site_program *a = site_link_program(site, l->from);
+	const struct site_program *b = site_link_program(site,
+	    site_listen_owner(m));
+
+	return a != NULL && b != NULL && a != b &&
+	    strcmp(a->role, b->role) != 0;
+}
+
+/* Is some hand-over link resolved to listener m's owner? */
+static int
+site_listener_used(const struct site *site, const char *owner)
+{
+	size_t i;
+
+	for (i = 0; i < site->nlinks; i++)
+		if (strcmp(site->links[i].kind, "listen") != 0 &&
+		    strcmp(site->links[i].to, owner) == 0)
+			return 1;
+	return 0;
+}
+
+/* A hand-over that names no listener while a partner listens elsewhere
+ * (another port or socket): say where. */
+static void
+site_link_unmatched(struct site *site, const struct site_link *l)
+{
+	const struct site_link *m;
+	const char *owner;
+	char *c, *s;
+	size_t j;
+
+	for (j = 0; j < site->nlinks; j++) {
+		m = &site->links[j];
+		owner = site_listen_owner(m);
+		if (strcmp(m->kind, "listen") != 0 ||
+		    m->sock.transport == SOCKSPEC_NONE ||
+		    strcmp(owner, "?") == 0 || !site_link_partner(site, l, m) ||
+		    site_listener_used(site, owner))
+			continue;
+		c = sockspec_format(&l->sock);
+		s = sockspec_format(&m->sock);
+		site_warn(site, "%s: %s hands mail to %s, where nothing "
+		    "listens; %s listens on %s (%s): mail is not handed to it; "
+		    "make the two name one address", l->source != NULL ?
+		    l->source : "default", l->from, c, owner,
+		    m->address != NULL ? m->address : s,
+		    m->source != NULL ? m->source : "default");
+		free(c);
+		free(s);
+		return;
+	}
+}
+
 /* Fill in the "?" ends of the signing path by matching each hand-over
  * endpoint with the endpoint some program listens on (same port, or same
- * socket name: see SOCKSPEC_MATCH_PORT). */
+ * socket name: see SOCKSPEC_MATCH_PORT); a hop so named that does not reach
+ * its listener (another address or family, a socket file moved by a
+ * chroot: whole paths compared) gets a problem and a warning. */
 static void
 site_resolve_links(struct site *site)
 {
@@ -455,17 +635,73 @@ site_resolve_links(struct site *site)
 			const struct site_link *m = &site->links[j];
 			if (strcmp(m->kind, "listen") != 0)
 				continue;
-			owner = strcmp(m->from, "?") != 0 ? m->from : m->to;
+			owner = site_listen_owner(m);
 			if (strcmp(owner, "?") == 0 ||
-			    str_startswith(l->from, owner))
+			    str_startswith(l->from, owner) ||
+			    (site_link_program(site, l->from) != NULL &&
+			    site_link_program(site, l->from) ==
+			    site_link_program(site, owner)))
 				continue;
 			if (sockspec_matches(&l->sock, &m->sock,
 			    SOCKSPEC_MATCH_PORT)) {
 				free(l->to);
 				l->to = xstrdup(owner);
+				if (!site_link_reaches(l, m))
+					site_link_broken(site, l, m, owner);
 				break;
 			}
 		}
+	}
+	for (i = 0; i < site->nlinks; i++) {
+		const struct site_link *l = &site->links[i];
+		if (strcmp(l->kind, "listen") != 0 && strcmp(l->to, "?") == 0 &&
+		    l->sock.transport != SOCKSPEC_NONE)
+			site_link_unmatched(site, l);
+	}
+}
+
+/* A signer configured with keys that no MTA hands mail to signs nothing. */
+static void
+site_idle_signers(struct site *site)
+{
+	const struct site_program *p;
+	const struct site_link *m;
+	const char *listen = NULL, *lsrc = NULL;
+	size_t i, j, nkeys;
+
+	for (i = 0; i < site->nprograms; i++) {
+		p = &site->programs[i];
+		if (strcmp(p->role, "signer") != 0 ||
+		    site_listener_used(site, p->name))
+			continue;
+		for (nkeys = 0, j = 0; j < site->nkeys; j++)
+			if (strcmp(site->keys[j].signer, p->name) == 0)
+				nkeys++;
+		if (nkeys == 0)
+			continue;
+		for (j = 0; j < site->nlinks && listen == NULL; j++) {
+			m = &site->links[j];
+			if (strcmp(m->kind, "listen") == 0 &&
+			    strcmp(site_listen_owner(m), p->name) == 0) {
+				listen = m->address;
+				lsrc = m->source;
+			}
+		}
+		if (listen != NULL)
+			site_warn(site, "%s: %s has %zu key%s but no MTA hands "
+			    "it mail, so no message gets signed; point the MTA "
+			    "at its listener %s (%s): Postfix smtpd_milters or "
+			    "content_filter, smtpd.conf relay host or filter",
+			    p->config != NULL ? p->config : p->name, p->name,
+			    nkeys, nkeys == 1 ? "" : "s", listen,
+			    lsrc != NULL ? lsrc : "default");
+		else
+			site_warn(site, "%s: %s has %zu key%s but no MTA hands "
+			    "it mail, so no message gets signed; give it a "
+			    "listener and point the MTA at it", p->config != NULL ?
+			    p->config : p->name, p->name, nkeys,
+			    nkeys == 1 ? "" : "s");
+		listen = NULL;
 	}
 }
 
@@ -509,6 +745,7 @@ site_load(const char *root, const char *settings_path, char **cause)
 		}
 	}
 	site_resolve_links(site);
+	site_idle_signers(site);
 	if (site->hostname == NULL)
 		site_system_hostname(site);
 	if (site->hostname != NULL && strchr(site->hostname, '.') == NULL)
@@ -539,6 +776,8 @@ site_free(struct site *site)
 	free(site->root);
 	free(site->hostname);
 	free(site->hostname_source);
+	free(site->helo);
+	free(site->helo_source);
 	for (i = 0; i < site->ndomains; i++) {
 		free(site->domains[i].name);
 		strv_free(&site->domains[i].sources);
@@ -555,6 +794,8 @@ site_free(struct site *site)
 	strv_free(&site->ipv4);
 	strv_free(&site->ipv6);
 	free(site->addr_source);
+	free(site->unread_signer);
+	free(site->unread_signer_source);
 	strv_free(&site->addr_notes);
 	for (i = 0; i < site->nlinks; i++) {
 		free(site->links[i].from);
@@ -563,6 +804,9 @@ site_free(struct site *site)
 		free(site->links[i].address);
 		sockspec_free(&site->links[i].sock);
 		free(site->links[i].source);
+		free(site->links[i].reach);
+		free(site->links[i].reach_why);
+		free(site->links[i].problem);
 	}
 	free(site->links);
 	for (i = 0; i < site->nprograms; i++) {

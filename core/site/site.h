@@ -65,6 +65,14 @@ struct site_link {
 				 * or could not be parsed */
 	char	*source;	/* "file:line", for messages */
 	struct site_loc loc;
+	char	*reach;		/* socket file the client really opens (a
+				 * Postfix chroot or queue_directory moves
+				 * it), or NULL: sock.path */
+	char	*reach_why;	/* why reach differs, for messages */
+	char	*problem;	/* NULL, or why this hop does not carry mail
+				 * although it names a listener ("the
+				 * client dials ::1, opendkim listens on
+				 * 127.0.0.1 only") */
 };
 
 /* A detected program. */
@@ -91,6 +99,13 @@ struct site {
 	char			*hostname;	/* mail hostname (EHLO name) */
 	char			*hostname_source;
 	struct site_loc		 hostname_loc;
+	char			*helo;		/* outbound HELO name when the MTA
+						 * sets one apart (Postfix
+						 * smtp_helo_name, smtpd.conf
+						 * relay helo / helo-src); NULL:
+						 * the hostname */
+	char			*helo_source;
+	struct site_loc		 helo_loc;
 	struct site_domain	*domains;
 	size_t			 ndomains;
 	struct site_key		*keys;
@@ -105,6 +120,11 @@ struct site {
 	size_t			 nprograms;
 	struct site_fact	*facts;
 	size_t			 nfacts;
+	char			*unread_signer;	/* a signer notspam does not read
+						 * (rspamd) takes the mail: whether
+						 * it signs is unknown, so DMARC
+						 * advice should wait; NULL: none */
+	char			*unread_signer_source;
 	struct strv		 warnings;	/* "file:line: problem; fix" */
 	struct strmap		 domain_idx;	/* name -> index in domains[] */
 	struct strmap		 key_idx;	/* domain/selector/signer -> keys[] */
@@ -134,6 +154,12 @@ void site_free(struct site *);
  * the duplicate checks use. */
 void site_set_hostname(struct site *, const char *name, const char *source,
     const struct site_loc *loc);
+/* The outbound HELO name; the first one set wins (the MTA is read first). */
+void site_set_helo(struct site *, const char *name, const char *source,
+    const struct site_loc *loc);
+/* The name receivers see in HELO: site->helo, else site->hostname (NULL
+ * when neither is known).  Borrowed. */
+const char *site_helo(const struct site *);
 struct site_domain *site_add_domain(struct site *, const char *name,
     int receives, const char *source, const struct site_loc *loc);
 void site_add_key(struct site *, const char *domain, const char *selector,
@@ -143,6 +169,13 @@ void site_add_key(struct site *, const char *domain, const char *selector,
 void site_add_link(struct site *, const char *from, const char *to,
     const char *kind, const char *address, const struct sockspec *sock,
     const char *source, const struct site_loc *loc);
+/* The socket file l's client really opens (copied), and why it is not the
+ * configured path (e.g. "smtpd runs chrooted in /var/spool/postfix
+ * (master.cf:12)"). */
+void site_link_reach(struct site_link *l, const char *path, const char *why);
+/* A signer notspam does not read takes the mail (the first one is kept). */
+void site_set_unread_signer(struct site *, const char *name,
+    const char *source);
 struct site_program *site_add_program(struct site *, const char *name,
     const char *role, const char *binary, const char *version,
     const char *config);

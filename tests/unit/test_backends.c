@@ -969,8 +969,10 @@ test_sm_filter_links(void **state)
 		    strcmp(l->source, "/etc/mail/smtpd.conf:10") == 0);
 	}
 	assert_int_equal(n, 2);
+	/* filter-rspamd signs, with keys notspam does not read */
 	assert_string_equal(link_find(site, "opensmtpd", "filter", "rspamd")->to,
-	    "?");
+	    "rspamd");
+	assert_string_equal(site->unread_signer, "rspamd");
 	assert_non_null(warning(site, "/etc/mail/smtpd.conf:7: filter unused "
 	    "signs mail, but no listen line uses it", NULL));
 	assert_non_null(warning(site, "/etc/mail/smtpd.conf:7: key file "
@@ -1595,6 +1597,10 @@ test_locations(void **state)
 	assert_true(sockspec_matches(&l->sock, &m->sock, SOCKSPEC_MATCH_PORT));
 	assert_false(sockspec_matches(&l->sock, &m->sock,
 	    SOCKSPEC_MATCH_REACH));
+	/* ... which is named, not silence (issue 9 section 2) */
+	assert_non_null(l->problem);
+	assert_non_null(warning(site, "postfix smtpd dials inet:[::1]:12345, "
+	    "but opendkim listens on inet:12345@localhost", "IPv4 only"));
 	site_free(site);
 }
 
@@ -1793,6 +1799,176 @@ test_symlink_secret(void **state)
 	free(secret);
 }
 
+/* Corpus shapes (issue 9 section 2): fixtures copied from ../shared/corpus,
+ * each naming its source in its header. */
+#define CORPUS SITES "corpus-"
+
+/* modoboa: no hosted domain, yet what was read is warned (masked). */
+static void
+test_corpus_no_domain_warnings(void **state)
+{
+	struct site *site = load(CORPUS "modoboa");
+	size_t i;
+
+	(void)state;
+	assert_int_equal(site->ndomains, 0);
+	assert_non_null(warning(site, "/etc/postfix/main.cf:80: "
+	    "virtual_mailbox_domains uses pgsql:", NULL));
+	assert_non_null(warning(site, "/etc/opendkim.conf:24: KeyTable "
+	    "dsn:pgsql://opendkim:***@", NULL));
+	for (i = 0; i < site->warnings.n; i++)
+		assert_null(strstr(site->warnings.v[i], "secret"));
+	site_free(site);
+	site = load(CORPUS "iredmail");
+	assert_int_equal(site->ndomains, 0);
+	assert_non_null(warning(site, "myhostname \"PH_HOSTNAME\" is not a "
+	    "fully qualified", NULL));
+	site_free(site);
+}
+
+/* The HELO name: smtpd.conf relay helo, relay helo-src <table>, Postfix
+ * smtp_helo_name; the hostname (MX target) stays what it was. */
+static void
+test_corpus_helo(void **state)
+{
+	struct site *site = load(CORPUS "hypno-cat");
+
+	(void)state;
+	assert_string_equal(site->helo, "mail.hypno.cat");
+	assert_string_equal(site->helo_source, "/etc/mail/smtpd.conf:28");
+	assert_string_equal(site_helo(site), "mail.hypno.cat");
+	assert_string_equal(site->hostname, "hypno.cat");
+	site_free(site);
+	site = load(CORPUS "poolp-new");
+	assert_string_equal(site_helo(site), "mx1.poolp.org");
+	assert_string_equal(site->helo_source, "/etc/mail/smtpd.conf:29");
+	assert_string_equal(site->hostname, "mail.poolp.org");
+	site_free(site);
+	site = load(CORPUS "helo-postfix");
+	assert_string_equal(site_helo(site), "out.example.net");
+	assert_string_equal(site->hostname, "mail.example.com");
+	assert_string_equal(fact(site, "postfix", "smtp_helo_name"),
+	    "out.example.net");
+	site_free(site);
+	/* without one, the HELO name is the hostname */
+	site = load(CORPUS "linode");
+	assert_null(site->helo);
+	assert_string_equal(site_helo(site), site->hostname);
+	site_free(site);
+}
+
+/* A chrooted smtpd/cleanup dialling unix:/run/opendkim/opendkim.sock
+ * opens a file under queue_directory: a broken link, named. */
+static void
+test_corpus_chroot(void **state)
+{
+	struct site *site = load(CORPUS "chroot");
+	const struct site_link *l;
+
+	(void)state;
+	l = link_find(site, "postfix smtpd", "milter",
+	    "unix:/run/opendkim/opendkim.sock");
+	assert_non_null(l);
+	assert_string_equal(l->reach,
+	    "/var/spool/postfix/run/opendkim/opendkim.sock");
+	assert_non_null(l->problem);
+	assert_non_null(warning(site, "/etc/postfix/main.cf:54: postfix smtpd "
+	    "hands mail to unix:/run/opendkim/opendkim.sock, which is the file "
+	    "/var/spool/postfix/run/opendkim/opendkim.sock", "master.cf:14"));
+	assert_non_null(warning(site, "/etc/postfix/main.cf:55: postfix "
+	    "cleanup", "cleanup/unix runs chrooted"));
+	site_free(site);
+	/* linode: relative to queue_directory, where OpenDKIM listens */
+	site = load(CORPUS "linode");
+	l = link_find(site, "postfix smtpd", "milter",
+	    "local:opendkim/opendkim.sock");
+	assert_non_null(l);
+	assert_string_equal(l->to, "opendkim");
+	assert_string_equal(l->reach,
+	    "/var/spool/postfix/opendkim/opendkim.sock");
+	assert_null(l->problem);
+	assert_null(warning(site, "hands mail", NULL));
+	site_free(site);
+}
+
+/* Problems named: port mismatch, a signer no MTA uses, rspamd. */
+static void
+test_corpus_problems(void **state)
+{
+	struct site *site = load(CORPUS "port-mismatch");
+	const struct site_link *l;
+
+	(void)state;
+	l = link_find(site, "postfix smtpd", "milter", "inet:localhost:8892");
+	assert_non_null(l);
+	assert_string_equal(l->to, "?");
+	assert_non_null(warning(site, "/etc/postfix/main.cf:51: postfix smtpd "
+	    "hands mail to inet:localhost:8892, where nothing listens; "
+	    "opendkim listens on inet:8891@localhost (/etc/opendkim.conf:15)",
+	    NULL));
+	site_free(site);
+	site = load(CORPUS "opendkim-sample");
+	assert_non_null(warning(site, "/etc/opendkim.conf: opendkim has 1 key "
+	    "but no MTA hands it mail", NULL));
+	site_free(site);
+	site = load(CORPUS "mailcow");
+	l = link_find(site, "postfix smtpd", "milter", "inet:rspamd:9900");
+	assert_non_null(l);
+	assert_string_equal(l->to, "rspamd");
+	assert_string_equal(site->unread_signer, "rspamd");
+	assert_non_null(warning(site, "/etc/postfix/main.cf:145: the milter "
+	    "inet:rspamd:9900 is rspamd, a signer notspam does not read",
+	    "DMARC"));
+	site_free(site);
+	site = load(CORPUS "hypno-cat");
+	assert_string_equal(site->unread_signer, "rspamd");
+	assert_string_equal(link_find(site, "opensmtpd", "filter",
+	    "rspamd")->to, "rspamd");
+	site_free(site);
+	/* no rspamd, no flag */
+	site = load(CORPUS "linode");
+	assert_null(site->unread_signer);
+	site_free(site);
+}
+
+/* dkimproxy's relay goes back to the master.cf listener it names. */
+static void
+test_corpus_dkimproxy_relay(void **state)
+{
+	struct site *site = load(CORPUS "postfix-dkimproxy");
+	const struct site_link *l;
+
+	(void)state;
+	l = link_find(site, "dkimproxy", "relay", "127.0.0.1:10028");
+	assert_non_null(l);
+	assert_string_equal(l->to, "postfix 127.0.0.1:10028/inet");
+	assert_null(l->problem);
+	assert_non_null(link_find(site, "?", "listen", "127.0.0.1:10028"));
+	assert_string_equal(link_find(site, "postfix submission/inet",
+	    "content_filter", "dksign:[127.0.0.1]:10027")->to, "dkimproxy");
+	site_free(site);
+}
+
+/* opendkim.conf.sample: the missing key at KeyFile (line 250), not at
+ * Domain (165); the placeholder Socket inet:port@localhost is named. */
+static void
+test_corpus_keyfile_socket(void **state)
+{
+	struct site *site = load(CORPUS "opendkim-sample");
+
+	(void)state;
+	assert_non_null(warning(site, "/etc/opendkim.conf:250: key file "
+	    "/var/db/dkim/example.private does not exist", NULL));
+	assert_null(warning(site, "/etc/opendkim.conf:165: key file", NULL));
+	assert_non_null(warning(site, "/etc/opendkim.conf:663: Socket: "
+	    "\"port\" is not a port", "OpenDKIM does not start"));
+	site_free(site);
+	/* a Socket that parses is not flagged */
+	site = load(CORPUS "port-mismatch");
+	assert_null(warning(site, "Socket:", NULL));
+	site_free(site);
+}
+
 int
 main(void)
 {
@@ -1856,6 +2032,12 @@ main(void)
 		cmocka_unit_test(test_masked_passwords),
 		cmocka_unit_test(test_quote_bounded),
 		cmocka_unit_test(test_symlink_secret),
+		cmocka_unit_test(test_corpus_no_domain_warnings),
+		cmocka_unit_test(test_corpus_helo),
+		cmocka_unit_test(test_corpus_chroot),
+		cmocka_unit_test(test_corpus_problems),
+		cmocka_unit_test(test_corpus_dkimproxy_relay),
+		cmocka_unit_test(test_corpus_keyfile_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

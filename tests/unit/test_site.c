@@ -368,6 +368,35 @@ test_site_90k_domains(void **state)
 	rmroot(root);
 }
 
+/* The HELO name: the first one set wins, lower-cased; without one it is
+ * the hostname; the unread-signer flag keeps its first name too. */
+static void
+test_site_helo(void **state)
+{
+	char *root = mkroot("public_ipv4 = 192.0.2.25\n", "mail.example.org\n");
+	struct site *site;
+	char *cause = NULL;
+
+	(void)state;
+	site = site_load(root, NULL, &cause);
+	assert_non_null(site);
+	assert_null(site->helo);
+	assert_string_equal(site_helo(site), "mail.example.org");
+	site_set_helo(site, "Out.Example.ORG", "main.cf:3", NULL);
+	site_set_helo(site, "other.example.org", "smtpd.conf:9", NULL);
+	assert_string_equal(site_helo(site), "out.example.org");
+	assert_string_equal(site->helo_source, "main.cf:3");
+	assert_null(site->helo_loc.file);
+	assert_string_equal(site->hostname, "mail.example.org");
+	assert_null(site->unread_signer);
+	site_set_unread_signer(site, "rspamd", "main.cf:7");
+	site_set_unread_signer(site, "other", "main.cf:8");
+	assert_string_equal(site->unread_signer, "rspamd");
+	assert_string_equal(site->unread_signer_source, "main.cf:7");
+	site_free(site);
+	rmroot(root);
+}
+
 int
 main(void)
 {
@@ -382,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_site_demo_links),
 		cmocka_unit_test(test_site_growth_linear),
 		cmocka_unit_test(test_site_90k_domains),
+		cmocka_unit_test(test_site_helo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
