@@ -13,7 +13,9 @@ struct check_domain;
  * existing file, even a symlink, is not replaced) every record of `domain`
  * whose check is not ok (all of them when results is NULL), as zone-file
  * lines with absolute names; PTR records, which belong to the address
- * owner's reverse zone, are written as comments.
+ * owner's reverse zone, and the DMARC report authorization, which belongs
+ * to the report domain's zone, are written as comments (the snippet loads
+ * as this domain's zone).
  * Returns the number of records written, or -1 with *cause naming the path
  * (a full or read-only file system, a name that exists: see fswrite.h);
  * nothing is left behind on failure.

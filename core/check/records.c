@@ -275,7 +275,7 @@ rec_dmarc(const struct site *site, const char *domain, struct record_set *set)
 	const char *policy = RECORDS_DEFAULT_POLICY, *rua = NULL;
 	struct record *r;
 	struct buf why;
-	char *name, *value, *ruav = NULL, *ruadom;
+	char *name, *value, *ruav = NULL, *ruadom = NULL, *report = NULL;
 
 	if (st != NULL && st->dmarc_policy != NULL && *st->dmarc_policy != '\0')
 		policy = st->dmarc_policy;
@@ -306,15 +306,26 @@ rec_dmarc(const struct site *site, const char *domain, struct record_set *set)
 		buf_printf(&why, "; aggregate reports to %s", ruav);
 		ruadom = rec_rua_domain(ruav);
 		if (ruadom != NULL && !rec_under(domain, ruadom) &&
-		    !rec_under(ruadom, domain))
-			buf_printf(&why, "; if %s is another organization it"
-			    " must publish %s._report._dmarc.%s TXT"
-			    " \"v=DMARC1\"", ruadom, domain, ruadom);
-		free(ruadom);
+		    !rec_under(ruadom, domain)) {
+			buf_printf(&why, "; %s must authorize them with the"
+			    " record below", ruadom);
+			report = xasprintf("%s._report._dmarc.%s.", domain,
+			    ruadom);
+		}
 	}
 	r = rec_add(set, "dmarc", name, "TXT");
 	rec_value(r, value);
 	r->why = buf_steal(&why);
+	if (report != NULL) {
+		/* RFC 7489 §7.1: the report domain says it takes them. */
+		r = rec_add(set, "dmarc-report", report, "TXT");
+		rec_value(r, "v=DMARC1");
+		r->why = xasprintf("in the zone of %s (another domain):"
+		    " authorizes aggregate reports about %s to %s; without it"
+		    " receivers send none", ruadom, domain, ruav);
+		free(report);
+	}
+	free(ruadom);
 	free(ruav);
 	free(value);
 	free(name);

@@ -301,7 +301,7 @@ test_ids_sending_only(void **state)
 	sets = build(s, NULL, &n);
 	got = ids(&sets[1]);
 	assert_string_equal(got, "host-a host-aaaa ptr:192.0.2.25"
-	    " ptr:2001:db8::25 spf spf-helo dkim:ed dmarc");
+	    " ptr:2001:db8::25 spf spf-helo dkim:ed dmarc dmarc-report");
 	free(got);
 	records_free(sets, n);
 	freesite(s);
@@ -517,10 +517,17 @@ test_dmarc(void **state)
 	    "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org");
 	check(&sets[1], "dmarc", "_dmarc.example.net.", "TXT",
 	    "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org");
-	/* Reports for example.net go to example.org: say what it needs. */
+	/* Reports for example.net go to example.org: the record it needs,
+	 * and none for example.org's own reports. */
 	assert_non_null(strstr(rec(&sets[1], "dmarc")->why,
-	    "example.net._report._dmarc.example.org TXT \"v=DMARC1\""));
+	    "example.org must authorize them"));
+	check(&sets[1], "dmarc-report",
+	    "example.net._report._dmarc.example.org.", "TXT", "v=DMARC1");
+	assert_non_null(strstr(rec(&sets[1], "dmarc-report")->why,
+	    "in the zone of example.org"));
 	assert_null(strstr(rec(&sets[0], "dmarc")->why, "_report"));
+	for (size_t i = 0; i < sets[0].nrecords; i++)
+		assert_string_not_equal(sets[0].records[i].id, "dmarc-report");
 	records_free(sets, n);
 	freesite(s);
 }
@@ -1185,8 +1192,8 @@ test_all_txt_strings(void **state)
 		}
 	}
 	/* example.org: spf, spf-helo, dkim:mail, dkim:big, dmarc;
-	 * example.net: spf, spf-helo, dkim:ed, dmarc. */
-	assert_int_equal(ntxt, 9);
+	 * example.net: spf, spf-helo, dkim:ed, dmarc, dmarc-report. */
+	assert_int_equal(ntxt, 10);
 	records_free(sets, n);
 	freesite(s);
 }
