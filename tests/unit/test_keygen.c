@@ -684,12 +684,17 @@ test_judge(void **state)
 	/* Blanks inside p= as some DNS panels add them are fine. */
 	other = xasprintf("v=DKIM1; k=rsa; p=%.40s %s", res.pub.p,
 	    res.pub.p + 40);
-	txt[0] = "v=spf1 -all";
-	lens[0] = strlen(txt[0]);
-	txt[1] = other;
-	lens[1] = strlen(other);
-	keys_judge(&e, txt, lens, 2);
+	txt[0] = other;
+	lens[0] = strlen(other);
+	keys_judge(&e, txt, lens, 1);
 	assert_int_equal(e.published, KEYS_PUB_YES);
+	/* A second TXT at the selector (any kind): verifiers may take
+	 * either, so check fails it and keys switch refuses. */
+	txt[1] = "v=spf1 -all";
+	lens[1] = strlen(txt[1]);
+	keys_judge(&e, txt, lens, 2);
+	assert_int_equal(e.published, KEYS_PUB_NO);
+	assert_non_null(strstr(e.pub_detail, "2 TXT records"));
 	txt[0] = "v=DKIM1; k=rsa; p=";
 	lens[0] = strlen(txt[0]);
 	keys_judge(&e, txt, lens, 1);
