@@ -219,6 +219,17 @@ PYEOF
 	    wait_for 'lines [0-9]+-([0-9]+) of \1 |any key closes'
 	$TM send-keys -t c x
 	check "$size: another key closes the box" wait_for '^ Findings'
+	# d opens the domain of the selected finding, not of the domain row.
+	$TM send-keys -t c Tab g Tab d
+	check "$size: d on example.net's finding opens example.net" \
+	    wait_for '^ example\.net +DNS records'
+	$TM send-keys -t c Escape
+	wait_for '^ Findings' >/dev/null
+	# "checking again" is said until the check ends, not until a key.
+	$TM send-keys -t c r
+	check "$size: r says it is checking again" wait_for 'checking again' 20
+	check "$size: the notice goes when the check ends" \
+	    wait_for 'Enter open +d DNS' 100
 	# Help: the box fits and its lines are whole.
 	$TM send-keys -t c '?'
 	check "$size: help opens" wait_for 'this help'
