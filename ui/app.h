@@ -52,6 +52,13 @@ struct app_input {
 	void		*state;
 };
 
+/* One paragraph of a modal text box, wrapped to the box when drawn. */
+struct app_para {
+	char		*text;
+	int		 hang;		/* blanks before its later lines */
+	int		 flags;		/* TEXTWRAP_ANY: a value copied whole */
+};
+
 struct session;
 
 struct app {
@@ -71,10 +78,16 @@ struct app {
 	size_t			 nsvc;
 	int			 dirty;
 	int			 quit;
-	int			 help;		/* help overlay up */
 	char			*message;	/* one-line notice on the status line */
-	char			*dialog_title;	/* a modal text box, any key closes */
-	struct strv		 dialog;
+	int			 checking;	/* message is "checking again" */
+	/* A modal text box (help, details): arrows, PgUp PgDn, Home End
+	 * scroll it, any other key closes it. */
+	char			*dialog_title;	/* NULL when none is open */
+	struct app_para		*dialog;
+	size_t			 ndialog;
+	int			 dialog_top;	/* first wrapped line shown */
+	int			 dialog_vis;	/* lines shown, at the last draw */
+	int			 dialog_lines;	/* lines in all, at the last draw */
 	struct app_input	 input;
 	struct {
 		const struct screen	*screen;
@@ -97,8 +110,16 @@ const struct check_domain *app_results(const struct app *, size_t *n);
 void app_message(struct app *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* A modal text box (title and lines are copied). */
-void app_dialog(struct app *, const char *title, const struct strv *lines);
+/* Open a modal text box, empty, with this title (copied); paragraphs are
+ * added with app_dialog_add.  It replaces any box open. */
+void app_dialog(struct app *, const char *title);
+/* A paragraph of the open box (text copied), wrapped to the box's width
+ * with hang blanks before its later lines; flags as textwrap() takes
+ * (TEXTWRAP_ANY for a key or a record value). */
+void app_dialog_add(struct app *, int hang, int flags, const char *text);
+/* The same with the hang as wide as label, which starts the paragraph. */
+void app_dialog_label(struct app *, const char *label, int flags,
+    const char *text);
 
 /* Open the line editor. */
 void app_input(struct app *, const char *prompt, const char *initial,

@@ -13,6 +13,7 @@
 
 #include "core/dns/dns.h"
 #include "core/lib/loop.h"
+#include "core/lib/textwrap.h"
 #include "core/lib/util.h"
 #include "core/site/session.h"
 #include "ui/app.h"
@@ -97,17 +98,51 @@ app_message(struct app *app, const char *fmt, ...)
 	app->dirty = 1;
 }
 
-void
-app_dialog(struct app *app, const char *title, const struct strv *lines)
+/* Close the modal text box, if one is open. */
+static void
+dialog_close(struct app *app)
 {
 	size_t i;
 
+	for (i = 0; i < app->ndialog; i++)
+		free(app->dialog[i].text);
+	free(app->dialog);
+	app->dialog = NULL;
+	app->ndialog = 0;
 	free(app->dialog_title);
-	strv_free(&app->dialog);
-	app->dialog_title = xstrdup(title);
-	for (i = 0; i < lines->n; i++)
-		strv_add(&app->dialog, lines->v[i]);
+	app->dialog_title = NULL;
+	app->dialog_top = app->dialog_vis = app->dialog_lines = 0;
 	app->dirty = 1;
+}
+
+void
+app_dialog(struct app *app, const char *title)
+{
+	dialog_close(app);
+	app->dialog_title = xstrdup(title);
+}
+
+void
+app_dialog_add(struct app *app, int hang, int flags, const char *text)
+{
+	struct app_para *p;
+
+	app->dialog = xgrow(app->dialog, app->ndialog, sizeof *app->dialog);
+	p = &app->dialog[app->ndialog++];
+	p->text = xstrdup(text);
+	p->hang = hang;
+	p->flags = flags;
+	app->dirty = 1;
+}
+
+void
+app_dialog_label(struct app *app, const char *label, int flags,
+    const char *text)
+{
+	char *s = xasprintf("%s%s", label, text);
+
+	app_dialog_add(app, tui_width(label), flags, s);
+	free(s);
 }
 
 void
@@ -143,6 +178,12 @@ on_changed(void *arg)
 	if (app->run != NULL && check_done(app->run) && app->last_check <
 	    app->run_started)
 		app->last_check = time(NULL);
+	if (app->run != NULL && check_done(app->run) && app->checking) {
+		/* "checking again" said until the check ends, no longer. */
+		free(app->message);
+		app->message = NULL;
+		app->checking = 0;
+	}
 }
 
 static void on_recheck(void *);
@@ -284,6 +325,72 @@ input_key(struct app *app, int key)
 	app->dirty = 1;
 }
 
+/* A key while the text box is open: 1 if it scrolled it, 0 to close. */
+static int
+dialog_key(struct app *app, int key)
+{
+	int page = app->dialog_vis > 1 ? app->dialog_vis - 1 : 1;
+	int max = app->dialog_lines - app->dialog_vis;
+
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		app->dialog_top--;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		app->dialog_top++;
+		break;
+	case KEY_PPAGE:
+		app->dialog_top -= page;
+		break;
+	case KEY_NPAGE:
+	case ' ':
+		app->dialog_top += page;
+		break;
+	case KEY_HOME:
+	case 'g':
+		app->dialog_top = 0;
+		break;
+	case KEY_END:
+	case 'G':
+		app->dialog_top = max;
+		break;
+	case KEY_MOUSE:
+		return 1;		/* a click inside or out: keep it */
+	default:
+		return 0;
+	}
+	if (app->dialog_top > max)
+		app->dialog_top = max;
+	if (app->dialog_top < 0)
+		app->dialog_top = 0;
+	return 1;
+}
+
+/* The help of the top screen, and the keys that work everywhere. */
+static void
+help_open(struct app *app)
+{
+	const struct screen *s = app->stack[app->depth - 1].screen;
+	static const char *const common[] = {
+		"?  F1      this help",
+		"Esc  q     back; q on the dashboard quits",
+		"r          check the DNS again now",
+		"In a box like this one: Up Down j k, PgUp PgDn, Home End scroll;",
+		"any other key closes it.",
+		NULL
+	};
+	int i;
+
+	app_dialog(app, "help");
+	for (i = 0; s->help != NULL && s->help[i] != NULL; i++)
+		app_dialog_add(app, 0, 0, s->help[i]);
+	app_dialog_add(app, 0, 0, "");
+	for (i = 0; common[i] != NULL; i++)
+		app_dialog_add(app, 0, 0, common[i]);
+}
+
 /* One key: overlays first, then global keys, then the top screen. */
 static void
 dispatch_key(struct app *app, int key)
@@ -304,21 +411,15 @@ dispatch_key(struct app *app, int key)
 	}
 	free(app->message);
 	app->message = NULL;
+	app->checking = 0;
 	if (app->dialog_title != NULL) {
-		free(app->dialog_title);
-		app->dialog_title = NULL;
-		strv_free(&app->dialog);
-		app->dirty = 1;
-		return;
-	}
-	if (app->help) {
-		app->help = 0;
+		if (!dialog_key(app, key))
+			dialog_close(app);
 		app->dirty = 1;
 		return;
 	}
 	if (key == '?' || key == KEY_F(1)) {
-		app->help = 1;
-		app->dirty = 1;
+		help_open(app);
 		return;
 	}
 	if (key == 3) {			/* ^C when not caught as SIGINT */
@@ -339,6 +440,7 @@ dispatch_key(struct app *app, int key)
 		} else if (key == 'r') {
 			app_recheck(app);
 			app_message(app, "checking again");
+			app->checking = 1;
 		}
 	}
 	if (r & KEY_QUIT)
@@ -364,47 +466,62 @@ on_input(int fd, short revents, void *arg)
 		dispatch_key(app, key);
 }
 
-static void
-draw_help(struct app *app, int rows, int cols)
-{
-	const struct screen *s = app->stack[app->depth - 1].screen;
-	static const char *const common[] = {
-		"?  F1      this help (any key closes it)",
-		"Esc  q     back; q on the dashboard quits",
-		"r          check the DNS again now",
-		NULL
-	};
-	int n = 0, i, h, w = cols > 76 ? 72 : cols, y, x;
-
-	for (i = 0; s->help != NULL && s->help[i] != NULL; i++)
-		n++;
-	h = n + 6;
-	if (h > rows - 2)
-		h = rows - 2;
-	y = (rows - h) / 2;
-	x = (cols - w) / 2;
-	tui_box(y, x, h, w, "help");
-	for (i = 0; i < n && i < h - 6; i++)
-		tui_put(y + 1 + i, x + 2, w - 4, ROLE_NORMAL, s->help[i]);
-	for (i = 0; common[i] != NULL && y + 2 + n + i < y + h - 1; i++)
-		tui_put(y + 2 + n + i, x + 2, w - 4, ROLE_DIM, common[i]);
-}
+/* The widest box the terminal gives a text box: all of a small one, a
+ * margin on a larger one, at most DIALOG_MAX_COLS. */
+#define DIALOG_MAX_COLS	160
 
 static void
 draw_dialog(struct app *app, int rows, int cols)
 {
-	int h = (int)app->dialog.n + 3, w = cols > 84 ? 80 : cols, y, x;
+	struct strv lines;
 	size_t i;
+	int room = cols <= 84 ? cols : cols - 8, w = 0, h, y, x, n;
+	char *mark;
 
+	if (room > DIALOG_MAX_COLS)
+		room = DIALOG_MAX_COLS;
+	/* As wide as its widest paragraph, if the terminal has the room. */
+	for (i = 0; i < app->ndialog; i++) {
+		n = tui_width(app->dialog[i].text);
+		if (n > w)
+			w = n;
+	}
+	n = tui_width(app->dialog_title) + 8;
+	w = (w > n ? w : n) + 4;
+	if (w < 40)
+		w = 40;
+	if (w > room)
+		w = room;
+	strv_init(&lines);
+	for (i = 0; i < app->ndialog; i++)
+		tui_wrap(app->dialog[i].text, w - 4, app->dialog[i].hang,
+		    app->dialog[i].flags, &lines);
+	h = (int)lines.n + 3;
 	if (h > rows - 1)
 		h = rows - 1;
+	app->dialog_vis = h - 3 > 1 ? h - 3 : 1;
+	app->dialog_lines = (int)lines.n;
+	if (app->dialog_top > app->dialog_lines - app->dialog_vis)
+		app->dialog_top = app->dialog_lines - app->dialog_vis;
+	if (app->dialog_top < 0)
+		app->dialog_top = 0;
 	y = (rows - h) / 2;
 	x = (cols - w) / 2;
 	tui_box(y, x, h, w, app->dialog_title);
-	for (i = 0; i < app->dialog.n && (int)i < h - 3; i++)
-		tui_put(y + 1 + (int)i, x + 2, w - 4, ROLE_NORMAL,
-		    app->dialog.v[i]);
-	tui_put(y + h - 2, x + 2, w - 4, ROLE_DIM, "any key closes");
+	for (n = 0; n < app->dialog_vis && app->dialog_top + n <
+	    (int)lines.n; n++)
+		tui_put(y + 1 + n, x + 2, w - 4, ROLE_NORMAL,
+		    lines.v[app->dialog_top + n]);
+	if (app->dialog_lines <= app->dialog_vis)
+		mark = xstrdup("any key closes");
+	else
+		mark = xasprintf("lines %d-%d of %d  %s PgUp PgDn scroll, "
+		    "any other key closes", app->dialog_top + 1,
+		    app->dialog_top + app->dialog_vis, app->dialog_lines,
+		    tui_utf8() ? "\xe2\x86\x91\xe2\x86\x93" : "Up Down");
+	tui_put(y + h - 2, x + 2, w - 4, ROLE_DIM, mark);
+	free(mark);
+	strv_free(&lines);
 }
 
 /* Whether every word of text fits in cols and the wrapped lines in rows. */
@@ -422,7 +539,7 @@ too_small_fits(const char *text, int rows, int cols, struct strv *lines)
 	strv_free(&words);
 	if (!ok)
 		return 0;
-	tui_wrap(text, cols, lines);
+	tui_wrap(text, cols, 0, 0, lines);
 	for (i = 0; i < lines->n && ok; i++)
 		ok = tui_width(lines->v[i]) <= cols;
 	return ok && (int)lines->n <= rows;
@@ -487,8 +604,6 @@ draw(struct app *app)
 		tui_put(rows - 1, 0, cols, ROLE_KEYS, app->message);
 	else
 		tui_put(rows - 1, 0, cols, ROLE_KEYS, s->keys);
-	if (app->help)
-		draw_help(app, rows, cols);
 	if (app->dialog_title != NULL)
 		draw_dialog(app, rows, cols);
 	refresh();
@@ -505,8 +620,7 @@ app_free(struct app *app)
 	services_free(app->svc, app->nsvc);
 	session_close(app->session);
 	free(app->message);
-	free(app->dialog_title);
-	strv_free(&app->dialog);
+	dialog_close(app);
 }
 
 int

@@ -7,9 +7,12 @@
 
 #include "core/dns/dns.h"
 #include "core/check/summary.h"
+#include "core/lib/textwrap.h"
 #include "core/lib/util.h"
 #include "ui/app.h"
 #include "ui/tui.h"
+
+#define DASH_COLW	8	/* a status column: "unknown" and a blank */
 
 struct dash {
 	int	 focus;		/* 0 domains, 1 findings */
@@ -24,7 +27,7 @@ static const char *const dash_help[] = {
 	"",
 	"Up Down j k  move in the focused list      Tab  switch list",
 	"Enter        domain: its DNS records; finding: detail and fix",
-	"d            the DNS records of the selected domain",
+	"d            the DNS records of the selected domain (or finding's)",
 	"K            the DKIM keys: make, rotate, publish, fix permissions",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
@@ -78,7 +81,8 @@ draw_title(struct app *app, int cols)
 {
 	struct buf b;
 	size_t i;
-	char *s;
+	char *s, *r;
+	int rw;
 
 	buf_init(&b);
 	buf_printf(&b, " notspam  %s  ", app->site->hostname ?
@@ -92,11 +96,36 @@ draw_title(struct app *app, int cols)
 		    vlen > 0 ? v : "");
 	}
 	s = buf_steal(&b);
+	/* The resolver whole (a cut address is another address) unless it
+	 * would take more than half the line; then it ends in an ellipsis. */
+	r = xasprintf(" resolver %s ", app->dns != NULL ?
+	    dns_servers(app->dns) : "none");
+	rw = tui_width(r);
+	if (rw > cols / 2)
+		rw = cols / 2;
 	tui_fill(0, 0, cols, ROLE_TITLE);
-	tui_put(0, 0, cols - 22, ROLE_TITLE, s);
+	tui_put(0, 0, cols - rw - 1, ROLE_TITLE, s);
+	tui_put(0, cols - rw, rw, ROLE_TITLE, r);
+	free(r);
 	free(s);
-	tui_putf(0, cols - 22, 22, ROLE_TITLE, " resolver %s",
-	    app->dns != NULL ? dns_servers(app->dns) : "none");
+}
+
+/* Where the status columns start: after the longest domain name, within
+ * what the line leaves. */
+static int
+domain_col(struct app *app, int cols)
+{
+	size_t i;
+	int w = 6, max = cols - 2 - SUM_NKINDS * DASH_COLW;
+
+	for (i = 0; i < app->site->ndomains; i++)
+		if (tui_width(app->site->domains[i].name) > w)
+			w = tui_width(app->site->domains[i].name);
+	if (w > max)
+		w = max;
+	if (w < 6)
+		w = 6;
+	return w + 2;
 }
 
 static void
@@ -106,10 +135,13 @@ draw_domains(struct app *app, struct dash *d, int y, int rows, int cols)
 	size_t nres, i;
 	int k, x;
 
+	int dx = domain_col(app, cols);
+
 	res = app_results(app, &nres);
 	tui_put(y, 0, cols, ROLE_HEADER, " Domain");
 	for (k = 0; k < SUM_NKINDS; k++)
-		tui_put(y, 28 + k * 7, 7, ROLE_HEADER, summary_kind_name(k));
+		tui_put(y, dx + k * DASH_COLW, DASH_COLW, ROLE_HEADER,
+		    summary_kind_name(k));
 	d->dy = y + 1;
 	d->dvis = rows;
 	list_fix(&d->dcur, &d->dtop, (int)app->site->ndomains, d->dvis);
@@ -124,18 +156,19 @@ draw_domains(struct app *app, struct dash *d, int y, int rows, int cols)
 			if (strcmp(res[j].domain, name) == 0)
 				cd = &res[j];
 		if (d->focus == 0 && (int)i == d->dcur)
-			tui_fill(row, 0, 27, ROLE_CURSOR);
-		tui_put(row, 1, 26, d->focus == 0 && (int)i == d->dcur ?
+			tui_fill(row, 0, dx - 1, ROLE_CURSOR);
+		tui_put(row, 1, dx - 2, d->focus == 0 && (int)i == d->dcur ?
 		    ROLE_CURSOR : ROLE_NORMAL, name);
-		for (k = 0, x = 28; k < SUM_NKINDS; k++, x += 7) {
+		for (k = 0, x = dx; k < SUM_NKINDS; k++, x += DASH_COLW) {
 			size_t cnt = 0;
 			enum check_status st = CHECK_PENDING;
 			if (cd != NULL)
 				st = summary_kind_status(cd, k, &cnt);
 			if (cd != NULL && cnt == 0)
-				tui_put(row, x, 6, ROLE_DIM, "-");
+				tui_put(row, x, DASH_COLW - 1, ROLE_DIM, "-");
 			else
-				tui_put(row, x, 6, tui_status_role(st),
+				tui_put(row, x, DASH_COLW - 1,
+				    tui_status_role(st),
 				    tui_status_word(st));
 		}
 	}
@@ -190,7 +223,11 @@ draw_findings(struct app *app, struct dash *d, int y, int rows, int cols)
 	d->fy = y + 1;
 	d->fvis = rows;
 	list_fix(&d->fcur, &d->ftop, (int)n, d->fvis);
-	if (n == 0 && app->run != NULL && check_done(app->run))
+	if (n == 0 && d->filter != NULL)
+		tui_putf(d->fy, 1, cols - 1, ROLE_WARN, "no finding matches "
+		    "\"%s\": / changes the filter, an empty one shows all",
+		    d->filter);
+	else if (n == 0 && app->run != NULL && check_done(app->run))
 		tui_put(d->fy, 1, cols - 1, ROLE_OK, "nothing to fix: every "
 		    "record receivers look at is right");
 	for (i = (size_t)d->ftop; i < n && (int)i < d->ftop + rows; i++) {
@@ -198,9 +235,9 @@ draw_findings(struct app *app, struct dash *d, int y, int rows, int cols)
 		row = d->fy + (int)i - d->ftop;
 		if (focus && (int)i == d->fcur)
 			tui_fill(row, 0, cols, ROLE_CURSOR);
-		tui_put(row, 1, 5, tui_status_role(f[i].status),
+		tui_put(row, 1, 7, tui_status_role(f[i].status),
 		    tui_status_word(f[i].status));
-		tui_putf(row, 7, cols - 8, focus && (int)i == d->fcur ?
+		tui_putf(row, 9, cols - 10, focus && (int)i == d->fcur ?
 		    ROLE_CURSOR : ROLE_NORMAL, "%s %s: %s", f[i].domain, it->id,
 		    it->detail ? it->detail : "");
 	}
@@ -234,42 +271,37 @@ dash_draw(struct app *app, void *state, int rows, int cols)
 	draw_findings(app, d, y, rows - y - 1, cols);
 }
 
+/* Whether values of this item are copied whole (a key: base64). */
+static int
+item_flags(const struct check_item *it)
+{
+	return strncmp(it->id, "dkim", 4) == 0 ? TEXTWRAP_ANY : 0;
+}
+
 /* Enter on a finding: its detail and fix in a box. */
 static void
-show_finding(struct app *app, const char *domain, const struct check_item *it,
-    int cols)
+show_finding(struct app *app, const char *domain, const struct check_item *it)
 {
-	struct strv lines;
 	char *s;
 	size_t i;
-	int w = (cols > 84 ? 80 : cols) - 4;
 
-	strv_init(&lines);
+	app_dialog(app, it->id);
 	s = xasprintf("%s  %s %s  %s", tui_status_word(it->status), it->type,
 	    it->name, domain);
-	strv_add(&lines, s);
+	app_dialog_add(app, 2, 0, s);
 	free(s);
-	strv_add(&lines, "");
-	tui_wrap(it->detail ? it->detail : "", w, &lines);
+	app_dialog_add(app, 0, 0, "");
+	app_dialog_add(app, 0, 0, it->detail ? it->detail : "");
 	if (it->expected != NULL) {
-		strv_add(&lines, "");
-		s = xasprintf("want: %s", it->expected);
-		tui_wrap(s, w, &lines);
-		free(s);
+		app_dialog_add(app, 0, 0, "");
+		app_dialog_label(app, "want: ", item_flags(it), it->expected);
 	}
-	for (i = 0; i < it->found.n; i++) {
-		s = xasprintf("live: %s", it->found.v[i]);
-		tui_wrap(s, w, &lines);
-		free(s);
-	}
+	for (i = 0; i < it->found.n; i++)
+		app_dialog_label(app, "live: ", item_flags(it), it->found.v[i]);
 	if (it->fix != NULL) {
-		strv_add(&lines, "");
-		s = xasprintf("fix: %s", it->fix);
-		tui_wrap(s, w, &lines);
-		free(s);
+		app_dialog_add(app, 0, 0, "");
+		app_dialog_label(app, "fix: ", 0, it->fix);
 	}
-	app_dialog(app, it->id, &lines);
-	strv_free(&lines);
 }
 
 static void
@@ -304,9 +336,14 @@ dash_key(struct app *app, void *state, int key)
 		app_push(app, &screen_keys, NULL);
 		return KEY_HANDLED;
 	case 'd':
-		if (app->site->ndomains > 0)
+		/* The domain of what is selected: a finding's, or the row's. */
+		f = d->focus == 1 ? dash_findings(app, d, &n) : NULL;
+		if (f != NULL && d->fcur >= 0 && (size_t)d->fcur < n)
+			app_push(app, &screen_dns, f[d->fcur].domain);
+		else if (app->site->ndomains > 0)
 			app_push(app, &screen_dns,
 			    app->site->domains[d->dcur].name);
+		free(f);
 		return KEY_HANDLED;
 	case KEY_MOUSE:
 		if (getmouse(&ev) != OK)
@@ -331,8 +368,7 @@ dash_key(struct app *app, void *state, int key)
 		}
 		f = dash_findings(app, d, &n);
 		if (d->fcur >= 0 && (size_t)d->fcur < n)
-			show_finding(app, f[d->fcur].domain, f[d->fcur].item,
-			    tui_cols());
+			show_finding(app, f[d->fcur].domain, f[d->fcur].item);
 		free(f);
 		return KEY_HANDLED;
 	}

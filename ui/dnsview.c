@@ -8,6 +8,7 @@
 
 #include "core/check/export.h"
 #include "core/check/records.h"
+#include "core/lib/textwrap.h"
 #include "core/lib/util.h"
 #include "ui/app.h"
 #include "ui/tui.h"
@@ -18,6 +19,8 @@ struct dnsview {
 	size_t		 nsets;
 	int		 cur;		/* item under the cursor */
 	int		 top;		/* first line shown */
+	int		 drawn_cur;	/* cur at the last draw, -1 before */
+	int		 cfirst, clast;	/* cur's lines at the last draw */
 	int		 auth;		/* show the authoritative view */
 	int		 vis;
 	int		*rowitem;	/* item drawn on each screen row, for clicks */
@@ -29,15 +32,20 @@ struct dline {
 	char		*text;
 	enum tui_role	 role;
 	int		 item;		/* the item it belongs to, -1 none */
-	int		 indent;
+	int		 indent;	/* 1: an item's header line */
 };
+
+/* Where the lines under a header start, and the status column's width. */
+#define DNS_INDENT	4
+#define DNS_STATUSW	8
 
 static const char *const dns_help[] = {
 	"The records this domain needs, each beside what the DNS answers now.",
 	"want: the value to publish (long TXT values as split strings, and as",
 	"one value for DNS web forms); live: the answers; then why and the fix.",
 	"",
-	"Up Down j k  move from record to record (or click one)",
+	"Up Down j k  move from record to record (or click one); a record",
+	"             taller than the screen scrolls a line at a time first",
 	"PgUp PgDn    three records at a time",
 	"g G Home End the first and the last record",
 	"a            each authoritative nameserver's view (propagation)",
@@ -52,6 +60,7 @@ dns_enter(struct app *app, const void *arg)
 	struct dnsview *v = xcalloc(1, sizeof *v);
 
 	v->domain = xstrdup(arg);
+	v->drawn_cur = -1;
 	if (records_build(app->site, v->domain, &v->sets, &v->nsets,
 	    NULL) != 0) {
 		v->sets = NULL;
@@ -112,21 +121,29 @@ add_line(struct dline **lines, size_t *n, const char *text, enum tui_role r,
 	(*n)++;
 }
 
-/* Wrapped text with a label ("want: ") on its first line. */
+/* Wrapped text with a label ("want: ") on its first line, its later lines
+ * under the text, at DNS_INDENT: every column the screen draws. */
 static void
 add_wrapped(struct dline **lines, size_t *n, const char *label,
-    const char *text, enum tui_role r, int item, int width)
+    const char *text, enum tui_role r, int item, int width, int flags)
 {
 	struct strv w;
 	size_t i;
 	char *s = xasprintf("%s%s", label, text);
 
 	strv_init(&w);
-	tui_wrap(s, width - 4, &w);
+	tui_wrap(s, width - DNS_INDENT - 1, tui_width(label), flags, &w);
 	for (i = 0; i < w.n; i++)
-		add_line(lines, n, w.v[i], r, item, i == 0 ? 4 : 10);
+		add_line(lines, n, w.v[i], r, item, DNS_INDENT);
 	strv_free(&w);
 	free(s);
+}
+
+/* Values of this item that are copied whole, broken anywhere (a key). */
+static int
+value_flags(const struct check_item *it)
+{
+	return strncmp(it->id, "dkim", 4) == 0 ? TEXTWRAP_ANY : 0;
 }
 
 /* Every line of the screen for the current results. */
@@ -149,7 +166,7 @@ dns_lines(struct app *app, struct dnsview *v, int cols, size_t *n)
 			    "the resolver", ROLE_DIM, -1, 4);
 		for (i = 0; cd != NULL && i < cd->authority.n; i++)
 			add_wrapped(&lines, n, "", cd->authority.v[i],
-			    ROLE_NORMAL, -1, cols);
+			    ROLE_NORMAL, -1, cols, 0);
 		add_line(&lines, n, "", ROLE_NORMAL, -1, 0);
 	}
 	if (cd == NULL) {
@@ -160,6 +177,7 @@ dns_lines(struct app *app, struct dnsview *v, int cols, size_t *n)
 	for (i = 0; i < cd->nitems; i++) {
 		const struct check_item *it = &cd->items[i];
 		const struct record *r = dns_record(v, it->id, it->expected);
+		int vf = value_flags(it);
 
 		s = xasprintf("%-5s %s", it->type, it->name);
 		add_line(&lines, n, s, ROLE_HEADER, (int)i, 1);
@@ -168,29 +186,29 @@ dns_lines(struct app *app, struct dnsview *v, int cols, size_t *n)
 			for (j = 0; j < r->strings.n; j++) {
 				s = xasprintf("\"%s\"", r->strings.v[j]);
 				add_wrapped(&lines, n, j == 0 ? "want: " :
-				    "      ", s, ROLE_NORMAL, (int)i, cols);
+				    "      ", s, ROLE_NORMAL, (int)i, cols, vf);
 				free(s);
 			}
 			add_wrapped(&lines, n, "one value: ", r->value,
-			    ROLE_DIM, (int)i, cols);
+			    ROLE_DIM, (int)i, cols, vf);
 		} else if (it->expected != NULL)
 			add_wrapped(&lines, n, "want: ", it->expected,
-			    ROLE_NORMAL, (int)i, cols);
+			    ROLE_NORMAL, (int)i, cols, vf);
 		if (it->status == CHECK_PENDING)
 			add_line(&lines, n, "    live: (asking)", ROLE_PENDING,
 			    (int)i, 4);
 		else if (it->found.n == 0)
 			add_wrapped(&lines, n, "live: ", "(nothing)", ROLE_DIM,
-			    (int)i, cols);
+			    (int)i, cols, 0);
 		for (j = 0; j < it->found.n; j++)
 			add_wrapped(&lines, n, "live: ", it->found.v[j],
-			    ROLE_NORMAL, (int)i, cols);
+			    ROLE_NORMAL, (int)i, cols, vf);
 		if (it->detail != NULL)
 			add_wrapped(&lines, n, "", it->detail,
-			    tui_status_role(it->status), (int)i, cols);
+			    tui_status_role(it->status), (int)i, cols, 0);
 		if (it->fix != NULL && it->status != CHECK_OK)
 			add_wrapped(&lines, n, "fix:  ", it->fix, ROLE_NORMAL,
-			    (int)i, cols);
+			    (int)i, cols, 0);
 		add_line(&lines, n, "", ROLE_NORMAL, (int)i, 0);
 	}
 	return lines;
@@ -213,16 +231,12 @@ dns_draw(struct app *app, void *state, int rows, int cols)
 	const struct check_domain *cd = dns_result(app, v);
 	struct dline *lines;
 	size_t n, i, first = 0, last = 0;
-	int y, found = 0;
+	int y, found = 0, mw;
+	char *mark;
 
-	tui_fill(0, 0, cols, ROLE_TITLE);
-	tui_putf(0, 0, cols, ROLE_TITLE, " %s  DNS records%s", v->domain,
-	    cd != NULL && cd->authority.n > 0 ? "   a: nameservers differ" :
-	    "");
 	lines = dns_lines(app, v, cols, &n);
 	if (cd != NULL && v->cur >= (int)cd->nitems)
 		v->cur = cd->nitems > 0 ? (int)cd->nitems - 1 : 0;
-	/* Keep the cursor's record in view. */
 	for (i = 0; i < n; i++)
 		if (lines[i].item == v->cur) {
 			if (!found)
@@ -231,18 +245,33 @@ dns_draw(struct app *app, void *state, int rows, int cols)
 			found = 1;
 		}
 	v->vis = rows - 1;
-	if (found) {
-		if ((int)first < v->top)
-			v->top = (int)first;
+	/* A record the cursor moved to comes into view from its first line;
+	 * one taller than the screen is then scrolled by the keys. */
+	if (found && v->cur != v->drawn_cur) {
 		if ((int)last >= v->top + v->vis)
 			v->top = (int)last - v->vis + 1;
-		if ((int)first < v->top)
+		if ((int)first < v->top || (int)(last - first) >= v->vis)
 			v->top = (int)first;
 	}
+	v->drawn_cur = found ? v->cur : -1;
 	if (v->top > (int)n - v->vis)
 		v->top = (int)n - v->vis;
 	if (v->top < 0)
 		v->top = 0;
+	v->cfirst = found ? (int)first : 0;
+	v->clast = found ? (int)last : 0;
+	/* Where the screen is, right-aligned; the title takes what is left. */
+	mark = cd != NULL && cd->nitems > 0 && (int)n > v->vis ?
+	    xasprintf(" record %d/%zu  lines %d-%d of %zu ", v->cur + 1,
+	    cd->nitems, v->top + 1, v->top + v->vis < (int)n ? v->top +
+	    v->vis : (int)n, n) : xstrdup("");
+	mw = tui_width(mark);
+	tui_fill(0, 0, cols, ROLE_TITLE);
+	tui_putf(0, 0, cols - mw - 1, ROLE_TITLE, " %s  DNS records%s",
+	    v->domain, cd != NULL && cd->authority.n > 0 ?
+	    "   a: nameservers differ" : "");
+	tui_put(0, cols - mw, mw, ROLE_TITLE, mark);
+	free(mark);
 	v->rowitem = xreallocarray(v->rowitem, (size_t)rows + 1,
 	    sizeof *v->rowitem);
 	v->nrows = rows;
@@ -250,16 +279,19 @@ dns_draw(struct app *app, void *state, int rows, int cols)
 		v->rowitem[y] = -1;
 	for (i = (size_t)v->top, y = 1; i < n && y < rows; i++, y++) {
 		const struct dline *l = &lines[i];
-		v->rowitem[y] = l->item;
+		int header = l->indent == 1 && l->item >= 0 && cd != NULL;
 		int cursor = l->item == v->cur && l->indent == 1;
+
+		v->rowitem[y] = l->item;
 		if (cursor)
 			tui_fill(y, 0, cols, ROLE_CURSOR);
-		tui_put(y, l->indent, cols - l->indent - 8, cursor ?
-		    ROLE_CURSOR : l->role, l->text);
-		if (l->indent == 1 && l->item >= 0 && cd != NULL) {
+		tui_put(y, l->indent, cols - l->indent - (header ?
+		    DNS_STATUSW + 1 : 1), cursor ? ROLE_CURSOR : l->role,
+		    l->text);
+		if (header) {
 			enum check_status st = cd->items[l->item].status;
-			tui_put(y, cols - 6, 6, tui_status_role(st),
-			    tui_status_word(st));
+			tui_put(y, cols - DNS_STATUSW, DNS_STATUSW - 1,
+			    tui_status_role(st), tui_status_word(st));
 		}
 	}
 	free_lines(lines, n);
@@ -310,12 +342,16 @@ dns_key(struct app *app, void *state, int key)
 		return KEY_HANDLED;
 	case KEY_UP:
 	case 'k':
-		if (v->cur > 0)
+		if (v->drawn_cur == v->cur && v->cfirst < v->top)
+			v->top--;	/* the rest of a tall record first */
+		else if (v->cur > 0)
 			v->cur--;
 		return KEY_HANDLED;
 	case KEY_DOWN:
 	case 'j':
-		if (v->cur < n - 1)
+		if (v->drawn_cur == v->cur && v->clast >= v->top + v->vis)
+			v->top++;
+		else if (v->cur < n - 1)
 			v->cur++;
 		return KEY_HANDLED;
 	case KEY_HOME:

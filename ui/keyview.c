@@ -12,6 +12,7 @@
 #include "core/keys/keylife.h"
 #include "core/keys/keys.h"
 #include "core/keys/keysafe.h"
+#include "core/lib/textwrap.h"
 #include "core/lib/util.h"
 #include "core/site/session.h"
 #include "ui/app.h"
@@ -111,32 +112,114 @@ keys_leave(struct app *app, void *state)
 	free(kv);
 }
 
+/* The columns of the table, each as wide as its widest cell. */
+struct keys_cols {
+	int	 sel, key, state, dns, file;	/* where each starts */
+};
+
+static int
+max_width(int w, const char *text)
+{
+	int tw = tui_width(text);
+
+	return tw > w ? tw : w;
+}
+
+/* "rsa 2048" or "unreadable". */
+static char *
+key_desc(const struct keys_entry *e)
+{
+	return e->pub.type != NULL ? xasprintf("%s %d", e->pub.type,
+	    e->pub.bits) : xstrdup("unreadable");
+}
+
+static void
+keys_columns(const struct keys_list *l, int cols, struct keys_cols *c)
+{
+	int wd = 6, ws = 8, wk = 3, wst = 5, wdns = 3;
+	size_t i;
+	char *k;
+
+	for (i = 0; l != NULL && i < l->n; i++) {
+		const struct keys_entry *e = &l->v[i];
+		wd = max_width(wd, e->domain);
+		ws = max_width(ws, e->selector);
+		k = key_desc(e);
+		wk = max_width(wk, k);
+		free(k);
+		wst = max_width(wst, keystate_name(e->state));
+		wdns = max_width(wdns, keys_pub_name(e->published));
+	}
+	/* The file column keeps at least a third of the line. */
+	if (wd > 24)
+		wd = 24;
+	if (ws > 16)
+		ws = 16;
+	while (1 + wd + ws + wk + wst + wdns + 5 > cols - cols / 3 && wd > 10)
+		wd--;
+	c->sel = 1 + wd + 1;
+	c->key = c->sel + ws + 1;
+	c->state = c->key + wk + 1;
+	c->dns = c->state + wst + 1;
+	c->file = c->dns + wdns + 1;
+}
+
+/* The file cell: owner, mode, then as much of the path as fits, its start
+ * replaced by an ellipsis when it does not (the name is what tells). */
+static char *
+file_cell(const struct keys_entry *e, int width)
+{
+	char mode[8], *head, *s;
+	const char *path = e->path ? e->path : "?", *p = path;
+	int room;
+
+	head = xasprintf("%s:%s %s%s ", e->safe.owner ? e->safe.owner : "?",
+	    e->safe.group ? e->safe.group : "?",
+	    keysafe_mode(e->safe.mode, mode),
+	    e->safe.nissues > 0 ? " UNSAFE" : "");
+	room = width - tui_width(head);
+	if (tui_width(path) > room && room > 1) {
+		room -= tui_width(tui_ellipsis());
+		while (*p != '\0' && tui_width(p) > room) {
+			p++;
+			while (((unsigned char)*p & 0xc0) == 0x80)
+				p++;
+		}
+		s = xasprintf("%s%s%s", head, tui_ellipsis(), p);
+	} else
+		s = xasprintf("%s%s", head, path);
+	free(head);
+	return s;
+}
+
 static void
 keys_draw(struct app *app, void *state, int rows, int cols)
 {
 	struct keyview *kv = state;
+	struct keys_cols c;
 	size_t i;
 	int y;
-	char mode[8];
+	char *s;
 
 	(void)app;
 	tui_fill(0, 0, cols, ROLE_TITLE);
 	tui_putf(0, 0, cols, ROLE_TITLE, " DKIM keys  %s%s", kv->job ?
 	    "making a key for " : "", kv->job ? kv->job_domain : "");
-	tui_put(1, 1, cols, ROLE_HEADER, "Domain");
-	tui_put(1, 24, 12, ROLE_HEADER, "Selector");
-	tui_put(1, 37, 12, ROLE_HEADER, "Key");
-	tui_put(1, 50, 10, ROLE_HEADER, "State");
-	tui_put(1, 60, 8, ROLE_HEADER, "DNS");
-	tui_put(1, 68, cols - 68, ROLE_HEADER, "File");
+	keys_columns(kv->list, cols, &c);
+	tui_put(1, 1, c.sel - 2, ROLE_HEADER, "Domain");
+	tui_put(1, c.sel, c.key - c.sel - 1, ROLE_HEADER, "Selector");
+	tui_put(1, c.key, c.state - c.key - 1, ROLE_HEADER, "Key");
+	tui_put(1, c.state, c.dns - c.state - 1, ROLE_HEADER, "State");
+	tui_put(1, c.dns, c.file - c.dns - 1, ROLE_HEADER, "DNS");
+	tui_put(1, c.file, cols - c.file, ROLE_HEADER, "Owner, mode, file");
 	if (kv->list == NULL)
 		return;
-	kv->vis = rows - 3;
+	kv->vis = rows - 4;
 	list_fix(&kv->cur, &kv->top, (int)kv->list->n, kv->vis);
 	if (kv->list->n == 0)
 		tui_put(2, 1, cols - 2, ROLE_WARN, "no DKIM key: n makes one "
 		    "for the selected domain of the dashboard's list");
-	for (i = (size_t)kv->top, y = 2; i < kv->list->n && y < rows - 1;
+	for (i = (size_t)kv->top, y = 2; i < kv->list->n && y < rows - 2;
 	    i++, y++) {
 		const struct keys_entry *e = &kv->list->v[i];
 		int sel = (int)i == kv->cur;
@@ -148,22 +231,29 @@ keys_draw(struct app *app, void *state, int rows, int cols)
 
 		if (sel)
 			tui_fill(y, 0, cols, ROLE_CURSOR);
-		tui_put(y, 1, 22, r, e->domain);
-		tui_put(y, 24, 12, r, e->selector);
-		if (e->pub.type != NULL)
-			tui_putf(y, 37, 12, r, "%s %d", e->pub.type,
-			    e->pub.bits);
-		else
-			tui_put(y, 37, 12, ROLE_FAIL, "unreadable");
-		tui_put(y, 50, 10, r, keystate_name(e->state));
-		tui_put(y, 60, 7, sel ? r : tui_status_role(pub),
-		    keys_pub_name(e->published));
-		tui_putf(y, 68, cols - 68, e->safe.nissues > 0 && !sel ?
-		    ROLE_WARN : r, "%s %s:%s %s%s", e->path ? e->path : "?",
-		    e->safe.owner ? e->safe.owner : "?",
-		    e->safe.group ? e->safe.group : "?",
-		    keysafe_mode(e->safe.mode, mode),
-		    e->safe.nissues > 0 ? "  UNSAFE" : "");
+		tui_put(y, 1, c.sel - 2, r, e->domain);
+		tui_put(y, c.sel, c.key - c.sel - 1, r, e->selector);
+		s = key_desc(e);
+		tui_put(y, c.key, c.state - c.key - 1, e->pub.type != NULL ||
+		    sel ? r : ROLE_FAIL, s);
+		free(s);
+		tui_put(y, c.state, c.dns - c.state - 1, r,
+		    keystate_name(e->state));
+		tui_put(y, c.dns, c.file - c.dns - 1, sel ? r :
+		    tui_status_role(pub), keys_pub_name(e->published));
+		s = file_cell(e, cols - c.file - 1);
+		tui_put(y, c.file, cols - c.file - 1, e->safe.nissues > 0 &&
+		    !sel ? ROLE_WARN : r, s);
+		free(s);
+	}
+	/* The selected key's file in full, whatever the width. */
+	if (kv->list->n > 0) {
+		const struct keys_entry *e = &kv->list->v[kv->cur];
+		char mode[8];
+		tui_putf(rows - 1, 1, cols - 2, ROLE_DIM, "%s  %s:%s %s",
+		    e->path ? e->path : "?", e->safe.owner ? e->safe.owner :
+		    "?", e->safe.group ? e->safe.group : "?",
+		    keysafe_mode(e->safe.mode, mode));
 	}
 }
 
@@ -171,34 +261,38 @@ keys_draw(struct app *app, void *state, int rows, int cols)
 static void
 keys_details(struct app *app, struct keyview *kv, const struct keys_entry *e)
 {
-	struct strv lines;
 	char *s, *name;
 	size_t i;
-	int w = (tui_cols() > 84 ? 80 : tui_cols()) - 4;
 
-	strv_init(&lines);
-	strv_addf(&lines, "file: %s (signer %s, user %s)", e->path ? e->path :
-	    "?", e->signer ? e->signer : "?", e->user ? e->user : "?");
-	strv_addf(&lines, "state: %s; DNS: %s%s%s", keystate_name(e->state),
+	s = xasprintf("%s._domainkey.%s", e->selector, e->domain);
+	app_dialog(app, s);
+	free(s);
+	s = xasprintf("%s (signer %s, user %s)", e->path ? e->path : "?",
+	    e->signer ? e->signer : "?", e->user ? e->user : "?");
+	app_dialog_label(app, "file: ", 0, s);
+	free(s);
+	s = xasprintf("%s; DNS: %s%s%s", keystate_name(e->state),
 	    keys_pub_name(e->published), e->pub_detail ? " - " : "",
 	    e->pub_detail ? e->pub_detail : "");
+	app_dialog_label(app, "state: ", 0, s);
+	free(s);
 	if (e->error != NULL)
-		tui_wrap(e->error, w, &lines);
+		app_dialog_add(app, 0, 0, e->error);
 	if (e->pub.type != NULL) {
-		name = keys_record_name(e->domain, e->selector);
+		char *at = keys_record_name(e->domain, e->selector);
 		s = dkimkey_txt(&e->pub);
-		strv_add(&lines, "");
-		strv_addf(&lines, "publish at %s TXT:", name);
-		tui_wrap(s, w, &lines);
+		app_dialog_add(app, 0, 0, "");
+		name = xasprintf("publish at %s TXT:", at);
+		free(at);
+		app_dialog_add(app, 0, 0, name);
+		app_dialog_add(app, 0, TEXTWRAP_ANY, s);
 		free(s);
 		free(name);
 	}
 	for (i = 0; i < e->safe.nissues; i++) {
-		strv_add(&lines, "");
-		tui_wrap(e->safe.issues[i].problem, w, &lines);
-		s = xasprintf("fix: %s", e->safe.issues[i].fix);
-		tui_wrap(s, w, &lines);
-		free(s);
+		app_dialog_add(app, 0, 0, "");
+		app_dialog_add(app, 0, 0, e->safe.issues[i].problem);
+		app_dialog_label(app, "fix: ", 0, e->safe.issues[i].fix);
 	}
 	if (!e->configured && e->pub.type != NULL) {
 		char *t;
@@ -206,17 +300,13 @@ keys_details(struct app *app, struct keyview *kv, const struct keys_entry *e)
 		for (t = s; *t != '\0'; t++)
 			if (*t == '\t')
 				*t = ' ';	/* the screen's indent */
-		strv_add(&lines, "");
-		strv_add(&lines, e->published == KEYS_PUB_YES ?
+		app_dialog_add(app, 0, 0, "");
+		app_dialog_add(app, 0, 0, e->published == KEYS_PUB_YES ?
 		    "the DNS has it: switch the signer with:" :
 		    "once the DNS has it, switch the signer with:");
-		tui_wrap(s, w, &lines);
+		app_dialog_add(app, 2, 0, s);
 		free(s);
 	}
-	s = xasprintf("%s._domainkey.%s", e->selector, e->domain);
-	app_dialog(app, s, &lines);
-	free(s);
-	strv_free(&lines);
 }
 
 /* The child making a key is done and the key recorded (keys_gen_done);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "core/lib/textwrap.h"
 #include "core/lib/util.h"
 
 static int active;
@@ -219,16 +220,16 @@ int
 tui_width(const char *text)
 {
 	char *safe = tui_safe(text);
-	const char *p = safe;
-	wchar_t wc;
-	int w, total = 0;
+	int total = textwrap_width(safe);
 
-	while (*p != '\0') {
-		p += next_char(p, &wc, &w);
-		total += w;
-	}
 	free(safe);
 	return total;
+}
+
+const char *
+tui_ellipsis(void)
+{
+	return utf8 ? "\xe2\x80\xa6" : "...";
 }
 
 int
@@ -245,6 +246,12 @@ tui_put(int y, int x, int width, enum tui_role r, const char *text)
 	if (x + width > COLS)
 		width = COLS - x;
 	safe = tui_safe(text);
+	if (textwrap_width(safe) > width) {
+		/* Cut where it shows: never a shorter value that looks whole. */
+		char *cut = textwrap_cut(safe, width, tui_ellipsis());
+		free(safe);
+		safe = cut;
+	}
 	attron(a);
 	move(y, x);
 	for (p = safe; *p != '\0';) {
@@ -341,9 +348,9 @@ tui_status_word(enum check_status s)
 	case CHECK_FAIL:
 		return "FAIL";
 	case CHECK_UNKNOWN:
-		return "??";
+		return "unknown";
 	default:
-		return utf8 ? "\xe2\x80\xa6" : "..";
+		return tui_ellipsis();
 	}
 }
 
@@ -365,44 +372,10 @@ tui_status_role(enum check_status s)
 }
 
 void
-tui_wrap(const char *text, int width, struct strv *out)
+tui_wrap(const char *text, int width, int hang, int flags, struct strv *out)
 {
-	const char *p = text, *brk;
-	char *line;
-	int w;
+	char *safe = tui_safe(text);
 
-	if (width < 8)
-		width = 8;
-	while (*p != '\0') {
-		/* Longest prefix fitting in width, broken at a blank. */
-		const char *q = p, *last_blank = NULL;
-		w = 0;
-		while (*q != '\0' && *q != '\n') {
-			int cw = ((unsigned char)*q & 0xc0) == 0x80 ? 0 : 1;
-			if (w + cw > width)
-				break;
-			if (*q == ' ' || *q == '\t')
-				last_blank = q;
-			w += cw;
-			q++;
-		}
-		if (*q == '\0' || *q == '\n')
-			brk = q;
-		else if (last_blank != NULL && last_blank > p)
-			brk = last_blank;
-		else
-			brk = q;
-		while (brk > p && ((unsigned char)*brk & 0xc0) == 0x80)
-			brk--;
-		if (brk == p)
-			brk = q > p ? q : p + 1;
-		line = xstrndup(p, (size_t)(brk - p));
-		strv_add(out, line);
-		free(line);
-		p = brk;
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-	}
-	if (out->n == 0)
-		strv_add(out, "");
+	textwrap(safe, width, hang, flags, out);
+	free(safe);
 }

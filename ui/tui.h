@@ -36,7 +36,8 @@ int tui_cols(void);
 
 /* Draw text at (y, x), at most width columns, in the role's attributes,
  * with control characters escaped (once: text the core sanitized is drawn
- * as it is), a tab drawn as a blank and wide characters measured.  Returns
+ * as it is), a tab drawn as a blank and wide characters measured; text
+ * wider than that ends in tui_ellipsis(), never cut silently.  Returns
  * the columns used. */
 int tui_put(int y, int x, int width, enum tui_role, const char *text);
 /* The same with printf formatting. */
@@ -50,12 +51,19 @@ void tui_box(int y, int x, int h, int w, const char *title);
 /* Display width of text as tui_put would draw it. */
 int tui_width(const char *text);
 
-/* Status word and role: "ok", "warn", "FAIL", "??", ".." / "…". */
+/* What ends a cut text: "…" in a UTF-8 locale, else "...". */
+const char *tui_ellipsis(void);
+
+/* Status word and role: "ok", "warn", "FAIL", "unknown", "…" / "..."
+ * (pending); at most 7 columns. */
 const char *tui_status_word(enum check_status);
 enum tui_role tui_status_role(enum check_status);
 
-/* Wrap text to width columns into lines (caller frees with strv_free). */
+/* Text as the screen shows it (escaped as tui_put does) broken into lines
+ * of at most width columns by textwrap() (core/lib/textwrap.h: hang,
+ * TEXTWRAP_ANY), appended to out; caller frees with strv_free. */
 struct strv;
-void tui_wrap(const char *text, int width, struct strv *out);
+void tui_wrap(const char *text, int width, int hang, int flags,
+    struct strv *out);
 
 #endif
