@@ -95,7 +95,9 @@ draw_title(struct app *app, int cols)
 	tui_fill(0, 0, cols, ROLE_TITLE);
 	tui_put(0, 0, cols - 22, ROLE_TITLE, s);
 	free(s);
-	tui_putf(0, cols - 22, 22, ROLE_TITLE, " resolver %s",
+	/* Zone-file mode (the demo): the zones' name, "zones:demo-zones". */
+	tui_putf(0, cols - 22, 22, ROLE_TITLE, app->dns != NULL &&
+	    dns_zone_mode(app->dns) ? " %s" : " resolver %s",
 	    app->dns != NULL ? dns_servers(app->dns) : "none");
 }
 
