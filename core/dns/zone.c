@@ -241,6 +241,9 @@ entry_read(struct zparse *zp)
 				zp->p++;
 			}
 			ztok_add(zp, s, (size_t)(zp->p - s), 0);
+			if ((size_t)(zp->p - start) > ZONE_ENTRY_MAX)
+				return zerr(zp, "an entry longer than %u "
+				    "bytes", ZONE_ENTRY_MAX);
 		}
 		if (zp->p >= zp->end) {
 			if (depth > 0)
@@ -475,10 +478,12 @@ zone_type(const struct ztok *t)
 		if (strlen(zone_other_types[i]) == t->n &&
 		    strncasecmp(t->s, zone_other_types[i], t->n) == 0)
 			return 0;
-	if (t->n > 4 && t->n <= 9 && strncasecmp(t->s, "TYPE", 4) == 0 &&
-	    strspn(t->s + 4, "0123456789") == t->n - 4)
-		return 0;
-	return -1;
+	if (t->n <= 4 || t->n > 9 || strncasecmp(t->s, "TYPE", 4) != 0)
+		return -1;
+	for (i = 4; i < t->n; i++)	/* TYPE65534 (RFC 3597) */
+		if (t->s[i] < '0' || t->s[i] > '9')
+			return -1;
+	return 0;
 }
 
 /* Append a name token's wire form to rdata; 0 or -1. */
@@ -931,6 +936,7 @@ zone_load_file(struct zone_set *zs, const char *path, char **cause)
 			break;
 		len += (size_t)n;
 	}
+	text[len] = '\0';
 	rc = zone_set_parse(zs, safe, text, len, cause);
 done:
 	if (fd != -1)
