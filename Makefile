@@ -1,6 +1,7 @@
 # notspam: a plain Makefile.  `make` builds ./notspam; `make check` runs every
 # test and ends with one line "N passed, N failed"; `make asan` builds the
-# ASan+UBSan binary; `make deps` installs the Debian packages needed.
+# ASan+UBSan binary; `make deps` installs the Debian packages building and
+# the demo need (`make check` installs the test packages).
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -56,7 +57,7 @@ DEMO_KEYS = share/demo/etc/dkimkeys/mail.private \
 
 .PHONY: all asan check unit shell fuzz bench demo deps install uninstall clean
 
-all: notspam demo-keys
+all: notspam demo-keys demo-zones
 
 notspam: $(LIB_OBJ) $(UI_OBJ)
 	$(CC) $(ALL_CFLAGS) $(HARDEN) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
@@ -117,29 +118,50 @@ share/demo/etc/dkimkeys/mail.private:
 share/demo/etc/dkimkeys/example-org-ed25519.private:
 	sh share/demo-keys.sh ed25519 0 $@
 
+# 1024 bits: one of the demo's stories (a key too short).
 share/demo/etc/dkimkeys/example-net.private:
-	sh share/demo-keys.sh rsa 2048 $@
+	sh share/demo-keys.sh rsa 1024 $@
 
 share/demo/etc/mail/dkim/example.com.key:
 	sh share/demo-keys.sh rsa 2048 $@
 
-.PHONY: demo-keys
+# The demo's zone files, publishing the demo's keys with the guides'
+# stories written in (share/demo-zones.sh); made by the build, never
+# committed.
+DEMO_ZONES = share/demo-zones/example.org.zone
+
+demo-zones: $(DEMO_ZONES)
+
+$(DEMO_ZONES): notspam $(DEMO_KEYS) share/demo-zones.sh \
+    $(shell find share/demo -type f ! -name '*.private' ! -name '*.key' \
+    ! -name keys.state 2>/dev/null)
+	sh share/demo-zones.sh ./notspam share/demo share/demo-zones
+
+.PHONY: demo-keys demo-zones
 
 deps:
 	sh share/deps.sh
 
-# The console on this machine's mail server, or on the demo sandbox when no
-# mail server is configured here.
+# The console on the demo sandbox, every lookup answered from the demo's
+# zone files (no network, no DNS server).  It runs on a copy of share/demo:
+# nothing is written into the source tree.
 demo: deps all
-	@if [ -f /etc/postfix/main.cf ] || [ -f /etc/mail/smtpd.conf ]; then \
-		./notspam; else ./notspam --root share/demo; fi
+	@d=$$(mktemp -d) && cp -R share/demo/. "$$d/" && \
+	./notspam --root "$$d" --zones share/demo-zones; rc=$$?; \
+	rm -rf "$$d"; exit $$rc
 
 unit: $(UNIT_BIN)
 
 # Every suite; the last line is "N passed, N failed".
-# deps comes first: it installs what the rest needs (a no-op when present).
-check: deps all $(A)/notspam $(UNIT_BIN) $(FUZZ_BIN)
+# The test packages come first (a no-op when present; deps.sh --tests
+# refuses when another mail server is installed).
+check: test-deps all $(A)/notspam $(UNIT_BIN) $(FUZZ_BIN)
 	@sh tests/run.sh $(A)/notspam $(UNIT_BIN)
+
+test-deps:
+	sh share/deps.sh --tests
+
+.PHONY: test-deps
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)

@@ -148,6 +148,7 @@ cli_session_opts(const struct cli_opts *o, struct session_opts *so)
 	so->root = o->root;
 	so->config = o->config;
 	so->resolver = o->resolver;
+	so->zones = o->zones;
 }
 
 struct session *

@@ -22,6 +22,7 @@ struct cli_opts {
 	const char	*root;		/* --root, NULL for "/" */
 	const char	*config;	/* --config, NULL for the default */
 	const char	*resolver;	/* --resolver */
+	const char *const *zones;	/* --zones, NULL-terminated, or NULL */
 	int		 json;		/* --json */
 	int		 no_color;	/* --no-color */
 };

@@ -98,8 +98,10 @@ draw_title(struct app *app, int cols)
 	s = buf_steal(&b);
 	/* The resolver whole (a cut address is another address) unless it
 	 * would take more than half the line; then it ends in an ellipsis. */
-	r = xasprintf(" resolver %s ", app->dns != NULL ?
-	    dns_servers(app->dns) : "none");
+	/* Zone-file mode (the demo) names its zones: "zones:demo-zones". */
+	r = xasprintf(app->dns != NULL && dns_zone_mode(app->dns) ? " %s " :
+	    " resolver %s ", app->dns != NULL ? dns_servers(app->dns) :
+	    "none");
 	rw = tui_width(r);
 	if (rw > cols / 2)
 		rw = cols / 2;

@@ -67,8 +67,8 @@ static const struct command commands[] = {
 #define HELP_COL	20
 
 static const char usage_head[] =
-"usage: notspam [--root DIR] [--resolver IP[:PORT][,...]] [--config FILE]\n"
-"               [--json] [--no-color] [COMMAND [ARGS]]\n"
+"usage: notspam [--root DIR] [--resolver IP[:PORT][,...] | --zones PATH]...\n"
+"               [--config FILE] [--json] [--no-color] [COMMAND [ARGS]]\n"
 "\n"
 "commands:\n";
 
@@ -78,6 +78,9 @@ static const char usage_tail[] =
 "  --root DIR        DIR stands for / for every file read (sandbox, tests)\n"
 "  --config FILE     settings file (default /etc/notspam/notspam.conf)\n"
 "  --resolver LIST   DNS servers to ask (IP[:PORT], IPv6 as [::1]:53)\n"
+"  --zones PATH      answer every lookup from this zone file, or the *.zone\n"
+"                    files of this directory, instead of the DNS (repeat\n"
+"                    it for more; only the zones given are known)\n"
 "  --json            one JSON object on standard output\n"
 "  --no-color        no colour in output\n"
 "  -h, --help        this text\n"
@@ -177,8 +180,9 @@ notspam_main(int argc, char **argv)
 	const struct command *cmd;
 	const char *v, **slot;
 	char *why;
-	int i, rest_argc = 0;
+	int i, rest_argc = 0, nzones = 0;
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+	const char **zones = xcalloc((size_t)argc + 1, sizeof *zones);
 	int rc;
 	struct stat sb;
 
@@ -203,14 +207,18 @@ notspam_main(int argc, char **argv)
 				cli_error(why);
 				free(why);
 				free(rest);
+				free(zones);
 				return EX_USAGE;
 			}
 			slot = &o.resolver;
-		}
+		} else if (opt_value("--zones", argc, argv, &i, &v))
+			slot = &zones[nzones++];
 		if (slot != NULL) {
 			if (v == NULL || *v == '\0') {
-				rc = usage("--root and --config need a value");
+				rc = usage("--root, --config, --resolver and "
+				    "--zones need a value");
 				free(rest);
+				free(zones);
 				return rc;
 			}
 			*slot = v;
@@ -222,11 +230,13 @@ notspam_main(int argc, char **argv)
 		    strcmp(argv[i], "--help") == 0) {
 			usage_print(stdout);
 			free(rest);
+			free(zones);
 			return 0;
 		} else if (strcmp(argv[i], "-V") == 0 ||
 		    strcmp(argv[i], "--version") == 0) {
 			printf("notspam %s\n", NOTSPAM_VERSION);
 			free(rest);
+			free(zones);
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0' &&
 		    rest_argc > 0) {
@@ -239,11 +249,21 @@ notspam_main(int argc, char **argv)
 			rc = usage(why);
 			free(why);
 			free(rest);
+			free(zones);
 			return rc;
 		} else
 			rest[rest_argc++] = argv[i];
 	}
 
+	if (nzones > 0 && o.resolver != NULL) {
+		rc = usage("--zones and --resolver exclude each other: zone "
+		    "files answer every lookup, no resolver is asked");
+		free(rest);
+		free(zones);
+		return rc;
+	}
+	if (nzones > 0)
+		o.zones = zones;
 	if (o.root != NULL && stat(o.root, &sb) == -1) {
 		char *safe = str_sanitize(o.root, strlen(o.root));
 		why = xasprintf("--root %s: %s", safe, strerror(errno));
@@ -251,6 +271,7 @@ notspam_main(int argc, char **argv)
 		rc = usage(why);
 		free(why);
 		free(rest);
+		free(zones);
 		return rc;
 	}
 	if ((cmd = command_find(rest_argc == 0 ? NULL : rest[0])) == NULL) {
@@ -266,6 +287,7 @@ notspam_main(int argc, char **argv)
 	} else
 		rc = cmd->run(&o, rest_argc, rest);
 	free(rest);
+	free(zones);
 	return rc;
 }
 

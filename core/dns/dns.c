@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "core/dns/dns_parse.h"
+#include "core/dns/zone.h"
 #include "core/lib/dnsname.h"
 #include "core/lib/loop.h"
 #include "core/lib/util.h"
@@ -60,6 +61,9 @@ struct dns {
 	int		 cur_tcp;	/* the fd being served is TCP */
 	int		 depth;		/* inside c-ares or our dispatch */
 	int		 dying;		/* dns_free was called */
+
+	const struct zone_set *zones;	/* zone-file mode, or NULL */
+	struct dns	*zone_next;	/* in dns_zone_list */
 };
 
 static void dns_answered(void *, int, int, unsigned char *, int);
@@ -244,6 +248,54 @@ dns_leave(struct dns *dns)
 		dns_destroy(dns);
 }
 
+/* ---- zone-file mode ------------------------------------------------ */
+
+/*
+ * The zone-mode resolvers alive, so that a resolver made later on the same
+ * loop without zones (the checks make their own for each authoritative
+ * nameserver) answers from the same zones: in zone mode the files are the
+ * authoritative data, and nothing on that loop asks the network.
+ */
+static struct dns *dns_zone_list;
+
+static const struct zone_set *
+dns_zone_find(const struct loop *loop)
+{
+	struct dns *d;
+
+	for (d = dns_zone_list; d != NULL; d = d->zone_next)
+		if (d->loop == loop)
+			return d->zones;
+	return NULL;
+}
+
+static void
+dns_zone_unlist(struct dns *dns)
+{
+	struct dns **dp;
+
+	for (dp = &dns_zone_list; *dp != NULL; dp = &(*dp)->zone_next)
+		if (*dp == dns) {
+			*dp = dns->zone_next;
+			return;
+		}
+}
+
+/* Answer q from the zones, through the wire parser as c-ares answers. */
+static void
+dns_zone_answer(struct dns *dns, struct dns_q *q)
+{
+	unsigned char *msg;
+	size_t len;
+
+	if (zone_set_answer(dns->zones, q->name, q->type, &msg, &len) != 0) {
+		dns_answered(q, ARES_EBADNAME, 0, NULL, 0);
+		return;
+	}
+	dns_answered(q, ARES_SUCCESS, 0, msg, (int)len);
+	free(msg);
+}
+
 /* Hand queued lookups to c-ares while the window has room. */
 static void
 dns_pump(struct dns *dns)
@@ -261,6 +313,10 @@ dns_pump(struct dns *dns)
 		/* c-ares reads "\\027" as "027": such a name is not asked. */
 		if (!dnsname_query_ok(q->name)) {
 			dns_answered(q, ARES_EBADNAME, 0, NULL, 0);
+			continue;
+		}
+		if (dns->zones != NULL) {
+			dns_zone_answer(dns, q);
 			continue;
 		}
 		/* May call dns_answered at once (a bad name, no memory). */
@@ -520,7 +576,14 @@ dns_new(struct loop *loop, const struct dns_opts *opts, char **cause)
 		    ares_strerror(r));
 		goto fail;
 	}
-	if (opts->servers == NULL)
+	if ((dns->zones = opts->zones) == NULL)
+		dns->zones = dns_zone_find(loop);
+	if (dns->zones != NULL) {
+		dns->servers = xstrdup(opts->servers != NULL ? opts->servers :
+		    "zone files");
+		dns->zone_next = dns_zone_list;
+		dns_zone_list = dns;
+	} else if (opts->servers == NULL)
 		servers_get(dns);
 	else if (servers_set(dns, opts->servers, cause) != 0) {
 		ares_destroy(dns->ch);
@@ -543,6 +606,7 @@ dns_destroy(struct dns *dns)
 	size_t i;
 
 	dns->depth++;
+	dns_zone_unlist(dns);
 	loop_timer_cancel(dns->loop, dns->pump_timer);
 	loop_timer_cancel(dns->loop, dns->ares_timer);
 	ares_cancel(dns->ch);
@@ -609,6 +673,12 @@ const char *
 dns_servers(const struct dns *dns)
 {
 	return dns->servers;
+}
+
+int
+dns_zone_mode(const struct dns *dns)
+{
+	return dns->zones != NULL;
 }
 
 /* ---- checking a server list before any resolver starts ------------- */

@@ -17,6 +17,7 @@
 
 struct loop;
 struct dns;
+struct zone_set;
 
 /* Record types used (the numbers are the DNS ones). */
 #define DNS_T_A		1
@@ -92,6 +93,16 @@ struct dns_opts {
 	int		 tries;		/* 0: 2 */
 	int		 window;	/* queries in flight at most; 0: 100 */
 	int		 norecurse;	/* ask without RD (authoritative servers) */
+	/*
+	 * Zone-file mode (core/dns/zone.h): every lookup is answered from
+	 * these zones, from the loop as the network's answers are, and
+	 * servers is only the name dns_servers() gives ("zone files" when
+	 * NULL).  While such a resolver lives, every resolver made on the
+	 * same loop answers from its zones too (the checks' own resolvers for
+	 * authoritative nameservers: in zone mode the files are the
+	 * authoritative data).  Borrowed: it must outlive the resolvers.
+	 */
+	const struct zone_set *zones;
 };
 
 /* A resolver on the loop; NULL with *cause when the server list is bad or
@@ -115,6 +126,9 @@ size_t dns_pending(const struct dns *);
 
 /* The servers in use, as text ("127.0.0.1:5353"); owned by the resolver. */
 const char *dns_servers(const struct dns *);
+
+/* Does the resolver answer from zone files (struct dns_opts zones)? */
+int dns_zone_mode(const struct dns *);
 
 /* "NXDOMAIN", "timeout", ... for messages. */
 const char *dns_status_name(enum dns_status);

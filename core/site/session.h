@@ -12,6 +12,7 @@
 struct site;
 struct loop;
 struct dns;
+struct zone_set;
 
 /* The resolver's patience everywhere: per try, and tries. */
 #define SESSION_DNS_TIMEOUT_MS	2000
@@ -21,6 +22,10 @@ struct session_opts {
 	const char	*root;		/* NULL for "/" */
 	const char	*config;	/* settings file; NULL: the default */
 	const char	*resolver;	/* "IP[:PORT][,...]"; NULL: resolv.conf */
+	/* Zone-file mode: zone files or directories of *.zone files
+	 * (NULL-terminated; NULL: the DNS), every lookup answered from them
+	 * (core/dns/zone.h).  Not with resolver. */
+	const char *const *zones;
 	int		 no_site;	/* only the loop and the resolver: a
 					   command that reads no site (spf) */
 };
@@ -31,12 +36,15 @@ struct session {
 	struct dns	*dns;		/* NULL until session_dns() succeeded */
 	char		*dns_error;	/* why the resolver could not start */
 	char		*resolver;	/* copy of the option, or NULL */
+	struct zone_set	*zones;		/* zone-file mode, or NULL */
+	char		*zones_name;	/* "zones:demo-zones", what dns_servers
+					   says in zone mode */
 };
 
 /*
- * Read the site (unless no_site) and make the loop.  Returns NULL with
- * *cause when the site cannot be read at all (see site_load); the caller
- * frees *cause.
+ * Read the site (unless no_site) and the zone files, and make the loop.
+ * Returns NULL with *cause when the site cannot be read at all (see
+ * site_load) or a zone file is bad (file:line); the caller frees *cause.
  */
 struct session *session_open(const struct session_opts *, char **cause);
 

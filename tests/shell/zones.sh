@@ -1,0 +1,182 @@
+#!/bin/sh
+# Zone-file mode (--zones): `check --zones` gives the verdicts unbound gives
+# serving the same zone files; every zone file used passes named-checkzone;
+# the demo (its own zones, share/demo-zones.sh) runs with no network at all
+# (unshare -n) and shows a mix of ok, warn and fail, none of it caused by the
+# missing network.
+. "${NOTSPAM_TOP:-.}/tests/lib.sh"
+. "$NOTSPAM_TOP/tests/stack/unbound.sh"
+cd "$NOTSPAM_TOP" || exit 1
+
+TM="tmux -L notspam-zones-$$ -f /dev/null"
+UBS=""
+cleanup() {
+	trap '' INT TERM HUP
+	$TM kill-server 2>/dev/null
+	for d in $UBS; do unbound_stop "$d"; done
+	rm -rf "$T_TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# verdicts JSON: "domain id status" lines, sorted.
+cat >"$T_TMP/verdicts.py" <<'PYEOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+rows = []
+for d in doc["domains"]:
+    for c in d["checks"]:
+        rows.append("%s %s %s" % (d["domain"], c["id"], c["status"]))
+print("\n".join(sorted(rows)))
+PYEOF
+verdicts() { "$PY" "$T_TMP/verdicts.py" "$1"; }
+# count FILE STATUS: how many checks have that status.
+count() { awk -v s="$2" '$3 == s' "$1" | wc -l | tr -d ' '; }
+
+root=$(sandbox site)
+
+# ---- the zones: the demo's, and some made from records --json ---------
+run --root "$root" --json records
+cp "$T_TMP/out" "$T_TMP/records.json"
+check "demo-zones.sh makes the demo's zones" \
+    sh share/demo-zones.sh "$NOTSPAM" share/demo "$T_TMP/demo-zones"
+other=$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null |
+    openssl pkey -pubout -outform DER 2>/dev/null | base64 -w0)
+"$PY" tests/stack/zones.py "$T_TMP/records.json" "$T_TMP/made" \
+    --drop spf@example.net --drop ptr:192.0.2.25@example.org \
+    --set "dkim:obsd@example.com=v=DKIM1; k=rsa; p=$other" \
+    --set "dmarc@lists.example.com=v=DMARC1; p=none" >/dev/null
+check "zones.py makes zones from records --json" ls "$T_TMP"/made/example.org.zone
+
+# ---- named-checkzone on every zone file used ---------------------------
+if command -v named-checkzone >/dev/null 2>&1; then
+	for f in "$T_TMP"/demo-zones/*.zone "$T_TMP"/made/*.zone; do
+		z=$(_unbound_origin "$f")
+		check "named-checkzone accepts $(basename "$(dirname "$f")")/$(basename "$f")" \
+		    named-checkzone -q "$z" "$f"
+	done
+	# And it refuses what notspam refuses.
+	printf '$TTL 1\n@ SOA a b 1 2 3 4 5\n@ NS a\na A 1.2.3\n' >"$T_TMP/bad.zone"
+	if named-checkzone -q bad "$T_TMP/bad.zone"; then
+		not_ok "named-checkzone refuses a bad A record"
+	else
+		ok "named-checkzone refuses a bad A record"
+	fi
+	run --root "$root" --zones "$T_TMP/bad.zone" check
+	check "notspam refuses it too, naming file:line (exit $RC)" \
+	    has "$T_TMP/err" 'bad\.zone:4: "1\.2\.3" is not an IPv4 address'
+else
+	skip "named-checkzone accepts every zone file used" \
+	    "named-checkzone missing (bind9-utils: sh share/deps.sh --tests)"
+fi
+
+# ---- options ------------------------------------------------------------
+run --root "$root" --zones "$T_TMP/made" --resolver 127.0.0.1 check
+check "--zones with --resolver is a usage error (exit $RC)" [ "$RC" -eq 64 ]
+check "  and says why" has "$T_TMP/err" 'exclude each other'
+run --root "$root" --zones "$T_TMP/nonexistent" check
+check "--zones on a missing path: exit 66 naming it (got $RC)" \
+    sh -c "[ $RC -eq 66 ] && grep -q 'nonexistent: No such file' '$T_TMP/err'"
+
+# ---- check --zones gives the verdicts unbound gives ----------------------
+# compare NAME DIR: the same check --json statuses through both.
+compare() {
+	run --root "$root" --json --zones "$2" check
+	check "$1: check --zones answers (exit $RC)" [ "$RC" -le 2 ]
+	verdicts "$T_TMP/out" >"$T_TMP/$1.zones"
+	port=$(free_port)
+	UBS="$UBS $T_TMP/ub-$1"
+	if ! unbound_start "$T_TMP/ub-$1" "$port" "$2"/*.zone; then
+		not_ok "$1: unbound starts"
+		return
+	fi
+	run --root "$root" --json --resolver "127.0.0.1:$port" check \
+	    --ns-port "$port"
+	verdicts "$T_TMP/out" >"$T_TMP/$1.unbound"
+	unbound_stop "$T_TMP/ub-$1"
+	n=$(wc -l <"$T_TMP/$1.zones" | tr -d ' ')
+	if cmp -s "$T_TMP/$1.zones" "$T_TMP/$1.unbound" && [ "$n" -gt 0 ]; then
+		ok "$1: the $n verdicts are unbound's ($(count "$T_TMP/$1.zones" ok) ok, $(count "$T_TMP/$1.zones" warn) warn, $(count "$T_TMP/$1.zones" fail) fail)"
+	else
+		not_ok "$1: verdicts differ from unbound's (zones / unbound):"
+		diff "$T_TMP/$1.zones" "$T_TMP/$1.unbound" | sed 's/^/# /'
+	fi
+}
+if command -v unbound >/dev/null 2>&1; then
+	compare made "$T_TMP/made"
+	# The demo's nameservers (192.0.2.53) moved onto unbound's loopback
+	# address, so that both sides can ask them (zone mode answers them
+	# from the zones; unbound is asked on --ns-port).
+	mkdir "$T_TMP/demo-lo"
+	for f in "$T_TMP"/demo-zones/*.zone; do
+		sed 's/192\.0\.2\.53$/127.0.0.1/' "$f" >"$T_TMP/demo-lo/${f##*/}"
+	done
+	compare demo "$T_TMP/demo-lo"
+else
+	skip "check --zones gives unbound's verdicts" "unbound missing"
+fi
+
+# One file: the zone a user is about to publish; other names are unknown
+# to notspam, so missing (never "unknown").
+run --root "$root" --json --zones "$T_TMP/made/example.org.zone" check example.org
+verdicts "$T_TMP/out" >"$T_TMP/one"
+check "one zone file: example.org judged, ptr missing as wanted (fail)" \
+    grep -q '^example.org ptr:192.0.2.25 fail$' "$T_TMP/one"
+check "  and no check is unknown" [ "$(count "$T_TMP/one" unknown)" -eq 0 ]
+
+# ---- the demo with no network at all -------------------------------------
+if [ "$(id -u)" -ne 0 ] || ! unshare -n true 2>/dev/null; then
+	skip "the demo with no network (unshare -n)" "needs root and unshare -n"
+	exit 0
+fi
+RC=0
+unshare -n "$NOTSPAM" --root "$root" --zones "$T_TMP/demo-zones" --json \
+    check >"$T_TMP/out" 2>"$T_TMP/err" || RC=$?
+sanitizer_check "$T_TMP/err" "the offline demo check"
+verdicts "$T_TMP/out" >"$T_TMP/offline"
+check "offline demo: check answers, failures found (exit $RC)" [ "$RC" -eq 2 ]
+check "offline demo: a mix: $(count "$T_TMP/offline" ok) ok, $(count "$T_TMP/offline" warn) warn, $(count "$T_TMP/offline" fail) fail" \
+    sh -c "[ $(count "$T_TMP/offline" ok) -gt 0 ] && [ $(count "$T_TMP/offline" warn) -gt 0 ] && [ $(count "$T_TMP/offline" fail) -gt 0 ]"
+check "offline demo: nothing unknown" [ "$(count "$T_TMP/offline" unknown)" -eq 0 ]
+if [ -f "$T_TMP/demo.zones" ]; then
+	check "offline demo: the same verdicts as with unbound" \
+	    cmp -s "$T_TMP/offline" "$T_TMP/demo.zones"
+fi
+for story in 'example.org ptr:2001:db8::25 fail' 'example.net spf warn' \
+    'example.net dkim:202611 warn' 'lists.example.com dmarc fail' \
+    'example.org dkim:mail ok'; do
+	check "offline demo story: $story" grep -qx "$story" "$T_TMP/offline"
+done
+check "offline demo: no message about a resolver or timeout" \
+    sh -c "! grep -Eq 'timeout|did not answer|unreachable|SERVFAIL' '$T_TMP/out'"
+
+# The console itself, offline, in tmux: the title says it is the zones.
+if ! command -v tmux >/dev/null 2>&1; then
+	skip "the offline demo console" "tmux missing"
+	exit 0
+fi
+$TM new-session -d -s keep "sleep 3600"
+$TM new-session -d -s c -x 120 -y 40 "env TERM=xterm-256color LANG=C.UTF-8 unshare -n $NOTSPAM --root $root --zones $T_TMP/demo-zones 2>>$T_TMP/stderr; sleep 30"
+seen=0
+i=0
+while [ $i -lt 100 ]; do
+	$TM capture-pane -p -t c >"$T_TMP/screen" 2>/dev/null
+	if has "$T_TMP/screen" '^ lists\.example\.com ' &&
+	    ! has "$T_TMP/screen" '\.\.\.|checking'; then
+		seen=1
+		break
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+check "offline console: the domains are shown" [ "$seen" -eq 1 ]
+check "offline console: the title says zones:demo-zones" has "$T_TMP/screen" 'zones:demo-zones'
+check "offline console: example.org ok" has "$T_TMP/screen" '^ example\.org .*ok'
+check "offline console: FAIL and warn findings are shown" \
+    sh -c "grep -q '^ FAIL  example' '$T_TMP/screen' && grep -q '^ warn  example.net spf' '$T_TMP/screen'"
+check "offline console: no resolver message, no unknown finding" \
+    sh -c "! grep -Eq 'no resolver|did not answer|timeout|^ unknown ' '$T_TMP/screen'"
+$TM send-keys -t c q
+sleep 0.3
+sanitizer_check "$T_TMP/stderr" "the offline console"
+if [ -n "${ZONES_SCREEN:-}" ]; then sed 's/^/# /' "$T_TMP/screen"; fi
