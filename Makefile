@@ -55,7 +55,7 @@ DEMO_KEYS = share/demo/etc/dkimkeys/mail.private \
 	    share/demo/etc/dkimkeys/example-net.private \
 	    share/demo/etc/mail/dkim/example.com.key
 
-.PHONY: all asan check unit shell fuzz bench demo deps install uninstall clean
+.PHONY: all asan check unit shell fuzz bench demo demo-sandbox deps test-deps install uninstall clean
 
 all: notspam demo-keys demo-zones
 
@@ -142,10 +142,16 @@ $(DEMO_ZONES): notspam $(DEMO_KEYS) share/demo-zones.sh \
 deps:
 	sh share/deps.sh
 
-# The console on the demo sandbox, every lookup answered from the demo's
-# zone files (no network, no DNS server).  It runs on a copy of share/demo:
-# nothing is written into the source tree.
+# The console on this machine's mail server when one is configured here;
+# otherwise on the demo sandbox, every lookup answered from the demo's zone
+# files (no network, no DNS server), on a copy of share/demo so nothing is
+# written into the source tree.  `make demo-sandbox` always takes the demo.
 demo: deps all
+	@if [ -f /etc/postfix/main.cf ] || [ -f /etc/mail/smtpd.conf ] || \
+	    [ -f /etc/smtpd.conf ]; then ./notspam; \
+	else $(MAKE) -s demo-sandbox; fi
+
+demo-sandbox: all
 	@d=$$(mktemp -d) && cp -R share/demo/. "$$d/" && \
 	./notspam --root "$$d" --zones share/demo-zones; rc=$$?; \
 	rm -rf "$$d"; exit $$rc
