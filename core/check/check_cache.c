@@ -45,6 +45,8 @@ check_srv_dns(struct check_run *run, struct check_srv *srv)
 	opts.timeout_ms = 2000;
 	opts.tries = 1;
 	opts.norecurse = 1;
+	/* Zone-file mode: the files are the nameservers' data too. */
+	opts.zones = dns_zones(run->dns);
 	srv->dns = dns_new(run->loop, &opts, &srv->error);
 	if (srv->dns == NULL && srv->error == NULL)
 		srv->error = xstrdup("cannot start a resolver");

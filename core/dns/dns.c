@@ -63,7 +63,6 @@ struct dns {
 	int		 dying;		/* dns_free was called */
 
 	const struct zone_set *zones;	/* zone-file mode, or NULL */
-	struct dns	*zone_next;	/* in dns_zone_list */
 };
 
 static void dns_answered(void *, int, int, unsigned char *, int);
@@ -249,37 +248,6 @@ dns_leave(struct dns *dns)
 }
 
 /* ---- zone-file mode ------------------------------------------------ */
-
-/*
- * The zone-mode resolvers alive, so that a resolver made later on the same
- * loop without zones (the checks make their own for each authoritative
- * nameserver) answers from the same zones: in zone mode the files are the
- * authoritative data, and nothing on that loop asks the network.
- */
-static struct dns *dns_zone_list;
-
-static const struct zone_set *
-dns_zone_find(const struct loop *loop)
-{
-	struct dns *d;
-
-	for (d = dns_zone_list; d != NULL; d = d->zone_next)
-		if (d->loop == loop)
-			return d->zones;
-	return NULL;
-}
-
-static void
-dns_zone_unlist(struct dns *dns)
-{
-	struct dns **dp;
-
-	for (dp = &dns_zone_list; *dp != NULL; dp = &(*dp)->zone_next)
-		if (*dp == dns) {
-			*dp = dns->zone_next;
-			return;
-		}
-}
 
 /* Answer q from the zones, through the wire parser as c-ares answers. */
 static void
@@ -576,14 +544,10 @@ dns_new(struct loop *loop, const struct dns_opts *opts, char **cause)
 		    ares_strerror(r));
 		goto fail;
 	}
-	if ((dns->zones = opts->zones) == NULL)
-		dns->zones = dns_zone_find(loop);
-	if (dns->zones != NULL) {
+	if ((dns->zones = opts->zones) != NULL)
 		dns->servers = xstrdup(opts->servers != NULL ? opts->servers :
 		    "zone files");
-		dns->zone_next = dns_zone_list;
-		dns_zone_list = dns;
-	} else if (opts->servers == NULL)
+	else if (opts->servers == NULL)
 		servers_get(dns);
 	else if (servers_set(dns, opts->servers, cause) != 0) {
 		ares_destroy(dns->ch);
@@ -606,7 +570,6 @@ dns_destroy(struct dns *dns)
 	size_t i;
 
 	dns->depth++;
-	dns_zone_unlist(dns);
 	loop_timer_cancel(dns->loop, dns->pump_timer);
 	loop_timer_cancel(dns->loop, dns->ares_timer);
 	ares_cancel(dns->ch);
@@ -679,6 +642,12 @@ int
 dns_zone_mode(const struct dns *dns)
 {
 	return dns->zones != NULL;
+}
+
+const struct zone_set *
+dns_zones(const struct dns *dns)
+{
+	return dns->zones;
 }
 
 /* ---- checking a server list before any resolver starts ------------- */

@@ -97,10 +97,10 @@ struct dns_opts {
 	 * Zone-file mode (core/dns/zone.h): every lookup is answered from
 	 * these zones, from the loop as the network's answers are, and
 	 * servers is only the name dns_servers() gives ("zone files" when
-	 * NULL).  While such a resolver lives, every resolver made on the
-	 * same loop answers from its zones too (the checks' own resolvers for
-	 * authoritative nameservers: in zone mode the files are the
-	 * authoritative data).  Borrowed: it must outlive the resolvers.
+	 * NULL).  Borrowed: it must outlive the resolver.  Code that makes
+	 * resolvers of its own beside one in zone mode (the checks, for the
+	 * authoritative nameservers) passes dns_zones() on: in zone mode the
+	 * files are the authoritative data.
 	 */
 	const struct zone_set *zones;
 };
@@ -129,6 +129,8 @@ const char *dns_servers(const struct dns *);
 
 /* Does the resolver answer from zone files (struct dns_opts zones)? */
 int dns_zone_mode(const struct dns *);
+/* Its zones (borrowed), or NULL when it asks the network. */
+const struct zone_set *dns_zones(const struct dns *);
 
 /* "NXDOMAIN", "timeout", ... for messages. */
 const char *dns_status_name(enum dns_status);
