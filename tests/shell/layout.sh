@@ -225,10 +225,11 @@ PYEOF
 	    wait_for '^ example\.net +DNS records'
 	$TM send-keys -t c Escape
 	wait_for '^ Findings' >/dev/null
-	# "checking again" is said until the check ends, not until a key.
+	# "checking again" is said until the check ends, not until a key (it
+	# used to stay up).  On loopback the check can end before the screen
+	# is read, so only its end is asserted: the notice is gone.
 	$TM send-keys -t c r
-	check "$size: r says it is checking again" wait_for 'checking again' 20
-	check "$size: the notice goes when the check ends" \
+	check "$size: after r the notice goes when the check ends" \
 	    wait_for 'Enter open +d DNS' 100
 	# Help: the box fits and its lines are whole.
 	$TM send-keys -t c '?'

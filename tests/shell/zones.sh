@@ -173,7 +173,7 @@ check "offline console: the domains are shown" [ "$seen" -eq 1 ]
 check "offline console: the title says zones:demo-zones" has "$T_TMP/screen" 'zones:demo-zones'
 check "offline console: example.org ok" has "$T_TMP/screen" '^ example\.org .*ok'
 check "offline console: FAIL and warn findings are shown" \
-    sh -c "grep -q '^ FAIL  example' '$T_TMP/screen' && grep -q '^ warn  example.net spf' '$T_TMP/screen'"
+    sh -c "grep -Eq '^ FAIL +example' '$T_TMP/screen' && grep -Eq '^ warn +example.net spf' '$T_TMP/screen'"
 check "offline console: no resolver message, no unknown finding" \
     sh -c "! grep -Eq 'no resolver|did not answer|timeout|^ unknown ' '$T_TMP/screen'"
 $TM send-keys -t c q
