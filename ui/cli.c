@@ -286,6 +286,7 @@ cli_records(const struct cli_opts *o, int argc, char **argv)
 		return EX_NOINPUT;
 	}
 	if (site->hostname == NULL) {
+		cli_warnings(site);
 		fputs("notspam: the mail host name is unknown: set myhostname "
 		    "in Postfix or hostname in smtpd.conf\n", stderr);
 		session_close(s);

@@ -335,6 +335,7 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 		goto done;
 	}
 	if (site->hostname == NULL) {
+		cli_check_warnings(site);
 		rc = cli_check_error(xstrdup("the mail host name is unknown:"
 		    " set myhostname in Postfix or hostname in smtpd.conf"),
 		    EX_NOINPUT);

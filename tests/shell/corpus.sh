@@ -46,6 +46,21 @@ check "modoboa status prints the warnings" has "$T_TMP/out" '^warning: .*virtual
 check "  and says no hosted domain" has "$T_TMP/err" 'no hosted domain'
 run --root "$r" --resolver 127.0.0.1:9 check
 check "modoboa check prints the warnings" has "$T_TMP/err" 'warning: .*KeyTable dsn:pgsql'
+# The mail host name unknown: the warnings worked out still print first.
+nh="$T_TMP/nohost"
+mkdir -p "$nh/etc/notspam"
+printf 'Domain example.org\nSelector s\nKeyFile /etc/dkimkeys/s.private\nSocket inet:port@localhost\n' \
+    >"$nh/etc/opendkim.conf"
+printf 'domains = example.org\n' >"$nh/etc/notspam/notspam.conf"
+run --root "$nh" records
+check "no host name: records exits 66 (got $RC)" [ "$RC" -eq 66 ]
+check "  the opendkim.conf warnings are printed" \
+    has "$T_TMP/err" 'warning: /etc/opendkim\.conf:4: Socket'
+check "  the message comes last" sh -c \
+    'tail -n 1 "$1" | grep -q "host name is unknown"' sh "$T_TMP/err"
+run --root "$nh" --resolver 127.0.0.1:9 check
+check "no host name: check prints the warnings too (exit $RC)" sh -c \
+    '[ "$2" -eq 66 ] && grep -q "warning: /etc/opendkim.conf:4: Socket" "$1"' sh "$T_TMP/err" "$RC"
 r=$(root iredmail)
 run --root "$r" records
 check "iredmail records names the placeholder myhostname" \
