@@ -670,3 +670,17 @@ bk_is_rspamd_milter(const char *address)
 	free(low);
 	return rc;
 }
+
+void
+bk_check_argv(const struct backend_ctx *ctx, const struct site_program *prog,
+    const char *const binaries[], const char *flag, struct strv *argv)
+{
+	char *bin = bk_first_existing(ctx->root, binaries);
+
+	strv_add(argv, prog->binary != NULL ? prog->binary : bin != NULL ?
+	    bin : binaries[0]);
+	strv_add(argv, "-n");
+	strv_add(argv, flag);
+	strv_add(argv, prog->config);
+	free(bin);
+}

@@ -19,6 +19,13 @@ int	 bk_root_is_system(const char *root);
  * a copy, or NULL. */
 char	*bk_first_existing(const char *root, const char *const paths[]);
 
+/* A daemon's own config check as argv: its binary (the detected one, else
+ * the first of binaries found, else binaries[0]), "-n", flag, the config
+ * ("opendkim -n -x FILE", "smtpd -n -f FILE"). */
+void	 bk_check_argv(const struct backend_ctx *,
+	    const struct site_program *, const char *const binaries[],
+	    const char *flag, struct strv *argv);
+
 /* The config path: override (from the settings) if set, else the first
  * existing default, else NULL.  Caller frees. */
 char	*bk_config_path(const char *root, const char *override,

@@ -911,14 +911,7 @@ static void
 od_validate_argv(const struct backend_ctx *ctx,
     const struct site_program *prog, struct strv *argv)
 {
-	char *bin = bk_first_existing(ctx->root, od_binaries);
-
-	strv_add(argv, prog->binary != NULL ? prog->binary : bin != NULL ?
-	    bin : od_binaries[0]);
-	strv_add(argv, "-n");
-	strv_add(argv, "-x");
-	strv_add(argv, prog->config);
-	free(bin);
+	bk_check_argv(ctx, prog, od_binaries, "-x", argv);
 }
 
 static const char *const od_procnames[] = { "opendkim", NULL };

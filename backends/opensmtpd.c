@@ -980,14 +980,7 @@ static void
 sm_validate_argv(const struct backend_ctx *ctx,
     const struct site_program *prog, struct strv *argv)
 {
-	char *bin = bk_first_existing(ctx->root, sm_binaries);
-
-	strv_add(argv, prog->binary != NULL ? prog->binary : bin != NULL ?
-	    bin : sm_binaries[0]);
-	strv_add(argv, "-n");
-	strv_add(argv, "-f");
-	strv_add(argv, prog->config);
-	free(bin);
+	bk_check_argv(ctx, prog, sm_binaries, "-f", argv);
 }
 
 static const char *const sm_procnames[] = { "smtpd", NULL };
