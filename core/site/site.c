@@ -152,6 +152,7 @@ site_add_link(struct site *site, const char *from, const char *to,
 		sockspec_copy(&l->sock, sock);
 	l->source = opt_strdup(source);
 	l->loc = site_loc_copy(loc);
+	l->listener = SITE_NOLINK;
 }
 
 void
@@ -490,8 +491,7 @@ site_link_program(const struct site *site, const char *end)
 	return NULL;
 }
 
-/* The owner of a listen link ("?" when unknown). */
-static const char *
+const char *
 site_listen_owner(const struct site_link *m)
 {
 	return strcmp(m->from, "?") != 0 ? m->from : m->to;
@@ -517,6 +517,44 @@ site_link_reaches(const struct site_link *l, const struct site_link *m)
 	return rc;
 }
 
+/* Where listener m takes connections, as a person compares it with what a
+ * client dials: "127.0.0.1:12345" (libmilter's inet@localhost is IPv4),
+ * "[::1]:12345", "*:25", a socket file.  Caller frees. */
+static char *
+site_listen_where(const struct sockspec *m)
+{
+	const char *a = m->address;
+
+	if (m->transport == SOCKSPEC_UNIX || m->transport == SOCKSPEC_LOCAL)
+		return xstrdup(m->path);
+	if (a == NULL || *a == '\0')
+		return xasprintf("%s:%u", m->family == AF_INET6 ? "[::]" : "*",
+		    m->port);
+	if (strcasecmp(a, "localhost") == 0 && m->family == AF_INET)
+		a = "127.0.0.1";
+	else if (strcasecmp(a, "localhost") == 0 && m->family == AF_INET6)
+		a = "::1";
+	return xasprintf(strchr(a, ':') != NULL ? "[%s]:%u" : "%s:%u", a,
+	    m->port);
+}
+
+/* "opendkim listens on 127.0.0.1:12345 (IPv4 only)": where the owner of
+ * listener m listens, with the family it is bound to when that is what
+ * the client misses (see site_link). */
+static char *
+site_listen_phrase(const struct site_link *m, const char *owner,
+    int family, const char *end)
+{
+	char *w = site_listen_where(&m->sock), *s;
+	const char *fam = !family ? "" : m->sock.family == AF_INET ?
+	    " (IPv4 only)" : m->sock.family == AF_INET6 &&
+	    !m->sock.any_family ? " (IPv6 only)" : "";
+
+	s = xasprintf("%s listens on %s%s%s", owner, w, fam, end);
+	free(w);
+	return s;
+}
+
 /* A hop that names a listener but does not reach it: l->problem and a
  * warning at the client's line. */
 static void
@@ -527,8 +565,8 @@ site_link_broken(struct site *site, struct site_link *l,
 	const char *fam;
 
 	if (l->reach != NULL) {
-		l->problem = xasprintf("%s opens %s, but %s listens on %s",
-		    l->from, l->reach, owner, m->sock.path);
+		l->problem = xasprintf("it opens %s; %s listens on %s",
+		    l->reach, owner, m->sock.path);
 		site_warn(site, "%s: %s hands mail to %s, which is the file %s "
 		    "(%s); %s listens on %s (%s): the %s never reaches it and "
 		    "mail leaves unsigned; make both name one file (a socket "
@@ -541,8 +579,7 @@ site_link_broken(struct site *site, struct site_link *l,
 		fam = m->sock.family == AF_INET ? ", IPv4 only" :
 		    m->sock.family == AF_INET6 && !m->sock.any_family ?
 		    ", IPv6 only" : "";
-		l->problem = xasprintf("%s dials %s, but %s listens on %s%s",
-		    l->from, c, owner, s, fam);
+		l->problem = site_listen_phrase(m, owner, 1, "");
 		site_warn(site, "%s: %s dials %s, but %s listens on %s (%s%s): "
 		    "the same port on another address or family, so the %s "
 		    "never reaches it and mail is not handed over; make the "
@@ -586,7 +623,7 @@ site_listener_used(const struct site *site, const char *owner)
 /* A hand-over that names no listener while a partner listens elsewhere
  * (another port or socket): say where. */
 static void
-site_link_unmatched(struct site *site, const struct site_link *l)
+site_link_unmatched(struct site *site, struct site_link *l)
 {
 	const struct site_link *m;
 	const char *owner;
@@ -603,6 +640,7 @@ site_link_unmatched(struct site *site, const struct site_link *l)
 			continue;
 		c = sockspec_format(&l->sock);
 		s = sockspec_format(&m->sock);
+		l->problem = site_listen_phrase(m, owner, 0, " instead");
 		site_warn(site, "%s: %s hands mail to %s, where nothing "
 		    "listens; %s listens on %s (%s): mail is not handed to it; "
 		    "make the two name one address", l->source != NULL ?
@@ -646,6 +684,7 @@ site_resolve_links(struct site *site)
 			    SOCKSPEC_MATCH_PORT)) {
 				free(l->to);
 				l->to = xstrdup(owner);
+				l->listener = j;
 				if (!site_link_reaches(l, m))
 					site_link_broken(site, l, m, owner);
 				break;
@@ -653,7 +692,7 @@ site_resolve_links(struct site *site)
 		}
 	}
 	for (i = 0; i < site->nlinks; i++) {
-		const struct site_link *l = &site->links[i];
+		struct site_link *l = &site->links[i];
 		if (strcmp(l->kind, "listen") != 0 && strcmp(l->to, "?") == 0 &&
 		    l->sock.transport != SOCKSPEC_NONE)
 			site_link_unmatched(site, l);

@@ -69,11 +69,20 @@ struct site_link {
 				 * Postfix chroot or queue_directory moves
 				 * it), or NULL: sock.path */
 	char	*reach_why;	/* why reach differs, for messages */
-	char	*problem;	/* NULL, or why this hop does not carry mail
-				 * although it names a listener ("the
-				 * client dials ::1, opendkim listens on
-				 * 127.0.0.1 only") */
+	size_t	 listener;	/* index in site->links of the listener
+				 * this hop was resolved to (same port or
+				 * socket name), or SITE_NOLINK */
+	char	*problem;	/* NULL, or why this hop does not carry mail,
+				 * in words that follow the hop "FROM ->
+				 * ADDRESS -> TO": resolved to a listener it
+				 * does not reach ("opendkim listens on
+				 * 127.0.0.1:12345 (IPv4 only)"), or named
+				 * by no listener while a partner listens
+				 * elsewhere ("nothing listens there;
+				 * opendkim listens on 127.0.0.1:8891") */
 };
+
+#define SITE_NOLINK ((size_t)-1)
 
 /* A detected program. */
 struct site_program {
@@ -211,6 +220,9 @@ const struct site_domain *site_domain(const struct site *, const char *name);
 const struct site_key *site_key_find(const struct site *, const char *domain,
     const char *selector, const char *signer);
 const struct site_program *site_program(const struct site *, const char *name);
+/* The program a listen link belongs to: its from, or its to when from is
+ * "?" ("?" when neither names one).  Borrowed. */
+const char *site_listen_owner(const struct site_link *);
 
 /* Is name a localhost form that is never a hosted domain ("localhost",
  * "localhost.localdomain", "localhost.<anything>", "$myhostname" left
