@@ -11,12 +11,48 @@
 #include "core/dns/dns.h"
 #include "core/lib/json.h"
 #include "core/lib/loop.h"
+#include "core/lib/textwrap.h"
+#include "core/site/path.h"
 #include "core/site/services.h"
 #include "core/site/session.h"
 #include "core/site/site.h"
 #include "core/check/summary.h"
 #include "core/lib/util.h"
 #include "ui/cli.h"
+
+#define STATUS_ROUTE_MAX	64	/* the state column starts no further */
+
+/* The signing path, a hop a line: the route, then its state in a column
+ * after the longest route (up to STATUS_ROUTE_MAX). */
+static void
+status_path(const struct site *site)
+{
+	struct path *p = path_build(site);
+	char **shown = xcalloc(p->nhops + 1, sizeof *shown), *r, *st;
+	int w, max = 0;
+	size_t i;
+
+	for (i = 0; i < p->nhops; i++) {
+		r = path_hop_route(&p->hops[i]);
+		shown[i] = str_shown(r, strlen(r));
+		free(r);
+		if ((w = textwrap_width(shown[i])) > max)
+			max = w;
+	}
+	if (max > STATUS_ROUTE_MAX)
+		max = STATUS_ROUTE_MAX;
+	for (i = 0; i < p->nhops; i++) {
+		w = textwrap_width(shown[i]);
+		st = path_hop_state(&p->hops[i]);
+		printf("path      %s%*s  ", shown[i], w < max ? max - w : 0, "");
+		cli_put(stdout, st);
+		putchar('\n');
+		free(st);
+		free(shown[i]);
+	}
+	free(shown);
+	path_free(p);
+}
 
 static void
 status_site(const struct site *site, const struct service *svc, size_t nsvc)
@@ -54,16 +90,7 @@ status_site(const struct site *site, const struct service *svc, size_t nsvc)
 		cli_put(stdout, svc[i].detail ? svc[i].detail : "");
 		putchar('\n');
 	}
-	for (i = 0; i < site->nlinks; i++) {
-		const struct site_link *l = &site->links[i];
-		fputs("path      ", stdout);
-		cli_put(stdout, l->from);
-		fputs(" -> ", stdout);
-		cli_put(stdout, l->to);
-		printf(" %s ", l->kind);
-		cli_put(stdout, l->address ? l->address : "");
-		putchar('\n');
-	}
+	status_path(site);
 }
 
 static void
@@ -86,6 +113,32 @@ status_table(const struct check_domain *res, size_t n)
 		}
 		putchar('\n');
 	}
+}
+
+/* The signing path's hops (path.h): from and to null where the text says
+ * "listens on" or names no listener. */
+static void
+status_path_json(struct json *j, const struct site *site)
+{
+	struct path *p = path_build(site);
+	size_t i;
+
+	json_array_begin(j, "paths");
+	for (i = 0; i < p->nhops; i++) {
+		const struct path_hop *h = &p->hops[i];
+		json_object_begin(j, NULL);
+		json_string(j, "from", h->from);
+		json_string(j, "to", h->to);
+		json_string(j, "kind", h->kind);
+		json_string(j, "address", h->address);
+		json_string(j, "state", path_state_name(h->state));
+		json_string(j, "detail", h->detail);
+		json_string(j, "listener", h->listen);
+		json_string(j, "source", h->source);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	path_free(p);
 }
 
 /* The site, services and signing path as members of the JSON object. */
@@ -132,17 +185,7 @@ status_site_json(struct json *j, const struct site *site,
 		json_object_end(j);
 	}
 	json_array_end(j);
-	json_array_begin(j, "paths");
-	for (i = 0; i < site->nlinks; i++) {
-		const struct site_link *l = &site->links[i];
-		json_object_begin(j, NULL);
-		json_string(j, "from", l->from);
-		json_string(j, "to", l->to);
-		json_string(j, "kind", l->kind);
-		json_string(j, "address", l->address);
-		json_object_end(j);
-	}
-	json_array_end(j);
+	status_path_json(j, site);
 }
 
 /* A status per record kind per domain, as the table shows: the kind's
