@@ -9,6 +9,7 @@
 #include "core/check/summary.h"
 #include "core/lib/textwrap.h"
 #include "core/lib/util.h"
+#include "core/site/path.h"
 #include "ui/app.h"
 #include "ui/tui.h"
 
@@ -176,14 +177,186 @@ draw_domains(struct app *app, struct dash *d, int y, int rows, int cols)
 	}
 }
 
-static void
-draw_services(struct app *app, int y, int rows, int cols)
+#define DASH_SVCW	19	/* a service: margin, program, state, blank */
+#define DASH_WHYMIN	12	/* fewer columns left: why goes below */
+
+/* A hop's role: linked ok, a mismatch fails, the rest warn. */
+static enum tui_role
+hop_role(enum path_state st)
+{
+	return st == PATH_LINKED ? ROLE_OK : st == PATH_MISMATCH ?
+	    ROLE_FAIL : ROLE_WARN;
+}
+
+
+/* The order hops are drawn in: as read when all fit in rows, else the
+ * worst first, so that no mismatch hides behind a linked hop.  Caller
+ * frees. */
+static size_t *
+path_order(const struct path *p, int rows)
+{
+	static const enum path_state rank[] = { PATH_MISMATCH,
+	    PATH_NO_LISTENER, PATH_UNKNOWN, PATH_UNUSED, PATH_LINKED };
+	size_t *o = xcalloc(p->nhops + 1, sizeof *o), i, k, n = 0;
+
+	for (k = 0; k < sizeof rank / sizeof rank[0]; k++)
+		for (i = 0; i < p->nhops; i++)
+			if ((int)p->nhops <= rows ? k == 0 :
+			    p->hops[i].state == rank[k])
+				o[n++] = i;
+	return o;
+}
+
+/* Columns the path needs: the widest state word (*sw), and the widest
+ * state, hop and why together. */
+static int
+path_width(const struct path *p, int *sw)
 {
 	size_t i;
-	int half = cols / 2 - 1;
+	int w, max = 0;
+	char *r;
 
-	tui_put(y, 0, half, ROLE_HEADER, " Services");
-	tui_put(y, half + 1, cols - half - 1, ROLE_HEADER, "Signing path");
+	for (*sw = 6, i = 0; i < p->nhops; i++)
+		if ((w = tui_width(path_state_name(p->hops[i].state))) > *sw)
+			*sw = w;
+	for (i = 0; i < p->nhops; i++) {
+		r = path_hop_route(&p->hops[i]);
+		w = *sw + 1 + tui_width(r);
+		if (p->hops[i].detail != NULL)
+			w += 2 + tui_width(p->hops[i].detail);
+		if (w > max)
+			max = w;
+		free(r);
+	}
+	return max;
+}
+
+/* The columns left for a hop's why after its state (sw) and hop in w. */
+static int
+hop_why_room(const struct path_hop *h, int w, int sw)
+{
+	char *r = path_hop_route(h);
+	int n = tui_width(r);
+
+	free(r);
+	if (n > w - sw - 1)
+		n = w - sw - 1;
+	return w - sw - 1 - n - 2;
+}
+
+/* Does the why of hop h go on a row of its own when one is left: it is
+ * not linked and its why does not fit beside it whole? */
+static int
+hop_why_below(const struct path_hop *h, int w, int sw)
+{
+	return h->state != PATH_LINKED && h->detail != NULL &&
+	    hop_why_room(h, w, sw) < tui_width(h->detail);
+}
+
+/* The rows the signing path fills in w columns: a hop a row, and one for
+ * the why of each hop not linked that has no room on its own. */
+static int
+path_rows(const struct path *p, int w)
+{
+	size_t i;
+	int sw, n = 0;
+
+	path_width(p, &sw);
+	for (i = 0; i < p->nhops; i++)
+		n += 1 + hop_why_below(&p->hops[i], w, sw);
+	return n;
+}
+
+/* One hop at (y, x) in w columns: its state word in a column of sw, the
+ * hop (cut only to keep the state), and why after it: whole when it fits;
+ * else, unless below (a row of its own is free for it), cut when at
+ * least DASH_WHYMIN columns are left. */
+static void
+draw_hop(const struct path_hop *h, int y, int x, int w, int sw, int below)
+{
+	char *r = path_hop_route(h);
+	int n, left = hop_why_room(h, w, sw);
+
+	tui_put(y, x, sw, hop_role(h->state), path_state_name(h->state));
+	n = tui_put(y, x + sw + 1, w - sw - 1, ROLE_NORMAL, r);
+	free(r);
+	if (h->detail == NULL || below ||
+	    (left < DASH_WHYMIN && left < tui_width(h->detail)))
+		return;
+	tui_put(y, x + sw + 1 + n + 2, left, h->state == PATH_LINKED ?
+	    ROLE_DIM : ROLE_NORMAL, h->detail);
+}
+
+/* The signing path in rows from y, columns x to x + w: every hop with its
+ * state; the why of a hop not linked on the next row when its own has no
+ * room and rows are left; "... and N more" when the hops do not fit. */
+static void
+draw_path(const struct app *app, const struct path *p, int y, int x,
+    int rows, int w)
+{
+	size_t *o, i, n = p->nhops;
+	int sw, row = 0, spare, ind;
+
+	path_width(p, &sw);
+	if (n == 0 && app->site->nprograms > 0 && rows > 0)
+		tui_put(y, x, w, ROLE_WARN, "none: no MTA hands mail to a "
+		    "signer notspam reads");
+	if ((int)n > rows)
+		n = rows > 0 ? (size_t)rows - 1 : 0;
+	spare = rows - (int)n - ((int)p->nhops > rows);
+	o = path_order(p, rows);
+	for (i = 0; i < n && row < rows; i++) {
+		const struct path_hop *h = &p->hops[o[i]];
+		int below = spare > 0 && hop_why_below(h, w, sw);
+		draw_hop(h, y + row++, x, w, sw, below);
+		if (below) {
+			/* under the hop, further left when that keeps it whole */
+			ind = sw + 3;
+			if (w - ind < tui_width(h->detail))
+				ind = w - tui_width(h->detail) > 2 ?
+				    w - tui_width(h->detail) : 2;
+			tui_put(y + row++, x + ind, w - ind, ROLE_NORMAL,
+			    h->detail);
+			spare--;
+		}
+	}
+	if (n < p->nhops)
+		tui_putf(y + row, x, w, ROLE_DIM, "%s and %zu more (notspam "
+		    "status)", tui_ellipsis(), p->nhops - n);
+	free(o);
+}
+
+/* Where the signing path starts: after the services with their details
+ * when both fit, else the path takes what it needs first (80 columns drop
+ * the services' details) and the services the rest. */
+static int
+services_width(const struct app *app, const struct path *p, int cols)
+{
+	size_t i;
+	int sw, pw = path_width(p, &sw), need = DASH_SVCW, w;
+
+	for (i = 0; i < app->nsvc; i++) {
+		if (app->svc[i].detail == NULL)
+			continue;
+		w = DASH_SVCW + tui_width(app->svc[i].detail) + 1;
+		if (w > need)
+			need = w;
+	}
+	if (need + pw <= cols)
+		return need;
+	return cols - pw > DASH_SVCW ? cols - pw : DASH_SVCW;
+}
+
+/* Services on the left, the signing path beside them. */
+static void
+draw_services(struct app *app, const struct path *p, int y, int rows,
+    int cols)
+{
+	size_t i;
+	int px = services_width(app, p, cols);
+
+	tui_put(y, 0, px, ROLE_HEADER, " Services");
+	tui_put(y, px, cols - px, ROLE_HEADER, "Signing path");
 	for (i = 0; i < app->nsvc && (int)i < rows; i++) {
 		const struct service *s = &app->svc[i];
 		int n = tui_putf(y + 1 + (int)i, 1, 10, ROLE_NORMAL, "%-10s",
@@ -191,15 +364,11 @@ draw_services(struct app *app, int y, int rows, int cols)
 		n += tui_put(y + 1 + (int)i, 1 + n, 9, s->state ==
 		    SVC_RUNNING ? ROLE_OK : s->state == SVC_STOPPED ?
 		    ROLE_FAIL : ROLE_DIM, services_state_name(s->state));
-		tui_put(y + 1 + (int)i, 12 + 9, half - 21, ROLE_DIM,
-		    s->detail ? s->detail : "");
+		if (px - DASH_SVCW - 1 >= DASH_WHYMIN)
+			tui_put(y + 1 + (int)i, DASH_SVCW, px - DASH_SVCW - 1,
+			    ROLE_DIM, s->detail ? s->detail : "");
 	}
-	for (i = 0; i < app->site->nlinks && (int)i < rows; i++) {
-		const struct site_link *l = &app->site->links[i];
-		tui_putf(y + 1 + (int)i, half + 1, cols - half - 1,
-		    ROLE_NORMAL, "%s -> %s %s %s", l->from, l->to, l->kind,
-		    l->address ? l->address : "");
-	}
+	draw_path(app, p, y + 1, px, rows, cols - px);
 }
 
 static void
@@ -251,10 +420,12 @@ dash_draw(struct app *app, void *state, int rows, int cols)
 {
 	struct dash *d = state;
 	int ndom = (int)app->site->ndomains, nsvc, drows, srows, y;
+	struct path *p = path_build(app->site);
 
 	draw_title(app, cols);
-	nsvc = (int)(app->nsvc > app->site->nlinks ? app->nsvc :
-	    app->site->nlinks);
+	nsvc = path_rows(p, cols - services_width(app, p, cols));
+	if (nsvc < (int)app->nsvc)
+		nsvc = (int)app->nsvc;
 	drows = ndom < 1 ? 1 : ndom;
 	if (drows > rows / 3)
 		drows = rows / 3;
@@ -265,7 +436,8 @@ dash_draw(struct app *app, void *state, int rows, int cols)
 		    "or signer configuration names one (see notspam(1))");
 	draw_domains(app, d, y, drows, cols);
 	y += drows + 2;
-	draw_services(app, y, srows, cols);
+	draw_services(app, p, y, srows, cols);
+	path_free(p);
 	y += srows + 2;
 	if (app->dns == NULL && app->dns_error != NULL)
 		tui_putf(y - 1, 1, cols - 2, ROLE_FAIL, "resolver: %s",
