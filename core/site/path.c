@@ -11,7 +11,7 @@ static const char *const path_state_names[] = {
 	[PATH_LINKED] = "linked",
 	[PATH_MISMATCH] = "mismatch",
 	[PATH_NO_LISTENER] = "no listener named",
-	[PATH_UNUSED] = "nothing hands it mail",
+	[PATH_UNUSED] = "idle",
 	[PATH_UNKNOWN] = "unknown",
 };
 
@@ -122,6 +122,7 @@ path_hop_make(const struct site *site, const struct site_link *l,
 		    xstrdup(site_listen_owner(l)) : NULL;
 		h->listen = opt_dup(l->address);
 		h->state = PATH_UNUSED;
+		h->detail = xstrdup("nothing hands it mail");
 		return;
 	}
 	h->from = xstrdup(l->from);

@@ -25,7 +25,8 @@ enum path_state {
 	PATH_MISMATCH,		/* TO listens on that port or socket name,
 				 * but where FROM does not reach it */
 	PATH_NO_LISTENER,	/* nothing configured listens there */
-	PATH_UNUSED,		/* a listener nothing hands mail to */
+	PATH_UNUSED,		/* a listener nothing hands mail to ("idle:
+				 * nothing hands it mail") */
 	PATH_UNKNOWN,		/* TO is a program notspam does not read
 				 * (rspamd), or the address is no address */
 };
@@ -67,7 +68,7 @@ struct path *path_build(const struct site *);
 void path_free(struct path *);
 
 /* The state as one word or phrase: "linked", "mismatch", "no listener
- * named", "nothing hands it mail", "unknown".  Static. */
+ * named", "idle", "unknown".  Static. */
 const char *path_state_name(enum path_state);
 
 /* The hop without its state: "postfix smtpd -> inet:[::1]:12345 ->

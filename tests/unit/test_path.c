@@ -192,7 +192,7 @@ test_path_port_mismatch(void **state)
 	assert_null(h->from);
 	assert_string_equal(h->to, "opendkim");
 	assert_string_equal(h->kind, "listen");
-	state_is(h, "nothing hands it mail");
+	state_is(h, "idle: nothing hands it mail");
 	no_question_mark(p);
 	path_free(p);
 	site_free(site);
@@ -210,7 +210,7 @@ test_path_poolp_new(void **state)
 	assert_int_equal(p->nhops, 2);
 	state_is(hop(p, "opensmtpd -> 127.0.0.1:10027"), "no listener named");
 	state_is(hop(p, "opensmtpd listens on lo0:10028 tag DKIM"),
-	    "nothing hands it mail");
+	    "idle: nothing hands it mail");
 	no_question_mark(p);
 	path_free(p);
 	site_free(site);
@@ -272,7 +272,7 @@ test_path_unknown(void **state)
 	state_is(hop(p, "postfix smtpd -> inet:rspamd:9900 -> rspamd"),
 	    "unknown: notspam does not read rspamd's configuration");
 	state_is(hop(p, "postfix 127.0.0.1:10027/inet listens on "
-	    "127.0.0.1:10027"), "nothing hands it mail");
+	    "127.0.0.1:10027"), "idle: nothing hands it mail");
 	path_free(p);
 	site_free(site);
 	site = load(SITES "corpus-iredmail");
@@ -302,8 +302,7 @@ test_path_empty(void **state)
 	assert_string_equal(path_state_name(PATH_MISMATCH), "mismatch");
 	assert_string_equal(path_state_name(PATH_NO_LISTENER),
 	    "no listener named");
-	assert_string_equal(path_state_name(PATH_UNUSED),
-	    "nothing hands it mail");
+	assert_string_equal(path_state_name(PATH_UNUSED), "idle");
 	assert_string_equal(path_state_name(PATH_UNKNOWN), "unknown");
 }
 
