@@ -60,7 +60,7 @@ check "status exits 2 (failures found), got $RC" [ "$RC" -eq 2 ]
 check "status: example.org all ok" has "$T_TMP/out" '^example\.org +ok +ok +ok +ok +ok +ok'
 check "status: example.net SPF FAIL" has "$T_TMP/out" '^example\.net +ok +FAIL '
 check "status: the fix for the SPF is given" has "$T_TMP/out" 'fix: example\.net\. 3600 IN TXT "v=spf1 ip4:192\.0\.2\.25 ip6:2001:db8::25 -all"'
-check "status: the signing path is shown" has "$T_TMP/out" '^path +postfix smtpd -> opendkim milter inet:\[::1\]:12345'
+check "status: the signing path is shown, the milter hop's mismatch named" has "$T_TMP/out" '^path +postfix smtpd -> inet:\[::1\]:12345 -> opendkim +mismatch: opendkim listens on 127\.0\.0\.1:12345'
 
 start $RES
 check "the dashboard shows example.org" wait_for '^ example\.org '

@@ -106,7 +106,7 @@ check "port mismatch named with both ends" \
 r=$(root postfix-dkimproxy)
 run --root "$r" --resolver 127.0.0.1:9 status
 check "dkimproxy's relay goes to the master.cf listener it names" \
-    has "$T_TMP/out" '^path +dkimproxy -> postfix 127\.0\.0\.1:10028/inet relay'
+    has "$T_TMP/out" '^path +dkimproxy -> 127\.0\.0\.1:10028 -> postfix 127\.0\.0\.1:10028/inet +linked$'
 r=$(root hypno-cat)
 run --root "$r" --resolver 127.0.0.1:9 status
 check "filter-rspamd is named as a signer notspam does not read" \

@@ -36,7 +36,7 @@ run --config "$T_TMP/notspam.conf" --resolver 127.0.0.1:1 status
 check "status names opendkim running with its pid" has "$T_TMP/out" \
     "^service +opendkim +running +pid $pid from $T_TMP/opendkim.pid"
 check "status shows the socket it listens on as the signing path" has "$T_TMP/out" \
-    "^path +opendkim -> opendkim listen inet:$port@127.0.0.1"
+    "^path +opendkim listens on inet:$port@127.0.0.1 +idle: nothing hands it mail$"
 # No query gets a reply from the closed port: status exits 75, as check
 # does (man page, EXIT STATUS), after printing the whole report.
 src=$RC
