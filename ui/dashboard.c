@@ -180,6 +180,10 @@ draw_domains(struct app *app, struct dash *d, int y, int rows, int cols)
 #define DASH_SVCW	19	/* a service: margin, program, state, blank */
 #define DASH_WHYMIN	12	/* fewer columns left: why goes below */
 
+/* The signing path of a site where no hand-over is configured. */
+static const char dash_nopath[] = "none: no MTA hands mail to a signer "
+    "notspam reads";
+
 /* A hop's role: linked ok, a mismatch fails, the rest warn. */
 static enum tui_role
 hop_role(enum path_state st)
@@ -187,7 +191,6 @@ hop_role(enum path_state st)
 	return st == PATH_LINKED ? ROLE_OK : st == PATH_MISMATCH ?
 	    ROLE_FAIL : ROLE_WARN;
 }
-
 
 /* The order hops are drawn in: as read when all fit in rows, else the
  * worst first, so that no mismatch hides behind a linked hop.  Caller
@@ -199,21 +202,25 @@ path_order(const struct path *p, int rows)
 	    PATH_NO_LISTENER, PATH_UNKNOWN, PATH_UNUSED, PATH_LINKED };
 	size_t *o = xcalloc(p->nhops + 1, sizeof *o), i, k, n = 0;
 
+	if ((int)p->nhops <= rows) {
+		for (i = 0; i < p->nhops; i++)
+			o[i] = i;
+		return o;
+	}
 	for (k = 0; k < sizeof rank / sizeof rank[0]; k++)
 		for (i = 0; i < p->nhops; i++)
-			if ((int)p->nhops <= rows ? k == 0 :
-			    p->hops[i].state == rank[k])
+			if (p->hops[i].state == rank[k])
 				o[n++] = i;
 	return o;
 }
 
 /* Columns the path needs: the widest state word (*sw), and the widest
- * state, hop and why together. */
+ * state, hop and why together (the words saying there is none). */
 static int
 path_width(const struct path *p, int *sw)
 {
 	size_t i;
-	int w, max = 0;
+	int w, max = p->nhops == 0 ? tui_width(dash_nopath) : 0;
 	char *r;
 
 	for (*sw = 6, i = 0; i < p->nhops; i++)
@@ -299,8 +306,7 @@ draw_path(const struct app *app, const struct path *p, int y, int x,
 
 	path_width(p, &sw);
 	if (n == 0 && app->site->nprograms > 0 && rows > 0)
-		tui_put(y, x, w, ROLE_WARN, "none: no MTA hands mail to a "
-		    "signer notspam reads");
+		tui_put(y, x, w, ROLE_WARN, dash_nopath);
 	if ((int)n > rows)
 		n = rows > 0 ? (size_t)rows - 1 : 0;
 	spare = rows - (int)n - ((int)p->nhops > rows);
