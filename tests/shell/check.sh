@@ -384,7 +384,7 @@ run --root "$S" --json records
 cp "$T_TMP/out" "$T_TMP/ptr-records.json"
 "$PY" tests/stack/zones.py "$T_TMP/ptr-records.json" "$T_TMP/ptr-zones" \
     --set "dmarc@ptr.test=v=DMARC1; p=reject; rua=mailto:d@ptr.test" \
-    --set "host-a@ptr.test=192.0.2.99" >"$T_TMP/ptr-zones.list"
+    --set "host-a@host=192.0.2.99" >"$T_TMP/ptr-zones.list"
 P2=$(free_port)
 if ub ptr "$P2" $(cat "$T_TMP/ptr-zones.list"); then
 	run --root "$S" --resolver "127.0.0.1:$P2" --json check --ns-port "$P2"
