@@ -25,6 +25,8 @@ struct dash {
 	char	*filter;	/* findings filter, NULL for none */
 };
 
+static int dash_nhost(struct app *);
+
 static const char *const dash_help[] = {
 	"The dashboard: the mail host's line (A and PTR of each address, HELO",
 	"SPF: one for every domain), then a row per hosted domain, a column per",
@@ -42,9 +44,13 @@ static const char *const dash_help[] = {
 static void *
 dash_enter(struct app *app, const void *arg)
 {
-	(void)app;
+	struct dash *d = xcalloc(1, sizeof *d);
+
 	(void)arg;
-	return xcalloc(1, sizeof(struct dash));
+	/* On the first domain; the mail host's row is one up. */
+	d->dcur = dash_nhost(app);
+	d->hy = -1;
+	return d;
 }
 
 static void
