@@ -33,12 +33,14 @@ rm -f "$out"/*.zone
 
 awk -v out="$out" '
 # One record per line: a record over several lines ( ... ) is joined.
+# They are placed in zones at the end, once every domain is known: the
+# mail host block comes first.
 function flush() {
 	if (rec == "")
 		return
 	gsub(/[()]/, "", rec)
 	gsub(/[ \t]+/, " ", rec)
-	emit(rec)
+	recs[++nrecs] = rec
 	rec = ""
 }
 function zone_of(owner,    z, best, n, i, labels) {
@@ -80,12 +82,14 @@ function emit(r,    f, owner, type, z) {
 	zones[z] = 1
 	body[z] = body[z] r "\n"
 }
-/^; [^ ]+$/ { domains[substr($0, 3)] = 1; next }
+/^; [^ ]+$/ { flush(); domains[substr($0, 3)] = 1; next }
 /^;/ || /^$/ { flush(); next }
 /^[ \t]/ { rec = rec " " $0; next }
 { flush(); rec = $0 }
 END {
 	flush()
+	for (i = 1; i <= nrecs; i++)
+		emit(recs[i])
 	for (z in zones) {
 		f = out "/" z ".zone"
 		printf "; %s: made by share/demo-zones.sh (make demo-zones)\n", z > f

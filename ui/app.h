@@ -36,6 +36,8 @@ struct screen {
 };
 
 extern const struct screen screen_dashboard;
+/* screen_dns's arg: the domain's name, or NULL for the mail host's
+ * records (A, AAAA, PTR, HELO SPF). */
 extern const struct screen screen_dns;
 extern const struct screen screen_keys;
 

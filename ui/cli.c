@@ -192,7 +192,14 @@ records_text(const struct record_set *sets, size_t n)
 	char *zone;
 
 	for (i = 0; i < n; i++) {
-		printf("%s; %s\n", i > 0 ? "\n" : "", sets[i].domain);
+		/* The host's block says where it goes: those records are not
+		 * a domain's (and the line is no domain name). */
+		if (sets[i].host)
+			printf("%s; the mail host %s: in its zone and in the"
+			    " reverse zones\n", i > 0 ? "\n" : "",
+			    sets[i].domain);
+		else
+			printf("%s; %s\n", i > 0 ? "\n" : "", sets[i].domain);
 		for (j = 0; j < sets[i].nrecords; j++) {
 			const struct record *r = &sets[i].records[j];
 			printf("; [%s] ", r->id);
@@ -218,38 +225,57 @@ records_text(const struct record_set *sets, size_t n)
 	}
 }
 
+/* The records of one set as a JSON "records" array member. */
+static void
+records_json_set(struct json *j, const struct record_set *set)
+{
+	size_t k, s;
+
+	json_array_begin(j, "records");
+	for (k = 0; k < set->nrecords; k++) {
+		const struct record *r = &set->records[k];
+		json_object_begin(j, NULL);
+		json_string(j, "id", r->id);
+		json_string(j, "name", r->name);
+		json_string(j, "type", r->type);
+		json_string(j, "value", r->value);
+		json_array_begin(j, "strings");
+		for (s = 0; s < r->strings.n; s++)
+			json_string(j, NULL, r->strings.v[s]);
+		json_array_end(j);
+		json_string(j, "why", r->why);
+		if (r->error != NULL)
+			json_string(j, "error", r->error);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static void
 records_json(const struct site *site, const struct record_set *sets, size_t n)
 {
 	struct json j;
-	size_t i, k, s;
+	size_t i;
 	char *out;
 
 	json_init(&j);
 	json_object_begin(&j, NULL);
 	json_string(&j, "hostname", site->hostname);
+	/* The mail host's records once, not in every domain. */
+	if (n > 0 && sets[0].host) {
+		json_object_begin(&j, "mail_host");
+		json_string(&j, "name", sets[0].domain);
+		records_json_set(&j, &sets[0]);
+		json_object_end(&j);
+	} else
+		json_string(&j, "mail_host", NULL);
 	json_array_begin(&j, "domains");
 	for (i = 0; i < n; i++) {
+		if (sets[i].host)
+			continue;
 		json_object_begin(&j, NULL);
 		json_string(&j, "domain", sets[i].domain);
-		json_array_begin(&j, "records");
-		for (k = 0; k < sets[i].nrecords; k++) {
-			const struct record *r = &sets[i].records[k];
-			json_object_begin(&j, NULL);
-			json_string(&j, "id", r->id);
-			json_string(&j, "name", r->name);
-			json_string(&j, "type", r->type);
-			json_string(&j, "value", r->value);
-			json_array_begin(&j, "strings");
-			for (s = 0; s < r->strings.n; s++)
-				json_string(&j, NULL, r->strings.v[s]);
-			json_array_end(&j);
-			json_string(&j, "why", r->why);
-			if (r->error != NULL)
-				json_string(&j, "error", r->error);
-			json_object_end(&j);
-		}
-		json_array_end(&j);
+		records_json_set(&j, &sets[i]);
 		json_object_end(&j);
 	}
 	json_array_end(&j);

@@ -159,7 +159,8 @@ cli_check_text(const char *resolver, const struct check_domain *ds, size_t n,
 	cli_check_safe(stdout, resolver);
 	putchar('\n');
 	for (i = 0; i < n; i++) {
-		putchar('\n');
+		/* The mail host's checks once, named so (no domain name). */
+		fputs(ds[i].host ? "\nmail host " : "\n", stdout);
 		cli_check_safe(stdout, ds[i].domain);
 		putchar('\n');
 		for (k = 0; k < ds[i].nitems; k++) {
@@ -200,13 +201,43 @@ cli_check_json_flush(struct json *j)
 		j->b.data[0] = '\0';
 }
 
+/* The checks and authority lines of one result as JSON members. */
+static void
+cli_check_json_checks(struct json *j, const struct check_domain *cd)
+{
+	const struct check_item *it;
+	size_t k, f;
+
+	json_array_begin(j, "checks");
+	for (k = 0; k < cd->nitems; k++) {
+		it = &cd->items[k];
+		json_object_begin(j, NULL);
+		json_string(j, "id", it->id);
+		json_string(j, "name", it->name);
+		json_string(j, "type", it->type);
+		json_string(j, "status", check_status_name(it->status));
+		json_string(j, "expected", it->expected);
+		json_array_begin(j, "found");
+		for (f = 0; f < it->found.n; f++)
+			json_string(j, NULL, it->found.v[f]);
+		json_array_end(j);
+		json_string(j, "detail", it->detail);
+		json_string(j, "fix", it->fix);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "authority");
+	for (f = 0; f < cd->authority.n; f++)
+		json_string(j, NULL, cd->authority.v[f]);
+	json_array_end(j);
+}
+
 static void
 cli_check_json(const struct site *site, const char *resolver,
     const struct check_domain *ds, size_t n, const size_t *sum)
 {
-	const struct check_item *it;
 	struct json j;
-	size_t i, k, f;
+	size_t i;
 	char *out;
 
 	json_init(&j);
@@ -217,32 +248,21 @@ cli_check_json(const struct site *site, const char *resolver,
 	j.b.data[0] = '\0';
 	json_object_begin(&j, NULL);
 	json_string(&j, "resolver", resolver);
+	/* The mail host's checks once, before the domains'. */
+	if (n > 0 && ds[0].host) {
+		json_object_begin(&j, "mail_host");
+		json_string(&j, "name", ds[0].domain);
+		cli_check_json_checks(&j, &ds[0]);
+		json_object_end(&j);
+	} else
+		json_string(&j, "mail_host", NULL);
 	json_array_begin(&j, "domains");
 	for (i = 0; i < n; i++) {
+		if (ds[i].host)
+			continue;
 		json_object_begin(&j, NULL);
 		json_string(&j, "domain", ds[i].domain);
-		json_array_begin(&j, "checks");
-		for (k = 0; k < ds[i].nitems; k++) {
-			it = &ds[i].items[k];
-			json_object_begin(&j, NULL);
-			json_string(&j, "id", it->id);
-			json_string(&j, "name", it->name);
-			json_string(&j, "type", it->type);
-			json_string(&j, "status", check_status_name(it->status));
-			json_string(&j, "expected", it->expected);
-			json_array_begin(&j, "found");
-			for (f = 0; f < it->found.n; f++)
-				json_string(&j, NULL, it->found.v[f]);
-			json_array_end(&j);
-			json_string(&j, "detail", it->detail);
-			json_string(&j, "fix", it->fix);
-			json_object_end(&j);
-		}
-		json_array_end(&j);
-		json_array_begin(&j, "authority");
-		for (f = 0; f < ds[i].authority.n; f++)
-			json_string(&j, NULL, ds[i].authority.v[f]);
-		json_array_end(&j);
+		cli_check_json_checks(&j, &ds[i]);
 		json_object_end(&j);
 		cli_check_json_flush(&j);
 	}

@@ -1,7 +1,7 @@
 /* cli_status.c: "notspam status", the dashboard as plain text or, with
  * --json, as one JSON object: the same data (site, services, signing path,
- * a status per record kind per domain, findings with their fixes) for
- * scripts and terminals without curses. */
+ * a status per record kind for the mail host and per domain, findings
+ * with their fixes) for scripts and terminals without curses. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,26 +93,53 @@ status_site(const struct site *site, const struct service *svc, size_t nsvc)
 	status_path(site);
 }
 
+/* One line of a status table: the column labels (cd NULL: first names the
+ * rows) or cd's status in each kind from `from` to `to`, each column as
+ * wide as its label and at least 6 (the host's labels, words with a blank
+ * inside, two blanks apart). */
+static void
+status_line(const struct check_domain *cd, const char *first, int from,
+    int to)
+{
+	enum check_status st;
+	size_t cnt;
+	int k, w;
+
+	printf("%-28s", cd != NULL ? cd->domain : first);
+	for (k = from; k < to; k++) {
+		w = (int)strlen(summary_kind_name(k));
+		if (k >= SUM_HOST_FIRST)
+			w += 2;
+		if (w < 6)
+			w = 6;
+		if (cd == NULL) {
+			printf(" %-*s", w, summary_kind_name(k));
+			continue;
+		}
+		st = summary_kind_status(cd, k, &cnt);
+		printf(" %-*s", w, cnt == 0 ? "-" : st == CHECK_FAIL ? "FAIL" :
+		    check_status_name(st));
+	}
+	putchar('\n');
+}
+
+/* The mail host's line (its A, AAAA, PTR and HELO SPF, once), then the
+ * domain table. */
 static void
 status_table(const struct check_domain *res, size_t n)
 {
-	size_t i, cnt;
-	int k;
+	size_t i;
 
-	printf("\n%-28s", "domain");
-	for (k = 0; k < SUM_NKINDS; k++)
-		printf(" %-6s", summary_kind_name(k));
-	putchar('\n');
-	for (i = 0; i < n; i++) {
-		printf("%-28s", res[i].domain);
-		for (k = 0; k < SUM_NKINDS; k++) {
-			enum check_status st = summary_kind_status(&res[i], k,
-			    &cnt);
-			printf(" %-6s", cnt == 0 ? "-" : st == CHECK_FAIL ?
-			    "FAIL" : check_status_name(st));
-		}
+	if (n > 0 && res[0].host) {
 		putchar('\n');
+		status_line(NULL, "mail host", SUM_HOST_FIRST, SUM_NKINDS);
+		status_line(&res[0], NULL, SUM_HOST_FIRST, SUM_NKINDS);
 	}
+	putchar('\n');
+	status_line(NULL, "domain", 0, SUM_HOST_FIRST);
+	for (i = 0; i < n; i++)
+		if (!res[i].host)
+			status_line(&res[i], NULL, 0, SUM_HOST_FIRST);
 }
 
 /* The signing path's hops (path.h): from and to null where the text says
@@ -188,29 +215,46 @@ status_site_json(struct json *j, const struct site *site,
 	status_path_json(j, site);
 }
 
-/* A status per record kind per domain, as the table shows: the kind's
- * name in lower case, null where the domain has nothing of that kind. */
+/* The "status" member of cd: its kinds from `from` to `to` by their JSON
+ * names, null where it has nothing of that kind. */
+static void
+status_kinds_json(struct json *j, const struct check_domain *cd, int from,
+    int to)
+{
+	enum check_status st;
+	size_t cnt;
+	int k;
+
+	json_object_begin(j, "status");
+	for (k = from; k < to; k++) {
+		st = summary_kind_status(cd, k, &cnt);
+		json_string(j, summary_kind_key(k), cnt == 0 ? NULL :
+		    check_status_name(st));
+	}
+	json_object_end(j);
+}
+
+/* A status per record kind, as the tables show: the mail host's once
+ * ("mail_host", null without a host name), then each domain's. */
 static void
 status_table_json(struct json *j, const struct check_domain *res, size_t n)
 {
-	size_t i, cnt;
-	char kind[16];
-	int k;
+	size_t i;
 
+	if (n > 0 && res[0].host) {
+		json_object_begin(j, "mail_host");
+		json_string(j, "name", res[0].domain);
+		status_kinds_json(j, &res[0], SUM_HOST_FIRST, SUM_NKINDS);
+		json_object_end(j);
+	} else
+		json_string(j, "mail_host", NULL);
 	json_array_begin(j, "domains");
 	for (i = 0; i < n; i++) {
+		if (res[i].host)
+			continue;
 		json_object_begin(j, NULL);
 		json_string(j, "domain", res[i].domain);
-		json_object_begin(j, "status");
-		for (k = 0; k < SUM_NKINDS; k++) {
-			enum check_status st = summary_kind_status(&res[i], k,
-			    &cnt);
-			snprintf(kind, sizeof kind, "%s", summary_kind_name(k));
-			str_lower(kind);
-			json_string(j, kind, cnt == 0 ? NULL :
-			    check_status_name(st));
-		}
-		json_object_end(j);
+		status_kinds_json(j, &res[i], 0, SUM_HOST_FIRST);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -251,7 +295,10 @@ static void
 status_finding_json(struct json *j, const struct finding *f)
 {
 	json_object_begin(j, NULL);
-	json_string(j, "domain", f->domain);
+	/* A mail host's finding is named by the host, not a domain. */
+	json_string(j, "domain", f->host ? NULL : f->domain);
+	if (f->host)
+		json_string(j, "mail_host", f->domain);
 	json_string(j, "id", f->item->id);
 	json_string(j, "name", f->item->name);
 	json_string(j, "type", f->item->type);

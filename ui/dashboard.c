@@ -1,5 +1,6 @@
-/* dashboard.c: the home screen: a row per domain with a status per record
- * kind, the services and the signing path, and the findings, worst first. */
+/* dashboard.c: the home screen: the mail host's line (its A, AAAA, PTR and
+ * HELO SPF, once), a row per domain with a status per record kind, the
+ * services and the signing path, and the findings, worst first. */
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +18,24 @@
 
 struct dash {
 	int	 focus;		/* 0 domains, 1 findings */
-	int	 dcur, dtop, dvis, dy;	/* domain list: cursor, top, rows, y */
+	/* The domain list: cursor (0 the mail host's row when there is one,
+	 * then the domains), the first domain shown, rows, y; hy: the host
+	 * row's y, or -1. */
+	int	 dcur, dtop, dvis, dy, hy;
 	int	 fcur, ftop, fvis, fy;	/* findings list */
 	char	*filter;	/* findings filter, NULL for none */
 };
 
+static int dash_nhost(struct app *);
+
 static const char *const dash_help[] = {
-	"The dashboard: a row per hosted domain, a column per record kind,",
-	"filled in as the DNS answers (\xe2\x80\xa6 or .. while pending).",
+	"The dashboard: the mail host's line (A and PTR of each address, HELO",
+	"SPF: one for every domain), then a row per hosted domain, a column per",
+	"record kind, filled in as the DNS answers (\xe2\x80\xa6 or .. while pending).",
 	"",
 	"Up Down j k  move in the focused list      Tab  switch list",
-	"Enter        domain: its DNS records; finding: detail and fix",
-	"d            the DNS records of the selected domain (or finding's)",
+	"Enter        host or domain: its DNS records; finding: detail and fix",
+	"d            the DNS records of the selected row (or finding's)",
 	"K            the DKIM keys: make, rotate, publish, fix permissions",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
@@ -38,9 +45,13 @@ static const char *const dash_help[] = {
 static void *
 dash_enter(struct app *app, const void *arg)
 {
-	(void)app;
+	struct dash *d = xcalloc(1, sizeof *d);
+
 	(void)arg;
-	return xcalloc(1, sizeof(struct dash));
+	/* On the first domain; the mail host's row is one up. */
+	d->dcur = dash_nhost(app);
+	d->hy = -1;
+	return d;
 }
 
 static void
@@ -113,17 +124,65 @@ draw_title(struct app *app, int cols)
 	free(s);
 }
 
-/* Where the status columns start: after the longest domain name, within
- * what the line leaves. */
+/* The mail host's name as its records name it (the HELO name, else the
+ * hostname), or NULL when neither is known: then there is no host row. */
+static const char *
+dash_host_name(struct app *app)
+{
+	const char *h = site_helo(app->site);
+
+	if (h == NULL || *h == '\0')
+		h = app->site->hostname;
+	return h != NULL && *h != '\0' ? h : NULL;
+}
+
+/* Rows before the domains in the list: 1 for the mail host's, or 0. */
+static int
+dash_nhost(struct app *app)
+{
+	return dash_host_name(app) != NULL;
+}
+
+/* The mail host's results, or NULL (none yet). */
+static const struct check_domain *
+dash_host_result(struct app *app)
+{
+	const struct check_domain *res;
+	size_t n;
+
+	res = app_results(app, &n);
+	return n > 0 && res[0].host ? &res[0] : NULL;
+}
+
+/* Keep the list cursor on a row (host or domain) and, when it is on a
+ * domain, that domain in view. */
+static void
+dash_fix(struct app *app, struct dash *d)
+{
+	int nh = dash_nhost(app), nd = (int)app->site->ndomains, dc;
+
+	if (d->dcur >= nh + nd)
+		d->dcur = nh + nd - 1;
+	if (d->dcur < 0)
+		d->dcur = 0;
+	dc = d->dcur >= nh ? d->dcur - nh : d->dtop;
+	list_fix(&dc, &d->dtop, nd, d->dvis);
+}
+
+/* Where the status columns start: after the longest domain name (or the
+ * host's), within what the line leaves. */
 static int
 domain_col(struct app *app, int cols)
 {
 	size_t i;
-	int w = 6, max = cols - 2 - SUM_NKINDS * DASH_COLW;
+	const char *h = dash_host_name(app);
+	int w = h != NULL ? 9 : 6, max = cols - 2 - SUM_HOST_FIRST * DASH_COLW;
 
 	for (i = 0; i < app->site->ndomains; i++)
 		if (tui_width(app->site->domains[i].name) > w)
 			w = tui_width(app->site->domains[i].name);
+	if (h != NULL && tui_width(h) > w)
+		w = tui_width(h);
 	if (w > max)
 		w = max;
 	if (w < 6)
@@ -131,38 +190,121 @@ domain_col(struct app *app, int cols)
 	return w + 2;
 }
 
+/* The addresses a host column is about ("192.0.2.25 198.51.100.7"), from
+ * the ptr: items of the host's results; caller frees. */
+static char *
+host_addrs(const struct check_domain *hr, enum summary_kind k)
+{
+	struct buf b;
+	const char *a;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; hr != NULL && i < hr->nitems; i++) {
+		if (!str_startswith(hr->items[i].id, "ptr:"))
+			continue;
+		a = hr->items[i].id + 4;
+		if ((strchr(a, ':') != NULL) == (k == SUM_HOST6))
+			buf_printf(&b, "%s%s", b.len ? " " : "", a);
+	}
+	return buf_steal(&b);
+}
+
+/*
+ * The mail host's line, above the domain table: a header naming what each
+ * column holds ("IPv4 A+PTR": the A records and the PTR of each IPv4
+ * address; "IPv6 AAAA+PTR"; "HELO SPF") and the host's row.  When the line
+ * has room (a wide terminal) each status is followed by the addresses it
+ * covers.  Returns the rows used: 2, or 0 without a host name.
+ */
+static int
+draw_host(struct app *app, struct dash *d, int y, int cols)
+{
+	const struct check_domain *hr = dash_host_result(app);
+	const char *name = dash_host_name(app);
+	char *addrs[SUM_NKINDS] = { NULL };
+	int k, x, w[SUM_NKINDS], need, wide, dx = domain_col(app, cols);
+	int cur = d->focus == 0 && d->dcur == 0;
+
+	d->hy = -1;
+	if (name == NULL)
+		return 0;
+	if (hr != NULL)
+		name = hr->domain;
+	/* Narrow: each column as wide as its label; wide: room for the
+	 * addresses after the status too. */
+	for (k = SUM_HOST_FIRST, need = dx; k < SUM_NKINDS; k++) {
+		addrs[k] = k == SUM_HELO ? xstrdup("") : host_addrs(hr, k);
+		w[k] = tui_width(summary_kind_name(k)) + 2;
+		if (DASH_COLW + tui_width(addrs[k]) + 2 > w[k])
+			need += DASH_COLW + tui_width(addrs[k]) + 2;
+		else
+			need += w[k];
+	}
+	wide = need <= cols;
+	tui_put(y, 0, cols, ROLE_HEADER, " Mail host");
+	for (k = SUM_HOST_FIRST, x = dx; k < SUM_NKINDS; k++) {
+		if (wide && DASH_COLW + tui_width(addrs[k]) + 2 > w[k])
+			w[k] = DASH_COLW + tui_width(addrs[k]) + 2;
+		tui_put(y, x, cols - x, ROLE_HEADER, summary_kind_name(k));
+		x += w[k];
+	}
+	d->hy = y + 1;
+	if (cur)
+		tui_fill(d->hy, 0, dx - 1, ROLE_CURSOR);
+	tui_put(d->hy, 1, dx - 2, cur ? ROLE_CURSOR : ROLE_NORMAL, name);
+	for (k = SUM_HOST_FIRST, x = dx; k < SUM_NKINDS; k++) {
+		size_t cnt = 0;
+		enum check_status st = CHECK_PENDING;
+
+		if (hr != NULL)
+			st = summary_kind_status(hr, k, &cnt);
+		if (hr != NULL && cnt == 0)
+			tui_put(d->hy, x, w[k] - 1, ROLE_DIM, "-");
+		else
+			tui_put(d->hy, x, w[k] - 1, tui_status_role(st),
+			    tui_status_word(st));
+		if (wide && *addrs[k] != '\0')
+			tui_put(d->hy, x + DASH_COLW, w[k] - DASH_COLW - 1,
+			    ROLE_DIM, addrs[k]);
+		x += w[k];
+		free(addrs[k]);
+	}
+	return 2;
+}
+
 static void
 draw_domains(struct app *app, struct dash *d, int y, int rows, int cols)
 {
 	const struct check_domain *res;
 	size_t nres, i;
-	int k, x;
+	int k, x, nh = dash_nhost(app);
 
 	int dx = domain_col(app, cols);
 
 	res = app_results(app, &nres);
 	tui_put(y, 0, cols, ROLE_HEADER, " Domain");
-	for (k = 0; k < SUM_NKINDS; k++)
+	for (k = 0; k < SUM_HOST_FIRST; k++)
 		tui_put(y, dx + k * DASH_COLW, DASH_COLW, ROLE_HEADER,
 		    summary_kind_name(k));
 	d->dy = y + 1;
 	d->dvis = rows;
-	list_fix(&d->dcur, &d->dtop, (int)app->site->ndomains, d->dvis);
+	dash_fix(app, d);
 	for (i = (size_t)d->dtop; i < app->site->ndomains &&
 	    (int)i < d->dtop + rows; i++) {
 		const char *name = app->site->domains[i].name;
 		int row = d->dy + (int)i - d->dtop;
+		int cur = d->focus == 0 && (int)i + nh == d->dcur;
 		const struct check_domain *cd = NULL;
 		size_t j;
 
 		for (j = 0; j < nres; j++)
-			if (strcmp(res[j].domain, name) == 0)
+			if (!res[j].host && strcmp(res[j].domain, name) == 0)
 				cd = &res[j];
-		if (d->focus == 0 && (int)i == d->dcur)
+		if (cur)
 			tui_fill(row, 0, dx - 1, ROLE_CURSOR);
-		tui_put(row, 1, dx - 2, d->focus == 0 && (int)i == d->dcur ?
-		    ROLE_CURSOR : ROLE_NORMAL, name);
-		for (k = 0, x = dx; k < SUM_NKINDS; k++, x += DASH_COLW) {
+		tui_put(row, 1, dx - 2, cur ? ROLE_CURSOR : ROLE_NORMAL, name);
+		for (k = 0, x = dx; k < SUM_HOST_FIRST; k++, x += DASH_COLW) {
 			size_t cnt = 0;
 			enum check_status st = CHECK_PENDING;
 			if (cd != NULL)
@@ -436,9 +578,9 @@ dash_draw(struct app *app, void *state, int rows, int cols)
 	if (drows > rows / 3)
 		drows = rows / 3;
 	srows = nsvc > rows / 4 ? rows / 4 : nsvc;
-	y = 1;
+	y = 1 + draw_host(app, d, 1, cols);
 	if (ndom == 0)
-		tui_put(2, 1, cols - 2, ROLE_WARN, "no hosted domain: no MTA "
+		tui_put(y + 1, 1, cols - 2, ROLE_WARN, "no hosted domain: no MTA "
 		    "or signer configuration names one (see notspam(1))");
 	draw_domains(app, d, y, drows, cols);
 	y += drows + 2;
@@ -497,12 +639,26 @@ filter_done(struct app *app, void *state, const char *text)
 	d->fcur = d->ftop = 0;
 }
 
+/* Open the DNS records of list row `row`: the mail host's (row 0 when
+ * there is one) or a domain's. */
+static void
+dash_open(struct app *app, int row)
+{
+	int nh = dash_nhost(app);
+
+	if (row < nh)
+		app_push(app, &screen_dns, NULL);
+	else if (row - nh < (int)app->site->ndomains)
+		app_push(app, &screen_dns, app->site->domains[row - nh].name);
+}
+
 static int
 dash_key(struct app *app, void *state, int key)
 {
 	struct dash *d = state;
 	struct finding *f;
 	size_t n;
+	int nrows = dash_nhost(app) + (int)app->site->ndomains;
 	MEVENT ev;
 
 	switch (key) {
@@ -516,22 +672,26 @@ dash_key(struct app *app, void *state, int key)
 		app_push(app, &screen_keys, NULL);
 		return KEY_HANDLED;
 	case 'd':
-		/* The domain of what is selected: a finding's, or the row's. */
+		/* The records of what is selected: a finding's domain (or
+		 * the mail host), or the row's. */
 		f = d->focus == 1 ? dash_findings(app, d, &n) : NULL;
 		if (f != NULL && d->fcur >= 0 && (size_t)d->fcur < n)
-			app_push(app, &screen_dns, f[d->fcur].domain);
-		else if (app->site->ndomains > 0)
-			app_push(app, &screen_dns,
-			    app->site->domains[d->dcur].name);
+			app_push(app, &screen_dns, f[d->fcur].host ? NULL :
+			    f[d->fcur].domain);
+		else
+			dash_open(app, d->dcur);
 		free(f);
 		return KEY_HANDLED;
 	case KEY_MOUSE:
 		if (getmouse(&ev) != OK)
 			return KEY_HANDLED;
-		if (ev.y >= d->dy && ev.y < d->dy + d->dvis &&
+		if (d->hy >= 0 && ev.y == d->hy) {
+			d->focus = 0;
+			d->dcur = 0;
+		} else if (ev.y >= d->dy && ev.y < d->dy + d->dvis &&
 		    d->dtop + ev.y - d->dy < (int)app->site->ndomains) {
 			d->focus = 0;
-			d->dcur = d->dtop + ev.y - d->dy;
+			d->dcur = dash_nhost(app) + d->dtop + ev.y - d->dy;
 		} else if (ev.y >= d->fy && ev.y < d->fy + d->fvis) {
 			d->focus = 1;
 			d->fcur = d->ftop + ev.y - d->fy;
@@ -541,9 +701,7 @@ dash_key(struct app *app, void *state, int key)
 	case '\n':
 	case KEY_ENTER:
 		if (d->focus == 0) {
-			if (app->site->ndomains > 0)
-				app_push(app, &screen_dns,
-				    app->site->domains[d->dcur].name);
+			dash_open(app, d->dcur);
 			return KEY_HANDLED;
 		}
 		f = dash_findings(app, d, &n);
@@ -552,9 +710,14 @@ dash_key(struct app *app, void *state, int key)
 		free(f);
 		return KEY_HANDLED;
 	}
-	if (d->focus == 0)
-		return list_key(key, &d->dcur, &d->dtop,
-		    (int)app->site->ndomains, d->dvis) ? KEY_HANDLED : 0;
+	if (d->focus == 0) {
+		int top = 0;
+
+		if (!list_key(key, &d->dcur, &top, nrows, d->dvis))
+			return 0;
+		dash_fix(app, d);
+		return KEY_HANDLED;
+	}
 	f = dash_findings(app, d, &n);
 	free(f);
 	return list_key(key, &d->fcur, &d->ftop, (int)n, d->fvis) ?

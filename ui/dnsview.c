@@ -1,4 +1,5 @@
-/* dnsview.c: the DNS records of one domain: each record needed, its value
+/* dnsview.c: the DNS records of one domain (or of the mail host: its A,
+ * AAAA, PTR and HELO SPF records): each record needed, its value
  * (wrapped, as split strings and as one value), the live answer, the
  * verdict, why and the fix; 'a' shows the authoritative servers' view, 'e'
  * exports the missing records to a file. */
@@ -14,7 +15,8 @@
 #include "ui/tui.h"
 
 struct dnsview {
-	char		*domain;
+	char		*domain;	/* the domain, or the host's name */
+	int		 host;		/* the mail host's records */
 	struct record_set *sets;	/* the records wanted (for zone lines) */
 	size_t		 nsets;
 	int		 cur;		/* item under the cursor */
@@ -40,7 +42,8 @@ struct dline {
 #define DNS_STATUSW	8
 
 static const char *const dns_help[] = {
-	"The records this domain needs, each beside what the DNS answers now.",
+	"The records this domain (or the mail host) needs, each beside what the",
+	"DNS answers now.",
 	"want: the value to publish (long TXT values as split strings, and as",
 	"one value for DNS web forms); live: the answers; then why and the fix.",
 	"",
@@ -54,18 +57,24 @@ static const char *const dns_help[] = {
 	NULL
 };
 
+/* arg: the domain, or NULL for the mail host's records. */
 static void *
 dns_enter(struct app *app, const void *arg)
 {
 	struct dnsview *v = xcalloc(1, sizeof *v);
 
-	v->domain = xstrdup(arg);
+	v->host = arg == NULL;
 	v->drawn_cur = -1;
-	if (records_build(app->site, v->domain, &v->sets, &v->nsets,
-	    NULL) != 0) {
+	if (records_build(app->site, arg, &v->sets, &v->nsets, NULL) != 0) {
 		v->sets = NULL;
 		v->nsets = 0;
 	}
+	if (!v->host)
+		v->domain = xstrdup(arg);
+	else if (v->nsets > 0 && v->sets[0].host)
+		v->domain = xstrdup(v->sets[0].domain);
+	else
+		v->domain = xstrdup("(unknown)");
 	return v;
 }
 
@@ -89,19 +98,25 @@ dns_result(struct app *app, struct dnsview *v)
 
 	res = app_results(app, &n);
 	for (i = 0; i < n; i++)
-		if (strcmp(res[i].domain, v->domain) == 0)
+		if (res[i].host == v->host &&
+		    strcmp(res[i].domain, v->domain) == 0)
 			return &res[i];
 	return NULL;
 }
 
-/* The wanted record with this id (the first, for repeated ids). */
+/* The wanted record with this id (the first, for repeated ids), in the
+ * set shown: the host's or the domain's. */
 static const struct record *
 dns_record(struct dnsview *v, const char *id, const char *value)
 {
+	const struct record_set *set = NULL;
 	size_t i;
 
-	for (i = 0; v->nsets > 0 && i < v->sets[0].nrecords; i++) {
-		const struct record *r = &v->sets[0].records[i];
+	for (i = 0; i < v->nsets && set == NULL; i++)
+		if (v->sets[i].host == v->host)
+			set = &v->sets[i];
+	for (i = 0; set != NULL && i < set->nrecords; i++) {
+		const struct record *r = &set->records[i];
 		if (strcmp(r->id, id) == 0 && (value == NULL ||
 		    r->value == NULL || strcmp(r->value, value) == 0))
 			return r;
@@ -267,8 +282,8 @@ dns_draw(struct app *app, void *state, int rows, int cols)
 	    v->vis : (int)n, n) : xstrdup("");
 	mw = tui_width(mark);
 	tui_fill(0, 0, cols, ROLE_TITLE);
-	tui_putf(0, 0, cols - mw - 1, ROLE_TITLE, " %s  DNS records%s",
-	    v->domain, cd != NULL && cd->authority.n > 0 ?
+	tui_putf(0, 0, cols - mw - 1, ROLE_TITLE, " %s%s  DNS records%s",
+	    v->host ? "mail host " : "", v->domain, cd != NULL && cd->authority.n > 0 ?
 	    "   a: nameservers differ" : "");
 	tui_put(0, cols - mw, mw, ROLE_TITLE, mark);
 	free(mark);
@@ -301,13 +316,16 @@ static void
 export_done(struct app *app, void *state, const char *text)
 {
 	struct dnsview *v = state;
+	const struct check_domain *res;
+	size_t nres;
 	char *cause = NULL;
 	int n;
 
 	if (text == NULL || *text == '\0')
 		return;
-	n = export_missing(app->site, v->domain, dns_result(app, v), text,
-	    &cause);
+	res = app_results(app, &nres);
+	n = export_missing(app->site, v->host ? NULL : v->domain, res, nres,
+	    text, &cause);
 	if (n < 0) {
 		app_message(app, "export failed: %s", cause);
 		free(cause);
@@ -335,7 +353,8 @@ dns_key(struct app *app, void *state, int key)
 		v->auth = !v->auth;
 		return KEY_HANDLED;
 	case 'e':
-		name = xasprintf("%s.missing.zone", v->domain);
+		name = xasprintf("%s%s.missing.zone", v->host ? "host-" : "",
+		    v->domain);
 		app_input(app, "export missing records to file: ", name,
 		    export_done, v);
 		free(name);

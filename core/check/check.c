@@ -563,6 +563,7 @@ check_domain_init(struct check_run *run, const struct record_set *set,
 	size_t i, k;
 
 	cd->domain = xstrdup(set->domain);
+	cd->host = set->host;
 	strv_init(&cd->authority);
 	cd->items = xcalloc(set->nrecords, sizeof *cd->items);
 	d->work = xcalloc(set->nrecords, sizeof *d->work);
@@ -604,7 +605,7 @@ check_domain_init(struct check_run *run, const struct record_set *set,
 		strv_init(&w->auth);
 		if (kind == CHECK_K_PTR)
 			w->addr = r->id + 4;
-		if (kind == CHECK_K_DKIM) {
+		if (kind == CHECK_K_DKIM && !set->host) {
 			w->key = check_key(run, set->domain, r->id + 5);
 			check_local_key(run, w);
 		}
@@ -647,8 +648,21 @@ check_hosts_file(const struct site *site, const char *host)
 	return note;
 }
 
-/* Keep only the record sets of the domains asked for; -1 when one is not
- * hosted (*cause). */
+/* The index of the domain set named want (never the host set), or nsets. */
+static size_t
+check_set_find(const struct record_set *sets, size_t nsets, const char *want)
+{
+	size_t k;
+
+	for (k = 0; k < nsets; k++)
+		if (!sets[k].host && sets[k].domain != NULL &&
+		    strcmp(sets[k].domain, want) == 0)
+			break;
+	return k;
+}
+
+/* Keep the host set and only the record sets of the domains asked for; -1
+ * when one is not hosted (*cause). */
 static int
 check_select(struct check_run *run, const char *const *domains,
     char **cause)
@@ -661,27 +675,25 @@ check_select(struct check_run *run, const char *const *domains,
 		return 0;
 	while (domains[count] != NULL)
 		count++;
-	keep = xcalloc(count, sizeof *keep);
+	keep = xcalloc(count + 1, sizeof *keep);
+	if (run->nsets > 0 && all[0].host) {
+		keep[n++] = all[0];
+		memset(&all[0], 0, sizeof all[0]);
+	}
 	for (i = 0; i < count; i++) {
 		want = dnsname_norm(domains[i]);
-		for (k = 0; k < n; k++)
-			if (strcmp(keep[k].domain, want) == 0)
-				break;
-		if (k < n) {
+		if (check_set_find(keep, n, want) < n) {
 			free(want);	/* named twice */
 			continue;
 		}
-		for (k = 0; k < run->nsets; k++)
-			if (all[k].domain != NULL &&
-			    strcmp(all[k].domain, want) == 0)
-				break;
-		if (k == run->nsets) {
+		if ((k = check_set_find(all, run->nsets, want)) ==
+		    run->nsets) {
 			safe = str_sanitize(want, strlen(want));
 			error_set(cause, "%s is not a hosted domain here",
 			    safe);
 			free(safe);
 			free(want);
-			free(keep);
+			records_free(keep, n);
 			return -1;
 		}
 		free(want);

@@ -1,5 +1,12 @@
-/* check.h: the live checks, every record a domain needs compared with what
- * the DNS answers now, semantically (never by string comparison).
+/* check.h: the live checks, every record the mail host and each domain
+ * need compared with what the DNS answers now, semantically (never by
+ * string comparison).
+ *
+ * The results follow the record sets of core/check/records.h: the mail
+ * host's first (host set; checked once, whatever the domains), then
+ * one per domain.  The host's propagation is its own zone's (the NS found
+ * from the HELO name up); its PTRs, in the address owner's reverse zone,
+ * have none.
  *
  * A run starts every lookup of every domain at once on the resolver (which
  * bounds the queries in flight); results fill in as answers arrive, so the
@@ -52,7 +59,8 @@ struct check_item {
 };
 
 struct check_domain {
-	char			*domain;
+	char			*domain;	/* the host: its HELO name */
+	int			 host;		/* 1: the mail host's checks */
 	struct check_item	*items;
 	size_t			 nitems;
 	/* Propagation: each authoritative nameserver's view, one line each
@@ -71,9 +79,9 @@ struct check_opts {
 };
 
 /*
- * Start checking every hosted domain of the site (or only those named in
- * domains, NULL-terminated; -1-free: unknown names are reported through
- * *cause and NULL is returned).  opts: NULL for the defaults; it is read
+ * Start checking the mail host and every hosted domain of the site (or the
+ * mail host and only the domains named in domains, NULL-terminated; unknown
+ * names are reported through *cause and NULL is returned).  opts: NULL for the defaults; it is read
  * here only (an ns_port outside 0-65535 is reported through *cause, NULL
  * returned).  changed(arg) is called from the loop each time a result
  * changes (the console marks itself dirty there; it must not draw).  The

@@ -1,4 +1,5 @@
-/* records.c: the DNS records each hosted domain of a site needs. */
+/* records.c: the DNS records of a site: the mail host's, then each hosted
+ * domain's. */
 #include "core/check/records.h"
 
 #include <arpa/inet.h>
@@ -518,30 +519,47 @@ rec_mx(const struct site_domain *d, const char *name, const char *host,
 	free(value);
 }
 
-/* A and AAAA of the mail host, and the PTR of every address (naming the
- * HELO name). */
+/* The SPF value of the site's addresses (a:<hostname> without any, the
+ * hostname bare), shared by the domains' SPF and the HELO name's. */
+static char *
+rec_spf_text(const char *host, const struct strv *v4, const struct strv *v6)
+{
+	char *bare = NULL, *value;
+
+	/* SPF domain-specs are written without the final dot. */
+	if (host != NULL)
+		bare = xstrndup(host, strlen(host) - 1);
+	value = rec_spf_value(v4, v6, bare != NULL ? bare : "");
+	free(bare);
+	return value;
+}
+
+/* The host set: A and AAAA of the mail host, the PTR of every address
+ * (naming the HELO name), and SPF of the HELO name (HELO identity). */
 static void
 rec_host(const char *host, const char *helo, const struct strv *v4,
     const struct strv *v6, struct record_set *set)
 {
 	struct record *r;
 	const char *a;
-	char *id, *rev;
+	char *id, *rev, *value;
 	size_t i;
 
+	set->host = 1;
+	set->domain = xstrndup(helo, strlen(helo) - 1);
 	for (i = 0; host != NULL && i < v4->n; i++) {
 		r = rec_add(set, "host-a", host, "A");
 		rec_value(r, v4->v[i]);
 		r->why = xasprintf("public IPv4 address %zu of %zu of the mail"
-		    " host (MX target, EHLO name); the same for every domain",
-		    i + 1, v4->n);
+		    " host (MX target, EHLO name); one record for every hosted"
+		    " domain", i + 1, v4->n);
 	}
 	for (i = 0; host != NULL && i < v6->n; i++) {
 		r = rec_add(set, "host-aaaa", host, "AAAA");
 		rec_value(r, v6->v[i]);
 		r->why = xasprintf("public IPv6 address %zu of %zu of the mail"
-		    " host (MX target, EHLO name); the same for every domain",
-		    i + 1, v6->n);
+		    " host (MX target, EHLO name); one record for every hosted"
+		    " domain", i + 1, v6->n);
 	}
 	for (i = 0; i < v4->n + v6->n; i++) {
 		a = i < v4->n ? v4->v[i] : v6->v[i - v4->n];
@@ -550,29 +568,29 @@ rec_host(const char *host, const char *helo, const struct strv *v4,
 		r = rec_add(set, id, rev, "PTR");
 		r->why = xasprintf("reverse DNS of %s must name the EHLO"
 		    " hostname; set by whoever owns the address (the hosting"
-		    " provider), not in the domain's zone", a);
-		if (helo != NULL)
-			rec_value(r, helo);
-		else
-			r->error = xstrdup("the mail hostname is unknown (set"
-			    " the MTA's hostname)");
+		    " provider), not in a domain's zone", a);
+		rec_value(r, helo);
 		free(rev);
 		free(id);
 	}
+	value = rec_spf_text(host, v4, v6);
+	r = rec_add(set, "spf-helo", helo, "TXT");
+	rec_value(r, value);
+	r->why = xasprintf("SPF of the EHLO name %s, checked by receivers on"
+	    " the HELO identity; one record shared by every hosted domain",
+	    set->domain);
+	free(value);
 }
 
-/* SPF of the domain and of the HELO name (HELO identity). */
+/* SPF of the domain. */
 static void
-rec_spf(const char *name, const char *host, const char *helo,
-    const struct strv *v4, const struct strv *v6, struct record_set *set)
+rec_spf(const char *name, const char *host, const struct strv *v4,
+    const struct strv *v6, struct record_set *set)
 {
 	struct record *r;
-	char *bare = NULL, *value, *addrs, *hbare;
+	char *value, *addrs;
 
-	/* SPF domain-specs are written without the final dot. */
-	if (host != NULL)
-		bare = xstrndup(host, strlen(host) - 1);
-	value = rec_spf_value(v4, v6, bare != NULL ? bare : "");
+	value = rec_spf_text(host, v4, v6);
 	r = rec_add(set, "spf", name, "TXT");
 	if (v4->n + v6->n > 0) {
 		rec_value(r, value);
@@ -582,44 +600,32 @@ rec_spf(const char *name, const char *host, const char *helo,
 		    " lookups, no dependence on MX or A records; -all fails"
 		    " every other sender", addrs);
 		free(addrs);
-	} else if (bare != NULL) {
+	} else if (host != NULL) {
 		rec_value(r, value);
-		r->why = xasprintf("SPF authorizing what %s resolves to: the"
+		r->why = xasprintf("SPF authorizing what %.*s resolves to: the"
 		    " public addresses are unknown; set public_ipv4 and"
 		    " public_ipv6 in notspam.conf to list them explicitly",
-		    bare);
+		    (int)strlen(host) - 1, host);
 	} else {
 		r->error = xstrdup("neither the public addresses nor the mail"
 		    " hostname are known");
 		r->why = xstrdup("SPF of the domain");
 	}
-	if (helo != NULL) {
-		hbare = xstrndup(helo, strlen(helo) - 1);
-		r = rec_add(set, "spf-helo", helo, "TXT");
-		rec_value(r, value);
-		r->why = xasprintf("SPF of the EHLO name %s, checked by"
-		    " receivers on the HELO identity; one record shared by"
-		    " every domain",
-		    hbare);
-		free(hbare);
-	}
 	free(value);
-	free(bare);
 }
 
 /* The records of one domain, in the order of the ids in records.h. */
 static void
 rec_domain(const struct site *site, struct rec_keys *keys,
-    const struct site_domain *d, const char *host, const char *helo,
-    const struct strv *v4, const struct strv *v6, struct record_set *set)
+    const struct site_domain *d, const char *host, const struct strv *v4,
+    const struct strv *v6, struct record_set *set)
 {
 	char *name = rec_fqdn(d->name);
 
 	set->domain = xstrdup(d->name);
 	if (d->receives)
 		rec_mx(d, name, host, set);
-	rec_host(host, helo, v4, v6, set);
-	rec_spf(name, host, helo, v4, v6, set);
+	rec_spf(name, host, v4, v6, set);
 	rec_dkim(site, keys, d->name, set);
 	rec_dmarc(site, d->name, set);
 	free(name);
@@ -671,14 +677,18 @@ records_build(const struct site *site, const char *domain,
 		host = rec_fqdn(site->hostname);
 	if (site_helo(site) != NULL && *site_helo(site) != '\0')
 		helo = rec_fqdn(site_helo(site));
+	else if (host != NULL)
+		helo = xstrdup(host);
 
-	sets = xcalloc(site->ndomains, sizeof *sets);
+	sets = xcalloc(site->ndomains + 1, sizeof *sets);
+	if (helo != NULL)
+		rec_host(host, helo, &v4, &v6, &sets[n++]);
 	for (i = 0; i < site->ndomains; i++) {
 		if (want != NULL &&
 		    strcasecmp(site->domains[i].name, want) != 0)
 			continue;
-		rec_domain(site, &keys, &site->domains[i], host, helo, &v4,
-		    &v6, &sets[n++]);
+		rec_domain(site, &keys, &site->domains[i], host, &v4, &v6,
+		    &sets[n++]);
 	}
 	if (n == 0) {
 		free(sets);

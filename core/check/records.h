@@ -1,22 +1,29 @@
-/* records.h: the DNS records a site needs, per hosted domain.
+/* records.h: the DNS records a site needs: one set for the mail host,
+ * then one per hosted domain.
  *
- * For each domain: MX (when the domain receives mail here), A and AAAA of
- * the mail hostname, a PTR for every public address naming the mail host,
- * SPF of the domain authorizing every public address, SPF of the mail
- * hostname (HELO checks), one DKIM TXT per selector computed from the private
- * key, and DMARC at _dmarc.  Record ids are stable: "mx", "host-a",
- * "host-aaaa", "ptr:<address>", "spf", "spf-helo", "dkim:<selector>",
- * "dmarc".
+ * The host set (host set, first): A and AAAA of the mail hostname, a PTR
+ * for every public address naming the HELO name, and SPF of the HELO name
+ * (HELO checks).  These concern the mail host, not a domain: every hosted
+ * domain's mail needs them, and they are published once, in the host's
+ * zone and in the reverse zones.
+ * Each domain's set: MX (when the domain receives mail here), SPF of the
+ * domain authorizing every public address, one DKIM TXT per selector
+ * computed from the private key, and DMARC at _dmarc.
+ * Record ids are stable: "host-a", "host-aaaa", "ptr:<address>",
+ * "spf-helo" (host set); "mx", "spf", "dkim:<selector>", "dmarc",
+ * "dmarc-report" (domain sets).
  *
  * Choices:
  * - "host-a" / "host-aaaa" repeat, one record per public address, all with
  *   the same id: together they are one RRset ("host-a" with several values),
- *   as in DNS.  Every other id is unique within a domain's set, except
+ *   as in DNS.  Every other id is unique within a set, except
  *   "dkim:<selector>" when one selector is configured with two different
- *   key files: the second is a record in error.  The host,
- *   PTR and spf-helo records concern the mail host, not the domain, so every
- *   domain's set carries the same ones.
- * - SPF (of the domain, and of the mail hostname for HELO checks) lists
+ *   key files: the second is a record in error.
+ * - The host set is named by the HELO name (site_helo(): the MTA's HELO
+ *   name, else its hostname).  Without either there is no host set (the
+ *   site's warnings and the MX record's error say why); without a hostname
+ *   the host set has no host-a/host-aaaa.
+ * - SPF (of the domain, and of the HELO name for HELO checks) lists
  *   every public address explicitly: "v=spf1 ip4:A ip6:B -all".  No DNS
  *   lookups, no dependence on MX or A records, IPv6 never forgotten.  With
  *   no known public address: "v=spf1 a:<hostname> -all".
@@ -26,7 +33,6 @@
  *   "mailto:".
  * - A record whose value cannot be computed (unreadable DKIM key, unknown
  *   mail hostname) has error set and value NULL; the rest are still built.
- *   Without a mail hostname, host-a/host-aaaa/spf-helo are left out.
  * - Addresses are written canonically (inet_ntop); entries of site->ipv4 /
  *   ipv6 that are not addresses are skipped.
  */
@@ -53,14 +59,18 @@ struct record {
 };
 
 struct record_set {
-	char		*domain;
+	char		*domain;	/* the domain; the host set: the HELO name
+					   (lower case, no final dot) */
+	int		 host;		/* 1: the mail host's set */
 	struct record	*records;
 	size_t		 nrecords;
 };
 
 /*
- * Compute the records for every hosted domain of the site, or only `domain`
- * when it is not NULL (-1 with *cause when it is not a hosted domain).
+ * Compute the records of the site: the host set first (when the HELO name
+ * or hostname is known), then a set for every hosted domain, or only for
+ * `domain` when it is not NULL (-1 with *cause when it is not a hosted
+ * domain; the host set is still first: that domain's mail needs it).
  * Returns 0 and sets *out / *nout (free with records_free).
  */
 int records_build(const struct site *, const char *domain,

@@ -1,4 +1,5 @@
-/* summary.c: dashboard columns and findings from check results. */
+/* summary.c: the host line, the domain columns and the findings from check
+ * results. */
 #include "core/check/summary.h"
 
 #include <stdlib.h>
@@ -10,10 +11,22 @@ const char *
 summary_kind_name(enum summary_kind k)
 {
 	static const char *const names[SUM_NKINDS] = {
-		"MX", "SPF", "DKIM", "DMARC", "PTR4", "PTR6"
+		"MX", "SPF", "DKIM", "DMARC", "IPv4 A+PTR", "IPv6 AAAA+PTR",
+		"HELO SPF"
 	};
 
 	return k < SUM_NKINDS ? names[k] : "?";
+}
+
+const char *
+summary_kind_key(enum summary_kind k)
+{
+	static const char *const keys[SUM_NKINDS] = {
+		"mx", "spf", "dkim", "dmarc", "ipv4_a_ptr", "ipv6_aaaa_ptr",
+		"helo_spf"
+	};
+
+	return k < SUM_NKINDS ? keys[k] : "?";
 }
 
 int
@@ -40,18 +53,20 @@ item_kind(const char *id)
 {
 	if (strcmp(id, "mx") == 0)
 		return SUM_MX;
-	if (strcmp(id, "spf") == 0 || strcmp(id, "spf-helo") == 0)
+	if (strcmp(id, "spf") == 0)
 		return SUM_SPF;
+	if (strcmp(id, "spf-helo") == 0)
+		return SUM_HELO;
 	if (str_startswith(id, "dkim:"))
 		return SUM_DKIM;
 	if (strcmp(id, "dmarc") == 0)
 		return SUM_DMARC;
 	if (strcmp(id, "host-a") == 0)
-		return SUM_PTR4;
+		return SUM_HOST4;
 	if (strcmp(id, "host-aaaa") == 0)
-		return SUM_PTR6;
+		return SUM_HOST6;
 	if (str_startswith(id, "ptr:"))
-		return strchr(id + 4, ':') != NULL ? SUM_PTR6 : SUM_PTR4;
+		return strchr(id + 4, ':') != NULL ? SUM_HOST6 : SUM_HOST4;
 	return SUM_NKINDS;
 }
 
@@ -103,6 +118,7 @@ summary_findings(const struct check_domain *doms, size_t nd,
 				continue;
 			(*out)[k].status = it->status;
 			(*out)[k].domain = doms[i].domain;
+			(*out)[k].host = doms[i].host;
 			(*out)[k].item = it;
 			(*out)[k].seq = k;
 			k++;

@@ -95,10 +95,12 @@ domain() {
 
 # q FILE DOMAIN ID FIELD: one field of one check of the --json output
 # ("found" joined by newlines); "absent" when there is no such check.
+# DOMAIN "host": the mail host's checks (A, AAAA, PTR, HELO SPF).
 cat >"$T_TMP/q.py" <<'PYEOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-for d in doc["domains"]:
+host = doc.get("mail_host")
+for d in doc["domains"] + ([dict(host, domain="host")] if host else []):
     if d["domain"] != sys.argv[2]:
         continue
     if sys.argv[3] == "authority":
@@ -219,23 +221,29 @@ check "good.test --json: exit 0 (got $RC)" [ "$RC" -eq 0 ]
 check "good.test --json is valid JSON with the documented keys" "$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert set(d) == {"resolver", "domains", "summary", "warnings"}, d.keys()
+assert set(d) == {"resolver", "mail_host", "domains", "summary", "warnings"}, d.keys()
+assert set(d["mail_host"]) == {"name", "checks", "authority"}, d["mail_host"].keys()
+assert d["mail_host"]["name"] == "mail.good.test", d["mail_host"]["name"]
 assert any("master.cf: missing" in w for w in d["warnings"]), d["warnings"]
 assert d["resolver"] == sys.argv[2], d["resolver"]
 assert set(d["summary"]) == {"ok", "warn", "fail", "unknown"}
 for dom in d["domains"]:
-    assert set(dom) == {"domain", "checks", "authority"}
+    assert set(dom) == {"domain", "checks", "authority"}, dom.keys()
+for dom in d["domains"] + [d["mail_host"]]:
     for c in dom["checks"]:
         assert set(c) == {"id", "name", "type", "status", "expected", "found", "detail", "fix"}, c.keys()
 ' "$T_TMP/out" "$RES"
-for id in mx host-a host-aaaa ptr:192.0.2.25 ptr:2001:db8::25 spf spf-helo \
-    dkim:sel dkim:ed dmarc; do
+for id in mx spf dkim:sel dkim:ed dmarc; do
 	check "good.test $id ok" [ "$(st good.test "$id")" = ok ]
+done
+for id in host-a host-aaaa ptr:192.0.2.25 ptr:2001:db8::25 spf-helo; do
+	check "the mail host's $id ok" [ "$(st host "$id")" = ok ]
+	check "  and not among good.test's checks" [ "$(st good.test "$id")" = absent ]
 done
 check "good.test: every check ok in the summary" "$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-s = d["summary"]; n = sum(len(x["checks"]) for x in d["domains"])
+s = d["summary"]; n = sum(len(x["checks"]) for x in d["domains"] + [d["mail_host"]])
 assert s["ok"] == n and s["warn"] == s["fail"] == s["unknown"] == 0, s' \
     "$T_TMP/out"
 check "good.test: the Ed25519 key is compared as key material" \
@@ -253,6 +261,22 @@ run --root "$R" --resolver "$RES" --json check --ns-port "$P1" split.test \
     othermx.test sub.good.test
 cp "$T_TMP/out" "$T_TMP/cases.json"
 check "failures exit 2 (got $RC)" [ "$RC" -eq 2 ]
+check "several domains: the mail host's checks once, not in a domain's" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ids = [c["id"] for c in d["mail_host"]["checks"]]
+assert ids == ["host-a", "host-aaaa", "ptr:192.0.2.25", "ptr:2001:db8::25", "spf-helo"], ids
+assert len(d["domains"]) == 21, len(d["domains"])
+for x in d["domains"]:
+    bad = [c["id"] for c in x["checks"] if c["id"].startswith(("host-", "ptr:", "spf-helo"))]
+    assert not bad, (x["domain"], bad)' "$T_TMP/cases.json"
+run --root "$R" --resolver "$RES" check --ns-port "$P1" split.test twospf.test
+check "check text, two domains: one mail host block, its PTR once" \
+    sh -c "[ \$(grep -c '^mail host mail\.good\.test\$' '$T_TMP/out') -eq 1 ] &&
+    [ \$(grep -Ec '^  [a-zA-Z]+ +ptr:192\.0\.2\.25 ' '$T_TMP/out') -eq 1 ] &&
+    [ \$(grep -Ec '^  [a-zA-Z]+ +spf-helo ' '$T_TMP/out') -eq 1 ]"
+check "  before the domains" sh -c "sed -n 3p '$T_TMP/out' | grep -q '^mail host '"
+cp "$T_TMP/cases.json" "$T_TMP/out"
 check "split TXT strings are joined: SPF ok" [ "$(st split.test spf)" = ok ]
 check "split TXT strings are joined: DMARC ok" [ "$(st split.test dmarc)" = ok ]
 check "split TXT: found shows the joined record" \
@@ -364,9 +388,9 @@ cp -a "$R" "$T_TMP/hosts"
 printf '127.0.0.1\tlocalhost mail.good.test\n' >"$T_TMP/hosts/etc/hosts"
 run --root "$T_TMP/hosts" --resolver "$RES" --json check --ns-port "$P1" good.test
 check "hostname on 127.0.0.1 in /etc/hosts: PTR check fails" \
-    [ "$(st good.test ptr:192.0.2.25)" = fail ]
+    [ "$(st host ptr:192.0.2.25)" = fail ]
 check "hostname on 127.0.0.1: the detail names /etc/hosts" \
-    sh -c "$PY $T_TMP/q.py $T_TMP/out good.test ptr:192.0.2.25 detail | grep -q '/etc/hosts maps mail.good.test to 127.0.0.1'"
+    sh -c "$PY $T_TMP/q.py $T_TMP/out host ptr:192.0.2.25 detail | grep -q '/etc/hosts maps mail.good.test to 127.0.0.1'"
 
 # ---- group-readable key -------------------------------------------------
 chmod 640 "$T_TMP/hosts/etc/dkimkeys/shared.private"
@@ -384,19 +408,19 @@ run --root "$S" --json records
 cp "$T_TMP/out" "$T_TMP/ptr-records.json"
 "$PY" tests/stack/zones.py "$T_TMP/ptr-records.json" "$T_TMP/ptr-zones" \
     --set "dmarc@ptr.test=v=DMARC1; p=reject; rua=mailto:d@ptr.test" \
-    --set "host-a@ptr.test=192.0.2.99" >"$T_TMP/ptr-zones.list"
+    --set "host-a@host=192.0.2.99" >"$T_TMP/ptr-zones.list"
 P2=$(free_port)
 if ub ptr "$P2" $(cat "$T_TMP/ptr-zones.list"); then
 	run --root "$S" --resolver "127.0.0.1:$P2" --json check --ns-port "$P2"
-	check "PTR not forward-confirmed: fail" [ "$(st ptr.test ptr:192.0.2.26)" = fail ]
+	check "PTR not forward-confirmed: fail" [ "$(st host ptr:192.0.2.26)" = fail ]
 	check "PTR not forward-confirmed: says so" \
-	    sh -c "$PY $T_TMP/q.py $T_TMP/out ptr.test ptr:192.0.2.26 detail | grep -q 'not forward-confirmed'"
+	    sh -c "$PY $T_TMP/q.py $T_TMP/out host ptr:192.0.2.26 detail | grep -q 'not forward-confirmed'"
 	check "PTR not forward-confirmed: the fix is the A record" \
-	    [ "$(q ptr.test ptr:192.0.2.26 fix)" = "mail.ptr.test. 3600 IN A 192.0.2.26" ]
-	check "the IPv6 PTR (nibble form) is ok" [ "$(st ptr.test ptr:2001:db8::26)" = ok ]
-	check "the host A record lacks the address: fail" [ "$(st ptr.test host-a)" = fail ]
+	    [ "$(q host ptr:192.0.2.26 fix)" = "mail.ptr.test. 3600 IN A 192.0.2.26" ]
+	check "the IPv6 PTR (nibble form) is ok" [ "$(st host ptr:2001:db8::26)" = ok ]
+	check "the host A record lacks the address: fail" [ "$(st host host-a)" = fail ]
 	check "host-a: the fix adds the missing address" \
-	    [ "$(q ptr.test host-a fix)" = "mail.ptr.test. 3600 IN A 192.0.2.26" ]
+	    [ "$(q host host-a fix)" = "mail.ptr.test. 3600 IN A 192.0.2.26" ]
 else
 	not_ok "unbound for the PTR case starts"
 fi

@@ -57,7 +57,10 @@ RES="--resolver 127.0.0.1:$port"
 # notspam status: the same data as text.
 run --root "$root" $RES status
 check "status exits 2 (failures found), got $RC" [ "$RC" -eq 2 ]
-check "status: example.org all ok" has "$T_TMP/out" '^example\.org +ok +ok +ok +ok +ok +ok'
+check "status: example.org all ok" has "$T_TMP/out" '^example\.org +ok +ok +ok +ok *$'
+check "status: the mail host's line, labelled, once" sh -c "grep -Eq '^mail host +IPv4 A\+PTR +IPv6 AAAA\+PTR +HELO SPF *\$' '$T_TMP/out' &&
+    [ \$(grep -Ec '^mail\.example\.org +ok +ok +ok *\$' '$T_TMP/out') -eq 1 ]"
+check "  and the domain table has MX SPF DKIM DMARC only" has "$T_TMP/out" '^domain +MX +SPF +DKIM +DMARC *$'
 check "status: example.net SPF FAIL" has "$T_TMP/out" '^example\.net +ok +FAIL '
 check "status: the fix for the SPF is given" has "$T_TMP/out" 'fix: example\.net\. 3600 IN TXT "v=spf1 ip4:192\.0\.2\.25 ip6:2001:db8::25 -all"'
 check "status: the signing path is shown, the milter hop's mismatch named" has "$T_TMP/out" '^path +postfix smtpd -> inet:\[::1\]:12345 -> opendkim +mismatch: opendkim listens on 127\.0\.0\.1:12345'
@@ -67,22 +70,36 @@ check "the dashboard shows example.org" wait_for '^ example\.org '
 for d in example.net example.com lists.example.com; do
 	check "the dashboard shows $d" wait_for "^ $d "
 done
-check "example.org turns ok in every column" wait_for '^ example\.org +ok +ok +ok +ok +ok +ok'
+check "example.org turns ok in every column" wait_for '^ example\.org +ok +ok +ok +ok *$'
+check "the mail host's line above the domains: A+PTR, AAAA+PTR, HELO SPF ok" \
+    wait_for '^ mail\.example\.org +ok +192\.0\.2\.25 +ok +2001:db8::25 +ok *$'
+check "  under labels that say what they hold" \
+    wait_for '^ Mail host +IPv4 A\+PTR +IPv6 AAAA\+PTR +HELO SPF *$'
 check "example.net shows SPF FAIL" wait_for '^ example\.net +ok +FAIL '
 check "example.com shows DKIM FAIL" wait_for '^ example\.com +ok +ok +FAIL '
 check "the findings name the missing SPF" wait_for 'FAIL +example\.net spf'
 check "the keys line is shown" wait_for 'q quit'
 
-# A mouse click (SGR 1006, what xterm sends) on example.net's row selects it.
-$TM send-keys -t c -l "$(printf '\033[<0;6;4M')"
-$TM send-keys -t c -l "$(printf '\033[<0;6;4m')"
+# A mouse click (SGR 1006, what xterm sends) on example.net's row selects it
+# (the 6th line: the title, the mail host's two, the domain header, then
+# example.org).
+$TM send-keys -t c -l "$(printf '\033[<0;6;6M')"
+$TM send-keys -t c -l "$(printf '\033[<0;6;6m')"
 sleep 0.3
 $TM send-keys -t c Enter
 check "a click on the example.net row, then Enter, opens it" wait_for '^ example\.net +DNS records'
 $TM send-keys -t c Escape
 wait_for '^ Findings' >/dev/null
 $TM send-keys -t c g Enter
+check "g then Enter opens the mail host's DNS records (the first row)" \
+    wait_for '^ mail host mail\.example\.org +DNS records'
+check "  its PTR records, with the same wrapping" wait_for '^ PTR +25\.2\.0\.192\.in-addr\.arpa\. +ok'
+check "  and none of a domain's" sh -c "! $TM capture-pane -p -t c | grep -Eq '^ (MX|DKIM) '"
+$TM send-keys -t c Escape
+wait_for '^ Findings' >/dev/null
+$TM send-keys -t c g j Enter
 check "Enter opens the DNS screen of the first domain" wait_for '^ example\.org +DNS records'
+check "  without the mail host's records" sh -c "! $TM capture-pane -p -t c | grep -Eq '^ (PTR|A|AAAA) '"
 $TM send-keys -t c G
 check "  G goes to the last records; the live DKIM answer shows" wait_for 'live: v=DKIM1; k=ed25519'
 $TM send-keys -t c Escape

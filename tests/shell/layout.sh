@@ -150,7 +150,8 @@ for size in 80x24 100x30 200x60; do
 	    wait_for "resolver 127\.0\.0\.1:$port( |\$)"
 	check "$size: the checks end" wait_for 'last check'
 	for d in org net; do
-		case $d in org) keys=g ;; net) keys="g j" ;; esac
+		# g: the first row, the mail host's; the domains below it.
+		case $d in org) keys="g j" ;; net) keys="g j j" ;; esac
 		$TM send-keys -t c Escape
 		sleep 0.2
 		$TM send-keys -t c $keys Enter
@@ -241,6 +242,43 @@ PYEOF
 	check "$size: a filter with no match says so" wait_for 'no finding matches "no-such-thing"'
 	$TM send-keys -t c q
 	check "$size: q quits with status 0" wait_for '^EXITED 0'
+done
+
+# The mail host's records once: the demo's zones (2001:db8::25 has no
+# PTR) give one host line above the domain table and one finding, named
+# by the host, not one per domain.
+check "the demo's zones are made" \
+    sh share/demo-zones.sh "$NOTSPAM" share/demo "$T_TMP/demo-zones"
+for size in 80x24 200x60; do
+	W=${size%x*} H=${size#*x}
+	start --zones "$T_TMP/demo-zones"
+	check "$size demo: the checks end" wait_for 'last check'
+	check "$size demo: the mail host's line, under labels saying what they hold" \
+	    wait_for '^ Mail host +IPv4 A\+PTR +IPv6 AAAA\+PTR +HELO SPF *$'
+	check "$size demo: the host's row: A+PTR ok, AAAA+PTR FAIL, HELO SPF ok" \
+	    wait_for '^ mail\.example\.org +ok +192\.0\.2\.25 +FAIL +2001:db8::25 +ok *$'
+	check "$size demo: the domain table has MX SPF DKIM DMARC" \
+	    wait_for '^ Domain +MX +SPF +DKIM +DMARC *$'
+	screen >"$T_TMP/demo.$size"
+	check "$size demo: the IPv6 PTR finding once, named by the host" \
+	    sh -c "[ \$(grep -c 'ptr:2001:db8::25' '$T_TMP/demo.$size') -eq 1 ] &&
+	    grep -Eq '^ FAIL +mail\.example\.org ptr:2001:db8::25: no PTR record' '$T_TMP/demo.$size'"
+	check "$size demo: no PTR4/PTR6 column" sh -c "! grep -q 'PTR[46]' '$T_TMP/demo.$size'"
+	check "$size demo: nothing wider than the pane" fits
+	$TM send-keys -t c k Enter
+	check "$size demo: k then Enter opens the mail host's records" \
+	    wait_for '^ mail host mail\.example\.org +DNS records'
+	check "$size demo:   the IPv6 PTR there, FAIL" wait_for '^ PTR +5\.2\.0\.0\..* FAIL *$'
+	$TM send-keys -t c e
+	wait_for 'export missing records to file:' >/dev/null
+	$TM send-keys -t c C-u "$T_TMP/host.$size.zone" Enter
+	check "$size demo:   e writes the host's records once" wait_for 'written to'
+	check "$size demo:   one block, the PTR as a comment" sh -c "
+	    [ \$(grep -c '^; the mail host mail\.example\.org: in its zone and in the reverse zones\$' '$T_TMP/host.$size.zone') -eq 1 ] &&
+	    [ \$(grep -c 'IN PTR' '$T_TMP/host.$size.zone') -eq 1 ] &&
+	    grep -q '^; 5\.2\.0\..*ip6\.arpa\. 3600 IN PTR mail\.example\.org\.\$' '$T_TMP/host.$size.zone'"
+	$TM send-keys -t c Escape q
+	check "$size demo: q quits with status 0" wait_for '^EXITED 0'
 done
 
 # A value that does not fit ends in an ellipsis: a long resolver list at

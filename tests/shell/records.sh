@@ -32,15 +32,25 @@ for r in doms.get("example.org", []):
     org.setdefault(r["id"], []).append(r)
 t(org.get("mx", [{}])[0].get("value") == "10 mail.example.org.", "example.org MX value")
 t(org.get("mx", [{}])[0].get("name") == "example.org.", "example.org MX owner")
-t([r["value"] for r in org.get("host-a", [])] == ["192.0.2.25"], "host-a is 192.0.2.25")
-t([r["value"] for r in org.get("host-aaaa", [])] == ["2001:db8::25"], "host-aaaa is 2001:db8::25")
-p4 = org.get("ptr:192.0.2.25", [{}])[0]
+# The mail host's records once, in "mail_host", in no domain's list.
+mh = doc.get("mail_host") or {}
+t(mh.get("name") == "mail.example.org", "mail_host is mail.example.org")
+host = {}
+for r in mh.get("records", []):
+    host.setdefault(r["id"], []).append(r)
+hostids = ("host-a", "host-aaaa", "spf-helo")
+t(not [r["id"] for d in doc["domains"] for r in d["records"]
+       if r["id"] in hostids or r["id"].startswith("ptr:")],
+  "no domain repeats the mail host's records")
+t([r["value"] for r in host.get("host-a", [])] == ["192.0.2.25"], "host-a is 192.0.2.25")
+t([r["value"] for r in host.get("host-aaaa", [])] == ["2001:db8::25"], "host-aaaa is 2001:db8::25")
+p4 = host.get("ptr:192.0.2.25", [{}])[0]
 t(p4.get("name") == "25.2.0.192.in-addr.arpa." and p4.get("value") == "mail.example.org.", "PTR of 192.0.2.25")
-p6 = org.get("ptr:2001:db8::25", [{}])[0]
+p6 = host.get("ptr:2001:db8::25", [{}])[0]
 t(p6.get("name") == "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa." and p6.get("type") == "PTR", "PTR of 2001:db8::25 in nibble form")
 spf = org.get("spf", [{}])[0].get("value") or ""
 t(spf.startswith("v=spf1 ") and "ip4:192.0.2.25" in spf and "ip6:2001:db8::25" in spf and spf.endswith("-all"), "SPF names both addresses and ends -all: " + spf)
-t(org.get("spf-helo", [{}])[0].get("name") == "mail.example.org.", "SPF for the HELO name")
+t(host.get("spf-helo", [{}])[0].get("name") == "mail.example.org.", "SPF for the HELO name")
 dm = org.get("dmarc", [{}])[0]
 t(dm.get("name") == "_dmarc.example.org." and dm.get("value", "").startswith("v=DMARC1; p=") and "rua=mailto:dmarc-reports@example.org" in dm.get("value", ""), "DMARC with rua from settings")
 keys = {("example.org", "mail"): ("rsa", "etc/dkimkeys/mail.private"),
@@ -65,7 +75,7 @@ PYEOF
 st=0
 "$PY" "$T_TMP/expect.py" "$T_TMP/demo.json" "$demo" >"$T_TMP/py.tap" || st=$?
 check "the expectation script ran to its end" [ "$st" -eq 0 ]
-check "  and made its 30 checks ($(grep -c . "$T_TMP/py.tap"))" [ "$(grep -c . "$T_TMP/py.tap")" -eq 30 ]
+check "  and made its 32 checks ($(grep -c . "$T_TMP/py.tap"))" [ "$(grep -c . "$T_TMP/py.tap")" -eq 32 ]
 while read -r line; do
 	case $line in
 	"ok - "*) ok "${line#ok - }" ;;
@@ -73,12 +83,27 @@ while read -r line; do
 	esac
 done <"$T_TMP/py.tap"
 
+# Text form: the mail host's records once, in their own block first (not
+# once per domain).
+run --root "$demo" records
+check "records: the mail host's block once" \
+    sh -c "[ \$(grep -c '^; the mail host mail\.example\.org: in its zone and in the reverse zones\$' '$T_TMP/out') -eq 1 ]"
+check "  first" sh -c "head -1 '$T_TMP/out' | grep -q '^; the mail host '"
+check "  the A, AAAA, HELO SPF and PTRs once each" sh -c "[ \$(grep -c '^mail\.example\.org\. 3600 IN A 192\.0\.2\.25\$' '$T_TMP/out') -eq 1 ] &&
+    [ \$(grep -c '^mail\.example\.org\. 3600 IN AAAA ' '$T_TMP/out') -eq 1 ] &&
+    [ \$(grep -c '^mail\.example\.org\. 3600 IN TXT ' '$T_TMP/out') -eq 1 ] &&
+    [ \$(grep -c ' IN PTR mail\.example\.org\.\$' '$T_TMP/out') -eq 2 ]"
+check "  and every domain still has its own block" \
+    sh -c "[ \$(grep -Ec '^; (example\.org|example\.net|example\.com|lists\.example\.com)\$' '$T_TMP/out') -eq 4 ]"
+
 # Text form: the zone-file lines load into a DNS zone parser.
 run --root "$demo" records example.org
 check "records example.org exits 1, warnings (got $RC)" [ "$RC" -eq 1 ]
 check "text output names the DKIM record" has "$T_TMP/out" '^mail\._domainkey\.example\.org\. +[0-9]+ +IN +TXT +\( "v=DKIM1; k=rsa; '
 check "long TXT also given as one value" has "$T_TMP/out" '^; as one value \(DNS web forms\): v=DKIM1; k=rsa; p='
 check "only example.org in the output" sh -c "! grep -q 'example\.net\.' '$T_TMP/out'"
+check "  after the mail host's block: that domain's mail needs it" \
+    sh -c "head -1 '$T_TMP/out' | grep -q '^; the mail host mail\.example\.org:' && grep -q ' IN PTR ' '$T_TMP/out'"
 { echo '$ORIGIN .'; echo '$TTL 3600'
   echo 'example.org. 3600 IN SOA ns.example.org. h.example.org. 1 3600 600 86400 300'
   echo 'example.org. 3600 IN NS ns.example.org.'

@@ -160,14 +160,15 @@ check "  the answer is never shown as \\\\x1b (escaped twice)" \
     sh -c "! $TM capture-pane -p -t c | grep -qF 'live: v=DMARC1; p=\\\\x1b'"
 $TM send-keys -t c Escape
 wait_for '^ Findings' >/dev/null
-$TM send-keys -t c g Enter
+# g: the first row, the mail host's; then the domains.
+$TM send-keys -t c g j Enter
 check "example.org's DNS records open" wait_for '^ example\.org +DNS records'
 $TM send-keys -t c G
 check "  the DKIM fix (a zone line in parentheses) shows" wait_for 'fix: +mail\._domainkey\.example\.org\. 3600 IN TXT \('
 check "  with no literal \\t" sh -c "! $TM capture-pane -p -t c | grep -qF '\\t'"
 $TM send-keys -t c Escape
 wait_for '^ Findings' >/dev/null
-$TM send-keys -t c g j j Enter
+$TM send-keys -t c g j j j Enter
 check "example.com's DNS records open" wait_for '^ example\.com +DNS records'
 check "  the SPF answer's U+202E shows as \\u202e" wait_for 'live: v=spf1 ip4:192\.0\.2\.25 \\u202e-all'
 $TM send-keys -t c Escape
@@ -207,6 +208,8 @@ checks = {
     "services": all("state" in s for s in d["services"]) and len(d["services"]) > 0,
     "paths": any(p["kind"] == "milter" and p["address"] == "inet:[::1]:12345" for p in d["paths"]),
     "example.org ok mx, fail dkim": doms["example.org"]["mx"] == "ok" and doms["example.org"]["dkim"] == "fail",
+    "domains have a domain's columns only": all(set(v) == {"mx", "spf", "dkim", "dmarc"} for v in doms.values()),
+    "mail_host once, its columns": d["mail_host"]["name"] == "mail.example.org" and d["mail_host"]["status"] == {"ipv4_a_ptr": "ok", "ipv6_aaaa_ptr": "ok", "helo_spf": "ok"},
     "example.net dmarc not ok": doms["example.net"]["dmarc"] in ("fail", "warn"),
     "finding dkim:mail with its fix": find[("example.org", "dkim:mail")]["fix"].startswith("mail._domainkey.example.org."),
     "summary counts": d["summary"]["fail"] >= 1 and d["summary"]["ok"] >= 1,

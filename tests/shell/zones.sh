@@ -19,12 +19,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# verdicts JSON: "domain id status" lines, sorted.
+# verdicts JSON: "domain id status" lines, sorted; the mail host's checks
+# as "host id status".
 cat >"$T_TMP/verdicts.py" <<'PYEOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 rows = []
-for d in doc["domains"]:
+host = doc["mail_host"]
+for d in doc["domains"] + ([dict(host, domain="host")] if host else []):
     for c in d["checks"]:
         rows.append("%s %s %s" % (d["domain"], c["id"], c["status"]))
 print("\n".join(sorted(rows)))
@@ -43,7 +45,7 @@ check "demo-zones.sh makes the demo's zones" \
 other=$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null |
     openssl pkey -pubout -outform DER 2>/dev/null | base64 -w0)
 "$PY" tests/stack/zones.py "$T_TMP/records.json" "$T_TMP/made" \
-    --drop spf@example.net --drop ptr:192.0.2.25@example.org \
+    --drop spf@example.net --drop ptr:192.0.2.25@host \
     --set "dkim:obsd@example.com=v=DKIM1; k=rsa; p=$other" \
     --set "dmarc@lists.example.com=v=DMARC1; p=none" >/dev/null
 check "zones.py makes zones from records --json" ls "$T_TMP"/made/example.org.zone
@@ -121,8 +123,46 @@ fi
 run --root "$root" --json --zones "$T_TMP/made/example.org.zone" check example.org
 verdicts "$T_TMP/out" >"$T_TMP/one"
 check "one zone file: example.org judged, ptr missing as wanted (fail)" \
-    grep -q '^example.org ptr:192.0.2.25 fail$' "$T_TMP/one"
+    grep -q '^host ptr:192.0.2.25 fail$' "$T_TMP/one"
 check "  and no check is unknown" [ "$(count "$T_TMP/one" unknown)" -eq 0 ]
+
+# ---- the demo's mail host: its records once ------------------------------
+# 2001:db8::25 has no PTR: status says so once, on the mail host's line and
+# in one finding named by the host, not once per domain.
+run --root "$root" --zones "$T_TMP/demo-zones" status
+check "demo status: exit 2, failures (got $RC)" [ "$RC" -eq 2 ]
+check "demo status: the mail host's line under its labels, once" \
+    sh -c "[ \$(grep -Ec '^mail host +IPv4 A\+PTR +IPv6 AAAA\+PTR +HELO SPF *\$' '$T_TMP/out') -eq 1 ] &&
+    grep -Eq '^mail\.example\.org +ok +FAIL +ok *\$' '$T_TMP/out'"
+check "demo status: the domain table has MX SPF DKIM DMARC" \
+    has "$T_TMP/out" '^domain +MX +SPF +DKIM +DMARC *$'
+check "demo status: the IPv6 PTR finding once, named by the host" \
+    sh -c "[ \$(grep -c 'ptr:2001:db8::25' '$T_TMP/out') -eq 1 ] &&
+    grep -q '^FAIL    mail\.example\.org ptr:2001:db8::25: no PTR record' '$T_TMP/out'"
+check "demo status: the tables fit 80 columns" sh -c "
+    sed -n '/^mail host /,/^findings /p' '$T_TMP/out' | awk 'length > 80 { bad = 1 } END { exit bad }'"
+run --root "$root" --zones "$T_TMP/demo-zones" --json status
+check "demo status --json: mail_host once, the PTR finding once" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = d["mail_host"]
+assert h == {"name": "mail.example.org", "status": {"ipv4_a_ptr": "ok",
+    "ipv6_aaaa_ptr": "fail", "helo_spf": "ok"}}, h
+assert all(set(x["status"]) == {"mx", "spf", "dkim", "dmarc"} for x in d["domains"])
+f = [x for x in d["findings"] if x["id"].startswith(("ptr:", "host-", "spf-helo"))]
+assert len(f) == 1 and f[0]["domain"] is None and f[0]["mail_host"] == "mail.example.org", f
+' "$T_TMP/out"
+run --root "$root" --zones "$T_TMP/demo-zones" --json check
+check "demo check --json: the host's checks in mail_host only" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ids = [c["id"] for x in d["domains"] for c in x["checks"]]
+assert not [i for i in ids if i.startswith(("ptr:", "host-", "spf-helo"))], ids
+st = {c["id"]: c["status"] for c in d["mail_host"]["checks"]}
+assert st == {"host-a": "ok", "host-aaaa": "ok", "ptr:192.0.2.25": "ok",
+    "ptr:2001:db8::25": "fail", "spf-helo": "ok"}, st
+assert d["summary"]["fail"] == sum(c["status"] == "fail" for x in d["domains"] + [d["mail_host"]] for c in x["checks"])
+' "$T_TMP/out"
 
 # ---- the demo with no network at all -------------------------------------
 if [ "$(id -u)" -ne 0 ] || ! unshare -n true 2>/dev/null; then
@@ -142,7 +182,7 @@ if [ -f "$T_TMP/demo.zones" ]; then
 	check "offline demo: the same verdicts as with unbound" \
 	    cmp -s "$T_TMP/offline" "$T_TMP/demo.zones"
 fi
-for story in 'example.org ptr:2001:db8::25 fail' 'example.net spf warn' \
+for story in 'host ptr:2001:db8::25 fail' 'example.net spf warn' \
     'example.net dkim:202611 warn' 'lists.example.com dmarc fail' \
     'example.org dkim:mail ok'; do
 	check "offline demo story: $story" grep -qx "$story" "$T_TMP/offline"
@@ -173,7 +213,10 @@ check "offline console: the domains are shown" [ "$seen" -eq 1 ]
 check "offline console: the title says zones:demo-zones" has "$T_TMP/screen" 'zones:demo-zones'
 check "offline console: example.org ok" has "$T_TMP/screen" '^ example\.org .*ok'
 check "offline console: FAIL and warn findings are shown" \
-    sh -c "grep -Eq '^ FAIL +example' '$T_TMP/screen' && grep -Eq '^ warn +example.net spf' '$T_TMP/screen'"
+    sh -c "grep -Eq '^ FAIL +lists\.example\.com dmarc' '$T_TMP/screen' && grep -Eq '^ warn +example.net spf' '$T_TMP/screen'"
+check "offline console: the missing IPv6 PTR once, named by the mail host" \
+    sh -c "[ \$(grep -c 'ptr:2001:db8::25' '$T_TMP/screen') -eq 1 ] &&
+    grep -Eq '^ FAIL +mail\.example\.org ptr:2001:db8::25' '$T_TMP/screen'"
 check "offline console: no resolver message, no unknown finding" \
     sh -c "! grep -Eq 'no resolver|did not answer|timeout|^ unknown ' '$T_TMP/screen'"
 $TM send-keys -t c q

@@ -11,7 +11,9 @@ Writes OUTDIR/<zone>.zone for every hosted domain, for the reverse zones of
 the public addresses (2.0.192.in-addr.arpa, 8.b.d.0.1.0.0.2.ip6.arpa style,
 on /24 and /32 boundaries) and prints the file names, one a line.  --set
 replaces a TXT record's text (split into 255-byte strings) or another
-record's rdata; --drop leaves a record out.  Each zone gets SOA and NS:
+record's rdata; --drop leaves a record out.  The mail host's records
+(host-a, host-aaaa, ptr:ADDRESS, spf-helo: "mail_host" in the JSON) are
+named ID@host.  Each zone gets SOA and NS:
 ns.<zone> at 127.0.0.1, or the --ns servers (their A records go into the
 zone that holds their names).
 """
@@ -63,9 +65,11 @@ def main(argv):
     domains = [d["domain"] for d in doc["domains"]]
     zones = {d + ".": [] for d in domains}
     seen = set()
-    for d in doc["domains"]:
+    owners = [("host", doc["mail_host"])] if doc.get("mail_host") else []
+    owners += [(d["domain"], d) for d in doc["domains"]]
+    for who, d in owners:
         for r in d["records"]:
-            key = r["id"] + "@" + d["domain"]
+            key = r["id"] + "@" + who
             if key in drops or r["value"] is None:
                 continue
             line_key = (r["name"], r["type"], r["value"])

@@ -627,13 +627,13 @@ test_export(void **state)
 	site = site_load("share/demo", NULL, &cause);
 	if (site == NULL)
 		fail_msg("share/demo: %s", cause);
-	n = export_missing(site, "example.org", NULL, tp("export.zone"),
+	n = export_missing(site, "example.org", NULL, 0, tp("export.zone"),
 	    &cause);
 	assert_true(n > 0);
 	data = test_read_file(tp("export.zone"), NULL);
 	assert_true(str_startswith(data, "; records example.org still needs"));
 	free(data);
-	assert_int_equal(export_missing(site, "example.org", NULL,
+	assert_int_equal(export_missing(site, "example.org", NULL, 0,
 	    tp("export.zone"), &cause), -1);
 	assert_non_null(strstr(cause, "choose another name"));
 	free(cause);
@@ -646,7 +646,7 @@ test_export(void **state)
 			;
 		fclose(f);
 		free(fill);
-		assert_int_equal(export_missing(site, "example.org", NULL,
+		assert_int_equal(export_missing(site, "example.org", NULL, 0,
 		    tp("mnt-export/out.zone"), &cause), -1);
 		assert_non_null(strstr(cause, tp("mnt-export/out.zone")));
 		assert_non_null(strstr(cause, "No space left on device"));
@@ -654,6 +654,75 @@ test_export(void **state)
 		assert_int_equal(access(tp("mnt-export/out.zone"), F_OK), -1);
 		assert_int_equal(tmp_count(tp("mnt-export")), 0);
 	}
+	site_free(site);
+}
+
+/* How many times needle is in hay. */
+static int
+occurrences(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/* The mail host's records go once, in their own block: before the
+ * domain's in a domain's snippet (as comments where they are outside that
+ * domain's zone), alone in the host's. */
+static void
+test_export_host(void **state)
+{
+	struct site *site;
+	char *cause = NULL, *data;
+	const char *blk = "; the mail host mail.example.org: in its zone and"
+	    " in the reverse zones\n";
+	int n;
+
+	(void)state;
+	site = site_load("share/demo", NULL, &cause);
+	if (site == NULL)
+		fail_msg("share/demo: %s", cause);
+	/* example.org holds the host name: its A records load there. */
+	n = export_missing(site, "example.org", NULL, 0, tp("org.zone"),
+	    &cause);
+	data = test_read_file(tp("org.zone"), NULL);
+	assert_int_equal(occurrences(data, blk), 1);
+	assert_int_equal(occurrences(data, "IN A 192.0.2.25"), 1);
+	assert_non_null(strstr(data, "\nmail.example.org. 3600 IN A"
+	    " 192.0.2.25\n"));
+	assert_int_equal(occurrences(data, "IN PTR mail.example.org."), 2);
+	assert_non_null(strstr(data, "\n; example.org\nexample.org. 3600 IN"
+	    " MX"));
+	assert_true(strstr(data, blk) < strstr(data, "\n; example.org\n"));
+	assert_int_equal(occurrences(data, "\nexample.org. 3600 IN TXT"), 1);
+	assert_true(n >= 7);	/* A AAAA spf-helo mx spf 2 dkim dmarc .. */
+	free(data);
+	/* example.net does not: they are comments naming the host. */
+	n = export_missing(site, "example.net", NULL, 0, tp("net.zone"),
+	    &cause);
+	data = test_read_file(tp("net.zone"), NULL);
+	assert_int_equal(occurrences(data, blk), 1);
+	assert_non_null(strstr(data, "; in the zone of the mail host"
+	    " mail.example.org (add it there):\n; mail.example.org. 3600 IN A"
+	    " 192.0.2.25\n"));
+	assert_null(strstr(data, "\nmail.example.org."));
+	free(data);
+	/* The host's own snippet: its records only. */
+	n = export_missing(site, NULL, NULL, 0, tp("host.zone"), &cause);
+	data = test_read_file(tp("host.zone"), NULL);
+	assert_true(str_startswith(data, "; records the mail host"
+	    " mail.example.org still needs"));
+	assert_int_equal(occurrences(data, blk), 1);
+	assert_non_null(strstr(data, "\nmail.example.org. 3600 IN A"
+	    " 192.0.2.25\n"));
+	assert_null(strstr(data, "IN MX"));
+	assert_null(strstr(data, "_dmarc"));
+	assert_int_equal(n, 3);		/* A, AAAA, spf-helo */
+	free(data);
 	site_free(site);
 }
 
@@ -676,6 +745,7 @@ main(void)
 		cmocka_unit_test(test_keystate_merge),
 		cmocka_unit_test(test_keystate_update),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_export_host),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -176,6 +176,16 @@ build(const struct site *s, const char *domain, size_t *n)
 	return sets;
 }
 
+/* The host set: the first, marked host, named by the HELO name; or
+ * fail. */
+static const struct record_set *
+hostset(const struct record_set *sets, size_t n)
+{
+	if (n == 0 || !sets[0].host)
+		fail_msg("no host set first");
+	return &sets[0];
+}
+
 /* The first record with id in set, or fail. */
 static const struct record *
 rec(const struct record_set *set, const char *id)
@@ -264,9 +274,14 @@ test_sets(void **state)
 
 	(void)state;
 	sets = build(s, NULL, &n);
-	assert_int_equal(n, 2);
-	assert_string_equal(sets[0].domain, "example.org");
-	assert_string_equal(sets[1].domain, "example.net");
+	/* The mail host's set once, first, then a set per domain. */
+	assert_int_equal(n, 3);
+	assert_int_equal(sets[0].host, 1);
+	assert_string_equal(sets[0].domain, "mail.example.org");
+	assert_int_equal(sets[1].host, 0);
+	assert_string_equal(sets[1].domain, "example.org");
+	assert_int_equal(sets[2].host, 0);
+	assert_string_equal(sets[2].domain, "example.net");
 	records_free(sets, n);
 	freesite(s);
 }
@@ -281,10 +296,35 @@ test_ids_receiving(void **state)
 
 	(void)state;
 	sets = build(s, NULL, &n);
-	got = ids(&sets[0]);
-	assert_string_equal(got, "mx host-a host-aaaa ptr:192.0.2.25"
-	    " ptr:2001:db8::25 spf spf-helo dkim:mail dmarc");
+	got = ids(&sets[1]);
+	assert_string_equal(got, "mx spf dkim:mail dmarc");
 	free(got);
+	records_free(sets, n);
+	freesite(s);
+}
+
+/* The mail host's records, in the host set and only there. */
+static void
+test_ids_host(void **state)
+{
+	struct site *s = mksite();
+	struct record_set *sets;
+	size_t n, i, k;
+	char *got;
+
+	(void)state;
+	sets = build(s, NULL, &n);
+	got = ids(hostset(sets, n));
+	assert_string_equal(got, "host-a host-aaaa ptr:192.0.2.25"
+	    " ptr:2001:db8::25 spf-helo");
+	free(got);
+	for (i = 1; i < n; i++)
+		for (k = 0; k < sets[i].nrecords; k++) {
+			const char *id = sets[i].records[k].id;
+			assert_false(strncmp(id, "host-", 5) == 0 ||
+			    strncmp(id, "ptr:", 4) == 0 ||
+			    strcmp(id, "spf-helo") == 0);
+		}
 	records_free(sets, n);
 	freesite(s);
 }
@@ -299,9 +339,8 @@ test_ids_sending_only(void **state)
 
 	(void)state;
 	sets = build(s, NULL, &n);
-	got = ids(&sets[1]);
-	assert_string_equal(got, "host-a host-aaaa ptr:192.0.2.25"
-	    " ptr:2001:db8::25 spf spf-helo dkim:ed dmarc dmarc-report");
+	got = ids(&sets[2]);
+	assert_string_equal(got, "spf dkim:ed dmarc dmarc-report");
 	free(got);
 	records_free(sets, n);
 	freesite(s);
@@ -316,8 +355,8 @@ test_mx(void **state)
 
 	(void)state;
 	sets = build(s, NULL, &n);
-	check(&sets[0], "mx", "example.org.", "MX", "10 mail.example.org.");
-	assert_int_equal(count(&sets[1], "mx"), 0);
+	check(&sets[1], "mx", "example.org.", "MX", "10 mail.example.org.");
+	assert_int_equal(count(&sets[2], "mx"), 0);
 	records_free(sets, n);
 	freesite(s);
 }
@@ -327,19 +366,17 @@ test_host_addresses(void **state)
 {
 	struct site *s = mksite();
 	struct record_set *sets;
-	size_t n, i;
+	const struct record_set *h;
+	size_t n;
 
 	(void)state;
 	sets = build(s, NULL, &n);
-	assert_int_equal(n, 2);
-	for (i = 0; i < n; i++) {
-		check(&sets[i], "host-a", "mail.example.org.", "A",
-		    "192.0.2.25");
-		check(&sets[i], "host-aaaa", "mail.example.org.", "AAAA",
-		    "2001:db8::25");
-		assert_int_equal(count(&sets[i], "host-a"), 1);
-		assert_int_equal(count(&sets[i], "host-aaaa"), 1);
-	}
+	h = hostset(sets, n);
+	check(h, "host-a", "mail.example.org.", "A", "192.0.2.25");
+	check(h, "host-aaaa", "mail.example.org.", "AAAA", "2001:db8::25");
+	assert_int_equal(count(h, "host-a"), 1);
+	assert_int_equal(count(h, "host-aaaa"), 1);
+	assert_non_null(strstr(rec(h, "host-a")->why, "every hosted domain"));
 	records_free(sets, n);
 	freesite(s);
 }
@@ -349,22 +386,21 @@ test_ptr(void **state)
 {
 	struct site *s = mksite();
 	struct record_set *sets;
+	const struct record_set *h;
 	size_t n, i;
 
 	(void)state;
 	sets = build(s, NULL, &n);
-	/* Both domains carry the mail host's PTRs, one per address and no
-	 * other: exactly two PTR records in each set. */
-	assert_int_equal(n, 2);
-	for (i = 0; i < n; i++) {
-		check(&sets[i], "ptr:192.0.2.25", PTR4, "PTR",
-		    "mail.example.org.");
-		check(&sets[i], "ptr:2001:db8::25", PTR6, "PTR",
-		    "mail.example.org.");
-		assert_int_equal(count(&sets[i], "ptr:192.0.2.25"), 1);
-		assert_int_equal(count(&sets[i], "ptr:2001:db8::25"), 1);
-		assert_int_equal(count_type(&sets[i], "PTR"), 2);
-	}
+	/* The host set carries the mail host's PTRs, one per address and no
+	 * other; no domain's set has one. */
+	h = hostset(sets, n);
+	check(h, "ptr:192.0.2.25", PTR4, "PTR", "mail.example.org.");
+	check(h, "ptr:2001:db8::25", PTR6, "PTR", "mail.example.org.");
+	assert_int_equal(count(h, "ptr:192.0.2.25"), 1);
+	assert_int_equal(count(h, "ptr:2001:db8::25"), 1);
+	assert_int_equal(count_type(h, "PTR"), 2);
+	for (i = 1; i < n; i++)
+		assert_int_equal(count_type(&sets[i], "PTR"), 0);
 	records_free(sets, n);
 	freesite(s);
 }
@@ -379,9 +415,9 @@ test_spf(void **state)
 
 	(void)state;
 	sets = build(s, NULL, &n);
-	check(&sets[0], "spf", "example.org.", "TXT", SPF);
-	check(&sets[1], "spf", "example.net.", "TXT", SPF);
-	r = rec(&sets[0], "spf");
+	check(&sets[1], "spf", "example.org.", "TXT", SPF);
+	check(&sets[2], "spf", "example.net.", "TXT", SPF);
+	r = rec(&sets[1], "spf");
 	assert_int_equal(r->strings.n, 1);
 	assert_string_equal(r->strings.v[0], SPF);
 	assert_non_null(strstr(r->why, "192.0.2.25, 2001:db8::25"));
@@ -398,9 +434,11 @@ test_spf_helo(void **state)
 
 	(void)state;
 	sets = build(s, NULL, &n);
-	check(&sets[0], "spf-helo", "mail.example.org.", "TXT", SPF);
-	check(&sets[1], "spf-helo", "mail.example.org.", "TXT", SPF);
-	assert_non_null(strstr(rec(&sets[0], "spf-helo")->why, "shared"));
+	check(hostset(sets, n), "spf-helo", "mail.example.org.", "TXT", SPF);
+	assert_non_null(strstr(rec(hostset(sets, n), "spf-helo")->why,
+	    "shared"));
+	assert_int_equal(count(&sets[1], "spf-helo"), 0);
+	assert_int_equal(count(&sets[2], "spf-helo"), 0);
 	records_free(sets, n);
 	freesite(s);
 }
@@ -417,9 +455,9 @@ test_dkim_rsa2048(void **state)
 	(void)state;
 	sets = build(s, NULL, &n);
 	want = xasprintf("v=DKIM1; k=rsa; p=%s", p);
-	check(&sets[0], "dkim:mail", "mail._domainkey.example.org.", "TXT",
+	check(&sets[1], "dkim:mail", "mail._domainkey.example.org.", "TXT",
 	    want);
-	r = rec(&sets[0], "dkim:mail");
+	r = rec(&sets[1], "dkim:mail");
 	assert_int_equal(r->strings.n, 2);
 	assert_int_equal(strlen(r->strings.v[0]), 255);
 	all = joined(r);
@@ -444,12 +482,12 @@ test_dkim_ed25519(void **state)
 	(void)state;
 	sets = build(s, NULL, &n);
 	want = xasprintf("v=DKIM1; k=ed25519; p=%s", p);
-	check(&sets[1], "dkim:ed", "ed._domainkey.example.net.", "TXT", want);
-	r = rec(&sets[1], "dkim:ed");
+	check(&sets[2], "dkim:ed", "ed._domainkey.example.net.", "TXT", want);
+	r = rec(&sets[2], "dkim:ed");
 	assert_int_equal(r->strings.n, 1);
 	assert_string_equal(r->strings.v[0], want);
-	assert_int_equal(count(&sets[0], "dkim:ed"), 0);
-	assert_int_equal(count(&sets[1], "dkim:mail"), 0);
+	assert_int_equal(count(&sets[1], "dkim:ed"), 0);
+	assert_int_equal(count(&sets[2], "dkim:mail"), 0);
 	free(want);
 	free(p);
 	records_free(sets, n);
@@ -468,7 +506,7 @@ test_dkim_pkcs1(void **state)
 	add_key(s, "example.org", "old", "/etc/dkimkeys/old.private");
 	sets = build(s, NULL, &n);
 	want = xasprintf("v=DKIM1; k=rsa; p=%s", p);
-	check(&sets[0], "dkim:old", "old._domainkey.example.org.", "TXT",
+	check(&sets[1], "dkim:old", "old._domainkey.example.org.", "TXT",
 	    want);
 	free(want);
 	free(p);
@@ -489,9 +527,9 @@ test_dkim_4096(void **state)
 	add_key(s, "example.net", "big", "/etc/dkimkeys/big.private");
 	sets = build(s, "example.net", &n);
 	want = xasprintf("v=DKIM1; k=rsa; p=%s", p);
-	check(&sets[0], "dkim:big", "big._domainkey.example.net.", "TXT",
+	check(&sets[1], "dkim:big", "big._domainkey.example.net.", "TXT",
 	    want);
-	r = rec(&sets[0], "dkim:big");
+	r = rec(&sets[1], "dkim:big");
 	assert_int_equal(r->strings.n, 3);
 	assert_int_equal(strlen(r->strings.v[0]), 255);
 	assert_int_equal(strlen(r->strings.v[1]), 255);
@@ -513,21 +551,21 @@ test_dmarc(void **state)
 
 	(void)state;
 	sets = build(s, NULL, &n);
-	check(&sets[0], "dmarc", "_dmarc.example.org.", "TXT",
+	check(&sets[1], "dmarc", "_dmarc.example.org.", "TXT",
 	    "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org");
-	check(&sets[1], "dmarc", "_dmarc.example.net.", "TXT",
+	check(&sets[2], "dmarc", "_dmarc.example.net.", "TXT",
 	    "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org");
 	/* Reports for example.net go to example.org: the record it needs,
 	 * and none for example.org's own reports. */
-	assert_non_null(strstr(rec(&sets[1], "dmarc")->why,
+	assert_non_null(strstr(rec(&sets[2], "dmarc")->why,
 	    "example.org must authorize them"));
-	check(&sets[1], "dmarc-report",
+	check(&sets[2], "dmarc-report",
 	    "example.net._report._dmarc.example.org.", "TXT", "v=DMARC1");
-	assert_non_null(strstr(rec(&sets[1], "dmarc-report")->why,
+	assert_non_null(strstr(rec(&sets[2], "dmarc-report")->why,
 	    "in the zone of example.org"));
-	assert_null(strstr(rec(&sets[0], "dmarc")->why, "_report"));
-	for (size_t i = 0; i < sets[0].nrecords; i++)
-		assert_string_not_equal(sets[0].records[i].id, "dmarc-report");
+	assert_null(strstr(rec(&sets[1], "dmarc")->why, "_report"));
+	for (size_t i = 0; i < sets[1].nrecords; i++)
+		assert_string_not_equal(sets[1].records[i].id, "dmarc-report");
 	records_free(sets, n);
 	freesite(s);
 }
@@ -544,9 +582,9 @@ test_dmarc_policy_no_rua(void **state)
 	s->settings->dmarc_rua = NULL;
 	s->settings->dmarc_policy = xstrdup("reject");
 	sets = build(s, "example.org", &n);
-	check(&sets[0], "dmarc", "_dmarc.example.org.", "TXT",
+	check(&sets[1], "dmarc", "_dmarc.example.org.", "TXT",
 	    "v=DMARC1; p=reject");
-	assert_non_null(strstr(rec(&sets[0], "dmarc")->why, "dmarc_rua"));
+	assert_non_null(strstr(rec(&sets[1], "dmarc")->why, "dmarc_rua"));
 	records_free(sets, n);
 	freesite(s);
 }
@@ -563,7 +601,7 @@ test_dmarc_defaults(void **state)
 	free(s->settings);
 	s->settings = NULL;
 	sets = build(s, "example.org", &n);
-	check(&sets[0], "dmarc", "_dmarc.example.org.", "TXT",
+	check(&sets[1], "dmarc", "_dmarc.example.org.", "TXT",
 	    "v=DMARC1; p=quarantine");
 	records_free(sets, n);
 	freesite(s);
@@ -580,7 +618,7 @@ test_dmarc_rua_scheme(void **state)
 	free(s->settings->dmarc_rua);
 	s->settings->dmarc_rua = xstrdup("reports@example.org");
 	sets = build(s, "example.org", &n);
-	check(&sets[0], "dmarc", "_dmarc.example.org.", "TXT",
+	check(&sets[1], "dmarc", "_dmarc.example.org.", "TXT",
 	    "v=DMARC1; p=quarantine; rua=mailto:reports@example.org");
 	records_free(sets, n);
 	freesite(s);
@@ -595,14 +633,16 @@ test_domain_filter(void **state)
 
 	(void)state;
 	sets = build(s, "example.net", &n);
-	assert_int_equal(n, 1);
-	assert_string_equal(sets[0].domain, "example.net");
-	assert_int_equal(count(&sets[0], "mx"), 0);
+	/* The host set, then only that domain's. */
+	assert_int_equal(n, 2);
+	assert_int_equal(sets[0].host, 1);
+	assert_string_equal(sets[1].domain, "example.net");
+	assert_int_equal(count(&sets[1], "mx"), 0);
 	records_free(sets, n);
 	sets = build(s, "EXAMPLE.Org.", &n);
-	assert_int_equal(n, 1);
-	assert_string_equal(sets[0].domain, "example.org");
-	check(&sets[0], "mx", "example.org.", "MX", "10 mail.example.org.");
+	assert_int_equal(n, 2);
+	assert_string_equal(sets[1].domain, "example.org");
+	check(&sets[1], "mx", "example.org.", "MX", "10 mail.example.org.");
 	records_free(sets, n);
 	freesite(s);
 }
@@ -637,7 +677,8 @@ test_no_domains(void **state)
 	(void)state;
 	s->hostname = xstrdup("mail.example.org");
 	sets = build(s, NULL, &n);
-	assert_int_equal(n, 0);
+	assert_int_equal(n, 1);		/* the host set alone */
+	assert_int_equal(sets[0].host, 1);
 	records_free(sets, n);
 	assert_int_equal(records_build(s, "example.org", &sets, &n, &cause),
 	    -1);
@@ -660,7 +701,7 @@ test_missing_key(void **state)
 	(void)state;
 	add_key(s, "example.org", "gone", "/etc/dkimkeys/gone.private");
 	sets = build(s, NULL, &n);
-	r = rec(&sets[0], "dkim:gone");
+	r = rec(&sets[1], "dkim:gone");
 	assert_string_equal(r->name, "gone._domainkey.example.org.");
 	assert_string_equal(r->type, "TXT");
 	assert_null(r->value);
@@ -673,9 +714,9 @@ test_missing_key(void **state)
 	    " computed: /etc/dkimkeys/gone.private: no such file");
 	free(line);
 	/* Everything else is still there. */
-	assert_null(rec(&sets[0], "dkim:mail")->error);
-	check(&sets[0], "spf", "example.org.", "TXT", SPF);
-	assert_int_equal(sets[0].nrecords, 10);
+	assert_null(rec(&sets[1], "dkim:mail")->error);
+	check(&sets[1], "spf", "example.org.", "TXT", SPF);
+	assert_int_equal(sets[1].nrecords, 5);
 	assert_int_equal(ERR_peek_error(), 0);
 	records_free(sets, n);
 	freesite(s);
@@ -694,13 +735,13 @@ test_bad_key(void **state)
 	add_key(s, "example.net", "dir", "/etc/dkimkeys");
 	add_key(s, "example.net", "nofile", NULL);
 	sets = build(s, "example.net", &n);
-	r = rec(&sets[0], "dkim:dir");
+	r = rec(&sets[1], "dkim:dir");
 	assert_null(r->value);
 	assert_non_null(strstr(r->error, "is a directory"));
-	r = rec(&sets[0], "dkim:nofile");
+	r = rec(&sets[1], "dkim:nofile");
 	assert_null(r->value);
 	assert_non_null(r->error);
-	assert_null(rec(&sets[0], "dkim:ed")->error);
+	assert_null(rec(&sets[1], "dkim:ed")->error);
 	records_free(sets, n);
 	freesite(s);
 }
@@ -718,13 +759,13 @@ test_duplicate_selector(void **state)
 	 * the same selector is a conflict. */
 	add_key(s, "example.org", "mail", "/etc/dkimkeys/mail.private");
 	sets = build(s, "example.org", &n);
-	assert_int_equal(count(&sets[0], "dkim:mail"), 1);
+	assert_int_equal(count(&sets[1], "dkim:mail"), 1);
 	records_free(sets, n);
 	add_key(s, "example.org", "mail", "/etc/dkimkeys/old.private");
 	sets = build(s, "example.org", &n);
-	assert_int_equal(count(&sets[0], "dkim:mail"), 2);
-	assert_null(sets[0].records[7].error);
-	r = &sets[0].records[8];
+	assert_int_equal(count(&sets[1], "dkim:mail"), 2);
+	assert_null(sets[1].records[2].error);	/* mx spf dkim dkim dmarc */
+	r = &sets[1].records[3];
 	assert_string_equal(r->id, "dkim:mail");
 	assert_null(r->value);
 	assert_non_null(strstr(r->error, "two key files"));
@@ -737,6 +778,7 @@ test_several_addresses(void **state)
 {
 	struct site *s = mksite();
 	struct record_set *sets;
+	const struct record_set *h;
 	const struct record *r;
 	size_t n, i, a = 0;
 	char *got;
@@ -746,12 +788,16 @@ test_several_addresses(void **state)
 	strv_add(&s->ipv6, "2001:DB8:0:0::25");	/* the same, not canonical */
 	strv_add(&s->ipv4, "not-an-address");
 	sets = build(s, "example.org", &n);
-	got = ids(&sets[0]);
-	assert_string_equal(got, "mx host-a host-a host-aaaa ptr:192.0.2.25"
-	    " ptr:198.51.100.7 ptr:2001:db8::25 spf spf-helo dkim:mail dmarc");
+	h = hostset(sets, n);
+	got = ids(h);
+	assert_string_equal(got, "host-a host-a host-aaaa ptr:192.0.2.25"
+	    " ptr:198.51.100.7 ptr:2001:db8::25 spf-helo");
 	free(got);
-	for (i = 0; i < sets[0].nrecords; i++) {
-		r = &sets[0].records[i];
+	got = ids(&sets[1]);
+	assert_string_equal(got, "mx spf dkim:mail dmarc");
+	free(got);
+	for (i = 0; i < h->nrecords; i++) {
+		r = &h->records[i];
 		if (strcmp(r->id, "host-a") != 0)
 			continue;
 		assert_string_equal(r->name, "mail.example.org.");
@@ -759,11 +805,11 @@ test_several_addresses(void **state)
 		    "198.51.100.7");
 	}
 	assert_int_equal(a, 2);
-	check(&sets[0], "ptr:198.51.100.7", "7.100.51.198.in-addr.arpa.",
+	check(h, "ptr:198.51.100.7", "7.100.51.198.in-addr.arpa.",
 	    "PTR", "mail.example.org.");
-	check(&sets[0], "spf", "example.org.", "TXT", "v=spf1 ip4:192.0.2.25"
+	check(&sets[1], "spf", "example.org.", "TXT", "v=spf1 ip4:192.0.2.25"
 	    " ip4:198.51.100.7 ip6:2001:db8::25 -all");
-	check(&sets[0], "spf-helo", "mail.example.org.", "TXT", "v=spf1"
+	check(h, "spf-helo", "mail.example.org.", "TXT", "v=spf1"
 	    " ip4:192.0.2.25 ip4:198.51.100.7 ip6:2001:db8::25 -all");
 	records_free(sets, n);
 	freesite(s);
@@ -781,14 +827,17 @@ test_no_addresses(void **state)
 	strv_free(&s->ipv4);
 	strv_free(&s->ipv6);
 	sets = build(s, "example.org", &n);
-	got = ids(&sets[0]);
-	assert_string_equal(got, "mx spf spf-helo dkim:mail dmarc");
+	got = ids(hostset(sets, n));
+	assert_string_equal(got, "spf-helo");
 	free(got);
-	check(&sets[0], "spf", "example.org.", "TXT",
+	got = ids(&sets[1]);
+	assert_string_equal(got, "mx spf dkim:mail dmarc");
+	free(got);
+	check(&sets[1], "spf", "example.org.", "TXT",
 	    "v=spf1 a:mail.example.org -all");
-	check(&sets[0], "spf-helo", "mail.example.org.", "TXT",
+	check(hostset(sets, n), "spf-helo", "mail.example.org.", "TXT",
 	    "v=spf1 a:mail.example.org -all");
-	assert_non_null(strstr(rec(&sets[0], "spf")->why, "unknown"));
+	assert_non_null(strstr(rec(&sets[1], "spf")->why, "unknown"));
 	records_free(sets, n);
 	freesite(s);
 }
@@ -803,9 +852,10 @@ test_ipv4_only(void **state)
 	(void)state;
 	strv_free(&s->ipv6);
 	sets = build(s, "example.net", &n);
-	assert_int_equal(count(&sets[0], "host-aaaa"), 0);
-	assert_int_equal(count(&sets[0], "ptr:2001:db8::25"), 0);
-	check(&sets[0], "spf", "example.net.", "TXT",
+	assert_int_equal(count(hostset(sets, n), "host-a"), 1);
+	assert_int_equal(count(hostset(sets, n), "host-aaaa"), 0);
+	assert_int_equal(count(hostset(sets, n), "ptr:2001:db8::25"), 0);
+	check(&sets[1], "spf", "example.net.", "TXT",
 	    "v=spf1 ip4:192.0.2.25 -all");
 	records_free(sets, n);
 	freesite(s);
@@ -823,17 +873,53 @@ test_no_hostname(void **state)
 	(void)state;
 	free(s->hostname);
 	s->hostname = NULL;
+	/* Neither a hostname nor a HELO name: no host set (nothing to name
+	 * in a PTR); the MX says why it cannot be computed. */
 	sets = build(s, "example.org", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(sets[0].host, 0);
 	got = ids(&sets[0]);
-	assert_string_equal(got, "mx ptr:192.0.2.25 ptr:2001:db8::25 spf"
-	    " dkim:mail dmarc");
+	assert_string_equal(got, "mx spf dkim:mail dmarc");
 	free(got);
 	r = rec(&sets[0], "mx");
 	assert_null(r->value);
 	assert_non_null(r->error);
-	assert_null(rec(&sets[0], "ptr:192.0.2.25")->value);
 	check(&sets[0], "spf", "example.org.", "TXT", SPF);
 	records_free(sets, n);
+	freesite(s);
+}
+
+/* A HELO name other than the hostname names the host set, its PTRs and
+ * HELO SPF; the A records stay the hostname's.  With a HELO name alone the
+ * host set has no A or AAAA. */
+static void
+test_helo_name(void **state)
+{
+	struct site *s = mksite();
+	struct record_set *sets;
+	const struct record_set *h;
+	size_t n;
+	char *got;
+
+	(void)state;
+	s->helo = xstrdup("out.example.org");
+	sets = build(s, NULL, &n);
+	h = hostset(sets, n);
+	assert_string_equal(h->domain, "out.example.org");
+	check(h, "host-a", "mail.example.org.", "A", "192.0.2.25");
+	check(h, "ptr:192.0.2.25", PTR4, "PTR", "out.example.org.");
+	check(h, "spf-helo", "out.example.org.", "TXT", SPF);
+	check(&sets[1], "mx", "example.org.", "MX", "10 mail.example.org.");
+	records_free(sets, n);
+	free(s->hostname);
+	s->hostname = NULL;
+	sets = build(s, NULL, &n);
+	got = ids(hostset(sets, n));
+	assert_string_equal(got, "ptr:192.0.2.25 ptr:2001:db8::25 spf-helo");
+	free(got);
+	records_free(sets, n);
+	free(s->helo);
+	s->helo = NULL;
 	freesite(s);
 }
 
@@ -848,8 +934,10 @@ test_hostname_forms(void **state)
 	free(s->hostname);
 	s->hostname = xstrdup("Mail.Example.ORG.");
 	sets = build(s, "example.org", &n);
-	check(&sets[0], "mx", "example.org.", "MX", "10 mail.example.org.");
-	check(&sets[0], "host-a", "mail.example.org.", "A", "192.0.2.25");
+	check(&sets[1], "mx", "example.org.", "MX", "10 mail.example.org.");
+	check(hostset(sets, n), "host-a", "mail.example.org.", "A",
+	    "192.0.2.25");
+	assert_string_equal(hostset(sets, n)->domain, "mail.example.org");
 	records_free(sets, n);
 	freesite(s);
 }
@@ -1028,7 +1116,7 @@ test_zone_short(void **state)
 
 	(void)state;
 	sets = build(s, "example.org", &n);
-	line = records_zone_line(rec(&sets[0], "mx"));
+	line = records_zone_line(rec(&sets[1], "mx"));
 	assert_string_equal(line, "example.org. 3600 IN MX 10"
 	    " mail.example.org.");
 	free(line);
@@ -1042,10 +1130,10 @@ test_zone_short(void **state)
 	line = records_zone_line(rec(&sets[0], "ptr:2001:db8::25"));
 	assert_string_equal(line, PTR6 " 3600 IN PTR mail.example.org.");
 	free(line);
-	line = records_zone_line(rec(&sets[0], "spf"));
+	line = records_zone_line(rec(&sets[1], "spf"));
 	assert_string_equal(line, "example.org. 3600 IN TXT \"" SPF "\"");
 	free(line);
-	line = records_zone_line(rec(&sets[0], "dmarc"));
+	line = records_zone_line(rec(&sets[1], "dmarc"));
 	assert_string_equal(line, "_dmarc.example.org. 3600 IN TXT"
 	    " \"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.org\"");
 	free(line);
@@ -1064,7 +1152,7 @@ test_zone_split(void **state)
 
 	(void)state;
 	sets = build(s, "example.org", &n);
-	r = rec(&sets[0], "dkim:mail");
+	r = rec(&sets[1], "dkim:mail");
 	line = records_zone_line(r);
 	want = xasprintf("mail._domainkey.example.org. 3600 IN TXT ( \"%.255s\""
 	    "\n\t\"%s\" )", r->value, r->value + 255);
@@ -1173,7 +1261,7 @@ test_all_txt_strings(void **state)
 	(void)state;
 	add_key(s, "example.org", "big", "/etc/dkimkeys/big.private");
 	sets = build(s, NULL, &n);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < sets[i].nrecords; j++) {
 			r = &sets[i].records[j];
@@ -1191,9 +1279,9 @@ test_all_txt_strings(void **state)
 			ntxt++;
 		}
 	}
-	/* example.org: spf, spf-helo, dkim:mail, dkim:big, dmarc;
-	 * example.net: spf, spf-helo, dkim:ed, dmarc, dmarc-report. */
-	assert_int_equal(ntxt, 10);
+	/* The host: spf-helo (once); example.org: spf, dkim:mail, dkim:big,
+	 * dmarc; example.net: spf, dkim:ed, dmarc, dmarc-report. */
+	assert_int_equal(ntxt, 9);
 	records_free(sets, n);
 	freesite(s);
 }
@@ -1204,6 +1292,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sets),
 		cmocka_unit_test(test_ids_receiving),
+		cmocka_unit_test(test_ids_host),
 		cmocka_unit_test(test_ids_sending_only),
 		cmocka_unit_test(test_mx),
 		cmocka_unit_test(test_host_addresses),
@@ -1228,6 +1317,7 @@ main(void)
 		cmocka_unit_test(test_no_addresses),
 		cmocka_unit_test(test_ipv4_only),
 		cmocka_unit_test(test_no_hostname),
+		cmocka_unit_test(test_helo_name),
 		cmocka_unit_test(test_hostname_forms),
 		cmocka_unit_test(test_reverse_name),
 		cmocka_unit_test(test_split_lengths),

@@ -559,6 +559,17 @@ static const struct rule_case cases[] = {
 	  "case.test", "spf", CHECK_WARN, "published on ns.case.test", NULL,
 	  { { "case.test", DNS_T_TXT, "v=spf1 ip4:" V4 " -all" } }, 1,
 	  { { NULL, 0, NULL } }, NULL },
+	{ "propagation: the mail host's A is its own zone's (case.test): its"
+	  " nameserver shows it, warn", "case.test", "host-a", CHECK_WARN,
+	  "published on ns.case.test (127.0.0.2), not yet visible through the"
+	  " resolver", NULL, { { HOST, DNS_T_A, NULL } }, 1,
+	  { { NULL, 0, NULL } }, NULL },
+	{ "propagation: another domain's nameserver is never asked about"
+	  " the mail host's A (not its zone): fail", "other.test", "host-a",
+	  CHECK_FAIL, "no A record for " HOST, HOST ". 3600 IN A " V4,
+	  { { HOST, DNS_T_A, NULL },
+	    { "other.test", DNS_T_TXT, "v=spf1 ip4:" V4 " -all" } }, 1,
+	  { { NULL, 0, NULL } }, NULL },
 	{ "FORMERR is unknown, naming it", "case.test", "dkim:sel",
 	  CHECK_UNKNOWN, "answered FORMERR", NULL,
 	  { { "sel._domainkey.case.test", DNS_T_TXT, FORMERR } }, 0,
@@ -666,12 +677,12 @@ record_p(const char *domain)
 
 	if (records_build(site, domain, &sets, &n, &cause) != 0)
 		fail_msg("records_build %s: %s", domain, cause);
-	assert_int_equal(n, 1);
-	for (i = 0; i < sets[0].nrecords && p == NULL; i++)
-		if (strncmp(sets[0].records[i].id, "dkim:", 5) == 0 &&
-		    sets[0].records[i].value != NULL &&
-		    strstr(sets[0].records[i].value, "p=") != NULL)
-			p = xstrdup(strstr(sets[0].records[i].value, "p=") + 2);
+	assert_int_equal(n, 2);		/* the mail host's, the domain's */
+	for (i = 0; i < sets[1].nrecords && p == NULL; i++)
+		if (strncmp(sets[1].records[i].id, "dkim:", 5) == 0 &&
+		    sets[1].records[i].value != NULL &&
+		    strstr(sets[1].records[i].value, "p=") != NULL)
+			p = xstrdup(strstr(sets[1].records[i].value, "p=") + 2);
 	records_free(sets, n);
 	assert_non_null(p);
 	return p;
@@ -836,8 +847,9 @@ type_of(const char *t)
 	return 0;
 }
 
-/* The zone where all is right for domain: its records as computed, TXT
- * in their character-strings.  *own_p: its DKIM key's p= (caller frees). */
+/* The zone where all is right for domain: its records and the mail
+ * host's as computed, TXT in their character-strings.  *own_p: its DKIM
+ * key's p= (caller frees). */
 static void
 base_zone(const char *domain, struct zone *z, char **own_p)
 {
@@ -845,31 +857,34 @@ base_zone(const char *domain, struct zone *z, char **own_p)
 	const struct record *r;
 	char *cause = NULL, *name, *data, *p;
 	struct buf b;
-	size_t n, i, j;
+	size_t n, i, j, k;
 
 	*own_p = NULL;
 	if (records_build(site, domain, &sets, &n, &cause) != 0)
 		fail_msg("records_build %s: %s", domain, cause);
-	assert_int_equal(n, 1);
-	for (i = 0; i < sets[0].nrecords; i++) {
-		r = &sets[0].records[i];
-		if (r->value == NULL)
-			continue;
-		name = xstrndup(r->name, strlen(r->name) - 1);
-		if (strcmp(r->type, "TXT") == 0) {
-			buf_init(&b);
-			for (j = 0; j < r->strings.n; j++)
-				buf_printf(&b, "%s%s", j ? S : "",
-				    r->strings.v[j]);
-			data = buf_steal(&b);
-		} else
-			data = xstrdup(r->value);
-		if (*own_p == NULL && strncmp(r->id, "dkim:", 5) == 0 &&
-		    (p = strstr(r->value, "p=")) != NULL)
-			*own_p = xstrdup(p + 2);
-		zone_add(z, name, type_of(r->type), data, NULL);
-		free(name);
-		free(data);
+	assert_int_equal(n, 2);
+	assert_true(sets[0].host && !sets[1].host);
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < sets[k].nrecords; i++) {
+			r = &sets[k].records[i];
+			if (r->value == NULL)
+				continue;
+			name = xstrndup(r->name, strlen(r->name) - 1);
+			if (strcmp(r->type, "TXT") == 0) {
+				buf_init(&b);
+				for (j = 0; j < r->strings.n; j++)
+					buf_printf(&b, "%s%s", j ? S : "",
+					    r->strings.v[j]);
+				data = buf_steal(&b);
+			} else
+				data = xstrdup(r->value);
+			if (*own_p == NULL && strncmp(r->id, "dkim:", 5) == 0 &&
+			    (p = strstr(r->value, "p=")) != NULL)
+				*own_p = xstrdup(p + 2);
+			zone_add(z, name, type_of(r->type), data, NULL);
+			free(name);
+			free(data);
+		}
 	}
 	records_free(sets, n);
 }
@@ -1231,7 +1246,7 @@ run_check(const struct rule_case *c, struct server *rs, struct server *ns,
 	struct check_run *run = NULL;
 	char *cause = NULL, servers[64];
 	int64_t deadline;
-	size_t i, n;
+	size_t i, k, n;
 
 	loop = loop_new();
 	loop_fd_set(loop, rs->fd, POLLIN, serve, rs);
@@ -1263,20 +1278,25 @@ run_check(const struct rule_case *c, struct server *rs, struct server *ns,
 		    " nameserver %zu queries)", rs->queries, ns->queries);
 	else if (asked_any(c, rs, ns, why, size))
 		;	/* a name that must not be asked was */
-	else if (n != 1 || strcmp(res[0].domain, c->domain) != 0)
-		snprintf(why, size, "%zu domains in the results", n);
+	else if (n != 2 || !res[0].host || strcmp(res[0].domain, HOST) != 0 ||
+	    res[1].host || strcmp(res[1].domain, c->domain) != 0)
+		snprintf(why, size, "%zu results, want the host's and %s's", n,
+		    c->domain);
 	else if (c->id != NULL) {
-		if ((it = find_item(&res[0], c->id)) == NULL)
+		if ((it = find_item(&res[1], c->id)) == NULL &&
+		    (it = find_item(&res[0], c->id)) == NULL)
 			snprintf(why, size, "%s: no check %s", c->domain,
 			    c->id);
 		else
 			judge(c, it, why, size);
-	} else if (res[0].nitems != 9)	/* mx, host-a, host-aaaa, 2 ptr,
-					   spf, spf-helo, dkim, dmarc */
-		snprintf(why, size, "%zu checks, want 9", res[0].nitems);
+	} else if (res[0].nitems != 5 || res[1].nitems != 4)
+		/* host-a, host-aaaa, 2 ptr, spf-helo; mx, spf, dkim, dmarc */
+		snprintf(why, size, "%zu and %zu checks, want 5 and 4",
+		    res[0].nitems, res[1].nitems);
 	else
-		for (i = 0; i < res[0].nitems && *why == '\0'; i++)
-			judge(c, &res[0].items[i], why, size);
+		for (k = 0; k < 2; k++)
+			for (i = 0; i < res[k].nitems && *why == '\0'; i++)
+				judge(c, &res[k].items[i], why, size);
 done:
 	free(cause);
 	check_free(run);
