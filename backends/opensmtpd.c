@@ -869,6 +869,34 @@ sm_free(struct sm *sm)
 	strv_free(&sm->tagwheres);
 }
 
+/* Macros named after a keyword: smtpd rejects their definition (the
+ * keyword is no STRING to its grammar), so every $name after it is not
+ * defined either; notspam reads on with the value, and says so. */
+static void
+sm_keyword_macros(struct site *site, const struct bk_ents *ents)
+{
+	const struct conf_entry *e;
+	char *where, *name;
+	size_t i;
+
+	for (i = 0; i < ents->n; i++) {
+		e = ents->v[i].e;
+		if (!e->is_macro || e->key == NULL ||
+		    !conf_smtpd_keyword(e->key))
+			continue;
+		where = conf_where(ents->v[i].doc, e);
+		name = bk_san(e->key);
+		site_warn(site, "%s: the macro %s is named after the smtpd.conf"
+		    " keyword \"%s\": smtpd rejects this line (syntax error)"
+		    " and then every $%s as not defined, so it refuses the"
+		    " configuration (smtpd -n); rename the macro, e.g. my_%s,"
+		    " here and where it is used", where, name, name, name,
+		    name);
+		free(name);
+		free(where);
+	}
+}
+
 static int
 sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
     struct site *site, char **cause)
@@ -907,6 +935,7 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 		return -1;
 	}
 	bk_conf_flatten(site, ctx->root, sm.doc, &inc, &ents);
+	sm_keyword_macros(site, &ents);
 	/* Definitions first: tables, procs, filters, actions. */
 	for (i = 0; i < ents.n; i++) {
 		e = ents.v[i].e;

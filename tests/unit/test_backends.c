@@ -1053,6 +1053,26 @@ test_sm_old_grammar(void **state)
 	free(cause);
 }
 
+/* A macro named after a smtpd.conf keyword (the demo's "hostname" before
+ * issue 9): smtpd -n rejects it; notspam reads on and says so, at the line
+ * of the definition, and not of a macro that is no keyword. */
+static void
+test_sm_keyword_macro(void **state)
+{
+	struct site *site = load(SITES "smtpd-keyword-macro");
+
+	(void)state;
+	assert_non_null(warning(site, "/etc/mail/smtpd.conf:6: the macro"
+	    " hostname is named after the smtpd.conf keyword \"hostname\"",
+	    "rename the macro"));
+	assert_non_null(warning(site, "/etc/mail/smtpd.conf:34: the macro"
+	    " port is named after", "every $port as not defined"));
+	assert_null(warning(site, "mail_port", NULL));
+	/* read on with the value, as before */
+	assert_string_equal(site->hostname, "mail.example.org");
+	site_free(site);
+}
+
 static void
 test_sm_loop(void **state)
 {
@@ -2013,6 +2033,7 @@ main(void)
 		cmocka_unit_test(test_sm_program_and_listen),
 		cmocka_unit_test(test_sm_old_grammar),
 		cmocka_unit_test(test_sm_loop),
+		cmocka_unit_test(test_sm_keyword_macro),
 		cmocka_unit_test(test_dp_sender_map),
 		cmocka_unit_test(test_dp_domain_file),
 		cmocka_unit_test(test_hostile_sanitized),
