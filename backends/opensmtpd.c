@@ -53,6 +53,7 @@ struct sm_table {
 	char		*value;		/* first value of an inline
 					 * { k = v } table, or NULL */
 	struct site_loc	 vloc;
+	char		*path;		/* a file table's file, read */
 };
 
 struct sm_action {
@@ -247,14 +248,46 @@ sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 	    strcmp(p + strlen(p) - 3, ".db") == 0)
 		p[strlen(p) - 3] = '\0';	/* makemap's source file */
 	if (bk_read_list(sm->site, sm->ctx->root, CONF_TABLE, p, &t->keys,
-	    &t->wheres, &cause) == 0)
+	    &t->wheres, &cause) == 0) {
 		t->listable = 1;
-	else {
-		t->why = cause;
-		strv_free(&t->keys);
-		bk_wheres_free(&t->wheres);
+		t->path = p;
+		return;
 	}
+	t->why = cause;
+	strv_free(&t->keys);
+	bk_wheres_free(&t->wheres);
 	free(p);
+}
+
+/* The first value of a table (the name a helo-src table gives its first
+ * source address): an inline table's (*where NULL), or the first "key
+ * value" line of its file (read inside the root, already loaded by
+ * sm_parse_table) with that line in *where and *loc.  NULL when it has
+ * none. */
+static const char *
+sm_table_value(struct sm *sm, const struct sm_table *t, char **where,
+    struct site_loc *loc)
+{
+	const struct conf_doc *doc;
+	char *cause = NULL;
+	size_t i;
+
+	*where = NULL;
+	if (t->value != NULL)
+		return t->value;
+	if (t->path == NULL || (doc = bk_conf_load(sm->site, sm->ctx->root,
+	    CONF_TABLE, t->path, &cause)) == NULL) {
+		free(cause);
+		return NULL;
+	}
+	for (i = 0; i < doc->nentries; i++) {
+		const struct conf_entry *e = &doc->entries[i];
+		if (e->key == NULL || e->value == NULL || *e->value == '\0')
+			continue;
+		*where = bk_where(doc, e, loc);
+		return e->value;
+	}
+	return NULL;
 }
 
 /* The host:port of a relay URL such as smtp+tls://label@host:port. */
@@ -290,7 +323,8 @@ sm_relay_helo(struct sm *sm, const struct conf_entry *e, const char *where,
 {
 	const struct sm_table *t;
 	const char *name = NULL, *w;
-	char *tname, *show;
+	char *tname, *show, *twhere = NULL;
+	struct site_loc tloc;
 	int i;
 
 	for (i = 3; i + 1 < e->argc && name == NULL; i++) {
@@ -303,22 +337,27 @@ sm_relay_helo(struct sm *sm, const struct conf_entry *e, const char *where,
 			    strlen(e->argv[i + 1]) - 2);
 			t = sm_table(sm, tname);
 			free(tname);
-			if (t == NULL || t->value == NULL)
-				return;	/* a file table: not read for this */
-			name = t->value;
+			if (t == NULL ||
+			    (name = sm_table_value(sm, t, &twhere, &tloc)) ==
+			    NULL)
+				return;	/* unreadable: said at its table */
 		}
 	}
 	if (name == NULL)
 		return;
+	if (twhere != NULL) {	/* the name is written in the table file */
+		where = twhere;
+		loc = &tloc;
+	}
 	if (!site_valid_domain(name, 0)) {
 		show = bk_quote(name);
 		site_warn(sm->site, "%s: relay helo \"%s\" is not a fully "
 		    "qualified domain name: receivers reject such a HELO; give "
 		    "the mail host name", where, show);
 		free(show);
-		return;
-	}
-	site_set_helo(sm->site, name, where, loc);
+	} else
+		site_set_helo(sm->site, name, where, loc);
+	free(twhere);
 }
 
 /* "action NAME method ..." */
@@ -840,6 +879,7 @@ sm_free(struct sm *sm)
 		free(sm->tables[i].where);
 		free(sm->tables[i].why);
 		free(sm->tables[i].value);
+		free(sm->tables[i].path);
 		strv_free(&sm->tables[i].keys);
 		bk_wheres_free(&sm->tables[i].wheres);
 	}
