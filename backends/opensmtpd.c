@@ -53,6 +53,7 @@ struct sm_table {
 	char		*value;		/* first value of an inline
 					 * { k = v } table, or NULL */
 	struct site_loc	 vloc;
+	char		*path;		/* a file table's file, read */
 };
 
 struct sm_action {
@@ -247,14 +248,46 @@ sm_parse_table(struct sm *sm, const struct conf_entry *e, const char *where)
 	    strcmp(p + strlen(p) - 3, ".db") == 0)
 		p[strlen(p) - 3] = '\0';	/* makemap's source file */
 	if (bk_read_list(sm->site, sm->ctx->root, CONF_TABLE, p, &t->keys,
-	    &t->wheres, &cause) == 0)
+	    &t->wheres, &cause) == 0) {
 		t->listable = 1;
-	else {
-		t->why = cause;
-		strv_free(&t->keys);
-		bk_wheres_free(&t->wheres);
+		t->path = p;
+		return;
 	}
+	t->why = cause;
+	strv_free(&t->keys);
+	bk_wheres_free(&t->wheres);
 	free(p);
+}
+
+/* The first value of a table (the name a helo-src table gives its first
+ * source address): an inline table's (*where NULL), or the first "key
+ * value" line of its file (read inside the root, already loaded by
+ * sm_parse_table) with that line in *where and *loc.  NULL when it has
+ * none. */
+static const char *
+sm_table_value(struct sm *sm, const struct sm_table *t, char **where,
+    struct site_loc *loc)
+{
+	const struct conf_doc *doc;
+	char *cause = NULL;
+	size_t i;
+
+	*where = NULL;
+	if (t->value != NULL)
+		return t->value;
+	if (t->path == NULL || (doc = bk_conf_load(sm->site, sm->ctx->root,
+	    CONF_TABLE, t->path, &cause)) == NULL) {
+		free(cause);
+		return NULL;
+	}
+	for (i = 0; i < doc->nentries; i++) {
+		const struct conf_entry *e = &doc->entries[i];
+		if (e->key == NULL || e->value == NULL || *e->value == '\0')
+			continue;
+		*where = bk_where(doc, e, loc);
+		return e->value;
+	}
+	return NULL;
 }
 
 /* The host:port of a relay URL such as smtp+tls://label@host:port. */
@@ -290,7 +323,8 @@ sm_relay_helo(struct sm *sm, const struct conf_entry *e, const char *where,
 {
 	const struct sm_table *t;
 	const char *name = NULL, *w;
-	char *tname, *show;
+	char *tname, *show, *twhere = NULL;
+	struct site_loc tloc;
 	int i;
 
 	for (i = 3; i + 1 < e->argc && name == NULL; i++) {
@@ -303,22 +337,27 @@ sm_relay_helo(struct sm *sm, const struct conf_entry *e, const char *where,
 			    strlen(e->argv[i + 1]) - 2);
 			t = sm_table(sm, tname);
 			free(tname);
-			if (t == NULL || t->value == NULL)
-				return;	/* a file table: not read for this */
-			name = t->value;
+			if (t == NULL ||
+			    (name = sm_table_value(sm, t, &twhere, &tloc)) ==
+			    NULL)
+				return;	/* unreadable: said at its table */
 		}
 	}
 	if (name == NULL)
 		return;
+	if (twhere != NULL) {	/* the name is written in the table file */
+		where = twhere;
+		loc = &tloc;
+	}
 	if (!site_valid_domain(name, 0)) {
 		show = bk_quote(name);
 		site_warn(sm->site, "%s: relay helo \"%s\" is not a fully "
 		    "qualified domain name: receivers reject such a HELO; give "
 		    "the mail host name", where, show);
 		free(show);
-		return;
-	}
-	site_set_helo(sm->site, name, where, loc);
+	} else
+		site_set_helo(sm->site, name, where, loc);
+	free(twhere);
 }
 
 /* "action NAME method ..." */
@@ -840,6 +879,7 @@ sm_free(struct sm *sm)
 		free(sm->tables[i].where);
 		free(sm->tables[i].why);
 		free(sm->tables[i].value);
+		free(sm->tables[i].path);
 		strv_free(&sm->tables[i].keys);
 		bk_wheres_free(&sm->tables[i].wheres);
 	}
@@ -867,6 +907,34 @@ sm_free(struct sm *sm)
 	free(sm->matches);
 	strv_free(&sm->tags);
 	strv_free(&sm->tagwheres);
+}
+
+/* Macros named after a keyword: smtpd rejects their definition (the
+ * keyword is no STRING to its grammar), so every $name after it is not
+ * defined either; notspam reads on with the value, and says so. */
+static void
+sm_keyword_macros(struct site *site, const struct bk_ents *ents)
+{
+	const struct conf_entry *e;
+	char *where, *name;
+	size_t i;
+
+	for (i = 0; i < ents->n; i++) {
+		e = ents->v[i].e;
+		if (!e->is_macro || e->key == NULL ||
+		    !conf_smtpd_keyword(e->key))
+			continue;
+		where = conf_where(ents->v[i].doc, e);
+		name = bk_san(e->key);
+		site_warn(site, "%s: the macro %s is named after the smtpd.conf"
+		    " keyword \"%s\": smtpd rejects this line (syntax error)"
+		    " and then every $%s as not defined, so it refuses the"
+		    " configuration (smtpd -n); rename the macro, e.g. my_%s,"
+		    " here and where it is used", where, name, name, name,
+		    name);
+		free(name);
+		free(where);
+	}
 }
 
 static int
@@ -907,6 +975,7 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 		return -1;
 	}
 	bk_conf_flatten(site, ctx->root, sm.doc, &inc, &ents);
+	sm_keyword_macros(site, &ents);
 	/* Definitions first: tables, procs, filters, actions. */
 	for (i = 0; i < ents.n; i++) {
 		e = ents.v[i].e;

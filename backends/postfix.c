@@ -39,6 +39,7 @@ struct pf {
 	char			*hostname;	/* default myhostname, or NULL */
 	char			*hostsource;
 	struct site_loc		 hostloc;	/* of the host name file */
+	const struct conf_doc	*master;	/* master.cf, or NULL */
 	const char		*service;	/* $service_name in master.cf */
 	int			 compat;	/* major compatibility level */
 	int			 loop;		/* expansion went too deep */
@@ -58,6 +59,7 @@ static const struct {
 	{ "milter_protocol", "6" },
 	{ "mydestination", "$myhostname, localhost.$mydomain, localhost" },
 	{ "myorigin", "$myhostname" },
+	{ "default_transport", "smtp" },
 	{ "compatibility_level", "0" },
 	{ "smtpd_milters", "" },
 	{ "non_smtpd_milters", "" },
@@ -660,29 +662,72 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
 	strv_free(&elems);
 }
 
-/* smtp_helo_name, when main.cf sets it (its default is $myhostname): the
- * name the smtp client gives in HELO, so the one PTR and HELO SPF need. */
+/*
+ * The master.cf service mail to other domains leaves by: the transport of
+ * default_transport (its default smtp; a ":nexthop" after it is dropped)
+ * when master.cf has it as a unix service running smtp(8), else NULL.
+ */
+static const struct conf_entry *
+pf_out_service(struct pf *pf)
+{
+	const struct conf_entry *e;
+	const char *cmd, *slash;
+	char *tr, *key;
+
+	if (pf->master == NULL)
+		return NULL;
+	tr = pf_get(pf, "default_transport", NULL, NULL);
+	tr[strcspn(tr, ":")] = '\0';
+	key = xasprintf("%s/unix", *tr != '\0' ? tr : "smtp");
+	e = conf_find(pf->master, key);
+	free(key);
+	free(tr);
+	if (e == NULL || e->argc < 8)
+		return NULL;
+	cmd = (slash = strrchr(e->argv[7], '/')) != NULL ? slash + 1 :
+	    e->argv[7];
+	return strcmp(cmd, "smtp") == 0 ? e : NULL;
+}
+
+/*
+ * The name the smtp client gives in HELO, so the one PTR and HELO SPF
+ * need: "-o smtp_helo_name=NAME" on the service mail leaves by (it
+ * overrides main.cf for that service), else main.cf's smtp_helo_name when
+ * set (its default is $myhostname, the hostname).
+ */
 static void
 pf_helo(struct pf *pf)
 {
+	const struct conf_entry *e = pf_out_service(pf);
+	const char *opt = NULL;
 	struct site_loc loc;
-	char *where, *value, *show;
+	char *where, *value, *show, *name;
 
-	value = pf_get(pf, "smtp_helo_name", &where, &loc);
+	if (e != NULL && (opt = conf_master_option(e, "smtp_helo_name")) !=
+	    NULL) {
+		pf->service = e->argv[0];
+		value = pf_expand(pf, opt, 0);
+		pf->service = NULL;
+		where = bk_where(pf->master, e, &loc);
+		name = xasprintf("master.cf %s -o smtp_helo_name", e->key);
+	} else {
+		value = pf_get(pf, "smtp_helo_name", &where, &loc);
+		name = xstrdup("smtp_helo_name");
+	}
 	if (where == NULL || *value == '\0')
 		;	/* $myhostname */
 	else if (!site_valid_domain(value, 0)) {
 		show = bk_quote(value);
 		site_warn(pf->site, "%s: smtp_helo_name \"%s\" is not a fully "
 		    "qualified domain name: receivers reject such a HELO; set "
-		    "smtp_helo_name to the mail host name in main.cf", where,
-		    show);
+		    "smtp_helo_name to the mail host name in %s", where, show,
+		    opt != NULL ? "master.cf" : "main.cf");
 		free(show);
 	} else {
-		bk_fact(pf->site, "postfix", "smtp_helo_name", value, where,
-		    &loc);
+		bk_fact(pf->site, "postfix", name, value, where, &loc);
 		site_set_helo(pf->site, value, where, &loc);
 	}
+	free(name);
 	free(value);
 	free(where);
 }
@@ -729,8 +774,6 @@ pf_main_facts(struct pf *pf)
 		    pf->main->path, value);
 	free(value);
 	free(where);
-
-	pf_helo(pf);
 
 	value = pf_get(pf, "smtpd_milters", &where, &loc);
 	pf_milter_links(pf, "postfix smtpd", "milter", value, where, &loc);
@@ -865,6 +908,7 @@ pf_master(struct pf *pf, const char *dir, char **cause)
 		free(path);
 		return -1;
 	}
+	pf->master = doc;
 	for (i = 0; i < doc->nentries; i++) {
 		const struct conf_entry *e = &doc->entries[i];
 		if (e->argc < 8 || e->key == NULL ||
@@ -973,6 +1017,7 @@ pf_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	pf_domains(&pf);
 	if (pf_master(&pf, *dir != '\0' ? dir : "/", cause) != 0)
 		goto done;
+	pf_helo(&pf);
 	pf_socket_reach(&pf);
 	if (pf.loop)
 		site_warn(site, "%s: parameter expansion goes deeper than %d "

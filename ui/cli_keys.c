@@ -32,6 +32,7 @@
 #include "core/check/records.h"
 #include "core/site/session.h"
 #include "core/site/site.h"
+#include "core/lib/textwrap.h"
 #include "core/lib/util.h"
 #include "ui/cli.h"
 
@@ -144,21 +145,66 @@ ck_record_free(struct record *r)
 	free(r->error);
 }
 
+/*
+ * The keys table fits CK_COLS columns: the columns of ck_widths (bits
+ * right-aligned), then the key file's path on a line of its own, indented.
+ * A value wider than its column goes on as far as it needs and the row
+ * continues on the next line at the next column (as df(1) does with long
+ * device names); a value wider than the rest of the line is broken where
+ * the line is full, so nothing is cut and the pieces join back.
+ */
+#define CK_COLS		100
+#define CK_NCELLS	9
+#define CK_BITS		3
+static const int ck_widths[CK_NCELLS] = { 20, 10, 8, 5, 10, 10, 9, 10, 5 };
+
+/* Print shown (terminal-safe) text from column start (the cursor is
+ * there), broken at the line's end (at blanks unless flags has
+ * TEXTWRAP_ANY), later lines hang blanks further in; returns the column
+ * after its last character. */
+static int
+ck_put_at(const char *shown, int start, int hang, int flags)
+{
+	struct strv lines;
+	size_t i;
+	int col;
+
+	strv_init(&lines);
+	textwrap(shown, CK_COLS - start, hang, flags, &lines);
+	for (i = 0; i < lines.n; i++) {
+		if (i > 0)
+			printf("\n%*s", start, "");
+		fputs(lines.v[i], stdout);
+	}
+	col = start + textwrap_width(lines.v[lines.n - 1]);
+	strv_free(&lines);
+	return col;
+}
+
+/* Untrusted text after label, indent columns in, within CK_COLS. */
+static void
+ck_say(int indent, const char *label, const char *text)
+{
+	char *shown = str_shown(text, strlen(text));
+	char *line = xasprintf("%s%s", label, shown);
+
+	printf("%*s", indent, "");
+	ck_put_at(line, indent, 2, 0);
+	putchar('\n');
+	free(line);
+	free(shown);
+}
+
 /* Print the issues of a safety check; returns how many. */
 static size_t
-ck_issues(const struct keysafe *ks, const char *indent)
+ck_issues(const struct keysafe *ks, int indent)
 {
 	size_t i;
 
 	for (i = 0; i < ks->nissues; i++) {
-		printf("%swarning: ", indent);
-		cli_put(stdout, ks->issues[i].problem);
-		putchar('\n');
-		if (ks->issues[i].fix != NULL) {
-			printf("%s  fix: ", indent);
-			cli_put(stdout, ks->issues[i].fix);
-			putchar('\n');
-		}
+		ck_say(indent, "warning: ", ks->issues[i].problem);
+		if (ks->issues[i].fix != NULL)
+			ck_say(indent + 2, "fix: ", ks->issues[i].fix);
 	}
 	return ks->nissues;
 }
@@ -202,7 +248,7 @@ ck_made_text(const struct keys_gen *g, const struct record *r, int rotate)
 		cli_put(stdout, notes->v[i]);
 		putchar('\n');
 	}
-	ck_issues(ks, "");
+	ck_issues(ks, 0);
 	printf("\n; publish this record");
 	if (r->strings.n > 1)
 		printf(" (%zu strings of at most 255 bytes: a %d-bit key does "
@@ -486,10 +532,110 @@ ck_advice(const struct keys_entry *e, long long now, int *bad)
 	return NULL;
 }
 
+/* One row of the keys table: cells (raw text) at their columns. */
+static void
+ck_row(const char *const cells[CK_NCELLS])
+{
+	char *shown;
+	int i, start = 0, col = 0, w, pad;
+
+	for (i = 0; i < CK_NCELLS; i++) {
+		shown = str_shown(cells[i], strlen(cells[i]));
+		w = textwrap_width(shown);
+		if (i > 0 && col >= start) {
+			putchar('\n');
+			col = 0;
+		}
+		pad = i == CK_BITS && w < ck_widths[i] ? ck_widths[i] - w : 0;
+		printf("%*s", start + pad - col, "");
+		col = ck_put_at(shown, start + pad, 0, TEXTWRAP_ANY);
+		start += ck_widths[i] + 1;
+		free(shown);
+	}
+	putchar('\n');
+}
+
+/* The key file's line under its row: indented, broken where full. */
+static void
+ck_path_line(const char *path)
+{
+	char *shown = str_shown(path, strlen(path));
+
+	fputs("  ", stdout);
+	ck_put_at(shown, 2, 2, TEXTWRAP_ANY);
+	putchar('\n');
+	free(shown);
+}
+
+static void
+ck_table(const struct keys_list *l)
+{
+	static const char *const head[CK_NCELLS] = { "domain", "selector",
+	    "type", "bits", "state", "since", "published", "owner", "mode" };
+	const char *cells[CK_NCELLS];
+	char mode[8], date[16], bits[16];
+	size_t i;
+
+	ck_row(head);
+	ck_path_line("path");
+	for (i = 0; i < l->n; i++) {
+		const struct keys_entry *e = &l->v[i];
+		ck_date(e->since, date, sizeof date);
+		snprintf(bits, sizeof bits, "%d", e->pub.bits);
+		cells[0] = e->domain;
+		cells[1] = e->selector;
+		cells[2] = e->pub.type != NULL ? e->pub.type : "?";
+		cells[3] = bits;
+		cells[4] = keystate_name(e->state);
+		cells[5] = date;
+		cells[6] = keys_pub_name(e->published);
+		cells[7] = e->safe.owner != NULL ? e->safe.owner : "-";
+		cells[8] = e->safe.exists ? keysafe_mode(e->safe.mode, mode) :
+		    "-";
+		ck_row(cells);
+		ck_path_line(e->path != NULL ? e->path : "-");
+	}
+}
+
+/* What to know and do about one key, under the table, within CK_COLS. */
+static void
+ck_detail(const struct keys_entry *e, int offline, const char *adv, int *rc)
+{
+	char *line;
+
+	line = xasprintf("%s._domainkey.%s (%s):", e->selector, e->domain,
+	    e->signer);
+	putchar('\n');
+	ck_say(0, "", line);
+	free(line);
+	if (e->published == KEYS_PUB_UNKNOWN && !offline) {
+		line = xasprintf("unknown%s%s%s", e->pub_detail != NULL ?
+		    " (" : "", e->pub_detail != NULL ? e->pub_detail : "",
+		    e->pub_detail != NULL ? ")" : "");
+		ck_say(2, "published: ", line);
+		free(line);
+		if (*rc < EXIT_WARN)
+			*rc = EXIT_WARN;
+	} else if (e->published == KEYS_PUB_NO && e->pub_detail) {
+		line = xasprintf("no (%s)", e->pub_detail);
+		ck_say(2, "published: ", line);
+		free(line);
+	}
+	if (e->error != NULL && !e->configured && !ck_gone(e)) {
+		ck_say(2, "warning: ", e->error);
+		if (*rc < EXIT_WARN)
+			*rc = EXIT_WARN;
+	}
+	if (ck_issues(&e->safe, 2) > 0 && *rc < EXIT_WARN)
+		*rc = EXIT_WARN;
+	if (adv != NULL)
+		ck_say(2, "", adv);
+}
+
 static void
 ck_list_text(const struct keys_list *l, long long now, int offline, int *rc)
 {
-	char mode[8], date[16], *adv;
+	char *adv;
 	size_t i;
 	int bad;
 
@@ -498,21 +644,7 @@ ck_list_text(const struct keys_list *l, long long now, int offline, int *rc)
 		    "none; make one with: notspam keygen DOMAIN\n");
 		return;
 	}
-	printf("%-20s %-10s %-8s %5s %-10s %-10s %-9s %-10s %-5s %s\n",
-	    "domain", "selector", "type", "bits", "state", "since",
-	    "published", "owner", "mode", "path");
-	for (i = 0; i < l->n; i++) {
-		const struct keys_entry *e = &l->v[i];
-		ck_date(e->since, date, sizeof date);
-		printf("%-20s %-10s %-8s %5d %-10s %-10s %-9s %-10s %-5s ",
-		    e->domain, e->selector, e->pub.type != NULL ?
-		    e->pub.type : "?", e->pub.bits, keystate_name(e->state),
-		    date, keys_pub_name(e->published),
-		    e->safe.owner != NULL ? e->safe.owner : "-",
-		    e->safe.exists ? keysafe_mode(e->safe.mode, mode) : "-");
-		cli_put(stdout, e->path != NULL ? e->path : "-");
-		putchar('\n');
-	}
+	ck_table(l);
 	for (i = 0; i < l->n; i++) {
 		const struct keys_entry *e = &l->v[i];
 		bad = 0;
@@ -521,38 +653,7 @@ ck_list_text(const struct keys_list *l, long long now, int offline, int *rc)
 		    e->configured || ck_gone(e)) && (offline ||
 		    e->published != KEYS_PUB_UNKNOWN))
 			continue;
-		printf("\n%s._domainkey.%s (%s):\n", e->selector, e->domain,
-		    e->signer);
-		if (e->published == KEYS_PUB_UNKNOWN && !offline) {
-			printf("  published: unknown");
-			if (e->pub_detail != NULL) {
-				fputs(" (", stdout);
-				cli_put(stdout, e->pub_detail);
-				putchar(')');
-			}
-			putchar('\n');
-			if (*rc < EXIT_WARN)
-				*rc = EXIT_WARN;
-		} else if (e->published == KEYS_PUB_NO && e->pub_detail) {
-			fputs("  published: no (", stdout);
-			cli_put(stdout, e->pub_detail);
-			fputs(")\n", stdout);
-		}
-		if (e->error != NULL && !e->configured &&
-		    !ck_gone(e)) {
-			fputs("  warning: ", stdout);
-			cli_put(stdout, e->error);
-			putchar('\n');
-			if (*rc < EXIT_WARN)
-				*rc = EXIT_WARN;
-		}
-		if (ck_issues(&e->safe, "  ") > 0 && *rc < EXIT_WARN)
-			*rc = EXIT_WARN;
-		if (adv != NULL) {
-			fputs("  ", stdout);
-			cli_put(stdout, adv);
-			putchar('\n');
-		}
+		ck_detail(e, offline, adv, rc);
 		if (bad > *rc)
 			*rc = bad;
 		free(adv);

@@ -832,9 +832,10 @@ dmarc_apply(char **text, const char *tag, const char *value)
 	*text = edited;
 }
 
-/* The fix "change the record to" with the edited text at r's name. */
+/* The fix "lead:" (none when NULL) and the record of text at r's name. */
 static void
-dmarc_fix_edit(struct check_ev *ev, const struct record *r, const char *text)
+dmarc_fix_record(struct check_ev *ev, const struct record *r,
+    const char *lead, const char *text)
 {
 	struct record tmp;
 	char *line, *fix;
@@ -846,7 +847,10 @@ dmarc_fix_edit(struct check_ev *ev, const struct record *r, const char *text)
 	strv_init(&tmp.strings);
 	records_split_txt(text, &tmp.strings);
 	line = records_zone_line(&tmp);
-	fix = xasprintf("change the record to:\n%s", line);
+	if (lead != NULL)
+		fix = xasprintf("%s:\n%s", lead, line);
+	else
+		fix = xstrdup(line);
 	check_fix(ev, fix);
 	free(fix);
 	free(line);
@@ -867,6 +871,74 @@ dmarc_policy(const struct site *site)
 }
 
 /*
+ * Why advice on the DMARC policy is held back for the domain, or NULL.
+ * It is when a signer notspam does not read (rspamd) takes the mail and
+ * notspam knows no key of the domain: a policy stricter than p=none is
+ * safe only once mail carries an aligned DKIM signature (forwarding breaks
+ * SPF), and nothing here can tell whether it does.  A dmarc_policy in the
+ * settings is the user's own decision and is followed.  Caller frees.
+ */
+static char *
+dmarc_unread(const struct check_ev *ev)
+{
+	const struct site *site = ev->site;
+	const struct settings *st = site->settings;
+	const struct check_dstate *ds = &ev->run->ds[ev->who.dom];
+	size_t i;
+
+	if (site->unread_signer == NULL)
+		return NULL;
+	for (i = 0; i < ds->nwork; i++)
+		if (ds->work[i].kind == CHECK_K_DKIM)
+			return NULL;	/* a key notspam reads signs */
+	if (st != NULL && st->dmarc_policy != NULL &&
+	    strcmp(st->dmarc_policy, "none") != 0)
+		return NULL;
+	return xasprintf("whether mail is signed is unknown because %s%s%s%s"
+	    " signs, and notspam does not read %s's configuration",
+	    site->unread_signer, site->unread_signer_source != NULL ? " (" :
+	    "", site->unread_signer_source != NULL ?
+	    site->unread_signer_source : "", site->unread_signer_source !=
+	    NULL ? ")" : "", site->unread_signer);
+}
+
+/* The fix of a tag=none held back (dmarc_unread): what to confirm first. */
+static void
+dmarc_hold_fix(struct check_ev *ev, const char *tag, const char *signer)
+{
+	char *fix;
+
+	fix = xasprintf("keep %s=none until mail from %s carries a valid DKIM"
+	    " signature of %s (check %s's DKIM signing settings): the"
+	    " Authentication-Results header of a message sent to a mailbox"
+	    " elsewhere shows dkim=pass header.d=%s, or the aggregate reports"
+	    " show DKIM passing; then %s%s", tag, ev->domain, ev->domain,
+	    signer, ev->domain, strcmp(tag, "p") == 0 ? "set p=" :
+	    "drop sp= (subdomains then take p=)", strcmp(tag, "p") == 0 ?
+	    dmarc_policy(ev->site) : "");
+	check_fix(ev, fix);
+	free(fix);
+}
+
+/* A tag=none, p= or sp= (which the fix removes), said as label: the
+ * advice to tighten it, or why not yet. */
+static void
+dmarc_none(struct check_ev *ev, const char *label, const char *tag,
+    const char *what, const char *unread, char **text, int *edit)
+{
+	check_note(ev, CHECK_WARN, "%s=none: %s", label, what);
+	if (unread == NULL) {
+		dmarc_apply(text, tag, strcmp(tag, "p") == 0 ?
+		    dmarc_policy(ev->site) : NULL);
+		*edit = 1;
+		return;
+	}
+	check_note(ev, CHECK_WARN, "%s=none is the right start for now: %s",
+	    label, unread);
+	dmarc_hold_fix(ev, label, ev->site->unread_signer);
+}
+
+/*
  * The policy rules of a parsed DMARC record found at at (the domain or,
  * inherited, its organizational domain).  The fix of the domain's own
  * record is that record edited; an inherited one is replaced by the
@@ -880,26 +952,26 @@ dmarc_rules(struct check_ev *ev, const struct dmarc_rec *dm,
 	const struct settings *st = ev->site->settings;
 	const char *p = dm->p != NULL ? dm->p : "none";
 	char *org = dmarc_org_domain(at), *text, *rua;
+	char *unread = dmarc_unread(ev);
 	size_t i;
 	int edit = 0;
 
 	text = xstrndup(rr->text, rr->len);
 	if (inherited && dm->sp != NULL)
 		p = dm->sp;
-	if (strcmp(p, "none") == 0) {
-		check_note(ev, CHECK_WARN, "%s=none: monitoring only, receivers"
-		    " apply no policy", inherited && dm->sp != NULL ? "sp" :
-		    "p");
-		dmarc_apply(&text, "p", dmarc_policy(ev->site));
-		edit = 1;
-	} else
+	if (strcmp(p, "none") == 0)
+		dmarc_none(ev, inherited && dm->sp != NULL ? "sp" : "p", "p",
+		    "monitoring only, receivers apply no policy", unread, &text,
+		    &edit);
+	else {
 		check_note(ev, CHECK_OK, "policy %s", p);
-	if (!inherited && dm->sp != NULL && strcmp(dm->sp, "none") == 0) {
-		check_note(ev, CHECK_WARN, "sp=none: subdomains are monitored"
-		    " only");
-		dmarc_apply(&text, "sp", NULL);
-		edit = 1;
+		if (unread != NULL)
+			check_note(ev, CHECK_OK, "p=%s counts on DKIM"
+			    " signatures for forwarded mail: %s", p, unread);
 	}
+	if (!inherited && dm->sp != NULL && strcmp(dm->sp, "none") == 0)
+		dmarc_none(ev, "sp", "sp", "subdomains are monitored only",
+		    unread, &text, &edit);
 	if (dm->nrua == 0) {
 		check_note(ev, CHECK_WARN, "no rua=: no aggregate reports, so"
 		    " failures go unseen");
@@ -932,11 +1004,34 @@ dmarc_rules(struct check_ev *ev, const struct dmarc_rec *dm,
 	if (edit && inherited)
 		fix_change(ev, "publish the domain's own record", r);
 	else if (edit)
-		dmarc_fix_edit(ev, r, text);
+		dmarc_fix_record(ev, r, "change the record to", text);
 	for (i = 0; i < dm->nrua; i++)
 		dmarc_external(ev, at, org, &dm->rua[i]);
+	free(unread);
 	free(text);
 	free(org);
+}
+
+/* No DMARC record: publish the one of records.h; with the policy held
+ * back (dmarc_unread), the same record with p=none for a start. */
+static void
+dmarc_missing(struct check_ev *ev, const char *name, const struct record *r)
+{
+	char *unread = dmarc_unread(ev), *text;
+
+	if (unread == NULL || r == NULL || r->value == NULL) {
+		check_note(ev, CHECK_FAIL, "no DMARC record at %s", name);
+		fix_record(ev, r);
+		free(unread);
+		return;
+	}
+	check_note(ev, CHECK_FAIL, "no DMARC record at %s; publish p=none for"
+	    " a start: %s", name, unread);
+	text = dmarc_edit(r->value, "p", "none");
+	dmarc_fix_record(ev, r, NULL, text);
+	dmarc_hold_fix(ev, "p", ev->site->unread_signer);
+	free(text);
+	free(unread);
 }
 
 /* DMARC: one valid record at _dmarc (or the organizational domain's). */
@@ -981,8 +1076,7 @@ rule_dmarc(struct check_ev *ev, struct check_work *w)
 		at = org;
 	}
 	if (n == 0) {
-		check_note(ev, CHECK_FAIL, "no DMARC record at %s", name);
-		fix_record(ev, r);
+		dmarc_missing(ev, name, r);
 		goto done;
 	}
 	if (inherited)

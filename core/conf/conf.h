@@ -171,6 +171,12 @@ const char *conf_get(const struct conf_doc *, const char *key);
 /* "path:lineno" of an entry, for messages and sources; caller frees. */
 char *conf_where(const struct conf_doc *, const struct conf_entry *);
 
+/* Is word a keyword of smtpd.conf's grammar (OpenSMTPD's parse.y, up to
+ * 7.x)?  smtpd's lexer turns such a word into its keyword token, so a
+ * macro named after one ("hostname = ...") is a syntax error to smtpd and
+ * its $name is then not defined.  Case-sensitive, as smtpd is. */
+int conf_smtpd_keyword(const char *word);
+
 /*
  * master.cf: the value of a "-o name=value" override in the entry (the last
  * one wins, as in Postfix), or NULL.

@@ -30,6 +30,44 @@
 #define SMTPD_MAXWORD	8096
 #define SMTPD_MAXSTMT	(1024 * 1024)
 
+/*
+ * The words of smtpd.conf's grammar that smtpd's lexer takes as keywords
+ * (the keyword table of parse.y's lookup(), OpenSMTPD 7.x; older releases
+ * know a subset), sorted for bsearch().
+ */
+static const char *const smtpd_keywords[] = {
+	"action", "admd", "alias", "any", "auth", "auth-optional", "backup",
+	"bounce", "bypass", "ca", "cert", "chain", "chroot", "ciphers",
+	"commit", "compression", "connect", "data", "data-line", "dhe",
+	"disconnect", "domain", "ehlo", "encryption", "expand-only", "fcrdns",
+	"filter", "for", "forward-only", "from", "group", "helo", "helo-src",
+	"host", "hostname", "hostnames", "include", "inet4", "inet6", "junk",
+	"key", "limit", "listen", "lmtp", "local", "mail-from", "maildir",
+	"mask-src", "masquerade", "match", "max-deferred", "max-message-size",
+	"mbox", "mda", "mta", "mx", "no-dsn", "no-verify", "noop", "on",
+	"phase", "pki", "port", "proc", "proc-exec", "protocols", "proxy-v2",
+	"queue", "quit", "rcpt-to", "rdns", "received-auth", "recipient",
+	"regex", "reject", "relay", "report", "rewrite", "rset", "scheduler",
+	"senders", "smtp", "smtp-in", "smtp-out", "smtps", "socket", "src",
+	"srs", "sub-addr-delim", "table", "tag", "tagged", "tls",
+	"tls-require", "ttl", "user", "userbase", "verify", "virtual",
+	"warn-interval", "wrapper",
+};
+
+static int
+smtpd_keyword_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+int
+conf_smtpd_keyword(const char *word)
+{
+	return bsearch(word, smtpd_keywords, sizeof smtpd_keywords /
+	    sizeof smtpd_keywords[0], sizeof smtpd_keywords[0],
+	    smtpd_keyword_cmp) != NULL;
+}
+
 /* A character source: the file, or a macro value being expanded. */
 struct smtpd_src {
 	const char	*p;

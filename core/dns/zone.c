@@ -24,6 +24,7 @@
 #define ZONE_MAX_CNAMES	16	/* hops followed in one answer */
 #define ZONE_MSG_MAX	65535
 #define ZONE_QUOTE_MAX	40	/* bytes of a bad token quoted in a message */
+#define ZONE_T_DNAME	39	/* RFC 6672; only this file answers it */
 
 /* One record: owner and RDATA in wire form, names in lower case. */
 struct zone_rr {
@@ -46,6 +47,7 @@ struct zone_apex {
 struct zone_set {
 	struct zone_rr	*rrs;
 	size_t		 nrrs;
+	size_t		 ndnames;	/* DNAMEs among them */
 	struct zone_apex *zones;
 	size_t		 nzones;
 };
@@ -85,12 +87,13 @@ static const struct {
 	{ "A", DNS_T_A }, { "NS", DNS_T_NS }, { "CNAME", DNS_T_CNAME },
 	{ "SOA", DNS_T_SOA }, { "PTR", DNS_T_PTR }, { "MX", DNS_T_MX },
 	{ "TXT", DNS_T_TXT }, { "AAAA", DNS_T_AAAA }, { "SPF", DNS_T_SPF },
+	{ "DNAME", ZONE_T_DNAME },
 };
 
 /* Types that make a name exist but are not read. */
 static const char *const zone_other_types[] = {
 	"AFSDB", "APL", "CAA", "CDNSKEY", "CDS", "CERT", "CSYNC", "DHCID",
-	"DNAME", "DNSKEY", "DS", "EUI48", "EUI64", "HINFO", "HTTPS",
+	"DNSKEY", "DS", "EUI48", "EUI64", "HINFO", "HTTPS",
 	"IPSECKEY", "KEY", "KX", "LOC", "MINFO", "NAPTR", "NSEC", "NSEC3",
 	"NSEC3PARAM", "NULL", "OPENPGPKEY", "RP", "RRSIG", "SIG", "SMIMEA",
 	"SRV", "SSHFP", "SVCB", "TLSA", "URI", "WKS", "ZONEMD",
@@ -548,6 +551,7 @@ rdata_parse(struct zparse *zp, int type, const struct ztok *t, size_t n,
 	case DNS_T_NS:
 	case DNS_T_CNAME:
 	case DNS_T_PTR:
+	case ZONE_T_DNAME:
 		if (n != 1)
 			return zerr(zp, "%s takes one host name", tname);
 		return rdata_name(zp, &t[0], rdata);
@@ -604,6 +608,8 @@ zone_add(struct zone_set *zs, const unsigned char *owner, size_t olen,
 	memcpy(rr->owner, owner, olen);
 	rr->olen = olen;
 	rr->type = type;
+	if (type == ZONE_T_DNAME)
+		zs->ndnames++;
 	rr->ttl = ttl;
 	rr->rdlen = rdata->len;
 	rr->rdata = xmalloc(rdata->len > 0 ? rdata->len : 1);
@@ -791,7 +797,8 @@ done:
 	return rc;
 }
 
-/* RFC 1034 3.6.2: a name with a CNAME has no other record; 0 or -1. */
+/* RFC 1034 3.6.2: a name with a CNAME has no other record; RFC 6672 2.4:
+ * a name has at most one DNAME.  0 or -1. */
 static int
 zone_cname_alone(struct zparse *zp)
 {
@@ -800,17 +807,24 @@ zone_cname_alone(struct zparse *zp)
 	char *name;
 
 	for (i = zp->first; i < zs->nrrs; i++) {
-		if (zs->rrs[i].type != DNS_T_CNAME)
+		if (zs->rrs[i].type != DNS_T_CNAME &&
+		    zs->rrs[i].type != ZONE_T_DNAME)
 			continue;
 		for (j = zp->first; j < zs->nrrs; j++) {
 			if (j == i || !wire_eq(zs->rrs[i].owner,
 			    zs->rrs[i].olen, zs->rrs[j].owner,
-			    zs->rrs[j].olen))
+			    zs->rrs[j].olen) || (zs->rrs[i].type ==
+			    ZONE_T_DNAME && zs->rrs[j].type != ZONE_T_DNAME))
 				continue;
 			name = wire_text(zs->rrs[i].owner, zs->rrs[i].olen);
-			error_set(zp->cause, "%s: %s has a CNAME and other "
-			    "records (a CNAME must be alone at its name)",
-			    zp->file, name);
+			if (zs->rrs[i].type == DNS_T_CNAME)
+				error_set(zp->cause, "%s: %s has a CNAME and "
+				    "other records (a CNAME must be alone at its "
+				    "name)", zp->file, name);
+			else
+				error_set(zp->cause, "%s: %s has more than one "
+				    "DNAME (a name redirects to one place)",
+				    zp->file, name);
 			free(name);
 			return -1;
 		}
@@ -824,6 +838,8 @@ zone_truncate(struct zone_set *zs, size_t first, size_t nzones)
 {
 	while (zs->nrrs > first) {
 		zs->nrrs--;
+		if (zs->rrs[zs->nrrs].type == ZONE_T_DNAME)
+			zs->ndnames--;
 		free(zs->rrs[zs->nrrs].owner);
 		free(zs->rrs[zs->nrrs].rdata);
 	}
@@ -1114,14 +1130,89 @@ msg_set16(struct buf *m, size_t off, unsigned v)
 	((unsigned char *)m->data)[off + 1] = (unsigned char)v;
 }
 
+/*
+ * RFC 6672 3.2: the DNAME owned by a proper ancestor of name inside zone
+ * z, the one nearest the apex (a DNAME hides everything under it), or
+ * NULL.  Its owner is the last olen bytes of name.
+ */
+static const struct zone_rr *
+zone_dname(const struct zone_set *zs, const struct zone_apex *z,
+    const unsigned char *name, size_t len)
+{
+	size_t offs[ZONE_NAME_WIRE / 2], n = 0, off = 0, i, k;
+
+	if (zs->ndnames == 0)
+		return NULL;
+	while (off < len && name[off] != 0) {	/* each label's start */
+		offs[n++] = off;
+		off += (size_t)name[off] + 1;
+	}
+	for (k = n; k-- > 1;) {		/* proper ancestors, apex first */
+		if (len - offs[k] < z->len)
+			continue;	/* above the zone */
+		for (i = 0; i < zs->nrrs; i++)
+			if (zs->rrs[i].type == ZONE_T_DNAME &&
+			    wire_eq(zs->rrs[i].owner, zs->rrs[i].olen,
+			    name + offs[k], len - offs[k]))
+				return &zs->rrs[i];
+	}
+	return NULL;
+}
+
+/*
+ * RFC 4592 3.3.1: for a name that does not exist in zone z, its source of
+ * synthesis, "*." and its closest encloser (the nearest ancestor that
+ * exists, an empty non-terminal included), into src.  No wildcard matches
+ * a name that exists, or one under a name that exists other than by
+ * this rule.
+ */
+static void
+zone_wild_source(const struct zone_set *zs, const struct zone_apex *z,
+    const unsigned char *name, size_t len, unsigned char *src, size_t *slen)
+{
+	size_t off = 0;
+
+	while (name[off] != 0) {
+		off += (size_t)name[off] + 1;
+		if (len - off <= z->len || zone_exists(zs, name + off,
+		    len - off))
+			break;
+	}
+	src[0] = 1;
+	src[1] = '*';
+	memcpy(src + 2, name + off, len - off);
+	*slen = len - off + 2;
+}
+
+/*
+ * The CNAME a DNAME (owner the last d->olen bytes of cur) synthesizes for
+ * cur into out (RFC 6672 2.2: cur's labels above the owner, then the
+ * target); -1 when that is longer than a name can be (YXDOMAIN).
+ */
+static int
+zone_dname_target(const struct zone_rr *d, const unsigned char *cur,
+    size_t clen, unsigned char *out, size_t *olen)
+{
+	size_t keep = clen - d->olen;
+
+	if (keep + d->rdlen > ZONE_NAME_WIRE)
+		return -1;
+	memmove(out, cur, keep);
+	memcpy(out + keep, d->rdata, d->rdlen);
+	*olen = keep + d->rdlen;
+	return 0;
+}
+
 int
 zone_set_answer(const struct zone_set *zs, const char *name, int type,
     unsigned char **msg, size_t *len)
 {
 	unsigned char q[ZONE_NAME_WIRE], cur[ZONE_NAME_WIRE];
+	unsigned char at[ZONE_NAME_WIRE], next[ZONE_NAME_WIRE];
 	const struct zone_apex *z;
-	const struct zone_rr *rr, *cname;
-	size_t qlen, clen, i, an = 0, ns = 0, hops;
+	const struct zone_rr *rr, *cname, *dname;
+	struct zone_rr synth;
+	size_t qlen, clen, alen, nlen, i, an = 0, ns = 0, hops;
 	unsigned rcode = 0, found;
 	struct buf m;
 
@@ -1141,10 +1232,44 @@ zone_set_answer(const struct zone_set *zs, const char *name, int type,
 			rcode = 3;
 			break;
 		}
+		/* A DNAME above the name: its CNAME, then that name. */
+		if ((dname = zone_dname(zs, z, cur, clen)) != NULL) {
+			an += (unsigned)msg_rr(&m, dname->owner, dname->olen,
+			    dname);
+			if (zone_dname_target(dname, cur, clen, next,
+			    &nlen) != 0) {
+				rcode = 6;	/* YXDOMAIN */
+				break;
+			}
+			memset(&synth, 0, sizeof synth);
+			synth.type = DNS_T_CNAME;
+			synth.ttl = dname->ttl;
+			synth.rdata = next;
+			synth.rdlen = nlen;
+			an += (unsigned)msg_rr(&m, cur, clen, &synth);
+			memcpy(cur, next, nlen);
+			clen = nlen;
+			if (type == DNS_T_CNAME)
+				break;
+			continue;
+		}
+		/* The records of the name, or of the wildcard that stands
+		 * for it when it does not exist (owner: the name). */
+		memcpy(at, cur, clen);
+		alen = clen;
+		if (!zone_exists(zs, cur, clen)) {
+			zone_wild_source(zs, z, cur, clen, at, &alen);
+			if (!zone_exists(zs, at, alen)) {
+				rcode = 3;
+				ns += (unsigned)msg_rr(&m, z->name, z->len,
+				    &zs->rrs[z->soa]);
+				break;
+			}
+		}
 		cname = NULL;
 		for (i = 0, found = 0; i < zs->nrrs; i++) {
 			rr = &zs->rrs[i];
-			if (!wire_eq(rr->owner, rr->olen, cur, clen))
+			if (!wire_eq(rr->owner, rr->olen, at, alen))
 				continue;
 			if (rr->type == type && type != 0)
 				found += (unsigned)msg_rr(&m, cur, clen, rr);
@@ -1155,11 +1280,9 @@ zone_set_answer(const struct zone_set *zs, const char *name, int type,
 		if (found > 0)
 			break;
 		if (cname == NULL || type == DNS_T_CNAME) {
-			if (!zone_exists(zs, cur, clen))
-				rcode = 3;
 			ns += (unsigned)msg_rr(&m, z->name, z->len,
 			    &zs->rrs[z->soa]);
-			break;
+			break;	/* NODATA */
 		}
 		an += (unsigned)msg_rr(&m, cur, clen, cname);
 		memcpy(cur, cname->rdata, cname->rdlen);

@@ -6,10 +6,11 @@
  * Read: $ORIGIN, $TTL, "@", relative names, an omitted owner (the previous
  * one), TTL and class in either order (IN only), parentheses over several
  * lines, quoted and multi-string TXT, comments, \c and \DDD escapes, TTLs
- * with units (1h30m).  Records of A, AAAA, MX, TXT, SPF, PTR, NS, CNAME and
- * SOA are kept; any other type (CAA, SRV, TLSA, TYPE65, ...) makes its name
- * exist and is otherwise not read.  $INCLUDE is refused (each file is
- * given to --zones instead: nothing outside the named files is ever read).
+ * with units (1h30m).  Records of A, AAAA, MX, TXT, SPF, PTR, NS, CNAME,
+ * DNAME and SOA are kept; any other type (CAA, SRV, TLSA, TYPE65, ...)
+ * makes its name exist and is otherwise not read.  $INCLUDE is refused
+ * (each file is given to --zones instead: nothing outside the named files
+ * is ever read).
  * A file is one zone: its first record is the SOA of the zone's apex and
  * every name in it is at or under the apex.  Limits: a file of at most
  * ZONE_FILE_MAX bytes, an entry (a record over all its lines) of at most
@@ -20,7 +21,17 @@
  * the wire parser (core/dns/dns_parse.h) exactly as it reads the network's:
  * the same name normalization, TTLs, TXT strings kept apart.  CNAMEs are
  * followed as a recursive resolver would; a name under no loaded zone is
- * NXDOMAIN (only the given zones are known); wildcards are not expanded.
+ * NXDOMAIN (only the given zones are known).  Wildcards answer as RFC 4592
+ * says: a name that does not exist (no record at it or under it) is
+ * answered from "*." and its closest encloser (its nearest ancestor that
+ * exists, an empty non-terminal included) when that exists, with the
+ * name as owner, else NXDOMAIN; a name that exists never matches a
+ * wildcard.  A DNAME (RFC 6672)
+ * above the name, the one nearest the apex, gives the DNAME and the CNAME
+ * it synthesizes (YXDOMAIN when that name would be too long), and the
+ * answer goes on at the new name; the DNAME's own name is answered as
+ * usual, the names under it never from their own records.  Zone cuts (NS
+ * below the apex) are not followed: a zone is answered as one.
  */
 #ifndef NOTSPAM_ZONE_H
 #define NOTSPAM_ZONE_H

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const int fuzz_types[] = {
 	DNS_T_A, DNS_T_NS, DNS_T_CNAME, DNS_T_SOA, DNS_T_PTR, DNS_T_MX,
-	DNS_T_TXT, DNS_T_AAAA, DNS_T_SPF,
+	DNS_T_TXT, DNS_T_AAAA, DNS_T_SPF, 39 /* DNAME */,
 };
 
 /* Ask a few names every type; the answers must parse. */
@@ -31,8 +31,13 @@ fuzz_ask(const struct zone_set *zs, const char *name)
 	for (i = 0; i < sizeof fuzz_types / sizeof fuzz_types[0]; i++) {
 		if (zone_set_answer(zs, name, fuzz_types[i], &msg, &len) != 0)
 			continue;
+		/* The CNAMEs are the one thing an answer may be refused for
+		 * (a chain too long, a loop of CNAMEs or of DNAMEs that
+		 * rewrite into each other, a target that is no host name):
+		 * a resolver would give SERVFAIL.  The message itself must
+		 * read. */
 		if (dns_parse(msg, len, name, fuzz_types[i], &a) != 0 &&
-		    strstr(a.error, "CNAME chain") == NULL)
+		    strstr(a.error, "CNAME") == NULL)
 			abort();
 		dns_answer_clear(&a);
 		free(msg);

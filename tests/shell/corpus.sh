@@ -111,6 +111,22 @@ r=$(root hypno-cat)
 run --root "$r" --resolver 127.0.0.1:9 status
 check "filter-rspamd is named as a signer notspam does not read" \
     has "$T_TMP/out" 'filter rspamd .*rspamd, a signer notspam does not read'
+# ... and DMARC advice waits until signing is known: p=none is kept, the
+# fix says what to confirm first (a zone of hypno.cat's records, p=none).
+cat >"$T_TMP/hypno.cat.zone" <<'EOF'
+$ORIGIN hypno.cat.
+$TTL 3600
+@ IN SOA ns1 hostmaster 1 3600 600 86400 300
+@ IN NS ns1
+ns1 IN A 203.0.113.53
+@ IN MX 10 hypno.cat.
+_dmarc IN TXT "v=DMARC1; p=none; rua=mailto:postmaster@hypno.cat"
+EOF
+run --root "$r" --zones "$T_TMP/hypno.cat.zone" check
+check "  check: DMARC p=none is warn, signing unknown because rspamd signs" \
+    has "$T_TMP/out" '^  WARN +dmarc .*whether mail is signed is unknown because rspamd \(/etc/mail/smtpd\.conf:22\) signs'
+check "  its fix: keep p=none until DKIM passes, no record changed to p=quarantine" \
+    sh -c "grep -q 'fix: keep p=none until mail from hypno.cat carries a valid DKIM signature' '$T_TMP/out' && ! grep -q 'p=quarantine;' '$T_TMP/out'"
 
 # 5. The missing key at KeyFile; the placeholder Socket.
 r=$(root opendkim-sample)

@@ -274,7 +274,26 @@ fi
 chmod 600 "$sb/etc/dkimkeys/example.org_s1b.private"
 chmod 755 "$sb/srv"
 run --root "$sb" keys --offline
-check "keys text: a header and a row per key" sh -c "grep -q '^domain .*selector.*type.*bits.*state.*published.*owner.*mode.*path' '$T_TMP/out' && grep -q '^example\.org  *s1  *rsa  *2048 generated' '$T_TMP/out'"
+check "keys text: a header and a row per key" sh -c "grep -q '^domain .*selector.*type.*bits.*state.*published.*owner.*mode\$' '$T_TMP/out' && grep -qx '  path' '$T_TMP/out' && grep -q '^example\.org  *s1  *rsa  *2048 generated' '$T_TMP/out'"
+check "  the key file on the line under its row" sh -c "grep -A1 '^example\.org  *s1  *rsa' '$T_TMP/out' | grep -qx '  /etc/dkimkeys/example.org_s1.private'"
+
+# --- keys text fits 100 columns ---------------------------------------------
+# wide FILE: no line of FILE longer than 100 columns (all ASCII here).
+wide() { [ -z "$(awk 'length > 100' "$1")" ]; }
+sbw=$(sandbox wide)
+run --root "$sbw" --zones share/demo-zones keys
+check "keys on the demo: no line over 100 columns" wide "$T_TMP/out"
+lsel=s2026-a-selector-name-long-enough-to-push-the-row-on
+ldom=a-subdomain-name-that-is-rather-long.of-an-organisation-with-a-long-name.example.org
+lkey=/srv/dkim/keys/kept/in/a/deeply/nested/directory/whose/path/goes/on/and/on/well/beyond/the/screen/$lsel.private
+run --root "$sbw" keygen "$ldom" --selector "$lsel" --keyfile "$lkey"
+run --root "$sbw" --zones share/demo-zones keys
+check "keys with a long domain, selector and path: no line over 100 columns" wide "$T_TMP/out"
+check "  the long domain is whole on its line" grep -qx "$ldom" "$T_TMP/out"
+check "  the long selector is whole on its line, in its column" grep -qx " \{21\}$lsel" "$T_TMP/out"
+check "  the row goes on under them at the type column" grep -Eq '^ {32}rsa +2048 generated ' "$T_TMP/out"
+check "  the path's lines join back to the path" [ "$(sed -n "\|^  /srv/dkim/|,\|\.private\$|p" "$T_TMP/out" | sed 's/^ *//' | tr -d '\n')" = "$lkey" ]
+check "  the advice names the domain and selector whole" sh -c "grep -q 'notspam keys switch\$' '$T_TMP/out' && grep -qx '    $ldom' '$T_TMP/out' && grep -qx '    $lsel' '$T_TMP/out'"
 
 # --- group with several users -------------------------------------------------
 mkdir -p "$sb/etc"

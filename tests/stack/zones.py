@@ -4,6 +4,7 @@ notspam says a site needs (`notspam --json records`), with deliberate
 changes so that tests can craft good and bad domains.
 
 usage: zones.py RECORDS.json OUTDIR [--drop ID@DOMAIN]... [--set ID@DOMAIN=TEXT]...
+                [--move ID@DOMAIN=OWNER]...
                 [--add 'owner TTL IN TYPE rdata']... [--ttl N]
                 [--ns NAME=ADDRESS]...
 
@@ -11,9 +12,10 @@ Writes OUTDIR/<zone>.zone for every hosted domain, for the reverse zones of
 the public addresses (2.0.192.in-addr.arpa, 8.b.d.0.1.0.0.2.ip6.arpa style,
 on /24 and /32 boundaries) and prints the file names, one a line.  --set
 replaces a TXT record's text (split into 255-byte strings) or another
-record's rdata; --drop leaves a record out.  The mail host's records
-(host-a, host-aaaa, ptr:ADDRESS, spf-helo: "mail_host" in the JSON) are
-named ID@host.  Each zone gets SOA and NS:
+record's rdata; --move writes a record at another owner (in the zone that
+holds it, e.g. behind a DNAME); --drop leaves a record out.  The mail host's
+records (host-a, host-aaaa, ptr:ADDRESS, spf-helo: "mail_host" in the JSON)
+are named ID@host.  Each zone gets SOA and NS:
 ns.<zone> at 127.0.0.1, or the --ns servers (their A records go into the
 zone that holds their names).
 """
@@ -46,13 +48,16 @@ def txt(text):
 def main(argv):
     doc = json.load(open(argv[0]))
     outdir = argv[1]
-    drops, sets, adds, ttl, nss = set(), {}, [], 300, []
+    drops, sets, moves, adds, ttl, nss = set(), {}, {}, [], 300, []
     i = 2
     while i < len(argv):
         if argv[i] == "--drop":
             drops.add(argv[i + 1]); i += 2
         elif argv[i] == "--set":
             k, v = argv[i + 1].split("=", 1); sets[k] = v; i += 2
+        elif argv[i] == "--move":
+            k, v = argv[i + 1].split("=", 1)
+            moves[k] = v.rstrip(".") + "."; i += 2
         elif argv[i] == "--add":
             adds.append(argv[i + 1]); i += 2
         elif argv[i] == "--ns":
@@ -77,6 +82,7 @@ def main(argv):
                 continue
             seen.add(line_key)
             value = sets.get(key, r["value"])
+            name = moves.get(key, r["name"])
             if r["type"] == "PTR":
                 ip = ipaddress.ip_address(r["id"][4:])
                 if ip.version == 4:
@@ -86,11 +92,11 @@ def main(argv):
                     z = ".".join(reversed(nib)) + ".ip6.arpa."
                 zones.setdefault(z, [])
             else:
-                z = zone_of(r["name"], zones)
+                z = zone_of(name, zones)
                 if z is None:
                     continue
             rdata = txt(value) if r["type"] == "TXT" else value
-            zones[z].append("%s %d IN %s %s" % (r["name"], ttl, r["type"], rdata))
+            zones[z].append("%s %d IN %s %s" % (name, ttl, r["type"], rdata))
     for a in adds:
         owner = a.split()[0]
         z = zone_of(owner, zones)

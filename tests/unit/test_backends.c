@@ -1053,6 +1053,26 @@ test_sm_old_grammar(void **state)
 	free(cause);
 }
 
+/* A macro named after a smtpd.conf keyword (the demo's "hostname" before
+ * issue 9): smtpd -n rejects it; notspam reads on and says so, at the line
+ * of the definition, and not of a macro that is no keyword. */
+static void
+test_sm_keyword_macro(void **state)
+{
+	struct site *site = load(SITES "smtpd-keyword-macro");
+
+	(void)state;
+	assert_non_null(warning(site, "/etc/mail/smtpd.conf:6: the macro"
+	    " hostname is named after the smtpd.conf keyword \"hostname\"",
+	    "rename the macro"));
+	assert_non_null(warning(site, "/etc/mail/smtpd.conf:34: the macro"
+	    " port is named after", "every $port as not defined"));
+	assert_null(warning(site, "mail_port", NULL));
+	/* read on with the value, as before */
+	assert_string_equal(site->hostname, "mail.example.org");
+	site_free(site);
+}
+
 static void
 test_sm_loop(void **state)
 {
@@ -1857,6 +1877,33 @@ test_corpus_helo(void **state)
 	site_free(site);
 }
 
+/* The HELO name where the MTA takes it for the mail it sends: master.cf
+ * "-o smtp_helo_name" on the service of default_transport (over main.cf's
+ * smtp_helo_name; another service's is not used), and an OpenSMTPD
+ * helo-src table in a file, read inside the root. */
+static void
+test_helo_out(void **state)
+{
+	struct site *site = load(SITES "postfix-helo-master");
+
+	(void)state;
+	assert_string_equal(site_helo(site), "out.example.org");
+	assert_string_equal(site->helo_source, "/etc/postfix/master.cf:6");
+	assert_string_equal(fact(site, "postfix",
+	    "master.cf smtp/unix -o smtp_helo_name"), "out.example.org");
+	assert_null(warning(site, "smtp_helo_name", NULL));
+	site_free(site);
+	site = load(SITES "postfix-helo-relay");
+	assert_string_equal(site_helo(site), "relay.example.org");
+	assert_string_equal(site->helo_source, "/etc/postfix/master.cf:8");
+	site_free(site);
+	site = load(SITES "smtpd-helo-file");
+	assert_string_equal(site_helo(site), "mx-out.example.org");
+	assert_string_equal(site->helo_source, "/etc/mail/helos:2");
+	assert_string_equal(site->hostname, "mail.example.org");
+	site_free(site);
+}
+
 /* A chrooted smtpd/cleanup dialling unix:/run/opendkim/opendkim.sock
  * opens a file under queue_directory: a broken link, named. */
 static void
@@ -2013,6 +2060,7 @@ main(void)
 		cmocka_unit_test(test_sm_program_and_listen),
 		cmocka_unit_test(test_sm_old_grammar),
 		cmocka_unit_test(test_sm_loop),
+		cmocka_unit_test(test_sm_keyword_macro),
 		cmocka_unit_test(test_dp_sender_map),
 		cmocka_unit_test(test_dp_domain_file),
 		cmocka_unit_test(test_hostile_sanitized),
@@ -2034,6 +2082,7 @@ main(void)
 		cmocka_unit_test(test_symlink_secret),
 		cmocka_unit_test(test_corpus_no_domain_warnings),
 		cmocka_unit_test(test_corpus_helo),
+		cmocka_unit_test(test_helo_out),
 		cmocka_unit_test(test_corpus_chroot),
 		cmocka_unit_test(test_corpus_problems),
 		cmocka_unit_test(test_corpus_dkimproxy_relay),

@@ -639,6 +639,26 @@ test_smtpd_entries(void **state)
 }
 
 /* The old grammar is reported, not refused. */
+/* The keywords of smtpd's lexer (OpenSMTPD's parse.y): a macro named
+ * after one is a syntax error to smtpd. */
+static void
+test_smtpd_keyword(void **state)
+{
+	static const char *const yes[] = { "action", "admd", "hostname",
+	    "helo-src", "port", "wrapper", "tls-require", "listen", NULL };
+	static const char *const no[] = { "mailhost", "my_hostname", "Hostname",
+	    "host_name", "ports", "", "zzz", "aaa", "mail_port", NULL };
+	size_t i;
+
+	(void)state;
+	for (i = 0; yes[i] != NULL; i++)
+		if (!conf_smtpd_keyword(yes[i]))
+			fail_msg("%s is a keyword", yes[i]);
+	for (i = 0; no[i] != NULL; i++)
+		if (conf_smtpd_keyword(no[i]))
+			fail_msg("%s is no keyword", no[i]);
+}
+
 static void
 test_smtpd_old_grammar(void **state)
 {
@@ -1523,6 +1543,7 @@ main(void)
 		cmocka_unit_test(test_peerlist_entries),
 		cmocka_unit_test(test_smtpd_entries),
 		cmocka_unit_test(test_smtpd_old_grammar),
+		cmocka_unit_test(test_smtpd_keyword),
 		cmocka_unit_test(test_smtpd_lexer),
 		cmocka_unit_test(test_dkimproxy_entries),
 		cmocka_unit_test(test_settings_entries),

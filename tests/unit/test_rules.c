@@ -88,6 +88,18 @@ struct rule_case {
 	const char	*hosts;		/* /etc/hosts of the site, or NULL */
 };
 
+/* A case run with a signer notspam does not read in the site, or not. */
+struct signer_case {
+	const char	*unread;	/* the site's unread signer, or NULL */
+	const char	*nofix;		/* in neither detail nor fix, or NULL */
+	struct rule_case c;
+};
+
+/* The unread signer of the DMARC cases, and where the site names it. */
+#define UNREAD_SRC "/etc/postfix/main.cf:7"
+#define UNREAD_WHY "whether mail is signed is unknown because rspamd (" \
+	UNREAD_SRC ") signs"
+
 /* ---- the table --------------------------------------------------------- */
 
 static const struct rule_case cases[] = {
@@ -587,6 +599,62 @@ static const struct rule_case cases[] = {
 	  { { NULL, 0, NULL } }, NULL },
 };
 
+/* A signer notspam does not read (rspamd) takes the mail of rspamd.test,
+ * a domain notspam knows no key of: the advice to tighten p= waits until
+ * signing is confirmed.  The same records without it, or with a key
+ * notspam reads, get the advice. */
+static const struct signer_case signer_cases[] = {
+	{ "rspamd", "change the record to",
+	  { "DMARC: p=none, rspamd signing unseen: warn, p=none kept until"
+	    " DKIM passes", "rspamd.test", "dmarc", CHECK_WARN, UNREAD_WHY,
+	    "keep p=none until mail from rspamd.test carries a valid DKIM"
+	    " signature", { { "_dmarc.rspamd.test", DNS_T_TXT, "v=DMARC1;"
+	    " p=none; rua=mailto:dmarc@case.test" } }, 0, { { NULL, 0, NULL } },
+	    NULL } },
+	{ NULL, "keep p=none",
+	  { "DMARC: p=none, no unread signer: the fix tightens p=",
+	    "rspamd.test", "dmarc", CHECK_WARN, "p=none: monitoring only",
+	    "\"v=DMARC1; p=quarantine; rua=mailto:dmarc@case.test\"",
+	    { { "_dmarc.rspamd.test", DNS_T_TXT, "v=DMARC1; p=none;"
+	    " rua=mailto:dmarc@case.test" } }, 0, { { NULL, 0, NULL } }, NULL } },
+	{ "rspamd", "signed is unknown",
+	  { "DMARC: p=none, rspamd in the path but a key notspam reads: the fix"
+	    " tightens p=", "case.test", "dmarc", CHECK_WARN,
+	    "p=none: monitoring only", "\"v=DMARC1; p=quarantine;"
+	    " rua=mailto:dmarc@case.test\"",
+	    { { "_dmarc.case.test", DNS_T_TXT, "v=DMARC1; p=none;"
+	    " rua=mailto:dmarc@case.test" } }, 0, { { NULL, 0, NULL } }, NULL } },
+	{ "rspamd", "p=quarantine;",
+	  { "DMARC: missing, rspamd signing unseen: fail, publish p=none for a"
+	    " start", "rspamd.test", "dmarc", CHECK_FAIL, "no DMARC record at"
+	    " _dmarc.rspamd.test; publish p=none for a start: " UNREAD_WHY,
+	    "_dmarc.rspamd.test. 3600 IN TXT \"v=DMARC1; p=none;"
+	    " rua=mailto:dmarc@case.test\"",
+	    { { "_dmarc.rspamd.test", DNS_T_TXT, NULL } }, 0,
+	    { { NULL, 0, NULL } }, NULL } },
+	{ NULL, "p=none",
+	  { "DMARC: missing, no unread signer: publish p=quarantine",
+	    "rspamd.test", "dmarc", CHECK_FAIL, "no DMARC record at"
+	    " _dmarc.rspamd.test", "\"v=DMARC1; p=quarantine;"
+	    " rua=mailto:dmarc@case.test\"",
+	    { { "_dmarc.rspamd.test", DNS_T_TXT, NULL } }, 0,
+	    { { NULL, 0, NULL } }, NULL } },
+	{ "rspamd", NULL,
+	  { "DMARC: p=reject, rspamd signing unseen: ok, the dependence said",
+	    "rspamd.test", "dmarc", CHECK_OK, "p=reject counts on DKIM"
+	    " signatures for forwarded mail: " UNREAD_WHY, NULL,
+	    { { "_dmarc.rspamd.test", DNS_T_TXT, "v=DMARC1; p=reject;"
+	    " rua=mailto:dmarc@case.test" } }, 0, { { NULL, 0, NULL } }, NULL } },
+	{ "rspamd", "change the record to",
+	  { "DMARC: sp=none, rspamd signing unseen: warn, sp= kept",
+	    "rspamd.test", "dmarc", CHECK_WARN, "sp=none is the right start for"
+	    " now: " UNREAD_WHY, "keep sp=none until",
+	    { { "_dmarc.rspamd.test", DNS_T_TXT, "v=DMARC1; p=reject; sp=none;"
+	    " rua=mailto:dmarc@case.test" } }, 0, { { NULL, 0, NULL } }, NULL } },
+};
+
+#define NSIGNER (sizeof signer_cases / sizeof signer_cases[0])
+
 #define NCASES (sizeof cases / sizeof cases[0])
 
 /* ---- the site ----------------------------------------------------------- */
@@ -732,6 +800,7 @@ setup(void **state)
 	add_key(site, "ed.test", "ed", "/etc/dkimkeys/ed.private");
 	add_domain(site, "grp.test");
 	add_key(site, "grp.test", "sel", "/etc/dkimkeys/grp.private");
+	add_domain(site, "rspamd.test");	/* no key notspam reads */
 	add_domain(site, "nokey.test");
 	add_key(site, "nokey.test", "sel", "/etc/dkimkeys/none.private");
 	other_p = record_p("other.test");
@@ -1177,10 +1246,10 @@ find_item(const struct check_domain *d, const char *id)
 }
 
 /* Why the item's verdict is not what the case wants, into why (empty when
- * it is). */
+ * it is); nofix, when not NULL, must be in neither detail nor fix. */
 static void
-judge(const struct rule_case *c, const struct check_item *it, char *why,
-    size_t size)
+judge(const struct rule_case *c, const char *nofix,
+    const struct check_item *it, char *why, size_t size)
 {
 	const char *detail = it->detail != NULL ? it->detail : "(none)";
 	const char *fix = it->fix != NULL ? it->fix : "(none)";
@@ -1195,6 +1264,10 @@ judge(const struct rule_case *c, const struct check_item *it, char *why,
 	else if (c->fix != NULL && strstr(fix, c->fix) == NULL)
 		snprintf(why, size, "%s: %s fix lacks \"%s\": %s", c->domain,
 		    it->id, c->fix, fix);
+	else if (nofix != NULL && (strstr(fix, nofix) != NULL ||
+	    strstr(detail, nofix) != NULL))
+		snprintf(why, size, "%s: %s says \"%s\": %s; fix: %s",
+		    c->domain, it->id, nofix, detail, fix);
 	else if (it->status == CHECK_OK && it->found.n == 0)
 		/* ok means the record is there: show it (the console's
 		 * "live:" line, check's "found"). */
@@ -1233,8 +1306,8 @@ asked_any(const struct rule_case *c, const struct server *rs,
 /* Run the check of the case's domain against the servers; the verdict
  * judged into why (empty: as wanted). */
 static void
-run_check(const struct rule_case *c, struct server *rs, struct server *ns,
-    char *why, size_t size)
+run_check(const struct rule_case *c, const char *nofix, struct server *rs,
+    struct server *ns, char *why, size_t size)
 {
 	const char *domains[2] = { c->domain, NULL };
 	const struct check_domain *res;
@@ -1288,7 +1361,7 @@ run_check(const struct rule_case *c, struct server *rs, struct server *ns,
 			snprintf(why, size, "%s: no check %s", c->domain,
 			    c->id);
 		else
-			judge(c, it, why, size);
+			judge(c, nofix, it, why, size);
 	} else if (res[0].nitems != 5 || res[1].nitems != 4)
 		/* host-a, host-aaaa, 2 ptr, spf-helo; mx, spf, dkim, dmarc */
 		snprintf(why, size, "%zu and %zu checks, want 5 and 4",
@@ -1296,7 +1369,7 @@ run_check(const struct rule_case *c, struct server *rs, struct server *ns,
 	else
 		for (k = 0; k < 2; k++)
 			for (i = 0; i < res[k].nitems && *why == '\0'; i++)
-				judge(c, &res[k].items[i], why, size);
+				judge(c, nofix, &res[k].items[i], why, size);
 done:
 	free(cause);
 	check_free(run);
@@ -1306,10 +1379,10 @@ done:
 	loop_free(loop);
 }
 
+/* Run one case, with unread as the site's unread signer (or none). */
 static void
-test_case(void **state)
+run_case(const struct rule_case *c, const char *unread, const char *nofix)
 {
-	const struct rule_case *c = *state;
 	struct server rs, ns;
 	struct zone base = { NULL, 0 };
 	char *own_p, *ns_name, *path, why[4096] = "";
@@ -1341,7 +1414,12 @@ test_case(void **state)
 	}
 	server_open(&rs, "127.0.0.1");
 	server_open(&ns, "127.0.0.2");
-	run_check(c, &rs, &ns, why, sizeof why);
+	if (unread != NULL)
+		site_set_unread_signer(site, unread, UNREAD_SRC);
+	run_check(c, nofix, &rs, &ns, why, sizeof why);
+	free(site->unread_signer);
+	free(site->unread_signer_source);
+	site->unread_signer = site->unread_signer_source = NULL;
 
 	close(rs.fd);
 	close(ns.fd);
@@ -1358,10 +1436,24 @@ test_case(void **state)
 		fail_msg("%s", why);
 }
 
+static void
+test_case(void **state)
+{
+	run_case(*state, NULL, NULL);
+}
+
+static void
+test_signer_case(void **state)
+{
+	const struct signer_case *sc = *state;
+
+	run_case(&sc->c, sc->unread, sc->nofix);
+}
+
 int
 main(void)
 {
-	struct CMUnitTest tests[NCASES];
+	struct CMUnitTest tests[NCASES + NSIGNER];
 	size_t i;
 
 	for (i = 0; i < NCASES; i++) {
@@ -1369,6 +1461,13 @@ main(void)
 		tests[i].name = cases[i].what;
 		tests[i].test_func = test_case;
 		tests[i].initial_state = (void *)(uintptr_t)&cases[i];
+	}
+	for (i = 0; i < NSIGNER; i++) {
+		memset(&tests[NCASES + i], 0, sizeof tests[0]);
+		tests[NCASES + i].name = signer_cases[i].c.what;
+		tests[NCASES + i].test_func = test_signer_case;
+		tests[NCASES + i].initial_state =
+		    (void *)(uintptr_t)&signer_cases[i];
 	}
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -482,6 +482,109 @@ test_load_dir(void **state)
 	zone_set_free(zs);
 }
 
+#define WILD "tests/fixtures/zones/wild"
+
+/* A type of the expect file. */
+static int
+expect_type(const char *s)
+{
+	static const struct {
+		const char	*name;
+		int		 type;
+	} t[] = { { "A", DNS_T_A }, { "TXT", DNS_T_TXT }, { "MX", DNS_T_MX },
+	    { "CNAME", DNS_T_CNAME } };
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(s, t[i].name) == 0)
+			return t[i].type;
+	fail_msg("expect file: unknown type %s", s);
+	return 0;
+}
+
+/* notspam's answer to (name, type) in the expect file's form. */
+static char *
+expect_answer(const struct zone_set *zs, const char *name, const char *tname)
+{
+	struct dns_answer a;
+	struct buf b;
+	const char *rcode;
+	size_t i;
+
+	ask(zs, name, expect_type(tname), &a);
+	switch (a.status) {
+	case DNS_OK:
+	case DNS_NODATA:
+		rcode = "NOERROR";
+		break;
+	case DNS_NXDOMAIN:
+		rcode = "NXDOMAIN";
+		break;
+	default:
+		rcode = a.error != NULL && strstr(a.error, "YXDOMAIN") != NULL ?
+		    "YXDOMAIN" : dns_status_name(a.status);
+		break;
+	}
+	buf_init(&b);
+	buf_printf(&b, "%s %s %s", name, tname, rcode);
+	for (i = 0; i < a.nrrs; i++)
+		buf_printf(&b, " %s", a.rrs[i].text);
+	dns_answer_clear(&a);
+	return buf_steal(&b);
+}
+
+/*
+ * Wildcards (RFC 4592) and DNAME (RFC 6672): every query of the expect
+ * file (tests/fixtures/zones/wild.expect, which zones.sh also holds
+ * unbound's answers to) answered as it says, from the zones of
+ * tests/fixtures/zones/wild.
+ */
+static void
+test_wildcard_dname(void **state)
+{
+	struct zone_set *zs = zone_set_new();
+	char line[1024], qname[300], tname[16], *got, *cause = NULL;
+	size_t n = 0, bad = 0;
+	FILE *f;
+
+	(void)state;
+	if (zone_set_load(zs, WILD, &cause) != 0)
+		fail_msg("%s", cause);
+	assert_int_equal(zone_set_zones(zs), 2);
+	assert_non_null(f = fopen(WILD ".expect", "r"));
+	while (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		assert_int_equal(sscanf(line, "%299s %15s", qname, tname), 2);
+		got = expect_answer(zs, qname, tname);
+		if (strcmp(got, line) != 0) {
+			print_error("want %s\n got  %s\n", line, got);
+			bad++;
+		}
+		free(got);
+		n++;
+	}
+	fclose(f);
+	zone_set_free(zs);
+	assert_true(n >= 30);
+	assert_int_equal(bad, 0);
+}
+
+/* A name has at most one DNAME, and no CNAME beside one (named-checkzone
+ * refuses both too). */
+static void
+test_dname_errors(void **state)
+{
+	(void)state;
+	expect_error("$TTL 1\n@ SOA a b 1 2 3 4 5\nd DNAME x.\nd DNAME y.\n",
+	    "d.bad. has more than one DNAME");
+	expect_error("$TTL 1\n@ SOA a b 1 2 3 4 5\nd DNAME x.\nd CNAME y.\n",
+	    "d.bad. has a CNAME and other records");
+	expect_error("$TTL 1\n@ SOA a b 1 2 3 4 5\nd DNAME x. y.\n",
+	    "bad.zone:3: DNAME takes one host name");
+}
+
 int
 main(void)
 {
@@ -501,6 +604,8 @@ main(void)
 		cmocka_unit_test(test_bad_query_names),
 		cmocka_unit_test(test_dns_zone_mode),
 		cmocka_unit_test(test_load_dir),
+		cmocka_unit_test(test_wildcard_dname),
+		cmocka_unit_test(test_dname_errors),
 	};
 
 	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
