@@ -269,6 +269,21 @@ rec_under(const char *name, const char *domain)
 	    strcasecmp(name + nlen - dlen, domain) == 0;
 }
 
+/* Does a signer notspam does not read (rspamd) take the mail of a domain
+ * notspam knows no key for?  Then whether it is signed is unknown. */
+static int
+rec_unread_signer(const struct site *site, const char *domain)
+{
+	size_t i;
+
+	if (site->unread_signer == NULL)
+		return 0;
+	for (i = 0; i < site->nkeys; i++)
+		if (strcasecmp(site->keys[i].domain, domain) == 0)
+			return 0;
+	return 1;
+}
+
 static void
 rec_dmarc(const struct site *site, const char *domain, struct record_set *set)
 {
@@ -277,9 +292,12 @@ rec_dmarc(const struct site *site, const char *domain, struct record_set *set)
 	struct record *r;
 	struct buf why;
 	char *name, *value, *ruav = NULL, *ruadom = NULL, *report = NULL;
+	int unread = 0;
 
 	if (st != NULL && st->dmarc_policy != NULL && *st->dmarc_policy != '\0')
 		policy = st->dmarc_policy;
+	else if ((unread = rec_unread_signer(site, domain)) != 0)
+		policy = "none";
 	if (st != NULL && st->dmarc_rua != NULL && *st->dmarc_rua != '\0')
 		rua = st->dmarc_rua;
 	if (rua != NULL && strchr(rua, ':') == NULL)
@@ -294,11 +312,23 @@ rec_dmarc(const struct site *site, const char *domain, struct record_set *set)
 		value = xasprintf("v=DMARC1; p=%s", policy);
 
 	buf_init(&why);
-	buf_printf(&why, "DMARC policy p=%s (%s) for mail failing both"
-	    " aligned SPF and DKIM", policy,
-	    st != NULL && st->dmarc_policy != NULL ? "dmarc_policy in the"
-	    " settings" : "the default: protects the domain without the"
-	    " outright rejection of p=reject");
+	if (unread)
+		buf_printf(&why, "DMARC policy p=none for a start: %s%s%s%s"
+		    " signs, and notspam does not read its configuration, so"
+		    " whether this domain's mail carries an aligned DKIM"
+		    " signature is unknown; raise p= to quarantine once"
+		    " received messages (or the aggregate reports) show"
+		    " dkim=pass", site->unread_signer,
+		    site->unread_signer_source != NULL ? " (" : "",
+		    site->unread_signer_source != NULL ?
+		    site->unread_signer_source : "",
+		    site->unread_signer_source != NULL ? ")" : "");
+	else
+		buf_printf(&why, "DMARC policy p=%s (%s) for mail failing both"
+		    " aligned SPF and DKIM", policy,
+		    st != NULL && st->dmarc_policy != NULL ? "dmarc_policy in"
+		    " the settings" : "the default: protects the domain"
+		    " without the outright rejection of p=reject");
 	if (ruav == NULL)
 		buf_adds(&why, "; no aggregate reports: set dmarc_rua ="
 		    " mailto:<a mailbox that exists> in notspam.conf to add"

@@ -78,6 +78,13 @@ check "hypno-cat: PTR names the relay helo mail.hypno.cat" \
 check "  HELO SPF is published at mail.hypno.cat" \
     has "$T_TMP/out" '^mail\.hypno\.cat\. 3600 IN TXT "v=spf1 '
 check "  the MX still names hypno.cat" has "$T_TMP/out" 'IN MX 10 hypno\.cat\.$'
+check "  rspamd signs and no key is read: records asks for p=none first" \
+    has "$T_TMP/out" '^_dmarc\.hypno\.cat\. 3600 IN TXT "v=DMARC1; p=none"$'
+check "  and says why" has "$T_TMP/out" 'p=none for a start: rspamd'
+r=$(root poolp-new)
+run --root "$r" records
+check "poolp-new (no unread signer): records keeps p=quarantine" \
+    has "$T_TMP/out" 'IN TXT "v=DMARC1; p=quarantine"$'
 r=$(root poolp-new)
 run --root "$r" records
 check "poolp-new: PTR names the helo-src name mx1.poolp.org" \
