@@ -1,0 +1,350 @@
+#!/bin/sh
+# tests/shell/txn.sh: the transaction engine (core/apply/txn.h) seen from
+# outside, with tests/drivers/txn_driver committing a transaction of five
+# files of the demo sandbox (four edited, one created):
+#   - notspam backups and restore on what it left: text and JSON, refusal of
+#     a file changed since, --force, exact bytes, owner and mode back, the
+#     created file removed, a symlinked config edited at its target and the
+#     link kept, the restore undone by its own backup;
+#   - the kill -9 matrix: the commit SIGKILLed at random moments
+#     (APPLY_KILLS runs, 20 by default; 200 for the full count), after which
+#     every file is its old or its new bytes, never partial, a complete
+#     backup exists once any file was replaced, notspam reports the
+#     interrupted apply, and restore puts everything back;
+#   - a full and a read-only file system (tmpfs mounts inside unshare -m, so
+#     nothing leaks to the host): a clear error and nothing changed.
+. "$NOTSPAM_TOP/tests/lib.sh"
+
+DRIVER=${TXN_DRIVER:-$(dirname "$NOTSPAM")/tests/drivers/txn_driver}
+[ -x "$DRIVER" ] || DRIVER=$NOTSPAM_TOP/build/asan/tests/drivers/txn_driver
+KILLS=${APPLY_KILLS:-20}
+FILES="/etc/postfix/main.cf /etc/postfix/master.cf /etc/opendkim.conf
+/etc/opendkim/key.table +/etc/opendkim/new.table"
+PAD=16384
+
+if [ ! -x "$DRIVER" ]; then
+	not_ok "the test driver $DRIVER is not built (make unit)"
+	exit 0
+fi
+
+# save ROOT DIR: a copy of each file of FILES (the created one: none).
+save() {
+	mkdir -p "$2"
+	for f in $FILES; do
+		case $f in +*) continue ;; esac
+		cp "$1$f" "$2/$(echo "$f" | tr / _)"
+	done
+}
+
+# reset ROOT DIR: the files back as saved, the created one and the backups
+# gone.
+reset() {
+	for f in $FILES; do
+		case $f in
+		+*) rm -f "$1${f#+}" ;;
+		*) cp "$2/$(echo "$f" | tr / _)" "$1$f" ;;
+		esac
+	done
+	rm -rf "$1/var/backups/notspam"
+}
+
+# expect ROOT DIR: the new bytes of each file into DIR/new_<name>.
+expect() {
+	for f in $FILES; do
+		case $f in
+		+*) "$DRIVER" edit $PAD - >"$2/new$(echo "${f#+}" | tr / _)" ;;
+		*) "$DRIVER" edit $PAD "$1$f" >"$2/new$(echo "$f" | tr / _)" ;;
+		esac
+	done
+}
+
+# classify ROOT DIR: "NOLD NNEW NBAD" (a file that is neither is bad).
+classify() {
+	_o=0 _n=0 _b=0
+	for f in $FILES; do
+		_p=${f#+}
+		_k=$(echo "$_p" | tr / _)
+		if [ "$f" != "$_p" ] && [ ! -e "$1$_p" ]; then
+			_o=$((_o + 1))
+		elif [ "$f" = "$_p" ] && cmp -s "$1$_p" "$2/$_k"; then
+			_o=$((_o + 1))
+		elif cmp -s "$1$_p" "$2/new$_k"; then
+			_n=$((_n + 1))
+		else
+			_b=$((_b + 1))
+			echo "# partial or foreign: $_p" >>"$T_TMP/classify.diag"
+		fi
+	done
+	echo "$_o $_n $_b"
+}
+
+# stamp ROOT: the one backup's stamp, or nothing.
+stamp() {
+	ls "$1/var/backups/notspam" 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z' |
+	    tail -n 1
+}
+
+# jget FILE PYEXPR: evaluate PYEXPR on the JSON document in FILE (as j).
+jget() {
+	"$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# --- notspam backups and restore ------------------------------------------
+R=$(sandbox b)
+save "$R" "$T_TMP/b.orig"
+if [ "$(id -u)" -eq 0 ]; then
+	chown 4242:4343 "$R/etc/postfix/main.cf"
+fi
+chmod 0640 "$R/etc/postfix/main.cf"
+mkdir -p "$R/srv"
+mv "$R/etc/opendkim.conf" "$R/srv/opendkim.conf"
+ln -s /srv/opendkim.conf "$R/etc/opendkim.conf"
+
+run --root "$R" backups
+check "backups with none: says so, exit 0" \
+    test "$RC" -eq 0 -a "$(cat "$T_TMP/out")" = "no backups in /var/backups/notspam"
+
+# shellcheck disable=SC2086
+S=$("$DRIVER" commit "$R" 100 $FILES 2>"$T_TMP/derr")
+check "the driver commits five files" test -n "$S"
+run --root "$R" backups
+check "backups: the stamp, the kind and the state" \
+    has "$T_TMP/out" "^$S apply: done, 5 files, in /var/backups/notspam/$S\$"
+check "backups: each file written, the created one said" \
+    has "$T_TMP/out" '^    written +/etc/opendkim/new.table \(created\)$'
+check "backups: the symlinked config by the name it is configured by" \
+    has "$T_TMP/out" '^    written +/etc/opendkim.conf$'
+check "the backup directory is 0700" \
+    test "$(stat -c %a "$R/var/backups/notspam/$S")" = 700
+check "its copies are 0600 and hold the old bytes" sh -c '
+    test "$(stat -c %a "$1/var/backups/notspam/$2/files/etc/postfix/main.cf")" = 600 &&
+    cmp -s "$1/var/backups/notspam/$2/files/etc/postfix/main.cf" "$3/_etc_postfix_main.cf"' \
+    sh "$R" "$S" "$T_TMP/b.orig"
+check "the symlink is kept, its target edited" sh -c '
+    test -L "$1/etc/opendkim.conf" && grep -q "edited by txn_driver" "$1/srv/opendkim.conf"' \
+    sh "$R"
+if [ "$(id -u)" -eq 0 ]; then
+	check "the edited main.cf keeps its owner and mode" \
+	    test "$(stat -c '%u:%g %a' "$R/etc/postfix/main.cf")" = "4242:4343 640"
+fi
+run --root "$R" --json backups
+check "backups --json: stamp, state, files as after, modes and hashes" \
+    test "$(jget "$T_TMP/out" '(j["backups"][0]["stamp"], j["backups"][0]["state"],
+        [f["now"] for f in j["backups"][0]["files"]],
+        j["backups"][0]["files"][0]["mode"],
+        len(j["backups"][0]["files"][0]["sha256_before"]),
+        j["backups"][0]["files"][4]["sha256_before"],
+        j["backups"][0]["files"][2]["target"])')" = \
+    "('$S', 'done', ['after', 'after', 'after', 'after', 'after'], '0640', 64, None, '/srv/opendkim.conf')"
+run --root "$R" records
+check "no interrupted-apply notice after a finished one" \
+    sh -c '! grep -q interrupted "$1"' sh "$T_TMP/err"
+
+echo "# edited by hand" >>"$R/etc/postfix/master.cf"
+run --root "$R" restore
+check "restore refuses a file changed since the apply (exit 65)" test "$RC" -eq 65
+check "the refusal names the file and --force" sh -c '
+    grep -q "/etc/postfix/master.cf" "$1" && grep -q -- "--force" "$1"' sh "$T_TMP/err"
+check "the refusal wrote nothing" grep -q "edited by txn_driver" "$R/etc/postfix/main.cf"
+run --root "$R" backups
+check "backups: the file changed since" \
+    has "$T_TMP/out" '^    changed since +/etc/postfix/master.cf$'
+
+run --root "$R" restore --force
+check "restore --force: exit 0" test "$RC" -eq 0
+check "restore: main.cf back with its owner and mode said" \
+    has "$T_TMP/out" '^restored /etc/postfix/main.cf \(mode 0640, uid [0-9]+, gid [0-9]+, [0-9]+ bytes\)$'
+check "restore: the created file removed" \
+    has "$T_TMP/out" '^removed /etc/opendkim/new.table \(the transaction created it\)$'
+check "restore under --root reloads nothing" \
+    has "$T_TMP/out" '^not reloaded: --root'
+check "restore: the old bytes of every file, the created one gone" sh -c '
+    for f in _etc_postfix_main.cf _etc_postfix_master.cf _etc_opendkim_key.table; do
+        cmp -s "$2/$f" "$1/$(echo "$f" | tr _ /)" || exit 1
+    done
+    cmp -s "$2/_etc_opendkim.conf" "$1/srv/opendkim.conf" &&
+    test -L "$1/etc/opendkim.conf" && test ! -e "$1/etc/opendkim/new.table"' \
+    sh "$R" "$T_TMP/b.orig"
+if [ "$(id -u)" -eq 0 ]; then
+	check "restore: main.cf's owner and mode exactly" \
+	    test "$(stat -c '%u:%g %a' "$R/etc/postfix/main.cf")" = "4242:4343 640"
+fi
+U=$(sed -n 's/.*"notspam restore \([0-9TZ-]*\)" undoes it.*/\1/p' "$T_TMP/out")
+run --root "$R" backups
+check "backups: the apply restored, by the restore's own backup" \
+    has "$T_TMP/out" "^$S apply: restored by $U, 5 files"
+check "backups: the restore's backup" \
+    has "$T_TMP/out" "^$U restore of $S: done, 5 files"
+run --root "$R" restore
+check "a bare restore with nothing left to restore: exit 66" \
+    sh -c 'test "$1" -eq 66 && grep -q "no backup to restore" "$2"' sh "$RC" "$T_TMP/err"
+run --root "$R" --json restore "$U"
+check "restore --json of the restore's backup undoes it" \
+    test "$RC:$(jget "$T_TMP/out" '(j["restored"], [f["action"] for f in j["files"]], j["reload_skipped"])')" = \
+    "0:('$U', ['restored', 'restored', 'restored', 'restored', 'restored'], True)"
+check "the files are the applied ones again (the hand edit of master.cf too)" sh -c '
+    grep -q "edited by txn_driver" "$1/srv/opendkim.conf" &&
+    test -f "$1/etc/opendkim/new.table" &&
+    tail -n 1 "$1/etc/postfix/master.cf" | grep -q "edited by hand"' sh "$R"
+run --root "$R" restore a b
+check "restore with two stamps: usage (64)" test "$RC" -eq 64
+run --root "$R" backups now
+check "backups with an argument: usage (64)" test "$RC" -eq 64
+run --root "$R" restore ../../etc
+check "restore of a name that is no stamp: 66, said" \
+    sh -c 'test "$1" -eq 66 && grep -q "not a backup stamp" "$2"' sh "$RC" "$T_TMP/err"
+
+# --- the kill -9 matrix ---------------------------------------------------
+R=$(sandbox k)
+O=$T_TMP/k.orig
+save "$R" "$O"
+expect "$R" "$O"
+# The time a whole run takes, fork to end: the quickest of three (a
+# loaded machine makes later runs slower, never quicker, so the kills
+# spread over the run rather than after it).
+T=0
+for i in 1 2 3; do
+	reset "$R" "$O"
+	# shellcheck disable=SC2086
+	t=$("$DRIVER" kill "$R" $PAD -1 $FILES | awk '$1 == "finished" && $3 == 0 { print $2 }')
+	[ -n "$t" ] && { [ "$T" -eq 0 ] || [ "$t" -lt "$T" ]; } && T=$t
+done
+check "a commit runs to its end unkilled (calibration: $T us)" test "$T" -gt 0
+bad=0 before=0 pending=0 done_=0 finished=0 notice_bad=0 restore_bad=0
+backup_bad=0 tmp_left=0 i=0
+hist=""
+# Kills over 0..1.2 T; when a loaded machine kept every one of them before
+# the journal (runs slower than T), more runs over a wider window.
+scale=12
+while [ "$i" -lt "$KILLS" ] || { [ "$pending" -eq 0 ] && [ "$i" -lt $((3 * KILLS)) ]; }; do
+	i=$((i + 1))
+	[ "$i" -gt "$KILLS" ] && scale=30
+	reset "$R" "$O"
+	us=$(awk -v s="$i" -v t="$T" -v k="$scale" 'BEGIN { srand(s * 7919); printf "%d", rand() * t * k / 10 }')
+	# shellcheck disable=SC2086
+	how=$("$DRIVER" kill "$R" $PAD "$us" $FILES | awk '{ print $1 }')
+	set -- $(classify "$R" "$O")
+	nold=$1 nnew=$2 nbad=$3
+	[ "$nbad" -gt 0 ] && { bad=$((bad + 1)); diag "run $i ($us us): $nbad partial file(s)"; cat "$T_TMP/classify.diag"; }
+	s=$(stamp "$R")
+	j=
+	[ -n "$s" ] && j=$(cat "$R/var/backups/notspam/$s/journal" 2>/dev/null)
+	# A file replaced: the backup complete (manifest, every copy).
+	if [ "$nnew" -gt 0 ]; then
+		case $j in
+		in-progress|done)
+			for f in $FILES; do
+				case $f in +*) continue ;; esac
+				cmp -s "$R/var/backups/notspam/$s/files$f" \
+				    "$O/$(echo "$f" | tr / _)" ||
+				    { backup_bad=$((backup_bad + 1)); diag "run $i: no copy of $f"; }
+			done
+			grep -q '^file path=/etc/opendkim/new.table ' \
+			    "$R/var/backups/notspam/$s/manifest" ||
+			    { backup_bad=$((backup_bad + 1)); diag "run $i: manifest incomplete"; }
+			;;
+		*) backup_bad=$((backup_bad + 1)); diag "run $i: $nnew file(s) new, journal '$j'" ;;
+		esac
+	fi
+	[ "$j" = done ] && [ "$nnew" -ne 5 ] &&
+	    { bad=$((bad + 1)); diag "run $i: done with $nnew new"; }
+	# What the next command says.
+	"$NOTSPAM" --root "$R" records >/dev/null 2>"$T_TMP/kerr"
+	sanitizer_check "$T_TMP/kerr" "notspam records after kill $i" || bad=$((bad + 1))
+	if [ "$j" = in-progress ]; then
+		grep -q "notspam: the apply of $s was interrupted ($nnew of 5 files written): run \"notspam --root $R apply\" to finish it, or \"notspam --root $R restore $s\" to put the files back" "$T_TMP/kerr" ||
+		    { notice_bad=$((notice_bad + 1)); diag "run $i: no notice"; sed 's/^/# /' "$T_TMP/kerr" | head -3; }
+	elif grep -q interrupted "$T_TMP/kerr"; then
+		notice_bad=$((notice_bad + 1)); diag "run $i: a notice with journal '$j'"
+	fi
+	case $j in
+	'') before=$((before + 1)) ;;
+	in-progress) pending=$((pending + 1)); hist="$hist $nnew" ;;
+	done) if [ "$how" = finished ]; then finished=$((finished + 1)); else done_=$((done_ + 1)); fi ;;
+	esac
+	n=$(find "$R/etc" -name '.*.notspam-*.tmp' | wc -l)
+	tmp_left=$((tmp_left + n))
+	# Restore puts every file back.
+	if [ -n "$j" ]; then
+		"$NOTSPAM" --root "$R" restore >/dev/null 2>"$T_TMP/rerr" ||
+		    { restore_bad=$((restore_bad + 1)); diag "run $i: restore failed: $(head -c 300 "$T_TMP/rerr")"; }
+		set -- $(classify "$R" "$O")
+		[ "$1" -eq 5 ] || { restore_bad=$((restore_bad + 1)); diag "run $i: after restore $1 old"; }
+		"$NOTSPAM" --root "$R" records >/dev/null 2>"$T_TMP/kerr"
+		grep -q interrupted "$T_TMP/kerr" &&
+		    { notice_bad=$((notice_bad + 1)); diag "run $i: notice after restore"; }
+	fi
+done
+diag "kill matrix: $i runs over 0..$((T * scale / 10)) us: $before before the journal," \
+    "$pending mid-write (files new:$hist), $done_ killed after done," \
+    "$finished finished before the kill; $tmp_left temporary file(s) left"
+check "kill -9 x$i: every file its old or its new bytes, never partial" test "$bad" -eq 0
+check "kill -9 x$i: a complete backup whenever a file was replaced" test "$backup_bad" -eq 0
+check "kill -9 x$i: notspam reports every interrupted apply, and only those" test "$notice_bad" -eq 0
+check "kill -9 x$i: restore puts every file back" test "$restore_bad" -eq 0
+check "kill -9 x$i: some kills landed between the journal and the end" test "$pending" -gt 0
+
+# --- full and read-only file systems ---------------------------------------
+if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
+	skip "a full and a read-only file system" "needs root and unshare -m"
+	exit 0
+fi
+R=$(sandbox f)
+cp -a "$R/etc/postfix" "$T_TMP/f.postfix"
+cp -a "$R/etc/opendkim" "$T_TMP/f.opendkim"
+cat >"$T_TMP/fs.sh" <<'EOF'
+# Inside a private mount namespace: $1 root, $2 driver, $3 notspam, $4 tmp.
+R=$1 D=$2 N=$3 T=$4
+mount --make-rprivate /
+mount -t tmpfs -o size=64k tmpfs "$R/etc/postfix"
+cp -a "$T/f.postfix/." "$R/etc/postfix/"
+# A change too large for the file system.
+"$D" commit "$R" 200000 /etc/postfix/main.cf /etc/opendkim.conf >/dev/null 2>"$T/full.err"
+echo "full-rc $?"
+cmp -s "$R/etc/postfix/main.cf" "$T/f.postfix/main.cf" && echo "full-main-same"
+grep -q "edited by txn_driver" "$R/etc/opendkim.conf" || echo "full-opendkim-same"
+ls "$R/var/backups/notspam" 2>/dev/null | grep -q '^[0-9]' || echo "full-no-backup"
+# A restore when the disk has filled up since the apply.
+"$D" commit "$R" 100 /etc/postfix/main.cf >/dev/null 2>&1 && echo "small-ok"
+dd if=/dev/zero of="$R/etc/postfix/fill" bs=1k count=1000 2>/dev/null
+"$N" --root "$R" restore >/dev/null 2>"$T/rfull.err"
+echo "rfull-rc $?"
+grep -q "edited by txn_driver" "$R/etc/postfix/main.cf" && echo "rfull-still-new"
+rm -f "$R/etc/postfix/fill"
+"$N" --root "$R" restore >/dev/null 2>&1 && echo "rfull-later-ok"
+cmp -s "$R/etc/postfix/main.cf" "$T/f.postfix/main.cf" && echo "rfull-later-same"
+rm -rf "$R/var/backups/notspam"
+# A read-only file system.
+mount -t tmpfs -o size=64k tmpfs "$R/etc/opendkim"
+cp -a "$T/f.opendkim/." "$R/etc/opendkim/"
+mount -o remount,ro "$R/etc/opendkim"
+"$D" commit "$R" 100 /etc/postfix/main.cf /etc/opendkim/key.table >/dev/null 2>"$T/ro.err"
+echo "ro-rc $?"
+cmp -s "$R/etc/postfix/main.cf" "$T/f.postfix/main.cf" && echo "ro-main-same"
+cmp -s "$R/etc/opendkim/key.table" "$T/f.opendkim/key.table" && echo "ro-table-same"
+ls "$R/var/backups/notspam" 2>/dev/null | grep -q '^[0-9]' || echo "ro-no-backup"
+EOF
+unshare -m sh "$T_TMP/fs.sh" "$R" "$DRIVER" "$NOTSPAM" "$T_TMP" >"$T_TMP/fs.out" 2>&1
+sanitizer_check "$T_TMP/fs.out" "the file system runs"
+sanitizer_check "$T_TMP/rfull.err" "notspam restore on a full disk"
+check "a full file system: the commit fails" has "$T_TMP/fs.out" '^full-rc 1$'
+check "a full file system: said clearly, by name" \
+    has "$T_TMP/full.err" 'cannot write /etc/postfix/main.cf: No space left on device: .*nothing was changed'
+check "a full file system: nothing changed, no backup left" sh -c '
+    grep -q "^full-main-same$" "$1" && grep -q "^full-opendkim-same$" "$1" &&
+    grep -q "^full-no-backup$" "$1"' sh "$T_TMP/fs.out"
+check "restore on a disk full since the apply: exit 74, said" sh -c '
+    grep -q "^small-ok$" "$1" && grep -q "^rfull-rc 74$" "$1" &&
+    grep -q "No space left on device" "$2"' sh "$T_TMP/fs.out" "$T_TMP/rfull.err"
+check "... nothing changed, and once there is room it restores" sh -c '
+    grep -q "^rfull-still-new$" "$1" && grep -q "^rfull-later-ok$" "$1" &&
+    grep -q "^rfull-later-same$" "$1"' sh "$T_TMP/fs.out"
+check "a read-only file system: the commit fails, said by name" sh -c '
+    grep -q "^ro-rc 1$" "$1" &&
+    grep -q "cannot write /etc/opendkim/key.table: Read-only file system; .*remount it read-write" "$2"' \
+    sh "$T_TMP/fs.out" "$T_TMP/ro.err"
+check "a read-only file system: nothing changed, no backup left" sh -c '
+    grep -q "^ro-main-same$" "$1" && grep -q "^ro-table-same$" "$1" &&
+    grep -q "^ro-no-backup$" "$1"' sh "$T_TMP/fs.out"
+check "nothing of those mounts reached the host" \
+    sh -c '! grep -q "$1" /proc/mounts' sh "$R"
