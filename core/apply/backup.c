@@ -410,8 +410,10 @@ backup_open(const struct backup_opts *o, const char *stamp,
 		    (*out)->state == NULL ? "stopped before it wrote anything" :
 		    "failed and its files were put back then");
 	}
-	for (i = 0; i < (*out)->nfiles; i++)
+	for (i = 0; i < (*out)->nfiles; i++) {
+		txn_sweep(o->root, (*out)->files[i].path);
 		manifest_now(o->root, &(*out)->files[i]);
+	}
 	res->failure = BACKUP_OK;
 	return 0;
 }

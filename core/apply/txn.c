@@ -1,6 +1,7 @@
 /* txn.c: the transaction engine: stage, check, back up, write, undo. */
 #include "core/apply/txn.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -840,6 +841,43 @@ txn_fs_room(const struct txn_fs *fss, size_t nfs, char **cause)
 	return 0;
 }
 
+void
+txn_sweep(const char *root, const char *path)
+{
+	struct dirent *de;
+	char *target = NULL, *dir, *host, *prefix, *end;
+	const char *base;
+	size_t n, len;
+	long pid;
+	DIR *d;
+
+	if (fswrite_resolve(root, path, &target, NULL) != 0)
+		return;
+	base = strrchr(target, '/') + 1;
+	dir = txn_dirname(target);
+	host = fsroot_path(root, dir);
+	prefix = xasprintf(".%s.notspam-", base);
+	n = strlen(prefix);
+	if ((d = opendir(host)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			len = strlen(de->d_name);
+			if (strncmp(de->d_name, prefix, n) != 0 || len < n + 4 ||
+			    strcmp(de->d_name + len - 4, ".tmp") != 0)
+				continue;
+			pid = strtol(de->d_name + n, &end, 10);
+			if (end == de->d_name + n || *end != '-' || pid <= 0 ||
+			    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+				continue;
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+		}
+		closedir(d);
+	}
+	free(prefix);
+	free(host);
+	free(dir);
+	free(target);
+}
+
 /* Before anything is written: every target directory writable on a
  * read-write file system with room for the files, their backups and a
  * rollback. */
@@ -856,6 +894,7 @@ txn_prepare(struct txn *t, char **cause)
 		const struct txn_file *f = &t->files[i];
 		if (f->context)
 			continue;
+		txn_sweep(t->root, f->target);
 		dir = txn_dirname(f->target);
 		host = fsroot_path(t->root, dir);
 		rc = txn_fs_of(&fss, &nfs, host, f->path, &fs, cause);

@@ -18,7 +18,9 @@
  *               bytes are no longer those the plan read; (2) each target's
  *               directory must be writable, its file system not read-only
  *               and with room for the new files, their backups and a
- *               rollback, else a clear refusal and nothing changed; (3) the
+ *               rollback, else a clear refusal and nothing changed (the
+ *               temporary files a killed commit left beside them are
+ *               removed); (3) the
  *               checks run when txn_check has not; (4) the backup directory
  *               BASE/STAMP (0700, core/apply/manifest.h) gets each old file
  *               (never a TXN_SECRET one), the manifest and the journal "in-
@@ -227,6 +229,14 @@ int txn_commit(struct txn *, const struct txn_hooks *, struct txn_report *,
 const char *txn_root(const struct txn *);	/* NULL: "/" */
 const char *txn_stamp(const struct txn *);	/* once the backup exists */
 const char *txn_backup_base(const struct txn *);
+
+/*
+ * Remove what a commit killed half-way left beside site path `path` (its
+ * links followed): fswrite's temporary files ".NAME.notspam-PID-N.tmp" of
+ * processes that no longer run.  A commit does it for its own files; a
+ * restore for every file of the backup.
+ */
+void txn_sweep(const char *root, const char *path);
 
 void txn_report_init(struct txn_report *);
 void txn_report_free(struct txn_report *);

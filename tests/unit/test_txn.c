@@ -1137,6 +1137,41 @@ test_readonly(void **state)
 	txn_free(t);
 }
 
+/* A commit removes the temporary files a killed one left beside its
+ * files, never those of a process still running. */
+static void
+test_sweep(void **state)
+{
+	struct txn_report r;
+	char *cause = NULL, dead[128], live[128], other[128];
+	struct txn *t = txn_here();
+	pid_t pid;
+	int status;
+
+	(void)state;
+	/* A pid that surely ran and ended: a child's, reaped. */
+	if ((pid = fork()) == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	snprintf(dead, sizeof dead, "/etc/.a.conf.notspam-%ld-0.tmp",
+	    (long)pid);
+	snprintf(live, sizeof live, "/etc/.a.conf.notspam-%ld-0.tmp",
+	    (long)getpid());
+	snprintf(other, sizeof other, "/etc/.z.conf.notspam-%ld-0.tmp",
+	    (long)pid);
+	put(dead, "half\n", 0600, 0, 0);
+	put(live, "being written\n", 0600, 0, 0);
+	put(other, "not ours\n", 0600, 0, 0);
+	three(t);
+	txn_report_init(&r);
+	assert_int_equal(txn_commit(t, NULL, &r, &cause), 0);
+	assert_int_equal(access(rp(dead), F_OK), -1);
+	assert_int_equal(access(rp(live), F_OK), 0);
+	assert_int_equal(access(rp(other), F_OK), 0);
+	txn_report_free(&r);
+	txn_free(t);
+}
+
 /* FSWRITE_ATTRS: the given owner and mode, existing file or not. */
 static void
 test_fswrite_attrs(void **state)
@@ -1194,6 +1229,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fswrite_attrs, setup,
 		    teardown),
 	};
