@@ -166,6 +166,29 @@ manifest_mkdirs(const char *root, const char *path, mode_t way,
 }
 
 int
+manifest_trusted(const char *root, const char *dir, char **cause)
+{
+	struct stat sb;
+	char *host = fsroot_host(root, dir, 1, cause);
+	int rc;
+
+	if (host == NULL)
+		return -1;
+	rc = stat(host, &sb);
+	free(host);
+	if (rc == -1)
+		return fswrite_error(cause, "read", dir, errno);
+	if (!S_ISDIR(sb.st_mode))
+		return error_set(cause, "%s is not a directory", dir);
+	if (sb.st_uid != geteuid() || (sb.st_mode & 022) != 0)
+		return error_set(cause, "%s is not trusted: it belongs to uid "
+		    "%u, mode %04o (it must be this user's and writable by no "
+		    "one else, as notspam makes it); fix its owner and mode",
+		    dir, (unsigned)sb.st_uid, (unsigned)(sb.st_mode & 07777));
+	return 0;
+}
+
+int
 manifest_create(const char *root, const char *base, time_t now,
     char **stamp, char **dir, char **cause)
 {
@@ -175,6 +198,7 @@ manifest_create(const char *root, const char *base, time_t now,
 
 	*stamp = *dir = NULL;
 	if (manifest_mkdirs(root, base, 0755, 0700, cause) != 0 ||
+	    manifest_trusted(root, base, cause) != 0 ||
 	    fsroot_resolve(root, base, 1, &resolved, cause) != 0)
 		return -1;
 	if (gmtime_r(&now, &tm) == NULL ||
@@ -555,7 +579,9 @@ manifest_read(const char *root, const char *base, const char *stamp,
 	strv_init(&m->services);
 	m->dir = xasprintf("%s/%s", strcmp(base, "/") == 0 ? "" : base, stamp);
 	path = xasprintf("%s/manifest", m->dir);
-	if (fsroot_read(root, path, 0, &data, &len, cause) != 0 ||
+	if (manifest_trusted(root, base, cause) != 0 ||
+	    manifest_trusted(root, m->dir, cause) != 0 ||
+	    fsroot_read(root, path, 0, &data, &len, cause) != 0 ||
 	    mf_parse(m, data, path, cause) != 0) {
 		free(data);
 		free(path);

@@ -106,8 +106,17 @@ int manifest_mkdirs(const char *root, const char *path, mode_t way,
     mode_t mode, char **cause);
 
 /*
+ * Is the directory dir (a site path) one whose files notspam may trust:
+ * this user's, writable by no one else?  A backup says which files to
+ * write where; one that someone else could have written is refused.  0,
+ * or -1 with *cause.
+ */
+int manifest_trusted(const char *root, const char *dir, char **cause);
+
+/*
  * Make the backup directory of a new transaction under base (made 0700
- * when missing): BASE/STAMP, 0700, the stamp from `now`.  *stamp and *dir
+ * when missing; refused when not trusted): BASE/STAMP, 0700, the stamp
+ * from `now`.  *stamp and *dir
  * (its site path) are set (caller frees).  0, or -1 with *cause.
  */
 int manifest_create(const char *root, const char *base, time_t now,
@@ -118,7 +127,8 @@ char *manifest_format(const struct manifest *);
 
 /*
  * Read BASE/STAMP's manifest and journal.  A manifest that is missing or
- * does not parse is an error naming the file and line; a missing journal
+ * does not parse, or a base or backup directory that is not trusted
+ * (manifest_trusted), is an error naming the file; a missing journal
  * leaves state NULL (the transaction stopped before it wrote anything).
  * *out is set (manifest_free) and 0 returned, or -1 with *cause.
  */

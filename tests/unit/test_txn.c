@@ -744,6 +744,38 @@ test_restore_changed(void **state)
 	free(stamp);
 }
 
+/* A backup directory someone else may write is not trusted: neither
+ * restored from nor written into. */
+static void
+test_untrusted(void **state)
+{
+	struct backup_opts o;
+	struct backup_result res;
+	struct txn_report r;
+	char *stamp, *cause = NULL;
+	struct txn *t;
+
+	(void)state;
+	stamp = commit_three();
+	assert_int_equal(chmod(rp(MANIFEST_BASE), 0777), 0);
+	restore_opts(&o, 0);
+	assert_int_equal(backup_restore(&o, stamp, &res, &cause), -1);
+	assert_non_null(strstr(cause, "is not trusted"));
+	free(cause);
+	backup_result_free(&res);
+	assert_file("/etc/a.conf", "a new\n");
+	t = txn_here();
+	add(t, "/etc/a.conf", "a newer\n", 0);
+	txn_report_init(&r);
+	assert_int_equal(txn_commit(t, NULL, &r, &cause), -1);
+	assert_non_null(strstr(cause, MANIFEST_BASE " is not trusted"));
+	free(cause);
+	assert_file("/etc/a.conf", "a new\n");
+	txn_report_free(&r);
+	txn_free(t);
+	free(stamp);
+}
+
 /* A damaged backup copy is refused, nothing written. */
 static void
 test_restore_damaged(void **state)
@@ -1218,6 +1250,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_restore_changed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_restore_damaged, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_untrusted, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest, setup,
