@@ -442,6 +442,31 @@ backup_plan(const struct backup_opts *o, const struct manifest *m,
 	return n;
 }
 
+/* Mark done the interrupted restores of m: this restore (by, or NULL when
+ * it had nothing left to change) finished them. */
+static void
+backup_finish_restores(const struct backup_opts *o, const struct manifest *m,
+    const char *by)
+{
+	struct manifest **v;
+	char *note;
+	size_t n, i;
+
+	if (backup_pending(o->root, o->base, &v, &n, NULL) != 0)
+		return;
+	note = by != NULL ? xasprintf("finished by %s", by) :
+	    xstrdup("finished by a later restore");
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i]->kind, "restore") == 0 &&
+		    v[i]->restores != NULL &&
+		    strcmp(v[i]->restores, m->stamp) == 0 &&
+		    (by == NULL || strcmp(v[i]->stamp, by) != 0))
+			(void)manifest_journal(o->root, v[i]->dir,
+			    MANIFEST_DONE, note, NULL);
+	free(note);
+	backup_list_free(v, n);
+}
+
 int
 backup_restore(const struct backup_opts *o, const char *stamp,
     struct backup_result *res, char **cause)
@@ -497,6 +522,7 @@ backup_restore(const struct backup_opts *o, const char *stamp,
 		    note, NULL);
 		free(note);
 	}
+	backup_finish_restores(o, m, n > 0 ? txn_stamp(t) : NULL);
 	txn_free(t);
 	rc = 0;
 done:

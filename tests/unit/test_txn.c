@@ -1033,6 +1033,65 @@ test_interrupted(void **state)
 	free(stamp);
 }
 
+/* A restore killed after its writes: the notice says how to finish it
+ * (restore the apply again) or undo it; finishing it marks both. */
+static void
+test_interrupted_restore(void **state)
+{
+	struct backup_opts o;
+	struct backup_result res;
+	struct strv v;
+	char *apply, *notice, *cause = NULL, *st, *want;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	apply = commit_three();
+	if ((pid = fork()) == 0) {
+		struct txn_opts to;
+		struct txn_hooks h = { hook_die, NULL, NULL };
+		struct txn_report r;
+		struct txn *t;
+		memset(&to, 0, sizeof to);
+		to.kind = "restore";
+		t = txn_new(root, &to);
+		txn_set_restores(t, apply);
+		(void)txn_add(t, "/etc/a.conf", "a new\n", 6, 1, "a old\n", 6,
+		    0, 0, NULL);
+		(void)txn_add(t, "/etc/c.conf", "c new\n", 6, 1, NULL, 0, 0, 0,
+		    NULL);
+		txn_report_init(&r);
+		(void)txn_commit(t, &h, &r, NULL);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	strv_init(&v);
+	assert_int_equal(manifest_list(root, MANIFEST_BASE, &v, NULL), 0);
+	assert_int_equal(v.n, 2);
+	notice = backup_notice(root, NULL, "");
+	assert_non_null(notice);
+	want = xasprintf("the restore of %s (backup %s) was interrupted (2 of "
+	    "2 files written): run \"notspam restore %s\" to finish it, or "
+	    "\"notspam restore %s\" to undo it", apply, v.v[1], apply, v.v[1]);
+	assert_string_equal(notice, want);
+	free(want);
+	free(notice);
+	restore_opts(&o, 0);
+	assert_int_equal(backup_restore(&o, apply, &res, &cause), 0);
+	assert_three_old();
+	backup_result_free(&res);
+	assert_null(backup_notice(root, NULL, ""));
+	st = manifest_state(root, MANIFEST_BASE, apply);
+	assert_string_equal(st, MANIFEST_RESTORED);
+	free(st);
+	st = manifest_state(root, MANIFEST_BASE, v.v[1]);
+	assert_string_equal(st, MANIFEST_DONE);
+	free(st);
+	strv_free(&v);
+	free(apply);
+}
+
 /* Another transaction holding the lock: refused after the wait. */
 static void
 test_lock_held(void **state)
@@ -1258,6 +1317,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_interrupted_restore,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_held, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
