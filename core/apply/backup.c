@@ -22,6 +22,30 @@ backup_base(const char *base)
 	return base != NULL ? base : MANIFEST_BASE;
 }
 
+/*
+ * A backup directory without a journal, whose manifest cannot be read: a
+ * commit stopped while it made its backup, before it wrote any file.  A
+ * stub (no files, state NULL) to list it by, or NULL when it has a
+ * journal (then the unreadable manifest is a real problem).
+ */
+static struct manifest *
+backup_incomplete(const char *root, const char *base, const char *stamp)
+{
+	struct manifest *m;
+	char *state = manifest_state(root, base, stamp);
+
+	if (state != NULL) {
+		free(state);
+		return NULL;
+	}
+	m = xcalloc(1, sizeof *m);
+	strv_init(&m->services);
+	m->stamp = xstrdup(stamp);
+	m->kind = xstrdup("transaction");
+	m->dir = xasprintf("%s/%s", strcmp(base, "/") == 0 ? "" : base, stamp);
+	return m;
+}
+
 /* The backups under base, oldest first; with only_pending, those whose
  * journal says in-progress (the others' manifests are not even read). */
 static int
@@ -49,11 +73,15 @@ backup_read(const char *root, const char *base, int only_pending,
 				continue;
 		}
 		if (manifest_read(root, base, stamps.v[i], &m, &why) != 0) {
-			if (warnings != NULL)
+			m = backup_incomplete(root, base, stamps.v[i]);
+			if (m == NULL && warnings != NULL)
 				strv_add(warnings, why);
 			free(why);
 			why = NULL;
-			continue;
+			if (m == NULL || only_pending) {
+				manifest_free(m);
+				continue;
+			}
 		}
 		for (k = 0; k < m->nfiles; k++)
 			manifest_now(root, &m->files[k]);

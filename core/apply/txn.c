@@ -764,6 +764,35 @@ txn_finished(struct txn *t, struct strv *done)
 	strv_free(&stamps);
 }
 
+/*
+ * Remove the backup directories that have no journal: commits stopped
+ * while they made their backup, before any file was replaced (the journal
+ * comes first).  Under the lock, so none is being made now.
+ */
+static void
+txn_drop_incomplete(struct txn *t)
+{
+	struct strv stamps;
+	char *state, *dir, *host;
+	size_t i;
+
+	strv_init(&stamps);
+	(void)manifest_list(t->root, t->base, &stamps, NULL);
+	for (i = 0; i < stamps.n; i++) {
+		if ((state = manifest_state(t->root, t->base,
+		    stamps.v[i])) != NULL) {
+			free(state);
+			continue;
+		}
+		dir = xasprintf("%s/%s", t->base, stamps.v[i]);
+		if ((host = fsroot_host(t->root, dir, 0, NULL)) != NULL)
+			(void)nftw(host, txn_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		free(host);
+		free(dir);
+	}
+	strv_free(&stamps);
+}
+
 /* Mark them done. */
 static void
 txn_finish(struct txn *t, const struct strv *dirs)
@@ -910,6 +939,7 @@ txn_commit(struct txn *t, const struct txn_hooks *h, struct txn_report *r,
 		r->failure = TXN_FAIL_LOCK;
 		return -1;
 	}
+	txn_drop_incomplete(t);
 	rc = 0;
 	for (i = 0; i < t->nfiles && rc == 0; i++)
 		if (!t->files[i].context &&

@@ -13,7 +13,9 @@
  *               runs on them, one after the other, without a shell
  *               (core/lib/proc.h), each with a time limit and its output
  *               kept (bounded).  Nothing of the site is touched.
- *   txn_commit  (1) under the lock of the backup base, every file is read
+ *   txn_commit  (1) under the lock of the backup base (where the backup
+ *               directories a killed commit left without a journal are
+ *               removed: it had replaced nothing), every file is read
  *               again and the commit refused, naming the file, when its
  *               bytes are no longer those the plan read; (2) each target's
  *               directory must be writable, its file system not read-only

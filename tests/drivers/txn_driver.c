@@ -9,9 +9,17 @@
  *                                      error on stderr (exit 1)
  *   txn_driver kill ROOT PAD US SPEC...
  *                                      the commit in a child, SIGKILLed
- *                                      US microseconds after the fork (-1:
- *                                      never); prints "killed US" or
- *                                      "finished US" (time to its end)
+ *                                      US microseconds after it starts
+ *                                      (-1: never); prints "killed US" or
+ *                                      "finished US STATUS" (the time its
+ *                                      commit took)
+ *   txn_driver crash ROOT PAD K before|after SPEC...
+ *                                      the commit in a child that SIGKILLs
+ *                                      itself at its K-th durable step
+ *                                      (mkdir, fsync, rename, unlink),
+ *                                      before or after the call; prints
+ *                                      "killed K", or "finished STEPS
+ *                                      STATUS" when it has fewer steps
  *   txn_driver time ROOT PAD N SPEC... N commits, the files put back in
  *                                      between (not timed); prints the
  *                                      minimum, median and maximum in us
@@ -21,10 +29,13 @@
  * bytes; a created file gets the marker and the padding only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +44,88 @@
 #include "core/lib/fsroot.h"
 #include "core/lib/fswrite.h"
 #include "core/lib/util.h"
+
+/*
+ * Crash points.  Every call that changes what is durably on disk (mkdir,
+ * fsync, renameat, unlink, unlinkat) is a step; with crash_at set, the
+ * process SIGKILLs itself at step crash_at, before the call or after it.
+ * These definitions stand for the C library's in this program only.
+ */
+static long crash_at, steps;
+static int crash_after;
+
+/* Count a step; die here when it is the one (before the call). */
+static void
+step_before(void)
+{
+	if (crash_at > 0 && ++steps == crash_at && !crash_after)
+		kill(getpid(), SIGKILL);
+}
+
+/* The same after the call; returns rc. */
+static long
+step_after(long rc)
+{
+	if (crash_at > 0 && steps == crash_at && crash_after)
+		kill(getpid(), SIGKILL);
+	return rc;
+}
+
+/* Is there something at path (a call on it may change the disk)? */
+static int
+present(int dirfd, const char *path)
+{
+	struct stat sb;
+
+	return fstatat(dirfd, path, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* A mkdir of what exists and an unlink of what does not change nothing:
+ * not steps. */
+int
+mkdir(const char *path, mode_t mode)
+{
+	if (present(AT_FDCWD, path))
+		return (int)syscall(SYS_mkdirat, AT_FDCWD, path, mode);
+	step_before();
+	return (int)step_after(syscall(SYS_mkdirat, AT_FDCWD, path, mode));
+}
+
+int
+fsync(int fd)
+{
+	step_before();
+	return (int)step_after(syscall(SYS_fsync, fd));
+}
+
+int
+renameat(int od, const char *op, int nd, const char *np)
+{
+	step_before();
+#ifdef SYS_renameat
+	return (int)step_after(syscall(SYS_renameat, od, op, nd, np));
+#else
+	return (int)step_after(syscall(SYS_renameat2, od, op, nd, np, 0));
+#endif
+}
+
+int
+unlinkat(int dirfd, const char *path, int flags)
+{
+	if (!present(dirfd, path))
+		return (int)syscall(SYS_unlinkat, dirfd, path, flags);
+	step_before();
+	return (int)step_after(syscall(SYS_unlinkat, dirfd, path, flags));
+}
+
+int
+unlink(const char *path)
+{
+	if (!present(AT_FDCWD, path))
+		return (int)syscall(SYS_unlinkat, AT_FDCWD, path, 0);
+	step_before();
+	return (int)step_after(syscall(SYS_unlinkat, AT_FDCWD, path, 0));
+}
 
 /* Microseconds on the monotonic clock. */
 static long long
@@ -126,22 +219,47 @@ commit(const char *root, size_t pad, int n, char **spec, int quiet)
 	return rc;
 }
 
-/* The commit in a child, killed after us microseconds (< 0: never). */
+/* Wait for one byte from fd; 0, or -1 when the writer went away. */
+static int
+wait_byte(int fd)
+{
+	char c;
+	ssize_t n;
+
+	while ((n = read(fd, &c, 1)) == -1 && errno == EINTR)
+		;
+	return n == 1 ? 0 : -1;
+}
+
+/*
+ * The commit in a child, killed us microseconds after it starts (< 0:
+ * never).  The clock starts when the child says it begins (a byte on a
+ * pipe), so the time a fork takes is not in the window; the end is its
+ * second byte, written when the commit returned.
+ */
 static int
 kill_run(const char *root, size_t pad, long long us, int n, char **spec)
 {
 	struct timespec ts;
-	long long t0 = now_us();
+	long long t0;
 	pid_t pid;
-	int status;
+	int status, p[2], rc;
 
 	fflush(stdout);
-	if ((pid = fork()) == -1) {
-		perror("fork");
+	if (pipe(p) == -1 || (pid = fork()) == -1) {
+		perror("pipe or fork");
 		return 1;
 	}
-	if (pid == 0)
-		_exit(commit(root, pad, n, spec, 1));
+	if (pid == 0) {
+		close(p[0]);
+		(void)write(p[1], "g", 1);
+		rc = commit(root, pad, n, spec, 1);
+		(void)write(p[1], "e", 1);
+		_exit(rc);
+	}
+	close(p[1]);
+	(void)wait_byte(p[0]);
+	t0 = now_us();
 	if (us >= 0) {
 		ts.tv_sec = us / 1000000;
 		ts.tv_nsec = (long)(us % 1000000) * 1000;
@@ -149,13 +267,58 @@ kill_run(const char *root, size_t pad, long long us, int n, char **spec)
 			;
 		(void)kill(pid, SIGKILL);
 	}
+	(void)wait_byte(p[0]);
+	t0 = now_us() - t0;
+	close(p[0]);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-		printf("killed %lld\n", now_us() - t0);
+		printf("killed %lld\n", t0);
 	else
-		printf("finished %lld %d\n", now_us() - t0,
+		printf("finished %lld %d\n", t0,
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
+}
+
+/*
+ * The commit in a child that SIGKILLs itself at step k (before the call,
+ * or after it with after set).  Prints "killed K" or, when the commit has
+ * fewer steps, "finished STEPS STATUS".
+ */
+static int
+crash_run(const char *root, size_t pad, long k, int after, int n,
+    char **spec)
+{
+	pid_t pid;
+	int status, p[2], rc;
+
+	fflush(stdout);
+	if (pipe(p) == -1 || (pid = fork()) == -1) {
+		perror("pipe or fork");
+		return 1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		crash_at = k;
+		crash_after = after;
+		rc = commit(root, pad, n, spec, 1);
+		crash_at = 0;
+		(void)write(p[1], &steps, sizeof steps);
+		_exit(rc);
+	}
+	close(p[1]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		printf("killed %ld\n", k);
+	else {
+		long got = 0;
+		if (read(p[0], &got, sizeof got) != (ssize_t)sizeof got)
+			got = -1;
+		printf("finished %ld %d\n", got,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	close(p[0]);
 	return 0;
 }
 
@@ -236,8 +399,8 @@ static int
 usage(void)
 {
 	fputs("usage: txn_driver edit PAD FILE | commit ROOT PAD SPEC... |\n"
-	    "       kill ROOT PAD US SPEC... | time ROOT PAD N SPEC...\n",
-	    stderr);
+	    "       kill ROOT PAD US SPEC... | crash ROOT PAD K before|after "
+	    "SPEC... |\n       time ROOT PAD N SPEC...\n", stderr);
 	return 64;
 }
 
@@ -266,6 +429,11 @@ main(int argc, char **argv)
 	if (argc >= 6 && strcmp(argv[1], "kill") == 0)
 		return kill_run(argv[2], (size_t)atol(argv[3]),
 		    atoll(argv[4]), argc - 5, argv + 5);
+	if (argc >= 7 && strcmp(argv[1], "crash") == 0 && atol(argv[4]) > 0 &&
+	    (strcmp(argv[5], "before") == 0 || strcmp(argv[5], "after") == 0))
+		return crash_run(argv[2], (size_t)atol(argv[3]),
+		    atol(argv[4]), strcmp(argv[5], "after") == 0, argc - 6,
+		    argv + 6);
 	if (argc >= 6 && strcmp(argv[1], "time") == 0 && atoi(argv[4]) > 0)
 		return time_run(argv[2], (size_t)atol(argv[3]), atoi(argv[4]),
 		    argc - 5, argv + 5);

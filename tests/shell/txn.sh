@@ -6,11 +6,13 @@
 #     a file changed since, --force, exact bytes, owner and mode back, the
 #     created file removed, a symlinked config edited at its target and the
 #     link kept, the restore undone by its own backup;
-#   - the kill -9 matrix: the commit SIGKILLed at random moments
-#     (APPLY_KILLS runs, 20 by default; 200 for the full count), after which
-#     every file is its old or its new bytes, never partial, a complete
-#     backup exists once any file was replaced, notspam reports the
-#     interrupted apply, and restore puts everything back;
+#   - the kill -9 matrix: the commit SIGKILLed at every one of its durable
+#     steps (before and after each mkdir, fsync, rename, unlink), and at
+#     random moments from outside (APPLY_KILLS runs, 20 by default; 200 for
+#     the full count), after which every file is its old or its new bytes,
+#     never partial, a complete backup exists once any file was replaced,
+#     notspam reports the interrupted apply, and restore puts everything
+#     back;
 #   - a full and a read-only file system (tmpfs mounts inside unshare -m, so
 #     nothing leaks to the host): a clear error and nothing changed.
 . "$NOTSPAM_TOP/tests/lib.sh"
@@ -47,6 +49,10 @@ reset() {
 	done
 	find "$1/etc" -name '.*.notspam-*.tmp' -exec rm -f {} +
 	rm -rf "$1/var/backups/notspam"
+	mkdir -p "$1/var/backups"
+	# What was just written is flushed now, not by the commit's first
+	# fsync (the kills' moments are measured from the commit's start).
+	sync
 }
 
 # expect ROOT DIR: the new bytes of each file into DIR/new_<name>.
@@ -200,9 +206,103 @@ R=$(sandbox k)
 O=$T_TMP/k.orig
 save "$R" "$O"
 expect "$R" "$O"
-# The time a whole run takes, fork to end: the quickest of five (a
-# loaded machine makes later runs slower, never quicker, so the kills
-# spread over the run rather than after it).
+bad=0 backup_bad=0 notice_bad=0 restore_bad=0 tmp_left=0
+before=0 incomplete=0 pending=0 done_=0 finished=0 hist=""
+
+# after_kill LABEL HOW: check what a killed commit left (HOW: killed or
+# finished), count it, and restore for the next run.
+after_kill() {
+	set -- "$1" "$2" $(classify "$R" "$O")
+	_l=$1 _how=$2 _nnew=$4 _nbad=$5
+	if [ "$_nbad" -gt 0 ]; then
+		bad=$((bad + 1)); diag "$_l: $_nbad partial file(s)"
+		cat "$T_TMP/classify.diag"; : >"$T_TMP/classify.diag"
+	fi
+	_s=$(stamp "$R")
+	_j=
+	[ -n "$_s" ] && _j=$(cat "$R/var/backups/notspam/$_s/journal" 2>/dev/null)
+	# A file replaced: the backup complete (every copy, the manifest).
+	if [ "$_nnew" -gt 0 ]; then
+		case $_j in
+		in-progress|done)
+			for _f in $FILES; do
+				case $_f in +*) continue ;; esac
+				cmp -s "$R/var/backups/notspam/$_s/files$_f" \
+				    "$O/$(echo "$_f" | tr / _)" ||
+				    { backup_bad=$((backup_bad + 1)); diag "$_l: no copy of $_f"; }
+			done
+			grep -q '^file path=/etc/opendkim/new.table ' \
+			    "$R/var/backups/notspam/$_s/manifest" ||
+			    { backup_bad=$((backup_bad + 1)); diag "$_l: manifest incomplete"; }
+			;;
+		*) backup_bad=$((backup_bad + 1)); diag "$_l: $_nnew file(s) new, journal '$_j'" ;;
+		esac
+	fi
+	[ "$_j" = done ] && [ "$_nnew" -ne 5 ] &&
+	    { bad=$((bad + 1)); diag "$_l: done with $_nnew new"; }
+	# What the next command says.
+	"$NOTSPAM" --root "$R" records >/dev/null 2>"$T_TMP/kerr"
+	sanitizer_check "$T_TMP/kerr" "notspam records after $_l" || bad=$((bad + 1))
+	if [ "$_j" = in-progress ]; then
+		grep -q "notspam: the apply of $_s was interrupted ($_nnew of 5 files written): run \"notspam --root $R apply\" to finish it, or \"notspam --root $R restore $_s\" to put the files back" "$T_TMP/kerr" ||
+		    { notice_bad=$((notice_bad + 1)); diag "$_l: no notice"; sed 's/^/# /' "$T_TMP/kerr" | head -3; }
+	elif grep -q interrupted "$T_TMP/kerr"; then
+		notice_bad=$((notice_bad + 1)); diag "$_l: a notice with journal '$_j'"
+	fi
+	case $_j in
+	'') if [ -n "$_s" ]; then incomplete=$((incomplete + 1)); else before=$((before + 1)); fi ;;
+	in-progress) pending=$((pending + 1)); hist="$hist $_nnew" ;;
+	done) if [ "$_how" = finished ]; then finished=$((finished + 1)); else done_=$((done_ + 1)); fi ;;
+	esac
+	tmp_left=$((tmp_left + $(find "$R/etc" -name '.*.notspam-*.tmp' | wc -l)))
+	# Restore puts every file back, and what the kill left beside them.
+	if [ -n "$_j" ]; then
+		"$NOTSPAM" --root "$R" restore >/dev/null 2>"$T_TMP/rerr" ||
+		    { restore_bad=$((restore_bad + 1)); diag "$_l: restore failed: $(head -c 300 "$T_TMP/rerr")"; }
+		set -- $(classify "$R" "$O")
+		[ "$1" -eq 5 ] || { restore_bad=$((restore_bad + 1)); diag "$_l: after restore $1 old"; }
+		_n=$(find "$R/etc" -name '.*.notspam-*.tmp' | wc -l)
+		[ "$_n" -eq 0 ] || { restore_bad=$((restore_bad + 1)); diag "$_l: $_n temporary file(s) left after the restore"; }
+	fi
+}
+
+# summary WHAT: the counts as a TAP comment, then reset them.
+summary() {
+	diag "$1: $before before the backup, $incomplete with an incomplete" \
+	    "backup (no journal), $pending mid-write (files new:$hist), $done_" \
+	    "killed after done, $finished finished; $tmp_left temporary file(s)" \
+	    "left by the kills (the restore's commit removed them)"
+	before=0 incomplete=0 pending=0 done_=0 finished=0 hist="" tmp_left=0
+}
+
+# Every crash point: the commit SIGKILLs itself at each of its durable
+# steps (mkdir, fsync, rename, unlink): before each one (the state after a
+# step is the state before the next) and after the last; with the full
+# count (APPLY_KILLS of 200 and more) also after each one.
+reset "$R" "$O"
+# shellcheck disable=SC2086
+N=$("$DRIVER" crash "$R" $PAD 1000000 before $FILES | awk '$1 == "finished" && $3 == 0 { print $2 }')
+check "a commit has durable steps to crash at (${N:-0})" test "${N:-0}" -gt 20
+k=0 miss=0 points=0
+while [ "$k" -lt "${N:-0}" ]; do
+	k=$((k + 1))
+	whens=before
+	[ "$k" -eq "$N" ] || [ "$KILLS" -ge 200 ] && whens="before after"
+	for when in $whens; do
+		reset "$R" "$O"
+		# shellcheck disable=SC2086
+		how=$("$DRIVER" crash "$R" $PAD "$k" "$when" $FILES | awk '{ print $1 }')
+		[ "$how" = killed ] || { miss=$((miss + 1)); diag "step $k $when: $how"; }
+		after_kill "step $k $when" "$how"
+		points=$((points + 1))
+	done
+done
+sweep_pending=$pending
+summary "every crash point: $points kills at $N steps"
+check "every crash point was reached" test "$miss" -eq 0
+check "every crash point: some left the journal in-progress" test "$sweep_pending" -gt 0
+
+# Random moments: SIGKILL from outside, over 0..1.2 T of a commit.
 T=0
 for i in 1 2 3 4 5; do
 	reset "$R" "$O"
@@ -210,83 +310,22 @@ for i in 1 2 3 4 5; do
 	t=$("$DRIVER" kill "$R" $PAD -1 $FILES | awk '$1 == "finished" && $3 == 0 { print $2 }')
 	[ -n "$t" ] && { [ "$T" -eq 0 ] || [ "$t" -lt "$T" ]; } && T=$t
 done
-check "a commit runs to its end unkilled (calibration: $T us)" test "$T" -gt 0
-bad=0 before=0 pending=0 done_=0 finished=0 notice_bad=0 restore_bad=0
-backup_bad=0 tmp_left=0 i=0
-hist=""
-# Kills over 0..1.2 T; when a loaded machine kept every one of them before
-# the journal (runs slower than T), more runs over a wider window.
-scale=12
-while [ "$i" -lt "$KILLS" ] || { [ "$pending" -eq 0 ] && [ "$i" -lt $((3 * KILLS)) ]; }; do
+check "a commit runs to its end unkilled (the quickest of five: $T us)" test "$T" -gt 0
+i=0
+while [ "$i" -lt "$KILLS" ]; do
 	i=$((i + 1))
-	[ "$i" -gt "$KILLS" ] && scale=30
 	reset "$R" "$O"
-	us=$(awk -v s="$i" -v t="$T" -v k="$scale" 'BEGIN { srand(s * 7919); printf "%d", rand() * t * k / 10 }')
+	us=$(awk -v s="$i" -v t="$T" 'BEGIN { srand(s * 7919); printf "%d", rand() * t * 1.2 }')
 	# shellcheck disable=SC2086
 	how=$("$DRIVER" kill "$R" $PAD "$us" $FILES | awk '{ print $1 }')
-	set -- $(classify "$R" "$O")
-	nold=$1 nnew=$2 nbad=$3
-	[ "$nbad" -gt 0 ] && { bad=$((bad + 1)); diag "run $i ($us us): $nbad partial file(s)"; cat "$T_TMP/classify.diag"; }
-	s=$(stamp "$R")
-	j=
-	[ -n "$s" ] && j=$(cat "$R/var/backups/notspam/$s/journal" 2>/dev/null)
-	# A file replaced: the backup complete (manifest, every copy).
-	if [ "$nnew" -gt 0 ]; then
-		case $j in
-		in-progress|done)
-			for f in $FILES; do
-				case $f in +*) continue ;; esac
-				cmp -s "$R/var/backups/notspam/$s/files$f" \
-				    "$O/$(echo "$f" | tr / _)" ||
-				    { backup_bad=$((backup_bad + 1)); diag "run $i: no copy of $f"; }
-			done
-			grep -q '^file path=/etc/opendkim/new.table ' \
-			    "$R/var/backups/notspam/$s/manifest" ||
-			    { backup_bad=$((backup_bad + 1)); diag "run $i: manifest incomplete"; }
-			;;
-		*) backup_bad=$((backup_bad + 1)); diag "run $i: $nnew file(s) new, journal '$j'" ;;
-		esac
-	fi
-	[ "$j" = done ] && [ "$nnew" -ne 5 ] &&
-	    { bad=$((bad + 1)); diag "run $i: done with $nnew new"; }
-	# What the next command says.
-	"$NOTSPAM" --root "$R" records >/dev/null 2>"$T_TMP/kerr"
-	sanitizer_check "$T_TMP/kerr" "notspam records after kill $i" || bad=$((bad + 1))
-	if [ "$j" = in-progress ]; then
-		grep -q "notspam: the apply of $s was interrupted ($nnew of 5 files written): run \"notspam --root $R apply\" to finish it, or \"notspam --root $R restore $s\" to put the files back" "$T_TMP/kerr" ||
-		    { notice_bad=$((notice_bad + 1)); diag "run $i: no notice"; sed 's/^/# /' "$T_TMP/kerr" | head -3; }
-	elif grep -q interrupted "$T_TMP/kerr"; then
-		notice_bad=$((notice_bad + 1)); diag "run $i: a notice with journal '$j'"
-	fi
-	case $j in
-	'') before=$((before + 1)) ;;
-	in-progress) pending=$((pending + 1)); hist="$hist $nnew" ;;
-	done) if [ "$how" = finished ]; then finished=$((finished + 1)); else done_=$((done_ + 1)); fi ;;
-	esac
-	n=$(find "$R/etc" -name '.*.notspam-*.tmp' | wc -l)
-	tmp_left=$((tmp_left + n))
-	# Restore puts every file back.
-	if [ -n "$j" ]; then
-		"$NOTSPAM" --root "$R" restore >/dev/null 2>"$T_TMP/rerr" ||
-		    { restore_bad=$((restore_bad + 1)); diag "run $i: restore failed: $(head -c 300 "$T_TMP/rerr")"; }
-		set -- $(classify "$R" "$O")
-		[ "$1" -eq 5 ] || { restore_bad=$((restore_bad + 1)); diag "run $i: after restore $1 old"; }
-		n=$(find "$R/etc" -name '.*.notspam-*.tmp' | wc -l)
-		[ "$n" -eq 0 ] || { restore_bad=$((restore_bad + 1)); diag "run $i: $n temporary file(s) left after the restore"; }
-		"$NOTSPAM" --root "$R" records >/dev/null 2>"$T_TMP/kerr"
-		grep -q interrupted "$T_TMP/kerr" &&
-		    { notice_bad=$((notice_bad + 1)); diag "run $i: notice after restore"; }
-	fi
+	after_kill "kill $i at $us us" "$how"
 done
-diag "kill matrix: $i runs over 0..$((T * scale / 10)) us: $before before the journal," \
-    "$pending mid-write (files new:$hist), $done_ killed after done," \
-    "$finished finished before the kill; $tmp_left temporary file(s) left by" \
-    "the kills (the restore's commit removed them)"
-check "kill -9 x$i: every file its old or its new bytes, never partial" test "$bad" -eq 0
-check "kill -9 x$i: a complete backup whenever a file was replaced" test "$backup_bad" -eq 0
-check "kill -9 x$i: notspam reports every interrupted apply, and only those" test "$notice_bad" -eq 0
-check "kill -9 x$i: restore puts every file back, no temporary file left" test "$restore_bad" -eq 0
-check "kill -9 x$i: some kills landed between the journal and the end" test "$pending" -gt 0
+summary "$KILLS kills at random moments over 0..$((T * 12 / 10)) us"
+K="$points crash points and $KILLS random kills"
+check "$K: every file its old or its new bytes, never partial" test "$bad" -eq 0
+check "$K: a complete backup whenever a file was replaced" test "$backup_bad" -eq 0
+check "$K: notspam reports every interrupted apply, and only those" test "$notice_bad" -eq 0
+check "$K: restore puts every file back, no temporary file left" test "$restore_bad" -eq 0
 
 # --- full and read-only file systems ---------------------------------------
 if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then

@@ -1092,6 +1092,39 @@ test_interrupted_restore(void **state)
 	free(apply);
 }
 
+/* A backup directory a commit killed while it made its backup (no
+ * journal, no manifest yet): listed as incomplete, not a warning, and
+ * removed by the next commit. */
+static void
+test_incomplete(void **state)
+{
+	struct manifest **v;
+	struct strv warnings;
+	char *stamp, *cause = NULL, p[512];
+	size_t n;
+
+	(void)state;
+	snprintf(p, sizeof p, "%s%s/20260101T000000Z/files/etc", root,
+	    MANIFEST_BASE);
+	sh("mkdir -p '%s' && chmod -R 700 '%s/..'", p);
+	snprintf(p, sizeof p, "%s%s", root, MANIFEST_BASE);
+	sh("chmod 700 '%s'", p);
+	strv_init(&warnings);
+	assert_int_equal(backup_list(root, NULL, &v, &n, &warnings, &cause),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(warnings.n, 0);
+	assert_string_equal(v[0]->stamp, "20260101T000000Z");
+	assert_null(v[0]->state);
+	assert_int_equal(v[0]->nfiles, 0);
+	backup_list_free(v, n);
+	strv_free(&warnings);
+	assert_null(backup_notice(root, NULL, ""));
+	stamp = commit_three();
+	assert_int_equal(nbackups(), 1);
+	free(stamp);
+}
+
 /* Another transaction holding the lock: refused after the wait. */
 static void
 test_lock_held(void **state)
@@ -1319,6 +1352,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted_restore,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incomplete, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_lock_held, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
