@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "backends/backend.h"
 #include "core/lib/fsroot.h"
@@ -40,6 +41,7 @@ backup_incomplete(const char *root, const char *base, const char *stamp)
 	}
 	m = xcalloc(1, sizeof *m);
 	strv_init(&m->services);
+	strv_init(&m->dirs);
 	m->stamp = xstrdup(stamp);
 	m->kind = xstrdup("transaction");
 	m->dir = xasprintf("%s/%s", strcmp(base, "/") == 0 ? "" : base, stamp);
@@ -398,7 +400,7 @@ backup_add(const struct backup_opts *o, const struct manifest *m,
 	}
 	rc = txn_add_exact(t, f->path, cur, curlen, cur_exists,
 	    f->existed ? (old != NULL ? old : "") : NULL, oldlen, f->mode,
-	    f->uid, f->gid, 0, cause);
+	    f->uid, f->gid, TXN_MKDIR, cause);
 	if (rc == 0) {
 		bf = backup_file_add(res, f, f->existed ? BACKUP_RESTORED :
 		    BACKUP_REMOVED);
@@ -468,6 +470,21 @@ backup_plan(const struct backup_opts *o, const struct manifest *m,
 	for (i = 0; i < m->services.n; i++)
 		txn_add_service(t, m->services.v[i]);
 	return n;
+}
+
+/* Remove the directories the transaction of m made, innermost first,
+ * those that are empty now (its created files are gone). */
+static void
+backup_rmdirs(const struct backup_opts *o, const struct manifest *m)
+{
+	char *host;
+	size_t i;
+
+	for (i = m->dirs.n; i-- > 0;) {
+		host = fsroot_path(o->root, m->dirs.v[i]);
+		(void)rmdir(host);
+		free(host);
+	}
 }
 
 /* Mark done the interrupted restores of m: this restore (by, or NULL when
@@ -543,6 +560,7 @@ backup_restore(const struct backup_opts *o, const char *stamp,
 		txn_free(t);
 		goto done;
 	}
+	backup_rmdirs(o, m);
 	if (n > 0 || strcmp(m->state, MANIFEST_RESTORED) != 0) {
 		note = n > 0 ? xasprintf("by %s", txn_stamp(t)) :
 		    xstrdup("(every file already was as before)");

@@ -8,7 +8,8 @@
  *
  * backup_restore puts a backup's files back: exact bytes (checked against
  * the manifest's SHA-256), owner and mode; a file the transaction created
- * is removed; a key file (never copied) is left as it is.  It refuses,
+ * is removed, and the directories it made (TXN_MKDIR) when they are empty
+ * then; a key file (never copied) is left as it is.  It refuses,
  * naming the files, when one changed since the transaction (neither its
  * bytes before nor after), unless forced.  It is itself a transaction
  * (core/apply/txn.h) with a backup of its own (kind "restore"), so a

@@ -320,6 +320,11 @@ manifest_format(const struct manifest *m)
 		mf_escape(&b, m->services.v[i]);
 		buf_addc(&b, '\n');
 	}
+	for (i = 0; i < m->dirs.n; i++) {
+		buf_adds(&b, "mkdir ");
+		mf_escape(&b, m->dirs.v[i]);
+		buf_addc(&b, '\n');
+	}
 	for (i = 0; i < m->nfiles; i++)
 		mf_format_file(&b, &m->files[i]);
 	buf_add(&b, "", 0);
@@ -484,10 +489,15 @@ mf_parse_line(struct manifest *m, const char *line, int lineno)
 		slot = &m->kind;
 	else if (klen == 8 && strncmp(line, "restores", 8) == 0)
 		slot = &m->restores;
-	else if (klen == 7 && strncmp(line, "service", 7) == 0) {
+	else if ((klen == 7 && strncmp(line, "service", 7) == 0) ||
+	    (klen == 5 && strncmp(line, "mkdir", 5) == 0)) {
 		char *name = mf_unescape(v, strlen(v));
+		if (klen == 5 && (name == NULL || name[0] != '/')) {
+			free(name);
+			return -1;
+		}
 		if (name != NULL)
-			strv_add(&m->services, name);
+			strv_add(klen == 5 ? &m->dirs : &m->services, name);
 		free(name);
 		return 0;
 	}
@@ -577,6 +587,7 @@ manifest_read(const char *root, const char *base, const char *stamp,
 		    "like 20261201T133000Z)", stamp);
 	m = xcalloc(1, sizeof *m);
 	strv_init(&m->services);
+	strv_init(&m->dirs);
 	m->dir = xasprintf("%s/%s", strcmp(base, "/") == 0 ? "" : base, stamp);
 	path = xasprintf("%s/manifest", m->dir);
 	if (manifest_trusted(root, base, cause) != 0 ||
@@ -618,6 +629,7 @@ manifest_free(struct manifest *m)
 	free(m->kind);
 	free(m->restores);
 	strv_free(&m->services);
+	strv_free(&m->dirs);
 	free(m->dir);
 	free(m->state);
 	free(m->note);

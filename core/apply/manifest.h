@@ -22,6 +22,7 @@
  *   kind apply                      (apply, restore, keys-switch, ...)
  *   restores 20261130T101500Z       (a restore: the backup it put back)
  *   service postfix                 (a program to reload after a restore)
+ *   mkdir /etc/opendkim             (a directory it made, outermost first)
  *   file path=/etc/postfix/main.cf target=/etc/postfix/main.cf existed=1
  *        mode=0644 uid=0 gid=0 secret=0 before=SHA256 after=SHA256
  *        copy=files/etc/postfix/main.cf          (one line)
@@ -81,6 +82,7 @@ struct manifest {
 	char			*kind;
 	char			*restores;	/* or NULL */
 	struct strv		 services;
+	struct strv		 dirs;		/* directories it made */
 	struct manifest_file	*files;
 	size_t			 nfiles;
 	/* Read from the directory (manifest_read), not from the text: */

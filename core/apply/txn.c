@@ -51,6 +51,7 @@ txn_new(const char *root, const struct txn_opts *opts)
 	t->max_out = opts != NULL && opts->max_out > 0 ? opts->max_out :
 	    TXN_MAX_OUT;
 	strv_init(&t->services);
+	strv_init(&t->newdirs);
 	return t;
 }
 
@@ -75,6 +76,7 @@ txn_free(struct txn *t)
 	}
 	free(t->checks);
 	strv_free(&t->services);
+	strv_free(&t->newdirs);
 	free(t->root);
 	free(t->base);
 	free(t->stage_parent);
@@ -439,6 +441,38 @@ txn_sweep(const char *root, const char *path)
 	free(target);
 }
 
+/*
+ * The directory f goes in, as a host path; with TXN_MKDIR, its nearest
+ * ancestor that exists, the missing ones added to t->newdirs (outermost
+ * first).  Caller frees.
+ */
+static char *
+txn_fs_dir(struct txn *t, const struct txn_file *f)
+{
+	struct strv missing;
+	struct stat sb;
+	char *dir = txn_dirname(f->target), *host, *up;
+	size_t i;
+
+	host = fsroot_path(t->root, dir);
+	strv_init(&missing);
+	while ((f->flags & TXN_MKDIR) && strcmp(dir, "/") != 0 &&
+	    lstat(host, &sb) == -1 && errno == ENOENT) {
+		strv_add(&missing, dir);
+		up = txn_dirname(dir);
+		free(dir);
+		free(host);
+		dir = up;
+		host = fsroot_path(t->root, dir);
+	}
+	for (i = missing.n; i-- > 0;)
+		if (strv_find(&t->newdirs, missing.v[i]) == -1)
+			strv_add(&t->newdirs, missing.v[i]);
+	strv_free(&missing);
+	free(dir);
+	return host;
+}
+
 /* Before anything is written: every target directory writable on a
  * read-write file system with room for the files, their backups and a
  * rollback. */
@@ -448,7 +482,7 @@ txn_prepare(struct txn *t, char **cause)
 	struct txn_fs *fss = NULL, *fs;
 	size_t nfs = 0, i, nfiles = 0;
 	unsigned long long copies = 0;
-	char *dir, *host;
+	char *host;
 	int rc = 0;
 
 	for (i = 0; i < t->nfiles && rc == 0; i++) {
@@ -456,12 +490,11 @@ txn_prepare(struct txn *t, char **cause)
 		if (f->context)
 			continue;
 		txn_sweep(t->root, f->target);
-		dir = txn_dirname(f->target);
-		host = fsroot_path(t->root, dir);
+		host = txn_fs_dir(t, f);
 		rc = txn_fs_of(&fss, &nfs, host, f->path, &fs, cause);
 		if (rc == 0) {
 			unsigned long bs = txn_bsize(fs);
-			fs->blocks += txn_blocks(f->newlen, bs);
+			fs->blocks += txn_blocks(f->newlen, bs) + 1;
 			if (txn_blocks(f->oldlen, bs) > fs->reserve)
 				fs->reserve = txn_blocks(f->oldlen, bs);
 			fs->inodes += 2;
@@ -470,7 +503,6 @@ txn_prepare(struct txn *t, char **cause)
 			nfiles++;
 		}
 		free(host);
-		free(dir);
 	}
 	if (rc == 0) {
 		host = fsroot_host(t->root, t->base, 1, cause);
@@ -578,6 +610,9 @@ txn_backup(struct txn *t, struct txn_report *r, char **cause)
 	m->restores = t->restores != NULL ? xstrdup(t->restores) : NULL;
 	for (i = 0; i < t->services.n; i++)
 		strv_add(&m->services, t->services.v[i]);
+	strv_init(&m->dirs);
+	for (i = 0; i < t->newdirs.n; i++)
+		strv_add(&m->dirs, t->newdirs.v[i]);
 	for (i = 0; i < t->nfiles && rc == 0; i++) {
 		if (t->files[i].context)
 			continue;
@@ -613,26 +648,36 @@ txn_backup(struct txn *t, struct txn_report *r, char **cause)
 	return rc;
 }
 
+/* fsync the directory holding site path p (errors ignored: the entry
+ * is made either way). */
+static void
+txn_sync_parent(const char *root, const char *p)
+{
+	char *dir = txn_dirname(p), *host = fsroot_path(root, dir);
+	int fd;
+
+	if ((fd = open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(host);
+	free(dir);
+}
+
 /* Remove the file at target (site path `path` for messages), then sync
  * its directory. */
 static int
 txn_remove(struct txn *t, const char *target, const char *path,
     char **cause)
 {
-	char *host = fsroot_path(t->root, target), *dir;
-	int fd;
+	char *host = fsroot_path(t->root, target);
 
 	if (unlink(host) == -1 && errno != ENOENT) {
 		free(host);
 		return fswrite_error(cause, "remove", path, errno);
 	}
-	dir = txn_dirname(host);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
 	free(host);
+	txn_sync_parent(t->root, target);
 	return 0;
 }
 
@@ -671,6 +716,43 @@ txn_put_back(struct txn *t, const struct txn_file *f, char **cause)
 	return fswrite_file(t->root, f->path, f->old, f->oldlen, &o, cause);
 }
 
+/* Make the directories the files need (TXN_MKDIR), outermost first. */
+static int
+txn_mkdirs(struct txn *t, char **cause)
+{
+	char *host;
+	int rc = 0;
+
+	for (; t->nmade < t->newdirs.n; t->nmade++) {
+		host = fsroot_path(t->root, t->newdirs.v[t->nmade]);
+		if (mkdir(host, 0755) == -1 && errno != EEXIST)
+			rc = fswrite_error(cause, "make the directory",
+			    t->newdirs.v[t->nmade], errno);
+		else
+			(void)chmod(host, 0755);
+		free(host);
+		if (rc != 0)
+			return -1;
+		txn_sync_parent(t->root, t->newdirs.v[t->nmade]);
+	}
+	return 0;
+}
+
+/* Remove the directories txn_mkdirs made, innermost first, when empty. */
+static void
+txn_rmdirs(struct txn *t)
+{
+	char *host;
+
+	while (t->nmade > 0) {
+		t->nmade--;
+		host = fsroot_path(t->root, t->newdirs.v[t->nmade]);
+		if (rmdir(host) == 0)
+			txn_sync_parent(t->root, t->newdirs.v[t->nmade]);
+		free(host);
+	}
+}
+
 /* Put every written file back, last first; then after_restore. */
 static void
 txn_rollback(struct txn *t, const struct txn_hooks *h,
@@ -692,6 +774,7 @@ txn_rollback(struct txn *t, const struct txn_hooks *h,
 		} else
 			t->files[i].written = 0;
 	}
+	txn_rmdirs(t);
 	if (errs.len == 0) {
 		r->rolled_back = 1;
 		(void)manifest_journal(t->root, t->dir, MANIFEST_ROLLED_BACK,
@@ -836,6 +919,12 @@ txn_apply(struct txn *t, const struct txn_hooks *h, struct txn_report *r,
 	size_t i;
 
 	strv_init(&done);
+	if (txn_mkdirs(t, &why) != 0) {
+		r->failure = TXN_FAIL_WRITE;
+		txn_rollback(t, h, r);
+		txn_failed(t, r, why, cause);
+		return -1;
+	}
 	for (i = 0; i < t->nfiles; i++) {
 		struct txn_file *f = &t->files[i];
 		if (f->context)

@@ -56,6 +56,10 @@
 /* txn_add flags */
 #define TXN_SECRET	0x1	/* a key file: never copied into a backup nor
 				   staged; its hashes are still recorded */
+#define TXN_MKDIR	0x2	/* make the missing directories on the way
+				   (0755, this user's), recorded in the
+				   manifest; removed again (when empty) by a
+				   rollback and by a restore */
 
 /* txn_add_check flags */
 #define TXN_CHECK_STDERR 0x1	/* anything on stderr fails the check

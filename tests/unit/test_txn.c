@@ -940,6 +940,14 @@ hook_die(struct txn *t, void *arg, char **cause)
 static int reloads;
 
 static int
+hook_fail_any(struct txn *t, void *arg, char **cause)
+{
+	(void)t;
+	(void)arg;
+	return error_set(cause, "reload failed");
+}
+
+static int
 hook_count(struct txn *t, void *arg, char **cause)
 {
 	(void)t;
@@ -1090,6 +1098,74 @@ test_interrupted_restore(void **state)
 	free(st);
 	strv_free(&v);
 	free(apply);
+}
+
+/* TXN_MKDIR: the missing directories made (and recorded), removed again
+ * by a rollback and by a restore; without it, a refusal naming the
+ * file. */
+static void
+test_mkdir(void **state)
+{
+	struct txn_hooks h = { hook_count, NULL, NULL };
+	struct txn_hooks hf = { hook_fail_any, NULL, NULL };
+	struct txn_report r;
+	struct backup_opts o;
+	struct backup_result res;
+	struct manifest *m;
+	struct stat sb;
+	char *cause = NULL;
+	struct txn *t;
+
+	(void)state;
+	t = txn_here();
+	add(t, "/etc/opendkim/keys/key.table", "k\n", 0);
+	txn_report_init(&r);
+	assert_int_equal(txn_commit(t, NULL, &r, &cause), -1);
+	assert_non_null(strstr(cause, "cannot write /etc/opendkim/keys/"
+	    "key.table: the directory it goes in does not exist"));
+	free(cause);
+	txn_report_free(&r);
+	txn_free(t);
+
+	/* A failing hook: the file and both directories gone again. */
+	t = txn_here();
+	add(t, "/etc/opendkim/keys/key.table", "k\n", TXN_MKDIR);
+	txn_report_init(&r);
+	assert_int_equal(txn_commit(t, &hf, &r, &cause), -1);
+	free(cause);
+	assert_true(r.rolled_back);
+	assert_int_equal(access(rp("/etc/opendkim"), F_OK), -1);
+	txn_report_free(&r);
+	txn_free(t);
+
+	t = txn_here();
+	add(t, "/etc/opendkim/keys/key.table", "k\n", TXN_MKDIR);
+	add(t, "/etc/opendkim/signing.table", "s\n", TXN_MKDIR);
+	txn_report_init(&r);
+	assert_int_equal(txn_commit(t, &h, &r, &cause), 0);
+	assert_file("/etc/opendkim/keys/key.table", "k\n");
+	assert_int_equal(stat(rp("/etc/opendkim/keys"), &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0755);
+	assert_int_equal(manifest_read(root, MANIFEST_BASE, r.stamp, &m,
+	    &cause), 0);
+	assert_int_equal(m->dirs.n, 2);
+	assert_string_equal(m->dirs.v[0], "/etc/opendkim");
+	assert_string_equal(m->dirs.v[1], "/etc/opendkim/keys");
+	manifest_free(m);
+	restore_opts(&o, 0);
+	assert_int_equal(backup_restore(&o, r.stamp, &res, &cause), 0);
+	assert_int_equal(access(rp("/etc/opendkim"), F_OK), -1);
+	/* Its undo makes them again. */
+	{
+		char *undo = xstrdup(res.report.stamp);
+		backup_result_free(&res);
+		assert_int_equal(backup_restore(&o, undo, &res, &cause), 0);
+		free(undo);
+	}
+	assert_file("/etc/opendkim/keys/key.table", "k\n");
+	backup_result_free(&res);
+	txn_report_free(&r);
+	txn_free(t);
 }
 
 /* A backup directory a commit killed while it made its backup (no
@@ -1352,6 +1428,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted_restore,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incomplete, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lock_held, setup,
