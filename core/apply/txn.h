@@ -13,34 +13,35 @@
  *               runs on them, one after the other, without a shell
  *               (core/lib/proc.h), each with a time limit and its output
  *               kept (bounded).  Nothing of the site is touched.
- *   txn_commit  (1) under the lock of the backup base (where the backup
+ *   txn_commit  (1) the checks run, when txn_check has not passed; (2)
+ *               under the lock of the backup base (where the backup
  *               directories a killed commit left without a journal are
  *               removed: it had replaced nothing), every file is read
  *               again and the commit refused, naming the file, when its
- *               bytes are no longer those the plan read; (2) each target's
+ *               bytes are no longer those the plan read; (3) each target's
  *               directory must be writable, its file system not read-only
  *               and with room for the new files, their backups and a
  *               rollback, else a clear refusal and nothing changed (the
  *               temporary files a killed commit left beside them are
- *               removed); (3) the
- *               checks run when txn_check has not; (4) the backup directory
- *               BASE/STAMP (0700, core/apply/manifest.h) gets each old file
- *               (never a TXN_SECRET one), the manifest and the journal "in-
- *               progress", all fsync()ed before the first rename; (5) every
- *               file is written with fswrite (atomic, owner and mode kept, a
- *               symlink at the target kept and the file it points to
- *               replaced); (6) hooks->after_write runs (the caller's reload
- *               and re-check of the signing path); (7) the journal says
- *               "done".  When a write or the hook fails, every file of the
- *               transaction is put back (old bytes, owner and mode; a file
- *               the transaction created is removed), hooks->after_restore
- *               runs (reload again), the journal says "rolled-back" and the
- *               commit fails saying why.  SIGINT, SIGTERM, SIGHUP, SIGQUIT
- *               and SIGTSTP are held from the first rename to the end, so
- *               only SIGKILL or a crash can interrupt it: then every file is
- *               its old or its new bytes (fswrite renames whole files), the
- *               backup is complete, and the journal still says
- *               "in-progress" (core/apply/backup.h backup_pending finds it).
+ *               removed); (4) the backup directory BASE/STAMP (0700,
+ *               core/apply/manifest.h) gets each old file (never a
+ *               TXN_SECRET one), the manifest and the journal
+ *               "in-progress", all fsync()ed before the first rename; (5)
+ *               every file is written with fswrite (atomic, owner and mode
+ *               kept, a symlink at the target kept and the file it points
+ *               to replaced); (6) hooks->after_write runs (the caller's
+ *               reload and re-check of the signing path); (7) the journal
+ *               says "done".  When a write or the hook fails, every file
+ *               of the transaction is put back (old bytes, owner and mode;
+ *               a file the transaction created is removed),
+ *               hooks->after_restore runs (reload again), the journal says
+ *               "rolled-back" and the commit fails saying why.  SIGINT,
+ *               SIGTERM, SIGHUP, SIGQUIT and SIGTSTP are held from the
+ *               first rename to the end, so only SIGKILL or a crash can
+ *               interrupt it: then every file is its old or its new bytes
+ *               (fswrite renames whole files), the backup is complete, and
+ *               the journal still says "in-progress" (core/apply/backup.h
+ *               backup_pending finds it).
  *
  * Under a root (--root) every path, the backup base included, is under it;
  * the caller then runs no reload and leaves out the checkers that would
