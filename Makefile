@@ -84,6 +84,16 @@ $(A)/tests/%: tests/unit/%.c tests/unit/testutil.h $(A)/libnotspam.a
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(A)/libnotspam.a \
 	    $(PKG_LIBS) -lcmocka
 
+# Test-only programs linked with the core, run by the shell suites
+# (tests/drivers/txn_driver.c: tests/shell/txn.sh's kill -9 matrix).
+DRIVER_SRC = $(sort $(wildcard tests/drivers/*.c))
+DRIVER_BIN = $(DRIVER_SRC:tests/drivers/%.c=$(A)/tests/drivers/%)
+
+$(A)/tests/drivers/%: tests/drivers/%.c $(A)/libnotspam.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(A)/libnotspam.a \
+	    $(PKG_LIBS)
+
 # libFuzzer targets, one per parser (run briefly by tests/shell/fuzz.sh).
 fuzz: $(FUZZ_BIN)
 
@@ -156,12 +166,12 @@ demo-sandbox: all
 	./notspam --root "$$d" --zones share/demo-zones; rc=$$?; \
 	rm -rf "$$d"; exit $$rc
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(DRIVER_BIN)
 
 # Every suite; the last line is "N passed, N failed".
 # The test packages come first (a no-op when present; deps.sh --tests
 # refuses when another mail server is installed).
-check: test-deps all $(A)/notspam $(UNIT_BIN) $(FUZZ_BIN)
+check: test-deps all $(A)/notspam $(UNIT_BIN) $(DRIVER_BIN) $(FUZZ_BIN)
 	@sh tests/run.sh $(A)/notspam $(UNIT_BIN)
 
 test-deps:

@@ -56,6 +56,10 @@ static const struct command commands[] = {
 	{ "keys", cli_keys, "rotate DOMAIN | switch DOMAIN SELECTOR | retire "
 	    "DOMAIN SELECTOR |\nrevoke DOMAIN SELECTOR",
 	    "key rotation, one state at a time", 0 },
+	{ "backups", cli_backups, "",
+	    "what apply and restore replaced, and how each file is now", 0 },
+	{ "restore", cli_restore, "[STAMP] [--force]",
+	    "put a backup's files back (the newest apply's by default)", 0 },
 	{ "setup", NULL, NULL, NULL, 1 },
 	{ "apply", NULL, NULL, NULL, 1 },
 	{ "doctor", NULL, NULL, NULL, 1 },
@@ -284,8 +288,14 @@ notspam_main(int argc, char **argv)
 		fprintf(stderr, "notspam: \"%s\" is part of the design but not "
 		    "in this version yet\n", cmd->name);
 		rc = EX_UNAVAILABLE;
-	} else
+	} else {
+		/* An interrupted apply is said on every run but the console
+		 * (its screen would hide it) and the backup commands. */
+		if (cmd->name != NULL && cmd->run != cli_backups &&
+		    cmd->run != cli_restore)
+			cli_backup_notice(&o);
 		rc = cmd->run(&o, rest_argc, rest);
+	}
 	free(rest);
 	free(zones);
 	return rc;

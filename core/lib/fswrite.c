@@ -269,6 +269,21 @@ fw_attrs(int fd, const struct stat *old, mode_t mode, const char *path,
 	return 0;
 }
 
+/* Give the temporary file fd the owner and mode of opts (FSWRITE_ATTRS). */
+static int
+fw_attrs_set(int fd, const struct fswrite_opts *opts, const char *path,
+    char **cause)
+{
+	if (fchown(fd, opts->uid, opts->gid) == -1)
+		return error_set(cause, "cannot write %s: it cannot be given "
+		    "its owner (uid %u, gid %u): %s; run notspam as root",
+		    path, (unsigned)opts->uid, (unsigned)opts->gid,
+		    strerror(errno));
+	if (fchmod(fd, opts->mode & 07777) == -1)
+		return fswrite_error(cause, "write", path, errno);
+	return 0;
+}
+
 static int fw_write(const char *, const char *, const void *, size_t,
     const struct fswrite_opts *, int, char **);
 
@@ -354,8 +369,11 @@ fw_write(const char *root, const char *path, const void *data, size_t len,
 		fswrite_error(cause, "write", path, errno);
 		goto fail;
 	}
-	if (fw_attrs(fd, have_old && !(extra & FW_FORCE_MODE) ? &old : NULL,
-	    opts->mode, path, cause) != 0)
+	if (opts->flags & FSWRITE_ATTRS) {
+		if (fw_attrs_set(fd, opts, path, cause) != 0)
+			goto fail;
+	} else if (fw_attrs(fd, have_old && !(extra & FW_FORCE_MODE) ? &old :
+	    NULL, opts->mode, path, cause) != 0)
 		goto fail;
 	if (fsync(fd) == -1) {
 		fswrite_error(cause, "write", path, errno);

@@ -36,6 +36,10 @@ struct buf;
  * has the name.  The final name is then not resolved, and the file is
  * linked to it (link(2)), never renamed over it. */
 #define FSWRITE_NOREPLACE	0x1
+/* The file ends with opts->mode (taken as is, 0 too) and opts->uid/gid
+ * whether it existed or not (a restore puts back the owner and mode a
+ * backup recorded); the new content has them before the rename. */
+#define FSWRITE_ATTRS		0x2
 
 /* How long fswrite_lock() waits for another process by default. */
 #define FSWRITE_LOCK_WAIT_MS	10000
@@ -51,7 +55,9 @@ struct fswrite_opts {
 	 * file unless a second copy of the secret is what you want.
 	 */
 	const char	*backup;
-	int		 flags;		/* FSWRITE_NOREPLACE */
+	int		 flags;		/* FSWRITE_NOREPLACE, FSWRITE_ATTRS */
+	uid_t		 uid;		/* with FSWRITE_ATTRS: the owner */
+	gid_t		 gid;
 };
 
 /*
