@@ -47,7 +47,8 @@ void cli_put_doc(const char *s, size_t len);
 struct json;
 struct site;
 /* The "warnings" member of a JSON object: the site's configuration
- * warnings, then its notes on addresses (records, check, status). */
+ * warnings, then its notes on addresses (records, check, status), each an
+ * object {"severity": "fail", "warn" or "note", "text": ...}. */
 void cli_json_warnings(struct json *, const struct site *);
 /* "notspam: <msg>" on stderr, sanitized. */
 void cli_error(const char *msg);
