@@ -23,6 +23,8 @@ struct cli_opts {
 	const char	*config;	/* --config, NULL for the default */
 	const char	*resolver;	/* --resolver */
 	const char *const *zones;	/* --zones, NULL-terminated, or NULL */
+	int		 ns_port;	/* --ns-port (the checks' nameservers),
+					   0: 53 */
 	int		 json;		/* --json */
 	int		 no_color;	/* --no-color */
 };

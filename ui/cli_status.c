@@ -285,6 +285,7 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	struct loop *loop;
 	struct dns *dns;
 	struct check_run *run = NULL;
+	struct check_opts co;
 	struct service *svc;
 	struct json j;
 	const struct check_domain *res;
@@ -321,8 +322,10 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 		rc = EX_NOINPUT;
 		goto done;
 	}
+	memset(&co, 0, sizeof co);
+	co.ns_port = o->ns_port;
 	if ((dns = session_dns(s, NULL)) == NULL ||
-	    (run = check_start(loop, dns, site, NULL, NULL, on_changed, NULL,
+	    (run = check_start(loop, dns, site, NULL, &co, on_changed, NULL,
 	    &cause)) == NULL) {
 		cli_error(dns == NULL ? s->dns_error : cause);
 		free(cause);

@@ -230,6 +230,8 @@ check_answer(struct check_ev *ev, const struct check_q *q)
 	case DNS_ERROR:
 		break;
 	}
+	if (ev->fault == NULL && !ev->pending)
+		ev->fault = q;
 	check_note(ev, CHECK_UNKNOWN, "could not tell: %s %s got %s from %s%s%s",
 	    q->name, check_type_name(q->type), dns_status_name(q->status),
 	    check_view_name(ev, q), q->error != NULL ? ": " : "",
@@ -802,6 +804,7 @@ check_free_results(struct check_run *run)
 			strv_free(&it->found);
 			free(it->detail);
 			free(it->fix);
+			check_ns_free(it);
 		}
 		for (k = 0; k < d->nwork; k++) {
 			free(d->work[k].recs);
