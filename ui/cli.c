@@ -41,6 +41,14 @@ cli_put(FILE *f, const char *s)
 }
 
 void
+cli_flush(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0)
+		cli_note(stdout);
+}
+
+void
 cli_put_doc(const char *s, size_t len)
 {
 	if (len > 0 && fwrite(s, 1, len, stdout) != len)

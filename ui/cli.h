@@ -43,6 +43,9 @@ void cli_put_zone(FILE *, const char *);
  * prints it and ended with a newline, so what is printed pastes. */
 void cli_put_fix(FILE *, const char *lead, const char *indent,
     const char *text);
+/* Write out what stdout holds now (before a line on stderr that must come
+ * after it); a failure is noted for cli_exit(), which reports it. */
+void cli_flush(void);
 /* A whole document (JSON) as is on stdout; a failed write is noted for
  * cli_exit(), which reports it. */
 void cli_put_doc(const char *s, size_t len);

@@ -756,6 +756,24 @@ check_unreachable(const struct check_run *run)
 	return run->answered == 0 && run->unreached > 0;
 }
 
+char *
+check_unreachable_line(const struct check_run *run)
+{
+	size_t i, k, all = 0, unknown = 0;
+
+	if (!check_unreachable(run))
+		return NULL;
+	for (i = 0; i < run->ndomains; i++)
+		for (k = 0; k < run->domains[i].nitems; k++, all++)
+			if (run->domains[i].items[k].status == CHECK_UNKNOWN)
+				unknown++;
+	if (unknown == all)
+		return xasprintf("the resolver %s did not answer: every result"
+		    " below is unknown", dns_servers(run->dns));
+	return xasprintf("the resolver %s did not answer: %zu of the %zu"
+	    " results below are unknown", dns_servers(run->dns), unknown, all);
+}
+
 enum check_status
 check_worst(const struct check_run *run)
 {

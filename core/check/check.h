@@ -131,6 +131,12 @@ const struct check_domain *check_results(const struct check_run *,
  * status 75. */
 int check_unreachable(const struct check_run *);
 
+/* When check_unreachable(): the one line that stands for every check it
+ * left unknown ("the resolver 192.0.2.1:53 did not answer: every result
+ * below is unknown", or "... 30 of the 37 results below are unknown"), for
+ * the top of the dashboard and of `status`; else NULL.  Caller frees. */
+char *check_unreachable_line(const struct check_run *);
+
 /* The worst status of the results so far, by check_rank() (fail worst,
  * then unknown, warn, ok), except that an item still pending makes it
  * CHECK_PENDING unless one failed; CHECK_OK for no item.  What `status`
