@@ -208,6 +208,9 @@ site_add_fact(struct site *site, const char *program, const char *name,
 
 /* Add a warning of severity sev; unique (case-insensitively), the index
  * keeping that O(1); said again as a failure, it becomes one. */
+static void site_warn_add(struct site *, enum site_severity, const char *,
+    va_list) PRINTFLIKE(3, 0);
+
 static void
 site_warn_add(struct site *site, enum site_severity sev, const char *fmt,
     va_list ap)
