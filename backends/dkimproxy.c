@@ -228,7 +228,7 @@ dp_sender_map(struct dp *dp, const char *path, const char *where,
 	free(abs);
 	if (doc == NULL) {
 		show = bk_san(cause);
-		site_warn(dp->site, "%s: sender_map: %s; dkimproxy does not "
+		site_fail(dp->site, "%s: sender_map: %s; dkimproxy does not "
 		    "start: create it or fix the path", where, show);
 		free(show);
 		free(cause);
@@ -323,7 +323,7 @@ dp_keys(struct dp *dp)
 	}
 	if (domains.n > 0 && keyfile == NULL) {
 		where = conf_where(dp->conf, dom);
-		site_warn(dp->site, "%s: no keyfile: dkimproxy.out does not "
+		site_fail(dp->site, "%s: no keyfile: dkimproxy.out does not "
 		    "start; add \"keyfile /path/to/private.key\"", where);
 		free(where);
 	}
@@ -362,7 +362,7 @@ dp_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	if ((dp.conf = bk_conf_load(site, ctx->root, CONF_DKIMPROXY,
 	    prog->config, &why)) == NULL) {
 		show = bk_san(why);
-		site_warn(site, "%s; dkimproxy will not start until it is "
+		site_fail(site, "%s; dkimproxy will not start until it is "
 		    "fixed", show);
 		free(show);
 		free(why);

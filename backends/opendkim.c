@@ -214,7 +214,7 @@ od_hostlist(struct od *od, const char *name, const char *value,
 	if (bk_read_list(od->site, od->ctx->root, CONF_PEERLIST, abs, &list,
 	    NULL, &cause) != 0) {
 		show = bk_san(cause);
-		site_warn(od->site, "%s: %s: %s; OpenDKIM will not start: "
+		site_fail(od->site, "%s: %s: %s; OpenDKIM will not start: "
 		    "create the file or fix the path", where, name, show);
 		free(show);
 		free(cause);
@@ -342,7 +342,7 @@ od_keytable(struct od *od, const char *value, const char *where)
 	free(abs);
 	if (doc == NULL) {
 		show = bk_san(cause);
-		site_warn(od->site, "%s: KeyTable: %s; OpenDKIM will not start: "
+		site_fail(od->site, "%s: KeyTable: %s; OpenDKIM will not start: "
 		    "create it or fix the path", where, show);
 		free(show);
 		free(cause);
@@ -370,7 +370,7 @@ od_signingtable(struct od *od, const char *value, const char *where)
 	free(w);
 	if (doc == NULL) {
 		show = bk_san(cause);
-		site_warn(od->site, "%s: SigningTable: %s; OpenDKIM will not "
+		site_fail(od->site, "%s: SigningTable: %s; OpenDKIM will not "
 		    "start: create it or fix the path", where, show);
 		free(show);
 		free(cause);
@@ -388,7 +388,7 @@ od_signingtable(struct od *od, const char *value, const char *where)
 			strv_add_unique(&od->used, e->argv[1]);
 			if (strv_find(&od->keynames, e->argv[1]) == -1) {
 				show = bk_quote(e->argv[1]);
-				site_warn(od->site, "%s: key \"%s\" is not in "
+				site_fail(od->site, "%s: key \"%s\" is not in "
 				    "the KeyTable; OpenDKIM cannot sign with "
 				    "it: add it there or fix the name", w,
 				    show);
@@ -435,7 +435,7 @@ od_single_key(struct od *od)
 	kf = kfe->e;
 	where = conf_where(kfe->doc, kf);
 	if ((dome = od_find(od, "Domain")) == NULL) {
-		site_warn(od->site, "%s: KeyFile without Domain: OpenDKIM "
+		site_fail(od->site, "%s: KeyFile without Domain: OpenDKIM "
 		    "signs nothing; add \"Domain example.org\"", where);
 		free(where);
 		return;
@@ -651,7 +651,7 @@ od_socket_syntax(struct od *od, const char *sock, const char *where)
 		return;
 	}
 	show = bk_san(cause);
-	site_warn(od->site, "%s: Socket: %s; OpenDKIM does not start: write "
+	site_fail(od->site, "%s: Socket: %s; OpenDKIM does not start: write "
 	    "the address it should listen on, e.g. \"Socket "
 	    "inet:8891@localhost\"", where, show);
 	free(show);
@@ -691,7 +691,7 @@ od_socket(struct od *od)
 	if (sock == NULL) {
 		bk_fact(od->site, "opendkim", "socket", "unset", "default",
 		    NULL);
-		site_warn(od->site, "%s: Socket is not set (and no -p is "
+		site_fail(od->site, "%s: Socket is not set (and no -p is "
 		    "passed), so OpenDKIM does not start; add a line such as "
 		    "\"Socket inet:8891@localhost\"", od->conf->path);
 		goto done;
@@ -749,7 +749,7 @@ od_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	if ((od.conf = bk_conf_load(site, ctx->root, CONF_OPENDKIM,
 	    prog->config, &why)) == NULL) {
 		show = bk_san(why);
-		site_warn(site, "%s; OpenDKIM will not start until it is fixed",
+		site_fail(site, "%s; OpenDKIM will not start until it is fixed",
 		    show);
 		free(show);
 		free(why);
@@ -771,7 +771,7 @@ od_load(const struct backend_ctx *ctx, const struct site_program *prog,
 				od_signingtable(&od, st->value, sw);
 				free(sw);
 			} else
-				site_warn(site, "%s: KeyTable without "
+				site_fail(site, "%s: KeyTable without "
 				    "SigningTable: OpenDKIM signs nothing; add "
 				    "\"SigningTable refile:/etc/opendkim/"
 				    "signing.table\"", where);
@@ -782,7 +782,7 @@ od_load(const struct backend_ctx *ctx, const struct site_program *prog,
 	else {
 		modee = od_find(&od, "Mode");
 		if (modee == NULL || strchr(modee->e->value, 's') != NULL)
-			site_warn(site, "%s: no KeyTable and no KeyFile: "
+			site_fail(site, "%s: no KeyTable and no KeyFile: "
 			    "OpenDKIM signs nothing; configure a key",
 			    prog->config);
 	}

@@ -351,7 +351,7 @@ sm_relay_helo(struct sm *sm, const struct conf_entry *e, const char *where,
 	}
 	if (!site_valid_domain(name, 0)) {
 		show = bk_quote(name);
-		site_warn(sm->site, "%s: relay helo \"%s\" is not a fully "
+		site_fail(sm->site, "%s: relay helo \"%s\" is not a fully "
 		    "qualified domain name: receivers reject such a HELO; give "
 		    "the mail host name", where, show);
 		free(show);
@@ -461,10 +461,10 @@ sm_dkimsign(struct sm *sm, struct sm_filter *f)
 		}
 	}
 	if (domains.n == 0)
-		site_warn(sm->site, "%s: filter-dkimsign has no -d domain, so it "
+		site_fail(sm->site, "%s: filter-dkimsign has no -d domain, so it "
 		    "does not start; add -d <domain>", f->where);
 	if (key == NULL)
-		site_warn(sm->site, "%s: filter-dkimsign has no -k key file; add "
+		site_fail(sm->site, "%s: filter-dkimsign has no -k key file; add "
 		    "-k /etc/mail/dkim/<domain>.key", f->where);
 	for (i = 0; i < domains.n; i++) {
 		if ((d = bk_domain(sm->site, domains.v[i], dwheres.text.v[i],
@@ -770,7 +770,7 @@ sm_domains(struct sm *sm)
 		tname = xstrndup(m->domain + 1, strlen(m->domain) - 2);
 		if ((t = sm_table(sm, tname)) == NULL) {
 			show = bk_quote(tname);
-			site_warn(sm->site, "%s: table <%s> is not defined; "
+			site_fail(sm->site, "%s: table <%s> is not defined; "
 			    "smtpd refuses the file: add a table line",
 			    m->where, show);
 			free(show);
@@ -832,7 +832,7 @@ sm_check_loop(struct sm *sm)
 				continue;
 			s1 = bk_san(sm->tags.v[k]);
 			s2 = bk_san(a->name);
-			site_warn(sm->site, "%s: mail tagged %s, coming back "
+			site_fail(sm->site, "%s: mail tagged %s, coming back "
 			    "from the signer (%s), matches this line first and "
 			    "goes to action %s again: a mail loop; put the "
 			    "\"match tag %s ... action <relay>\" line before "
@@ -984,7 +984,7 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 			continue;
 		if (sm.cur != sm.doc && sm.cur->old_grammar_line != 0) {
 			if (sm.cur != old)
-				site_warn(site, "%s:%zu: this included file "
+				site_fail(site, "%s:%zu: this included file "
 				    "uses the grammar from before OpenSMTPD 6.4, which "
 				    "smtpd rejects; rewrite it (see "
 				    "smtpd.conf(5))", sm.cur->path,
@@ -1022,7 +1022,7 @@ sm_load(const struct backend_ctx *ctx, const struct site_program *prog,
 		if (!sm.filters[i].dkimsign || sm.filters[i].used)
 			continue;
 		where = bk_san(sm.filters[i].name);
-		site_warn(site, "%s: filter %s signs mail, but no listen line "
+		site_fail(site, "%s: filter %s signs mail, but no listen line "
 		    "uses it; add \"filter %s\" to the listen on socket and "
 		    "listen on lo0 lines", sm.filters[i].where, where, where);
 		free(where);

@@ -633,7 +633,7 @@ pf_milter_links(struct pf *pf, const char *from, const char *kind,
 	strv_init(&elems);
 	if (pf_split(value, &elems) != 0) {
 		char *show = bk_quote(value);
-		site_warn(pf->site, "%s: milter list \"%s\" has a \"{\" "
+		site_fail(pf->site, "%s: milter list \"%s\" has a \"{\" "
 		    "without its \"}\"; Postfix rejects it: close the group",
 		    where != NULL ? where : "default", show);
 		free(show);
@@ -718,7 +718,7 @@ pf_helo(struct pf *pf)
 		;	/* $myhostname */
 	else if (!site_valid_domain(value, 0)) {
 		show = bk_quote(value);
-		site_warn(pf->site, "%s: smtp_helo_name \"%s\" is not a fully "
+		site_fail(pf->site, "%s: smtp_helo_name \"%s\" is not a fully "
 		    "qualified domain name: receivers reject such a HELO; set "
 		    "smtp_helo_name to the mail host name in %s", where, show,
 		    opt != NULL ? "master.cf" : "main.cf");
@@ -896,7 +896,7 @@ pf_master(struct pf *pf, const char *dir, char **cause)
 	size_t i;
 
 	if (!fsroot_exists(pf->ctx->root, path)) {
-		site_warn(pf->site, "%s: missing; Postfix cannot start without "
+		site_fail(pf->site, "%s: missing; Postfix cannot start without "
 		    "it: reinstall the package's master.cf", path);
 		free(path);
 		return 0;

@@ -41,6 +41,14 @@ cli_put(FILE *f, const char *s)
 }
 
 void
+cli_flush(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0)
+		cli_note(stdout);
+}
+
+void
 cli_put_doc(const char *s, size_t len)
 {
 	if (len > 0 && fwrite(s, 1, len, stdout) != len)
@@ -90,10 +98,19 @@ cli_json_warnings(struct json *j, const struct site *site)
 	size_t i;
 
 	json_array_begin(j, "warnings");
-	for (i = 0; i < site->warnings.n; i++)
-		json_string(j, NULL, site->warnings.v[i]);
-	for (i = 0; i < site->addr_notes.n; i++)
-		json_string(j, NULL, site->addr_notes.v[i]);
+	for (i = 0; i < site->warnings.n; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "severity",
+		    site_severity_name(site_warning_severity(site, i)));
+		json_string(j, "text", site->warnings.v[i]);
+		json_object_end(j);
+	}
+	for (i = 0; i < site->addr_notes.n; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "severity", "note");
+		json_string(j, "text", site->addr_notes.v[i]);
+		json_object_end(j);
+	}
 	json_array_end(j);
 }
 

@@ -23,6 +23,8 @@ struct cli_opts {
 	const char	*config;	/* --config, NULL for the default */
 	const char	*resolver;	/* --resolver */
 	const char *const *zones;	/* --zones, NULL-terminated, or NULL */
+	int		 ns_port;	/* --ns-port (the checks' nameservers),
+					   0: 53 */
 	int		 json;		/* --json */
 	int		 no_color;	/* --no-color */
 };
@@ -41,13 +43,17 @@ void cli_put_zone(FILE *, const char *);
  * prints it and ended with a newline, so what is printed pastes. */
 void cli_put_fix(FILE *, const char *lead, const char *indent,
     const char *text);
+/* Write out what stdout holds now (before a line on stderr that must come
+ * after it); a failure is noted for cli_exit(), which reports it. */
+void cli_flush(void);
 /* A whole document (JSON) as is on stdout; a failed write is noted for
  * cli_exit(), which reports it. */
 void cli_put_doc(const char *s, size_t len);
 struct json;
 struct site;
 /* The "warnings" member of a JSON object: the site's configuration
- * warnings, then its notes on addresses (records, check, status). */
+ * warnings, then its notes on addresses (records, check, status), each an
+ * object {"severity": "fail", "warn" or "note", "text": ...}. */
 void cli_json_warnings(struct json *, const struct site *);
 /* "notspam: <msg>" on stderr, sanitized. */
 void cli_error(const char *msg);

@@ -321,6 +321,7 @@ cli_check(const struct cli_opts *o, int argc, char **argv)
 	int rc = 0, color, a, r, bad;
 
 	memset(&copts, 0, sizeof copts);
+	copts.ns_port = o->ns_port;
 	domains = xcalloc((size_t)argc + 1, sizeof *domains);
 	for (a = 1; a < argc; a++) {
 		if ((r = cli_check_ns_port(argc, argv, &a, &copts)) == 1)

@@ -309,16 +309,29 @@ status_finding_json(struct json *j, const struct finding *f)
 }
 
 /* The findings, worst first, as text or (j not NULL) as the "findings"
- * array. */
+ * array.  In text, when the resolver never answered (down), the unknown
+ * ones are left out: the line above the table stands for them. */
 static void
-status_findings(const struct check_domain *res, size_t n, struct json *j)
+status_findings(const struct check_domain *res, size_t n, struct json *j,
+    int down)
 {
 	struct finding *f;
-	size_t nf, i;
+	size_t nf, i, k, unknown = 0;
 
 	summary_findings(res, n, &f, &nf);
+	if (j == NULL && down) {
+		for (i = k = 0; i < nf; i++)
+			if (f[i].status == CHECK_UNKNOWN)
+				unknown++;
+			else
+				f[k++] = f[i];
+		nf = k;
+	}
 	if (j != NULL)
 		json_array_begin(j, "findings");
+	else if (unknown > 0)
+		printf("\nfindings %zu (and %zu unknown: the resolver did not"
+		    " answer)\n", nf, unknown);
 	else
 		printf("\nfindings %zu\n", nf);
 	for (i = 0; i < nf; i++) {
@@ -350,7 +363,7 @@ status_exit(const struct check_run *run)
 	enum check_status worst;
 
 	if (check_unreachable(run)) {
-		fflush(stdout);		/* the report first, then why */
+		cli_flush();		/* the report first, then why */
 		fputs("notspam: the resolver did not answer at all: check"
 		    " --resolver or /etc/resolv.conf\n", stderr);
 		return EX_TEMPFAIL;
@@ -375,11 +388,12 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	struct loop *loop;
 	struct dns *dns;
 	struct check_run *run = NULL;
+	struct check_opts co;
 	struct service *svc;
 	struct json j;
 	const struct check_domain *res;
 	size_t nsvc, n;
-	char *cause = NULL, when[64];
+	char *cause = NULL, *line, when[64];
 	time_t now;
 	int rc;
 
@@ -411,8 +425,10 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 		rc = EX_NOINPUT;
 		goto done;
 	}
+	memset(&co, 0, sizeof co);
+	co.ns_port = o->ns_port;
 	if ((dns = session_dns(s, NULL)) == NULL ||
-	    (run = check_start(loop, dns, site, NULL, NULL, on_changed, NULL,
+	    (run = check_start(loop, dns, site, NULL, &co, on_changed, NULL,
 	    &cause)) == NULL) {
 		cli_error(dns == NULL ? s->dns_error : cause);
 		free(cause);
@@ -425,13 +441,19 @@ cli_status(const struct cli_opts *o, int argc, char **argv)
 	res = check_results(run, &n);
 	if (o->json) {
 		status_table_json(&j, res, n);
-		status_findings(res, n, &j);
+		status_findings(res, n, &j, 0);
 		status_end_json(&j, site, res, n, dns_servers(dns));
 		rc = status_exit(run);
 		goto done;
 	}
+	if ((line = check_unreachable_line(run)) != NULL) {
+		putchar('\n');		/* one line for every unknown below */
+		cli_put(stdout, line);
+		putchar('\n');
+		free(line);
+	}
 	status_table(res, n);
-	status_findings(res, n, NULL);
+	status_findings(res, n, NULL, check_unreachable(run));
 	now = time(NULL);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
 	printf("\nlast check %s, resolver %s\n", when, dns_servers(dns));

@@ -204,16 +204,19 @@ on_tick(void *arg)
 void
 app_recheck(struct app *app)
 {
+	struct check_opts co;
 	char *cause = NULL;
 
 	if (app->dns == NULL) {
 		app_message(app, "no resolver: %s", app->dns_error);
 		return;
 	}
+	memset(&co, 0, sizeof co);
+	co.ns_port = app->opts->ns_port;
 	check_free(app->run);
 	app->run = NULL;
 	app->run_started = time(NULL);
-	app->run = check_start(app->loop, app->dns, app->site, NULL, NULL,
+	app->run = check_start(app->loop, app->dns, app->site, NULL, &co,
 	    on_changed, app, &cause);
 	if (app->run == NULL) {
 		app_message(app, "cannot check: %s", cause);

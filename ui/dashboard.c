@@ -16,6 +16,17 @@
 
 #define DASH_COLW	8	/* a status column: "unknown" and a blank */
 
+/* A row of the findings: a check's finding, or (item NULL) the site's
+ * configuration warning number warn, with the status its severity gives. */
+struct dash_row {
+	enum check_status	 status;
+	const char		*domain;	/* NULL for a warning */
+	const struct check_item	*item;
+	int			 host;		/* an item of the mail host's */
+	size_t			 warn;
+	size_t			 seq;		/* warnings, then findings */
+};
+
 struct dash {
 	int	 focus;		/* 0 domains, 1 findings */
 	/* The domain list: cursor (0 the mail host's row when there is one,
@@ -36,6 +47,10 @@ static const char *const dash_help[] = {
 	"Up Down j k  move in the focused list      Tab  switch list",
 	"Enter        host or domain: its DNS records; finding: detail and fix",
 	"d            the DNS records of the selected row (or finding's)",
+	"Findings are the checks that are not ok and the configuration's",
+	"warnings (file:line first; FAIL when mail leaves unsigned or is not",
+	"handed over). A resolver that never answered is one line at the top",
+	"instead of an unknown finding for each check.",
 	"K            the DKIM keys: make, rotate, publish, fix permissions",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
@@ -64,27 +79,83 @@ dash_leave(struct app *app, void *state)
 	free(d);
 }
 
-/* The findings after the filter; caller frees. */
-static struct finding *
-dash_findings(struct app *app, struct dash *d, size_t *n)
+/* Worst first (fail, unknown, warn); the configuration's warnings first
+ * within a status, then the checks in result order. */
+static int
+dash_row_cmp(const void *a, const void *b)
+{
+	const struct dash_row *x = a, *y = b;
+	int rx = summary_rank(x->status), ry = summary_rank(y->status);
+
+	if (rx != ry)
+		return ry - rx;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Does the row hold the filter text (a warning: its text, or the filter
+ * is part of the word "config" it is shown with; a finding: the domain,
+ * the check id or the detail)? */
+static int
+dash_row_match(const struct app *app, const struct dash_row *r,
+    const char *filter)
+{
+	const struct check_item *it = r->item;
+
+	if (it == NULL)
+		return strstr(app->site->warnings.v[r->warn], filter) != NULL ||
+		    strstr("config", filter) != NULL;
+	return strstr(r->domain, filter) != NULL ||
+	    strstr(it->id, filter) != NULL ||
+	    (it->detail != NULL && strstr(it->detail, filter) != NULL);
+}
+
+/*
+ * The findings after the filter: the configuration's warnings and the
+ * checks that are not ok, worst first.  When the resolver never answered
+ * the unknown checks are left out (the banner stands for them), counted in
+ * *nunknown (may be NULL).  Caller frees.
+ */
+static struct dash_row *
+dash_findings(struct app *app, struct dash *d, size_t *n, size_t *nunknown)
 {
 	const struct check_domain *res;
+	const struct site *site = app->site;
 	struct finding *f;
-	size_t nres, i, k = 0;
+	struct dash_row *rows;
+	size_t nres, nf, i, k = 0, skipped = 0;
+	int down = app->run != NULL && check_unreachable(app->run);
 
 	res = app_results(app, &nres);
-	summary_findings(res, nres, &f, n);
-	if (d->filter == NULL)
-		return f;
-	for (i = 0; i < *n; i++) {
-		const struct check_item *it = f[i].item;
-		if (strstr(f[i].domain, d->filter) != NULL ||
-		    strstr(it->id, d->filter) != NULL ||
-		    (it->detail != NULL && strstr(it->detail, d->filter)))
-			f[k++] = f[i];
+	summary_findings(res, nres, &f, &nf);
+	rows = xcalloc(site->warnings.n + nf + 1, sizeof *rows);
+	for (i = 0; i < site->warnings.n; i++, k++) {
+		rows[k].status = site_warning_severity(site, i) ==
+		    SITE_SEV_FAIL ? CHECK_FAIL : CHECK_WARN;
+		rows[k].warn = i;
+		rows[k].seq = k;
 	}
-	*n = k;
-	return f;
+	for (i = 0; i < nf; i++) {
+		if (down && f[i].status == CHECK_UNKNOWN) {
+			skipped++;
+			continue;
+		}
+		rows[k].status = f[i].status;
+		rows[k].domain = f[i].domain;
+		rows[k].item = f[i].item;
+		rows[k].host = f[i].host;
+		rows[k].seq = k;
+		k++;
+	}
+	free(f);
+	qsort(rows, k, sizeof *rows, dash_row_cmp);
+	*n = 0;
+	for (i = 0; i < k; i++)
+		if (d->filter == NULL || dash_row_match(app, &rows[i],
+		    d->filter))
+			rows[(*n)++] = rows[i];
+	if (nunknown != NULL)
+		*nunknown = skipped;
+	return rows;
 }
 
 /* The title bar: host, programs, resolver. */
@@ -519,24 +590,60 @@ draw_services(struct app *app, const struct path *p, int y, int rows,
 	draw_path(app, p, y + 1, px, rows, cols - px);
 }
 
+/* One row of the findings list. */
+static void
+draw_row(struct app *app, const struct dash_row *r, int row, int cols,
+    int cursor)
+{
+	const struct check_item *it = r->item;
+	enum tui_role role = cursor ? ROLE_CURSOR : ROLE_NORMAL;
+	char *where, *problem, *fix;
+	const char *base;
+
+	if (cursor)
+		tui_fill(row, 0, cols, ROLE_CURSOR);
+	tui_put(row, 1, 7, tui_status_role(r->status),
+	    tui_status_word(r->status));
+	if (it == NULL) {
+		/* "config postfix/main.cf:58: problem": the file under
+		 * /etc, as a finding's domain; the path and fix in the box. */
+		site_warning_parts(app->site->warnings.v[r->warn], &where,
+		    &problem, &fix);
+		base = where;
+		if (base != NULL && str_startswith(base, "/etc/"))
+			base += 5;
+		tui_putf(row, 9, cols - 10, role, "config%s%s: %s",
+		    base != NULL ? " " : "", base != NULL ? base : "", problem);
+		free(where);
+		free(problem);
+		free(fix);
+	} else
+		tui_putf(row, 9, cols - 10, role, "%s %s: %s", r->domain,
+		    it->id, it->detail ? it->detail : "");
+}
+
 static void
 draw_findings(struct app *app, struct dash *d, int y, int rows, int cols)
 {
-	struct finding *f;
-	size_t n, i;
+	struct dash_row *f;
+	size_t n, i, unknown;
 	char when[32] = "";
-	int row, focus = d->focus == 1;
+	int focus = d->focus == 1;
 
-	f = dash_findings(app, d, &n);
+	f = dash_findings(app, d, &n, &unknown);
 	if (app->last_check != 0)
 		strftime(when, sizeof when, "last check %H:%M:%S",
 		    localtime(&app->last_check));
 	else if (app->run != NULL)
 		snprintf(when, sizeof when, "checking %c",
 		    "|/-\\"[app->tick % 4]);
-	tui_putf(y, 0, cols, ROLE_HEADER, " Findings %zu%s%s%s", n,
-	    d->filter ? " (filter: " : "", d->filter ? d->filter : "",
-	    d->filter ? ")" : "");
+	if (unknown > 0 && d->filter == NULL)
+		tui_putf(y, 0, cols, ROLE_HEADER, " Findings %zu (and %zu "
+		    "unknown: see the top line)", n, unknown);
+	else
+		tui_putf(y, 0, cols, ROLE_HEADER, " Findings %zu%s%s%s", n,
+		    d->filter ? " (filter: " : "", d->filter ? d->filter : "",
+		    d->filter ? ")" : "");
 	tui_put(y, cols - (int)strlen(when) - 1, (int)strlen(when), ROLE_DIM,
 	    when);
 	d->fy = y + 1;
@@ -546,20 +653,15 @@ draw_findings(struct app *app, struct dash *d, int y, int rows, int cols)
 		tui_putf(d->fy, 1, cols - 1, ROLE_WARN, "no finding matches "
 		    "\"%s\": / changes the filter, an empty one shows all",
 		    d->filter);
+	else if (n == 0 && unknown > 0)
+		tui_put(d->fy, 1, cols - 1, ROLE_UNKNOWN, "nothing else to "
+		    "show until the resolver answers: r checks again");
 	else if (n == 0 && app->run != NULL && check_done(app->run))
 		tui_put(d->fy, 1, cols - 1, ROLE_OK, "nothing to fix: every "
 		    "record receivers look at is right");
-	for (i = (size_t)d->ftop; i < n && (int)i < d->ftop + rows; i++) {
-		const struct check_item *it = f[i].item;
-		row = d->fy + (int)i - d->ftop;
-		if (focus && (int)i == d->fcur)
-			tui_fill(row, 0, cols, ROLE_CURSOR);
-		tui_put(row, 1, 7, tui_status_role(f[i].status),
-		    tui_status_word(f[i].status));
-		tui_putf(row, 9, cols - 10, focus && (int)i == d->fcur ?
-		    ROLE_CURSOR : ROLE_NORMAL, "%s %s: %s", f[i].domain, it->id,
-		    it->detail ? it->detail : "");
-	}
+	for (i = (size_t)d->ftop; i < n && (int)i < d->ftop + rows; i++)
+		draw_row(app, &f[i], d->fy + (int)i - d->ftop, cols,
+		    focus && (int)i == d->fcur);
 	free(f);
 }
 
@@ -569,6 +671,7 @@ dash_draw(struct app *app, void *state, int rows, int cols)
 	struct dash *d = state;
 	int ndom = (int)app->site->ndomains, nsvc, drows, srows, y;
 	struct path *p = path_build(app->site);
+	char *banner;
 
 	draw_title(app, cols);
 	nsvc = path_rows(p, cols - services_width(app, p, cols));
@@ -578,7 +681,15 @@ dash_draw(struct app *app, void *state, int rows, int cols)
 	if (drows > rows / 3)
 		drows = rows / 3;
 	srows = nsvc > rows / 4 ? rows / 4 : nsvc;
-	y = 1 + draw_host(app, d, 1, cols);
+	y = 1;
+	/* A resolver that never answered: one line for every unknown. */
+	if (app->run != NULL &&
+	    (banner = check_unreachable_line(app->run)) != NULL) {
+		tui_fill(y, 0, cols, ROLE_FAIL);
+		tui_put(y++, 1, cols - 2, ROLE_FAIL, banner);
+		free(banner);
+	}
+	y += draw_host(app, d, y, cols);
 	if (ndom == 0)
 		tui_put(y + 1, 1, cols - 2, ROLE_WARN, "no hosted domain: no MTA "
 		    "or signer configuration names one (see notspam(1))");
@@ -626,6 +737,30 @@ show_finding(struct app *app, const char *domain, const struct check_item *it)
 	}
 }
 
+/* Enter on a configuration warning: where, the problem and the fix. */
+static void
+show_warning(struct app *app, const struct dash_row *r)
+{
+	char *where, *problem, *fix, *s;
+
+	site_warning_parts(app->site->warnings.v[r->warn], &where, &problem,
+	    &fix);
+	app_dialog(app, "configuration");
+	s = xasprintf("%s  %s", tui_status_word(r->status), where != NULL ?
+	    where : "(no file)");
+	app_dialog_add(app, 2, 0, s);
+	free(s);
+	app_dialog_add(app, 0, 0, "");
+	app_dialog_add(app, 0, 0, problem);
+	if (fix != NULL) {
+		app_dialog_add(app, 0, 0, "");
+		app_dialog_label(app, "fix: ", 0, fix);
+	}
+	free(where);
+	free(problem);
+	free(fix);
+}
+
 static void
 filter_done(struct app *app, void *state, const char *text)
 {
@@ -656,7 +791,7 @@ static int
 dash_key(struct app *app, void *state, int key)
 {
 	struct dash *d = state;
-	struct finding *f;
+	struct dash_row *f;
 	size_t n;
 	int nrows = dash_nhost(app) + (int)app->site->ndomains;
 	MEVENT ev;
@@ -673,9 +808,13 @@ dash_key(struct app *app, void *state, int key)
 		return KEY_HANDLED;
 	case 'd':
 		/* The records of what is selected: a finding's domain (or
-		 * the mail host), or the row's. */
-		f = d->focus == 1 ? dash_findings(app, d, &n) : NULL;
-		if (f != NULL && d->fcur >= 0 && (size_t)d->fcur < n)
+		 * the mail host), or the row's; a warning has none. */
+		f = d->focus == 1 ? dash_findings(app, d, &n, NULL) : NULL;
+		if (f != NULL && d->fcur >= 0 && (size_t)d->fcur < n &&
+		    f[d->fcur].item == NULL)
+			app_message(app, "a configuration warning belongs to no"
+			    " domain: Enter shows its file, line and fix");
+		else if (f != NULL && d->fcur >= 0 && (size_t)d->fcur < n)
 			app_push(app, &screen_dns, f[d->fcur].host ? NULL :
 			    f[d->fcur].domain);
 		else
@@ -704,8 +843,11 @@ dash_key(struct app *app, void *state, int key)
 			dash_open(app, d->dcur);
 			return KEY_HANDLED;
 		}
-		f = dash_findings(app, d, &n);
-		if (d->fcur >= 0 && (size_t)d->fcur < n)
+		f = dash_findings(app, d, &n, NULL);
+		if (d->fcur >= 0 && (size_t)d->fcur < n &&
+		    f[d->fcur].item == NULL)
+			show_warning(app, &f[d->fcur]);
+		else if (d->fcur >= 0 && (size_t)d->fcur < n)
 			show_finding(app, f[d->fcur].domain, f[d->fcur].item);
 		free(f);
 		return KEY_HANDLED;
@@ -718,7 +860,7 @@ dash_key(struct app *app, void *state, int key)
 		dash_fix(app, d);
 		return KEY_HANDLED;
 	}
-	f = dash_findings(app, d, &n);
+	f = dash_findings(app, d, &n, NULL);
 	free(f);
 	return list_key(key, &d->fcur, &d->ftop, (int)n, d->fvis) ?
 	    KEY_HANDLED : 0;

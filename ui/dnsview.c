@@ -1,8 +1,10 @@
 /* dnsview.c: the DNS records of one domain (or of the mail host: its A,
  * AAAA, PTR and HELO SPF records): each record needed, its value
  * (wrapped, as split strings and as one value), the live answer, the
- * verdict, why and the fix; 'a' shows the authoritative servers' view, 'e'
- * exports the missing records to a file. */
+ * verdict, why and the fix; 'a' adds under each record what each of the
+ * zone's nameservers answers (the record under the cursor stays where it
+ * is), 'e' exports the missing records to a file. */
+#include <ctype.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,9 @@ struct dnsview {
 	int		 top;		/* first line shown */
 	int		 drawn_cur;	/* cur at the last draw, -1 before */
 	int		 cfirst, clast;	/* cur's lines at the last draw */
-	int		 auth;		/* show the authoritative view */
+	int		 auth;		/* show the nameservers' views */
+	int		 anchor;	/* keep cur's first line on this row at
+					   the next draw, -1 none */
 	int		 vis;
 	int		*rowitem;	/* item drawn on each screen row, for clicks */
 	int		 nrows;
@@ -35,6 +39,7 @@ struct dline {
 	enum tui_role	 role;
 	int		 item;		/* the item it belongs to, -1 none */
 	int		 indent;	/* 1: an item's header line */
+	int		 ns;		/* a nameserver's view ('a') */
 };
 
 /* Where the lines under a header start, and the status column's width. */
@@ -51,7 +56,9 @@ static const char *const dns_help[] = {
 	"             taller than the screen scrolls a line at a time first",
 	"PgUp PgDn    three records at a time",
 	"g G Home End the first and the last record",
-	"a            each authoritative nameserver's view (propagation)",
+	"a            under each record, what each of the zone's nameservers",
+	"             answers (propagation): unreachable, the rcode, or what",
+	"             it has; a again hides it",
 	"e            export the missing records as a zone-file snippet",
 	"Esc q Left   back to the dashboard",
 	NULL
@@ -65,6 +72,7 @@ dns_enter(struct app *app, const void *arg)
 
 	v->host = arg == NULL;
 	v->drawn_cur = -1;
+	v->anchor = -1;
 	if (records_build(app->site, arg, &v->sets, &v->nsets, NULL) != 0) {
 		v->sets = NULL;
 		v->nsets = 0;
@@ -133,6 +141,7 @@ add_line(struct dline **lines, size_t *n, const char *text, enum tui_role r,
 	(*lines)[*n].role = r;
 	(*lines)[*n].item = item;
 	(*lines)[*n].indent = indent;
+	(*lines)[*n].ns = 0;
 	(*n)++;
 }
 
@@ -161,6 +170,69 @@ value_flags(const struct check_item *it)
 	return strncmp(it->id, "dkim", 4) == 0 ? TEXTWRAP_ANY : 0;
 }
 
+/* One nameserver's view: "ns1.example.org 192.0.2.53  ok, not what the
+ * resolver shows", then what it has when that differs. */
+static void
+add_view(struct dline **lines, size_t *n, const struct check_ns_view *nv,
+    const char *label, int item, int cols)
+{
+	const char *word = nv->missing ? "missing" :
+	    tui_status_word(nv->status);
+	enum tui_role role = ROLE_NORMAL;
+	size_t j;
+	char *s;
+
+	switch (nv->state) {
+	case CHECK_NS_SAME:
+		s = xasprintf("%s %s  %s, as through the resolver", nv->host,
+		    nv->addr, word);
+		role = ROLE_DIM;
+		break;
+	case CHECK_NS_DIFFERS:
+		s = xasprintf("%s %s  %s, not what the resolver shows",
+		    nv->host, nv->addr, word);
+		role = tui_status_role(nv->status);
+		break;
+	case CHECK_NS_UNREACHABLE:
+		s = xasprintf("%s %s  unreachable: %s", nv->host, nv->addr,
+		    nv->reason);
+		role = ROLE_UNKNOWN;
+		break;
+	default:
+		s = xasprintf("%s %s  unknown: %s", nv->host, nv->addr,
+		    nv->reason);
+		role = ROLE_UNKNOWN;
+		break;
+	}
+	add_wrapped(lines, n, label, s, role, item, cols, 0);
+	free(s);
+	/* What it has, one line each (cut: the record is below). */
+	for (j = 0; nv->state == CHECK_NS_DIFFERS && j < nv->found.n; j++) {
+		s = xasprintf("      has: %s", nv->found.v[j]);
+		add_line(lines, n, s, ROLE_DIM, item, DNS_INDENT);
+		free(s);
+	}
+}
+
+/* What the zone's nameservers answer for the item, or why they were not
+ * asked. */
+static void
+add_views(struct dline **lines, size_t *n, const struct check_item *it,
+    int item, int cols)
+{
+	size_t s, from = *n;
+
+	if (it->nns == 0)
+		add_wrapped(lines, n, "ns:   ", it->ns_note != NULL ?
+		    it->ns_note : it->status == CHECK_PENDING ? "(asking)" :
+		    "not asked", ROLE_DIM, item, cols, 0);
+	for (s = 0; s < it->nns; s++)
+		add_view(lines, n, &it->ns[s], s == 0 ? "ns:   " :
+		    "      ", item, cols);
+	for (; from < *n; from++)
+		(*lines)[from].ns = 1;
+}
+
 /* Every line of the screen for the current results. */
 static struct dline *
 dns_lines(struct app *app, struct dnsview *v, int cols, size_t *n)
@@ -171,19 +243,6 @@ dns_lines(struct app *app, struct dnsview *v, int cols, size_t *n)
 	char *s;
 
 	*n = 0;
-	if (v->auth) {
-		add_line(&lines, n, "Authoritative nameservers", ROLE_HEADER,
-		    -1, 1);
-		if (cd == NULL || cd->authority.n == 0)
-			add_line(&lines, n, app->run != NULL &&
-			    !check_done(app->run) ? "asking..." : "no "
-			    "difference found between the nameservers and "
-			    "the resolver", ROLE_DIM, -1, 4);
-		for (i = 0; cd != NULL && i < cd->authority.n; i++)
-			add_wrapped(&lines, n, "", cd->authority.v[i],
-			    ROLE_NORMAL, -1, cols, 0);
-		add_line(&lines, n, "", ROLE_NORMAL, -1, 0);
-	}
 	if (cd == NULL) {
 		add_line(&lines, n, "waiting for the first answers...",
 		    ROLE_PENDING, -1, 1);
@@ -197,6 +256,8 @@ dns_lines(struct app *app, struct dnsview *v, int cols, size_t *n)
 		s = xasprintf("%-5s %s", it->type, it->name);
 		add_line(&lines, n, s, ROLE_HEADER, (int)i, 1);
 		free(s);
+		if (v->auth)		/* beside the header, in view with it */
+			add_views(&lines, n, it, (int)i, cols);
 		if (r != NULL && r->strings.n > 1) {
 			for (j = 0; j < r->strings.n; j++) {
 				s = xasprintf("\"%s\"", r->strings.v[j]);
@@ -239,15 +300,116 @@ free_lines(struct dline *lines, size_t n)
 	free(lines);
 }
 
+/* Was this nameserver seen in this state before?  If not, it is now. */
+static int
+ns_seen(struct strv *seen, const struct check_ns_view *nv)
+{
+	size_t i;
+	char *key = xasprintf("%d %s %s", (int)nv->state, nv->host, nv->addr);
+
+	for (i = 0; i < seen->n; i++)
+		if (strcmp(seen->v[i], key) == 0)
+			break;
+	if (i < seen->n) {
+		free(key);
+		return 1;
+	}
+	strv_add(seen, key);
+	free(key);
+	return 0;
+}
+
+/* The title's word on the nameservers, in at most room columns: "a:
+ * nameservers differ, 2 unreachable, 1 unknown", each nameserver counted
+ * once for each state, shorter when that does not fit, NULL when nothing
+ * fits unless shortest (then the first word alone); "" when none was
+ * asked. */
+static char *
+ns_summary(const struct check_domain *cd, int room, int shortest)
+{
+	static const char *const heads[] = { "   a: nameservers", "  a: NS" };
+	struct strv seen, parts;
+	struct buf b;
+	size_t i, s, k, cnt[CHECK_NS_ERROR + 1] = { 0 }, any = 0;
+	const char *sep;
+	char *out = NULL, *all;
+
+	strv_init(&seen);
+	for (i = 0; cd != NULL && i < cd->nitems; i++)
+		for (s = 0; s < cd->items[i].nns; s++, any++)
+			if (!ns_seen(&seen, &cd->items[i].ns[s]))
+				cnt[cd->items[i].ns[s].state]++;
+	strv_free(&seen);
+	if (any == 0)
+		return xstrdup("");
+	strv_init(&parts);
+	if (cnt[CHECK_NS_DIFFERS] > 0)
+		strv_add(&parts, "differ");
+	else if (cnt[CHECK_NS_UNREACHABLE] + cnt[CHECK_NS_ERROR] == 0)
+		strv_add(&parts, "agree");
+	if (cnt[CHECK_NS_UNREACHABLE] > 0)
+		strv_addf(&parts, "%zu unreachable", cnt[CHECK_NS_UNREACHABLE]);
+	if (cnt[CHECK_NS_ERROR] > 0)
+		strv_addf(&parts, "%zu unknown", cnt[CHECK_NS_ERROR]);
+	buf_init(&b);
+	for (i = 0; i < parts.n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", parts.v[i]);
+	all = buf_steal(&b);
+	/* "nameservers differ", "nameservers: 2 unreachable" */
+	sep = isdigit((unsigned char)parts.v[0][0]) ? ": " : " ";
+	for (k = 0; k < 2 && out == NULL; k++) {
+		out = xasprintf("%s%s%s", heads[k], sep, all);
+		if (tui_width(out) > room) {
+			free(out);
+			out = NULL;
+		}
+	}
+	if (out == NULL && !shortest) {
+		free(all);
+		strv_free(&parts);
+		return NULL;
+	}
+	if (out == NULL)		/* the first part alone */
+		out = xasprintf("  a: NS%s%s%s", sep, parts.v[0],
+		    parts.n > 1 ? ", ..." : "");
+	free(all);
+	strv_free(&parts);
+	return out;
+}
+
+/* Where the first line shown goes: the cursor's record into view when the
+ * cursor moved (from its first line; one taller than the screen is then
+ * scrolled by the keys); after 'a', the record's first line on the row it
+ * had, unless its nameservers' lines (up to nslast) would fall below the
+ * screen: then just high enough to show them. */
+static void
+dns_scroll(struct dnsview *v, int found, size_t first, size_t last,
+    size_t nslast)
+{
+	if (found && v->anchor >= 0) {
+		v->top = (int)first - v->anchor;
+		if ((int)nslast >= v->top + v->vis)
+			v->top = (int)nslast - v->vis + 1;
+		if (v->top > (int)first)
+			v->top = (int)first;
+	} else if (found && v->cur != v->drawn_cur) {
+		if ((int)last >= v->top + v->vis)
+			v->top = (int)last - v->vis + 1;
+		if ((int)first < v->top || (int)(last - first) >= v->vis)
+			v->top = (int)first;
+	}
+	v->anchor = -1;
+}
+
 static void
 dns_draw(struct app *app, void *state, int rows, int cols)
 {
 	struct dnsview *v = state;
 	const struct check_domain *cd = dns_result(app, v);
 	struct dline *lines;
-	size_t n, i, first = 0, last = 0;
-	int y, found = 0, mw;
-	char *mark;
+	size_t n, i, first = 0, last = 0, nslast = 0;
+	int y, found = 0, mw, room;
+	char *mark, *nss;
 
 	lines = dns_lines(app, v, cols, &n);
 	if (cd != NULL && v->cur >= (int)cd->nitems)
@@ -257,17 +419,12 @@ dns_draw(struct app *app, void *state, int rows, int cols)
 			if (!found)
 				first = i;
 			last = i;
+			if (lines[i].ns || !found)
+				nslast = i;
 			found = 1;
 		}
 	v->vis = rows - 1;
-	/* A record the cursor moved to comes into view from its first line;
-	 * one taller than the screen is then scrolled by the keys. */
-	if (found && v->cur != v->drawn_cur) {
-		if ((int)last >= v->top + v->vis)
-			v->top = (int)last - v->vis + 1;
-		if ((int)first < v->top || (int)(last - first) >= v->vis)
-			v->top = (int)first;
-	}
+	dns_scroll(v, found, first, last, nslast);
 	v->drawn_cur = found ? v->cur : -1;
 	if (v->top > (int)n - v->vis)
 		v->top = (int)n - v->vis;
@@ -281,12 +438,21 @@ dns_draw(struct app *app, void *state, int rows, int cols)
 	    cd->nitems, v->top + 1, v->top + v->vis < (int)n ? v->top +
 	    v->vis : (int)n, n) : xstrdup("");
 	mw = tui_width(mark);
+	/* The nameservers' word before the line numbers. */
+	room = cols - 1 - tui_width(v->domain) - (v->host ? 10 : 0) - 14;
+	if ((nss = ns_summary(cd, room - mw, 0)) == NULL && *mark != '\0') {
+		free(mark);
+		mark = xasprintf(" record %d/%zu ", v->cur + 1, cd->nitems);
+		mw = tui_width(mark);
+	}
+	if (nss == NULL)
+		nss = ns_summary(cd, room - mw, 1);
 	tui_fill(0, 0, cols, ROLE_TITLE);
 	tui_putf(0, 0, cols - mw - 1, ROLE_TITLE, " %s%s  DNS records%s",
-	    v->host ? "mail host " : "", v->domain, cd != NULL && cd->authority.n > 0 ?
-	    "   a: nameservers differ" : "");
+	    v->host ? "mail host " : "", v->domain, nss);
 	tui_put(0, cols - mw, mw, ROLE_TITLE, mark);
 	free(mark);
+	free(nss);
 	v->rowitem = xreallocarray(v->rowitem, (size_t)rows + 1,
 	    sizeof *v->rowitem);
 	v->nrows = rows;
@@ -350,7 +516,10 @@ dns_key(struct app *app, void *state, int key)
 			v->cur = v->rowitem[ev.y];
 		return KEY_HANDLED;
 	case 'a':
+		/* The record under the cursor stays on its row. */
 		v->auth = !v->auth;
+		v->anchor = v->drawn_cur == v->cur && v->cfirst >= v->top &&
+		    v->cfirst < v->top + v->vis ? v->cfirst - v->top : 0;
 		return KEY_HANDLED;
 	case 'e':
 		name = xasprintf("%s%s.missing.zone", v->host ? "host-" : "",

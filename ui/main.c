@@ -72,7 +72,8 @@ static const struct command commands[] = {
 
 static const char usage_head[] =
 "usage: notspam [--root DIR] [--resolver IP[:PORT][,...] | --zones PATH]...\n"
-"               [--config FILE] [--json] [--no-color] [COMMAND [ARGS]]\n"
+"               [--config FILE] [--ns-port PORT] [--json] [--no-color]\n"
+"               [COMMAND [ARGS]]\n"
 "\n"
 "commands:\n";
 
@@ -85,6 +86,7 @@ static const char usage_tail[] =
 "  --zones PATH      answer every lookup from this zone file, or the *.zone\n"
 "                    files of this directory, instead of the DNS (repeat\n"
 "                    it for more; only the zones given are known)\n"
+"  --ns-port PORT    ask the zones' nameservers on PORT, not 53 (tests)\n"
 "  --json            one JSON object on standard output\n"
 "  --no-color        no colour in output\n"
 "  -h, --help        this text\n"
@@ -176,6 +178,18 @@ opt_value(const char *name, int argc, char **argv, int *i, const char **out)
 	return 1;
 }
 
+/* A port, 1-65535, or -1. */
+static int
+opt_port(const char *v)
+{
+	char *end = NULL;
+	long p = 0;
+
+	if (v != NULL && *v >= '0' && *v <= '9')
+		p = strtol(v, &end, 10);
+	return p >= 1 && p <= 65535 && *end == '\0' ? (int)p : -1;
+}
+
 /* Parse the options and run the command; the exit status. */
 static int
 notspam_main(int argc, char **argv)
@@ -217,6 +231,17 @@ notspam_main(int argc, char **argv)
 			slot = &o.resolver;
 		} else if (opt_value("--zones", argc, argv, &i, &v))
 			slot = &zones[nzones++];
+		else if (rest_argc == 0 &&
+		    opt_value("--ns-port", argc, argv, &i, &v)) {
+			/* Before the command word; check takes its own. */
+			if ((o.ns_port = opt_port(v)) == -1) {
+				rc = usage("--ns-port needs a port (1-65535)");
+				free(rest);
+				free(zones);
+				return rc;
+			}
+			continue;
+		}
 		if (slot != NULL) {
 			if (v == NULL || *v == '\0') {
 				rc = usage("--root, --config, --resolver and "

@@ -230,6 +230,8 @@ check_answer(struct check_ev *ev, const struct check_q *q)
 	case DNS_ERROR:
 		break;
 	}
+	if (ev->fault == NULL && !ev->pending)
+		ev->fault = q;
 	check_note(ev, CHECK_UNKNOWN, "could not tell: %s %s got %s from %s%s%s",
 	    q->name, check_type_name(q->type), dns_status_name(q->status),
 	    check_view_name(ev, q), q->error != NULL ? ": " : "",
@@ -766,6 +768,24 @@ check_unreachable(const struct check_run *run)
 	return run->answered == 0 && run->unreached > 0;
 }
 
+char *
+check_unreachable_line(const struct check_run *run)
+{
+	size_t i, k, all = 0, unknown = 0;
+
+	if (!check_unreachable(run))
+		return NULL;
+	for (i = 0; i < run->ndomains; i++)
+		for (k = 0; k < run->domains[i].nitems; k++, all++)
+			if (run->domains[i].items[k].status == CHECK_UNKNOWN)
+				unknown++;
+	if (unknown == all)
+		return xasprintf("the resolver %s did not answer: every result"
+		    " below is unknown", dns_servers(run->dns));
+	return xasprintf("the resolver %s did not answer: %zu of the %zu"
+	    " results below are unknown", dns_servers(run->dns), unknown, all);
+}
+
 enum check_status
 check_worst(const struct check_run *run)
 {
@@ -814,6 +834,7 @@ check_free_results(struct check_run *run)
 			strv_free(&it->found);
 			free(it->detail);
 			free(it->fix);
+			check_ns_free(it);
 		}
 		for (k = 0; k < d->nwork; k++) {
 			free(d->work[k].recs);

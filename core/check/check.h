@@ -24,8 +24,10 @@
  * asked directly, without recursion, on port 53 (struct check_opts ns_port
  * changes the port: a testing option for nameservers on loopback).  A
  * record they publish that the resolver does not show yet is "warn" (a
- * cache), not "fail".  Every string from the DNS in found, detail
- * and authority is sanitized (core/lib/util.h str_sanitize); fix is zone-file
+ * cache), not "fail".  A nameserver that sends no reply is "unreachable",
+ * one that replies SERVFAIL or REFUSED an error, with the reason: neither
+ * differs from anyone (struct check_ns_view).  Every string from the DNS
+ * in found, detail, ns and authority is sanitized (core/lib/util.h str_sanitize); fix is zone-file
  * text with control bytes as \DDD.
  */
 #ifndef NOTSPAM_CHECK_H
@@ -47,6 +49,29 @@ enum check_status {
 	CHECK_UNKNOWN,	/* could not tell: timeout, SERVFAIL */
 };
 
+/* What one authoritative nameserver says of one check (propagation). */
+enum check_ns_state {
+	CHECK_NS_SAME,		/* answered: the resolver's verdict */
+	CHECK_NS_DIFFERS,	/* answered: another verdict (found: what it
+				   has) */
+	CHECK_NS_UNREACHABLE,	/* no reply: a timeout, connection refused */
+	CHECK_NS_ERROR,		/* replied without an answer: SERVFAIL,
+				   REFUSED, FORMERR, a malformed packet */
+};
+
+struct check_ns_view {
+	char		*host;		/* the nameserver's name */
+	char		*addr;		/* the address asked */
+	enum check_ns_state state;
+	enum check_status status;	/* its verdict (unknown when it could
+					   not be asked) */
+	int		 missing;	/* it has no such record */
+	char		*reason;	/* unreachable, error: "timeout",
+					   "REFUSED", "connection refused by
+					   ..."; else NULL */
+	struct strv	 found;		/* what it publishes */
+};
+
 struct check_item {
 	char		*id;
 	char		*name;		/* owner name checked */
@@ -56,6 +81,13 @@ struct check_item {
 	struct strv	 found;		/* what the DNS has, sanitized for display */
 	char		*detail;	/* one line: what is right or wrong, why */
 	char		*fix;		/* the exact fix, or NULL when ok */
+	/* Propagation: each authoritative nameserver's view of this check
+	 * when they were asked (the resolver showed it missing or wrong),
+	 * else none and ns_note says why not ("the resolver shows it
+	 * right", "no NS record at ..."); NULL while pending. */
+	struct check_ns_view *ns;
+	size_t		 nns;
+	char		*ns_note;
 };
 
 struct check_domain {
@@ -64,8 +96,10 @@ struct check_domain {
 	struct check_item	*items;
 	size_t			 nitems;
 	/* Propagation: each authoritative nameserver's view, one line each
-	 * ("ns1.example.org 192.0.2.53: spf ok, dkim:mail missing"), and
-	 * whether they disagree with the resolver. */
+	 * ("ns1.example.org 192.0.2.53 (zone example.org): spf ok,
+	 * dkim:mail missing", "... : unreachable (timeout), asked for spf"),
+	 * and whether they disagree with each other: the items' ns views as
+	 * text, for the command line. */
 	struct strv		 authority;
 };
 
@@ -104,6 +138,12 @@ const struct check_domain *check_results(const struct check_run *,
  * (those checks are unknown, with the rcode or the fault named).  For exit
  * status 75. */
 int check_unreachable(const struct check_run *);
+
+/* When check_unreachable(): the one line that stands for every check it
+ * left unknown ("the resolver 192.0.2.1:53 did not answer: every result
+ * below is unknown", or "... 30 of the 37 results below are unknown"), for
+ * the top of the dashboard and of `status`; else NULL.  Caller frees. */
+char *check_unreachable_line(const struct check_run *);
 
 /* The worst status of the results so far, by check_rank() (fail worst,
  * then unknown, warn, ok), except that an item still pending makes it

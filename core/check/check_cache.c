@@ -158,6 +158,9 @@ check_q_done(const struct dns_answer *a, void *arg)
 	q->neg_ttl = a->neg_ttl;
 	if (a->error != NULL)
 		q->error = xstrdup(a->error);
+	q->sent = a->sent;
+	q->replied = a->replied || (a->status != DNS_TIMEOUT &&
+	    a->status != DNS_ERROR);
 	if (a->status == DNS_OK && a->nrrs > 0) {
 		/* One block: the records, then their texts. */
 		size = a->nrrs * sizeof *q->rrs;
@@ -184,8 +187,7 @@ check_q_done(const struct dns_answer *a, void *arg)
 	/* A reply of any kind (FORMERR, a malformed packet) shows the
 	 * resolver is there; a name refused here says nothing either way. */
 	if (q->view == CHECK_VIEW_RESOLVER) {
-		if (a->replied || (a->status != DNS_TIMEOUT &&
-		    a->status != DNS_ERROR))
+		if (q->replied)
 			run->answered++;
 		else if (a->sent)
 			run->unreached++;

@@ -70,6 +70,8 @@ struct check_q {
 	int			 done;
 	enum dns_status		 status;
 	char			*error;		/* readable cause, or NULL */
+	int			 sent;		/* the query went out */
+	int			 replied;	/* the server sent a message back */
 	unsigned		 neg_ttl;
 	struct check_rr		*rrs;
 	size_t			 nrrs;
@@ -151,6 +153,9 @@ struct check_ev {
 	int			 missing;	/* a lookup answered no record */
 	unsigned		 neg_ttl;	/* the longest negative TTL seen */
 	unsigned		 pos_ttl;	/* the longest record TTL seen */
+	const struct check_q	*fault;		/* the first lookup that could
+						   not tell (check_answer), or
+						   NULL */
 };
 
 /* Hash buckets of the lookup and SPF caches. */
@@ -290,6 +295,8 @@ void check_work_update(struct check_run *, size_t dom, size_t k);
 /* check_prop.c: go on finding the zone of domain dom and its nameservers
  * (NS at the domain, else at each parent; their addresses). */
 void check_disc_update(struct check_run *, size_t dom);
+/* check_prop.c: free the item's nameserver views and note. */
+void check_ns_free(struct check_item *);
 /* check_prop.c: the authority lines of a finished domain. */
 void check_authority(struct check_run *, struct check_domain *,
     struct check_dstate *);

@@ -32,6 +32,123 @@ check_differ(const char *a, const char *b)
 	return strcmp(a, b) != 0;
 }
 
+/* The first nameserver whose word is not "unknown": the one the others
+ * are compared with (0 when none answered). */
+static size_t
+check_ref(const struct strv *auth)
+{
+	size_t s;
+
+	for (s = 0; s < auth->n; s++)
+		if (strcmp(auth->v[s], "unknown") != 0)
+			return s;
+	return 0;
+}
+
+/* Why a nameserver's evaluation could not tell, and *state: unreachable
+ * when its lookup went out and nothing came back, else an error reply (or
+ * a cause on this side).  Caller frees. */
+static char *
+check_ns_reason(const struct check_ev *ev, enum check_ns_state *state)
+{
+	const struct check_q *q = ev->fault;
+	char *detail, *safe;
+
+	*state = CHECK_NS_ERROR;
+	if (q == NULL) {		/* e.g. an SPF evaluation's temperror */
+		detail = check_ev_detail(ev);
+		safe = check_sanitize(detail, strlen(detail));
+		free(detail);
+		return safe;
+	}
+	if (q->sent && !q->replied)
+		*state = CHECK_NS_UNREACHABLE;
+	switch (q->status) {
+	case DNS_TIMEOUT:
+	case DNS_SERVFAIL:
+	case DNS_REFUSED:
+		return xstrdup(dns_status_name(q->status));
+	default:
+		break;
+	}
+	if (q->error == NULL)
+		return xstrdup(dns_status_name(q->status));
+	if (str_startswith(q->error, "connection refused"))
+		return xstrdup("connection refused");	/* the address is
+							   beside it */
+	return check_sanitize(q->error, strlen(q->error));
+}
+
+/* Each nameserver's view of the item, from its evaluation evs[s] beside
+ * the resolver's r; the views replace the item's. */
+static void
+check_views(struct check_run *run, struct check_dstate *d,
+    struct check_item *it, const struct check_ev *r,
+    const struct check_ev *evs)
+{
+	struct check_ns_view *v;
+	const struct check_srv *srv;
+	size_t s, i;
+
+	check_ns_free(it);
+	it->ns = xcalloc(d->nsrvs, sizeof *it->ns);
+	it->nns = d->nsrvs;
+	for (s = 0; s < d->nsrvs; s++) {
+		v = &it->ns[s];
+		srv = &run->srv[d->srvs[s]];
+		v->host = check_sanitize(srv->host, strlen(srv->host));
+		v->addr = xstrdup(srv->addr);
+		v->status = evs[s].status;
+		v->missing = evs[s].status == CHECK_FAIL && evs[s].missing;
+		strv_init(&v->found);
+		for (i = 0; i < evs[s].found.n; i++)
+			strv_add(&v->found, evs[s].found.v[i]);
+		if (evs[s].status == CHECK_UNKNOWN)
+			v->reason = check_ns_reason(&evs[s], &v->state);
+		else
+			v->state = strcmp(check_word(&evs[s]),
+			    check_word(r)) == 0 ? CHECK_NS_SAME :
+			    CHECK_NS_DIFFERS;
+	}
+}
+
+/* The nameservers that could not be asked, for the item's detail:
+ * "; ns3.example.org (192.0.2.4) did not answer: timeout". */
+static void
+check_views_detail(struct buf *b, const struct check_item *it)
+{
+	const struct check_ns_view *v;
+	size_t s;
+
+	for (s = 0; s < it->nns; s++) {
+		v = &it->ns[s];
+		if (v->state == CHECK_NS_UNREACHABLE)
+			buf_printf(b, "; %s (%s) did not answer: %s", v->host,
+			    v->addr, v->reason);
+		else if (v->state == CHECK_NS_ERROR)
+			buf_printf(b, "; %s (%s) could not tell: %s", v->host,
+			    v->addr, v->reason);
+	}
+}
+
+void
+check_ns_free(struct check_item *it)
+{
+	size_t s;
+
+	for (s = 0; s < it->nns; s++) {
+		free(it->ns[s].host);
+		free(it->ns[s].addr);
+		free(it->ns[s].reason);
+		strv_free(&it->ns[s].found);
+	}
+	free(it->ns);
+	it->ns = NULL;
+	it->nns = 0;
+	free(it->ns_note);
+	it->ns_note = NULL;
+}
+
 /* Join what the nameservers say with the resolver's verdict r. */
 static void
 check_combine(struct check_run *run, struct check_dstate *d,
@@ -47,9 +164,11 @@ check_combine(struct check_run *run, struct check_dstate *d,
 	buf_init(&b);
 	buf_init(&who);
 	strv_free(&w->auth);
-	for (s = 0; s < d->nsrvs; s++) {
+	check_views(run, d, it, r, evs);
+	for (s = 0; s < d->nsrvs; s++)
 		strv_add(&w->auth, check_word(&evs[s]));
-		if (s > 0 && check_differ(w->auth.v[s], w->auth.v[0]))
+	for (s = 0; s < d->nsrvs; s++) {
+		if (check_differ(w->auth.v[s], w->auth.v[check_ref(&w->auth)]))
 			disagree = 1;
 		if (evs[s].status == CHECK_UNKNOWN ||
 		    check_rank(evs[s].status) >= check_rank(r->status))
@@ -69,6 +188,7 @@ check_combine(struct check_run *run, struct check_dstate *d,
 				buf_printf(&b, "%s %s %s", s ? "," : "",
 				    run->srv[d->srvs[s]].host, w->auth.v[s]);
 		}
+		check_views_detail(&b, it);
 		check_commit(it, r->status, b.data, &r->found,
 		    check_ev_fix(r));
 		goto done;
@@ -90,6 +210,7 @@ check_combine(struct check_run *run, struct check_dstate *d,
 	}
 	if (disagree)
 		buf_adds(&b, "; the nameservers disagree with each other");
+	check_views_detail(&b, it);
 	fix = xasprintf("nothing to publish: wait up to %u s for the"
 	    " resolver's cache to expire, or flush it (unbound: unbound-control"
 	    " flush_zone %s)", r->missing ? r->neg_ttl : r->pos_ttl,
@@ -107,6 +228,35 @@ static int
 check_propagates(const struct check_work *w)
 {
 	return w->kind != CHECK_K_PTR;
+}
+
+/* prefix and text, sanitized; caller frees. */
+static char *
+check_sanitize_note(const char *prefix, const char *text)
+{
+	char *s = xasprintf("%s%s", prefix, text), *safe;
+
+	safe = check_sanitize(s, strlen(s));
+	free(s);
+	return safe;
+}
+
+/* Why the nameservers were not asked for a check the resolver judged r;
+ * caller frees. */
+static char *
+check_ns_note(const struct check_work *w, const struct check_ev *r,
+    const struct check_dstate *d)
+{
+	if (!check_propagates(w))
+		return xstrdup("not asked: a PTR record is in the zone of the"
+		    " address's owner, not the domain's");
+	if (r->status == CHECK_OK)
+		return xstrdup("not asked: the resolver shows it right");
+	if (r->status == CHECK_UNKNOWN)
+		return xstrdup("not asked: the resolver could not tell");
+	if (d->disc_note == NULL)
+		return xstrdup("not asked: no nameserver found");
+	return check_sanitize_note("not asked: ", d->disc_note);
 }
 
 /* Run one item's rule again; commit when it has its verdict. */
@@ -133,6 +283,8 @@ check_work_update(struct check_run *run, size_t dom, size_t k)
 		detail = check_ev_detail(&r);
 		check_commit(it, r.status, detail, &r.found, check_ev_fix(&r));
 		free(detail);
+		check_ns_free(it);
+		it->ns_note = check_ns_note(w, &r, d);
 		w->final = 1;
 		goto done;
 	}
@@ -250,16 +402,88 @@ done:
 	check_ev_free(&ev);
 }
 
-/* The authority lines of a finished domain. */
+/* A view's word in authority lines: "ok", "missing", "unreachable
+ * (timeout)", "unknown (REFUSED)". */
+static void
+check_view_word(struct buf *b, const struct check_ns_view *v)
+{
+	if (v->state == CHECK_NS_UNREACHABLE)
+		buf_printf(b, "unreachable (%s)", v->reason);
+	else if (v->state == CHECK_NS_ERROR)
+		buf_printf(b, "unknown (%s)", v->reason);
+	else
+		buf_adds(b, v->missing ? "missing" :
+		    check_status_name(v->status));
+}
+
+/* Is nameserver s unreachable in every check it was asked for, for one
+ * reason?  That reason then, else NULL. */
+static const char *
+check_srv_down(const struct check_domain *cd, size_t s)
+{
+	const char *why = NULL;
+	size_t k;
+
+	for (k = 0; k < cd->nitems; k++) {
+		if (cd->items[k].nns <= s)
+			continue;
+		if (cd->items[k].ns[s].state != CHECK_NS_UNREACHABLE ||
+		    (why != NULL && strcmp(why, cd->items[k].ns[s].reason)))
+			return NULL;
+		why = cd->items[k].ns[s].reason;
+	}
+	return why;
+}
+
+/* Nameserver s's authority line: what it says of each check asked. */
+static void
+check_srv_line(struct check_run *run, struct check_domain *cd,
+    struct check_dstate *d, size_t s, struct buf *b)
+{
+	const struct check_srv *srv = &run->srv[d->srvs[s]];
+	const char *down = check_srv_down(cd, s);
+	size_t k;
+	int any = 0;
+
+	buf_printf(b, "%s %s (zone %s):", srv->host, srv->addr, srv->zone);
+	if (down != NULL)
+		buf_printf(b, " unreachable (%s), asked for", down);
+	for (k = 0; k < cd->nitems; k++) {
+		if (cd->items[k].nns <= s)
+			continue;
+		buf_printf(b, "%s %s", any++ ? "," : "", cd->items[k].id);
+		if (down == NULL) {
+			buf_addc(b, ' ');
+			check_view_word(b, &cd->items[k].ns[s]);
+		}
+	}
+	if (!any)
+		buf_adds(b, " not asked: the resolver shows nothing missing or"
+		    " wrong");
+}
+
+/* Add the line in b, sanitized, to the authority lines; empty b. */
+static void
+check_authority_add(struct check_domain *cd, struct buf *b)
+{
+	char *safe;
+
+	if (b->len == 0)
+		return;
+	safe = check_sanitize(b->data, b->len);
+	strv_add(&cd->authority, safe);
+	free(safe);
+	buf_free(b);
+	buf_init(b);
+}
+
+/* The authority lines of a finished domain, from the items' views. */
 void
 check_authority(struct check_run *run, struct check_domain *cd,
     struct check_dstate *d)
 {
-	struct check_srv *srv;
 	struct buf b;
-	size_t s, k, t;
-	int any;
-	char *safe;
+	size_t s, k, t, r;
 
 	strv_free(&cd->authority);
 	buf_init(&b);
@@ -267,52 +491,24 @@ check_authority(struct check_run *run, struct check_domain *cd,
 		buf_printf(&b, "nameservers of %s: not asked (%s)", cd->domain,
 		    d->disc_note != NULL ? d->disc_note : "none found");
 	for (s = 0; s < d->nsrvs; s++) {
-		if (b.len > 0) {
-			safe = check_sanitize(b.data, b.len);
-			strv_add(&cd->authority, safe);
-			free(safe);
-			buf_free(&b);
-			buf_init(&b);
-		}
-		srv = &run->srv[d->srvs[s]];
-		buf_printf(&b, "%s %s (zone %s):", srv->host, srv->addr,
-		    srv->zone);
-		any = 0;
-		for (k = 0; k < d->nwork; k++) {
-			if (d->work[k].auth.n <= s)
-				continue;
-			buf_printf(&b, "%s %s %s", any++ ? "," : "",
-			    cd->items[d->work[k].item].id,
-			    d->work[k].auth.v[s]);
-		}
-		if (!any)
-			buf_adds(&b, " not asked: the resolver shows nothing"
-			    " missing or wrong");
+		check_authority_add(cd, &b);
+		check_srv_line(run, cd, d, s, &b);
 	}
 	for (k = 0; k < d->nwork; k++) {
-		for (t = 1; t < d->work[k].auth.n; t++) {
+		r = check_ref(&d->work[k].auth);
+		for (t = r + 1; t < d->work[k].auth.n; t++) {
 			if (!check_differ(d->work[k].auth.v[t],
-			    d->work[k].auth.v[0]))
+			    d->work[k].auth.v[r]))
 				continue;
-			if (b.len > 0) {
-				safe = check_sanitize(b.data, b.len);
-				strv_add(&cd->authority, safe);
-				free(safe);
-				buf_free(&b);
-				buf_init(&b);
-			}
+			check_authority_add(cd, &b);
 			buf_printf(&b, "%s and %s disagree on %s (%s, %s): a"
 			    " zone transfer may be pending",
-			    run->srv[d->srvs[0]].host,
+			    run->srv[d->srvs[r]].host,
 			    run->srv[d->srvs[t]].host,
 			    cd->items[d->work[k].item].id,
-			    d->work[k].auth.v[0], d->work[k].auth.v[t]);
+			    d->work[k].auth.v[r], d->work[k].auth.v[t]);
 		}
 	}
-	if (b.len > 0) {
-		safe = check_sanitize(b.data, b.len);
-		strv_add(&cd->authority, safe);
-		free(safe);
-	}
+	check_authority_add(cd, &b);
 	buf_free(&b);
 }

@@ -207,21 +207,100 @@ site_add_fact(struct site *site, const char *program, const char *name,
 	f->loc = site_loc_copy(loc);
 }
 
-/* Warnings are unique (case-insensitively); the index keeps that O(1). */
+/* Add a warning of severity sev; unique (case-insensitively), the index
+ * keeping that O(1); said again as a failure, it becomes one. */
+static void site_warn_add(struct site *, enum site_severity, const char *,
+    va_list) PRINTFLIKE(3, 0);
+
+static void
+site_warn_add(struct site *site, enum site_severity sev, const char *fmt,
+    va_list ap)
+{
+	char *s;
+	size_t i;
+
+	s = xvasprintf(fmt, ap);
+	if (strmap_get(&site->warn_idx, s, &i)) {
+		if (sev > site->warn_sev[i])
+			site->warn_sev[i] = sev;
+	} else {
+		strmap_put(&site->warn_idx, s, site->warnings.n);
+		site->warn_sev = xreallocarray(site->warn_sev,
+		    site->warnings.n + 1, sizeof *site->warn_sev);
+		site->warn_sev[site->warnings.n] = sev;
+		strv_add(&site->warnings, s);
+	}
+	free(s);
+}
+
 void
 site_warn(struct site *site, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	site_warn_add(site, SITE_SEV_WARN, fmt, ap);
 	va_end(ap);
-	if (!strmap_get(&site->warn_idx, s, NULL)) {
-		strmap_put(&site->warn_idx, s, site->warnings.n);
-		strv_add(&site->warnings, s);
+}
+
+void
+site_fail(struct site *site, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	site_warn_add(site, SITE_SEV_FAIL, fmt, ap);
+	va_end(ap);
+}
+
+enum site_severity
+site_warning_severity(const struct site *site, size_t i)
+{
+	return i < site->warnings.n ? site->warn_sev[i] : SITE_SEV_WARN;
+}
+
+const char *
+site_severity_name(enum site_severity sev)
+{
+	return sev == SITE_SEV_FAIL ? "fail" : "warn";
+}
+
+/* Does the text before a warning's first ": " name where it was read: a
+ * path (with a line number or not) or "default"? */
+static int
+site_warning_where(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 7 && strncmp(s, "default", 7) == 0)
+		return 1;
+	if (len == 0 || s[0] != '/')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] == ' ')
+			return 0;
+	return 1;
+}
+
+void
+site_warning_parts(const char *text, char **where, char **problem,
+    char **fix)
+{
+	const char *colon, *semi, *p, *start = text, *end;
+
+	*where = *fix = NULL;
+	colon = strstr(text, ": ");
+	if (colon != NULL && site_warning_where(text, (size_t)(colon - text))) {
+		*where = xstrndup(text, (size_t)(colon - text));
+		start = colon + 2;
 	}
-	free(s);
+	semi = NULL;
+	for (p = start; (p = strstr(p, "; ")) != NULL; p += 2)
+		semi = p;
+	end = semi != NULL ? semi : start + strlen(start);
+	if (semi != NULL)
+		*fix = xstrdup(semi + 2);
+	*problem = xstrndup(start, (size_t)(end - start));
 }
 
 struct conf_doc *
@@ -567,7 +646,7 @@ site_link_broken(struct site *site, struct site_link *l,
 	if (l->reach != NULL) {
 		l->problem = xasprintf("it opens %s; %s listens on %s",
 		    l->reach, owner, m->sock.path);
-		site_warn(site, "%s: %s hands mail to %s, which is the file %s "
+		site_fail(site, "%s: %s hands mail to %s, which is the file %s "
 		    "(%s); %s listens on %s (%s): the %s never reaches it and "
 		    "mail leaves unsigned; make both name one file (a socket "
 		    "inside the chroot, e.g. under the queue directory, or a "
@@ -580,7 +659,7 @@ site_link_broken(struct site *site, struct site_link *l,
 		    m->sock.family == AF_INET6 && !m->sock.any_family ?
 		    ", IPv6 only" : "";
 		l->problem = site_listen_phrase(m, owner, 1, "");
-		site_warn(site, "%s: %s dials %s, but %s listens on %s (%s%s): "
+		site_fail(site, "%s: %s dials %s, but %s listens on %s (%s%s): "
 		    "the same port on another address or family, so the %s "
 		    "never reaches it and mail is not handed over; make the "
 		    "two agree (dial an address the listener accepts, or make "
@@ -641,7 +720,7 @@ site_link_unmatched(struct site *site, struct site_link *l)
 		c = sockspec_format(&l->sock);
 		s = sockspec_format(&m->sock);
 		l->problem = site_listen_phrase(m, owner, 0, " instead");
-		site_warn(site, "%s: %s hands mail to %s, where nothing "
+		site_fail(site, "%s: %s hands mail to %s, where nothing "
 		    "listens; %s listens on %s (%s): mail is not handed to it; "
 		    "make the two name one address", l->source != NULL ?
 		    l->source : "default", l->from, c, owner,
@@ -727,7 +806,7 @@ site_idle_signers(struct site *site)
 			}
 		}
 		if (listen != NULL)
-			site_warn(site, "%s: %s has %zu key%s but no MTA hands "
+			site_fail(site, "%s: %s has %zu key%s but no MTA hands "
 			    "it mail, so no message gets signed; point the MTA "
 			    "at its listener %s (%s): Postfix smtpd_milters or "
 			    "content_filter, smtpd.conf relay host or filter",
@@ -735,7 +814,7 @@ site_idle_signers(struct site *site)
 			    nkeys, nkeys == 1 ? "" : "s", listen,
 			    lsrc != NULL ? lsrc : "default");
 		else
-			site_warn(site, "%s: %s has %zu key%s but no MTA hands "
+			site_fail(site, "%s: %s has %zu key%s but no MTA hands "
 			    "it mail, so no message gets signed; give it a "
 			    "listener and point the MTA at it", p->config != NULL ?
 			    p->config : p->name, p->name, nkeys,
@@ -788,7 +867,7 @@ site_load(const char *root, const char *settings_path, char **cause)
 	if (site->hostname == NULL)
 		site_system_hostname(site);
 	if (site->hostname != NULL && strchr(site->hostname, '.') == NULL)
-		site_warn(site, "%s: the mail host name \"%s\" is not fully "
+		site_fail(site, "%s: the mail host name \"%s\" is not fully "
 		    "qualified: receivers reject a HELO name without a domain "
 		    "and nobody can publish its A or PTR; set myhostname in "
 		    "Postfix's main.cf (or the listen hostname in smtpd.conf)",
@@ -864,6 +943,7 @@ site_free(struct site *site)
 	}
 	free(site->facts);
 	strv_free(&site->warnings);
+	free(site->warn_sev);
 	strmap_free(&site->domain_idx);
 	strmap_free(&site->key_idx);
 	strmap_free(&site->warn_idx);

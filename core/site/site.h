@@ -93,6 +93,16 @@ struct site_program {
 	char	*config;	/* site path of its main config file */
 };
 
+/* How bad a configuration warning is.  SITE_SEV_FAIL: as configured, mail
+ * is not signed, not handed over or rejected (a daemon that does not
+ * start, a hop that never reaches its listener, a HELO name receivers
+ * refuse); SITE_SEV_WARN: the rest (risky, obsolete, or notspam cannot
+ * tell).  Decided where the warning is made (site_warn, site_fail). */
+enum site_severity {
+	SITE_SEV_WARN,
+	SITE_SEV_FAIL,
+};
+
 /* A setting a backend read, for display and for later diagnosis. */
 struct site_fact {
 	char	*program;	/* "postfix" */
@@ -135,6 +145,7 @@ struct site {
 						 * advice should wait; NULL: none */
 	char			*unread_signer_source;
 	struct strv		 warnings;	/* "file:line: problem; fix" */
+	enum site_severity	*warn_sev;	/* one per warning, in order */
 	struct strmap		 domain_idx;	/* name -> index in domains[] */
 	struct strmap		 key_idx;	/* domain/selector/signer -> keys[] */
 	struct strmap		 warn_idx;	/* warnings, for uniqueness */
@@ -190,7 +201,23 @@ struct site_program *site_add_program(struct site *, const char *name,
     const char *config);
 void site_add_fact(struct site *, const char *program, const char *name,
     const char *value, const char *source, const struct site_loc *loc);
+/* A configuration warning, "file:line: problem; fix" (once: a text said
+ * again is dropped); site_fail() for one of SITE_SEV_FAIL (a text said both
+ * ways keeps the worse). */
 void site_warn(struct site *, const char *fmt, ...) PRINTFLIKE(2, 3);
+void site_fail(struct site *, const char *fmt, ...) PRINTFLIKE(2, 3);
+/* The severity of warnings.v[i]; "warn" or "fail". */
+enum site_severity site_warning_severity(const struct site *, size_t i);
+const char *site_severity_name(enum site_severity);
+/*
+ * A warning's text in its parts, for display: *where is what comes before
+ * its first ": " when that is a location (a path, "path:line" or
+ * "default"), else NULL; *fix what follows its last "; ", else NULL; and
+ * *problem the rest.  Each is allocated (caller frees); nothing is lost:
+ * where, problem and fix joined again give the text.
+ */
+void site_warning_parts(const char *text, char **where, char **problem,
+    char **fix);
 
 /*
  * Documents.  site_keep_doc() hands a document the backend read to the

@@ -141,9 +141,10 @@ domain "$R" big.test sel /etc/dkimkeys/big.private
 run --root "$R" --json records
 # The test site has no master.cf: a warning, so exit 1.
 check "records of the test site: exit 1, warnings (got $RC)" [ "$RC" -eq 1 ]
-check "  the warning names the missing master.cf" "$PY" -c '
+check "  the warning names the missing master.cf, a failure (Postfix cannot start)" "$PY" -c '
 import json, sys
-sys.exit(not any("master.cf: missing" in w for w in json.load(open(sys.argv[1]))["warnings"]))' "$T_TMP/out"
+sys.exit(not any("master.cf: missing" in w["text"] and w["severity"] == "fail"
+    for w in json.load(open(sys.argv[1]))["warnings"]))' "$T_TMP/out"
 cp "$T_TMP/out" "$T_TMP/records.json"
 
 # Zones from the records with one deliberate change per domain.
@@ -224,7 +225,8 @@ d = json.load(open(sys.argv[1]))
 assert set(d) == {"resolver", "mail_host", "domains", "summary", "warnings"}, d.keys()
 assert set(d["mail_host"]) == {"name", "checks", "authority"}, d["mail_host"].keys()
 assert d["mail_host"]["name"] == "mail.good.test", d["mail_host"]["name"]
-assert any("master.cf: missing" in w for w in d["warnings"]), d["warnings"]
+assert any("master.cf: missing" in w["text"] for w in d["warnings"]), d["warnings"]
+assert all(set(w) == {"severity", "text"} for w in d["warnings"]), d["warnings"]
 assert d["resolver"] == sys.argv[2], d["resolver"]
 assert set(d["summary"]) == {"ok", "warn", "fail", "unknown"}
 for dom in d["domains"]:

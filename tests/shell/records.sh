@@ -10,6 +10,20 @@ run --root "$demo" --json records
 # OpenDKIM ignores, a DomainKeys line): exit 1, the warnings status.
 check "records --json on the demo exits 1, warnings (got $RC)" [ "$RC" -eq 1 ]
 check "  and the JSON lists them" "$PY" -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))["warnings"])' "$T_TMP/out"
+# Each with its severity, decided where it is made: the milter that dials
+# [::1] while OpenDKIM listens on IPv4 only leaves mail unsigned (fail);
+# the DomainKeys line and the SOCKET file are warnings.
+check "  each with its severity: the milter mismatch fail, DomainKeys and SOCKET warn" "$PY" -c '
+import json, sys
+w = json.load(open(sys.argv[1]))["warnings"]
+def sev(s):
+    m = [x["severity"] for x in w if s in x["text"]]
+    assert len(m) >= 1, (s, w)
+    return set(m)
+assert sev("postfix smtpd dials inet:[::1]:12345") == {"fail"}
+assert sev("DomainKeys signatures are obsolete") == {"warn"}
+assert sev("SOCKET=local:") == {"warn"}
+assert all(x["severity"] in ("warn", "fail", "note") for x in w)' "$T_TMP/out"
 cp "$T_TMP/out" "$T_TMP/demo.json"
 check "records --json is valid JSON" "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T_TMP/demo.json"
 

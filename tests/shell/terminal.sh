@@ -235,7 +235,7 @@ check "status --json with U+202E in a key path: not the raw character" \
 check "  the path quoted with \\u202e, in valid JSON" "$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert not any("\u202e" in w for w in d["warnings"])
-assert any("mail\\u202e.private" in w for w in d["warnings"])' "$T_TMP/out"
+assert not any("\u202e" in w["text"] for w in d["warnings"])
+assert any("mail\\u202e.private" in w["text"] for w in d["warnings"])' "$T_TMP/out"
 run --root "$root" $RES status
 check "status (text): \\u202e, not the raw character" sh -c "grep -qF 'mail\\u202e.private' '$T_TMP/out' && ! grep -qF '$RLO' '$T_TMP/out'"

@@ -180,6 +180,7 @@ test_site_short_hostname(void **state)
 	assert_int_equal(site->warnings.n, 1);
 	assert_non_null(strstr(site->warnings.v[0], "/etc/hostname: the mail "
 	    "host name \"mail\" is not fully qualified"));
+	assert_int_equal(site_warning_severity(site, 0), SITE_SEV_FAIL);
 	site_free(site);
 	rmroot(root);
 }
@@ -211,8 +212,64 @@ test_site_builders(void **state)
 	site_warn(site, "W %d", 1);
 	site_warn(site, "w %d", 2);
 	assert_int_equal(site->warnings.n, 2);
+	assert_int_equal(site_warning_severity(site, 0), SITE_SEV_WARN);
+	/* Said again as a failure, a warning becomes one; never back. */
+	site_fail(site, "w %d", 2);
+	site_warn(site, "w %d", 2);
+	site_fail(site, "f");
+	assert_int_equal(site->warnings.n, 3);
+	assert_int_equal(site_warning_severity(site, 0), SITE_SEV_WARN);
+	assert_int_equal(site_warning_severity(site, 1), SITE_SEV_FAIL);
+	assert_int_equal(site_warning_severity(site, 2), SITE_SEV_FAIL);
+	assert_string_equal(site_severity_name(SITE_SEV_FAIL), "fail");
+	assert_string_equal(site_severity_name(SITE_SEV_WARN), "warn");
 	assert_non_null(site_domain(site, "EXAMPLE.ORG"));
 	site_free(site);
+}
+
+/* A warning's parts: where, the problem, the fix; joined, the text. */
+static void
+test_site_warning_parts(void **state)
+{
+	static const struct {
+		const char *text, *where, *problem, *fix;
+	} t[] = {
+		{ "/etc/postfix/main.cf:58: postfix smtpd dials inet:[::1]:1, "
+		  "but opendkim listens on inet:1@localhost (a: b); make the "
+		  "two agree (dial one; or the other)",
+		  "/etc/postfix/main.cf:58", "postfix smtpd dials inet:[::1]:1, "
+		  "but opendkim listens on inet:1@localhost (a: b); make the "
+		  "two agree (dial one", "or the other)" },
+		{ "/etc/dkimproxy_out.conf:12: DomainKeys signatures are "
+		  "obsolete; remove this signature line",
+		  "/etc/dkimproxy_out.conf:12", "DomainKeys signatures are "
+		  "obsolete", "remove this signature line" },
+		{ "default: a hop; fix", "default", "a hop", "fix" },
+		{ "/etc/postfix/master.cf: missing; reinstall it",
+		  "/etc/postfix/master.cf", "missing", "reinstall it" },
+		{ "main.cf: no fix here", NULL, "main.cf: no fix here", NULL },
+		{ "the mail host: x", NULL, "the mail host: x", NULL },
+		{ "", NULL, "", NULL },
+	};
+	char *w, *p, *f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		site_warning_parts(t[i].text, &w, &p, &f);
+		if (t[i].where == NULL)
+			assert_null(w);
+		else
+			assert_string_equal(w, t[i].where);
+		assert_string_equal(p, t[i].problem);
+		if (t[i].fix == NULL)
+			assert_null(f);
+		else
+			assert_string_equal(f, t[i].fix);
+		free(w);
+		free(p);
+		free(f);
+	}
 }
 
 static void
@@ -412,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_site_growth_linear),
 		cmocka_unit_test(test_site_90k_domains),
 		cmocka_unit_test(test_site_helo),
+		cmocka_unit_test(test_site_warning_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
