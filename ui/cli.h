@@ -76,5 +76,6 @@ int cli_spf(const struct cli_opts *, int argc, char **argv);
 int cli_check(const struct cli_opts *, int argc, char **argv);
 int cli_keygen(const struct cli_opts *, int argc, char **argv);
 int cli_keys(const struct cli_opts *, int argc, char **argv);
+int cli_apply(const struct cli_opts *, int argc, char **argv);
 
 #endif

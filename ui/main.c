@@ -57,7 +57,8 @@ static const struct command commands[] = {
 	    "DOMAIN SELECTOR |\nrevoke DOMAIN SELECTOR",
 	    "key rotation, one state at a time", 0 },
 	{ "setup", NULL, NULL, NULL, 1 },
-	{ "apply", NULL, NULL, NULL, 1 },
+	{ "apply", cli_apply, "--dry-run [--only BACKEND]",
+	    "the config changes the site needs, as diffs with reasons", 0 },
 	{ "doctor", NULL, NULL, NULL, 1 },
 	{ "send-test", NULL, NULL, NULL, 1 },
 };
