@@ -263,6 +263,25 @@ odp_single_ok(const struct odp *o)
 	    strcmp(sel, k->selector) == 0;
 }
 
+/* Keys in a database: no plan (-1, said why). */
+static int
+odp_refused(struct odp *o)
+{
+	const char *kt_v = odp_get(o, "KeyTable");
+	const char *st_v = odp_get(o, "SigningTable");
+	char *show;
+
+	if ((kt_v == NULL || !odp_foreign_set(kt_v)) &&
+	    (st_v == NULL || !odp_foreign_set(st_v)))
+		return 0;
+	show = bk_quote(kt_v != NULL && odp_foreign_set(kt_v) ? kt_v : st_v);
+	plan_none(o->pc->plan, "opendkim: the keys are in a database (%s in "
+	    "%s): notspam does not edit it, so nothing of this pair is "
+	    "planned; add the domains' keys there", show, o->conf->path);
+	free(show);
+	return -1;
+}
+
 /* KeyTable and SigningTable: one line per domain.  -1: no plan. */
 static int
 odp_keys(struct odp *o)
@@ -275,19 +294,21 @@ odp_keys(struct odp *o)
 	int refile = 1, dummy;
 
 	st_v = odp_get(o, "SigningTable");
-	if ((kt_v != NULL && odp_foreign_set(kt_v)) ||
-	    (st_v != NULL && odp_foreign_set(st_v))) {
-		show = bk_quote(kt_v != NULL && odp_foreign_set(kt_v) ? kt_v :
-		    st_v);
-		plan_none(o->pc->plan, "opendkim: the keys are in a database "
-		    "(%s in %s): notspam does not edit it, so nothing of this "
-		    "pair is planned; add the domains' keys there", show,
-		    o->conf->path);
-		free(show);
-		return -1;
-	}
 	if (kt_v == NULL && odp_single_ok(o))
 		return 0;
+	for (i = 0; i < o->w->ndomains; i++) {
+		k = plan_domain_key(&o->w->domains[i]);
+		if (k != NULL && k->path != NULL && k->type != NULL)
+			break;
+	}
+	if (kt_v == NULL && i == o->w->ndomains) {
+		/* No key to wire: the key setup stays as it is. */
+		for (i = 0; i < o->w->ndomains; i++)
+			plan_note(o->pc->plan, "%s has no DKIM key for OpenDKIM: "
+			    "make one (notspam keygen %s) and plan again",
+			    o->w->domains[i].name, o->w->domains[i].name);
+		return 0;
+	}
 	ktp = kt_v != NULL ? odp_set_path(kt_v, &dummy) : xstrdup(ODP_KEYTABLE);
 	stp = st_v != NULL ? odp_set_path(st_v, &refile) :
 	    xstrdup(ODP_SIGNING);
@@ -849,7 +870,8 @@ opendkim_plan(struct plan_ctx *pc)
 		return -1;
 	}
 	odp_postfix_facts(&o);
-	if (odp_keys(&o) != 0)
+	if (odp_refused(&o) != 0 || plan_need_domains(pc) != 0 ||
+	    odp_keys(&o) != 0)
 		return -1;
 	odp_mode(&o);
 	odp_socket(&o);

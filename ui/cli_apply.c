@@ -93,11 +93,24 @@ apply_line(const char *label, const char *text)
 	putchar('\n');
 }
 
+/* Edits in the order of their lines (stable: the plan's order within a
+ * line). */
+static int
+apply_edit_cmp(const void *a, const void *b)
+{
+	const struct plan_edit *x = *(const struct plan_edit *const *)a;
+	const struct plan_edit *y = *(const struct plan_edit *const *)b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 /* A changed file: its edits' reasons, its warnings, its diff. */
 static void
 apply_text_file(const struct plan_file *f)
 {
-	const struct plan_edit *e;
+	const struct plan_edit *e, **order;
 	char *diff;
 	size_t i;
 
@@ -107,13 +120,18 @@ apply_text_file(const struct plan_file *f)
 	    ", new file", f->nedits, f->nedits == 1 ? "" : "s");
 	for (i = 0; i < f->warnings.n; i++)
 		apply_line("warning", f->warnings.v[i]);
+	order = xcalloc(f->nedits + 1, sizeof *order);
+	for (i = 0; i < f->nedits; i++)
+		order[i] = &f->edits[i];
+	qsort(order, f->nedits, sizeof *order, apply_edit_cmp);
 	for (i = 0; i < f->nedits; i++) {
-		e = &f->edits[i];
+		e = order[i];
 		printf("line %zu%s: ", e->line, e->before == NULL ? " (added)" :
 		    e->after == NULL ? " (removed)" : "");
 		cli_put(stdout, e->reason);
 		putchar('\n');
 	}
+	free(order);
 	diff = plan_file_diff(f);
 	cli_put_zone(stdout, diff);
 	free(diff);
@@ -144,7 +162,8 @@ apply_text(const struct plan *p)
 		putchar('\n');
 	}
 	for (i = 0; i < p->nreloads; i++) {
-		word = p->reloads[i].restart ? "restart" : "reload";
+		word = p->reloads[i].restart ||
+		    p->reloads[i].backend->restart_only ? "restart" : "reload";
 		printf("%-9s", "then");
 		if (p->reloads[i].argv.n > 0)
 			apply_put_argv(stdout, &p->reloads[i].argv);
@@ -167,7 +186,9 @@ apply_text(const struct plan *p)
 		apply_line("no plan", p->none.v[i]);
 	for (i = 0; i < p->notes.n; i++)
 		apply_line("note", p->notes.v[i]);
-	if (nfiles == 0)
+	if (nfiles == 0 && p->none.n > 0)
+		printf("nothing to do that notspam can plan\n");
+	else if (nfiles == 0)
 		printf("nothing to do: the configuration is what the site "
 		    "needs\n");
 	else

@@ -400,8 +400,12 @@ plan_record(struct plan_file *f, const struct plan_snap *s, char *reason)
 		norigin[i] = f->origin[i];
 		nowner[i] = f->by[i];
 	}
-	for (i = p; i < nnew - suf; i++)
+	/* A replaced line stands for the line it replaces. */
+	for (i = p; i < nnew - suf; i++) {
 		nowner[i] = owner;
+		if (p + (i - p) < s->n - suf)
+			norigin[i] = f->origin[i];
+	}
 	for (i = 0; i < suf; i++) {
 		norigin[nnew - suf + i] = f->origin[s->n - suf + i];
 		nowner[nnew - suf + i] = f->by[s->n - suf + i];
@@ -1252,11 +1256,6 @@ plan_pair(struct plan_ctx *pc, const struct backend *mta, size_t nmta,
 	}
 	plan_want_domains(&w, site, kl, nmta);
 	plan_want_ptrs(&w, pc->plan, ptrs);
-	if (w.ndomains == 0) {
-		plan_none(pc->plan, "%s + %s: no hosted domain is known: list "
-		    "them in notspam.conf `domains`", mta->name, signer->name);
-		goto done;
-	}
 	if (signer->plan(pc) != 0)
 		goto done;
 	if (mta->plan != NULL)
@@ -1264,6 +1263,17 @@ plan_pair(struct plan_ctx *pc, const struct backend *mta, size_t nmta,
 done:
 	pc->want = NULL;
 	plan_want_free(&w);
+}
+
+int
+plan_need_domains(struct plan_ctx *pc)
+{
+	if (pc->want->ndomains > 0)
+		return 0;
+	plan_none(pc->plan, "%s + %s: no hosted domain is known: list them in "
+	    "notspam.conf `domains`", pc->want->mta->name,
+	    pc->want->signer->name);
+	return -1;
 }
 
 /* Leave out what --only does not name, and say what that leaves. */
@@ -1311,6 +1321,25 @@ plan_keep_only(struct plan *p, const char *only)
 		plan_note(p, "--only %s leaves out %zu other file%s this plan "
 		    "changes: the two sides must agree, so plan those too", only,
 		    dropped, dropped == 1 ? "" : "s");
+}
+
+/* Checkers run only for programs whose files change. */
+static void
+plan_checks_changed(struct plan *p)
+{
+	size_t i, j, k;
+	int changed;
+
+	for (i = k = 0; i < p->nchecks; i++) {
+		for (changed = 0, j = 0; j < p->nfiles && !changed; j++)
+			changed = p->files[j].backend == p->checks[i].backend &&
+			    plan_file_changed(&p->files[j]);
+		if (changed)
+			p->checks[k++] = p->checks[i];
+		else
+			strv_free(&p->checks[i].argv);
+	}
+	p->nchecks = k;
 }
 
 /* Every program with a changed file re-reads it. */
@@ -1383,6 +1412,7 @@ plan_make(const struct site *site, const struct plan_opts *opts,
 	plan_reload_changed(&pc);
 	if (p->only != NULL)
 		plan_keep_only(p, p->only);
+	plan_checks_changed(p);
 	plan_reload_commands(p, &bctx);
 	return p;
 }

@@ -329,6 +329,10 @@ const char *plan_fact(const struct site *, const char *program,
 int plan_user_in_group(const struct site *, const char *user,
     const char *group);
 
+/* A signer's plan calls it once it has said what refuses a plan: -1
+ * after plan_none when the pair has no domain, else 0. */
+int plan_need_domains(struct plan_ctx *);
+
 /* Does the pair's domain list hold name? */
 const struct plan_domain *plan_want_domain(const struct plan_want *,
     const char *name);
