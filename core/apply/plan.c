@@ -1238,7 +1238,7 @@ plan_pair(struct plan_ctx *pc, const struct backend *mta, size_t nmta,
 		goto done;
 	}
 	ff = plan_foreign_filter(site, mta->name);
-	if (signer == NULL && ff != NULL) {
+	if (ff != NULL && plan_linked_signer(site, mta->name) == NULL) {
 		plan_none(pc->plan, "%s: the mail goes through the content "
 		    "filter %s (%s), most likely a signer such as amavisd that "
 		    "notspam does not manage: no plan, and no second signer is "
