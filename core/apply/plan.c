@@ -26,7 +26,7 @@
 /* The milter_default_action apply wants when it finds accept. */
 #define PLAN_DEFAULT_ACTION	"tempfail"
 
-static struct plan *
+struct plan *
 plan_new(const struct site *site)
 {
 	struct plan *p = xcalloc(1, sizeof *p);

@@ -249,6 +249,8 @@ struct plan_opts {
  */
 struct plan *plan_make(const struct site *, const struct plan_opts *,
     char **cause);
+/* An empty plan for the site (plan_make's start; tests, other planners). */
+struct plan *plan_new(const struct site *);
 void plan_free(struct plan *);
 
 /* Files whose planned bytes differ from the bytes as read. */
