@@ -156,7 +156,8 @@ pfp_reaches(const struct pfp *o, const char *text)
  * names the planned listener's port or socket name)? *problem gets the
  * site's word on it. */
 static int
-pfp_signer_leaf(const struct pfp *o, const char *text, const char **problem)
+pfp_signer_leaf(const struct pfp *o, const char *from, const char *text,
+    const char **problem)
 {
 	struct sockspec c;
 	char *cause = NULL;
@@ -169,11 +170,14 @@ pfp_signer_leaf(const struct pfp *o, const char *text, const char **problem)
 		if (strcmp(l->kind, "milter") == 0 &&
 		    str_startswith(l->from, "postfix") &&
 		    strcmp(l->address, text) == 0 &&
-		    strcmp(l->to, o->w->signer->name) == 0) {
+		    strcmp(l->to, o->w->signer->name) == 0 &&
+		    (*problem == NULL || strcmp(l->from, from) == 0)) {
 			*problem = l->problem;
-			return 1;
+			rc = 1;
 		}
 	}
+	if (rc)
+		return 1;
 	if (sockspec_parse(SOCKSPEC_POSTFIX, text, &c, &cause) != 0) {
 		free(cause);
 		return 0;
@@ -181,6 +185,28 @@ pfp_signer_leaf(const struct pfp *o, const char *text, const char **problem)
 	rc = sockspec_matches(&c, &o->w->listener, SOCKSPEC_MATCH_PORT);
 	sockspec_free(&c);
 	return rc;
+}
+
+/* Is the milter address one no listener of the site answers (every link
+ * with it unresolved)? */
+static int
+pfp_unheard(const struct pfp *o, const char *text)
+{
+	size_t i;
+	int seen = 0;
+
+	if (text[0] == '{')
+		return 0;
+	for (i = 0; i < o->site->nlinks; i++) {
+		const struct site_link *l = &o->site->links[i];
+		if (strcmp(l->kind, "milter") != 0 ||
+		    strcmp(l->address, text) != 0)
+			continue;
+		if (strcmp(l->to, "?") != 0)
+			return 0;
+		seen = 1;
+	}
+	return seen;
 }
 
 /* The value of param with [start, start+len) replaced by what. */
@@ -204,8 +230,15 @@ pfp_milter_param(struct pfp *o, const char *param, const char *who)
 		if (pfp_reaches(o, lv.v[i].text))
 			goto done;	/* it reaches the signer now */
 	for (i = 0; i < lv.n; i++)
-		if (pfp_signer_leaf(o, lv.v[i].text, &problem))
+		if (pfp_signer_leaf(o, param[0] == 'n' ? "postfix cleanup" :
+		    "postfix smtpd", lv.v[i].text, &problem))
 			break;
+	/* A lone milter nothing is known to listen on: the signer's, with
+	 * a wrong address. */
+	if (i == lv.n && lv.n == 1 && pfp_unheard(o, lv.v[0].text)) {
+		i = 0;
+		problem = "nothing is known to listen there";
+	}
 	if (i < lv.n) {
 		v = conf_get(o->main->doc, lv.v[i].param);
 		nv = pfp_splice(v, lv.v[i].start, lv.v[i].len, o->w->milter);

@@ -337,6 +337,33 @@ check "  no submission service: said" has "$T_TMP/plan.txt" '^note     master.cf
 idempotent "postfix+dkimproxy" "$r"
 postconf_clean "postfix+dkimproxy" "$r/etc/postfix"
 
+### The corpus's broken wirings, and idempotence on every corpus root.
+r=$(root chroot ../sites/corpus-chroot)
+plan "$r"
+edit "chroot: the milter at /run/opendkim from a chrooted smtpd goes to TCP" \
+    /etc/postfix/main.cf 'smtpd_milters = unix:/run/opendkim/opendkim.sock' \
+    'smtpd_milters = inet:127.0.0.1:8891' 54
+check "  the reason is the chroot, and what the site saw" has "$T_TMP/plan.txt" \
+    '^line 54: .*replaces unix:/run/opendkim/opendkim.sock: postfix smtpd opens /var/spool/postfix/run/opendkim/opendkim.sock'
+check "  cleanup's reason names cleanup" has "$T_TMP/plan.txt" \
+    '^line 55: .*postfix cleanup opens /var/spool/postfix/run/opendkim/opendkim.sock'
+r=$(root port ../sites/corpus-port-mismatch)
+plan "$r"
+edit "port mismatch: the lone milter where nothing listens is replaced, not kept" \
+    /etc/postfix/main.cf 'smtpd_milters = inet:localhost:8892' \
+    'smtpd_milters = inet:127.0.0.1:8891' 51
+for d in tests/fixtures/sites/corpus-*; do
+	n=${d#tests/fixtures/sites/}
+	r=$(root "i-$n" "../sites/$n")
+	plan "$r"
+	case $RC in 0|1) ;; *) not_ok "$n: apply --dry-run exits 0 or 1 (got $RC)"; continue ;; esac
+	$PJ write "$T_TMP/plan.json" "$r" 2>"$T_TMP/w.err" ||
+	    { not_ok "$n: the planned diffs apply"; continue; }
+	plan "$r"
+	check "$n: planning again after writing the plan plans nothing (exit $RC)" \
+	    [ "$RC" -eq 0 ]
+done
+
 ### 6. Signers notspam does not manage, keys in SQL: no plan, the reason.
 for c in mailcow:rspamd hypno-cat:rspamd iredmail:amavisd modoboa:database; do
 	n=${c%%:*}; why=${c#*:}

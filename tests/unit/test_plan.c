@@ -14,6 +14,7 @@
 #include "backends/backend.h"
 #include "core/apply/plan.h"
 #include "core/conf/conf.h"
+#include "core/conf/settings.h"
 #include "core/site/site.h"
 
 /* A temporary root with files (site path, contents), NULL-terminated
@@ -445,6 +446,55 @@ test_make_only(void **state)
 	site_free(site);
 }
 
+/* The apply settings of notspam.conf: read, and bad values refused
+ * naming the line and what is allowed. */
+static void
+test_settings(void **state)
+{
+	static const char *const good[] = {
+		"/etc/notspam/notspam.conf", "signer = filter-dkimsign\n"
+		"milter_socket = unix\nmilter_default_action = reject\n"
+		"ipv6_fallback = bind\n", NULL
+	};
+	static const struct {
+		const char	*line;
+		const char	*msg;
+	} bad[] = {
+		{ "signer = postfix\n", "notspam.conf:1: signer must be "
+		    "opendkim, dkimproxy or filter-dkimsign" },
+		{ "milter_socket = tcp\n", "milter_socket must be inet or unix" },
+		{ "milter_default_action = drop\n", "must be tempfail, reject, "
+		    "shutdown, quarantine or accept" },
+		{ "ipv6_fallback = yes\n", "ipv6_fallback must be ipv4 or bind" },
+	};
+	struct settings *st;
+	char *root, *cause = NULL;
+	const char *files[3];
+	size_t i;
+
+	(void)state;
+	root = root_make(good);
+	st = settings_load(root, NULL, 0, &cause);
+	assert_non_null(st);
+	assert_string_equal(st->signer, "filter-dkimsign");
+	assert_int_equal(st->milter_socket, 2);
+	assert_string_equal(st->milter_default_action, "reject");
+	assert_string_equal(st->ipv6_fallback, "bind");
+	settings_free(st);
+	root_rm(root);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		files[0] = "/etc/notspam/notspam.conf";
+		files[1] = bad[i].line;
+		files[2] = NULL;
+		root = root_make(files);
+		assert_null(settings_load(root, NULL, 0, &cause));
+		assert_non_null(strstr(cause, bad[i].msg));
+		free(cause);
+		cause = NULL;
+		root_rm(root);
+	}
+}
+
 int
 main(void)
 {
@@ -457,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_group),
 		cmocka_unit_test(test_make_demo),
 		cmocka_unit_test(test_make_only),
+		cmocka_unit_test(test_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
