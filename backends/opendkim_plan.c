@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "core/apply/plan.h"
 #include "core/conf/conf.h"
@@ -505,6 +506,7 @@ static void
 odp_unix_steps(struct odp *o, const struct sockspec *ss)
 {
 	const char *uid = plan_fact(o->site, "opendkim", "UserID", 0);
+	struct stat sb;
 	const char *pf = plan_fact(o->site, "postfix", "mail_owner", 0);
 	char *user, *group, *dir, *slash;
 	const char *c;
@@ -528,11 +530,17 @@ odp_unix_steps(struct odp *o, const struct sockspec *ss)
 	dir = xstrdup(ss->path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
 		*slash = '\0';
-	if (!fsroot_exists(o->site->root, dir)) {
+	if (fsroot_stat(o->site->root, dir, &sb) != 0) {
 		const char *argv[] = { "install", "-d", "-o", user, "-g", group,
 		    "-m", "0750", dir, NULL };
 		plan_step(o->pc->plan, &backend_opendkim, argv, "the socket's "
 		    "directory, %s's own, searchable by group %s", user, group);
+	} else if ((sb.st_mode & 0010) == 0) {
+		const char *argv[] = { "chmod", "g+x", dir, NULL };
+		plan_step(o->pc->plan, &backend_opendkim, argv, "Postfix reaches "
+		    "the socket through its group: the directory (mode %04o) "
+		    "must be searchable by the group", (unsigned)(sb.st_mode &
+		    07777));
 	}
 	free(dir);
 	free(user);
@@ -733,6 +741,7 @@ odp_hosts(struct odp *o)
 	struct strv have, add, skipped;
 	struct plan_file *pl;
 	struct buf b;
+	const char *src;
 	char *path, *cause = NULL, *why;
 	size_t i;
 	int refile;
@@ -758,12 +767,13 @@ odp_hosts(struct odp *o)
 		    "OpenDKIM's InternalHosts yourself", skipped.v[0]);
 	if (add.n == 0)
 		goto done;
+	src = mf != NULL && mf->source != NULL &&
+	    strcmp(mf->source, "default") != 0 ? mf->source : NULL;
 	why = xasprintf("OpenDKIM signs only the mail of InternalHosts (by "
 	    "default 127.0.0.1 alone); Postfix's mynetworks%s%s%s and ::1 "
 	    "submit mail too, which would be verified instead of signed",
-	    mf != NULL && mf->source != NULL ? " (" : "",
-	    mf != NULL && mf->source != NULL ? mf->source : "",
-	    mf != NULL && mf->source != NULL ? ")" : "");
+	    src != NULL ? " (" : "", src != NULL ? src : "",
+	    src != NULL ? ")" : "");
 	if (v != NULL && (v[0] == '/' || str_casestartswith(v, "file:") ||
 	    str_casestartswith(v, "refile:"))) {
 		path = odp_set_path(v, &refile);

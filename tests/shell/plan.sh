@@ -228,6 +228,17 @@ check "  Postfix is restarted, not reloaded, to take the group" has "$T_TMP/plan
     '^then     restart postfix|^then     .*postfix.* restart'
 idempotent "unix socket" "$r"
 
+# A socket that works (the Linode guide's, under the spool) is kept; its
+# directory made searchable by the group when it is not.
+r=$(root linode ../sites/corpus-linode)
+mkdir -p "$r/var/spool/postfix/opendkim"
+chmod 0700 "$r/var/spool/postfix/opendkim"
+plan "$r"
+check "linode: the socket under the spool is kept" sh -c \
+    '! grep -q "^line .*Socket\|^+Socket" "$1"' sh "$T_TMP/plan.txt"
+check "  the directory becomes searchable by the group (a step)" has "$T_TMP/plan.txt" \
+    '^step     chmod g\+x /var/spool/postfix/opendkim: .*\(mode 0700\)'
+
 # Settings: milter_default_action, ipv6_fallback applied when asked.
 r=$(root settings deb12-opendkim)
 printf 'milter_default_action = reject\nipv6_fallback = ipv4\n' >>"$r/etc/notspam/notspam.conf"
