@@ -165,8 +165,9 @@ odp_keytable_line(struct odp *o, struct plan_file *kt,
 	name = xasprintf("%s._domainkey.%s", k->selector, d->name);
 	if ((e = odp_key_entry(kt, name)) != NULL) {
 		if (plan_set_entry(kt, e, spec, "the key %s is %s's own: d=%s, "
-		    "selector %s, key file %s", name, d->name, d->name,
-		    k->selector, k->path) != 0)
+		    "selector %s, key file %s; replaces %s", name, d->name,
+		    d->name, k->selector, k->path, e->argc > 1 ? e->argv[1] :
+		    "an empty line") != 0)
 			goto fail;
 	} else if (plan_append(kt, name, spec, "%s is signed with its own "
 	    "key: d=%s, selector %s, key file %s%s", d->name, d->name,
@@ -497,8 +498,8 @@ odp_default_file(struct odp *o, const char *sock)
 		return;
 	}
 	plan_set(df, "SOCKET", sock, "kept in agreement with Socket in %s "
-	    "(the init script, and opendkim.service.generate, pass it as -p)",
-	    o->conf->path);
+	    "(the init script, and opendkim.service.generate, pass it as -p); "
+	    "replaces %s", o->conf->path, f->value);
 }
 
 /* Postfix's user in the socket's group, the socket's directory. */
