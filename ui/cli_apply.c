@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/backend.h"
 #include "core/apply/plan.h"
 #include "core/dns/dns.h"
 #include "core/lib/json.h"
@@ -116,8 +115,8 @@ apply_text_file(const struct plan_file *f)
 
 	printf("== ");
 	cli_put(stdout, f->path);
-	printf(" (%s%s, %zu change%s)\n", f->backend->name, f->exists ? "" :
-	    ", new file", f->nedits, f->nedits == 1 ? "" : "s");
+	printf(" (%s%s, %zu change%s)\n", plan_backend_name(f->backend),
+	    f->exists ? "" : ", new file", f->nedits, f->nedits == 1 ? "" : "s");
 	for (i = 0; i < f->warnings.n; i++)
 		apply_line("warning", f->warnings.v[i]);
 	order = xcalloc(f->nedits + 1, sizeof *order);
@@ -162,13 +161,12 @@ apply_text(const struct plan *p)
 		putchar('\n');
 	}
 	for (i = 0; i < p->nreloads; i++) {
-		word = p->reloads[i].restart ||
-		    p->reloads[i].backend->restart_only ? "restart" : "reload";
+		word = p->reloads[i].restart ? "restart" : "reload";
 		printf("%-9s", "then");
 		if (p->reloads[i].argv.n > 0)
 			apply_put_argv(stdout, &p->reloads[i].argv);
 		else {
-			printf("%s %s: ", word, p->reloads[i].backend->name);
+			printf("%s %s: ", word, plan_backend_name(p->reloads[i].backend));
 			cli_put(stdout, p->reloads[i].why);
 		}
 		putchar('\n');
@@ -217,7 +215,7 @@ apply_json_file(struct json *j, const struct plan_file *f)
 
 	json_object_begin(j, NULL);
 	json_string(j, "path", f->path);
-	json_string(j, "backend", f->backend->name);
+	json_string(j, "backend", plan_backend_name(f->backend));
 	json_bool(j, "new", !f->exists);
 	json_bool(j, "changed", plan_file_changed(f));
 	snprintf(mode, sizeof mode, "%04o", (unsigned)f->mode);
@@ -253,7 +251,7 @@ apply_json_lists(struct json *j, const struct plan *p)
 	json_array_begin(j, "steps");
 	for (i = 0; i < p->nsteps; i++) {
 		json_object_begin(j, NULL);
-		json_string(j, "backend", p->steps[i].backend->name);
+		json_string(j, "backend", plan_backend_name(p->steps[i].backend));
 		apply_json_argv(j, "command", &p->steps[i].argv);
 		json_string(j, "reason", p->steps[i].reason);
 		json_object_end(j);
@@ -262,7 +260,7 @@ apply_json_lists(struct json *j, const struct plan *p)
 	json_array_begin(j, "checks");
 	for (i = 0; i < p->nchecks; i++) {
 		json_object_begin(j, NULL);
-		json_string(j, "backend", p->checks[i].backend->name);
+		json_string(j, "backend", plan_backend_name(p->checks[i].backend));
 		apply_json_argv(j, "command", &p->checks[i].argv);
 		json_int(j, "path_arg", (long long)p->checks[i].path_arg);
 		json_bool(j, "directory", p->checks[i].dir);
@@ -273,7 +271,7 @@ apply_json_lists(struct json *j, const struct plan *p)
 	json_array_begin(j, "reloads");
 	for (i = 0; i < p->nreloads; i++) {
 		json_object_begin(j, NULL);
-		json_string(j, "backend", p->reloads[i].backend->name);
+		json_string(j, "backend", plan_backend_name(p->reloads[i].backend));
 		apply_json_argv(j, "command", &p->reloads[i].argv);
 		json_bool(j, "restart", p->reloads[i].restart);
 		json_object_end(j);
@@ -282,7 +280,7 @@ apply_json_lists(struct json *j, const struct plan *p)
 	json_array_begin(j, "offers");
 	for (i = 0; i < p->noffers; i++) {
 		json_object_begin(j, NULL);
-		json_string(j, "backend", p->offers[i].backend->name);
+		json_string(j, "backend", plan_backend_name(p->offers[i].backend));
 		json_string(j, "what", p->offers[i].what);
 		json_string(j, "setting", p->offers[i].setting);
 		json_string(j, "reason", p->offers[i].reason);

@@ -199,6 +199,12 @@ plan_file(struct plan_ctx *pc, const struct backend *b, enum conf_grammar g,
 	return f;
 }
 
+const char *
+plan_backend_name(const struct backend *b)
+{
+	return b != NULL ? b->name : "?";
+}
+
 int
 plan_file_changed(const struct plan_file *f)
 {
@@ -730,7 +736,8 @@ plan_reload_commands(struct plan *p, const struct backend_ctx *bctx)
 	for (i = 0; i < p->nreloads; i++) {
 		r = &p->reloads[i];
 		why = NULL;
-		if (r->restart || r->backend->restart_only)
+		r->restart |= r->backend->restart_only;
+		if (r->restart)
 			rc = backend_restart_argv(r->backend, bctx, &r->argv,
 			    &why);
 		else

@@ -122,8 +122,10 @@ struct plan_check {
 struct plan_reload {
 	const struct backend	*backend;
 	struct strv		 argv;		/* empty when none was found */
-	int			 restart;	/* a restart is needed (a new
-						 * socket, a group membership) */
+	int			 restart;	/* a restart, not a reload (a new
+						 * socket, a group membership, a
+						 * program that only re-reads its
+						 * files when restarted) */
 	char			*why;		/* no command found: why */
 };
 
@@ -252,6 +254,10 @@ struct plan *plan_make(const struct site *, const struct plan_opts *,
 /* An empty plan for the site (plan_make's start; tests, other planners). */
 struct plan *plan_new(const struct site *);
 void plan_free(struct plan *);
+
+/* The program name of a plan's backend ("postfix"), for the front end
+ * (which does not include backend.h). */
+const char *plan_backend_name(const struct backend *);
 
 /* Files whose planned bytes differ from the bytes as read. */
 size_t plan_changed_files(const struct plan *);
