@@ -21,6 +21,8 @@
 
 #include "core/site/site.h"
 
+struct plan_ctx;
+
 struct backend_ctx {
 	const char		*root;		/* NULL for "/" */
 	const struct settings	*settings;
@@ -93,6 +95,13 @@ struct backend {
 	 * argv; none added when the program has no check mode. */
 	void	(*validate_argv)(const struct backend_ctx *,
 		    const struct site_program *prog, struct strv *argv);
+
+	/*
+	 * Plan the edits of the wanted state (core/apply/plan.h): a signer's
+	 * first (it fills the hand-over of ctx->want), then its MTA's.
+	 * Returns 0, or -1 after plan_none() said why (nothing edited).
+	 */
+	int	(*plan)(struct plan_ctx *);
 
 	/* Signer facts (role BACKEND_SIGNER). */
 	const char		*user;		/* default user it runs as */

@@ -229,6 +229,13 @@ int	 bk_read_list(struct site *site, const char *root,
 	    enum conf_grammar grammar, const char *path,
 	    struct strv *out, struct bk_wheres *wheres, char **cause);
 
+/* The plan operations (core/apply/plan.h), each in its <name>_plan.c. */
+int	 postfix_plan(struct plan_ctx *);
+int	 opendkim_plan(struct plan_ctx *);
+int	 opensmtpd_plan(struct plan_ctx *);
+int	 dkimproxy_plan(struct plan_ctx *);
+int	 dkimsign_plan(struct plan_ctx *);
+
 /* Is host (a name or address, brackets allowed) a loopback one? */
 int	 bk_is_loopback(const char *host);
 

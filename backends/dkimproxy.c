@@ -444,6 +444,7 @@ const struct backend backend_dkimproxy = {
 	.proc_scan = 1,
 	.restart_only = 1,	/* no reload: a restart re-reads the file */
 	.pidfile = dp_pidfile,
+	.plan = dkimproxy_plan,
 	/* No check mode: errors show at start. */
 	.user = "_dkimproxy",
 	.user_fact = "user",

@@ -931,6 +931,7 @@ const struct backend backend_opendkim = {
 	.proc_scan = 1,
 	.pidfile = od_pidfile,
 	.validate_argv = od_validate_argv,
+	.plan = opendkim_plan,
 	.user = "opendkim",
 	.user_fact = "UserID",
 	.key_dir = "/etc/dkimkeys",

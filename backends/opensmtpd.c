@@ -1069,6 +1069,7 @@ const struct backend backend_opensmtpd = {
 	.restart_only = 1,	/* smtpd re-reads smtpd.conf only at start */
 	.pidfile = sm_pidfile,
 	.validate_argv = sm_validate_argv,
+	.plan = opensmtpd_plan,
 };
 
 /* The filter-dkimsign command a "filter dkimsign proc-exec" line runs. */
@@ -1113,4 +1114,5 @@ const struct backend backend_dkimsign = {
 	.key_dir = "/etc/mail/dkim",
 	.key_suffix = ".key",
 	.switch_text = ds_switch_text,
+	.plan = dkimsign_plan,
 };

@@ -81,7 +81,8 @@ static const char *const pf_fact_names[] = {
 	"inet_protocols", "inet_interfaces", "smtpd_milters",
 	"non_smtpd_milters", "milter_default_action", "milter_protocol",
 	"queue_directory", "mail_owner", "content_filter",
-	"compatibility_level", NULL
+	"compatibility_level", "mynetworks", "smtp_address_preference",
+	"smtp_bind_address6", NULL
 };
 
 /* The parameters whose elements are hosted domains. */
@@ -1082,4 +1083,5 @@ const struct backend backend_postfix = {
 	.native_reload = pf_native_reload,
 	.pidfile = pf_pidfile,
 	.validate_argv = pf_validate_argv,
+	.plan = postfix_plan,
 };

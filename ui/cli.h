@@ -82,6 +82,7 @@ int cli_spf(const struct cli_opts *, int argc, char **argv);
 int cli_check(const struct cli_opts *, int argc, char **argv);
 int cli_keygen(const struct cli_opts *, int argc, char **argv);
 int cli_keys(const struct cli_opts *, int argc, char **argv);
+int cli_apply(const struct cli_opts *, int argc, char **argv);
 int cli_backups(const struct cli_opts *, int argc, char **argv);
 int cli_restore(const struct cli_opts *, int argc, char **argv);
 /* One line on stderr when a transaction (apply, restore) was interrupted,

@@ -88,7 +88,8 @@ settings_known(void)
 
 	buf_init(&b);
 	buf_adds(&b, "public_ipv4, public_ipv6, domains, dmarc_rua, "
-	    "dmarc_policy");
+	    "dmarc_policy, signer, milter_socket, milter_default_action, "
+	    "ipv6_fallback");
 	for (i = 0; backends[i] != NULL; i++) {
 		if (backends[i]->conf_key != NULL)
 			buf_printf(&b, ", %s", backends[i]->conf_key);
@@ -180,6 +181,58 @@ settings_addrs(const char *where, const char *key, const char *value,
 	return rc;
 }
 
+/* The settings of apply (see settings.h): 1 if key is one, 0 if not,
+ * -1 with *cause on a bad value. */
+static int
+settings_apply_plan(struct settings *s, const char *where, const char *key,
+    const char *value, char **cause)
+{
+	static const char *const actions[] = { "accept", "reject", "tempfail",
+	    "quarantine", "shutdown", NULL };
+	size_t i;
+
+	if (strcmp(key, "signer") == 0) {
+		if (backend_signer(value) == NULL) {
+			char *names = backend_signer_names();
+			int rc = error_set(cause, "%s: signer must be %s", where,
+			    names);
+			free(names);
+			return rc;
+		}
+		free(s->signer);
+		s->signer = xstrdup(value);
+		return 1;
+	}
+	if (strcmp(key, "milter_socket") == 0) {
+		if (strcmp(value, "inet") != 0 && strcmp(value, "unix") != 0)
+			return error_set(cause, "%s: milter_socket must be inet "
+			    "or unix", where);
+		s->milter_socket = strcmp(value, "inet") == 0 ? 1 : 2;
+		return 1;
+	}
+	if (strcmp(key, "milter_default_action") == 0) {
+		for (i = 0; actions[i] != NULL; i++)
+			if (strcmp(value, actions[i]) == 0)
+				break;
+		if (actions[i] == NULL)
+			return error_set(cause, "%s: milter_default_action must "
+			    "be tempfail, reject, shutdown, quarantine or "
+			    "accept", where);
+		free(s->milter_default_action);
+		s->milter_default_action = xstrdup(value);
+		return 1;
+	}
+	if (strcmp(key, "ipv6_fallback") == 0) {
+		if (strcmp(value, "ipv4") != 0 && strcmp(value, "bind") != 0)
+			return error_set(cause, "%s: ipv6_fallback must be ipv4 "
+			    "or bind", where);
+		free(s->ipv6_fallback);
+		s->ipv6_fallback = xstrdup(value);
+		return 1;
+	}
+	return 0;
+}
+
 /* Apply one key = value entry. */
 static int
 settings_apply(struct settings *s, const char *where, const char *key,
@@ -224,6 +277,8 @@ settings_apply(struct settings *s, const char *where, const char *key,
 		strv_free(&words);
 		return rc;
 	}
+	if ((rc = settings_apply_plan(s, where, key, value, cause)) != 0)
+		return rc < 0 ? -1 : 0;
 	if (strcmp(key, "dmarc_policy") != 0 && strcmp(key, "dmarc_rua") != 0 &&
 	    (b = settings_backend_key(key, &field)) == NULL) {
 		known = settings_known();
@@ -299,6 +354,9 @@ settings_free(struct settings *s)
 	strv_free(&s->domains);
 	free(s->dmarc_rua);
 	free(s->dmarc_policy);
+	free(s->signer);
+	free(s->milter_default_action);
+	free(s->ipv6_fallback);
 	for (i = 0; i < s->nbackends; i++) {
 		free(s->backends[i].name);
 		free(s->backends[i].config);

@@ -12,6 +12,16 @@
  *                                       /etc/default/opendkim)
  *   NAME.reload = argv words            how to reload it (no shell)
  *   NAME.restart = argv words           how to restart it (no shell)
+ *   signer = NAME                       the signer apply wires when the
+ *                                       MTA has none (a signer backend)
+ *   milter_socket = inet|unix           the milter endpoint apply plans
+ *                                       (default: keep one that works,
+ *                                       else TCP on 127.0.0.1)
+ *   milter_default_action = ACTION      what Postfix does when the milter
+ *                                       fails (default: tempfail when it
+ *                                       is accept)
+ *   ipv6_fallback = ipv4|bind           apply's answer to an IPv6 address
+ *                                       without PTR (default: offered only)
  * The older one-key-per-program names still work, as aliases of the
  * section keys; each backend names its own (backends/backend.h):
  *   postfix_config_dir, opendkim_conf, opendkim_default, smtpd_conf,
@@ -35,6 +45,10 @@ struct settings {
 	struct strv	 domains;	/* lower case */
 	char		*dmarc_rua;	/* NULL if unset */
 	char		*dmarc_policy;	/* NULL if unset */
+	char		*signer;	/* apply: backend name, or NULL */
+	int		 milter_socket;	/* apply: 0 unset, 1 inet, 2 unix */
+	char		*milter_default_action;	/* apply: NULL if unset */
+	char		*ipv6_fallback;	/* apply: "ipv4", "bind" or NULL */
 	struct settings_backend *backends;	/* sections set, file order */
 	size_t		 nbackends;
 };

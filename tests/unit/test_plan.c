@@ -1,0 +1,514 @@
+/* test_plan.c: the generic plan (core/apply/plan.h): recorded edits (lines
+ * as read and as planned, before, after, reason, merging), new files and
+ * their diffs, configuration-management headers, group membership, and
+ * plan_make on the demo with PTR answers given by hand (the HELO name, the
+ * IPv6 fallback offered, --only).
+ */
+#include "testutil.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "core/apply/plan.h"
+#include "core/conf/conf.h"
+#include "core/conf/settings.h"
+#include "core/site/site.h"
+
+/* A temporary root with files (site path, contents), NULL-terminated
+ * pairs; caller removes it with root_rm. */
+static char *
+root_make(const char *const *files)
+{
+	char tmpl[] = "/tmp/notspam-plan.XXXXXX", *root, *path, *cmd;
+	FILE *f;
+	size_t i;
+
+	root = strdup(mkdtemp(tmpl));
+	assert_non_null(root);
+	for (i = 0; files[i] != NULL; i += 2) {
+		cmd = xasprintf("mkdir -p \"$(dirname %s%s)\"", root, files[i]);
+		free(test_run(cmd));
+		free(cmd);
+		path = xasprintf("%s%s", root, files[i]);
+		assert_non_null(f = fopen(path, "w"));
+		fputs(files[i + 1], f);
+		fclose(f);
+		free(path);
+	}
+	return root;
+}
+
+static void
+root_rm(char *root)
+{
+	char *cmd = xasprintf("rm -rf %s", root);
+
+	free(test_run(cmd));
+	free(cmd);
+	free(root);
+}
+
+/* A site read under root, a plan, a context on them. */
+struct fx {
+	char			*root;
+	struct site		*site;
+	struct plan		*plan;
+	struct backend_ctx	 bctx;
+	struct plan_ctx		 pc;
+};
+
+static void
+fx_open(struct fx *x, const char *const *files)
+{
+	char *cause = NULL;
+
+	memset(x, 0, sizeof *x);
+	x->root = root_make(files);
+	if ((x->site = site_load(x->root, NULL, &cause)) == NULL)
+		fail_msg("site_load: %s", cause);
+	x->plan = plan_new(x->site);
+	x->bctx.root = x->site->root;
+	x->bctx.settings = x->site->settings;
+	x->pc.bctx = &x->bctx;
+	x->pc.site = x->site;
+	x->pc.plan = x->plan;
+}
+
+static void
+fx_close(struct fx *x)
+{
+	plan_free(x->plan);
+	site_free(x->site);
+	root_rm(x->root);
+}
+
+static const char *const main_files[] = {
+	"/etc/postfix/main.cf",
+	"# top\n"
+	"a = 1\n"
+	"myhostname = x.example\n"
+	"  continued\n"
+	"b = 2\n",
+	"/etc/postfix/master.cf", "",
+	NULL
+};
+
+/* A replaced definition: its lines as read and as planned; an added one:
+ * one past the last line; a second edit of the added line merged into the
+ * first; the renumbering of a later edit when lines come before it. */
+static void
+test_record(void **state)
+{
+	struct fx x;
+	struct plan_file *f;
+	char *cause = NULL, *diff;
+
+	(void)state;
+	fx_open(&x, main_files);
+	f = plan_file(&x.pc, &backend_postfix, CONF_POSTFIX_MAIN,
+	    "/etc/postfix/main.cf", 0644, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->exists, 1);
+	assert_int_equal(plan_set(f, "myhostname", "y.example", "because %d",
+	    1), 0);
+	assert_int_equal(f->nedits, 1);
+	assert_int_equal(f->edits[0].line, 3);
+	assert_int_equal(f->edits[0].new_line, 3);
+	assert_string_equal(f->edits[0].before,
+	    "myhostname = x.example\n  continued");
+	assert_string_equal(f->edits[0].after, "myhostname = y.example");
+	assert_string_equal(f->edits[0].reason, "because 1");
+
+	assert_int_equal(plan_set(f, "c", "3", "new"), 0);
+	assert_int_equal(f->nedits, 2);
+	assert_int_equal(f->edits[1].line, 6);	/* one past line 5 */
+	assert_int_equal(f->edits[1].new_line, 5);
+	assert_null(f->edits[1].before);
+	assert_string_equal(f->edits[1].after, "c = 3");
+
+	/* The same line again: one edit, as first read. */
+	assert_int_equal(plan_set(f, "c", "4", "again"), 0);
+	assert_int_equal(f->nedits, 2);
+	assert_null(f->edits[1].before);
+	assert_string_equal(f->edits[1].after, "c = 4");
+	assert_string_equal(f->edits[1].reason, "new");
+
+	/* Nothing changes: nothing recorded. */
+	assert_int_equal(plan_set(f, "a", "1", "same"), 0);
+	assert_int_equal(f->nedits, 2);
+
+	/* A line inserted above moves the planned line numbers down. */
+	assert_int_equal(plan_insert(f, &f->doc->entries[0], 1, "z = 0",
+	    "above"), 0);
+	assert_int_equal(f->nedits, 3);
+	assert_int_equal(f->edits[2].line, 2);
+	assert_int_equal(f->edits[0].new_line, 4);
+	assert_int_equal(f->edits[1].new_line, 6);
+	assert_int_equal(f->edits[0].line, 3);
+
+	diff = plan_file_diff(f);
+	assert_string_equal(diff,
+	    "--- a/etc/postfix/main.cf\n"
+	    "+++ b/etc/postfix/main.cf\n"
+	    "@@ -1,5 +1,6 @@\n"
+	    " # top\n"
+	    "+z = 0\n"
+	    " a = 1\n"
+	    "-myhostname = x.example\n"
+	    "-  continued\n"
+	    "+myhostname = y.example\n"
+	    " b = 2\n"
+	    "+c = 4\n");
+	free(diff);
+	assert_int_equal(plan_file_changed(f), 1);
+	assert_int_equal(plan_changed_files(x.plan), 1);
+	assert_int_equal(plan_nedits(x.plan), 3);
+	/* The same path is the same file. */
+	assert_ptr_equal(plan_file(&x.pc, &backend_postfix, CONF_POSTFIX_MAIN,
+	    "/etc/postfix/main.cf", 0644, &cause), f);
+	fx_close(&x);
+}
+
+/* A removal: before and no after, the line after it as planned. */
+static void
+test_record_remove(void **state)
+{
+	struct fx x;
+	struct plan_file *f;
+	char *cause = NULL;
+
+	(void)state;
+	fx_open(&x, main_files);
+	f = plan_file(&x.pc, &backend_postfix, CONF_POSTFIX_MAIN,
+	    "/etc/postfix/main.cf", 0644, &cause);
+	assert_non_null(f);
+	assert_int_equal(plan_delete(f, conf_find(f->doc, "a"), "gone"), 0);
+	assert_int_equal(f->nedits, 1);
+	assert_int_equal(f->edits[0].line, 2);
+	assert_string_equal(f->edits[0].before, "a = 1");
+	assert_null(f->edits[0].after);
+	assert_int_equal(f->edits[0].new_line, 2);
+	/* A refused edit: -1, a warning naming the file, nothing changed. */
+	assert_int_equal(plan_set(f, "bad", "x\ny", "refused"), -1);
+	assert_int_equal(f->nedits, 1);
+	assert_int_equal(f->warnings.n, 1);
+	assert_non_null(strstr(f->warnings.v[0], "/etc/postfix/main.cf: "));
+	fx_close(&x);
+}
+
+/* Several lines appended for one reason are one edit. */
+static void
+test_record_list(void **state)
+{
+	static const char *const files[] = {
+		"/etc/opendkim/hosts", "127.0.0.1\n", NULL
+	};
+	struct fx x;
+	struct plan_file *f;
+	char *cause = NULL;
+
+	(void)state;
+	fx_open(&x, files);
+	f = plan_file(&x.pc, &backend_opendkim, CONF_PEERLIST,
+	    "/etc/opendkim/hosts", 0644, &cause);
+	assert_non_null(f);
+	assert_int_equal(plan_append(f, "::1", NULL, "hosts"), 0);
+	assert_int_equal(plan_append(f, "10.0.0.0/8", NULL, "hosts"), 0);
+	assert_int_equal(plan_append(f, "192.0.2.0/24", NULL, "other"), 0);
+	assert_int_equal(f->nedits, 2);
+	assert_string_equal(f->edits[0].after, "::1\n10.0.0.0/8");
+	assert_int_equal(f->edits[0].line, 2);
+	assert_string_equal(f->edits[1].after, "192.0.2.0/24");
+	fx_close(&x);
+}
+
+/* A missing file is a new one: its mode, "--- /dev/null". */
+static void
+test_new_file(void **state)
+{
+	struct fx x;
+	struct plan_file *f;
+	char *cause = NULL, *diff;
+
+	(void)state;
+	fx_open(&x, main_files);
+	f = plan_file(&x.pc, &backend_opendkim, CONF_TABLE,
+	    "/etc/opendkim/key.table", 0640, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->exists, 0);
+	assert_int_equal(f->mode, 0640);
+	assert_int_equal(plan_file_changed(f), 0);
+	assert_int_equal(plan_append(f, "k", "example.org:s:/k", "new"), 0);
+	assert_int_equal(f->edits[0].line, 1);
+	diff = plan_file_diff(f);
+	assert_string_equal(diff, "--- /dev/null\n+++ b/etc/opendkim/key.table\n"
+	    "@@ -0,0 +1 @@\n+k example.org:s:/k\n");
+	free(diff);
+	assert_int_equal(plan_file_changed(f), 1);
+	fx_close(&x);
+}
+
+/* An existing file keeps its mode; a managed one gets a warning. */
+static void
+test_managed(void **state)
+{
+	static const char *const files[] = {
+		"/etc/opendkim.conf", "# Ansible managed: do not edit\n"
+		"Socket inet:8891@localhost\n", NULL
+	};
+	struct fx x;
+	struct plan_file *f;
+	char *cause = NULL, *path;
+
+	(void)state;
+	fx_open(&x, files);
+	path = xasprintf("%s/etc/opendkim.conf", x.root);
+	assert_int_equal(chmod(path, 0600), 0);
+	free(path);
+	f = plan_file(&x.pc, &backend_opendkim, CONF_OPENDKIM,
+	    "/etc/opendkim.conf", 0644, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->mode, 0600);
+	assert_int_equal(f->warnings.n, 1);
+	assert_non_null(strstr(f->warnings.v[0], "managed by ansible"));
+	fx_close(&x);
+}
+
+static void
+test_group(void **state)
+{
+	static const char *const files[] = {
+		"/etc/group", "root:x:0:\nopendkim:x:120:bob,postfix\n"
+		"mail:x:8:\n",
+		"/etc/passwd", "postfix:x:110:8::/var/spool/postfix:/bin/false\n",
+		NULL
+	};
+	struct fx x;
+
+	(void)state;
+	fx_open(&x, files);
+	assert_int_equal(plan_user_in_group(x.site, "postfix", "opendkim"), 1);
+	assert_int_equal(plan_user_in_group(x.site, "bob", "root"), 0);
+	/* The primary group from /etc/passwd counts. */
+	assert_int_equal(plan_user_in_group(x.site, "postfix", "mail"), 1);
+	assert_int_equal(plan_user_in_group(x.site, "postfix", "nosuch"), 0);
+	fx_close(&x);
+	fx_open(&x, main_files);
+	assert_int_equal(plan_user_in_group(x.site, "postfix", "opendkim"),
+	    -1);
+	fx_close(&x);
+}
+
+/* PTR answers for the demo's two addresses. */
+static void
+ptrs_set(struct plan_ptrs *p, const char *v4name, int v6status,
+    const char *v6name)
+{
+	memset(p, 0, sizeof *p);
+	p->n = 2;
+	p->v = xcalloc(2, sizeof *p->v);
+	p->v[0].addr = xstrdup("192.0.2.25");
+	p->v[0].family = AF_INET;
+	p->v[0].status = v4name != NULL ? PLAN_PTR_NAME : PLAN_PTR_NONE;
+	p->v[0].name = v4name != NULL ? xstrdup(v4name) : NULL;
+	p->v[1].addr = xstrdup("2001:db8::25");
+	p->v[1].family = AF_INET6;
+	p->v[1].status = v6status;
+	p->v[1].name = v6name != NULL ? xstrdup(v6name) : NULL;
+}
+
+static const struct plan_file *
+file_of(const struct plan *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfiles; i++)
+		if (strcmp(p->files[i].path, path) == 0)
+			return &p->files[i];
+	return NULL;
+}
+
+/* The edit of f whose planned lines are after, or NULL. */
+static const struct plan_edit *
+edit_of(const struct plan_file *f, const char *after)
+{
+	size_t i;
+
+	for (i = 0; f != NULL && i < f->nedits; i++)
+		if (f->edits[i].after != NULL &&
+		    strcmp(f->edits[i].after, after) == 0)
+			return &f->edits[i];
+	return NULL;
+}
+
+static struct site *
+demo(void)
+{
+	struct site *site;
+	char *cause = NULL;
+
+	if ((site = site_load("share/demo", NULL, &cause)) == NULL)
+		fail_msg("site_load(share/demo): %s", cause);
+	return site;
+}
+
+/* The demo: the [::1] milter fixed in place, accept replaced, the HELO
+ * left alone while the PTR names myhostname, the IPv6 fallback offered
+ * only. */
+static void
+test_make_demo(void **state)
+{
+	struct site *site = demo();
+	struct plan_ptrs ptrs;
+	struct plan_opts o = { NULL, &ptrs };
+	const struct plan_file *f;
+	const struct plan_edit *e;
+	struct plan *p;
+	char *cause = NULL;
+
+	(void)state;
+	ptrs_set(&ptrs, "mail.example.org", PLAN_PTR_NONE, NULL);
+	assert_non_null(p = plan_make(site, &o, &cause));
+	f = file_of(p, "/etc/postfix/main.cf");
+	assert_non_null(f);
+	e = edit_of(f, "smtpd_milters = inet:127.0.0.1:12345");
+	assert_non_null(e);
+	assert_string_equal(e->before, "smtpd_milters = inet:[::1]:12345");
+	assert_non_null(strstr(e->reason, "replaces inet:[::1]:12345"));
+	assert_non_null(edit_of(f, "milter_default_action = tempfail"));
+	assert_null(edit_of(f, "smtp_helo_name = mail.example.org"));
+	assert_int_equal(p->noffers >= 1, 1);
+	assert_string_equal(p->offers[0].what, "smtp_address_preference = ipv4");
+	assert_string_equal(p->offers[0].setting, "ipv6_fallback = ipv4");
+	assert_non_null(strstr(p->offers[0].reason, "2001:db8::25 has no PTR"));
+	plan_free(p);
+	plan_ptrs_free(&ptrs);
+
+	/* The PTR names another host: the HELO follows it. */
+	ptrs_set(&ptrs, "mx.example.org", PLAN_PTR_NAME, "mx.example.org");
+	assert_non_null(p = plan_make(site, &o, &cause));
+	e = edit_of(file_of(p, "/etc/postfix/main.cf"),
+	    "smtp_helo_name = mx.example.org");
+	assert_non_null(e);
+	assert_non_null(strstr(e->reason, "the PTR of 192.0.2.25, "
+	    "2001:db8::25 names mx.example.org; replaces mail.example.org"));
+	assert_int_equal(p->noffers, 0);	/* IPv6 has its PTR */
+	plan_free(p);
+	plan_ptrs_free(&ptrs);
+
+	/* The PTRs disagree: no HELO edit, a note. */
+	ptrs_set(&ptrs, "a.example.org", PLAN_PTR_NAME, "b.example.org");
+	assert_non_null(p = plan_make(site, &o, &cause));
+	assert_null(edit_of(file_of(p, "/etc/postfix/main.cf"),
+	    "smtp_helo_name = a.example.org"));
+	assert_int_equal(strv_find(&p->notes, "the PTR records of the public "
+	    "addresses name different hosts: the HELO name is left as it is; "
+	    "make them name the mail host (your provider sets them)") != -1,
+	    1);
+	plan_free(p);
+	plan_ptrs_free(&ptrs);
+
+	/* No PTR answers at all: nothing offered, no HELO edit. */
+	o.ptrs = NULL;
+	assert_non_null(p = plan_make(site, &o, &cause));
+	assert_int_equal(p->noffers, 0);
+	plan_free(p);
+	site_free(site);
+}
+
+/* --only: that program's files only, the rest said; a bad name refused. */
+static void
+test_make_only(void **state)
+{
+	struct site *site = demo();
+	struct plan_opts o = { "opendkim", NULL };
+	struct plan *p;
+	char *cause = NULL;
+	size_t i;
+
+	(void)state;
+	assert_non_null(p = plan_make(site, &o, &cause));
+	assert_int_equal(p->nfiles > 0, 1);
+	for (i = 0; i < p->nfiles; i++)
+		assert_string_equal(p->files[i].backend->name, "opendkim");
+	for (i = 0; i < p->nchecks; i++)
+		assert_string_equal(p->checks[i].backend->name, "opendkim");
+	assert_non_null(strstr(p->notes.v[p->notes.n - 1],
+	    "--only opendkim leaves out"));
+	plan_free(p);
+	o.only = "nosuch";
+	assert_null(plan_make(site, &o, &cause));
+	assert_non_null(strstr(cause, "--only nosuch: no such program"));
+	free(cause);
+	site_free(site);
+}
+
+/* The apply settings of notspam.conf: read, and bad values refused
+ * naming the line and what is allowed. */
+static void
+test_settings(void **state)
+{
+	static const char *const good[] = {
+		"/etc/notspam/notspam.conf", "signer = filter-dkimsign\n"
+		"milter_socket = unix\nmilter_default_action = reject\n"
+		"ipv6_fallback = bind\n", NULL
+	};
+	static const struct {
+		const char	*line;
+		const char	*msg;
+	} bad[] = {
+		{ "signer = postfix\n", "notspam.conf:1: signer must be "
+		    "opendkim, dkimproxy or filter-dkimsign" },
+		{ "milter_socket = tcp\n", "milter_socket must be inet or unix" },
+		{ "milter_default_action = drop\n", "must be tempfail, reject, "
+		    "shutdown, quarantine or accept" },
+		{ "ipv6_fallback = yes\n", "ipv6_fallback must be ipv4 or bind" },
+	};
+	struct settings *st;
+	char *root, *cause = NULL;
+	const char *files[3];
+	size_t i;
+
+	(void)state;
+	root = root_make(good);
+	st = settings_load(root, NULL, 0, &cause);
+	assert_non_null(st);
+	assert_string_equal(st->signer, "filter-dkimsign");
+	assert_int_equal(st->milter_socket, 2);
+	assert_string_equal(st->milter_default_action, "reject");
+	assert_string_equal(st->ipv6_fallback, "bind");
+	settings_free(st);
+	root_rm(root);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		files[0] = "/etc/notspam/notspam.conf";
+		files[1] = bad[i].line;
+		files[2] = NULL;
+		root = root_make(files);
+		assert_null(settings_load(root, NULL, 0, &cause));
+		assert_non_null(strstr(cause, bad[i].msg));
+		free(cause);
+		cause = NULL;
+		root_rm(root);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_record_remove),
+		cmocka_unit_test(test_record_list),
+		cmocka_unit_test(test_new_file),
+		cmocka_unit_test(test_managed),
+		cmocka_unit_test(test_group),
+		cmocka_unit_test(test_make_demo),
+		cmocka_unit_test(test_make_only),
+		cmocka_unit_test(test_settings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,368 @@
+/* cli_apply.c: "notspam apply --dry-run [--only BACKEND]": the plan of
+ * config changes the site needs, as reasons and unified diffs per file,
+ * or one JSON object.  Exit 0 when there is nothing to do, 1 when changes
+ * are pending.  Writing them (without --dry-run) is the transaction's
+ * job, not in this version yet. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/apply/plan.h"
+#include "core/dns/dns.h"
+#include "core/lib/json.h"
+#include "core/lib/loop.h"
+#include "core/site/session.h"
+#include "core/site/site.h"
+#include "core/lib/util.h"
+#include "ui/cli.h"
+
+static const char apply_usage[] =
+    "usage: notspam [--root DIR] [--json] apply --dry-run [--only BACKEND]\n";
+
+struct apply_args {
+	int		 dry_run;
+	int		 yes;
+	const char	*only;
+};
+
+/* The command's own options; -1 after a usage message. */
+static int
+apply_args(int argc, char **argv, struct apply_args *a)
+{
+	int i;
+
+	memset(a, 0, sizeof *a);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			a->dry_run = 1;
+		else if (strcmp(argv[i], "--yes") == 0)
+			a->yes = 1;
+		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+			a->only = argv[++i];
+		else if (strncmp(argv[i], "--only=", 7) == 0 &&
+		    argv[i][7] != '\0')
+			a->only = argv[i] + 7;
+		else {
+			char *safe = str_sanitize(argv[i], strlen(argv[i]));
+			fprintf(stderr, "notspam: apply: unexpected \"%s\"\n",
+			    safe);
+			free(safe);
+			fputs(apply_usage, stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Ask the PTR records of the public addresses (their names decide the
+ * HELO name and the IPv6 fallback); unknown when no resolver starts. */
+static void
+apply_ptrs(struct session *s, struct plan_ptrs *ptrs)
+{
+	struct dns *dns;
+
+	memset(ptrs, 0, sizeof *ptrs);
+	if ((dns = session_dns(s, NULL)) == NULL)
+		return;
+	plan_ptrs_lookup(ptrs, dns, s->site);
+	while (ptrs->pending > 0 && loop_busy(s->loop))
+		if (loop_once(s->loop, 1000) < 0)
+			break;
+}
+
+/* argv as one line. */
+static void
+apply_put_argv(FILE *f, const struct strv *argv)
+{
+	size_t i;
+
+	for (i = 0; i < argv->n; i++) {
+		if (i > 0)
+			fputc(' ', f);
+		cli_put(f, argv->v[i]);
+	}
+}
+
+/* One line: a label, then the text made safe. */
+static void
+apply_line(const char *label, const char *text)
+{
+	printf("%-9s", label);
+	cli_put(stdout, text);
+	putchar('\n');
+}
+
+/* Edits in the order of their lines (stable: the plan's order within a
+ * line). */
+static int
+apply_edit_cmp(const void *a, const void *b)
+{
+	const struct plan_edit *x = *(const struct plan_edit *const *)a;
+	const struct plan_edit *y = *(const struct plan_edit *const *)b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* A changed file: its edits' reasons, its warnings, its diff. */
+static void
+apply_text_file(const struct plan_file *f)
+{
+	const struct plan_edit *e, **order;
+	char *diff;
+	size_t i;
+
+	printf("== ");
+	cli_put(stdout, f->path);
+	printf(" (%s%s, %zu change%s)\n", plan_backend_name(f->backend),
+	    f->exists ? "" : ", new file", f->nedits, f->nedits == 1 ? "" : "s");
+	for (i = 0; i < f->warnings.n; i++)
+		apply_line("warning", f->warnings.v[i]);
+	order = xcalloc(f->nedits + 1, sizeof *order);
+	for (i = 0; i < f->nedits; i++)
+		order[i] = &f->edits[i];
+	qsort(order, f->nedits, sizeof *order, apply_edit_cmp);
+	for (i = 0; i < f->nedits; i++) {
+		e = order[i];
+		printf("line %zu%s: ", e->line, e->before == NULL ? " (added)" :
+		    e->after == NULL ? " (removed)" : "");
+		cli_put(stdout, e->reason);
+		putchar('\n');
+	}
+	free(order);
+	diff = plan_file_diff(f);
+	cli_put_zone(stdout, diff);
+	free(diff);
+}
+
+static void
+apply_text(const struct plan *p)
+{
+	size_t i, nfiles = plan_changed_files(p);
+	const char *word;
+
+	for (i = 0; i < p->nfiles; i++) {
+		if (plan_file_changed(&p->files[i]))
+			apply_text_file(&p->files[i]);
+		else if (p->files[i].warnings.n > 0)
+			apply_line("warning", p->files[i].warnings.v[0]);
+	}
+	for (i = 0; i < p->nsteps && nfiles > 0; i++) {
+		printf("%-9s", "step");
+		apply_put_argv(stdout, &p->steps[i].argv);
+		fputs(": ", stdout);
+		cli_put(stdout, p->steps[i].reason);
+		putchar('\n');
+	}
+	for (i = 0; i < p->nchecks && nfiles > 0; i++) {
+		printf("%-9s", "check");
+		apply_put_argv(stdout, &p->checks[i].argv);
+		putchar('\n');
+	}
+	for (i = 0; i < p->nreloads; i++) {
+		word = p->reloads[i].restart ? "restart" : "reload";
+		printf("%-9s", "then");
+		if (p->reloads[i].argv.n > 0)
+			apply_put_argv(stdout, &p->reloads[i].argv);
+		else {
+			printf("%s %s: ", word, plan_backend_name(p->reloads[i].backend));
+			cli_put(stdout, p->reloads[i].why);
+		}
+		putchar('\n');
+	}
+	for (i = 0; i < p->noffers; i++) {
+		printf("%-9s", "offered");
+		cli_put(stdout, p->offers[i].what);
+		fputs(" (to apply it, set \"", stdout);
+		cli_put(stdout, p->offers[i].setting);
+		fputs("\" in notspam.conf): ", stdout);
+		cli_put(stdout, p->offers[i].reason);
+		putchar('\n');
+	}
+	for (i = 0; i < p->none.n; i++)
+		apply_line("no plan", p->none.v[i]);
+	for (i = 0; i < p->notes.n; i++)
+		apply_line("note", p->notes.v[i]);
+	if (nfiles == 0 && p->none.n > 0)
+		printf("nothing to do that notspam can plan\n");
+	else if (nfiles == 0)
+		printf("nothing to do: the configuration is what the site "
+		    "needs\n");
+	else
+		printf("%zu file%s to change, %zu edit%s; notspam apply writes "
+		    "them\n", nfiles, nfiles == 1 ? "" : "s", plan_nedits(p),
+		    plan_nedits(p) == 1 ? "" : "s");
+}
+
+static void
+apply_json_argv(struct json *j, const char *key, const struct strv *argv)
+{
+	size_t i;
+
+	json_array_begin(j, key);
+	for (i = 0; i < argv->n; i++)
+		json_string(j, NULL, argv->v[i]);
+	json_array_end(j);
+}
+
+static void
+apply_json_file(struct json *j, const struct plan_file *f)
+{
+	const struct plan_edit *e;
+	char *diff, mode[8];
+	size_t i;
+
+	json_object_begin(j, NULL);
+	json_string(j, "path", f->path);
+	json_string(j, "backend", plan_backend_name(f->backend));
+	json_bool(j, "new", !f->exists);
+	json_bool(j, "changed", plan_file_changed(f));
+	snprintf(mode, sizeof mode, "%04o", (unsigned)f->mode);
+	json_string(j, "mode", mode);
+	json_array_begin(j, "edits");
+	for (i = 0; i < f->nedits; i++) {
+		e = &f->edits[i];
+		json_object_begin(j, NULL);
+		json_string(j, "file", f->path);
+		json_int(j, "line", (long long)e->line);
+		json_int(j, "new_line", (long long)e->new_line);
+		json_string(j, "before", e->before);
+		json_string(j, "after", e->after);
+		json_string(j, "reason", e->reason);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	diff = plan_file_diff(f);
+	json_string(j, "diff", diff);
+	free(diff);
+	json_array_begin(j, "warnings");
+	for (i = 0; i < f->warnings.n; i++)
+		json_string(j, NULL, f->warnings.v[i]);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void
+apply_json_lists(struct json *j, const struct plan *p)
+{
+	size_t i;
+
+	json_array_begin(j, "steps");
+	for (i = 0; i < p->nsteps; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "backend", plan_backend_name(p->steps[i].backend));
+		apply_json_argv(j, "command", &p->steps[i].argv);
+		json_string(j, "reason", p->steps[i].reason);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "checks");
+	for (i = 0; i < p->nchecks; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "backend", plan_backend_name(p->checks[i].backend));
+		apply_json_argv(j, "command", &p->checks[i].argv);
+		json_int(j, "path_arg", (long long)p->checks[i].path_arg);
+		json_bool(j, "directory", p->checks[i].dir);
+		json_bool(j, "outside", p->checks[i].outside);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "reloads");
+	for (i = 0; i < p->nreloads; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "backend", plan_backend_name(p->reloads[i].backend));
+		apply_json_argv(j, "command", &p->reloads[i].argv);
+		json_bool(j, "restart", p->reloads[i].restart);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "offers");
+	for (i = 0; i < p->noffers; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "backend", plan_backend_name(p->offers[i].backend));
+		json_string(j, "what", p->offers[i].what);
+		json_string(j, "setting", p->offers[i].setting);
+		json_string(j, "reason", p->offers[i].reason);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "none");
+	for (i = 0; i < p->none.n; i++)
+		json_string(j, NULL, p->none.v[i]);
+	json_array_end(j);
+	json_array_begin(j, "notes");
+	for (i = 0; i < p->notes.n; i++)
+		json_string(j, NULL, p->notes.v[i]);
+	json_array_end(j);
+}
+
+static void
+apply_json(const struct plan *p)
+{
+	struct json j;
+	char *doc;
+	size_t i;
+
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_int(&j, "changed_files", (long long)plan_changed_files(p));
+	json_int(&j, "edits", (long long)plan_nedits(p));
+	json_array_begin(&j, "files");
+	for (i = 0; i < p->nfiles; i++)
+		apply_json_file(&j, &p->files[i]);
+	json_array_end(&j);
+	apply_json_lists(&j, p);
+	cli_json_warnings(&j, p->site);
+	json_object_end(&j);
+	doc = json_finish(&j);
+	cli_put_doc(doc, strlen(doc));
+	free(doc);
+}
+
+int
+cli_apply(const struct cli_opts *o, int argc, char **argv)
+{
+	struct apply_args a;
+	struct session *s;
+	struct plan_ptrs ptrs;
+	struct plan_opts po;
+	struct plan *p;
+	char *cause = NULL;
+	int rc = 0;
+
+	if (apply_args(argc, argv, &a) != 0)
+		return EX_USAGE;
+	if (!a.dry_run) {
+		fputs("notspam: apply cannot write the files in this version "
+		    "yet; `notspam apply --dry-run` shows what it would "
+		    "change\n", stderr);
+		return EX_UNAVAILABLE;
+	}
+	if ((s = cli_session(o, &rc)) == NULL)
+		return rc;
+	apply_ptrs(s, &ptrs);
+	memset(&po, 0, sizeof po);
+	po.only = a.only;
+	po.ptrs = s->dns != NULL ? &ptrs : NULL;
+	if ((p = plan_make(s->site, &po, &cause)) == NULL) {
+		cli_error(cause);
+		free(cause);
+		rc = EX_USAGE;
+		goto done;
+	}
+	if (s->dns == NULL)
+		plan_note(p, "the PTR names are unknown (%s): the HELO name is "
+		    "left as it is", s->dns_error != NULL ? s->dns_error :
+		    "no resolver");
+	if (o->json)
+		apply_json(p);
+	else
+		apply_text(p);
+	rc = plan_changed_files(p) > 0 ? EXIT_WARN : 0;
+	plan_free(p);
+done:
+	session_close(s);
+	plan_ptrs_free(&ptrs);
+	return rc;
+}
