@@ -1,12 +1,15 @@
-/* cli_apply.c: "notspam apply --dry-run [--only BACKEND]": the plan of
- * config changes the site needs, as reasons and unified diffs per file,
- * or one JSON object.  Exit 0 when there is nothing to do, 1 when changes
- * are pending.  Writing them (without --dry-run) is the transaction's
- * job, not in this version yet. */
+/* cli_apply.c: "notspam apply [--dry-run] [--yes] [--only BACKEND]": the
+ * plan of config changes the site needs, as reasons and unified diffs per
+ * file, or one JSON object; without --dry-run, written through one
+ * transaction (core/apply/apply.h) after a question on a terminal or with
+ * --yes.  Exit codes: see cli_apply(). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/apply/apply.h"
 #include "core/apply/plan.h"
 #include "core/dns/dns.h"
 #include "core/lib/json.h"
@@ -17,13 +20,29 @@
 #include "ui/cli.h"
 
 static const char apply_usage[] =
-    "usage: notspam [--root DIR] [--json] apply --dry-run [--only BACKEND]\n";
+    "usage: notspam [--root DIR] [--json] apply [--dry-run | --yes] "
+    "[--only BACKEND] [--timeout SECONDS]\n";
 
 struct apply_args {
 	int		 dry_run;
 	int		 yes;
 	const char	*only;
+	int		 timeout_ms;	/* 0: the defaults */
 };
+
+/* SECONDS of --timeout into milliseconds; -1 when not 1..3600. */
+static int
+apply_seconds(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 3600)
+		return -1;
+	return (int)v * 1000;
+}
 
 /* The command's own options; -1 after a usage message. */
 static int
@@ -42,6 +61,9 @@ apply_args(int argc, char **argv, struct apply_args *a)
 		else if (strncmp(argv[i], "--only=", 7) == 0 &&
 		    argv[i][7] != '\0')
 			a->only = argv[i] + 7;
+		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc &&
+		    (a->timeout_ms = apply_seconds(argv[i + 1])) > 0)
+			i++;
 		else {
 			char *safe = str_sanitize(argv[i], strlen(argv[i]));
 			fprintf(stderr, "notspam: apply: unexpected \"%s\"\n",
@@ -320,6 +342,177 @@ apply_json(const struct plan *p)
 	free(doc);
 }
 
+/* Ask on the terminal; 1 for yes. */
+static int
+apply_ask(const struct plan *p)
+{
+	char line[64];
+	size_t n = plan_changed_files(p);
+
+	printf("Write %s %zu file%s, then reload? [y/N] ", n == 1 ? "this" :
+	    "these", n, n == 1 ? "" : "s");
+	fflush(stdout);
+	if (fgets(line, sizeof line, stdin) == NULL)
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* One checker's result, its own output when it refused. */
+static void
+apply_text_check(const struct txn_check_result *c)
+{
+	printf("%-9s", c->failed ? "refused" : "checked");
+	cli_put(stdout, c->name);
+	if (c->timed_out)
+		fputs(" (timed out)", stdout);
+	else if (c->failed && c->ran)
+		printf(" (exit %d)", c->status);
+	putchar('\n');
+	if (!c->failed)
+		return;
+	if (c->out != NULL && *c->out != '\0')
+		cli_put_fix(stdout, "  ", "  ", c->out);
+	if (c->err != NULL && *c->err != '\0')
+		cli_put_fix(stdout, "  ", "  ", c->err);
+}
+
+static void
+apply_text_result(const struct apply_result *res, int rc, const char *cause)
+{
+	const struct txn_report *r = &res->report;
+	size_t i;
+
+	for (i = 0; i < res->skipped.n; i++)
+		apply_line("skipped", res->skipped.v[i]);
+	for (i = 0; i < r->nchecks; i++)
+		apply_text_check(&r->checks[i]);
+	if (r->backup_dir != NULL)
+		apply_line("backup", r->backup_dir);
+	for (i = 0; i < res->ran.n; i++)
+		apply_line("ran", res->ran.v[i]);
+	for (i = 0; i < res->probed.n; i++)
+		apply_line("answers", res->probed.v[i]);
+	if (res->no_reload && rc == 0 && r->nwritten > 0)
+		apply_line("note", "--root: nothing outside the root is touched "
+		    "(no step, reload or signing-path check ran)");
+	if (rc == 0) {
+		printf("applied: %zu file%s written", r->nwritten,
+		    r->nwritten == 1 ? "" : "s");
+		if (r->stamp != NULL) {
+			fputs("; `notspam restore ", stdout);
+			cli_put(stdout, r->stamp);
+			fputs("` puts them back", stdout);
+		}
+		putchar('\n');
+		return;
+	}
+	if (r->rolled_back)
+		apply_line("restored", "every file was put back as it was");
+	if (r->rollback_error != NULL)
+		apply_line("error", r->rollback_error);
+	if (r->restore_error != NULL)
+		apply_line("error", r->restore_error);
+	cli_error(cause);
+}
+
+static void
+apply_json_result(const struct plan *p, const struct apply_result *res,
+    int rc, const char *cause)
+{
+	const struct txn_report *r = &res->report;
+	const struct txn_check_result *c;
+	struct json j;
+	char *doc;
+	size_t i;
+
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	json_int(&j, "changed_files", (long long)plan_changed_files(p));
+	json_bool(&j, "applied", rc == 0);
+	json_string(&j, "error", rc == 0 ? NULL : cause);
+	json_string(&j, "stamp", r->stamp);
+	json_string(&j, "backup", r->backup_dir);
+	json_int(&j, "written", (long long)r->nwritten);
+	json_bool(&j, "rolled_back", r->rolled_back);
+	json_string(&j, "rollback_error", r->rollback_error);
+	json_string(&j, "restore_error", r->restore_error);
+	json_array_begin(&j, "checks");
+	for (i = 0; i < r->nchecks; i++) {
+		c = &r->checks[i];
+		json_object_begin(&j, NULL);
+		json_string(&j, "command", c->name);
+		json_bool(&j, "failed", c->failed);
+		json_int(&j, "status", c->status);
+		json_bool(&j, "timed_out", c->timed_out);
+		json_string(&j, "stdout", c->out);
+		json_string(&j, "stderr", c->err);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	apply_json_argv(&j, "skipped", &res->skipped);
+	apply_json_argv(&j, "ran", &res->ran);
+	apply_json_argv(&j, "answers", &res->probed);
+	json_bool(&j, "reload_skipped", res->no_reload);
+	json_object_end(&j);
+	doc = json_finish(&j);
+	cli_put_doc(doc, strlen(doc));
+	free(doc);
+}
+
+/* The exit status of a commit that failed. */
+static int
+apply_status(const struct txn_report *r)
+{
+	if (r->rollback_error != NULL)
+		return EX_SOFTWARE;
+	switch (r->failure) {
+	case TXN_FAIL_LOCK:
+		return EX_TEMPFAIL;
+	case TXN_FAIL_PREPARE:
+		return EX_IOERR;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+/* Write the plan: ask (or --yes), commit, say what happened. */
+static int
+apply_write(const struct cli_opts *o, const struct apply_args *a,
+    const struct plan *p)
+{
+	struct apply_opts ao;
+	struct apply_result res;
+	char *cause = NULL;
+	int rc;
+
+	if (!o->json)
+		apply_text(p);
+	if (plan_changed_files(p) > 0 && !a->yes && !apply_ask(p)) {
+		printf("nothing written\n");
+		return EXIT_WARN;
+	}
+	memset(&ao, 0, sizeof ao);
+	ao.timeout_ms = a->timeout_ms;
+	rc = apply_commit(p, o->root, &ao, &res, &cause);
+	if (o->json)
+		apply_json_result(p, &res, rc, cause);
+	else if (plan_changed_files(p) > 0 || rc != 0)
+		apply_text_result(&res, rc, cause);
+	if (rc != 0)
+		rc = apply_status(&res.report);
+	apply_result_free(&res);
+	free(cause);
+	return rc;
+}
+
+/*
+ * --dry-run: 0 nothing to do, 1 changes pending.  Writing: 0 written,
+ * reloaded and re-checked (or nothing to do); 1 the question answered no;
+ * 2 refused or put back (a file changed since the plan, a checker, a
+ * reload or a signing path that does not answer); 64 usage, or neither a
+ * terminal nor --yes; 70 a file could not be put back; 74 not writable or
+ * full (nothing changed); 75 another transaction holds the lock.
+ */
 int
 cli_apply(const struct cli_opts *o, int argc, char **argv)
 {
@@ -333,11 +526,11 @@ cli_apply(const struct cli_opts *o, int argc, char **argv)
 
 	if (apply_args(argc, argv, &a) != 0)
 		return EX_USAGE;
-	if (!a.dry_run) {
-		fputs("notspam: apply cannot write the files in this version "
-		    "yet; `notspam apply --dry-run` shows what it would "
-		    "change\n", stderr);
-		return EX_UNAVAILABLE;
+	if (!a.dry_run && !a.yes && (!isatty(STDIN_FILENO) ||
+	    !isatty(STDOUT_FILENO))) {
+		fputs("notspam: apply: not a terminal: add --yes to write the "
+		    "changes, or --dry-run to see them\n", stderr);
+		return EX_USAGE;
 	}
 	if ((s = cli_session(o, &rc)) == NULL)
 		return rc;
@@ -355,11 +548,15 @@ cli_apply(const struct cli_opts *o, int argc, char **argv)
 		plan_note(p, "the PTR names are unknown (%s): the HELO name is "
 		    "left as it is", s->dns_error != NULL ? s->dns_error :
 		    "no resolver");
-	if (o->json)
-		apply_json(p);
-	else
-		apply_text(p);
-	rc = plan_changed_files(p) > 0 ? EXIT_WARN : 0;
+	if (!a.dry_run)
+		rc = apply_write(o, &a, p);
+	else {
+		if (o->json)
+			apply_json(p);
+		else
+			apply_text(p);
+		rc = plan_changed_files(p) > 0 ? EXIT_WARN : 0;
+	}
 	plan_free(p);
 done:
 	session_close(s);

@@ -87,6 +87,12 @@ plan_free(struct plan *p)
 		free(p->offers[i].reason);
 	}
 	free(p->offers);
+	for (i = 0; i < p->nprobes; i++) {
+		free(p->probes[i].endpoint);
+		sockspec_free(&p->probes[i].listener);
+		sockspec_free(&p->probes[i].relay);
+	}
+	free(p->probes);
 	strv_free(&p->none);
 	strv_free(&p->notes);
 	free(p->only);
@@ -1222,6 +1228,42 @@ plan_foreign_filter(const struct site *site, const char *mta)
 }
 
 /* Plan one MTA and its signer. */
+/* The signing path of a planned pair, to re-check after the reload. */
+static void
+plan_probe_add(struct plan *p, const struct plan_want *w)
+{
+	struct plan_probe *pr;
+	char *cause = NULL;
+
+	if (w->hook != PLAN_HOOK_MILTER && w->hook != PLAN_HOOK_PROXY)
+		return;
+	if (w->hook == PLAN_HOOK_MILTER &&
+	    w->listener.transport == SOCKSPEC_NONE)
+		return;
+	if (w->hook == PLAN_HOOK_PROXY && w->proxy_listen == NULL)
+		return;
+	p->probes = xgrow(p->probes, p->nprobes, sizeof *p->probes);
+	pr = &p->probes[p->nprobes++];
+	memset(pr, 0, sizeof *pr);
+	pr->mta = w->mta;
+	pr->signer = w->signer;
+	pr->hook = w->hook;
+	if (w->hook == PLAN_HOOK_MILTER) {
+		pr->endpoint = xstrdup(w->milter != NULL ? w->milter :
+		    "the milter");
+		sockspec_copy(&pr->listener, &w->listener);
+		return;
+	}
+	pr->endpoint = xstrdup(w->proxy_listen);
+	if (sockspec_parse(SOCKSPEC_HOSTPORT, w->proxy_listen, &pr->listener,
+	    &cause) != 0)
+		free(cause);
+	cause = NULL;
+	if (w->proxy_relay != NULL && sockspec_parse(SOCKSPEC_HOSTPORT,
+	    w->proxy_relay, &pr->relay, &cause) != 0)
+		free(cause);
+}
+
 static void
 plan_pair(struct plan_ctx *pc, const struct backend *mta, size_t nmta,
     const struct keys_list *kl, const struct plan_ptrs *ptrs)
@@ -1267,6 +1309,7 @@ plan_pair(struct plan_ctx *pc, const struct backend *mta, size_t nmta,
 		goto done;
 	if (mta->plan != NULL)
 		mta->plan(pc);
+	plan_probe_add(pc->plan, &w);
 done:
 	pc->want = NULL;
 	plan_want_free(&w);

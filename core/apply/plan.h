@@ -153,6 +153,8 @@ struct plan {
 	struct strv		 none;		/* "no plan for X: why" */
 	struct strv		 notes;		/* what a person must know */
 	char			*only;		/* --only, or NULL */
+	struct plan_probe	*probes;	/* the signing paths planned */
+	size_t			 nprobes;
 };
 
 /* A key the plan wires for a domain. */
@@ -179,6 +181,24 @@ enum plan_hook {
 	PLAN_HOOK_MILTER,	/* a milter socket (OpenDKIM) */
 	PLAN_HOOK_PROXY,	/* an SMTP proxy: listen and relay (dkimproxy) */
 	PLAN_HOOK_FILTER,	/* a filter the MTA starts (filter-dkimsign) */
+};
+
+/*
+ * A signing path to re-check once the programs re-read their files: for a
+ * milter, the signer's listener (its host path for a unix socket), which
+ * must answer a milter negotiation; for a proxy, the proxy's listener and
+ * the MTA's re-injection listener, which must accept a connection.  A
+ * filter the MTA starts itself (filter-dkimsign) has nothing to probe.
+ */
+struct plan_probe {
+	const struct backend	*mta;
+	const struct backend	*signer;
+	enum plan_hook		 hook;
+	char			*endpoint;	/* as configured, for messages */
+	struct sockspec		 listener;	/* MILTER, PROXY: the signer's */
+	struct sockspec		 relay;		/* PROXY: the MTA's re-injection
+						 * listener (transport NONE:
+						 * unknown) */
 };
 
 /* Settings of the outbound IPv6 fallback. */
