@@ -61,8 +61,10 @@ static const struct command commands[] = {
 	{ "restore", cli_restore, "[STAMP] [--force]",
 	    "put a backup's files back (the newest apply's by default)", 0 },
 	{ "setup", NULL, NULL, NULL, 1 },
-	{ "apply", cli_apply, "--dry-run [--only BACKEND]",
-	    "the config changes the site needs, as diffs with reasons", 0 },
+	{ "apply", cli_apply, "[--dry-run | --yes] [--only BACKEND] "
+	    "[--timeout SECONDS]",
+	    "the config changes the site needs; written without --dry-run",
+	    0 },
 	{ "doctor", NULL, NULL, NULL, 1 },
 	{ "send-test", NULL, NULL, NULL, 1 },
 };

@@ -1,9 +1,11 @@
 /* txn_check.c: a transaction's stage and its checkers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,13 +128,17 @@ txn_dirname(const char *p)
 	return xstrndup(p, (size_t)(slash - p));
 }
 
-/* Stage one file: STAGE/path, with the mode it will have. */
+/* Stage one file: STAGE/path, with the mode it will have.  Its times are
+ * set 10 s back: Postfix waits while a file it reads was modified within
+ * the last second (dict_load_file: "file is being modified"), which made
+ * every postconf and postfix check of a fresh stage wait 2 s. */
 static int
 txn_stage_file(struct txn *t, const struct txn_file *f, char **cause)
 {
 	struct fswrite_opts o;
 	struct stat sb;
-	char *dir = txn_dirname(f->path);
+	struct timespec ts[2];
+	char *dir = txn_dirname(f->path), *host;
 	int rc;
 
 	memset(&o, 0, sizeof o);
@@ -144,6 +150,14 @@ txn_stage_file(struct txn *t, const struct txn_file *f, char **cause)
 	if (rc == 0)
 		rc = fswrite_file(t->stage, f->path, f->new, f->newlen, &o,
 		    cause);
+	if (rc == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts[0]);
+		ts[0].tv_sec -= 10;
+		ts[1] = ts[0];
+		host = xasprintf("%s%s", t->stage, f->path);
+		(void)utimensat(AT_FDCWD, host, ts, AT_SYMLINK_NOFOLLOW);
+		free(host);
+	}
 	free(dir);
 	return rc;
 }

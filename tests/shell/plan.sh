@@ -355,9 +355,9 @@ edit "chroot: the milter at /run/opendkim from a chrooted smtpd goes to TCP" \
     /etc/postfix/main.cf 'smtpd_milters = unix:/run/opendkim/opendkim.sock' \
     'smtpd_milters = inet:127.0.0.1:8891' 54
 check "  the reason is the chroot, and what the site saw" has "$T_TMP/plan.txt" \
-    '^line 54: .*replaces unix:/run/opendkim/opendkim.sock: postfix smtpd opens /var/spool/postfix/run/opendkim/opendkim.sock'
+    '^line 54: Postfix.s smtpd .*replaces unix:/run/opendkim/opendkim.sock: it opens /var/spool/postfix/run/opendkim/opendkim.sock'
 check "  cleanup's reason names cleanup" has "$T_TMP/plan.txt" \
-    '^line 55: .*postfix cleanup opens /var/spool/postfix/run/opendkim/opendkim.sock'
+    '^line 55: Postfix.s cleanup .*it opens /var/spool/postfix/run/opendkim/opendkim.sock'
 r=$(root port ../sites/corpus-port-mismatch)
 plan "$r"
 edit "port mismatch: the lone milter where nothing listens is replaced, not kept" \
@@ -397,8 +397,8 @@ check "  and the others it leaves out are said" has "$T_TMP/plan.txt" \
     '^note     --only postfix leaves out 4 other files'
 run --root "$r" apply --dry-run --only nosuch
 check "--only with an unknown program: usage, 64 (got $RC)" [ "$RC" -eq 64 ]
-run --root "$r" apply
-check "apply without --dry-run: not in this version, 69 (got $RC)" [ "$RC" -eq 69 ]
+run --root "$r" apply </dev/null
+check "apply without --dry-run, --yes or a terminal: 64 (got $RC)" [ "$RC" -eq 64 ]
 run --root "$r" apply --dry-run --bogus
 check "an unknown option: 64 (got $RC)" [ "$RC" -eq 64 ]
 plan "$r"
@@ -411,4 +411,4 @@ assert set(e) >= {"file", "line", "before", "after", "reason"}, e
 assert f["diff"].startswith("--- a/etc/postfix/main.cf\n+++ b/etc/postfix/main.cf\n")
 assert d["checks"] and d["reloads"] and d["offers"]
 ' "$T_TMP/plan.json"
-check "--help lists apply" sh -c '"$1" --help | grep -q "^  apply --dry-run"' sh "$NOTSPAM"
+check "--help lists apply" sh -c '"$1" --help | grep -q "^  apply \\[--dry-run | --yes\\]"' sh "$NOTSPAM"
