@@ -182,7 +182,7 @@ mkdir -p "$D/before"
 cp -a /etc/postfix/main.cf /etc/opendkim.conf /etc/default/opendkim "$D/before/"
 sed -i 's#^opendkim\.\(restart\|reload\) = .*#opendkim.\1 = /bin/true#' \
     /etc/notspam/notspam.conf
-"$NS" apply --yes --timeout 2 >"$D/fail.out" 2>&1
+"$NS" apply --yes --timeout 5 >"$D/fail.out" 2>&1
 rc=$?
 t "a milter that does not answer after the reload: 2 (got $rc)" [ "$rc" -eq 2 ]
 t "  says why" grep -q 'does not answer after the reload: nothing answers at 127.0.0.1:8891' "$D/fail.out"
@@ -213,7 +213,7 @@ if grep -q '^not ok' "$D/results" 2>/dev/null; then
 	    log/submit.out; do
 		[ -s "$D/$f" ] || continue
 		diag "--- $f"
-		tail -n 25 "$D/$f" | sed 's/^/# /'
+		tail -n 40 "$D/$f" | sed 's/^/# /'
 	done
 fi
 echo "1..$T_N"
