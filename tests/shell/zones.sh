@@ -55,9 +55,7 @@ check "zones.py makes zones from records --json" ls "$T_TMP"/made/example.org.zo
 # never takes.  And (dname) example.com's DKIM key behind
 # _domainkey.example.com DNAME _domainkey.example.net (RFC 6672).
 dmarc="v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.org"
-wild="--drop dmarc@example.net --drop spf-helo@example.org
-    --drop spf-helo@example.net --drop spf-helo@example.com
-    --drop spf-helo@lists.example.com"
+wild="--drop dmarc@example.net --drop spf-helo@host"
 # shellcheck disable=SC2086
 "$PY" tests/stack/zones.py "$T_TMP/records.json" "$T_TMP/wild" $wild \
     --add "*.example.net. 300 IN TXT \"$dmarc\"" \
@@ -152,7 +150,7 @@ fi
 run --root "$root" --json --zones "$T_TMP/dname" check
 verdicts "$T_TMP/out" >"$T_TMP/dname.verdicts"
 for v in 'example.com dkim:obsd ok' 'example.net dmarc ok' \
-    'example.org spf-helo fail'; do
+    'host spf-helo fail'; do
 	check "through the wildcards and the DNAME: $v" \
 	    grep -qx "$v" "$T_TMP/dname.verdicts"
 done

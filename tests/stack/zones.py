@@ -72,6 +72,10 @@ def main(argv):
     seen = set()
     owners = [("host", doc["mail_host"])] if doc.get("mail_host") else []
     owners += [(d["domain"], d) for d in doc["domains"]]
+    known = {r["id"] + "@" + who for who, d in owners for r in d["records"]}
+    for key in sorted((drops | set(sets) | set(moves)) - known):
+        raise SystemExit("zones.py: no record " + key +
+                         " (the mail host's are ID@host)")
     for who, d in owners:
         for r in d["records"]:
             key = r["id"] + "@" + who
