@@ -40,6 +40,7 @@ extern const struct screen screen_dashboard;
  * records (A, AAAA, PTR, HELO SPF). */
 extern const struct screen screen_dns;
 extern const struct screen screen_keys;
+extern const struct screen screen_configs;
 
 #define APP_MAX_DEPTH 8
 
@@ -62,6 +63,8 @@ struct app_para {
 };
 
 struct session;
+struct plan;
+struct cfgplan;
 
 struct app {
 	const struct cli_opts	*opts;
@@ -91,6 +94,7 @@ struct app {
 	int			 dialog_vis;	/* lines shown, at the last draw */
 	int			 dialog_lines;	/* lines in all, at the last draw */
 	struct app_input	 input;
+	struct cfgplan		*cfgplan;	/* ui/configview.c: the plan */
 	struct {
 		const struct screen	*screen;
 		void			*state;
@@ -131,6 +135,15 @@ void app_input(struct app *, const char *prompt, const char *initial,
  * cursor shows in `visible` rows.  Returns 1 if the key moved it. */
 int list_key(int key, int *cursor, int *top, int n, int visible);
 void list_fix(int *cursor, int *top, int n, int visible);
+
+/* The plan for the site (ui/configview.c), made once per site load: NULL
+ * while the PTR records it needs are asked (the app is marked dirty when
+ * it is made).  configs_plan_drop frees it (a new site, the end). */
+const struct plan *configs_plan(struct app *);
+void configs_plan_drop(struct app *);
+/* Does a planned edit fix the configuration warning (its file:line is a
+ * line a changed file's edit replaces)?  0 while there is no plan. */
+int configs_fixes(struct app *, const char *warning);
 
 /* Console entry point (ui/console.c); returns the exit status. */
 int console_run(const struct cli_opts *);

@@ -621,6 +621,7 @@ app_free(struct app *app)
 		app_pop(app);
 	check_free(app->run);
 	services_free(app->svc, app->nsvc);
+	configs_plan_drop(app);
 	session_close(app->session);
 	free(app->message);
 	dialog_close(app);

@@ -52,6 +52,8 @@ static const char *const dash_help[] = {
 	"handed over). A resolver that never answered is one line at the top",
 	"instead of an unknown finding for each check.",
 	"K            the DKIM keys: make, rotate, publish, fix permissions",
+	"c            the configs: each file's state, the plan's diff, apply,",
+	"             backups and restore",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
 	NULL
@@ -66,6 +68,7 @@ dash_enter(struct app *app, const void *arg)
 	/* On the first domain; the mail host's row is one up. */
 	d->dcur = dash_nhost(app);
 	d->hy = -1;
+	configs_plan(app);	/* for the findings apply fixes */
 	return d;
 }
 
@@ -756,6 +759,10 @@ show_warning(struct app *app, const struct dash_row *r)
 		app_dialog_add(app, 0, 0, "");
 		app_dialog_label(app, "fix: ", 0, fix);
 	}
+	if (configs_fixes(app, app->site->warnings.v[r->warn])) {
+		app_dialog_add(app, 0, 0, "");
+		app_dialog_add(app, 0, 0, "apply can fix this: c opens the plan");
+	}
 	free(where);
 	free(problem);
 	free(fix);
@@ -805,6 +812,9 @@ dash_key(struct app *app, void *state, int key)
 		return KEY_HANDLED;
 	case 'K':
 		app_push(app, &screen_keys, NULL);
+		return KEY_HANDLED;
+	case 'c':
+		app_push(app, &screen_configs, NULL);
 		return KEY_HANDLED;
 	case 'd':
 		/* The records of what is selected: a finding's domain (or
@@ -868,6 +878,6 @@ dash_key(struct app *app, void *state, int key)
 
 const struct screen screen_dashboard = {
 	"dashboard", dash_enter, dash_draw, dash_key, dash_leave,
-	" Enter open  d DNS  K keys  Tab switch  / filter  r recheck  ? help  q quit",
+	" Enter open  d DNS  K keys  c configs  Tab switch  / filter  r recheck  ? help  q quit",
 	dash_help
 };
