@@ -448,6 +448,11 @@ draw_plan_rest(const struct plan *p, int y, int rows, int cols)
 		y = plan_line(y, rows, cols, "step", s);
 		free(s);
 	}
+	for (i = 0; i < p->nchecks && nfiles > 0; i++) {
+		s = argv_line(&p->checks[i].argv);
+		y = plan_line(y, rows, cols, "check", s);
+		free(s);
+	}
 	for (i = 0; i < p->nreloads && nfiles > 0; i++) {
 		if (p->reloads[i].argv.n > 0)
 			s = argv_line(&p->reloads[i].argv);
@@ -644,9 +649,9 @@ now_word(enum manifest_now now)
 {
 	switch (now) {
 	case MANIFEST_NOW_AFTER:
-		return "as the backup's transaction left it";
+		return "as written then";
 	case MANIFEST_NOW_BEFORE:
-		return "as before (restored)";
+		return "as before it";
 	case MANIFEST_NOW_CHANGED:
 		return "changed since";
 	default:
@@ -709,10 +714,10 @@ draw_confirm(struct configview *cv, const struct plan *p, int rows, int cols)
 
 	strv_init(&say);
 	if (cv->confirm == JOB_APPLY) {
-		strv_addf(&say, "Write these %zu file%s, then %s?",
+		strv_addf(&say, "Write these %zu file%s%s?",
 		    plan_changed_files(p), plan_changed_files(p) == 1 ? "" :
 		    "s", cv->app->site->root != NULL ?
-		    "nothing reloaded (--root)" : "reload");
+		    " under --root (nothing is reloaded)" : ", then reload");
 		for (i = 0; i < p->nfiles; i++)
 			if (plan_file_changed(&p->files[i]))
 				strv_addf(&say, "  %s (%zu edit%s)",
@@ -1096,7 +1101,11 @@ configs_key(struct app *app, void *state, int key)
 	case MODE_CONFIRM:
 		return confirm_key(cv, key);
 	case MODE_DIFF:
-		return diff_key(cv, key);
+		if (key != 'A' && key != 'b')
+			return diff_key(cv, key);
+		cv->mode = MODE_FILES;		/* the list's A and b */
+		diff_free(cv);
+		break;
 	case MODE_BACKUPS:
 		return backups_key(cv, key);
 	case MODE_FILES:

@@ -878,6 +878,6 @@ dash_key(struct app *app, void *state, int key)
 
 const struct screen screen_dashboard = {
 	"dashboard", dash_enter, dash_draw, dash_key, dash_leave,
-	" Enter open  d DNS  K keys  c configs  Tab switch  / filter  r recheck  ? help  q quit",
+	" Enter open  d DNS  K keys  c configs  Tab list  / filter  ? help  q quit",
 	dash_help
 };
