@@ -49,6 +49,11 @@ check "the CLI applies on a second copy (the bytes to expect)" has "$T_TMP/cli" 
 start 80 24
 check "dashboard: the bottom line names c" wait_for 'c configs'
 check "  the check ends" wait_for 'last check'
+# The plan is made once the PTR answers are in: c shows it is.
+$TM send-keys -t c c
+check "  c: the plan is made" wait_for '^ Configs +changes pending'
+$TM send-keys -t c Escape
+check "  Esc: the dashboard again" wait_for 'c configs'
 $TM send-keys -t c Tab g Enter
 check "  the milter warning's box: apply can fix it" wait_for 'apply can fix this: c opens the plan'
 $TM send-keys -t c x
