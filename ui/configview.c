@@ -15,7 +15,6 @@
 #include "core/apply/backup.h"
 #include "core/apply/plan.h"
 #include "core/dns/dns.h"
-#include "core/lib/fsroot.h"
 #include "core/lib/loop.h"
 #include "core/lib/proc.h"
 #include "core/lib/util.h"
@@ -273,32 +272,21 @@ row_add(struct configview *cv, const char *path)
 	return r;
 }
 
-/* A file not in the plan: unreadable, invalid (a warning of the site
- * names it and no document of it was kept), else in sync. */
+/* A file not in the plan: unreadable, invalid, else in sync. */
 static void
 row_probe(struct app *app, struct cfgrow *r)
 {
-	char *data = NULL, *cause = NULL, *pfx;
-	size_t len, i;
-
-	if (fsroot_read(app->site->root, r->path, 0, &data, &len,
-	    &cause) != 0) {
+	switch (plan_file_state(app->site, r->path, &r->detail)) {
+	case PLAN_FILE_UNREADABLE:
 		r->state = CFG_UNREADABLE;
-		r->detail = cause;
-		return;
+		break;
+	case PLAN_FILE_INVALID:
+		r->state = CFG_INVALID;
+		break;
+	default:
+		r->state = CFG_SYNC;
+		break;
 	}
-	free(data);
-	r->state = CFG_SYNC;
-	if (site_doc(app->site, r->path) != NULL)
-		return;
-	pfx = xasprintf("%s:", r->path);
-	for (i = 0; i < app->site->warnings.n; i++)
-		if (str_startswith(app->site->warnings.v[i], pfx)) {
-			r->state = CFG_INVALID;
-			r->detail = xstrdup(app->site->warnings.v[i]);
-			break;
-		}
-	free(pfx);
 }
 
 /* (Re)build the rows from the plan: its files, the programs' own config

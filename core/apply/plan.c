@@ -1466,3 +1466,29 @@ plan_make(const struct site *site, const struct plan_opts *opts,
 	plan_reload_commands(p, &bctx);
 	return p;
 }
+
+enum plan_file_state
+plan_file_state(const struct site *site, const char *path, char **detail)
+{
+	char *data = NULL, *cause = NULL, *pfx;
+	enum plan_file_state st = PLAN_FILE_SYNC;
+	size_t len, i;
+
+	*detail = NULL;
+	if (fsroot_read(site->root, path, 0, &data, &len, &cause) != 0) {
+		*detail = cause;
+		return PLAN_FILE_UNREADABLE;
+	}
+	free(data);
+	if (site_doc(site, path) != NULL)
+		return PLAN_FILE_SYNC;
+	pfx = xasprintf("%s:", path);
+	for (i = 0; i < site->warnings.n; i++)
+		if (str_startswith(site->warnings.v[i], pfx)) {
+			st = PLAN_FILE_INVALID;
+			*detail = xstrdup(site->warnings.v[i]);
+			break;
+		}
+	free(pfx);
+	return st;
+}

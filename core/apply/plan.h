@@ -285,6 +285,19 @@ size_t plan_changed_files(const struct plan *);
 size_t plan_nedits(const struct plan *);
 /* Are the planned bytes of f not the bytes as read? */
 int plan_file_changed(const struct plan_file *f);
+
+/* What a managed file the plan leaves alone is now: PLAN_FILE_SYNC (read
+ * and parsed, or read), PLAN_FILE_UNREADABLE (*detail: why), or
+ * PLAN_FILE_INVALID (no document of it was kept and one of the site's
+ * warnings names it: *detail, that warning).  *detail is NULL or the
+ * caller's to free. */
+enum plan_file_state {
+	PLAN_FILE_SYNC,
+	PLAN_FILE_UNREADABLE,
+	PLAN_FILE_INVALID,
+};
+enum plan_file_state plan_file_state(const struct site *, const char *path,
+    char **detail);
 /* The planned bytes of f; caller frees; *len their count. */
 char *plan_file_text(const struct plan_file *f, size_t *len);
 /* The unified diff of f ("--- /dev/null" for a new file); caller frees;

@@ -446,6 +446,32 @@ test_make_only(void **state)
 	site_free(site);
 }
 
+/* A file the plan leaves alone: in sync when it reads (and parses, or
+ * no warning names it), unreadable with why, invalid with the warning. */
+static void
+test_file_state(void **state)
+{
+	struct site *site = demo();
+	char *detail = NULL;
+
+	(void)state;
+	assert_int_equal(plan_file_state(site, "/etc/postfix/master.cf",
+	    &detail), PLAN_FILE_SYNC);
+	assert_null(detail);
+	assert_int_equal(plan_file_state(site, "/etc/postfix/nosuch.cf",
+	    &detail), PLAN_FILE_UNREADABLE);
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, "nosuch.cf"));
+	free(detail);
+	/* A read file no document was kept of, named by a warning. */
+	strv_add(&site->warnings, "/etc/mailname:1: not a host name; fix it");
+	assert_int_equal(plan_file_state(site, "/etc/mailname", &detail),
+	    PLAN_FILE_INVALID);
+	assert_string_equal(detail, "/etc/mailname:1: not a host name; fix it");
+	free(detail);
+	site_free(site);
+}
+
 /* The apply settings of notspam.conf: read, and bad values refused
  * naming the line and what is allowed. */
 static void
@@ -508,6 +534,7 @@ main(void)
 		cmocka_unit_test(test_make_demo),
 		cmocka_unit_test(test_make_only),
 		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_file_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
