@@ -238,40 +238,8 @@ static int
 apply_run(const struct strv *av, const struct apply_opts *o,
     struct apply_result *res, char **cause)
 {
-	struct buf line;
-	const char **v;
-	char *exe, *out = NULL, *why = NULL;
-	size_t i;
-	int status = 0, rc;
-
-	buf_init(&line);
-	for (i = 0; i < av->n; i++)
-		buf_printf(&line, "%s%s", i > 0 ? " " : "", av->v[i]);
-	buf_add(&line, "", 0);
-	strv_add(&res->ran, line.data);
-	if ((exe = proc_which(av->v[0])) == NULL) {
-		rc = error_set(cause, "cannot run %s: no such program",
-		    line.data);
-		buf_free(&line);
-		return rc;
-	}
-	v = xcalloc(av->n + 1, sizeof *v);
-	v[0] = exe;
-	for (i = 1; i < av->n; i++)
-		v[i] = av->v[i];
-	rc = proc_run(v, o->timeout_ms > 0 ? o->timeout_ms : APPLY_RUN_MS,
-	    APPLY_RUN_OUT, &out, &status, &why);
-	if (rc != 0)
-		error_set(cause, "%s: %s", line.data, why);
-	else if (status != 0)
-		rc = error_set(cause, "%s exited with status %d: %s",
-		    line.data, status, str_trim(out));
-	free(why);
-	free(out);
-	free(v);
-	free(exe);
-	buf_free(&line);
-	return rc;
+	return proc_run_words(av, o->timeout_ms > 0 ? o->timeout_ms :
+	    APPLY_RUN_MS, APPLY_RUN_OUT, &res->ran, cause);
 }
 
 /* The plan's reloads and restarts, in its order. */

@@ -210,40 +210,9 @@ static int
 backup_run(const struct backup_opts *o, const struct strv *argv,
     struct strv *ran, char **cause)
 {
-	struct buf line;
-	char *exe, *out = NULL, *why = NULL;
-	const char **v;
-	size_t i;
-	int status = 0, rc;
-
-	buf_init(&line);
-	for (i = 0; i < argv->n; i++)
-		buf_printf(&line, "%s%s", i > 0 ? " " : "", argv->v[i]);
-	buf_add(&line, "", 0);
-	strv_add(ran, line.data);
-	if ((exe = proc_which(argv->v[0])) == NULL) {
-		rc = error_set(cause, "cannot run %s: no such program",
-		    line.data);
-		buf_free(&line);
-		return rc;
-	}
-	v = xcalloc(argv->n + 1, sizeof *v);
-	v[0] = exe;
-	for (i = 1; i < argv->n; i++)
-		v[i] = argv->v[i];
-	rc = proc_run(v, o->reload_timeout_ms > 0 ? o->reload_timeout_ms :
-	    BACKUP_RELOAD_MS, BACKUP_RELOAD_OUT, &out, &status, &why);
-	if (rc != 0)
-		error_set(cause, "%s", why);
-	else if (status != 0)
-		rc = error_set(cause, "%s exited with status %d: %s",
-		    line.data, status, str_trim(out));
-	free(why);
-	free(out);
-	free(v);
-	free(exe);
-	buf_free(&line);
-	return rc;
+	return proc_run_words(argv, o->reload_timeout_ms > 0 ?
+	    o->reload_timeout_ms : BACKUP_RELOAD_MS, BACKUP_RELOAD_OUT, ran,
+	    cause);
 }
 
 int

@@ -549,3 +549,43 @@ proc_run(const char *const argv[], int timeout_ms, size_t max, char **out,
 	*out = c.out;
 	return 0;
 }
+
+int
+proc_run_words(const struct strv *argv, int timeout_ms, size_t max,
+    struct strv *ran, char **cause)
+{
+	struct buf line;
+	const char **v;
+	char *exe, *out = NULL, *why = NULL;
+	size_t i;
+	int status = 0, rc;
+
+	buf_init(&line);
+	for (i = 0; i < argv->n; i++)
+		buf_printf(&line, "%s%s", i > 0 ? " " : "", argv->v[i]);
+	buf_add(&line, "", 0);
+	if (ran != NULL)
+		strv_add(ran, line.data);
+	if (argv->n == 0 || (exe = proc_which(argv->v[0])) == NULL) {
+		rc = error_set(cause, "cannot run %s: no such program",
+		    line.data);
+		buf_free(&line);
+		return rc;
+	}
+	v = xcalloc(argv->n + 1, sizeof *v);
+	v[0] = exe;
+	for (i = 1; i < argv->n; i++)
+		v[i] = argv->v[i];
+	rc = proc_run(v, timeout_ms, max, &out, &status, &why);
+	if (rc != 0)
+		error_set(cause, "%s: %s", line.data, why);
+	else if (status != 0)
+		rc = error_set(cause, "%s exited with status %d: %s",
+		    line.data, status, str_trim(out));
+	free(why);
+	free(out);
+	free(v);
+	free(exe);
+	buf_free(&line);
+	return rc;
+}

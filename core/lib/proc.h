@@ -117,4 +117,16 @@ char *proc_which(const char *name);
 int proc_run(const char *const argv[], int timeout_ms, size_t max, char **out,
     int *status, char **cause);
 
+struct strv;
+
+/*
+ * Run a command given as words (argv->v[0] a program name, looked up with
+ * proc_which) through proc_run.  The words joined by blanks are appended
+ * to ran (when not NULL).  Returns 0 when it ran and exited 0; -1 with
+ * *cause naming the command and saying why (not found, could not start
+ * or timed out, or its exit status and output).  Blocks, as proc_run.
+ */
+int proc_run_words(const struct strv *argv, int timeout_ms, size_t max,
+    struct strv *ran, char **cause);
+
 #endif
