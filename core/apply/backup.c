@@ -26,7 +26,7 @@ backup_base(const char *base)
 /*
  * A backup directory without a journal, whose manifest cannot be read: a
  * commit stopped while it made its backup, before it wrote any file.  A
- * stub (no files, state NULL) to list it by, or NULL when it has a
+ * placeholder entry (no files, state NULL) to list it by, or NULL when it has a
  * journal (then the unreadable manifest is a real problem).
  */
 static struct manifest *
