@@ -113,6 +113,10 @@ struct backend {
 	 * lines, no final newline; caller frees. */
 	char	*(*switch_text)(const struct site *, const struct backend *,
 		    const struct backend_key_switch *sw);
+	/* The same change as plan edits (core/apply/plan.h): the signer's
+	 * files only, their checker; 0, or -1 after plan_none() said why. */
+	int	(*switch_plan)(struct plan_ctx *,
+		    const struct backend_key_switch *sw);
 };
 
 extern const struct backend backend_postfix;

@@ -235,6 +235,14 @@ int	 opendkim_plan(struct plan_ctx *);
 int	 opensmtpd_plan(struct plan_ctx *);
 int	 dkimproxy_plan(struct plan_ctx *);
 int	 dkimsign_plan(struct plan_ctx *);
+/* The switch plans (backend.h switch_plan): opendkim's in
+ * opendkim_plan.c, the others in keyswitch_plan.c. */
+int	 opendkim_switch_plan(struct plan_ctx *,
+	    const struct backend_key_switch *);
+int	 dkimproxy_switch_plan(struct plan_ctx *,
+	    const struct backend_key_switch *);
+int	 dkimsign_switch_plan(struct plan_ctx *,
+	    const struct backend_key_switch *);
 
 /* Is host (a name or address, brackets allowed) a loopback one? */
 int	 bk_is_loopback(const char *host);

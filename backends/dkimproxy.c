@@ -451,4 +451,5 @@ const struct backend backend_dkimproxy = {
 	.key_dir = "/etc/mail/dkim",
 	.key_suffix = ".key",
 	.switch_text = dp_switch_text,
+	.switch_plan = dkimproxy_switch_plan,
 };

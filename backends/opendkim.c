@@ -937,4 +937,5 @@ const struct backend backend_opendkim = {
 	.key_dir = "/etc/dkimkeys",
 	.key_suffix = ".private",
 	.switch_text = od_switch_text,
+	.switch_plan = opendkim_switch_plan,
 };

@@ -896,3 +896,207 @@ opendkim_plan(struct plan_ctx *pc)
 	strv_free(&argv);
 	return 0;
 }
+
+/* ---- keys switch ---- */
+
+/* The selector of a KeyTable entry ("domain:selector:path"), or NULL;
+ * caller frees. */
+static char *
+odp_key_selector(const struct conf_entry *e)
+{
+	const char *v = e->argc > 1 ? e->argv[1] : "";
+	const char *a = strchr(v, ':'), *b;
+
+	if (a == NULL || (b = strchr(a + 1, ':')) == NULL)
+		return NULL;
+	return xstrndup(a + 1, (size_t)(b - a - 1));
+}
+
+/* The name of the KeyTable entry of domain's key with selector sel, or
+ * NULL; caller frees. */
+static char *
+odp_key_named(const struct plan_file *kt, const char *domain, const char *sel)
+{
+	const struct conf_entry *e;
+	char *d, *s;
+	size_t i;
+	int hit;
+
+	for (i = 0; i < kt->doc->nentries; i++) {
+		e = &kt->doc->entries[i];
+		if (e->key == NULL || *e->key == '\0')
+			continue;
+		d = odp_key_domain(e);
+		s = odp_key_selector(e);
+		hit = d != NULL && s != NULL && strcasecmp(d, domain) == 0 &&
+		    strcmp(s, sel) == 0;
+		free(d);
+		free(s);
+		if (hit)
+			return xstrdup(e->key);
+	}
+	return NULL;
+}
+
+/* Does a SigningTable line name key `name`? */
+static int
+odp_names_key(const struct plan_file *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->doc->nentries; i++)
+		if (st->doc->entries[i].argc > 1 &&
+		    strcasecmp(st->doc->entries[i].argv[1], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The replaced key old: the SigningTable lines that give domain's mail
+ * to it name the new key instead; its KeyTable line goes once no line
+ * names it.  The number of SigningTable lines changed. */
+static size_t
+odp_switch_replace(struct odp *o, struct plan_file *kt, struct plan_file *st,
+    int refile, const struct backend_key_switch *sw, const char *old,
+    const char *name)
+{
+	const struct conf_entry *e;
+	size_t i, n = 0;
+
+	for (i = 0; i < st->doc->nentries; i++) {
+		e = &st->doc->entries[i];
+		if (e->argc < 2 || strcasecmp(e->argv[1], old) != 0 ||
+		    !odp_catches(e->key, sw->domain, refile))
+			continue;
+		if (plan_set_entry(st, e, name, "%s's mail is signed with the "
+		    "new key %s; replaces %s", sw->domain, name, old) == 0)
+			n++;
+	}
+	if (!odp_names_key(st, old) && (e = odp_key_entry(kt, old)) != NULL)
+		plan_delete(kt, e, "the key %s is replaced by %s and no "
+		    "SigningTable line names it any more", old, name);
+	(void)o;
+	return n;
+}
+
+/* No KeyTable: Selector and KeyFile name the new key. */
+static int
+odp_switch_single(struct odp *o, const struct backend_key_switch *sw)
+{
+	const char *dom = odp_get(o, "Domain");
+
+	plan_set(o->conf, "Selector", sw->selector, "OpenDKIM signs with the "
+	    "new key's selector %s", sw->selector);
+	plan_set(o->conf, "KeyFile", sw->path, "the new key of %s (selector "
+	    "%s)", sw->domain, sw->selector);
+	if (dom != NULL && strcasecmp(dom, sw->domain) != 0)
+		plan_note(o->pc->plan, "opendkim: Selector and KeyFile sign "
+		    "every domain of Domain (%s) with this key: publish its "
+		    "record under each, or let notspam apply make a KeyTable",
+		    dom);
+	return 0;
+}
+
+/* The KeyTable and SigningTable of a switch. */
+static int
+odp_switch_tables(struct odp *o, const struct backend_key_switch *sw)
+{
+	const char *kt_v = odp_get(o, "KeyTable"), *st_v;
+	const struct conf_entry *e;
+	struct plan_file *kt, *st;
+	struct plan_domain d;
+	char *ktp, *stp, *name, *spec, *old, *cause = NULL;
+	size_t i, moved = 0;
+	int refile = 0, dummy, rc = -1;
+
+	if ((st_v = odp_get(o, "SigningTable")) == NULL) {
+		plan_none(o->pc->plan, "opendkim: a KeyTable and no "
+		    "SigningTable: notspam apply plans the tables; switch after");
+		return -1;
+	}
+	ktp = odp_set_path(kt_v, &dummy);
+	stp = odp_set_path(st_v, &refile);
+	kt = plan_file(o->pc, &backend_opendkim, CONF_TABLE, ktp, 0644, &cause);
+	st = kt == NULL ? NULL : plan_file(o->pc, &backend_opendkim,
+	    CONF_TABLE, stp, 0644, &cause);
+	if (kt == NULL || st == NULL) {
+		plan_none(o->pc->plan, "opendkim: %s; fix the table first",
+		    cause);
+		free(cause);
+		goto out;
+	}
+	name = xasprintf("%s._domainkey.%s", sw->selector, sw->domain);
+	spec = xasprintf("%s:%s:%s", sw->domain, sw->selector, sw->path);
+	if ((e = odp_key_entry(kt, name)) == NULL)
+		plan_append(kt, name, spec, "the new key of %s: d=%s, selector "
+		    "%s, key file %s", sw->domain, sw->domain, sw->selector,
+		    sw->path);
+	else if (e->argc < 2 || strcmp(e->argv[1], spec) != 0)
+		plan_set_entry(kt, e, spec, "the new key of %s: d=%s, selector "
+		    "%s, key file %s; replaces %s", sw->domain, sw->domain,
+		    sw->selector, sw->path, e->argc > 1 ? e->argv[1] : "");
+	for (i = 0; i < sw->nreplaced; i++) {
+		old = odp_key_named(kt, sw->domain, sw->replaced[i].selector);
+		if (old != NULL && strcasecmp(old, name) != 0)
+			moved += odp_switch_replace(o, kt, st, refile, sw, old,
+			    name);
+		free(old);
+	}
+	if (moved == 0 && !odp_names_key(st, name)) {
+		memset(&d, 0, sizeof d);
+		d.name = (char *)sw->domain;
+		odp_signing_line(o, kt, st, refile, &d, name);
+	}
+	free(name);
+	free(spec);
+	rc = 0;
+out:
+	free(ktp);
+	free(stp);
+	return rc;
+}
+
+int
+opendkim_switch_plan(struct plan_ctx *pc, const struct backend_key_switch *sw)
+{
+	const struct site_program *prog;
+	struct odp o;
+	struct strv argv;
+	char *cause = NULL;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.pc = pc;
+	o.site = pc->site;
+	prog = site_program(pc->site, backend_opendkim.name);
+	if (prog == NULL || prog->config == NULL) {
+		plan_none(pc->plan, "opendkim: not installed here (no "
+		    "opendkim.conf)");
+		return -1;
+	}
+	if ((o.conf = plan_file(pc, &backend_opendkim, CONF_OPENDKIM,
+	    prog->config, 0644, &cause)) == NULL) {
+		plan_none(pc->plan, "opendkim: %s; fix it first", cause);
+		free(cause);
+		return -1;
+	}
+	if (odp_refused(&o) != 0)
+		return -1;
+	if (odp_get(&o, "KeyTable") != NULL)
+		rc = odp_switch_tables(&o, sw);
+	else if (odp_get(&o, "KeyFile") != NULL)
+		rc = odp_switch_single(&o, sw);
+	else {
+		plan_none(pc->plan, "opendkim: neither a KeyTable nor a KeyFile "
+		    "(%s): notspam apply plans the key setup", prog->config);
+		return -1;
+	}
+	if (rc != 0)
+		return -1;
+	strv_init(&argv);
+	backend_validate_argv(&backend_opendkim, pc->bctx, prog, &argv);
+	if (argv.n > 0)
+		plan_check(pc->plan, &backend_opendkim,
+		    (const char *const *)argv.v, argv.n - 1, 0, 1);
+	strv_free(&argv);
+	return 0;
+}

@@ -1114,5 +1114,6 @@ const struct backend backend_dkimsign = {
 	.key_dir = "/etc/mail/dkim",
 	.key_suffix = ".key",
 	.switch_text = ds_switch_text,
+	.switch_plan = dkimsign_switch_plan,
 	.plan = dkimsign_plan,
 };

@@ -84,6 +84,23 @@ int cli_keygen(const struct cli_opts *, int argc, char **argv);
 int cli_keys(const struct cli_opts *, int argc, char **argv);
 int cli_apply(const struct cli_opts *, int argc, char **argv);
 int cli_backups(const struct cli_opts *, int argc, char **argv);
+
+/*
+ * A plan as apply shows and writes it (ui/cli_apply.c), for the commands
+ * that make their own plan (keys switch).  cli_apply_show: its reasons,
+ * diffs, steps, checkers and reloads as text, ending with the command
+ * that writes them (writer).  cli_apply_json: the same as
+ * the members of the JSON object being written.  cli_apply_commit: the
+ * question on a terminal (unless yes), the transaction, then what it did
+ * (as text, or as the members of j's open object when j is not NULL); it
+ * returns apply's exit status for writing (see cli_apply).
+ */
+struct json;
+struct plan;
+void cli_apply_show(const struct plan *, const char *writer);
+void cli_apply_json(struct json *, const struct plan *);
+int cli_apply_commit(const struct cli_opts *, const struct plan *, int yes,
+    int timeout_ms, struct json *j);
 int cli_restore(const struct cli_opts *, int argc, char **argv);
 /* One line on stderr when a transaction (apply, restore) was interrupted,
  * saying how to finish or undo it; nothing otherwise (ui/cli_backup.c). */

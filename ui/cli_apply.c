@@ -158,8 +158,8 @@ apply_text_file(const struct plan_file *f)
 	free(diff);
 }
 
-static void
-apply_text(const struct plan *p)
+void
+cli_apply_show(const struct plan *p, const char *writer)
 {
 	size_t i, nfiles = plan_changed_files(p);
 	const char *word;
@@ -212,9 +212,9 @@ apply_text(const struct plan *p)
 		printf("nothing to do: the configuration is what the site "
 		    "needs\n");
 	else
-		printf("%zu file%s to change, %zu edit%s; notspam apply writes "
-		    "them\n", nfiles, nfiles == 1 ? "" : "s", plan_nedits(p),
-		    plan_nedits(p) == 1 ? "" : "s");
+		printf("%zu file%s to change, %zu edit%s; %s writes them\n",
+		    nfiles, nfiles == 1 ? "" : "s", plan_nedits(p),
+		    plan_nedits(p) == 1 ? "" : "s", writer);
 }
 
 static void
@@ -319,23 +319,30 @@ apply_json_lists(struct json *j, const struct plan *p)
 	json_array_end(j);
 }
 
+void
+cli_apply_json(struct json *j, const struct plan *p)
+{
+	size_t i;
+
+	json_int(j, "changed_files", (long long)plan_changed_files(p));
+	json_int(j, "edits", (long long)plan_nedits(p));
+	json_array_begin(j, "files");
+	for (i = 0; i < p->nfiles; i++)
+		apply_json_file(j, &p->files[i]);
+	json_array_end(j);
+	apply_json_lists(j, p);
+	cli_json_warnings(j, p->site);
+}
+
 static void
 apply_json(const struct plan *p)
 {
 	struct json j;
 	char *doc;
-	size_t i;
 
 	json_init(&j);
 	json_object_begin(&j, NULL);
-	json_int(&j, "changed_files", (long long)plan_changed_files(p));
-	json_int(&j, "edits", (long long)plan_nedits(p));
-	json_array_begin(&j, "files");
-	for (i = 0; i < p->nfiles; i++)
-		apply_json_file(&j, &p->files[i]);
-	json_array_end(&j);
-	apply_json_lists(&j, p);
-	cli_json_warnings(&j, p->site);
+	cli_apply_json(&j, p);
 	json_object_end(&j);
 	doc = json_finish(&j);
 	cli_put_doc(doc, strlen(doc));
@@ -416,43 +423,51 @@ apply_text_result(const struct apply_result *res, int rc, const char *cause)
 }
 
 static void
-apply_json_result(const struct plan *p, const struct apply_result *res,
-    int rc, const char *cause)
+apply_json_members(struct json *j, const struct plan *p,
+    const struct apply_result *res, int rc, const char *cause)
 {
 	const struct txn_report *r = &res->report;
 	const struct txn_check_result *c;
+	size_t i;
+
+	json_int(j, "changed_files", (long long)plan_changed_files(p));
+	json_bool(j, "applied", rc == 0);
+	json_string(j, "error", rc == 0 ? NULL : cause);
+	json_string(j, "stamp", r->stamp);
+	json_string(j, "backup", r->backup_dir);
+	json_int(j, "written", (long long)r->nwritten);
+	json_bool(j, "rolled_back", r->rolled_back);
+	json_string(j, "rollback_error", r->rollback_error);
+	json_string(j, "restore_error", r->restore_error);
+	json_array_begin(j, "checks");
+	for (i = 0; i < r->nchecks; i++) {
+		c = &r->checks[i];
+		json_object_begin(j, NULL);
+		json_string(j, "command", c->name);
+		json_bool(j, "failed", c->failed);
+		json_int(j, "status", c->status);
+		json_bool(j, "timed_out", c->timed_out);
+		json_string(j, "stdout", c->out);
+		json_string(j, "stderr", c->err);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	apply_json_argv(j, "skipped", &res->skipped);
+	apply_json_argv(j, "ran", &res->ran);
+	apply_json_argv(j, "answers", &res->probed);
+	json_bool(j, "reload_skipped", res->no_reload);
+}
+
+static void
+apply_json_result(const struct plan *p, const struct apply_result *res,
+    int rc, const char *cause)
+{
 	struct json j;
 	char *doc;
-	size_t i;
 
 	json_init(&j);
 	json_object_begin(&j, NULL);
-	json_int(&j, "changed_files", (long long)plan_changed_files(p));
-	json_bool(&j, "applied", rc == 0);
-	json_string(&j, "error", rc == 0 ? NULL : cause);
-	json_string(&j, "stamp", r->stamp);
-	json_string(&j, "backup", r->backup_dir);
-	json_int(&j, "written", (long long)r->nwritten);
-	json_bool(&j, "rolled_back", r->rolled_back);
-	json_string(&j, "rollback_error", r->rollback_error);
-	json_string(&j, "restore_error", r->restore_error);
-	json_array_begin(&j, "checks");
-	for (i = 0; i < r->nchecks; i++) {
-		c = &r->checks[i];
-		json_object_begin(&j, NULL);
-		json_string(&j, "command", c->name);
-		json_bool(&j, "failed", c->failed);
-		json_int(&j, "status", c->status);
-		json_bool(&j, "timed_out", c->timed_out);
-		json_string(&j, "stdout", c->out);
-		json_string(&j, "stderr", c->err);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	apply_json_argv(&j, "skipped", &res->skipped);
-	apply_json_argv(&j, "ran", &res->ran);
-	apply_json_argv(&j, "answers", &res->probed);
-	json_bool(&j, "reload_skipped", res->no_reload);
+	apply_json_members(&j, p, res, rc, cause);
 	json_object_end(&j);
 	doc = json_finish(&j);
 	cli_put_doc(doc, strlen(doc));
@@ -475,26 +490,28 @@ apply_status(const struct txn_report *r)
 	}
 }
 
-/* Write the plan: ask (or --yes), commit, say what happened. */
-static int
-apply_write(const struct cli_opts *o, const struct apply_args *a,
-    const struct plan *p)
+int
+cli_apply_commit(const struct cli_opts *o, const struct plan *p, int yes,
+    int timeout_ms, struct json *j)
 {
 	struct apply_opts ao;
 	struct apply_result res;
 	char *cause = NULL;
 	int rc;
 
-	if (!o->json)
-		apply_text(p);
-	if (plan_changed_files(p) > 0 && !a->yes && !apply_ask(p)) {
-		printf("nothing written\n");
+	if (plan_changed_files(p) > 0 && !yes && !apply_ask(p)) {
+		if (j != NULL)
+			json_bool(j, "applied", 0);
+		else
+			printf("nothing written\n");
 		return EXIT_WARN;
 	}
 	memset(&ao, 0, sizeof ao);
-	ao.timeout_ms = a->timeout_ms;
+	ao.timeout_ms = timeout_ms;
 	rc = apply_commit(p, o->root, &ao, &res, &cause);
-	if (o->json)
+	if (j != NULL)
+		apply_json_members(j, p, &res, rc, cause);
+	else if (o->json)
 		apply_json_result(p, &res, rc, cause);
 	else if (plan_changed_files(p) > 0 || rc != 0)
 		apply_text_result(&res, rc, cause);
@@ -503,6 +520,16 @@ apply_write(const struct cli_opts *o, const struct apply_args *a,
 	apply_result_free(&res);
 	free(cause);
 	return rc;
+}
+
+/* Write the plan: ask (or --yes), commit, say what happened. */
+static int
+apply_write(const struct cli_opts *o, const struct apply_args *a,
+    const struct plan *p)
+{
+	if (!o->json)
+		cli_apply_show(p, "notspam apply");
+	return cli_apply_commit(o, p, a->yes, a->timeout_ms, NULL);
 }
 
 /*
@@ -554,7 +581,7 @@ cli_apply(const struct cli_opts *o, int argc, char **argv)
 		if (o->json)
 			apply_json(p);
 		else
-			apply_text(p);
+			cli_apply_show(p, "notspam apply");
 		rc = plan_changed_files(p) > 0 ? EXIT_WARN : 0;
 	}
 	plan_free(p);

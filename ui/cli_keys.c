@@ -6,12 +6,16 @@
  *          [--import FILE]
  *   keys [--offline]                       the list (with --json: JSON)
  *   keys rotate DOMAIN [keygen options]    a new key for a new selector
- *   keys switch DOMAIN SELECTOR            the config change, once published
+ *   keys switch DOMAIN SELECTOR [--dry-run | --yes] [--timeout S]
+ *                                          the config change, once published,
+ *                                          written as apply writes
  *   keys retire DOMAIN SELECTOR            the signer no longer uses it
  *   keys revoke DOMAIN SELECTOR            publish p= empty
  *
  * Exit status: 0 done; 1 done with warnings (unsafe files, state not
- * saved, DNS unknown); 2 failures (switch refused while unpublished, an
+ * saved, DNS unknown; switch --dry-run: changes pending, or the question
+ * answered no); 2 failures (switch refused while unpublished, or its
+ * change refused or put back by the transaction, an
  * active key not published or unreadable); 64 usage (bad domain, selector,
  * type or size); 66 site unreadable; 73 the key could not be made or
  * stored (exists, unsafe symlink, bad import); 75 the DNS could not be
@@ -21,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "core/apply/plan.h"
 #include "core/lib/json.h"
 #include "core/keys/keygen.h"
 #include "core/keys/keylife.h"
@@ -866,9 +872,19 @@ ck_rotate(const struct cli_opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* keys switch's own options: how its change is written. */
+struct ck_write {
+	const struct cli_opts *o;
+	int		 dry_run;
+	int		 yes;
+	int		 timeout_ms;
+};
+
 /* What keys switch, retire or revoke found or did, for --json. */
 struct ck_outcome {
 	const char	*action;	/* "switch", "retire", "revoke" */
+	const struct ck_write *w;	/* switch: how to write plan */
+	struct plan	*plan;		/* switch: its change, or NULL */
 	int		 done;		/* switchable now / state recorded */
 	const char	*detail;	/* why not, or what comes next */
 	char		*zone;		/* a record to publish, or NULL */
@@ -877,10 +893,12 @@ struct ck_outcome {
 	int		 early;		/* revoked within the grace period */
 };
 
-/* The outcome as one JSON object on standard output. */
-static void
-ck_outcome_json(const struct keys_entry *e, const struct ck_outcome *oc,
-    const struct strv *warnings)
+/* The outcome as one JSON object on standard output; a switch's change
+ * is written there with --yes (without it, --json is a dry run).  rc, or
+ * the status of that write. */
+static int
+ck_outcome_json(const struct keys_entry *e, struct ck_outcome *oc,
+    const struct strv *warnings, int rc)
 {
 	struct json j;
 	char *out;
@@ -900,6 +918,17 @@ ck_outcome_json(const struct keys_entry *e, const struct ck_outcome *oc,
 	json_string(&j, "detail", oc->detail);
 	json_string(&j, "record", oc->zone);
 	json_string(&j, "change", oc->change);
+	if (oc->plan != NULL) {
+		json_object_begin(&j, "plan");
+		cli_apply_json(&j, oc->plan);
+		json_object_end(&j);
+		if (!oc->w->dry_run && oc->w->yes) {
+			json_object_begin(&j, "result");
+			rc = cli_apply_commit(oc->w->o, oc->plan, 1,
+			    oc->w->timeout_ms, &j);
+			json_object_end(&j);
+		}
+	}
 	if (oc->until > 0)
 		json_int(&j, "publish_until", oc->until);
 	if (strcmp(oc->action, "revoke") == 0)
@@ -914,6 +943,7 @@ ck_outcome_json(const struct keys_entry *e, const struct ck_outcome *oc,
 	free(out);
 	free(oc->zone);
 	free(oc->change);
+	return rc;
 }
 
 /* "keys switch": the configuration change, once the DNS shows the key. */
@@ -922,6 +952,7 @@ ck_switch(struct session *s, struct keys_list *l, struct keys_entry *e,
     struct strv *warnings, struct ck_outcome *oc)
 {
 	struct record r;
+	struct plan *p;
 	enum keys_switch v;
 	char *cause = NULL, *txt, *zone, *msg;
 	int rc = 0;
@@ -980,21 +1011,47 @@ ck_switch(struct session *s, struct keys_list *l, struct keys_entry *e,
 		free(zone);
 		goto save;
 	}
-	txt = keys_switch_text(s->site, l, e);
+	if ((p = plan_key_switch(s->site, l, e, &cause)) == NULL) {
+		cli_error(cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if (p->none.n > 0 && plan_changed_files(p) == 0)
+		rc = EXIT_FAIL;
 	if (oc->action != NULL) {
-		oc->done = 1;
-		oc->detail = "published: make this change, then notspam sees "
-		    "it active and the key it replaces retired";
-		oc->change = txt;
+		oc->done = rc == 0;
+		oc->detail = rc != 0 ? "the signer's configuration cannot be "
+		    "switched by notspam: see plan.none" : oc->w->yes &&
+		    !oc->w->dry_run ? "published: the change is written (see "
+		    "result); notspam then sees it active and the key it "
+		    "replaces retired" : "published: notspam keys switch --yes "
+		    "writes this change";
+		oc->plan = p;
 		goto save;
+	}
+	if (!oc->w->dry_run && !oc->w->yes && (!isatty(STDIN_FILENO) ||
+	    !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "notspam: keys switch: %s._domainkey.%s is "
+		    "published, and this is not a terminal: add --yes to write "
+		    "the change, or --dry-run to see it\n", e->selector,
+		    e->domain);
+		plan_free(p);
+		return EX_USAGE;
 	}
 	printf("%s._domainkey.%s is published: switch %s to it.\n",
 	    e->selector, e->domain, e->signer);
-	cli_put_zone(stdout, txt);
-	putchar('\n');
-	free(txt);
-	printf("notspam then sees it active (notspam keys) and the key it "
-	    "replaces retired.\n");
+	cli_apply_show(p, oc->w->dry_run ? "notspam keys switch --yes" :
+	    "notspam keys switch");
+	if (rc == 0 && oc->w->dry_run)
+		rc = plan_changed_files(p) > 0 ? EXIT_WARN : 0;
+	else if (rc == 0) {
+		rc = cli_apply_commit(oc->w->o, p, oc->w->yes,
+		    oc->w->timeout_ms, NULL);
+		if (rc == 0)
+			printf("notspam now sees it active (notspam keys) and "
+			    "the key it replaces retired.\n");
+	}
+	plan_free(p);
 save:
 	if (ck_advance(l, warnings) != 0 && rc == 0)
 		rc = EXIT_WARN;
@@ -1088,6 +1145,51 @@ ck_revoke(struct keys_list *l, struct keys_entry *e, long long now,
 	return rc;
 }
 
+/* SECONDS of --timeout into milliseconds; -1 when not 1..3600. */
+static int
+ck_seconds(const char *v)
+{
+	char *end;
+	long n;
+
+	n = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || n < 1 || n > 3600)
+		return -1;
+	return (int)n * 1000;
+}
+
+/* DOMAIN SELECTOR, and for switch how to write its change: --dry-run,
+ * --yes (needed without a terminal, as for apply; with --json, leaving it
+ * out is a dry run), --timeout.  -1 after the usage message. */
+static int
+ck_write_args(const struct cli_opts *o, const char *verb, int argc,
+    char **argv, struct ck_write *w)
+{
+	int i, sw = strcmp(verb, "switch") == 0;
+
+	memset(w, 0, sizeof *w);
+	w->o = o;
+	for (i = 4; sw && i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			w->dry_run = 1;
+		else if (strcmp(argv[i], "--yes") == 0)
+			w->yes = 1;
+		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc &&
+		    (w->timeout_ms = ck_seconds(argv[i + 1])) > 0)
+			i++;
+		else
+			break;
+	}
+	if (argc < 4 || i < argc || argv[2][0] == '-' || argv[3][0] == '-') {
+		fprintf(stderr, "usage: notspam keys %s DOMAIN SELECTOR%s\n",
+		    verb, sw ? " [--dry-run | --yes] [--timeout SECONDS]" : "");
+		return -1;
+	}
+	if (sw && o->json && !w->yes)
+		w->dry_run = 1;
+	return 0;
+}
+
 /* "keys switch|retire|revoke DOMAIN SELECTOR". */
 static int
 ck_transition(const struct cli_opts *o, const char *verb, int argc,
@@ -1098,16 +1200,14 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 	struct keys_entry *e;
 	struct strv warnings;
 	struct ck_outcome oc;
+	struct ck_write w;
 	char *domain, *cause = NULL;
 	long long now = (long long)time(NULL);
 	int rc = 0;
 	size_t i;
 
-	if (argc != 4 || argv[2][0] == '-' || argv[3][0] == '-') {
-		fprintf(stderr, "usage: notspam keys %s DOMAIN SELECTOR\n",
-		    verb);
+	if (ck_write_args(o, verb, argc, argv, &w) != 0)
 		return EX_USAGE;
-	}
 	if ((domain = ck_domain(argv[2])) == NULL)
 		return EX_USAGE;
 	if (keygen_check_selector(argv[3], &cause) != 0) {
@@ -1128,6 +1228,7 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 	} else {
 		/* With --json the outcome is one object (action set). */
 		memset(&oc, 0, sizeof oc);
+		oc.w = &w;
 		if (o->json)
 			oc.action = verb;
 		if (strcmp(verb, "switch") == 0)
@@ -1138,11 +1239,12 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 			rc = ck_revoke(l, e, now, &oc);
 		if (o->json && (rc == 0 || rc == EXIT_WARN ||
 		    oc.zone != NULL || oc.detail != NULL))
-			ck_outcome_json(e, &oc, &warnings);
+			rc = ck_outcome_json(e, &oc, &warnings, rc);
 		else {
 			free(oc.zone);
 			free(oc.change);
 		}
+		plan_free(oc.plan);
 		for (i = 0; !o->json && i < warnings.n; i++)
 			cli_error(warnings.v[i]);
 	}
@@ -1170,7 +1272,9 @@ cli_keys(const struct cli_opts *o, int argc, char **argv)
 			fputs("usage: notspam keys [--offline]\n"
 			    "       notspam keys rotate DOMAIN [--selector S] "
 			    "[--type T] [--bits N]\n"
-			    "       notspam keys switch|retire|revoke DOMAIN "
+			    "       notspam keys switch DOMAIN SELECTOR "
+			    "[--dry-run | --yes]\n"
+			    "       notspam keys retire|revoke DOMAIN "
 			    "SELECTOR\n", stderr);
 			return EX_USAGE;
 		}

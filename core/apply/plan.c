@@ -1467,6 +1467,43 @@ plan_make(const struct site *site, const struct plan_opts *opts,
 	return p;
 }
 
+struct plan *
+plan_key_switch(const struct site *site, const struct keys_list *kl,
+    const struct keys_entry *e, char **cause)
+{
+	const struct backend *b = keys_switch_backend(e);
+	struct backend_key_switch sw;
+	struct backend_key_ref *refs;
+	struct backend_ctx bctx;
+	struct plan_ctx pc;
+	struct plan *p;
+
+	if (b->switch_plan == NULL) {
+		error_set(cause, "%s: notspam cannot switch its keys; change "
+		    "its configuration by hand", b->name);
+		return NULL;
+	}
+	if (e->path == NULL) {
+		error_set(cause, "%s._domainkey.%s: its key file is not known",
+		    e->selector, e->domain);
+		return NULL;
+	}
+	p = plan_new(site);
+	bctx.root = site->root;
+	bctx.settings = site->settings;
+	memset(&pc, 0, sizeof pc);
+	pc.bctx = &bctx;
+	pc.site = site;
+	pc.plan = p;
+	refs = keys_switch_make(site, kl, e, &sw);
+	b->switch_plan(&pc, &sw);
+	free(refs);
+	plan_reload_changed(&pc);
+	plan_checks_changed(p);
+	plan_reload_commands(p, &bctx);
+	return p;
+}
+
 enum plan_file_state
 plan_file_state(const struct site *site, const char *path, char **detail)
 {

@@ -271,6 +271,19 @@ struct plan_opts {
  */
 struct plan *plan_make(const struct site *, const struct plan_opts *,
     char **cause);
+/*
+ * The plan of "keys switch": the edits that make e's signer sign e's
+ * domain with e's key instead of the keys it replaces (keys.h,
+ * keys_switch_make), in the signer's files only (for filter-dkimsign,
+ * OpenSMTPD's filter line), with their checker and reload; nothing else
+ * the site may need is planned.  A switch the signer cannot plan is a
+ * "no plan" reason.  NULL with *cause when the signer has no switch plan
+ * or e has no key file.
+ */
+struct keys_list;
+struct keys_entry;
+struct plan *plan_key_switch(const struct site *, const struct keys_list *,
+    const struct keys_entry *e, char **cause);
 /* An empty plan for the site (plan_make's start; tests, other planners). */
 struct plan *plan_new(const struct site *);
 void plan_free(struct plan *);

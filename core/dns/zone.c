@@ -995,13 +995,13 @@ zone_set_load(struct zone_set *zs, const char *path, char **cause)
 			strv_add(&names, de->d_name);
 	}
 	closedir(d);
-	qsort(names.v, names.n, sizeof *names.v, zone_name_cmp);
 	if (names.n == 0) {
 		safe = str_sanitize(path, strlen(path));
 		rc = error_set(cause, "%s: no *.zone file in the directory",
 		    safe);
 		free(safe);
-	}
+	} else
+		qsort(names.v, names.n, sizeof *names.v, zone_name_cmp);
 	for (i = 0; i < names.n && rc == 0; i++) {
 		file = xasprintf("%s/%s", path, names.v[i]);
 		rc = zone_load_file(zs, file, cause);

@@ -373,37 +373,52 @@ keys_replaces(const struct keys_entry *e, const struct keys_entry *o)
 	return 1;
 }
 
-char *
-keys_switch_text(const struct site *site, const struct keys_list *l,
-    const struct keys_entry *e)
+struct backend_key_ref *
+keys_switch_make(const struct site *site, const struct keys_list *l,
+    const struct keys_entry *e, struct backend_key_switch *sw)
 {
-	const struct backend *b = backend_signer(e->signer);
 	const struct site_key *k;
-	struct backend_key_switch sw;
 	struct backend_key_ref *refs;
 	size_t i;
-	char *t;
 
-	if (b == NULL)
-		b = backend_default_signer();
 	refs = xcalloc(l->n > 0 ? l->n : 1, sizeof *refs);
-	sw.domain = e->domain;
-	sw.selector = e->selector;
-	sw.path = e->path;
-	sw.replaced = refs;
-	sw.nreplaced = 0;
+	sw->domain = e->domain;
+	sw->selector = e->selector;
+	sw->path = e->path;
+	sw->replaced = refs;
+	sw->nreplaced = 0;
 	for (i = 0; i < l->n; i++) {
 		if (!keys_replaces(e, &l->v[i]))
 			continue;
 		k = site_key_find(site, l->v[i].domain, l->v[i].selector,
 		    l->v[i].signer);
-		refs[sw.nreplaced].selector = l->v[i].selector;
-		refs[sw.nreplaced].path = l->v[i].path;
-		refs[sw.nreplaced].loc = k != NULL ? &k->loc : NULL;
-		refs[sw.nreplaced].source = l->v[i].source;
-		sw.nreplaced++;
+		refs[sw->nreplaced].selector = l->v[i].selector;
+		refs[sw->nreplaced].path = l->v[i].path;
+		refs[sw->nreplaced].loc = k != NULL ? &k->loc : NULL;
+		refs[sw->nreplaced].source = l->v[i].source;
+		sw->nreplaced++;
 	}
-	t = backend_switch_text(b, site, &sw);
+	return refs;
+}
+
+const struct backend *
+keys_switch_backend(const struct keys_entry *e)
+{
+	const struct backend *b = backend_signer(e->signer);
+
+	return b != NULL ? b : backend_default_signer();
+}
+
+char *
+keys_switch_text(const struct site *site, const struct keys_list *l,
+    const struct keys_entry *e)
+{
+	struct backend_key_switch sw;
+	struct backend_key_ref *refs;
+	char *t;
+
+	refs = keys_switch_make(site, l, e, &sw);
+	t = backend_switch_text(keys_switch_backend(e), site, &sw);
 	free(refs);
 	return t != NULL ? t : xstrdup("");
 }

@@ -22,6 +22,9 @@
 
 struct dns;
 struct site;
+struct backend;
+struct backend_key_ref;
+struct backend_key_switch;
 struct keys_probe_ctx;
 
 enum keys_pub {
@@ -131,6 +134,15 @@ const char *keys_site_signer(const struct site *, const char *domain);
  */
 char *keys_switch_text(const struct site *, const struct keys_list *,
     const struct keys_entry *e);
+
+/* The switch to e as a backend sees it (backend.h): sw filled, its
+ * replaced array returned (the caller frees it; the strings are borrowed
+ * from l and the site). */
+struct backend_key_ref *keys_switch_make(const struct site *,
+    const struct keys_list *, const struct keys_entry *e,
+    struct backend_key_switch *sw);
+/* The backend of e's signer (the default signer's when it names none). */
+const struct backend *keys_switch_backend(const struct keys_entry *e);
 
 /* "<selector>._domainkey.<domain>." ; caller frees. */
 char *keys_record_name(const char *domain, const char *selector);

@@ -90,3 +90,10 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	check "an unreadable main.cf: exit 66 (got $RC)" [ "$RC" -eq 66 ]
 	check "  says permission denied for that file" has "$T_TMP/err" '/etc/postfix/main\.cf: cannot open: Permission denied'
 fi
+
+# --zones naming a directory with no zone file: one clear line, no
+# sanitizer report (qsort was once handed a NULL array for it).
+mkdir -p "$T_TMP/nozones"
+run --root "$r" --zones "$T_TMP/nozones" records
+check "--zones with no *.zone file: exit 66 (got $RC)" [ "$RC" -eq 66 ]
+check "  says so, naming the directory" has "$T_TMP/err" 'nozones: no \*\.zone file in the directory'

@@ -411,17 +411,27 @@ sys.exit(0 if ok and not bad else 1)
 PYEOF
 check "dkimpy signs with the key and verifies against the DNS" "$PY" "$T_TMP/dkimpy.py" "$site$npath" "$nsel" "$port"
 
+cp "$site/etc/opendkim/key.table" "$T_TMP/kt.before"
+cp "$site/etc/opendkim/signing.table" "$T_TMP/st.before"
+run --root "$site" --resolver "$R" keys switch example.org "$nsel" --dry-run
+check "switch --dry-run once published: exit 1, changes pending (got $RC)" [ "$RC" -eq 1 ]
+check "  the KeyTable gains the new key's line" has "$T_TMP/out" "^[+]$nsel\._domainkey\.example\.org	example\.org:$nsel:/etc/dkimkeys/example\.org_$nsel\.private$"
+check "  the SigningTable line of the RSA key names the new key" has "$T_TMP/out" "^[+]\*@example\.org	$nsel\._domainkey\.example\.org$"
+check "  the old RSA key's lines go" sh -c "grep -q '^-mail\._domainkey\.example\.org' '$T_TMP/out' && grep -q '^-\*@example\.org	mail\._domainkey' '$T_TMP/out'"
+check "  the Ed25519 key's lines stay (not a line of the diff)" sh -c "! grep -q '^[-+].*ed202611' '$T_TMP/out'"
+check "  nothing else of the site is planned (opendkim.conf, main.cf untouched)" sh -c "! grep -Eq '^== .*(opendkim\.conf|main\.cf)' '$T_TMP/out'"
+check "  opendkim -n named as the checker, then the reload" sh -c "grep -q '^check .*opendkim -n' '$T_TMP/out' && grep -q '^then ' '$T_TMP/out'"
+check "  nothing written" sh -c "cmp -s '$T_TMP/kt.before' '$site/etc/opendkim/key.table' && cmp -s '$T_TMP/st.before' '$site/etc/opendkim/signing.table'"
 run --root "$site" --resolver "$R" keys switch example.org "$nsel"
-check "switch once published: exit 0 (got $RC)" [ "$RC" -eq 0 ]
-check "  prints the KeyTable line" has "$T_TMP/out" "^	$nsel\._domainkey\.example\.org example\.org:$nsel:/etc/dkimkeys/example\.org_$nsel\.private$"
-check "  and the SigningTable line" has "$T_TMP/out" "^	\*@example\.org $nsel\._domainkey\.example\.org$"
-check "  and the old KeyTable line to remove" has "$T_TMP/out" 'In /etc/opendkim/key\.table, remove line [0-9]+ \(selector mail\)'
+check "switch with no terminal and no --yes: 64 (got $RC)" [ "$RC" -eq 64 ]
+check "  nothing written" cmp -s "$T_TMP/kt.before" "$site/etc/opendkim/key.table"
+run --root "$site" --resolver "$R" keys switch example.org "$nsel" --yes
+check "switch --yes once published: exit 0 (got $RC)" [ "$RC" -eq 0 ]
+check "  through the transaction: a backup, restore named" has "$T_TMP/out" '^applied: 2 files written; `notspam restore '
 check "  state published" grep -q "^example\.org $nsel published " "$site/var/lib/notspam/keys.state"
-
-# Apply the change as the user would.
-sed -i '/^mail\._domainkey\.example\.org/d' "$site/etc/opendkim/key.table"
-printf '%s._domainkey.example.org\texample.org:%s:%s\n' "$nsel" "$nsel" "$npath" >>"$site/etc/opendkim/key.table"
-sed -i "s/^\*@example\.org[ 	]*mail\._domainkey\.example\.org/*@example.org $nsel._domainkey.example.org/" "$site/etc/opendkim/signing.table"
+check "  the KeyTable names the new key, no longer mail" sh -c "grep -q '^$nsel\._domainkey\.example\.org	example\.org:$nsel:' '$site/etc/opendkim/key.table' && ! grep -q '^mail\._domainkey' '$site/etc/opendkim/key.table'"
+run --root "$site" --resolver "$R" keys switch example.org "$nsel" --yes
+check "switch again: already in use, exit 0 (got $RC)" sh -c "[ $RC -eq 0 ] && grep -q 'is already in use by opendkim' '$T_TMP/out'"
 run --root "$site" --resolver "$R" --json keys
 cp "$T_TMP/out" "$T_TMP/after.json"
 check "after the switch: the new selector is active and published" [ "$(jget "$T_TMP/after.json" '[(k["state"],k["published"]) for k in d["keys"] if k["selector"]=="'"$nsel"'" and k["domain"]=="example.org"][0]')" = "('active', 'yes')" ]
