@@ -106,8 +106,11 @@ dkimproxy_switch_plan(struct plan_ctx *pc, const struct backend_key_switch *sw)
 	if (sm != NULL && (e = conf_find(sm->doc, sw->domain)) != NULL) {
 		if (strcmp(e->value, val) != 0)
 			plan_set_entry(sm, e, val, "%s is signed with its new "
-			    "key (selector %s, %s); replaces %s", sw->domain,
-			    sw->selector, sw->path, e->value);
+			    "key (selector %s, %s); replaces %s%s", sw->domain,
+			    sw->selector, sw->path, e->value,
+			    strstr(e->value, "domainkeys") != NULL ? " (and "
+			    "its DomainKeys signature, which receivers no "
+			    "longer check)" : "");
 	} else if (ks_global_shared(conf, sm, sw->domain)) {
 		if ((sm = ks_sender_map(pc, conf, 1, &failed)) == NULL) {
 			free(val);
@@ -257,13 +260,14 @@ dkimsign_switch_plan(struct plan_ctx *pc, const struct backend_key_switch *sw)
 	value = xasprintf("%.*s%s%s", (int)n, e->raw_value, ncmd,
 	    at + strlen(cmd));
 	ks_dkimsign_key(pc, e, sw);
-	if (strcmp(value, e->raw_value) != 0)
-		plan_set_entry(f, e, value, "filter-dkimsign signs with the new "
-		    "key: selector %s, %s", sw->selector, sw->path);
 	if (ks_count_domains(cmd) > 1)
 		plan_note(pc->plan, "filter-dkimsign signs every domain of its "
 		    "-d options with this one key: publish %s's record under "
 		    "each of them (notspam records)", sw->selector);
+	/* e and cmd point into the document: invalid after the edit. */
+	if (strcmp(value, e->raw_value) != 0)
+		plan_set_entry(f, e, value, "filter-dkimsign signs with the new "
+		    "key: selector %s, %s", sw->selector, sw->path);
 	free(ncmd);
 	free(value);
 	strv_init(&argv);

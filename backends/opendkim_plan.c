@@ -929,7 +929,7 @@ odp_key_named(const struct plan_file *kt, const char *domain, const char *sel)
 		d = odp_key_domain(e);
 		s = odp_key_selector(e);
 		hit = d != NULL && s != NULL && strcasecmp(d, domain) == 0 &&
-		    strcmp(s, sel) == 0;
+		    strcasecmp(s, sel) == 0;	/* DNS labels */
 		free(d);
 		free(s);
 		if (hit)

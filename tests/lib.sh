@@ -52,6 +52,12 @@ sanitizer_check() {
 # has FILE REGEX: grep -E quietly.
 has() { grep -Eq -- "$2" "$1"; }
 
+# jget FILE EXPR: EXPR evaluated in Python on the JSON document of FILE,
+# bound to d (and j), printed.
+jget() {
+	"$PY" -c 'import json,sys; d=j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
 # diag TEXT: a TAP comment.
 diag() { echo "# $*"; }
 

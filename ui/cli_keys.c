@@ -888,7 +888,6 @@ struct ck_outcome {
 	int		 done;		/* switchable now / state recorded */
 	const char	*detail;	/* why not, or what comes next */
 	char		*zone;		/* a record to publish, or NULL */
-	char		*change;	/* the configuration change, or NULL */
 	long long	 until;		/* retired: keep publishing until */
 	int		 early;		/* revoked within the grace period */
 };
@@ -917,7 +916,6 @@ ck_outcome_json(const struct keys_entry *e, struct ck_outcome *oc,
 	json_string(&j, "published_detail", e->pub_detail);
 	json_string(&j, "detail", oc->detail);
 	json_string(&j, "record", oc->zone);
-	json_string(&j, "change", oc->change);
 	if (oc->plan != NULL) {
 		json_object_begin(&j, "plan");
 		cli_apply_json(&j, oc->plan);
@@ -942,7 +940,6 @@ ck_outcome_json(const struct keys_entry *e, struct ck_outcome *oc,
 	cli_put_doc(out, strlen(out));
 	free(out);
 	free(oc->zone);
-	free(oc->change);
 	return rc;
 }
 
@@ -1240,10 +1237,8 @@ ck_transition(const struct cli_opts *o, const char *verb, int argc,
 		if (o->json && (rc == 0 || rc == EXIT_WARN ||
 		    oc.zone != NULL || oc.detail != NULL))
 			rc = ck_outcome_json(e, &oc, &warnings, rc);
-		else {
+		else
 			free(oc.zone);
-			free(oc.change);
-		}
 		plan_free(oc.plan);
 		for (i = 0; !o->json && i < warnings.n; i++)
 			cli_error(warnings.v[i]);

@@ -306,6 +306,11 @@ keys_details(struct app *app, struct keyview *kv, const struct keys_entry *e)
 		    "once the DNS has it, switch the signer with:");
 		app_dialog_add(app, 2, 0, s);
 		free(s);
+		s = xasprintf("notspam keys switch %s %s --yes makes this "
+		    "change, checked and with a backup", e->domain, e->selector);
+		app_dialog_add(app, 0, 0, "");
+		app_dialog_add(app, 0, TEXTWRAP_ANY, s);
+		free(s);
 	}
 }
 

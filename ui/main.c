@@ -53,9 +53,10 @@ static const struct command commands[] = {
 	    0 },
 	{ "keys", cli_keys, "[--offline]",
 	    "the DKIM keys: files, owners, modes, states, published?", 0 },
-	{ "keys", cli_keys, "rotate DOMAIN | switch DOMAIN SELECTOR | retire "
-	    "DOMAIN SELECTOR |\nrevoke DOMAIN SELECTOR",
-	    "key rotation, one state at a time", 0 },
+	{ "keys", cli_keys, "rotate DOMAIN | switch DOMAIN SELECTOR [--dry-run "
+	    "| --yes] |\nretire DOMAIN SELECTOR | revoke DOMAIN SELECTOR",
+	    "key rotation, a state at a time (switch writes as apply)",
+	    0 },
 	{ "backups", cli_backups, "",
 	    "what apply and restore replaced, and how each file is now", 0 },
 	{ "restore", cli_restore, "[STAMP] [--force]",
@@ -63,7 +64,7 @@ static const struct command commands[] = {
 	{ "setup", NULL, NULL, NULL, 1 },
 	{ "apply", cli_apply, "[--dry-run | --yes] [--only BACKEND] "
 	    "[--timeout SECONDS]",
-	    "the config changes the site needs; written without --dry-run",
+	    "the config changes needed: written, or shown (--dry-run)",
 	    0 },
 	{ "doctor", NULL, NULL, NULL, 1 },
 	{ "send-test", NULL, NULL, NULL, 1 },

@@ -17,10 +17,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# jget FILE EXPR: a value from a JSON document (Python expression on d).
-jget() {
-	"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
 # fmode PATH / fowner PATH: octal mode and numeric owner.
 fmode() { stat -c %a "$1"; }
 fowner() { stat -c %u "$1"; }

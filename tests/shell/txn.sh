@@ -91,11 +91,6 @@ stamp() {
 	    tail -n 1
 }
 
-# jget FILE PYEXPR: evaluate PYEXPR on the JSON document in FILE (as j).
-jget() {
-	"$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
 # --- notspam backups and restore ------------------------------------------
 R=$(sandbox b)
 save "$R" "$T_TMP/b.orig"
