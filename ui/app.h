@@ -86,13 +86,17 @@ struct app {
 	char			*message;	/* one-line notice on the status line */
 	int			 checking;	/* message is "checking again" */
 	/* A modal text box (help, details): arrows, PgUp PgDn, Home End
-	 * scroll it, any other key closes it. */
+	 * scroll it, Enter runs its action if it has one, any other key
+	 * closes it. */
 	char			*dialog_title;	/* NULL when none is open */
 	struct app_para		*dialog;
 	size_t			 ndialog;
 	int			 dialog_top;	/* first wrapped line shown */
 	int			 dialog_vis;	/* lines shown, at the last draw */
 	int			 dialog_lines;	/* lines in all, at the last draw */
+	/* Enter in the box: closes it, then this (app_dialog_enter). */
+	void			(*dialog_fn)(struct app *, const char *);
+	char			*dialog_arg;
 	struct app_input	 input;
 	struct cfgplan		*cfgplan;	/* ui/configview.c: the plan */
 	struct {
@@ -126,6 +130,10 @@ void app_dialog_add(struct app *, int hang, int flags, const char *text);
 /* The same with the hang as wide as label, which starts the paragraph. */
 void app_dialog_label(struct app *, const char *label, int flags,
     const char *text);
+/* What Enter in the open box does: it closes the box, then calls fn
+ * with a copy of arg. */
+void app_dialog_enter(struct app *, void (*fn)(struct app *, const char *),
+    const char *arg);
 
 /* Open the line editor. */
 void app_input(struct app *, const char *prompt, const char *initial,
@@ -141,9 +149,13 @@ void list_fix(int *cursor, int *top, int n, int visible);
  * it is made).  configs_plan_drop frees it (a new site, the end). */
 const struct plan *configs_plan(struct app *);
 void configs_plan_drop(struct app *);
-/* Does a planned edit fix the configuration warning (its file:line is a
- * line a changed file's edit replaces)?  0 while there is no plan. */
-int configs_fixes(struct app *, const char *warning);
+/* Does a planned edit fix the configuration warning: its file:line is a
+ * line an edit of that file replaces, or an edit sets a setting that the
+ * warning or its line names (main.cf:59 "non_smtpd_milters =
+ * $smtpd_milters" is fixed by the edit of smtpd_milters)?  The file's site path (caller
+ * frees) or NULL; NULL while there is no plan.  Pushing screen_configs
+ * with a path opens that file's diff. */
+char *configs_fixes(struct app *, const char *warning);
 
 /* Console entry point (ui/console.c); returns the exit status. */
 int console_run(const struct cli_opts *);

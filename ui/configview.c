@@ -4,6 +4,7 @@
  * child: the screen never freezes), the backups and restore.  Also the
  * console's plan for the site, made once per site load, which the
  * dashboard asks whether apply fixes a configuration warning. */
+#include <ctype.h>
 #include <curses.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +91,7 @@ struct configview {
 	struct proc		*job;
 	enum cfg_job		 job_kind;
 	char			*job_stamp;
+	char			*open;		/* a file to open once planned */
 };
 
 static const char *const configs_help[] = {
@@ -208,36 +210,92 @@ warning_where(const char *text, char **path, size_t *line)
 	return 0;
 }
 
-int
+/* The number of lines of an edit's before ("" and NULL: 1). */
+static size_t
+edit_span(const struct plan_edit *e)
+{
+	const char *s = e->before;
+	size_t n = 1;
+
+	while (s != NULL && (s = strchr(s, '\n')) != NULL) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+/* Does text (the warning, or the line it is about) name the setting an
+ * edit writes (the first word of its after, up to a blank or '='), as a
+ * whole word: "non_smtpd_milters = $smtpd_milters" names smtpd_milters? */
+static int
+edit_named(const struct plan_edit *e, const char *text)
+{
+	const char *s;
+	size_t n;
+
+	if (e->after == NULL)
+		return 0;
+	n = strcspn(e->after, " \t=\n");
+	if (n < 4)
+		return 0;	/* too short to tell a setting from a word */
+	for (s = text; *s != '\0'; s++) {
+		if (strncmp(s, e->after, n) != 0)
+			continue;
+		if ((s == text || !(isalnum((unsigned char)s[-1]) ||
+		    s[-1] == '_')) && !(isalnum((unsigned char)s[n]) ||
+		    s[n] == '_'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Line n (1-based) of the file as read, or NULL; caller frees. */
+static char *
+file_line(const struct plan_file *f, size_t n)
+{
+	const char *s = f->old, *end = f->old + f->oldlen, *nl;
+
+	while (s < end && n > 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			return NULL;
+		s = nl + 1;
+		n--;
+	}
+	if (s >= end || n != 1)
+		return NULL;
+	nl = memchr(s, '\n', (size_t)(end - s));
+	return xstrndup(s, nl != NULL ? (size_t)(nl - s) : (size_t)(end - s));
+}
+
+char *
 configs_fixes(struct app *app, const char *warning)
 {
 	const struct plan *p = configs_plan(app);
 	const struct plan_file *f;
-	char *path;
-	size_t line, i, k, span;
-	int found = 0;
+	const struct plan_edit *e;
+	char *path, *text;
+	size_t line, i, k;
+	int hit;
 
 	if (p == NULL || !warning_where(warning, &path, &line))
-		return 0;
-	for (i = 0; i < p->nfiles && !found; i++) {
+		return NULL;
+	for (i = 0; i < p->nfiles; i++) {
 		f = &p->files[i];
 		if (strcmp(f->path, path) != 0 || !plan_file_changed(f))
 			continue;
-		for (k = 0; k < f->nedits && !found; k++) {
-			span = 1;
-			if (f->edits[k].before != NULL) {
-				const char *s = f->edits[k].before;
-				while ((s = strchr(s, '\n')) != NULL) {
-					span++;
-					s++;
-				}
-			}
-			found = line >= f->edits[k].line &&
-			    line < f->edits[k].line + span;
+		text = file_line(f, line);
+		for (k = 0, hit = 0; k < f->nedits && !hit; k++) {
+			e = &f->edits[k];
+			hit = (line >= e->line && line < e->line +
+			    edit_span(e)) || edit_named(e, warning) ||
+			    (text != NULL && edit_named(e, text));
 		}
+		free(text);
+		if (hit)
+			return path;
 	}
 	free(path);
-	return found;
+	return NULL;
 }
 
 /* ---- The rows. ---- */
@@ -315,6 +373,28 @@ rows_build(struct configview *cv, const struct plan *p)
 	cv->built = app->cfgplan->gen;
 }
 
+/* Pushed with a path: once the rows exist, the cursor on its row and its
+ * diff open. */
+static void
+rows_open(struct configview *cv)
+{
+	size_t i;
+
+	if (cv->open == NULL)
+		return;
+	for (i = 0; i < cv->nrows; i++)
+		if (strcmp(cv->rows[i].path, cv->open) == 0) {
+			cv->cur = (int)i;
+			cv->drow = i;
+			cv->dtop = 0;
+			cv->dcols = 0;
+			cv->mode = MODE_DIFF;
+			break;
+		}
+	free(cv->open);
+	cv->open = NULL;
+}
+
 /* ---- Enter and leave. ---- */
 
 static void *
@@ -322,8 +402,9 @@ configs_enter(struct app *app, const void *arg)
 {
 	struct configview *cv = xcalloc(1, sizeof *cv);
 
-	(void)arg;
 	cv->app = app;
+	if (arg != NULL)
+		cv->open = xstrdup(arg);
 	strv_init(&cv->lines);
 	configs_plan(app);
 	return cv;
@@ -351,6 +432,7 @@ configs_leave(struct app *app, void *state)
 	rows_free(cv);
 	backup_list_free(cv->bk, cv->nbk);
 	free(cv->job_stamp);
+	free(cv->open);
 	free(cv);
 }
 
@@ -748,6 +830,7 @@ configs_draw(struct app *app, void *state, int rows, int cols)
 		rows_build(cv, p);
 		if (cv->mode == MODE_DIFF)
 			cv->dcols = 0;		/* rebuilt from the new plan */
+		rows_open(cv);
 	}
 	switch (cv->mode) {
 	case MODE_DIFF:

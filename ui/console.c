@@ -111,6 +111,9 @@ dialog_close(struct app *app)
 	app->ndialog = 0;
 	free(app->dialog_title);
 	app->dialog_title = NULL;
+	app->dialog_fn = NULL;
+	free(app->dialog_arg);
+	app->dialog_arg = NULL;
 	app->dialog_top = app->dialog_vis = app->dialog_lines = 0;
 	app->dirty = 1;
 }
@@ -133,6 +136,15 @@ app_dialog_add(struct app *app, int hang, int flags, const char *text)
 	p->hang = hang;
 	p->flags = flags;
 	app->dirty = 1;
+}
+
+void
+app_dialog_enter(struct app *app, void (*fn)(struct app *, const char *),
+    const char *arg)
+{
+	app->dialog_fn = fn;
+	free(app->dialog_arg);
+	app->dialog_arg = xstrdup(arg);
 }
 
 void
@@ -416,7 +428,16 @@ dispatch_key(struct app *app, int key)
 	app->message = NULL;
 	app->checking = 0;
 	if (app->dialog_title != NULL) {
-		if (!dialog_key(app, key))
+		if ((key == '\r' || key == '\n' || key == KEY_ENTER) &&
+		    app->dialog_fn != NULL) {
+			void (*fn)(struct app *, const char *) = app->dialog_fn;
+			char *arg = app->dialog_arg;
+
+			app->dialog_arg = NULL;
+			dialog_close(app);
+			fn(app, arg);
+			free(arg);
+		} else if (!dialog_key(app, key))
 			dialog_close(app);
 		app->dirty = 1;
 		return;

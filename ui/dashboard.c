@@ -740,11 +740,18 @@ show_finding(struct app *app, const char *domain, const struct check_item *it)
 	}
 }
 
+/* Enter in the box of a warning apply can fix: the plan of its file. */
+static void
+open_fix(struct app *app, const char *path)
+{
+	app_push(app, &screen_configs, path);
+}
+
 /* Enter on a configuration warning: where, the problem and the fix. */
 static void
 show_warning(struct app *app, const struct dash_row *r)
 {
-	char *where, *problem, *fix, *s;
+	char *where, *problem, *fix, *s, *path;
 
 	site_warning_parts(app->site->warnings.v[r->warn], &where, &problem,
 	    &fix);
@@ -759,9 +766,13 @@ show_warning(struct app *app, const struct dash_row *r)
 		app_dialog_add(app, 0, 0, "");
 		app_dialog_label(app, "fix: ", 0, fix);
 	}
-	if (configs_fixes(app, app->site->warnings.v[r->warn])) {
+	if ((path = configs_fixes(app, app->site->warnings.v[r->warn])) !=
+	    NULL) {
 		app_dialog_add(app, 0, 0, "");
-		app_dialog_add(app, 0, 0, "apply can fix this: c opens the plan");
+		app_dialog_add(app, 0, 0, "apply can fix this: Enter shows the "
+		    "plan for this file, c every file");
+		app_dialog_enter(app, open_fix, path);
+		free(path);
 	}
 	free(where);
 	free(problem);

@@ -55,13 +55,23 @@ check "  c: the plan is made" wait_for '^ Configs +changes pending'
 $TM send-keys -t c Escape
 check "  Esc: the dashboard again" wait_for 'c configs'
 $TM send-keys -t c Tab g Enter
-check "  the milter warning's box: apply can fix it" wait_for 'apply can fix this: c opens the plan'
-$TM send-keys -t c x
+check "  the milter warning's box: apply can fix it" wait_for 'apply can fix this: Enter shows the plan for this'
+$TM send-keys -t c Enter
+check "  Enter: the plan of main.cf, its diff open" wait_for '^ /etc/postfix/main\.cf +\(postfix, 2 changes\)'
+$TM send-keys -t c Escape
+check "  Esc: the files, the cursor on main.cf" wait_for '^ Configs +changes pending'
+$TM send-keys -t c Escape
+check "  Esc: the dashboard again" wait_for 'c configs'
+$TM send-keys -t c / m a i n . c f : 5 9 Enter
+check "  / main.cf:59: the cleanup's milter warning alone" wait_for '^ Findings 1 \(filter: main\.cf:59\)'
+$TM send-keys -t c Enter
+check "  its box: apply can fix it too (line 59 reads \$smtpd_milters, which line 58's edit sets)" wait_for 'apply can fix this: Enter shows the plan for this'
+$TM send-keys -t c x / C-u Enter
 gone 'apply can fix this' || true
 $TM send-keys -t c / D o m a i n K e y s Enter
 check "  / DomainKeys: its warning alone" wait_for '^ Findings 1 \(filter: DomainKeys\)'
 $TM send-keys -t c Enter
-check "  the DomainKeys warning's box (an edit removes its line) too" wait_for 'apply can fix this: c opens the plan'
+check "  the DomainKeys warning's box (an edit removes its line) too" wait_for 'apply can fix this: Enter shows the plan for this'
 $TM send-keys -t c x / C-u Enter
 $TM send-keys -t c / d k i m : 2 0 2 6 1 1 Enter
 check "  / dkim:202611: a DNS finding alone" wait_for '^ Findings 1 \(filter: dkim:202611\)'
