@@ -4,7 +4,6 @@
  * child: the screen never freezes), the backups and restore.  Also the
  * console's plan for the site, made once per site load, which the
  * dashboard asks whether apply fixes a configuration warning. */
-#include <ctype.h>
 #include <curses.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -210,92 +209,19 @@ warning_where(const char *text, char **path, size_t *line)
 	return 0;
 }
 
-/* The number of lines of an edit's before ("" and NULL: 1). */
-static size_t
-edit_span(const struct plan_edit *e)
-{
-	const char *s = e->before;
-	size_t n = 1;
-
-	while (s != NULL && (s = strchr(s, '\n')) != NULL) {
-		n++;
-		s++;
-	}
-	return n;
-}
-
-/* Does text (the warning, or the line it is about) name the setting an
- * edit writes (the first word of its after, up to a blank or '='), as a
- * whole word: "non_smtpd_milters = $smtpd_milters" names smtpd_milters? */
-static int
-edit_named(const struct plan_edit *e, const char *text)
-{
-	const char *s;
-	size_t n;
-
-	if (e->after == NULL)
-		return 0;
-	n = strcspn(e->after, " \t=\n");
-	if (n < 4)
-		return 0;	/* too short to tell a setting from a word */
-	for (s = text; *s != '\0'; s++) {
-		if (strncmp(s, e->after, n) != 0)
-			continue;
-		if ((s == text || !(isalnum((unsigned char)s[-1]) ||
-		    s[-1] == '_')) && !(isalnum((unsigned char)s[n]) ||
-		    s[n] == '_'))
-			return 1;
-	}
-	return 0;
-}
-
-/* Line n (1-based) of the file as read, or NULL; caller frees. */
-static char *
-file_line(const struct plan_file *f, size_t n)
-{
-	const char *s = f->old, *end = f->old + f->oldlen, *nl;
-
-	while (s < end && n > 1) {
-		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
-			return NULL;
-		s = nl + 1;
-		n--;
-	}
-	if (s >= end || n != 1)
-		return NULL;
-	nl = memchr(s, '\n', (size_t)(end - s));
-	return xstrndup(s, nl != NULL ? (size_t)(nl - s) : (size_t)(end - s));
-}
-
 char *
 configs_fixes(struct app *app, const char *warning)
 {
 	const struct plan *p = configs_plan(app);
 	const struct plan_file *f;
-	const struct plan_edit *e;
-	char *path, *text;
-	size_t line, i, k;
-	int hit;
+	char *path;
+	size_t line;
 
 	if (p == NULL || !warning_where(warning, &path, &line))
 		return NULL;
-	for (i = 0; i < p->nfiles; i++) {
-		f = &p->files[i];
-		if (strcmp(f->path, path) != 0 || !plan_file_changed(f))
-			continue;
-		text = file_line(f, line);
-		for (k = 0, hit = 0; k < f->nedits && !hit; k++) {
-			e = &f->edits[k];
-			hit = (line >= e->line && line < e->line +
-			    edit_span(e)) || edit_named(e, warning) ||
-			    (text != NULL && edit_named(e, text));
-		}
-		free(text);
-		if (hit)
-			return path;
-	}
+	f = plan_fixing(p, path, line, warning);
 	free(path);
-	return NULL;
+	return f != NULL ? xstrdup(f->path) : NULL;
 }
 
 /* ---- The rows. ---- */

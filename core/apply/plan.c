@@ -1467,6 +1467,92 @@ plan_make(const struct site *site, const struct plan_opts *opts,
 	return p;
 }
 
+/* The number of lines of an edit's before ("" and NULL: 1). */
+static size_t
+plan_edit_span(const struct plan_edit *e)
+{
+	const char *s = e->before;
+	size_t n = 1;
+
+	while (s != NULL && (s = strchr(s, '\n')) != NULL) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+/* Does text (the warning, or the line it is about) name the setting an
+ * edit writes (the first word of its after, up to a blank or '='), as a
+ * whole word: "non_smtpd_milters = $smtpd_milters" names smtpd_milters? */
+static int
+plan_edit_names(const struct plan_edit *e, const char *text)
+{
+	const char *s;
+	size_t n;
+
+	if (e->after == NULL)
+		return 0;
+	n = strcspn(e->after, " \t=\n");
+	if (n < 4)
+		return 0;	/* too short to tell a setting from a word */
+	for (s = text; *s != '\0'; s++) {
+		if (strncmp(s, e->after, n) != 0)
+			continue;
+		if ((s == text || !(isalnum((unsigned char)s[-1]) ||
+		    s[-1] == '_')) && !(isalnum((unsigned char)s[n]) ||
+		    s[n] == '_'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Line n (1-based) of the file as read, or NULL; caller frees. */
+static char *
+plan_file_line(const struct plan_file *f, size_t n)
+{
+	const char *s = f->old, *end = f->old + f->oldlen, *nl;
+
+	while (s < end && n > 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			return NULL;
+		s = nl + 1;
+		n--;
+	}
+	if (s >= end || n != 1)
+		return NULL;
+	nl = memchr(s, '\n', (size_t)(end - s));
+	return xstrndup(s, nl != NULL ? (size_t)(nl - s) : (size_t)(end - s));
+}
+
+const struct plan_file *
+plan_fixing(const struct plan *p, const char *path, size_t line,
+    const char *text)
+{
+	const struct plan_file *f;
+	const struct plan_edit *e;
+	char *at;
+	size_t i, k;
+	int hit;
+
+	for (i = 0; i < p->nfiles; i++) {
+		f = &p->files[i];
+		if (strcmp(f->path, path) != 0 || !plan_file_changed(f))
+			continue;
+		at = plan_file_line(f, line);
+		for (k = 0, hit = 0; k < f->nedits && !hit; k++) {
+			e = &f->edits[k];
+			hit = (line >= e->line && line < e->line +
+			    plan_edit_span(e)) || (text != NULL &&
+			    plan_edit_names(e, text)) || (at != NULL &&
+			    plan_edit_names(e, at));
+		}
+		free(at);
+		if (hit)
+			return f;
+	}
+	return NULL;
+}
+
 struct plan *
 plan_key_switch(const struct site *site, const struct keys_list *kl,
     const struct keys_entry *e, char **cause)

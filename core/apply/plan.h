@@ -284,6 +284,15 @@ struct keys_list;
 struct keys_entry;
 struct plan *plan_key_switch(const struct site *, const struct keys_list *,
     const struct keys_entry *e, char **cause);
+/*
+ * The changed file of the plan whose edits fix what a warning or finding
+ * says of line `line` of site path `path`: an edit replaces that line, or
+ * sets a setting that text (the warning, or NULL) or the line itself names
+ * as a whole word (main.cf:59 "non_smtpd_milters = $smtpd_milters" is
+ * fixed by the edit of smtpd_milters).  NULL when none does.
+ */
+const struct plan_file *plan_fixing(const struct plan *, const char *path,
+    size_t line, const char *text);
 /* An empty plan for the site (plan_make's start; tests, other planners). */
 struct plan *plan_new(const struct site *);
 void plan_free(struct plan *);
