@@ -83,6 +83,7 @@ int cli_check(const struct cli_opts *, int argc, char **argv);
 int cli_keygen(const struct cli_opts *, int argc, char **argv);
 int cli_keys(const struct cli_opts *, int argc, char **argv);
 int cli_apply(const struct cli_opts *, int argc, char **argv);
+int cli_doctor(const struct cli_opts *, int argc, char **argv);
 int cli_backups(const struct cli_opts *, int argc, char **argv);
 
 /*

@@ -66,7 +66,8 @@ static const struct command commands[] = {
 	    "[--timeout SECONDS]",
 	    "the config changes needed: written, or shown (--dry-run)",
 	    0 },
-	{ "doctor", NULL, NULL, NULL, 1 },
+	{ "doctor", cli_doctor, "[--fix ID|all [--dry-run | --yes]]",
+	    "why mail leaves unsigned; --fix writes apply's fix", 0 },
 	{ "send-test", NULL, NULL, NULL, 1 },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -1373,6 +1373,65 @@ plan_keep_only(struct plan *p, const char *only)
 		    dropped, dropped == 1 ? "" : "s");
 }
 
+/* Is b the backend of a file the plan keeps? */
+static int
+plan_has_backend(const struct plan *p, const struct backend *b)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfiles; i++)
+		if (p->files[i].backend == b)
+			return 1;
+	return 0;
+}
+
+void
+plan_keep_files(struct plan *p, const struct strv *paths)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < p->nfiles; i++) {
+		if (strv_find(paths, p->files[i].path) != -1) {
+			p->files[j++] = p->files[i];
+			continue;
+		}
+		plan_file_free(&p->files[i]);
+	}
+	p->nfiles = j;
+	for (i = j = 0; i < p->nsteps; i++) {
+		if (plan_has_backend(p, p->steps[i].backend)) {
+			p->steps[j++] = p->steps[i];
+			continue;
+		}
+		strv_free(&p->steps[i].argv);
+		free(p->steps[i].reason);
+	}
+	p->nsteps = j;
+	for (i = j = 0; i < p->nchecks; i++) {
+		if (plan_has_backend(p, p->checks[i].backend)) {
+			p->checks[j++] = p->checks[i];
+			continue;
+		}
+		strv_free(&p->checks[i].argv);
+	}
+	p->nchecks = j;
+	for (i = j = 0; i < p->nreloads; i++) {
+		if (plan_has_backend(p, p->reloads[i].backend)) {
+			p->reloads[j++] = p->reloads[i];
+			continue;
+		}
+		strv_free(&p->reloads[i].argv);
+		free(p->reloads[i].why);
+	}
+	p->nreloads = j;
+	for (i = 0; i < p->noffers; i++) {
+		free(p->offers[i].what);
+		free(p->offers[i].setting);
+		free(p->offers[i].reason);
+	}
+	p->noffers = 0;
+}
+
 /* Checkers run only for programs whose files change. */
 static void
 plan_checks_changed(struct plan *p)

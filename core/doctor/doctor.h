@@ -1,0 +1,94 @@
+/* doctor.h: why mail leaves unsigned or is refused, as findings a person
+ * can act on.
+ *
+ * A finding has a stable id (the cause, e.g. "milter-family"), a
+ * severity, a title, its evidence (configuration lines with file:line,
+ * probe results, log lines with their time), an explanation (why the MTA
+ * or the receivers behave so), the fix in words, and where the fix goes
+ * (file and line: apply's plan is asked whether it edits them,
+ * plan_fixing()).
+ *
+ * doctor_config() finds what the configuration alone shows (the causes of
+ * ../shared/reference/signing-path.md section 1 that need no probe):
+ *   milter-endpoint  B: the address Postfix dials is not where the signer
+ *                    listens (port, path, transport), or nothing listens
+ *   milter-family    C: the same port on another address family
+ *                    (inet:[::1]:12345 vs inet:12345@localhost)
+ *   milter-chroot    D: a unix socket path a chrooted smtpd or cleanup
+ *                    looks for under the queue directory
+ *   milter-accept    H: milter_default_action = accept: a failing milter
+ *                    only logs a warning and the mail leaves unsigned
+ *   milter-local     I: non_smtpd_milters empty (or another milter): mail
+ *                    from sendmail, cron and web apps is not signed
+ *   milter-protocol  G: milter_protocol below 6
+ *   key-insecure     the key the signer loads is one OpenDKIM refuses
+ *                    ("key data is not secure") or others can read
+ * Probes (core/doctor/listen.h) and logs (core/doctor/logscan.h) add
+ * their findings with doctor_add().
+ */
+#ifndef NOTSPAM_DOCTOR_H
+#define NOTSPAM_DOCTOR_H
+
+#include <stddef.h>
+
+#include "core/lib/util.h"
+
+struct site;
+struct json;
+
+enum doctor_sev {
+	DOCTOR_FAIL,		/* mail leaves unsigned, or is refused */
+	DOCTOR_WARN,		/* it will when something else fails */
+	DOCTOR_NOTE,
+};
+
+struct doctor_finding {
+	const char	*id;		/* static: "milter-family" */
+	enum doctor_sev	 sev;
+	char		*title;		/* one line */
+	struct strv	 evidence;	/* "main.cf:58: smtpd_milters = ..." */
+	char		*explain;
+	char		*fix;		/* what will change, in words */
+	char		*file;		/* site path of the line to fix, or NULL */
+	size_t		 line;
+	int		 fixable;	/* apply's plan edits it (the caller
+					 * sets it: doctor_mark_fixable) */
+};
+
+struct doctor {
+	struct doctor_finding	*v;
+	size_t			 n;
+	struct strv		 notes;		/* "no /proc: connect probes
+						 * only", "probes skipped under
+						 * --root" */
+};
+
+/* What the configuration of site shows (see above).  Never NULL. */
+struct doctor *doctor_config(const struct site *);
+void doctor_free(struct doctor *);
+
+/* A finding (title: printf format), its evidence added with
+ * doctor_evidence; the strings are copied.  Returns it (valid until the
+ * next doctor_add). */
+struct doctor_finding *doctor_add(struct doctor *, const char *id,
+    enum doctor_sev, const char *explain, const char *fix,
+    const char *fmt, ...) PRINTFLIKE(6, 7);
+void doctor_evidence(struct doctor_finding *, const char *fmt, ...)
+    PRINTFLIKE(2, 3);
+/* Where the fix goes: a "file:line" source ("default" and NULL: none). */
+void doctor_where(struct doctor_finding *, const char *source);
+
+/* The finding with that id, or NULL. */
+struct doctor_finding *doctor_find(struct doctor *, const char *id);
+/* Sort by severity (fail first), keeping the order within one. */
+void doctor_sort(struct doctor *);
+/* The worst severity's exit status: 2 a failure, 1 a warning, else 0. */
+int doctor_status(const struct doctor *);
+/* "FAIL", "WARN", "NOTE". */
+const char *doctor_sev_name(enum doctor_sev);
+
+/* The findings as the members "findings" and "notes" of the JSON object
+ * being written. */
+void doctor_json(struct json *, const struct doctor *);
+
+#endif

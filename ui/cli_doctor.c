@@ -1,0 +1,316 @@
+/* cli_doctor.c: "notspam doctor [--fix ID|all] [--dry-run | --yes]
+ * [--timeout SECONDS]": why mail leaves unsigned or is refused, as
+ * findings grouped by severity (core/doctor/doctor.h), or one JSON
+ * object; with --fix, the edits of apply's plan that fix those findings
+ * (only those files), shown and written through apply's transaction, then
+ * the doctor again, saying whether each is fixed.
+ *
+ * Exit status: 0 no finding, 1 warnings, 2 failures (as check); with
+ * --fix, the status of the doctor after the write (0 when fixed), or
+ * apply's status when the write failed; 64 usage, or --fix with neither a
+ * terminal nor --yes (nor --dry-run); 66 the site cannot be read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/apply/plan.h"
+#include "core/doctor/doctor.h"
+#include "core/lib/json.h"
+#include "core/site/session.h"
+#include "core/site/site.h"
+#include "core/lib/util.h"
+#include "ui/cli.h"
+
+static const char doctor_usage[] =
+    "usage: notspam [--root DIR] [--json] doctor [--fix ID|all] "
+    "[--dry-run | --yes] [--timeout SECONDS]\n";
+
+struct doctor_args {
+	const char	*fix;		/* an id, "all", or NULL */
+	int		 dry_run;
+	int		 yes;
+	int		 timeout_ms;
+};
+
+/* SECONDS into milliseconds; -1 when not 1..3600. */
+static int
+doctor_seconds(const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (end == v || *end != '\0' || n < 1 || n > 3600)
+		return -1;
+	return (int)n * 1000;
+}
+
+static int
+doctor_args(int argc, char **argv, struct doctor_args *a)
+{
+	int i;
+
+	memset(a, 0, sizeof *a);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--fix") == 0 && i + 1 < argc &&
+		    argv[i + 1][0] != '-')
+			a->fix = argv[++i];
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			a->dry_run = 1;
+		else if (strcmp(argv[i], "--yes") == 0)
+			a->yes = 1;
+		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc &&
+		    (a->timeout_ms = doctor_seconds(argv[i + 1])) > 0)
+			i++;
+		else {
+			char *safe = str_sanitize(argv[i], strlen(argv[i]));
+			fprintf(stderr, "notspam: doctor: unexpected \"%s\"\n",
+			    safe);
+			free(safe);
+			fputs(doctor_usage, stderr);
+			return -1;
+		}
+	}
+	if (a->fix == NULL && (a->dry_run || a->yes)) {
+		fputs("notspam: doctor: --dry-run and --yes go with --fix\n",
+		    stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* The doctor of a site, its findings marked fixable where plan (may be
+ * NULL) edits their line. */
+static struct doctor *
+doctor_make(const struct site *site, const struct plan *p)
+{
+	struct doctor *d = doctor_config(site);
+	struct doctor_finding *f;
+	size_t i;
+
+	for (i = 0; p != NULL && i < d->n; i++) {
+		f = &d->v[i];
+		f->fixable = f->file != NULL &&
+		    plan_fixing(p, f->file, f->line, f->title) != NULL;
+	}
+	if (site->root != NULL)
+		strv_add(&d->notes, "--root: the configuration and logs are "
+		    "read; nothing is probed (the programs are not this "
+		    "root's)");
+	doctor_sort(d);
+	return d;
+}
+
+/* The plan the fixes come from (no PTR lookups: the doctor's fixes are
+ * not the HELO name's). */
+static struct plan *
+doctor_plan(const struct site *site)
+{
+	struct plan_opts po;
+	char *cause = NULL;
+	struct plan *p;
+
+	memset(&po, 0, sizeof po);
+	if ((p = plan_make(site, &po, &cause)) == NULL)
+		free(cause);
+	return p;
+}
+
+static void
+doctor_text(const struct doctor *d)
+{
+	const struct doctor_finding *f;
+	size_t i, k, nf = 0, nw = 0;
+
+	for (i = 0; i < d->n; i++) {
+		f = &d->v[i];
+		nf += f->sev == DOCTOR_FAIL;
+		nw += f->sev == DOCTOR_WARN;
+		printf("%s  %s: ", doctor_sev_name(f->sev), f->id);
+		cli_put(stdout, f->title);
+		putchar('\n');
+		for (k = 0; k < f->evidence.n; k++) {
+			fputs("  seen     ", stdout);
+			cli_put(stdout, f->evidence.v[k]);
+			putchar('\n');
+		}
+		if (f->explain != NULL) {
+			fputs("  why      ", stdout);
+			cli_put(stdout, f->explain);
+			putchar('\n');
+		}
+		if (f->fix != NULL) {
+			fputs("  fix      ", stdout);
+			cli_put(stdout, f->fix);
+			putchar('\n');
+		}
+		if (f->fixable)
+			printf("  apply    notspam doctor --fix %s\n", f->id);
+	}
+	for (i = 0; i < d->notes.n; i++) {
+		fputs("note     ", stdout);
+		cli_put(stdout, d->notes.v[i]);
+		putchar('\n');
+	}
+	if (d->n == 0)
+		printf("doctor: no finding: the signing path is configured to "
+		    "carry every message\n");
+	else
+		printf("doctor: %zu failure%s, %zu warning%s\n", nf,
+		    nf == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+}
+
+static void
+doctor_json_doc(const struct doctor *d)
+{
+	struct json j;
+	char *doc;
+
+	json_init(&j);
+	json_object_begin(&j, NULL);
+	doctor_json(&j, d);
+	json_object_end(&j);
+	doc = json_finish(&j);
+	cli_put_doc(doc, strlen(doc));
+	free(doc);
+}
+
+/* The files of the plan that fix the findings --fix names, into paths;
+ * 0, or -1 after saying why not (no such finding, none fixable). */
+static int
+doctor_fix_files(const struct doctor *d, const struct plan *p,
+    const char *which, struct strv *paths)
+{
+	const struct doctor_finding *f;
+	const struct plan_file *pf;
+	size_t i, named = 0;
+	char *msg;
+
+	for (i = 0; i < d->n; i++) {
+		f = &d->v[i];
+		if (strcmp(which, "all") != 0 && strcmp(which, f->id) != 0)
+			continue;
+		named++;
+		if (f->file == NULL || (pf = plan_fixing(p, f->file, f->line,
+		    f->title)) == NULL)
+			continue;
+		if (strv_find(paths, pf->path) == -1)
+			strv_add(paths, pf->path);
+	}
+	if (paths->n > 0)
+		return 0;
+	if (named == 0 && strcmp(which, "all") != 0) {
+		char *safe = str_sanitize(which, strlen(which));
+		msg = xasprintf("doctor --fix %s: no such finding here (notspam "
+		    "doctor lists them)", safe);
+		free(safe);
+	} else
+		msg = xasprintf("doctor --fix %s: apply's plan has no edit that "
+		    "fixes %s; see the finding's fix", which, named == 1 ?
+		    "it" : "them");
+	cli_error(msg);
+	free(msg);
+	return -1;
+}
+
+/* Each finding --fix named: gone from after, or still there. */
+static int
+doctor_verdict(const struct doctor *before, const struct doctor *after,
+    const char *which)
+{
+	const struct doctor_finding *f;
+	size_t i, left = 0;
+
+	for (i = 0; i < before->n; i++) {
+		f = &before->v[i];
+		if (strcmp(which, "all") != 0 && strcmp(which, f->id) != 0)
+			continue;
+		if (doctor_find((struct doctor *)after, f->id) != NULL) {
+			printf("still    %s: ", f->id);
+			left++;
+		} else
+			printf("fixed    %s: ", f->id);
+		cli_put(stdout, f->title);
+		putchar('\n');
+	}
+	return left;
+}
+
+/* --fix: plan, show, write, then the doctor again. */
+static int
+doctor_fix(const struct cli_opts *o, const struct doctor_args *a,
+    struct session *s, struct doctor *d, struct plan *p)
+{
+	struct session *s2;
+	struct doctor *after;
+	struct plan *p2;
+	struct strv paths;
+	char *writer;
+	int rc;
+
+	strv_init(&paths);
+	if (doctor_fix_files(d, p, a->fix, &paths) != 0) {
+		strv_free(&paths);
+		return EXIT_FAIL;
+	}
+	plan_keep_files(p, &paths);
+	strv_free(&paths);
+	writer = xasprintf("notspam doctor --fix %s --yes", a->fix);
+	cli_apply_show(p, writer);
+	free(writer);
+	if (a->dry_run)
+		return plan_changed_files(p) > 0 ? EXIT_WARN : 0;
+	if (!a->yes && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fputs("notspam: doctor: not a terminal: add --yes to write the "
+		    "fix, or --dry-run to see it\n", stderr);
+		return EX_USAGE;
+	}
+	if ((rc = cli_apply_commit(o, p, a->yes, a->timeout_ms, NULL)) != 0)
+		return rc;
+	(void)s;
+	if ((s2 = cli_session(o, &rc)) == NULL)
+		return rc;
+	p2 = doctor_plan(s2->site);
+	after = doctor_make(s2->site, p2);
+	rc = doctor_verdict(d, after, a->fix) > 0 ? doctor_status(after) : 0;
+	doctor_free(after);
+	plan_free(p2);
+	session_close(s2);
+	return rc;
+}
+
+int
+cli_doctor(const struct cli_opts *o, int argc, char **argv)
+{
+	struct doctor_args a;
+	struct session *s;
+	struct doctor *d;
+	struct plan *p;
+	int rc = 0;
+
+	if (doctor_args(argc, argv, &a) != 0)
+		return EX_USAGE;
+	if (a.fix != NULL && o->json) {
+		fputs("notspam: doctor --fix: --json is not supported; use "
+		    "--fix without it, or doctor --json to list\n", stderr);
+		return EX_USAGE;
+	}
+	if ((s = cli_session(o, &rc)) == NULL)
+		return rc;
+	p = doctor_plan(s->site);
+	d = doctor_make(s->site, p);
+	if (a.fix != NULL) {
+		rc = p != NULL ? doctor_fix(o, &a, s, d, p) : EXIT_FAIL;
+	} else {
+		if (o->json)
+			doctor_json_doc(d);
+		else
+			doctor_text(d);
+		rc = doctor_status(d);
+	}
+	doctor_free(d);
+	plan_free(p);
+	session_close(s);
+	return rc;
+}
