@@ -222,16 +222,21 @@ doctor_verdict(const struct doctor *before, const struct doctor *after,
 	const struct doctor_finding *f;
 	size_t i, left = 0;
 
+	int named;
+
 	for (i = 0; i < before->n; i++) {
 		f = &before->v[i];
-		if (strcmp(which, "all") != 0 && strcmp(which, f->id) != 0)
-			continue;
+		named = strcmp(which, "all") == 0 || strcmp(which, f->id) == 0;
 		if (doctor_find((struct doctor *)after, f->id) != NULL) {
+			if (!named)
+				continue;
 			printf("still    %s: ", f->id);
 			left++;
 		} else
-			printf("fixed    %s: ", f->id);
+			printf("%-9s%s: ", named ? "fixed" : "also", f->id);
 		cli_put(stdout, f->title);
+		if (!named)
+			fputs(" (an edit of the same file fixed it)", stdout);
 		putchar('\n');
 	}
 	return left;

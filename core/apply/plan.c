@@ -1385,18 +1385,43 @@ plan_has_backend(const struct plan *p, const struct backend *b)
 	return 0;
 }
 
+/* Is f a file to keep: one of paths, or an unchanged file of a program
+ * one of them belongs to (its checkers read it: postconf -n reads
+ * master.cf beside main.cf)? */
+static int
+plan_keeps(const struct plan *p, const struct strv *paths,
+    const struct plan_file *f)
+{
+	size_t i;
+
+	if (strv_find(paths, f->path) != -1)
+		return 1;
+	if (plan_file_changed(f))
+		return 0;
+	for (i = 0; i < p->nfiles; i++)
+		if (p->files[i].backend == f->backend &&
+		    strv_find(paths, p->files[i].path) != -1)
+			return 1;
+	return 0;
+}
+
 void
 plan_keep_files(struct plan *p, const struct strv *paths)
 {
+	char *keep;
 	size_t i, j;
 
+	keep = xcalloc(p->nfiles + 1, 1);
+	for (i = 0; i < p->nfiles; i++)
+		keep[i] = (char)plan_keeps(p, paths, &p->files[i]);
 	for (i = j = 0; i < p->nfiles; i++) {
-		if (strv_find(paths, p->files[i].path) != -1) {
+		if (keep[i]) {
 			p->files[j++] = p->files[i];
 			continue;
 		}
 		plan_file_free(&p->files[i]);
 	}
+	free(keep);
 	p->nfiles = j;
 	for (i = j = 0; i < p->nsteps; i++) {
 		if (plan_has_backend(p, p->steps[i].backend)) {

@@ -293,8 +293,9 @@ struct plan *plan_key_switch(const struct site *, const struct keys_list *,
  */
 const struct plan_file *plan_fixing(const struct plan *, const char *path,
     size_t line, const char *text);
-/* Keep only the files whose site paths are in paths, and the steps,
- * checkers and reloads of their programs (offers go: they are not
+/* Keep only the files whose site paths are in paths (and the unchanged
+ * files of their programs, which their checkers read), and the steps,
+ * checkers and reloads of those programs (offers go: they are not
  * fixes).  For "doctor --fix": the edits that fix one finding. */
 void plan_keep_files(struct plan *, const struct strv *paths);
 /* An empty plan for the site (plan_make's start; tests, other planners). */
