@@ -154,8 +154,9 @@ doctor_text(const struct doctor *d)
 		putchar('\n');
 	}
 	if (d->n == 0)
-		printf("doctor: no finding: the signing path is configured to "
-		    "carry every message\n");
+		printf("doctor: no finding%s\n", d->notes.n > 0 ? " (see the "
+		    "notes)" : ": the signing path is configured to carry "
+		    "every message");
 	else
 		printf("doctor: %zu failure%s, %zu warning%s\n", nf,
 		    nf == 1 ? "" : "s", nw, nw == 1 ? "" : "s");

@@ -242,6 +242,27 @@ doc_line(struct doctor_finding *f, const char *source,
 		    "default", what);
 }
 
+/* Evidence: where program (or, for "?", any signer) listens. */
+static void
+doc_listeners(struct doctor_finding *f, const struct site *site,
+    const char *program)
+{
+	const struct site_link *l;
+	const char *owner;
+	size_t i;
+
+	for (i = 0; i < site->nlinks; i++) {
+		l = &site->links[i];
+		if (strcmp(l->kind, "listen") != 0)
+			continue;
+		owner = site_listen_owner(l);
+		if (strcmp(program, "?") != 0 ? strcmp(owner, program) != 0 :
+		    strncmp(owner, "postfix", 7) == 0)
+			continue;
+		doc_line(f, l->source, &l->loc, l->address);
+	}
+}
+
 /* B, C, D: each milter hop with a problem. */
 static void
 doc_hops(struct doctor *d, const struct site *site)
@@ -271,6 +292,8 @@ doc_hops(struct doctor *d, const struct site *site)
 			    l->reach, l->reach_why);
 		if (to != NULL)
 			doc_line(f, to->source, &to->loc, to->address);
+		else
+			doc_listeners(f, site, l->to);
 		doctor_where(f, l->source);
 	}
 }
@@ -427,12 +450,39 @@ doc_keys(struct doctor *d, const struct site *site)
 	keys_list_free(l);
 }
 
+/* A content filter no signer of notspam's takes (amavisd): said, since
+ * whether it signs is not seen here. */
+static void
+doc_filter_note(struct doctor *d, const struct site *site)
+{
+	const struct site_link *l;
+	size_t i;
+
+	for (i = 0; i < site->nlinks; i++) {
+		l = &site->links[i];
+		if (strcmp(l->kind, "content_filter") != 0 ||
+		    strcmp(l->to, "?") != 0)
+			continue;
+		strv_addf(&d->notes, "the mail goes through the content filter "
+		    "%s (%s), most likely amavisd or another signer notspam "
+		    "does not read: whether it signs is not checked here",
+		    l->address, l->source != NULL ? l->source : "default");
+	}
+}
+
 struct doctor *
 doctor_config(const struct site *site)
 {
 	struct doctor *d = xcalloc(1, sizeof *d);
 
 	strv_init(&d->notes);
+	if (site->unread_signer != NULL)
+		strv_addf(&d->notes, "%s signs the mail (%s): notspam does "
+		    "not read its configuration, so whether it signs is not "
+		    "checked here", site->unread_signer,
+		    site->unread_signer_source != NULL ?
+		    site->unread_signer_source : "its link");
+	doc_filter_note(d, site);
 	doc_hops(d, site);
 	doc_accept(d, site);
 	doc_local(d, site);
