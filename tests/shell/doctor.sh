@@ -1,0 +1,126 @@
+#!/bin/sh
+# doctor under --root: the causes the configuration alone shows
+# (milter endpoint, family, chroot, milter_default_action = accept,
+# non_smtpd_milters empty, milter_protocol, insecure keys), each with its
+# evidence lines; --json; --fix through apply's plan and transaction, then
+# the doctor again; exit statuses as check's.  Probes and logs have their
+# own suites.  Every run is on a temporary copy.
+. "${NOTSPAM_TOP:-.}/tests/lib.sh"
+cd "$NOTSPAM_TOP" || exit 1
+
+# copy NAME FROM: a copy of directory FROM in $T_TMP/NAME.
+copy() {
+	rm -rf "${T_TMP:?}/$1"
+	cp -a "$2" "$T_TMP/$1"
+	echo "$T_TMP/$1"
+}
+
+# --- the demo: the seed's case -------------------------------------------------
+d=$(copy demo share/demo)
+run --root "$d" doctor
+cp "$T_TMP/out" "$T_TMP/demo.txt"
+check "demo: exit 2, failures (got $RC)" [ "$RC" -eq 2 ]
+check "  the IPv4/IPv6 mismatch of smtpd, named" has "$T_TMP/demo.txt" \
+    '^FAIL  milter-family: postfix smtpd dials inet:\[::1\]:12345: opendkim listens on 127\.0\.0\.1:12345 \(IPv4 only\)$'
+check "  with both lines as evidence" sh -c "
+    grep -q '^  seen     /etc/postfix/main.cf:58: smtpd_milters = inet:\[::1\]:12345\$' '$T_TMP/demo.txt' &&
+    grep -q '^  seen     /etc/opendkim.conf:38: Socket inet:12345@localhost\$' '$T_TMP/demo.txt'"
+check "  and cleanup's, through \$smtpd_milters" has "$T_TMP/demo.txt" \
+    '^  seen     /etc/postfix/main\.cf:59: non_smtpd_milters = \$smtpd_milters$'
+check "  milter_default_action = accept hides it: a failure" has \
+    "$T_TMP/demo.txt" '^FAIL  milter-accept: milter_default_action = accept while a milter hop is broken'
+check "  each says apply fixes it" [ "$(grep -c '^  apply    notspam doctor --fix milter-' "$T_TMP/demo.txt")" -eq 3 ]
+check "  the why of the family mismatch" has "$T_TMP/demo.txt" \
+    "^  why      libmilter's inet:PORT@localhost binds 127\.0\.0\.1 only"
+check "  under --root nothing is probed, said" has "$T_TMP/demo.txt" \
+    '^note +--root: the configuration and logs are read; nothing is probed'
+check "  the summary line" has "$T_TMP/demo.txt" '^doctor: 3 failures, 0 warnings$'
+
+run --root "$d" --json doctor
+check "--json: exit 2 (got $RC)" [ "$RC" -eq 2 ]
+check "  the findings: ids, severities, file and line, apply_fixes" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = [(f["id"], f["severity"], f["file"], f["line"], f["apply_fixes"]) for f in d["findings"]]
+want = [("milter-family", "FAIL", "/etc/postfix/main.cf", 58, True),
+        ("milter-family", "FAIL", "/etc/postfix/main.cf", 59, True),
+        ("milter-accept", "FAIL", "/etc/postfix/main.cf", 56, True)]
+assert got == want, got
+assert all(f["evidence"] and f["explanation"] and f["fix"] for f in d["findings"])
+assert any("--root" in n for n in d["notes"])
+' "$T_TMP/out"
+
+# --- --fix --------------------------------------------------------------------------
+cp "$d/etc/postfix/main.cf" "$T_TMP/main.before"
+run --root "$d" doctor --fix milter-family --dry-run
+check "--fix milter-family --dry-run: 1, a change pending (got $RC)" [ "$RC" -eq 1 ]
+check "  the diff: smtpd_milters dials 127.0.0.1" has "$T_TMP/out" \
+    '^[+]smtpd_milters = inet:127\.0\.0\.1:12345$'
+check "  only main.cf" sh -c "[ \$(grep -c '^== ' '$T_TMP/out') -eq 1 ] && grep -q '^== /etc/postfix/main.cf ' '$T_TMP/out'"
+check "  nothing written" cmp -s "$T_TMP/main.before" "$d/etc/postfix/main.cf"
+run --root "$d" doctor --fix milter-family
+check "--fix with no terminal and no --yes: 64 (got $RC)" [ "$RC" -eq 64 ]
+check "  nothing written" cmp -s "$T_TMP/main.before" "$d/etc/postfix/main.cf"
+run --root "$d" doctor --fix nosuch --yes
+check "--fix of a finding that is not there: 2 (got $RC)" [ "$RC" -eq 2 ]
+check "  says so" has "$T_TMP/err" 'doctor --fix nosuch: no such finding here'
+run --root "$d" doctor --fix milter-family --yes
+check "--fix milter-family --yes: 0, fixed (got $RC)" [ "$RC" -eq 0 ]
+check "  through the transaction (a backup)" has "$T_TMP/out" '^applied: 1 file written; `notspam restore '
+check "  both hops said fixed" [ "$(grep -c '^fixed    milter-family: ' "$T_TMP/out")" -eq 2 ]
+check "  the accept line went with the same file's edits, said" has "$T_TMP/out" \
+    '^also     milter-accept: .*\(an edit of the same file fixed it\)$'
+check "  main.cf dials where opendkim listens" grep -qx 'smtpd_milters = inet:127.0.0.1:12345' "$d/etc/postfix/main.cf"
+run --root "$d" doctor
+check "the doctor afterwards: 0, no finding (got $RC)" sh -c "[ $RC -eq 0 ] && grep -q '^doctor: no finding' '$T_TMP/out'"
+run --root "$d" restore
+check "restore: the seed's main.cf again" cmp -s "$T_TMP/main.before" "$d/etc/postfix/main.cf"
+
+# --- each cause on its own ---------------------------------------------------------
+s=$(copy chroot tests/fixtures/sites/corpus-chroot)
+run --root "$s" doctor
+check "chroot: milter-chroot, 2 (got $RC)" sh -c "[ $RC -eq 2 ] && grep -q '^FAIL  milter-chroot: postfix smtpd dials unix:/run/opendkim/opendkim.sock' '$T_TMP/out'"
+check "  the socket the chrooted smtpd opens, and why" has "$T_TMP/out" \
+    '^  seen     the socket it opens: /var/spool/postfix/run/opendkim/opendkim\.sock \(smtp/inet runs chrooted in /var/spool/postfix, /etc/postfix/master\.cf:14 column 5\)$'
+
+s=$(copy port tests/fixtures/sites/corpus-port-mismatch)
+run --root "$s" doctor
+check "port mismatch: milter-endpoint, 2 (got $RC)" sh -c "[ $RC -eq 2 ] && grep -q '^FAIL  milter-endpoint: postfix smtpd dials inet:localhost:8892: opendkim listens on 127.0.0.1:8891 instead' '$T_TMP/out'"
+check "  with the line opendkim listens on" has "$T_TMP/out" \
+    '^  seen     /etc/opendkim\.conf:15: Socket inet:8891@localhost$'
+
+s=$(copy linode tests/fixtures/sites/corpus-linode)
+run --root "$s" doctor
+check "linode: accept with a working hop is a warning, 1 (got $RC)" sh -c "[ $RC -eq 1 ] && grep -q '^WARN  milter-accept: milter_default_action = accept: a signer failure would send mail unsigned' '$T_TMP/out'"
+
+s=$(copy local share/demo)
+sed -i 's/^smtpd_milters = .*/smtpd_milters = inet:localhost:12345/; /^non_smtpd_milters/d' "$s/etc/postfix/main.cf"
+sed -i 's/^milter_default_action = accept/milter_default_action = tempfail/; s/^milter_protocol = 6/milter_protocol = 2/' "$s/etc/postfix/main.cf"
+run --root "$s" doctor
+check "non_smtpd_milters unset: milter-local, a warning (got $RC)" sh -c "[ $RC -eq 1 ] && grep -q '^WARN  milter-local: non_smtpd_milters is empty: mail from sendmail, cron and web apps leaves unsigned' '$T_TMP/out'"
+check "  the fix names \$smtpd_milters" has "$T_TMP/out" '^  fix      non_smtpd_milters = \$smtpd_milters$'
+check "milter_protocol = 2: milter-protocol, a warning" has "$T_TMP/out" '^WARN  milter-protocol: milter_protocol = 2: OpenDKIM needs 6$'
+check "  no failure: the hop itself works" sh -c "! grep -q '^FAIL' '$T_TMP/out'"
+
+s=$(copy keys tests/fixtures/sites/opendkim-debian-default)
+chmod 644 "$s"/etc/dkimkeys/*.private
+run --root "$s" doctor
+check "a key others can read: key-insecure, 2 (got $RC)" sh -c "[ $RC -eq 2 ] && grep -q '^FAIL  key-insecure: a._domainkey.example.org: the key /etc/dkimkeys/a.private is not safe' '$T_TMP/out'"
+check "  the fix is the chmod" has "$T_TMP/out" '^  fix      chmod 0600 /etc/dkimkeys/a\.private$'
+chmod 600 "$s"/etc/dkimkeys/*.private
+run --root "$s" doctor
+check "  after chmod 0600: gone" sh -c "! grep -q key-insecure '$T_TMP/out'"
+
+s=$(copy iredmail tests/fixtures/sites/corpus-iredmail)
+run --root "$s" doctor
+check "iredmail (amavisd signs): no finding, 0, and the note says why (got $RC)" sh -c "[ $RC -eq 0 ] && grep -q '^note .*content filter .*amavisd' '$T_TMP/out'"
+
+s=$(copy hostile tests/fixtures/sites/hostile)
+run --root "$s" doctor
+check "hostile configs: no control byte reaches the terminal" sh -c "! LC_ALL=C tr -d '\n\t' <'$T_TMP/out' | LC_ALL=C grep -q '[[:cntrl:]]'"
+
+run --root "$d" doctor --bogus
+check "an unknown option: 64 (got $RC)" [ "$RC" -eq 64 ]
+run --root "$d" doctor --yes
+check "--yes without --fix: 64 (got $RC)" [ "$RC" -eq 64 ]
+exit 0
