@@ -41,6 +41,7 @@ extern const struct screen screen_dashboard;
 extern const struct screen screen_dns;
 extern const struct screen screen_keys;
 extern const struct screen screen_configs;
+extern const struct screen screen_doctor;
 
 #define APP_MAX_DEPTH 8
 
@@ -149,6 +150,9 @@ void list_fix(int *cursor, int *top, int n, int visible);
  * it is made).  configs_plan_drop frees it (a new site, the end). */
 const struct plan *configs_plan(struct app *);
 void configs_plan_drop(struct app *);
+/* The generation of the plan configs_plan() returns (each new plan has
+ * a new one), or 0 while there is none. */
+unsigned configs_plan_gen(struct app *);
 /* Does a planned edit fix the configuration warning: its file:line is a
  * line an edit of that file replaces, or an edit sets a setting that the
  * warning or its line names (main.cf:59 "non_smtpd_milters =

@@ -86,19 +86,8 @@ static struct doctor *
 doctor_make(const struct site *site, const struct plan *p)
 {
 	struct doctor *d = doctor_config(site);
-	struct doctor_finding *f;
-	size_t i;
 
-	for (i = 0; p != NULL && i < d->n; i++) {
-		f = &d->v[i];
-		f->fixable = f->file != NULL &&
-		    plan_fixing(p, f->file, f->line, f->title) != NULL;
-	}
-	if (site->root != NULL)
-		strv_add(&d->notes, "--root: the configuration and logs are "
-		    "read; nothing is probed (the programs are not this "
-		    "root's)");
-	doctor_sort(d);
+	doctor_fixable(d, p);
 	return d;
 }
 

@@ -209,6 +209,12 @@ warning_where(const char *text, char **path, size_t *line)
 	return 0;
 }
 
+unsigned
+configs_plan_gen(struct app *app)
+{
+	return configs_plan(app) != NULL ? app->cfgplan->gen : 0;
+}
+
 char *
 configs_fixes(struct app *app, const char *warning)
 {

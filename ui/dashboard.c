@@ -54,6 +54,9 @@ static const char *const dash_help[] = {
 	"K            the DKIM keys: make, rotate, publish, fix permissions",
 	"c            the configs: each file's state, the plan's diff, apply,",
 	"             backups and restore",
+	"x            the doctor: why mail leaves unsigned, cause by cause,",
+	"             with the fix (Enter twice: apply's plan for it)",
+	"r            check again now",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
 	NULL
@@ -827,6 +830,9 @@ dash_key(struct app *app, void *state, int key)
 	case 'c':
 		app_push(app, &screen_configs, NULL);
 		return KEY_HANDLED;
+	case 'x':
+		app_push(app, &screen_doctor, NULL);
+		return KEY_HANDLED;
 	case 'd':
 		/* The records of what is selected: a finding's domain (or
 		 * the mail host), or the row's; a warning has none. */
@@ -889,6 +895,6 @@ dash_key(struct app *app, void *state, int key)
 
 const struct screen screen_dashboard = {
 	"dashboard", dash_enter, dash_draw, dash_key, dash_leave,
-	" Enter open  d DNS  K keys  c configs  Tab list  / filter  ? help  q quit",
+	" Enter open  d DNS  K keys  c configs  x doctor  / filter  ? help  q quit",
 	dash_help
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/apply/plan.h"
 #include "core/conf/conf.h"
 #include "core/keys/keys.h"
 #include "core/lib/json.h"
@@ -488,5 +489,23 @@ doctor_config(const struct site *site)
 	doc_local(d, site);
 	doc_protocol(d, site);
 	doc_keys(d, site);
+	if (site->root != NULL)
+		strv_add(&d->notes, "--root: the configuration and logs are "
+		    "read; nothing is probed (the programs are not this "
+		    "root's)");
+	doctor_sort(d);
 	return d;
+}
+
+void
+doctor_fixable(struct doctor *d, const struct plan *p)
+{
+	struct doctor_finding *f;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		f = &d->v[i];
+		f->fixable = p != NULL && f->file != NULL &&
+		    plan_fixing(p, f->file, f->line, f->title) != NULL;
+	}
 }

@@ -63,8 +63,12 @@ struct doctor {
 						 * --root" */
 };
 
-/* What the configuration of site shows (see above).  Never NULL. */
+/* What the configuration of site shows (see above), sorted by severity;
+ * under a root a note says nothing is probed.  Never NULL. */
 struct doctor *doctor_config(const struct site *);
+/* Mark the findings whose line plan (NULL: none) edits (plan_fixing). */
+struct plan;
+void doctor_fixable(struct doctor *, const struct plan *);
 void doctor_free(struct doctor *);
 
 /* A finding (title: printf format), its evidence added with
