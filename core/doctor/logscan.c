@@ -590,7 +590,8 @@ logscan_probe(struct logscan *ls, int fd, off_t off, off_t lim, time_t *t)
 }
 
 /* The offset to read from: the window's first line found by bisection
- * within [lo, size). */
+ * within [lo, size), each step one probe (about log2(size - lo) / 4 KiB
+ * of them); none when the line at lo is inside the window already. */
 static off_t
 logscan_window_start(struct logscan *ls, int fd, off_t lo, off_t size)
 {
@@ -598,6 +599,9 @@ logscan_window_start(struct logscan *ls, int fd, off_t lo, off_t size)
 	time_t t;
 
 	if (ls->since == 0)
+		return lo;
+	/* The whole bounded part inside the window: no search. */
+	if (logscan_probe(ls, fd, lo, hi, &t) == 0 && t >= ls->since)
 		return lo;
 	while (hi - lo > (off_t)LOGSCAN_PROBE) {
 		mid = lo + (hi - lo) / 2;

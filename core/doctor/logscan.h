@@ -3,10 +3,12 @@
  * The doctor's log evidence.  A scan reads the logs where this server keeps
  * them (logscan_site: Postfix's maillog_file, /var/log/mail.log,
  * /var/log/maillog, /var/log/syslog, then the systemd journal), each file
- * bounded twice: only its last max_bytes are ever read (a 1 GB log costs at
- * most max_bytes plus a few 4 KiB probes), and of those only the lines of
- * the time window (the first line of the window is found by a binary search
- * on the timestamps, so an older part is not read at all).  Every line is
+ * bounded twice: only its last max_bytes are ever read, and of those only
+ * the lines of the time window: the first line of the window is found by a
+ * binary search on the timestamps (probes of 4 KiB, read on up to 128 KiB
+ * while no timestamp shows), so an older part is not read at all.  A 1 GB
+ * log costs at most max_bytes plus the probes (one 4 KiB probe when the
+ * whole bounded part is inside the window).  Every line is
  * untrusted: cut at LOGSCAN_LINE_MAX bytes, matched by plain substring
  * scans (no regular expressions: linear in the line's length), and kept
  * only through str_sanitize(), so nothing from a log reaches a terminal or
