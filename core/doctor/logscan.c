@@ -729,6 +729,14 @@ logscan_maillog_file(const struct site *site)
 	return v;
 }
 
+/* Was the last source read (not skipped as a file read before)? */
+static int
+logscan_last_read(const struct logscan *ls)
+{
+	return ls->nsources > 0 &&
+	    ls->sources[ls->nsources - 1].state == LOGSCAN_READ;
+}
+
 int
 logscan_site(struct logscan *ls, const struct site *site)
 {
@@ -738,11 +746,11 @@ logscan_site(struct logscan *ls, const struct site *site)
 	int n = 0, i;
 
 	if (mf != NULL && logscan_file(ls, site->root, mf, NULL) == 0)
-		n++;
+		n += logscan_last_read(ls);
 	for (i = 0; paths[i] != NULL; i++)
 		if ((mf == NULL || strcmp(mf, paths[i]) != 0) &&
 		    logscan_file(ls, site->root, paths[i], NULL) == 0)
-			n++;
+			n += logscan_last_read(ls);
 	if (ls->opts.journal && fsroot_is_system(site->root) &&
 	    logscan_journal(ls, NULL) == 0)
 		n++;

@@ -224,7 +224,8 @@ void logscan_free(struct logscan *);
  * when main.cf sets one, /var/log/mail.log, /var/log/maillog,
  * /var/log/syslog, then (opts.journal, no root, /run/systemd/system
  * present) the journal.  A log that is missing is recorded as such, not
- * an error.  Returns the number of sources read.
+ * an error.  Returns the number of sources read (not counting one skipped
+ * as the same file as an earlier one).
  */
 int logscan_site(struct logscan *, const struct site *site);
 

@@ -542,6 +542,31 @@ test_journal(void **state)
 	logscan_free(ls);
 }
 
+/* Without systemd the journal is recorded as missing, not an error of the
+ * scan; with it, journalctl runs and its source is read or failed. */
+static void
+test_journal_run(void **state)
+{
+	struct logscan *ls = scan_new(0, 0);
+	struct stat sb;
+	char *cause = NULL;
+	int rc;
+
+	(void)state;
+	rc = logscan_journal(ls, &cause);
+	assert_int_equal(ls->nsources, 1);
+	assert_string_equal(ls->sources[0].name, "journal");
+	if (stat("/run/systemd/system", &sb) != 0) {
+		assert_int_equal(rc, -1);
+		assert_int_equal(ls->sources[0].state, LOGSCAN_MISSING);
+		assert_string_equal(cause, "no systemd journal here");
+	} else
+		assert_true(rc == 0 ? ls->sources[0].state == LOGSCAN_READ :
+		    ls->sources[0].state != LOGSCAN_READ);
+	free(cause);
+	logscan_free(ls);
+}
+
 struct big {
 	char	 dir[64];
 	char	*path;
@@ -657,7 +682,7 @@ test_big_window(void **state)
 	assert_int_equal(m->count, big_expected(NOW - 3600));
 	assert_true(m->count >= 20);
 	assert_int_equal(ls->sources[0].size, BIG_SIZE);
-	print_message("1 GiB, 1 h window: %llu bytes read, %zu lines\n",
+	print_message("# 1 GiB, 1 h window: %llu bytes read, %zu lines\n",
 	    (unsigned long long)ls->stats.bytes_read, m->count);
 	assert_true(ls->stats.bytes_read < 4 * 1024 * 1024);
 	if (r0 >= 0 && r1 >= 0)
@@ -682,7 +707,7 @@ test_big_bound(void **state)
 	m = find(ls, LOGSCAN_MILTER_REFUSED, "postfix/smtpd", NULL, NULL);
 	assert_non_null(m);
 	assert_int_equal(m->count, max / BIG_STEP);
-	print_message("1 GiB, no window, 8 MiB bound: %llu bytes read\n",
+	print_message("# 1 GiB, no window, 8 MiB bound: %llu bytes read\n",
 	    (unsigned long long)ls->stats.bytes_read);
 	assert_true(ls->stats.bytes_read <= max);
 	assert_int_equal(ls->sources[0].bytes, ls->stats.bytes_read);
@@ -699,7 +724,7 @@ test_big_bound(void **state)
 	assert_true(big_expected(NOW - LOGSCAN_WINDOW) >
 	    LOGSCAN_MAX_BYTES / BIG_STEP);
 	assert_int_equal(m->count, LOGSCAN_MAX_BYTES / BIG_STEP);
-	print_message("1 GiB, defaults: %llu bytes read\n",
+	print_message("# 1 GiB, defaults: %llu bytes read\n",
 	    (unsigned long long)ls->stats.bytes_read);
 	assert_true(ls->stats.bytes_read <= LOGSCAN_MAX_BYTES + 4096);
 	logscan_free(ls);
@@ -821,6 +846,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_anchored),
 		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_journal_run),
 		cmocka_unit_test(test_site),
 		cmocka_unit_test_setup_teardown(test_big_window, big_setup,
 		    big_teardown),
