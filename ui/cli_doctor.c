@@ -80,17 +80,6 @@ doctor_args(int argc, char **argv, struct doctor_args *a)
 	return 0;
 }
 
-/* The doctor of a site, its findings marked fixable where plan (may be
- * NULL) edits their line. */
-static struct doctor *
-doctor_make(const struct site *site, const struct plan *p)
-{
-	struct doctor *d = doctor_config(site);
-
-	doctor_fixable(d, p);
-	return d;
-}
-
 /* The plan the fixes come from (no PTR lookups: the doctor's fixes are
  * not the HELO name's). */
 static struct plan *

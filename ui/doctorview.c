@@ -50,8 +50,7 @@ dv_refresh(struct doctorview *dv)
 	if (dv->d != NULL && gen == dv->gen)
 		return;
 	doctor_free(dv->d);
-	dv->d = doctor_config(dv->app->site);
-	doctor_fixable(dv->d, p);
+	dv->d = doctor_make(dv->app->site, p);
 	dv->gen = gen;
 }
 

@@ -66,6 +66,19 @@ struct doctor {
 /* What the configuration of site shows (see above), sorted by severity;
  * under a root a note says nothing is probed.  Never NULL. */
 struct doctor *doctor_config(const struct site *);
+/* The known lines of a log scan (logscan.h) as evidence: a milter
+ * connect failure joins the finding of the hop it names (or becomes its
+ * own, e.g. "milter-refused" when the configuration looks right), makes
+ * milter-accept a failure (that mail left unsigned), a remote answer
+ * becomes a finding of its own ("remote-gmail-ipv6", with the sending
+ * address); then sorted again. */
+struct logscan;
+void doctor_logs(struct doctor *, const struct logscan *);
+/* Everything the doctor knows without probing: doctor_config, the logs
+ * of the site (logscan_site with the defaults: the last 24 hours, at most
+ * 16 MiB of each log, the journal on a systemd machine), the findings
+ * marked fixable by plan (NULL: none). */
+struct doctor *doctor_make(const struct site *, const struct plan *);
 /* Mark the findings whose line plan (NULL: none) edits (plan_fixing). */
 struct plan;
 void doctor_fixable(struct doctor *, const struct plan *);

@@ -50,6 +50,39 @@ assert all(f["evidence"] and f["explanation"] and f["fix"] for f in d["findings"
 assert any("--root" in n for n in d["notes"])
 ' "$T_TMP/out"
 
+# --- the log (var/log/mail.log under the root) ------------------------------------
+# Lines recorded from real Postfix (tests/fixtures/logs/real-postfix.log),
+# dated now so they fall inside the doctor's 24-hour window.
+now=$(date '+%b %d %H:%M:%S')
+mkdir -p "$d/var/log"
+{ grep -m1 'IPv6 sending' tests/fixtures/logs/real-postfix.log
+  grep -m1 'connect to Milter service inet:\[::1\]' tests/fixtures/logs/real-postfix.log
+  grep -m1 'connect to Milter service inet:\[::1\]' tests/fixtures/logs/real-postfix.log
+} | sed "s/^Dec 01 [0-9:]*/$now/" >"$d/var/log/mail.log"
+run --root "$d" doctor
+cp "$T_TMP/out" "$T_TMP/logs.txt"
+check "log: the refused connect joins the smtpd hop's finding" has "$T_TMP/logs.txt" \
+    '^  seen     log [0-9-]+ [0-9:]+ postfix/smtpd milter-refused inet:\[::1\]:12345 \(x2 since [0-9:]+\): .*connect to Milter service inet:\[::1\]:12345: Connection refused$'
+check "  accept: the log says how many left unsigned" has "$T_TMP/logs.txt" \
+    '^  seen     the log: 2 messages left unsigned after this \(inet:\[::1\]:12345\)$'
+check "  Gmail's IPv6 bounce: a finding with the sending address" has "$T_TMP/logs.txt" \
+    '^FAIL  remote-gmail-ipv6: .*from 2001:db8::25, to example\.net \(1 time\)$'
+check "  and what Gmail wants" has "$T_TMP/logs.txt" \
+    '^  fix      give the sending IPv6 address a PTR record'
+check "  4 failures" has "$T_TMP/logs.txt" '^doctor: 4 failures, 0 warnings$'
+run --root "$d" --json doctor
+check "  --json: the remote finding's id and its log evidence" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [f for f in d["findings"] if f["id"] == "remote-gmail-ipv6"]
+assert len(r) == 1 and r[0]["evidence"][0].startswith("log "), r
+' "$T_TMP/out"
+printf '\033]0;evil\007 postfix/smtpd[1]: warning: connect to Milter service inet:[::1]:12345\033[2J: Connection refused\n' |
+    sed "s/^/$now mail/" >>"$d/var/log/mail.log"
+run --root "$d" doctor
+check "  a hostile log line: no control byte reaches the terminal" sh -c "! LC_ALL=C tr -d '\n\t' <'$T_TMP/out' | LC_ALL=C grep -q '[[:cntrl:]]'"
+rm -r "$d/var/log"
+
 # --- --fix --------------------------------------------------------------------------
 cp "$d/etc/postfix/main.cf" "$T_TMP/main.before"
 run --root "$d" doctor --fix milter-family --dry-run
