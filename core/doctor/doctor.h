@@ -35,6 +35,7 @@
 
 struct site;
 struct json;
+struct plan;
 
 enum doctor_sev {
 	DOCTOR_FAIL,		/* mail leaves unsigned, or is refused */
@@ -80,7 +81,6 @@ void doctor_logs(struct doctor *, const struct logscan *);
  * marked fixable by plan (NULL: none). */
 struct doctor *doctor_make(const struct site *, const struct plan *);
 /* Mark the findings whose line plan (NULL: none) edits (plan_fixing). */
-struct plan;
 void doctor_fixable(struct doctor *, const struct plan *);
 void doctor_free(struct doctor *);
 
