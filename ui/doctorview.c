@@ -112,8 +112,8 @@ doctor_draw(struct app *app, void *state, int rows, int cols)
 		tui_put(y, 1, 5, sel ? ROLE_CURSOR : sev_role(f->sev),
 		    doctor_sev_name(f->sev));
 		tui_putf(y, 7, cols - 8, sel ? ROLE_CURSOR : ROLE_NORMAL,
-		    "%-16s %s%s", f->id, f->title, f->fixable ?
-		    "  (apply fixes it)" : "");
+		    "%-16s %s%s", f->id, f->fixable ? "(apply fixes it) " : "",
+		    f->title);
 	}
 	if (dv->d->n == 0)
 		tui_put(2, 1, cols - 2, ROLE_OK, dv->d->notes.n > 0 ?

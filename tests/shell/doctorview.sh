@@ -1,0 +1,51 @@
+#!/bin/sh
+# The console's Doctor screen (x), driven in tmux on a copy of the demo
+# with a mail log of real Postfix lines (dated now): the findings by
+# severity, a finding's box (what was seen, why, the fix), Enter again
+# opens apply's plan for its file, A applies it there, and back on the
+# Doctor screen the findings it fixed are gone ("no finding").  80x24.
+. "${NOTSPAM_TOP:-.}/tests/lib.sh"
+cd "$NOTSPAM_TOP" || exit 1
+TM_NAME=notspam-doctor
+. "$NOTSPAM_TOP/tests/tmux.sh"
+
+root=$(sandbox site)
+now=$(date '+%b %d %H:%M:%S')
+mkdir -p "$root/var/log"
+{ grep -m1 'IPv6 sending' tests/fixtures/logs/real-postfix.log
+  grep -m1 'connect to Milter service inet:\[::1\]' tests/fixtures/logs/real-postfix.log
+} | sed "s/^Dec 01 [0-9:]*/$now/" >"$root/var/log/mail.log"
+
+tm_start 80 24 "cd $T_TMP && env TERM=xterm-256color LANG=C.UTF-8 $NOTSPAM --root $root --zones $NOTSPAM_TOP/share/demo-zones 2>>$T_TMP/stderr"
+check "dashboard: the bottom line names x" wait_for 'x doctor'
+$TM send-keys -t c x
+check "x: the Doctor screen, 4 failures" wait_for '^ Doctor +4 failures, 0 warnings'
+check "  the smtpd hop's IPv4/IPv6 mismatch first" wait_for '^ FAIL  milter-family +postfix smtpd dials inet:\[::1\]:12345'
+check "  Gmail's IPv6 bounce from the log" wait_for 'FAIL  remote-gmail-ipv6 '
+check "  under --root: the note" wait_for 'note: --root: the configuration and logs are read'
+check "  the screen's keys" wait_for 'Enter details and fix'
+check "  a fixable finding says so (once the plan is made)" wait_for '\(apply fixes it\)' 100
+$TM send-keys -t c g Enter
+check "Enter: the finding's box" wait_for 'seen: /etc/postfix/main\.cf:58: smtpd_milters = inet:\[::1\]:12345'
+check "  the log line among what was seen" wait_for 'seen: log .*milter-refused'
+check "  why" wait_for "why: libmilter's inet:PORT@localhost binds"
+check "  and that apply fixes it" wait_for 'apply can fix this: Enter shows the plan for'
+$TM send-keys -t c Enter
+check "Enter again: Configs on main.cf's diff" wait_for '^ /etc/postfix/main\.cf +\(postfix, 2 changes\)'
+$TM send-keys -t c Escape
+check "  Esc: the Configs files" wait_for '^ Configs +changes pending'
+$TM send-keys -t c A
+check "  A asks" wait_for 'Write these 4 files under --root'
+$TM send-keys -t c y
+check "  applied" wait_for 'applied: 4 files written, backup [0-9]{8}T[0-9]{6}Z' 100
+$TM send-keys -t c x Escape
+check "  Esc: the Doctor again" wait_for '^ Doctor '
+check "  the configuration's failures are gone: only the bounce from the log" wait_for '^ Doctor +2 failures, 0 warnings'
+check "  (the old log still shows the refused connect, now its own finding)" wait_for 'milter-refused'
+check "  milter-family is gone" gone 'milter-family'
+check "main.cf dials 127.0.0.1 now" grep -qx 'smtpd_milters = inet:127.0.0.1:12345' "$root/etc/postfix/main.cf"
+$TM send-keys -t c Escape q
+check "q quits with 0" wait_for '^EXITED 0'
+check "nothing on stderr" [ ! -s "$T_TMP/stderr" ]
+sanitizer_check "$T_TMP/stderr"
+exit 0
