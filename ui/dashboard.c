@@ -54,9 +54,7 @@ static const char *const dash_help[] = {
 	"K            the DKIM keys: make, rotate, publish, fix permissions",
 	"c            the configs: each file's state, the plan's diff, apply,",
 	"             backups and restore",
-	"x            the doctor: why mail leaves unsigned, cause by cause,",
-	"             with the fix (Enter twice: apply's plan for it)",
-	"r            check again now",
+	"x            the doctor: why mail leaves unsigned, with the fix",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
 	NULL
