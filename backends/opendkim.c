@@ -936,5 +936,6 @@ const struct backend backend_opendkim = {
 	.user_fact = "UserID",
 	.key_dir = "/etc/dkimkeys",
 	.key_suffix = ".private",
+	.socket_option = "-p",
 	.switch_text = od_switch_text,
 };
