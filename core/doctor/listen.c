@@ -670,10 +670,12 @@ lt_have_proc(const char *procdir)
 static int
 lt_named(const char *procdir, long pid, const char *const *names)
 {
-	char *comm = lt_comm(procdir, pid), *exe, *base;
+	char *comm, *exe, *base;
 	size_t i;
 	int match = 0;
 
+	procdir = listen_procdir(procdir);
+	comm = lt_comm(procdir, pid);
 	exe = lt_link(procdir, pid, "exe");
 	base = exe != NULL && strrchr(exe, '/') != NULL ?
 	    strrchr(exe, '/') + 1 : exe;

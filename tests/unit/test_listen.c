@@ -491,6 +491,16 @@ test_processes(void **state)
 	assert_true(listen_pid_is(EDGE, 600, od));
 	assert_int_equal(listen_pid_find(STACK, od), 23);
 	assert_int_equal(listen_pid_find(STOPPED, od), 0);
+	/* The machine's own /proc (NULL): this test itself. */
+	if (access("/proc/self/comm", R_OK) == 0) {
+		static const char *const me[] = { "test_listen", NULL };
+		long pid;
+
+		assert_true(listen_pid_is(NULL, (long)getpid(), me));
+		assert_false(listen_pid_is(NULL, (long)getpid(), od));
+		pid = listen_pid_find(NULL, me);
+		assert_true(pid > 0 && pid <= (long)getpid());
+	}
 }
 
 static void
