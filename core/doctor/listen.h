@@ -15,11 +15,11 @@
  *
  * 2. The signers of the site: running or not (the pid file and the
  *    process alive: its /proc entry with the program's name, or kill(pid,
- *    0) without /proc; else a /proc scan for the program's names), and the
- *    effective socket: the backend's socket option in /proc/PID/cmdline
- *    (opendkim -p) beats what the configuration resolves to (the site's
- *    listen link: the backend read the generated unit, /etc/default and
- *    Socket in that order).
+ *    0) without /proc; else, where the backend allows it, a /proc scan for
+ *    the program's names), and the effective socket: the backend's socket
+ *    option in /proc/PID/cmdline (opendkim -p) beats what the
+ *    configuration resolves to (the site's listen link: the backend read
+ *    the generated unit, /etc/default and Socket in that order).
  *
  * 3. The endpoints: every hand-over the site's programs dial (milters,
  *    content filters, relays: the site's links that are not "listen"),
@@ -56,8 +56,10 @@
  * /etc/passwd and /etc/group under the root.
  *
  * Everything a report holds is copied (it outlives the site) and owned by
- * it; texts from /proc and configs are sanitized before they are stored.
- * Nothing here prints.
+ * it.  Texts from /proc (paths, comm) are sanitized before they are
+ * stored; endpoint paths stay as configured (sockspec refused control
+ * bytes) for the probes.  Nothing here prints: show texts through
+ * str_shown.
  */
 #ifndef NOTSPAM_LISTEN_H
 #define NOTSPAM_LISTEN_H
@@ -144,10 +146,14 @@ char *listen_sock_where(const struct listen_sock *);
 char *listen_cmdline_option(const char *procdir, long pid, const char *opt);
 
 /* Is pid a live process named one of names (NULL-terminated; its comm, or
- * the last component of its exe link)?  Without /proc: kill(pid, 0). */
+ * the last component of its exe link; NULL: any name)?  procdir/PID must
+ * exist; with procdir NULL and no /proc on the machine (OpenBSD),
+ * kill(pid, 0) decides and names are not compared. */
 int listen_pid_is(const char *procdir, long pid, const char *const *names);
 
-/* The lowest pid named one of names, or 0. */
+/* The lowest pid under procdir named one of names, or 0 (also without
+ * /proc).  Another instance of the program counts: callers try the pid
+ * file first. */
 long listen_pid_find(const char *procdir, const char *const *names);
 
 struct listen_signer {
@@ -256,7 +262,9 @@ struct listen_report {
 /*
  * The report of site: listeners from procdir (NULL: "/proc" when the site
  * is this machine; nothing under --root), signers, every endpoint with its
- * verdict from what was read.  Never NULL; free with listen_report_free.
+ * verdict from what was read.  Pid files, socket files, /etc/passwd and
+ * /etc/group are read under site->root.  live is set only for procdir NULL
+ * and no root.  Never NULL; free with listen_report_free.
  */
 struct listen_report *listen_report_new(const struct site *,
     const char *procdir);
