@@ -120,9 +120,11 @@ struct backend {
 	const char		*user_fact;	/* fact naming the user, or NULL */
 	const char		*key_dir;	/* where new keys go */
 	const char		*key_suffix;	/* ".private", ".key" */
-	/* The command-line option that overrides its configured socket
-	 * ("-p": opendkim -p SOCKET), or NULL. */
+	/* The command-line options that override its configured socket
+	 * ("-p": opendkim -p SOCKET) and name its config file ("-x"), or
+	 * NULL. */
 	const char		*socket_option;
+	const char		*config_option;
 	/* The configuration change that makes it sign with sw's key (files
 	 * named, the lines to add and remove, then the reload); several
 	 * lines, no final newline; caller frees. */

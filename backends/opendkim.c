@@ -937,5 +937,6 @@ const struct backend backend_opendkim = {
 	.key_dir = "/etc/dkimkeys",
 	.key_suffix = ".private",
 	.socket_option = "-p",
+	.config_option = "-x",
 	.switch_text = od_switch_text,
 };

@@ -862,15 +862,86 @@ lt_pidfile(const char *root, const char *path)
 	return pid;
 }
 
-/* Running or not: the pid file, else a scan when the backend allows.
- * Without /proc only the machine's own pid file and kill(pid, 0) tell. */
+/* Does pid run with config (its config option names it, or it names
+ * none: the program's default, taken to be the site's)? */
+static int
+lt_same_config(const char *procdir, long pid, const struct backend *b,
+    const char *config)
+{
+	char *v;
+	int same;
+
+	if (b->config_option == NULL || config == NULL ||
+	    (v = listen_cmdline_option(procdir, pid, b->config_option)) ==
+	    NULL)
+		return 1;
+	same = strcmp(v, config) == 0;
+	free(v);
+	return same;
+}
+
+/* The lowest pid of b's program running with config; *other the lowest
+ * one running another config file (another instance), or 0. */
+static long
+lt_scan(const char *procdir, const struct backend *b, const char *config,
+    long *other)
+{
+	struct dirent *e;
+	long pid, best = 0;
+	DIR *d;
+
+	*other = 0;
+	if (b->procnames == NULL ||
+	    (d = opendir(listen_procdir(procdir))) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if ((pid = lt_pid_name(e->d_name)) == 0 ||
+		    !lt_named(procdir, pid, b->procnames))
+			continue;
+		if (lt_same_config(procdir, pid, b, config)) {
+			if (best == 0 || pid < best)
+				best = pid;
+		} else if (*other == 0 || pid < *other)
+			*other = pid;
+	}
+	closedir(d);
+	return best;
+}
+
+/* "no live process behind P", and another instance when one runs. */
+static char *
+lt_stopped_how(const char *procdir, const struct backend *b,
+    const char *pidfile, long other)
+{
+	char *conf, *show, *how;
+
+	how = pidfile != NULL ? xasprintf("no live process behind %s",
+	    pidfile) : xstrdup("no such process");
+	if (other == 0)
+		return how;
+	if ((conf = listen_cmdline_option(procdir, other,
+	    b->config_option)) == NULL)
+		return how;	/* it just went away */
+	show = str_sanitize(conf, strlen(conf));
+	free(conf);
+	conf = how;
+	how = xasprintf("%s; another %s (pid %ld) runs with %s %s", conf,
+	    b->name, other, b->config_option, show);
+	free(conf);
+	free(show);
+	return how;
+}
+
+/* Running or not: the pid file, else a scan when the backend allows (for
+ * a process with the site's config file).  Without /proc only the
+ * machine's own pid file and kill(pid, 0) tell. */
 static void
 lt_signer_state(const struct site *site, const char *procdir,
-    const struct backend *b, struct listen_signer *sg)
+    const struct backend *b, const char *config, struct listen_signer *sg)
 {
 	char *pidfile = backend_pidfile(b, site);
 	int have = lt_have_proc(procdir);
-	long pid = 0;
+	long pid = 0, other = 0;
 
 	if (!have && procdir != NULL)
 		sg->how = xasprintf("no %s to look in", procdir);
@@ -880,7 +951,7 @@ lt_signer_state(const struct site *site, const char *procdir,
 		sg->pid = pid;
 		sg->how = xasprintf("pid %ld from %s", pid, pidfile);
 	} else if (b->proc_scan && have &&
-	    (pid = listen_pid_find(procdir, b->procnames)) != 0) {
+	    (pid = lt_scan(procdir, b, config, &other)) != 0) {
 		sg->state = SVC_RUNNING;
 		sg->pid = pid;
 		sg->how = xasprintf("pid %ld, found by its name in %s (no "
@@ -890,8 +961,7 @@ lt_signer_state(const struct site *site, const char *procdir,
 		sg->how = xstrdup("no pid file, and no /proc to look in");
 	else {
 		sg->state = SVC_STOPPED;
-		sg->how = pidfile != NULL ? xasprintf("no live process behind "
-		    "%s", pidfile) : xstrdup("no such process");
+		sg->how = lt_stopped_how(procdir, b, pidfile, other);
 	}
 	free(pidfile);
 }
@@ -950,7 +1020,8 @@ lt_signers(struct listen_report *r, const struct site *site,
 			lt_signer_socket(site, procdir, b, sg);
 			continue;
 		}
-		lt_signer_state(site, procdir, b, sg);
+		lt_signer_state(site, procdir, b, site->programs[i].config,
+		    sg);
 		lt_signer_socket(site, procdir, b, sg);
 		listen_signer_check(r->table, sg);
 	}

@@ -568,6 +568,44 @@ test_stopped(void **state)
 	site_free(site);
 }
 
+/* A stale pid file: the scan finds the site's OpenDKIM by its name and
+ * config file, and no other instance counts. */
+static void
+test_scan(void **state)
+{
+	struct site *site;
+	struct listen_report *r;
+	char *root;
+
+	(void)state;
+	root = mkroot(SEED_MILTER, "all", 0, "PidFile /run/opendkim/gone.pid\n"
+	    "Socket inet:12345@localhost\n", "");
+	r = report(root, STACK, &site);
+	assert_int_equal(r->signers[0].state, SVC_RUNNING);
+	assert_int_equal(r->signers[0].pid, 23);
+	assert_string_equal(r->signers[0].how, "pid 23, found by its name in "
+	    STACK " (no live process behind /run/opendkim/gone.pid)");
+	listen_report_free(r);
+	site_free(site);
+
+	/* The site's OpenDKIM reads od9.conf: pids 23, 30 and 37 run with
+	 * other files, so it is stopped, and the first of them named. */
+	mkdirs(root, "/etc/notspam", 0755);
+	mkdirs(root, "/etc/opendkim", 0755);
+	write_file(root, "/etc/notspam/notspam.conf",
+	    "opendkim_conf = /etc/opendkim/od9.conf\n");
+	write_file(root, "/etc/opendkim/od9.conf", "PidFile "
+	    "/run/opendkim/gone.pid\nSocket inet:12345@localhost\n");
+	r = report(root, STACK, &site);
+	assert_int_equal(r->signers[0].state, SVC_STOPPED);
+	assert_string_equal(r->signers[0].how, "no live process behind "
+	    "/run/opendkim/gone.pid; another opendkim (pid 23) runs with -x "
+	    "/etc/opendkim.conf");
+	listen_report_free(r);
+	site_free(site);
+	rmroot(root);
+}
+
 static void
 test_tcp_causes(void **state)
 {
@@ -940,6 +978,7 @@ main(void)
 		cmocka_unit_test(test_cred),
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_stopped),
+		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_tcp_causes),
 		cmocka_unit_test(test_unix),
 		cmocka_unit_test(test_chroot),
