@@ -20,7 +20,7 @@ tm_start 80 24 "cd $T_TMP && env TERM=xterm-256color LANG=C.UTF-8 $NOTSPAM --roo
 check "dashboard: the bottom line names x" wait_for 'x doctor'
 $TM send-keys -t c x
 check "x: the Doctor screen, 4 failures" wait_for '^ Doctor +4 failures, 0 warnings'
-check "  the smtpd hop's IPv4/IPv6 mismatch first" wait_for '^ FAIL  milter-family +postfix smtpd dials inet:\[::1\]:12345'
+check "  the smtpd hop's IPv4/IPv6 mismatch first" wait_for '^ FAIL  milter-family +(\(apply fixes it\) )?postfix smtpd dials inet:\[::1\]:12345'
 check "  Gmail's IPv6 bounce from the log" wait_for 'FAIL  remote-gmail-ipv6 '
 check "  under --root: the note" wait_for 'note: --root: the configuration and logs are read'
 check "  the screen's keys" wait_for 'Enter details and fix'
