@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/apply/apply.h"
+#include "backends/backend.h"
 #include "core/apply/plan.h"
 #include "core/apply/probe.h"
 #include "core/apply/txn.h"
@@ -23,6 +24,9 @@
 #define APPLY_RUN_OUT	(16u * 1024)
 /* A step's or a reload's time limit when none is given. */
 #define APPLY_RUN_MS	60000
+/* How long a restarted program's old process is given to exit (or the
+ * time limit, when shorter). */
+#define APPLY_EXIT_MS	10000
 
 struct apply_hook {
 	const struct plan	*plan;
@@ -265,11 +269,15 @@ apply_pid(const char *path)
 	return v > 1 ? (pid_t)v : 0;
 }
 
-/* Does process pid run (a zombie, on Linux's /proc, does not)? */
+/*
+ * Does process pid run, as one of names when they are given?  On Linux's
+ * /proc a zombie does not, nor a process of another name (a stale PID file
+ * naming a PID reused since); without /proc, kill(2) alone says.
+ */
 static int
-apply_alive(pid_t pid)
+apply_alive(pid_t pid, const char *const *names)
 {
-	char path[64], line[512], *paren;
+	char path[64], line[512], *open, *close;
 	FILE *f;
 	int alive = 1;
 
@@ -279,9 +287,18 @@ apply_alive(pid_t pid)
 	if ((f = fopen(path, "r")) == NULL)
 		return 1;
 	if (fgets(line, sizeof line, f) != NULL &&
-	    (paren = strrchr(line, ')')) != NULL && paren[1] == ' ' &&
-	    paren[2] == 'Z')
-		alive = 0;
+	    (open = strchr(line, '(')) != NULL &&
+	    (close = strrchr(line, ')')) != NULL && close > open &&
+	    close[1] == ' ') {
+		if (close[2] == 'Z')
+			alive = 0;
+		*close = '\0';
+		for (; alive && names != NULL && *names != NULL; names++)
+			if (strcmp(open + 1, *names) == 0)
+				break;
+		if (names != NULL && *names == NULL)
+			alive = 0;
+	}
 	fclose(f);
 	return alive;
 }
@@ -298,21 +315,22 @@ static int
 apply_restart(const struct plan_reload *r, const struct apply_opts *o,
     struct apply_result *res, char **cause)
 {
+	const char *const *names = r->backend->procnames;
 	int64_t deadline;
 	pid_t old = apply_pid(r->pidfile), now;
 
-	if (!apply_alive(old))
+	if (!apply_alive(old, names))
 		old = 0;
 	if (apply_run(&r->argv, o, res, cause) != 0)
 		return -1;
-	if (old == 0 || !apply_alive(old))
+	if (old == 0 || !apply_alive(old, names))
 		return 0;
-	deadline = loop_now_ms() + (o->timeout_ms > 0 ? o->timeout_ms :
-	    APPLY_RUN_MS);
-	while (apply_alive(old) && loop_now_ms() < deadline)
+	deadline = loop_now_ms() + (o->timeout_ms > 0 &&
+	    o->timeout_ms < APPLY_EXIT_MS ? o->timeout_ms : APPLY_EXIT_MS);
+	while (apply_alive(old, names) && loop_now_ms() < deadline)
 		usleep(50 * 1000);
 	now = apply_pid(r->pidfile);
-	if (now != 0 && now != old && apply_alive(now))
+	if (now != 0 && now != old && apply_alive(now, names))
 		return 0;
 	return apply_run(&r->argv, o, res, cause);
 }
