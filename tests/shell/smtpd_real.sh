@@ -289,11 +289,12 @@ done
 # A message per domain over SMTP and one through sendmail.
 for dom in example.com example.org; do
 	"$PY" - "$dom" <<'EOP' >>"$D/log/submit.out" 2>&1
-import smtplib, sys
+import os, smtplib, sys
 d = sys.argv[1]
 m = ("From: <user@%s>\r\nTo: <rcpt@receiver.example>\r\nSubject: smtp %s\r\n"
      "\r\nsigned over SMTP\r\n" % (d, d))
-s = smtplib.SMTP("127.0.0.1", 25, timeout=10)
+s = smtplib.SMTP("127.0.0.1", 25,
+                 timeout=float(os.environ["SMTPD_REAL_MAIL_S"]))
 s.sendmail("user@" + d, ["rcpt@receiver.example"], m)
 s.quit()
 EOP
@@ -369,10 +370,11 @@ mode_after() {
 	sed -i '/^match tag DKIM /d' "$CONF"
 	smtpd_restart
 	"$PY" - <<'EOP' >>"$D/log/submit.out" 2>&1
-import smtplib
+import os, smtplib
 m = ("From: <user@example.com>\r\nTo: <rcpt@receiver.example>\r\n"
      "Subject: loop\r\n\r\nno tagged match\r\n")
-s = smtplib.SMTP("127.0.0.1", 25, timeout=10)
+s = smtplib.SMTP("127.0.0.1", 25,
+                 timeout=float(os.environ["SMTPD_REAL_MAIL_S"]))
 s.sendmail("user@example.com", ["rcpt@receiver.example"], m)
 s.quit()
 EOP
@@ -479,5 +481,28 @@ EOR
 
 for m in ${SMTPD_REAL_MODES:-dkimsign dkimproxy}; do
 	run_ns "$m"
+	# notspam's own output inside the namespace, sanitizer reports too.
+	for f in "$T_TMP/$m"/*.out "$T_TMP/$m"/*.err "$T_TMP/$m"/keygen.*; do
+		[ -f "$f" ] && sanitizer_check "$f" "notspam ($m: $(basename "$f"))"
+	done
 done
+
+# The grammar check says what dkimproxy.out would refuse or ignore: a
+# method it does not take, an option it does not know (--root, a copy).
+G=$T_TMP/grammar
+cp -a tests/fixtures/smtpd_real/openbsd "$G"
+mkdir -p "$G/etc/notspam"
+printf 'domains = example.com\n' >"$G/etc/notspam/notspam.conf"
+"$NOTSPAM" --root "$G" keygen example.com --signer dkimproxy >/dev/null 2>&1
+cp "$G/etc/dkimproxy_out.conf" "$T_TMP/dp.conf"
+sed 's/^signature dkim(c=relaxed)$/signature dkim(c=relaxed\/simple)/' \
+    "$T_TMP/dp.conf" >"$G/etc/dkimproxy_out.conf"
+run --root "$G" --zones tests/fixtures/plan/zones apply --dry-run
+check "dkimproxy's grammar: a method it does not take is a warning" \
+    has "$T_TMP/out" '^warning  /etc/dkimproxy_out.conf:[0-9]+: signature method relaxed/simple: dkimproxy takes simple, relaxed or nowsp'
+sed 's/^signature dkim(c=relaxed)$/signature dkim(c=relaxed,alg=rsa-sha256)/' \
+    "$T_TMP/dp.conf" >"$G/etc/dkimproxy_out.conf"
+run --root "$G" --zones tests/fixtures/plan/zones apply --dry-run
+check "  an option it does not know (dkimproxy ignores it) too" \
+    has "$T_TMP/out" '^warning  /etc/dkimproxy_out.conf:[0-9]+: signature option "alg" is unknown: dkimproxy ignores it'
 echo "1..$T_N"
