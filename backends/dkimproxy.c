@@ -210,17 +210,12 @@ dp_add(struct dp *dp, const char *raw, const char *selector,
 	free(d);
 }
 
-/* The sender_map file: "sender-or-domain dkim(key=...,s=...)". */
-static void
-dp_sender_map(struct dp *dp, const char *path, const char *where,
-    const char *selector, const char *keyfile)
+/* The sender_map file, or NULL (the failure said). */
+static const struct conf_doc *
+dp_map_load(struct dp *dp, const char *path, const char *where)
 {
 	const struct conf_doc *doc;
-	struct dp_sig sig;
-	struct site_loc loc;
-	const char *dom, *at;
-	char *cause = NULL, *show, *w, *abs;
-	size_t i;
+	char *cause = NULL, *show, *abs;
 
 	abs = dp_path(dp, path, where, "sender_map");
 	doc = bk_conf_load(dp->site, dp->ctx->root, CONF_DKIMPROXY, abs,
@@ -232,9 +227,42 @@ dp_sender_map(struct dp *dp, const char *path, const char *where,
 		    "start: create it or fix the path", where, show);
 		free(show);
 		free(cause);
-		return;
 	}
-	for (i = 0; i < doc->nentries; i++) {
+	return doc;
+}
+
+/* Does the sender map decide for every sender of domain d: an entry for
+ * d, for a parent domain of it, or "." (dkimproxy.out looks the sender
+ * up there first and, found, never signs with the global key)? */
+static int
+dp_map_covers(const struct conf_doc *map, const char *d)
+{
+	const char *p;
+	size_t i;
+
+	for (i = 0; map != NULL && i < map->nentries; i++) {
+		if (strcmp(map->entries[i].key, ".") == 0)
+			return 1;
+		for (p = d; p != NULL; p = (p = strchr(p, '.')) != NULL ?
+		    p + 1 : NULL)
+			if (strcasecmp(map->entries[i].key, p) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* The sender_map file: "sender-or-domain dkim(key=...,s=...)". */
+static void
+dp_sender_map(struct dp *dp, const struct conf_doc *doc,
+    const char *selector, const char *keyfile)
+{
+	struct dp_sig sig;
+	struct site_loc loc;
+	const char *dom, *at;
+	char *w;
+	size_t i;
+
+	for (i = 0; doc != NULL && i < doc->nentries; i++) {
 		const struct conf_entry *e = &doc->entries[i];
 		w = bk_where(doc, e, &loc);
 		if (!dp_parse_sig(e->value != NULL ? e->value : "", &sig,
@@ -261,6 +289,7 @@ static void
 dp_keys(struct dp *dp)
 {
 	const struct conf_entry *dom, *sm, *e;
+	const struct conf_doc *map;
 	struct strv domains;
 	struct bk_wheres wheres;
 	struct site_loc loc;
@@ -327,15 +356,18 @@ dp_keys(struct dp *dp)
 		    "start; add \"keyfile /path/to/private.key\"", where);
 		free(where);
 	}
-	for (i = 0; i < domains.n; i++)
-		dp_add(dp, sig.domain != NULL && domains.n == 1 ? sig.domain :
-		    domains.v[i], selector, keyfile, wheres.text.v[i],
-		    &wheres.loc[i], "domain");
+	map = NULL;
 	if ((sm = conf_find(dp->conf, "sender_map")) != NULL) {
 		where = conf_where(dp->conf, sm);
-		dp_sender_map(dp, sm->value, where, selector, keyfile);
+		map = dp_map_load(dp, sm->value, where);
 		free(where);
 	}
+	for (i = 0; i < domains.n; i++)
+		if (!dp_map_covers(map, domains.v[i]))
+			dp_add(dp, sig.domain != NULL && domains.n == 1 ?
+			    sig.domain : domains.v[i], selector, keyfile,
+			    wheres.text.v[i], &wheres.loc[i], "domain");
+	dp_sender_map(dp, map, selector, keyfile);
 	strv_free(&domains);
 	bk_wheres_free(&wheres);
 	dp_sig_free(&sig);

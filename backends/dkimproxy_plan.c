@@ -3,12 +3,15 @@
  *
  * Wanted: a listen and a relay address on the loopback (kept when set);
  * "domain" listing every domain of the pair, comma-separated; one
- * "signature dkim(c=relaxed)" and no DomainKeys signature; the global
- * keyfile and selector a key that exists; and when the domains use
- * different keys, a sender_map line per domain naming its key=, s= and
- * d=.  dkimproxy has no check mode: the planned file is checked against
- * its grammar here.  It is an SMTP proxy: the MTA relays to its listen
- * address and takes the mail back at its relay address.
+ * "signature dkim(c=relaxed,a=rsa-sha256)" and no DomainKeys signature
+ * (a DKIM signature without a= is rsa-sha1, Mail::DKIM's default, which
+ * RFC 8301 forbids); the global keyfile and selector a key that exists;
+ * and when the domains use different keys, a sender_map line per domain
+ * naming its a=, key=, s= and d=.  dkimproxy has no check mode: the
+ * planned files are checked against its grammar here (what dkimproxy.out
+ * refuses at start: an unknown option, a signature type, method or
+ * algorithm it does not know).  It is an SMTP proxy: the MTA relays to
+ * its listen address and takes the mail back at its relay address.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,12 @@
 
 #define DKP_LISTEN	"127.0.0.1:10027"
 #define DKP_RELAY	"127.0.0.1:10028"
+/* The algorithm of every signature: Mail::DKIM signs with RSA keys only
+ * (no Ed25519 in 1.20230212, Debian 12's). */
+#define DKP_ALG		"rsa-sha256"
+#define DKP_ALG_WHY	"without a=, dkimproxy signs rsa-sha1 " \
+	"(Mail::DKIM's default), which RFC 8301 forbids for signing and " \
+	"verifying: receivers that follow it count the signature as invalid"
 
 /* Options dkimproxy.out takes (its --help and dkimproxy_out.conf(5)). */
 static const char *const dkp_options[] = {
@@ -77,12 +86,67 @@ dkp_addresses(struct dkp *o)
 	o->w->proxy_relay = xstrdup(conf_get(o->conf->doc, "relay"));
 }
 
-/* One dkim(...) signature and none of DomainKeys. */
+/* Where the option of a signature specifier, type(n=v,...), that sets
+ * the algorithm starts (at its value), and its length; NULL if none. */
+static const char *
+dkp_alg_opt(const char *open, const char *close, size_t *n)
+{
+	const char *p;
+	size_t len;
+
+	for (p = open + 1; p < close; p += len + 1) {
+		p += strspn(p, " \t");
+		len = strcspn(p, ",)");
+		if (str_startswith(p, "a=") ||
+		    str_startswith(p, "algorithm=")) {
+			*n = len - (size_t)(strchr(p, '=') + 1 - p);
+			return strchr(p, '=') + 1;
+		}
+		if (p[len] != ',')
+			break;
+	}
+	return NULL;
+}
+
+/* A dkim signature specifier with a=rsa-sha256 (added, or replacing
+ * another algorithm); NULL when it has it or is no dkim specifier.
+ * Caller frees. */
+static char *
+dkp_sha256(const char *v)
+{
+	const char *open, *close, *a;
+	struct buf b;
+	size_t n = 0;
+
+	if (strcasecmp(v, "dkim") == 0)
+		return xstrdup("dkim(a=" DKP_ALG ")");
+	if (!str_casestartswith(v, "dkim(") ||
+	    (close = strrchr(v, ')')) == NULL || close[1] != '\0')
+		return NULL;
+	open = v + 4;
+	if ((a = dkp_alg_opt(open, close, &n)) != NULL &&
+	    n == strlen(DKP_ALG) && strncmp(a, DKP_ALG, n) == 0)
+		return NULL;
+	buf_init(&b);
+	if (a != NULL) {
+		buf_add(&b, v, (size_t)(a - v));
+		buf_adds(&b, DKP_ALG);
+		buf_adds(&b, a + n);
+	} else {
+		buf_add(&b, v, (size_t)(close - v));
+		buf_printf(&b, "%sa=" DKP_ALG ")", close > open + 1 ? "," : "");
+	}
+	buf_add(&b, "", 0);
+	return buf_steal(&b);
+}
+
+/* One dkim(...) signature, rsa-sha256, and none of DomainKeys. */
 static void
 dkp_signatures(struct dkp *o)
 {
 	const struct conf_entry *e;
 	size_t i;
+	char *v;
 	int dkim = 0;
 
 	for (i = 0; i < o->conf->doc->nentries; i++) {
@@ -96,12 +160,20 @@ dkp_signatures(struct dkp *o)
 			i--;
 			continue;
 		}
-		dkim |= str_casestartswith(e->value, "dkim");
+		if (!str_casestartswith(e->value, "dkim"))
+			continue;
+		dkim = 1;
+		if ((v = dkp_sha256(e->value)) != NULL) {
+			plan_set_entry(o->conf, e, v, "%s; replaces %s",
+			    DKP_ALG_WHY, e->value);
+			free(v);
+		}
 	}
 	if (!dkim)
-		plan_append(o->conf, "signature", "dkim(c=relaxed)", "a DKIM "
-		    "signature with relaxed canonicalization, which survives "
-		    "relays that rewrap headers");
+		plan_append(o->conf, "signature", "dkim(c=relaxed,a=" DKP_ALG
+		    ")", "a DKIM signature, rsa-sha256, with relaxed "
+		    "canonicalization, which survives relays that rewrap "
+		    "headers");
 }
 
 /* Does a key exist as a site key with a readable file? */
@@ -228,12 +300,145 @@ dkp_domains(struct dkp *o)
 	strv_free(&have);
 }
 
+/* ---- dkimproxy's grammar ---- */
+
+/* Is the option value one of a space-separated list? */
+static int
+dkp_one_of(const char *v, const char *list)
+{
+	struct strv w;
+	size_t i;
+	int found = 0;
+
+	strv_init(&w);
+	str_split(list, " ", &w);
+	for (i = 0; i < w.n && !found; i++)
+		found = strcmp(v, w.v[i]) == 0;
+	strv_free(&w);
+	return found;
+}
+
+/* What dkimproxy.out refuses (or silently ignores) in one signature
+ * specifier, type(name=value,...), as its parse_signature_options and
+ * check_signature_options read it; NULL when nothing.  Caller frees. */
+static char *
+dkp_spec_error(const char *spec)
+{
+	static const char *const names[] = { "c", "method", "a", "algorithm",
+	    "d", "domain", "s", "selector", "key", "keyfile", "h", "headers",
+	    "i", "identity", NULL };
+	char *s, *p, *opt, *next, *eq, *why = NULL;
+	size_t n, j, len;
+	int dkim;
+
+	s = xstrdup(spec + strspn(spec, " \t"));
+	for (len = strlen(s); len > 0 && strchr(" \t", s[len - 1]); len--)
+		s[len - 1] = '\0';
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_");
+	dkim = n == 4 && strncmp(s, "dkim", 4) == 0;
+	if (!dkim && (n != 10 || strncmp(s, "domainkeys", 10) != 0)) {
+		why = xasprintf("signature \"%s\": the type is dkim or "
+		    "domainkeys", s);
+		goto out;
+	}
+	p = s + n;
+	len = strlen(p);
+	if (*p != '\0' && (*p != '(' || p[len - 1] != ')')) {
+		why = xasprintf("signature \"%s\": its options go in "
+		    "parentheses at its end", s);
+		goto out;
+	}
+	if (*p != '\0')
+		p[len - 1] = '\0';
+	for (opt = *p != '\0' ? p + 1 : NULL; opt != NULL && why == NULL;
+	    opt = next) {
+		if ((next = strchr(opt, ',')) != NULL)
+			*next++ = '\0';
+		opt += strspn(opt, " \t");
+		if (*opt == '\0')
+			continue;
+		if ((eq = strchr(opt, '=')) == NULL) {
+			why = xasprintf("signature option \"%s\" has no "
+			    "=value", opt);
+			break;
+		}
+		*eq++ = '\0';
+		for (j = 0; names[j] != NULL; j++)
+			if (strcmp(opt, names[j]) == 0)
+				break;
+		if (names[j] == NULL)
+			why = xasprintf("signature option \"%s\" is unknown: "
+			    "dkimproxy ignores it", opt);
+		else if ((strcmp(opt, "c") == 0 || strcmp(opt, "method") ==
+		    0) && !dkp_one_of(eq, dkim ? "simple relaxed nowsp" :
+		    "simple nofws"))
+			why = xasprintf("signature method %s: dkimproxy takes "
+			    "%s", eq, dkim ? "simple, relaxed or nowsp" :
+			    "simple or nofws");
+		else if ((strcmp(opt, "a") == 0 || strcmp(opt, "algorithm") ==
+		    0) && !dkp_one_of(eq, "rsa-sha1 rsa-sha256"))
+			why = xasprintf("signature algorithm %s: Mail::DKIM "
+			    "signs rsa-sha256 or rsa-sha1", eq);
+	}
+out:
+	free(s);
+	return why;
+}
+
+/* The same for a sender map's list, specifiers separated by commas
+ * outside parentheses. */
+static char *
+dkp_specs_error(const char *list)
+{
+	const char *p, *start = list;
+	char *one, *why = NULL;
+	int depth = 0;
+
+	for (p = list; why == NULL; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		if (*p != '\0' && (*p != ',' || depth > 0))
+			continue;
+		one = xstrndup(start, (size_t)(p - start));
+		why = dkp_spec_error(one);
+		free(one);
+		if (*p == '\0')
+			break;
+		start = p + 1;
+	}
+	return why;
+}
+
+/* Each line of the sender map: the signatures dkimproxy reads in it. */
+static void
+dkp_map_grammar(struct plan_file *sm)
+{
+	const struct conf_entry *e;
+	char *why;
+	size_t i;
+
+	for (i = 0; i < sm->doc->nentries; i++) {
+		e = &sm->doc->entries[i];
+		if (e->value == NULL || *e->value == '\0')
+			why = xstrdup("a sender needs its signatures");
+		else
+			why = dkp_specs_error(e->value);
+		if (why != NULL)
+			strv_addf(&sm->warnings, "%s:%zu: %s", sm->path,
+			    e->lineno, why);
+		free(why);
+	}
+}
+
 /* The sender_map line a domain needs. */
 static char *
 dkp_map_value(const struct plan_domain *d, const struct plan_key *k)
 {
-	return xasprintf("dkim(c=relaxed,d=%s,s=%s,key=%s)", d->name,
-	    k->selector, k->path);
+	return xasprintf("dkim(c=relaxed,a=" DKP_ALG ",d=%s,s=%s,key=%s)",
+	    d->name, k->selector, k->path);
 }
 
 /* Do the domains use keys other than the global one? */
@@ -262,7 +467,7 @@ dkp_sender_map(struct dkp *o)
 	const struct plan_key *k;
 	const struct conf_entry *e;
 	struct plan_file *sm;
-	char *path, *dir, *slash, *cause = NULL, *val;
+	char *path, *dir, *slash, *cause = NULL, *val, *sha;
 	size_t i;
 
 	if (!dkp_keys_differ(o))
@@ -303,8 +508,14 @@ dkp_sender_map(struct dkp *o)
 			plan_set_entry(sm, e, val, "%s is signed with its own "
 			    "key (selector %s, %s); replaces %s", d->name,
 			    k->selector, k->path, e->value);
+		else if ((sha = dkp_sha256(e->value)) != NULL) {
+			plan_set_entry(sm, e, val, "%s; replaces %s",
+			    DKP_ALG_WHY, e->value);
+			free(sha);
+		}
 		free(val);
 	}
+	dkp_map_grammar(sm);
 	free(path);
 }
 
@@ -343,10 +554,9 @@ dkp_grammar(struct plan_file *f)
 			strv_addf(&f->warnings, "%s:%zu: domain is comma-"
 			    "separated without blanks", f->path, e->lineno);
 		else if (strcasecmp(e->key, "signature") == 0 &&
-		    (strchr(e->value, '(') == NULL) !=
-		    (strchr(e->value, ')') == NULL))
-			strv_addf(&f->warnings, "%s:%zu: signature has an "
-			    "unbalanced parenthesis", f->path, e->lineno);
+		    (cause = dkp_spec_error(e->value)) != NULL)
+			strv_addf(&f->warnings, "%s:%zu: %s", f->path,
+			    e->lineno, cause);
 		free(cause);
 	}
 }

@@ -35,7 +35,15 @@ struct smp {
 	const struct site	*site;
 	struct plan_want	*w;
 	struct plan_file	*conf;
+	int			 lo_fix;	/* "listen on localhost" must
+						 * become "listen on lo" */
 };
+
+#define SMP_LO_WHY	"smtpd resolves localhost, and with /etc/hosts " \
+	"naming it for 127.0.0.1 and ::1 glibc gives 127.0.0.1 twice: smtpd " \
+	"binds it twice and does not start (Address already in use; " \
+	"OpenSMTPD issue #1075); the loopback interface lo listens on the " \
+	"same addresses once"
 
 /* The words of an entry after its first, as written, word i replaced by
  * with (NULL: kept), extra appended (NULL: none); caller frees. */
@@ -89,6 +97,102 @@ smp_first(const struct smp *o, const char *kind, int last)
 				break;
 		}
 	return found;
+}
+
+/* Is this the OpenBSD layout (lo0 is the loopback there)? */
+static int
+smp_openbsd(const struct smp *o)
+{
+	const struct conf_entry *e;
+	size_t i;
+	int j;
+
+	if (fsroot_exists(o->site->root, "/usr/sbin/rcctl"))
+		return 1;
+	for (i = 0; i < o->conf->doc->nentries; i++) {
+		e = &o->conf->doc->entries[i];
+		if (smp_is(e, "listen") && (j = smp_word(e, "on")) >= 0 &&
+		    j + 1 < e->argc && strcmp(e->argv[j + 1], "lo0") == 0)
+			return 1;
+	}
+	return strcmp(o->conf->path, "/etc/mail/smtpd.conf") == 0 &&
+	    !fsroot_exists(o->site->root, "/etc/debian_version");
+}
+
+/* ---- listen on localhost, on Linux ---- */
+
+/* Does /etc/hosts name localhost on an IPv6 line as well as an IPv4 one
+ * (Debian's stock file: "127.0.0.1 localhost", "::1 localhost ...")? */
+static int
+smp_hosts_twice(const struct smp *o)
+{
+	struct strv words;
+	char *data = NULL, *line, *next, *cause = NULL;
+	size_t len, i;
+	int v4 = 0, v6 = 0;
+
+	if (fsroot_read(o->site->root, "/etc/hosts", 0, &data, &len,
+	    &cause) != 0) {
+		free(cause);
+		return 0;
+	}
+	for (line = data; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line[strcspn(line, "#")] = '\0';
+		strv_init(&words);
+		str_split(line, " \t", &words);
+		for (i = 1; i < words.n; i++)
+			if (strcasecmp(words.v[i], "localhost") == 0) {
+				if (strchr(words.v[0], ':') != NULL)
+					v6 = 1;
+				else
+					v4 = 1;
+			}
+		strv_free(&words);
+	}
+	free(data);
+	return v4 && v6;
+}
+
+/*
+ * "listen on localhost" on Linux: smtpd resolves the name, and glibc,
+ * reading Debian's stock /etc/hosts, gives 127.0.0.1 twice (once for the
+ * ::1 line): smtpd binds 127.0.0.1:25 twice and does not start ("pony
+ * express: listen: Address already in use", OpenSMTPD issue #1075,
+ * Debian bug #976194), though smtpd -n says "configuration OK".  The
+ * interface lo listens on the same addresses, once each.
+ */
+/* The index of the "localhost" word of a listen line to rewrite as lo,
+ * or -1. */
+static int
+smp_lo_word(const struct smp *o, const struct conf_entry *e)
+{
+	int j;
+
+	if (!o->lo_fix || !smp_is(e, "listen") || (j = smp_word(e, "on")) < 0 ||
+	    j + 1 >= e->argc || strcasecmp(e->argv[j + 1], "localhost") != 0)
+		return -1;
+	return j + 1;
+}
+
+/* The listen lines on localhost no other edit rewrote. */
+static void
+smp_localhost(struct smp *o)
+{
+	const struct conf_entry *e;
+	char *value;
+	size_t i;
+	int j;
+
+	for (i = 0; i < o->conf->doc->nentries; i++) {
+		e = &o->conf->doc->entries[i];
+		if ((j = smp_lo_word(o, e)) < 0)
+			continue;
+		value = smp_words(e, j, "lo", NULL);
+		plan_set_entry(o->conf, e, value, "%s", SMP_LO_WHY);
+		free(value);
+	}
 }
 
 /* ---- filter-dkimsign ---- */
@@ -157,13 +261,50 @@ smp_filter_statement(struct smp *o)
 	free(value);
 }
 
+/*
+ * What the probe after the restart dials: the first loopback TCP
+ * listener that hands its mail to the filter (smtpd runs filter-dkimsign
+ * as its child and does not serve without it), its port or 25.
+ */
+static void
+smp_filter_probe(struct smp *o)
+{
+	const struct conf_entry *e;
+	const char *on, *port;
+	char *text, *cause = NULL;
+	size_t i;
+	int j, p;
+
+	for (i = 0; i < o->conf->doc->nentries; i++) {
+		e = &o->conf->doc->entries[i];
+		if (!smp_is(e, "listen") || (j = smp_word(e, "on")) < 0 ||
+		    j + 1 >= e->argc || !bk_is_loopback(e->argv[j + 1]) ||
+		    !smp_uses_filter(e, o->w->filter_name))
+			continue;
+		on = e->argv[j + 1];
+		if (strcasecmp(on, "lo") == 0 || strcasecmp(on, "lo0") == 0 ||
+		    strcasecmp(on, "localhost") == 0)
+			on = "127.0.0.1";
+		p = smp_word(e, "port");
+		port = p >= 0 && p + 1 < e->argc ? e->argv[p + 1] : "25";
+		text = xasprintf(strchr(on, ':') != NULL ? "[%s]:%s" : "%s:%s",
+		    on, port);
+		sockspec_free(&o->w->listener);
+		if (sockspec_parse(SOCKSPEC_HOSTPORT, text, &o->w->listener,
+		    &cause) != 0)
+			free(cause);
+		free(text);
+		return;
+	}
+}
+
 static void
 smp_filter(struct smp *o)
 {
 	const struct conf_entry *e;
 	char *extra, *value, *text;
 	size_t i;
-	int socket = 0, j;
+	int socket = 0, j, lo;
 
 	smp_filter_statement(o);
 	extra = xasprintf("filter \"%s\"", o->w->filter_name);
@@ -182,9 +323,11 @@ smp_filter(struct smp *o)
 			    o->w->filter_name);
 			continue;
 		}
-		value = smp_words(e, -1, NULL, extra);
+		lo = smp_lo_word(o, e);
+		value = smp_words(e, lo, lo >= 0 ? "lo" : NULL, extra);
 		plan_set_entry(o->conf, e, value, "outbound mail comes in "
-		    "here: filter-dkimsign signs it");
+		    "here: filter-dkimsign signs it%s%s", lo >= 0 ? "; and " :
+		    "", lo >= 0 ? SMP_LO_WHY : "");
 		free(value);
 	}
 	if (!socket) {
@@ -196,6 +339,7 @@ smp_filter(struct smp *o)
 		free(text);
 	}
 	free(extra);
+	smp_filter_probe(o);
 	for (i = 0; i < o->conf->doc->nentries; i++) {
 		e = &o->conf->doc->entries[i];
 		if (smp_is(e, "listen") && !smp_outbound_listen(e) &&
@@ -209,26 +353,6 @@ smp_filter(struct smp *o)
 }
 
 /* ---- dkimproxy ---- */
-
-/* Is this the OpenBSD layout (lo0 is the loopback there)? */
-static int
-smp_openbsd(const struct smp *o)
-{
-	const struct conf_entry *e;
-	size_t i;
-	int j;
-
-	if (fsroot_exists(o->site->root, "/usr/sbin/rcctl"))
-		return 1;
-	for (i = 0; i < o->conf->doc->nentries; i++) {
-		e = &o->conf->doc->entries[i];
-		if (smp_is(e, "listen") && (j = smp_word(e, "on")) >= 0 &&
-		    j + 1 < e->argc && strcmp(e->argv[j + 1], "lo0") == 0)
-			return 1;
-	}
-	return strcmp(o->conf->path, "/etc/mail/smtpd.conf") == 0 &&
-	    !fsroot_exists(o->site->root, "/etc/debian_version");
-}
 
 /* The host and port of "host:port" (caller frees *host). */
 static void
@@ -546,10 +670,12 @@ opensmtpd_plan(struct plan_ctx *pc)
 		free(cause);
 		return -1;
 	}
+	o.lo_fix = !smp_openbsd(&o) && smp_hosts_twice(&o);
 	if (o.w->hook == PLAN_HOOK_FILTER)
 		smp_filter(&o);
 	else if (o.w->hook == PLAN_HOOK_PROXY)
 		smp_proxy(&o);
+	smp_localhost(&o);
 	smp_helo(&o);
 	smp_ipv6(&o);
 	smp_check(&o, prog);

@@ -1,7 +1,9 @@
 /* apply.c: a plan through one transaction, its reloads and its probes. */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <grp.h>
+#include <signal.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +11,12 @@
 #include <unistd.h>
 
 #include "core/apply/apply.h"
+#include "backends/backend.h"
 #include "core/apply/plan.h"
 #include "core/apply/probe.h"
 #include "core/apply/txn.h"
 #include "core/lib/fsroot.h"
+#include "core/lib/loop.h"
 #include "core/lib/proc.h"
 #include "core/lib/util.h"
 
@@ -20,6 +24,9 @@
 #define APPLY_RUN_OUT	(16u * 1024)
 /* A step's or a reload's time limit when none is given. */
 #define APPLY_RUN_MS	60000
+/* How long a restarted program's old process is given to exit (or the
+ * time limit, when shorter). */
+#define APPLY_EXIT_MS	10000
 
 struct apply_hook {
 	const struct plan	*plan;
@@ -242,6 +249,92 @@ apply_run(const struct strv *av, const struct apply_opts *o,
 	    APPLY_RUN_MS, APPLY_RUN_OUT, &res->ran, cause);
 }
 
+/* The PID a PID file names, or 0. */
+static pid_t
+apply_pid(const char *path)
+{
+	char *data = NULL, *why = NULL, *end;
+	size_t len;
+	long v;
+
+	if (path == NULL || fsroot_read(NULL, path, 64, &data, &len,
+	    &why) != 0) {
+		free(why);
+		return 0;
+	}
+	v = strtol(data, &end, 10);
+	if (end == data || (*end != '\0' && *end != '\n'))
+		v = 0;
+	free(data);
+	return v > 1 ? (pid_t)v : 0;
+}
+
+/*
+ * Does process pid run, as one of names when they are given?  On Linux's
+ * /proc a zombie does not, nor a process of another name (a stale PID file
+ * naming a PID reused since); without /proc, kill(2) alone says.
+ */
+static int
+apply_alive(pid_t pid, const char *const *names)
+{
+	char path[64], line[512], *open, *close;
+	FILE *f;
+	int alive = 1;
+
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return 0;
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 1;
+	if (fgets(line, sizeof line, f) != NULL &&
+	    (open = strchr(line, '(')) != NULL &&
+	    (close = strrchr(line, ')')) != NULL && close > open &&
+	    close[1] == ' ') {
+		if (close[2] == 'Z')
+			alive = 0;
+		*close = '\0';
+		for (; alive && names != NULL && *names != NULL; names++)
+			if (strcmp(open + 1, *names) == 0)
+				break;
+		if (names != NULL && *names == NULL)
+			alive = 0;
+	}
+	fclose(f);
+	return alive;
+}
+
+/*
+ * A restart, r's command, then the old process gone.  A restart command
+ * that returns while the old process still runs may have started nothing
+ * (Debian's /etc/init.d/opensmtpd restart stops without waiting, then
+ * start-stop-daemon --start finds the old smtpd in the PID file and
+ * leaves it to exit): once it is gone, when no new process took its
+ * place, the command runs once more.
+ */
+static int
+apply_restart(const struct plan_reload *r, const struct apply_opts *o,
+    struct apply_result *res, char **cause)
+{
+	const char *const *names = r->backend->procnames;
+	int64_t deadline;
+	pid_t old = apply_pid(r->pidfile), now;
+
+	if (!apply_alive(old, names))
+		old = 0;
+	if (apply_run(&r->argv, o, res, cause) != 0)
+		return -1;
+	if (old == 0 || !apply_alive(old, names))
+		return 0;
+	deadline = loop_now_ms() + (o->timeout_ms > 0 &&
+	    o->timeout_ms < APPLY_EXIT_MS ? o->timeout_ms : APPLY_EXIT_MS);
+	while (apply_alive(old, names) && loop_now_ms() < deadline)
+		usleep(50 * 1000);
+	now = apply_pid(r->pidfile);
+	if (now != 0 && now != old && apply_alive(now, names))
+		return 0;
+	return apply_run(&r->argv, o, res, cause);
+}
+
 /* The plan's reloads and restarts, in its order. */
 static int
 apply_reloads(const struct plan *p, const struct apply_opts *o,
@@ -256,7 +349,10 @@ apply_reloads(const struct plan *p, const struct apply_opts *o,
 			return error_set(cause, "cannot %s %s: %s", r->restart ?
 			    "restart" : "reload", plan_backend_name(r->backend),
 			    r->why != NULL ? r->why : "no command");
-		if (apply_run(&r->argv, o, res, cause) != 0)
+		if (r->restart && r->pidfile != NULL) {
+			if (apply_restart(r, o, res, cause) != 0)
+				return -1;
+		} else if (apply_run(&r->argv, o, res, cause) != 0)
 			return -1;
 	}
 	return 0;
@@ -286,8 +382,13 @@ apply_probes(const struct plan *p, const struct apply_opts *o,
 		}
 		if (probe_connect(&pr->listener, o->timeout_ms, &why) != 0)
 			goto fail;
-		strv_addf(&res->probed, "%s accepts connections at %s",
-		    plan_backend_name(pr->signer), pr->endpoint);
+		if (pr->hook == PLAN_HOOK_FILTER)
+			strv_addf(&res->probed, "%s accepts connections at %s "
+			    "with %s in place", plan_backend_name(pr->mta),
+			    pr->endpoint, plan_backend_name(pr->signer));
+		else
+			strv_addf(&res->probed, "%s accepts connections at %s",
+			    plan_backend_name(pr->signer), pr->endpoint);
 		if (pr->relay.transport == SOCKSPEC_NONE)
 			continue;
 		if (probe_connect(&pr->relay, o->timeout_ms, &why) != 0)

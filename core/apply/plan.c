@@ -79,6 +79,7 @@ plan_free(struct plan *p)
 	for (i = 0; i < p->nreloads; i++) {
 		strv_free(&p->reloads[i].argv);
 		free(p->reloads[i].why);
+		free(p->reloads[i].pidfile);
 	}
 	free(p->reloads);
 	for (i = 0; i < p->noffers; i++) {
@@ -732,7 +733,8 @@ plan_reload(struct plan_ctx *pc, const struct backend *b, int restart)
 
 /* The commands of the reloads, once the restart wishes are known. */
 static void
-plan_reload_commands(struct plan *p, const struct backend_ctx *bctx)
+plan_reload_commands(struct plan *p, const struct backend_ctx *bctx,
+    const struct site *site)
 {
 	struct plan_reload *r;
 	char *why;
@@ -753,6 +755,8 @@ plan_reload_commands(struct plan *p, const struct backend_ctx *bctx)
 			r->why = why;
 		else
 			free(why);
+		if (r->restart)
+			r->pidfile = backend_pidfile(r->backend, site);
 	}
 }
 
@@ -1235,9 +1239,10 @@ plan_probe_add(struct plan *p, const struct plan_want *w)
 	struct plan_probe *pr;
 	char *cause = NULL;
 
-	if (w->hook != PLAN_HOOK_MILTER && w->hook != PLAN_HOOK_PROXY)
+	if (w->hook != PLAN_HOOK_MILTER && w->hook != PLAN_HOOK_PROXY &&
+	    w->hook != PLAN_HOOK_FILTER)
 		return;
-	if (w->hook == PLAN_HOOK_MILTER &&
+	if (w->hook != PLAN_HOOK_PROXY &&
 	    w->listener.transport == SOCKSPEC_NONE)
 		return;
 	if (w->hook == PLAN_HOOK_PROXY && w->proxy_listen == NULL)
@@ -1251,6 +1256,14 @@ plan_probe_add(struct plan *p, const struct plan_want *w)
 	if (w->hook == PLAN_HOOK_MILTER) {
 		pr->endpoint = xstrdup(w->milter != NULL ? w->milter :
 		    "the milter");
+		sockspec_copy(&pr->listener, &w->listener);
+		return;
+	}
+	if (w->hook == PLAN_HOOK_FILTER) {
+		pr->endpoint = xasprintf(strchr(w->listener.address != NULL ?
+		    w->listener.address : "", ':') != NULL ? "[%s]:%u" :
+		    "%s:%u", w->listener.address != NULL ?
+		    w->listener.address : "", w->listener.port);
 		sockspec_copy(&pr->listener, &w->listener);
 		return;
 	}
@@ -1547,7 +1560,7 @@ plan_make(const struct site *site, const struct plan_opts *opts,
 	if (p->only != NULL)
 		plan_keep_only(p, p->only);
 	plan_checks_changed(p);
-	plan_reload_commands(p, &bctx);
+	plan_reload_commands(p, &bctx, site);
 	return p;
 }
 

@@ -127,6 +127,9 @@ struct plan_reload {
 						 * program that only re-reads its
 						 * files when restarted) */
 	char			*why;		/* no command found: why */
+	char			*pidfile;	/* its PID file, or NULL: a
+						 * restart waits for the PID
+						 * in it to go */
 };
 
 /* A change offered, never made unless the settings ask for it. */
@@ -195,7 +198,9 @@ struct plan_probe {
 	const struct backend	*signer;
 	enum plan_hook		 hook;
 	char			*endpoint;	/* as configured, for messages */
-	struct sockspec		 listener;	/* MILTER, PROXY: the signer's */
+	struct sockspec		 listener;	/* MILTER, PROXY: the
+						 * signer's; FILTER: the MTA's,
+						 * which runs the filter */
 	struct sockspec		 relay;		/* PROXY: the MTA's re-injection
 						 * listener (transport NONE:
 						 * unknown) */
@@ -237,7 +242,9 @@ struct plan_want {
 	char			*milter;	/* MILTER: the MTA-side address
 						 * ("inet:127.0.0.1:8891") */
 	struct sockspec		 listener;	/* MILTER: where the signer
-						 * listens (planned) */
+						 * listens (planned); FILTER:
+						 * where the MTA running it
+						 * takes outbound mail */
 	char			*socket_group;	/* a unix socket: the group the
 						 * MTA's user must be in */
 	char			*proxy_listen;	/* PROXY: "127.0.0.1:10027" */

@@ -55,6 +55,11 @@ keys_site_signer(const struct site *site, const char *domain)
 	for (i = 0; i < site->nkeys; i++)
 		if (site->keys[i].signer != NULL)
 			return site->keys[i].signer;
+	/* OpenSMTPD hands no mail to milters: alone, its signer is its
+	 * own filter, not the default (OpenDKIM). */
+	if (site_program(site, backend_opensmtpd.name) != NULL &&
+	    site_program(site, backend_postfix.name) == NULL)
+		return backend_dkimsign.name;
 	return backend_default_signer()->name;
 }
 

@@ -120,7 +120,8 @@ int keys_save(struct keys_list *, char **cause);
 int keys_settle(struct keys_list *, long long now, char **cause);
 
 /* The signer a new key of domain is for: the one already signing domain,
- * else the first detected signer program, else the default signer
+ * else the first detected signer program, else filter-dkimsign on an
+ * OpenSMTPD site without Postfix, else the default signer
  * (backend_default_signer).  Borrowed string. */
 const char *keys_site_signer(const struct site *, const char *domain);
 

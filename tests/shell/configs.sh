@@ -82,11 +82,15 @@ $TM send-keys -t c x / C-u Enter
 $TM send-keys -t c c
 check "c opens Configs" wait_for '^ Configs +changes pending'
 check "  main.cf: changes pending (2 edits)" wait_for '^ /etc/postfix/main\.cf +changes pending \(2 edits\)'
-for f in /etc/default/opendkim /etc/opendkim/trusted.hosts /etc/dkimproxy_out.conf; do
+for f in /etc/default/opendkim /etc/opendkim/trusted.hosts; do
 	check "  $f: changes pending (1 edit)" wait_for "^ $f +changes pending \(1 edit\)"
 done
+# The DomainKeys line goes, and the DKIM signature gets a=rsa-sha256.
+check "  /etc/dkimproxy_out.conf: changes pending (2 edits)" \
+    wait_for '^ /etc/dkimproxy_out\.conf +changes pending \(2 edits\)'
+
 check "  master.cf: in sync" wait_for '^ /etc/postfix/master\.cf +in sync'
-check "  the totals" wait_for '4 files to change, 5 edits: A applies them'
+check "  the totals" wait_for '4 files to change, 6 edits: A applies them'
 check "  a reload of the plan" wait_for '^ then +/usr/sbin/postfix reload'
 check "  an offer of the plan" wait_for '^ offered +smtp_address_preference = ipv4'
 check "  the screen's keys" wait_for 'Enter diff  A apply  b backups'
