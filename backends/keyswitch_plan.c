@@ -18,7 +18,8 @@
 static char *
 ks_map_value(const struct backend_key_switch *sw)
 {
-	return xasprintf("dkim(c=relaxed,d=%s,s=%s,key=%s)", sw->domain,
+	return xasprintf("dkim(c=relaxed,a=rsa-sha256,d=%s,s=%s,key=%s)",
+	    sw->domain,
 	    sw->selector, sw->path);
 }
 

@@ -1683,7 +1683,7 @@ plan_key_switch(const struct site *site, const struct keys_list *kl,
 	free(refs);
 	plan_reload_changed(&pc);
 	plan_checks_changed(p);
-	plan_reload_commands(p, &bctx);
+	plan_reload_commands(p, &bctx, site);
 	return p;
 }
 

@@ -105,7 +105,7 @@ s=$(site pdp "tests/fixtures/plan/postfix-dkimproxy" /private.key)
 rotated pdp "$s" example.org
 switch pdp "$s" example.org /etc/dkimproxy/sender_map
 check "pdp: the domain's sender_map line names the new key" has \
-    "$T_TMP/pdp.dry" "^[+]example\\.org +dkim\\(c=relaxed,d=example\\.org,s=$sel,key=$kpath\\)\$"
+    "$T_TMP/pdp.dry" "^[+]example\\.org +dkim\\(c=relaxed,a=rsa-sha256,d=example\\.org,s=$sel,key=$kpath\\)\$"
 check "  the reason says its DomainKeys signature goes" has "$T_TMP/pdp.dry" \
     'and its DomainKeys signature, which receivers no longer check'
 check "  dkimproxy_out.conf's global key is left alone" sh -c \
