@@ -52,6 +52,7 @@ txn_new(const char *root, const struct txn_opts *opts)
 	    TXN_MAX_OUT;
 	strv_init(&t->services);
 	strv_init(&t->newdirs);
+	t->stage_fd = -1;
 	return t;
 }
 
@@ -1013,9 +1014,12 @@ txn_commit(struct txn *t, const struct txn_hooks *h, struct txn_report *r,
 	r->failure = TXN_OK;
 	if ((r->nchanged = txn_nchanged(t)) == 0)
 		return txn_commit_empty(t, h, r, cause);
-	if (!t->checked && t->nchecks > 0 && txn_check(t, r, cause) != 0) {
+	if (!t->checked && t->nchecks > 0 && (rc = txn_check(t, r,
+	    cause)) != 0) {
+		/* 1: a checker refused; -1: the stage could not be made (a
+		 * full or read-only $TMPDIR), which changed nothing either. */
 		if (r->failure == TXN_OK)
-			r->failure = TXN_FAIL_CHECK;
+			r->failure = rc > 0 ? TXN_FAIL_CHECK : TXN_FAIL_PREPARE;
 		return -1;
 	}
 	r->failure = TXN_FAIL_PREPARE;

@@ -12,7 +12,10 @@
  *               site paths (STAGE/etc/postfix/main.cf), and every checker
  *               runs on them, one after the other, without a shell
  *               (core/lib/proc.h), each with a time limit and its output
- *               kept (bounded).  Nothing of the site is touched.
+ *               kept (bounded).  Nothing of the site is touched.  The
+ *               stage is locked (flock) while it is in use: one that a
+ *               killed transaction left there, unlocked and older than a
+ *               minute, is removed by the next one.
  *   txn_commit  (1) the checks run, when txn_check has not passed; (2)
  *               under the lock of the backup base (where the backup
  *               directories a killed commit left without a journal are

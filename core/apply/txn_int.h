@@ -56,6 +56,8 @@ struct txn {
 	struct strv	 newdirs;	/* TXN_MKDIR: to make, outermost first */
 	size_t		 nmade;		/* how many of them were made */
 	char		*stage;		/* host path, once made */
+	int		 stage_fd;	/* it, open and flock()ed while it is
+					   in use; -1 */
 	int		 checked;	/* every checker passed */
 	int		 committed;
 	char		*stamp;
