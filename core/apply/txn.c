@@ -841,6 +841,10 @@ txn_finished(struct txn *t, struct strv *done)
 			manifest_now(t->root, &m->files[k]);
 			all = m->files[k].now == MANIFEST_NOW_AFTER;
 		}
+		/* What it left beside its files (a rollback copy, a file
+		 * being written) goes with it. */
+		for (k = 0; all && k < m->nfiles; k++)
+			txn_sweep(t->root, m->files[k].path);
 		if (all)
 			strv_add(done, m->dir);
 		manifest_free(m);
@@ -881,14 +885,20 @@ txn_drop_incomplete(struct txn *t)
 static void
 txn_finish(struct txn *t, const struct strv *dirs)
 {
-	char *note;
+	char *note, *journal;
 	size_t i;
 
 	note = t->stamp != NULL ? xasprintf("finished by %s", t->stamp) :
 	    xstrdup("finished by a later apply");
-	for (i = 0; i < dirs->n; i++)
+	for (i = 0; i < dirs->n; i++) {
+		/* The temporary journal a commit killed while it wrote its
+		 * journal left there. */
+		journal = xasprintf("%s/journal", dirs->v[i]);
+		txn_sweep(t->root, journal);
+		free(journal);
 		(void)manifest_journal(t->root, dirs->v[i], MANIFEST_DONE,
 		    note, NULL);
+	}
 	free(note);
 }
 
