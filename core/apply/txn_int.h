@@ -28,6 +28,8 @@ struct txn_file {
 	int		 flags;
 	int		 context;	/* nothing to write */
 	struct stat	 cur;		/* the old file, at commit */
+	char		*undo;		/* host path of its rollback copy
+					   (txn_reserve), or NULL */
 	int		 written;
 };
 
@@ -62,6 +64,8 @@ struct txn {
 	int		 committed;
 	char		*stamp;
 	char		*dir;		/* site path of the backup */
+	char		*jdone;		/* host paths of its last journals, */
+	char		*jback;		/*  written ahead (txn_reserve_all) */
 	/* A check run in progress. */
 	struct loop	*loop;
 	struct txn_report *report;
