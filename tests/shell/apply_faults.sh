@@ -291,11 +291,15 @@ for n in $ROOTS; do
 			diag "$n: $_n of $_st stage directories left after the next apply"; }
 		rm -rf "${TMPDIR:?}"/notspam-stage-*
 	fi
+	# shellcheck disable=SC2086
+	a_hist=$(printf '%s\n' $a_hist | sort | uniq -c |
+	    awk '{ printf "%s%s x%d", (NR > 1 ? ", " : " "), $2, $1 }')
 	diag "$n: $KILLS kills (a third within 0..$((T * 11 / 10)) us of the run, a third" \
 	    "within 0..$((C * 11 / 10)) us of the backup's start, a third within" \
 	    "0..$((J * 12 / 10)) us of its journal): $a_before before any write," \
 	    "$a_incomplete with the backup begun (no journal), $a_mid mid-write" \
-	    "(files new:${a_hist:- none}), $a_after after it was done, $a_ended ended before the kill"
+	    "(files new of changed:${a_hist:- none}), $a_after after it was done," \
+	    "$a_ended ended before the kill"
 	t_before=$((t_before + a_before)) t_incomplete=$((t_incomplete + a_incomplete))
 	t_mid=$((t_mid + a_mid)) t_after=$((t_after + a_after)) t_ended=$((t_ended + a_ended))
 done
