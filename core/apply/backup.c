@@ -388,7 +388,7 @@ backup_open(const struct backup_opts *o, const char *stamp,
     struct manifest **out, struct backup_result *res, char **cause)
 {
 	const char *base = backup_base(o->base);
-	char *newest = NULL;
+	char *newest = NULL, *journal;
 	size_t i;
 	int rc;
 
@@ -413,6 +413,10 @@ backup_open(const struct backup_opts *o, const char *stamp,
 		txn_sweep(o->root, (*out)->files[i].path);
 		manifest_now(o->root, &(*out)->files[i]);
 	}
+	/* And the temporary journal of a commit killed as it wrote it. */
+	journal = xasprintf("%s/journal", (*out)->dir);
+	txn_sweep(o->root, journal);
+	free(journal);
 	res->failure = BACKUP_OK;
 	return 0;
 }

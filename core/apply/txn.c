@@ -27,6 +27,8 @@
 /* The signals held while files are being replaced. */
 static const int txn_held[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
 
+static void txn_sync_parent(const char *, const char *);
+
 struct txn *
 txn_new(const char *root, const struct txn_opts *opts)
 {
@@ -52,6 +54,7 @@ txn_new(const char *root, const struct txn_opts *opts)
 	    TXN_MAX_OUT;
 	strv_init(&t->services);
 	strv_init(&t->newdirs);
+	t->stage_fd = -1;
 	return t;
 }
 
@@ -68,6 +71,7 @@ txn_free(struct txn *t)
 		free(t->files[i].target);
 		free(t->files[i].old);
 		free(t->files[i].new);
+		free(t->files[i].undo);
 	}
 	free(t->files);
 	for (i = 0; i < t->nchecks; i++) {
@@ -84,6 +88,8 @@ txn_free(struct txn *t)
 	free(t->restores);
 	free(t->stamp);
 	free(t->dir);
+	free(t->jdone);
+	free(t->jback);
 	free(t);
 }
 
@@ -322,7 +328,7 @@ struct txn_fs {
 	struct statvfs		 vfs;
 	const char		*path;	/* a site path on it, for messages */
 	unsigned long long	 blocks;
-	unsigned long long	 reserve;	/* the largest put-back */
+	unsigned long long	 reserve;	/* the rollback copies */
 	unsigned long long	 inodes;
 };
 
@@ -495,9 +501,9 @@ txn_prepare(struct txn *t, char **cause)
 		if (rc == 0) {
 			unsigned long bs = txn_bsize(fs);
 			fs->blocks += txn_blocks(f->newlen, bs) + 1;
-			if (txn_blocks(f->oldlen, bs) > fs->reserve)
-				fs->reserve = txn_blocks(f->oldlen, bs);
-			fs->inodes += 2;
+			if (f->old_exists)
+				fs->reserve += txn_blocks(f->oldlen, bs);
+			fs->inodes += 3;
 			if (f->old_exists && !(f->flags & TXN_SECRET))
 				copies += f->oldlen + 1;
 			nfiles++;
@@ -510,9 +516,11 @@ txn_prepare(struct txn *t, char **cause)
 		    txn_fs_of(&fss, &nfs, host, t->base, &fs, cause);
 		if (rc == 0) {
 			unsigned long bs = txn_bsize(fs);
+			/* The copies, the manifest, the journal and the
+			 * two written ahead (txn_reserve_journal). */
 			fs->blocks += copies / bs + 2 * nfiles +
-			    txn_blocks(nfiles * TXN_MANIFEST_LINE, bs) + 4;
-			fs->inodes += 2 * nfiles + 4;
+			    txn_blocks(nfiles * TXN_MANIFEST_LINE, bs) + 6;
+			fs->inodes += 2 * nfiles + 6;
 		}
 		free(host);
 	}
@@ -522,19 +530,38 @@ txn_prepare(struct txn *t, char **cause)
 	return rc;
 }
 
-/* Remove the partial backup directory of a commit that stopped before
- * it wrote anything. */
+/* Remove the journal of the backup directory: without one, the backup
+ * is that of a commit that replaced nothing (the next commit removes it). */
 static void
-txn_backup_drop(struct txn *t)
+txn_unjournal(struct txn *t)
+{
+	char *journal = xasprintf("%s/journal", t->dir);
+	char *host = fsroot_path(t->root, journal);
+
+	if (unlink(host) == 0)
+		txn_sync_parent(t->root, journal);
+	free(host);
+	free(journal);
+}
+
+/* Remove the backup directory of a commit that stopped before it replaced
+ * anything: its journal first, so that a kill half-way through leaves a
+ * backup without one, never an in-progress one with copies missing. */
+static void
+txn_backup_drop(struct txn *t, struct txn_report *r)
 {
 	char *host;
 
 	if (t->dir == NULL)
 		return;
+	txn_unjournal(t);
 	if ((host = fsroot_host(t->root, t->dir, 0, NULL)) != NULL) {
 		(void)nftw(host, txn_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 		free(host);
 	}
+	free(r->stamp);
+	free(r->backup_dir);
+	r->stamp = r->backup_dir = NULL;
 }
 
 /* The manifest record of file f. */
@@ -638,7 +665,7 @@ txn_backup(struct txn *t, struct txn_report *r, char **cause)
 		    NULL, cause);
 	if (rc != 0) {
 		char *why = cause != NULL ? *cause : NULL;
-		txn_backup_drop(t);
+		txn_backup_drop(t, r);
 		if (cause != NULL) {
 			*cause = xasprintf("the backup could not be made: %s; "
 			    "nothing was changed", why);
@@ -700,14 +727,181 @@ txn_write(struct txn *t, const struct txn_file *f, char **cause)
 	return fswrite_file(t->root, f->path, f->new, f->newlen, &o, cause);
 }
 
+/*
+ * Write the temporary file `name` in host directory dir: data, then the
+ * owner and mode of sb (NULL: this user's, 0600), fsync()ed; its host path
+ * into *out (also when it fails, once made: the caller removes it).  0, or
+ * -1 with errno set.
+ */
+static int
+txn_tmp_file(const char *dir, const char *name, const void *data, size_t len,
+    const struct stat *sb, char **out)
+{
+	int dfd, fd, rc = -1, saved;
+
+	*out = NULL;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((fd = fswrite_create_at(dfd, name)) == -1) {
+		saved = errno;
+		close(dfd);
+		errno = saved;
+		return -1;
+	}
+	*out = xasprintf("%s/%s", dir, name);
+	if (fswrite_all(fd, data, len) == 0 && (sb == NULL ||
+	    (fchown(fd, sb->st_uid, sb->st_gid) == 0 &&
+	    fchmod(fd, sb->st_mode & 07777) == 0)) && fsync(fd) == 0)
+		rc = 0;
+	saved = errno;
+	if (close(fd) == -1 && rc == 0) {
+		saved = errno;
+		rc = -1;
+	}
+	close(dfd);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * The rollback copy of f: its old bytes, owner and mode in a temporary file
+ * beside it (".NAME.notspam-PID-undo.tmp", removed by txn_sweep once this
+ * process is gone), made before the first rename.  Putting f back is then
+ * a rename, which needs no room: a file system that fills up while the
+ * files are written cannot stop the rollback.
+ */
+static int
+txn_reserve(struct txn *t, struct txn_file *f, char **cause)
+{
+	char *dir, *host, *name;
+	int rc = 0;
+
+	if (!f->old_exists)
+		return 0;
+	dir = txn_dirname(f->target);
+	host = fsroot_path(t->root, dir);
+	name = xasprintf(".%s.notspam-%ld-undo.tmp",
+	    strrchr(f->target, '/') + 1, (long)getpid());
+	/* A name too long for the directory: put back by a write. */
+	if (txn_tmp_file(host, name, f->old, f->oldlen, &f->cur,
+	    &f->undo) != 0 && errno != ENAMETOOLONG)
+		rc = fswrite_error(cause, "keep the rollback copy of", f->path,
+		    errno);
+	free(name);
+	free(host);
+	free(dir);
+	return rc;
+}
+
+/* The journal the commit ends with, written ahead like the rollback
+ * copies, so that it too is only renamed into place at the end. */
+static int
+txn_reserve_journal(struct txn *t, const char *state, char **out,
+    char **cause)
+{
+	char *host = fsroot_path(t->root, t->dir), *name, *text, *journal;
+	int rc = 0;
+
+	name = xasprintf(".journal.notspam-%ld-%s.tmp", (long)getpid(), state);
+	text = xasprintf("%s\n", state);
+	if (txn_tmp_file(host, name, text, strlen(text), NULL, out) != 0) {
+		journal = xasprintf("%s/journal", t->dir);
+		rc = fswrite_error(cause, "write", journal, errno);
+		free(journal);
+	}
+	free(text);
+	free(name);
+	free(host);
+	return rc;
+}
+
+/* Write the final journal: the one written ahead renamed into place,
+ * else (none, or the rename failed) written now. */
+static int
+txn_journal_end(struct txn *t, const char *state)
+{
+	char **mine = strcmp(state, MANIFEST_DONE) == 0 ? &t->jdone :
+	    &t->jback;
+	char *journal = xasprintf("%s/journal", t->dir), *host;
+	int rc = -1;
+
+	host = fsroot_path(t->root, journal);
+	if (*mine != NULL && rename(*mine, host) == 0) {
+		txn_sync_parent(t->root, journal);
+		free(*mine);
+		*mine = NULL;
+		rc = 0;
+	}
+	free(host);
+	free(journal);
+	if (rc != 0)
+		rc = manifest_journal(t->root, t->dir, state, NULL, NULL);
+	return rc;
+}
+
+/* Remove the rollback copies and journals written ahead that are left
+ * (not renamed into place). */
+static void
+txn_unreserve(struct txn *t)
+{
+	char **j[] = { &t->jdone, &t->jback };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (*j[i] == NULL)
+			continue;
+		(void)unlink(*j[i]);
+		free(*j[i]);
+		*j[i] = NULL;
+	}
+	for (i = 0; i < t->nfiles; i++) {
+		if (t->files[i].undo == NULL)
+			continue;
+		(void)unlink(t->files[i].undo);
+		free(t->files[i].undo);
+		t->files[i].undo = NULL;
+	}
+}
+
+/* Every changed file's rollback copy and the final journals; -1 with
+ * *cause (nothing was replaced yet). */
+static int
+txn_reserve_all(struct txn *t, char **cause)
+{
+	size_t i;
+
+	for (i = 0; i < t->nfiles; i++)
+		if (!t->files[i].context &&
+		    txn_reserve(t, &t->files[i], cause) != 0)
+			return -1;
+	if (txn_reserve_journal(t, MANIFEST_DONE, &t->jdone, cause) != 0 ||
+	    txn_reserve_journal(t, MANIFEST_ROLLED_BACK, &t->jback,
+	    cause) != 0)
+		return -1;
+	return 0;
+}
+
 /* Put f back as it was: its old bytes, owner and mode, or no file. */
 static int
-txn_put_back(struct txn *t, const struct txn_file *f, char **cause)
+txn_put_back(struct txn *t, struct txn_file *f, char **cause)
 {
 	struct fswrite_opts o;
+	char *host;
+	int rc;
 
 	if (!f->old_exists)
 		return txn_remove(t, f->target, f->path, cause);
+	if (f->undo != NULL) {
+		host = fsroot_path(t->root, f->target);
+		rc = rename(f->undo, host);
+		free(host);
+		if (rc == 0) {
+			free(f->undo);
+			f->undo = NULL;
+			txn_sync_parent(t->root, f->target);
+			return 0;
+		}
+	}
 	memset(&o, 0, sizeof o);
 	o.flags = FSWRITE_ATTRS;
 	o.mode = f->cur.st_mode & 07777;
@@ -777,13 +971,16 @@ txn_rollback(struct txn *t, const struct txn_hooks *h,
 	txn_rmdirs(t);
 	if (errs.len == 0) {
 		r->rolled_back = 1;
-		(void)manifest_journal(t->root, t->dir, MANIFEST_ROLLED_BACK,
-		    NULL, NULL);
+		/* When even the journal cannot be written, the backup loses
+		 * it: one of a commit that replaced nothing. */
+		if (txn_journal_end(t, MANIFEST_ROLLED_BACK) != 0)
+			txn_unjournal(t);
 	} else {
 		buf_add(&errs, "", 0);
 		r->rollback_error = buf_steal(&errs);
 	}
 	buf_free(&errs);
+	txn_unreserve(t);
 	if (h != NULL && h->after_restore != NULL &&
 	    h->after_restore(t, h->arg, &why) != 0) {
 		r->restore_error = why != NULL ? why : xstrdup("it failed");
@@ -840,6 +1037,10 @@ txn_finished(struct txn *t, struct strv *done)
 			manifest_now(t->root, &m->files[k]);
 			all = m->files[k].now == MANIFEST_NOW_AFTER;
 		}
+		/* What it left beside its files (a rollback copy, a file
+		 * being written) goes with it. */
+		for (k = 0; all && k < m->nfiles; k++)
+			txn_sweep(t->root, m->files[k].path);
 		if (all)
 			strv_add(done, m->dir);
 		manifest_free(m);
@@ -880,14 +1081,20 @@ txn_drop_incomplete(struct txn *t)
 static void
 txn_finish(struct txn *t, const struct strv *dirs)
 {
-	char *note;
+	char *note, *journal;
 	size_t i;
 
 	note = t->stamp != NULL ? xasprintf("finished by %s", t->stamp) :
 	    xstrdup("finished by a later apply");
-	for (i = 0; i < dirs->n; i++)
+	for (i = 0; i < dirs->n; i++) {
+		/* The temporary journal a commit killed while it wrote its
+		 * journal left there. */
+		journal = xasprintf("%s/journal", dirs->v[i]);
+		txn_sweep(t->root, journal);
+		free(journal);
 		(void)manifest_journal(t->root, dirs->v[i], MANIFEST_DONE,
 		    note, NULL);
+	}
 	free(note);
 }
 
@@ -919,6 +1126,14 @@ txn_apply(struct txn *t, const struct txn_hooks *h, struct txn_report *r,
 	size_t i;
 
 	strv_init(&done);
+	if (txn_reserve_all(t, &why) != 0) {
+		r->failure = TXN_FAIL_PREPARE;
+		txn_unreserve(t);
+		txn_backup_drop(t, r);
+		error_set(cause, "%s; nothing was changed", why);
+		free(why);
+		return -1;
+	}
 	if (txn_mkdirs(t, &why) != 0) {
 		r->failure = TXN_FAIL_WRITE;
 		txn_rollback(t, h, r);
@@ -946,7 +1161,8 @@ txn_apply(struct txn *t, const struct txn_hooks *h, struct txn_report *r,
 		    "failed"), cause);
 		return -1;
 	}
-	(void)manifest_journal(t->root, t->dir, MANIFEST_DONE, NULL, NULL);
+	(void)txn_journal_end(t, MANIFEST_DONE);
+	txn_unreserve(t);
 	txn_finished(t, &done);
 	txn_finish(t, &done);
 	strv_free(&done);
@@ -1013,9 +1229,12 @@ txn_commit(struct txn *t, const struct txn_hooks *h, struct txn_report *r,
 	r->failure = TXN_OK;
 	if ((r->nchanged = txn_nchanged(t)) == 0)
 		return txn_commit_empty(t, h, r, cause);
-	if (!t->checked && t->nchecks > 0 && txn_check(t, r, cause) != 0) {
+	if (!t->checked && t->nchecks > 0 && (rc = txn_check(t, r,
+	    cause)) != 0) {
+		/* 1: a checker refused; -1: the stage could not be made (a
+		 * full or read-only $TMPDIR), which changed nothing either. */
 		if (r->failure == TXN_OK)
-			r->failure = TXN_FAIL_CHECK;
+			r->failure = rc > 0 ? TXN_FAIL_CHECK : TXN_FAIL_PREPARE;
 		return -1;
 	}
 	r->failure = TXN_FAIL_PREPARE;

@@ -12,7 +12,10 @@
  *               site paths (STAGE/etc/postfix/main.cf), and every checker
  *               runs on them, one after the other, without a shell
  *               (core/lib/proc.h), each with a time limit and its output
- *               kept (bounded).  Nothing of the site is touched.
+ *               kept (bounded).  Nothing of the site is touched.  The
+ *               stage is locked (flock) while it is in use: one that a
+ *               killed transaction left there, unlocked and older than a
+ *               minute, is removed by the next one.
  *   txn_commit  (1) the checks run, when txn_check has not passed; (2)
  *               under the lock of the backup base (where the backup
  *               directories a killed commit left without a journal are
@@ -26,16 +29,25 @@
  *               removed); (4) the backup directory BASE/STAMP (0700,
  *               core/apply/manifest.h) gets each old file (never a
  *               TXN_SECRET one), the manifest and the journal
- *               "in-progress", all fsync()ed before the first rename; (5)
- *               every file is written with fswrite (atomic, owner and mode
- *               kept, a symlink at the target kept and the file it points
- *               to replaced); (6) hooks->after_write runs (the caller's
- *               reload and re-check of the signing path); (7) the journal
- *               says "done".  When a write or the hook fails, every file
- *               of the transaction is put back (old bytes, owner and mode;
- *               a file the transaction created is removed),
- *               hooks->after_restore runs (reload again), the journal says
- *               "rolled-back" and the commit fails saying why.  SIGINT,
+ *               "in-progress", all fsync()ed before the first rename,
+ *               and beside each file a rollback copy of it (old bytes,
+ *               owner and mode: ".NAME.notspam-PID-undo.tmp"), and the
+ *               final journals, so that putting a file back and ending
+ *               the journal are renames, which need no room (a file system
+ *               that fills up during the commit cannot stop the rollback);
+ *               when these cannot all be made, the backup is removed and
+ *               nothing was changed; (5) every file is written
+ *               with fswrite (atomic, owner and mode kept, a symlink at
+ *               the target kept and the file it points to replaced); (6)
+ *               hooks->after_write runs (the caller's reload and re-check
+ *               of the signing path); (7) the journal says "done" and the
+ *               rollback copies are removed.  When a write or the hook
+ *               fails, every file of the transaction is put back (its
+ *               rollback copy renamed back; a file the transaction created
+ *               is removed), hooks->after_restore runs (reload again), the
+ *               journal says "rolled-back" (when even that cannot be
+ *               written, the journal is removed: a backup that replaced
+ *               nothing) and the commit fails saying why.  SIGINT,
  *               SIGTERM, SIGHUP, SIGQUIT and SIGTSTP are held from the
  *               first rename to the end, so only SIGKILL or a crash can
  *               interrupt it: then every file is its old or its new bytes

@@ -1,4 +1,9 @@
 /* txn_check.c: a transaction's stage and its checkers. */
+#include <sys/types.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -6,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/apply/manifest.h"
@@ -31,6 +35,12 @@ txn_rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
 	return 0;
 }
 
+/* Stage directories are made under the stage parent with this prefix. */
+#define TXN_STAGE_PREFIX	"notspam-stage-"
+/* A stage left by a process that no longer holds it is removed once it
+ * is this old (seconds): a stage just made is not locked yet. */
+#define TXN_STAGE_AGE		60
+
 /* Remove the stage directory, if any. */
 void
 txn_unstage(struct txn *t)
@@ -40,6 +50,49 @@ txn_unstage(struct txn *t)
 	(void)nftw(t->stage, txn_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(t->stage);
 	t->stage = NULL;
+	if (t->stage_fd != -1)
+		close(t->stage_fd);
+	t->stage_fd = -1;
+}
+
+/*
+ * Remove the stage directories under parent that killed transactions left
+ * (a SIGKILL or a crash while the checkers ran leaves the edited copies
+ * there): this user's, older than TXN_STAGE_AGE, and whose flock nobody
+ * holds (a transaction holds its stage's until it removes it; the lock
+ * goes with the process, whatever its PID namespace).
+ */
+static void
+txn_stage_sweep(const char *parent)
+{
+	struct dirent *de;
+	struct stat sb;
+	char *host;
+	time_t now = time(NULL);
+	DIR *d;
+	int fd;
+
+	if ((d = opendir(parent)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, TXN_STAGE_PREFIX,
+		    strlen(TXN_STAGE_PREFIX)) != 0 ||
+		    fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISDIR(sb.st_mode) || sb.st_uid != geteuid() ||
+		    now - sb.st_mtime < TXN_STAGE_AGE)
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			host = xasprintf("%s/%s", parent, de->d_name);
+			(void)nftw(host, txn_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+			free(host);
+		}
+		close(fd);
+	}
+	closedir(d);
 }
 
 /* A new checker slot. */
@@ -171,13 +224,24 @@ txn_stage(struct txn *t, char **cause)
 
 	if (t->stage != NULL)
 		return 0;
-	t->stage = xasprintf("%s/notspam-stage-XXXXXX", t->stage_parent);
+	txn_stage_sweep(t->stage_parent);
+	t->stage = xasprintf("%s/" TXN_STAGE_PREFIX "XXXXXX", t->stage_parent);
 	if (mkdtemp(t->stage) == NULL) {
 		fswrite_error(cause, "make a staging directory in",
 		    t->stage_parent, errno);
+		if (cause != NULL && *cause != NULL) {
+			why = *cause;
+			*cause = xasprintf("%s; nothing was changed", why);
+			free(why);
+		}
 		free(t->stage);
 		t->stage = NULL;
 		return -1;
+	}
+	t->stage_fd = open(t->stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->stage_fd != -1 && flock(t->stage_fd, LOCK_EX | LOCK_NB) == -1) {
+		close(t->stage_fd);
+		t->stage_fd = -1;
 	}
 	for (i = 0; i < t->nfiles; i++) {
 		const struct txn_file *f = &t->files[i];
@@ -185,7 +249,7 @@ txn_stage(struct txn *t, char **cause)
 			continue;
 		if (txn_stage_file(t, f, &why) != 0) {
 			error_set(cause, "cannot stage the edited %s for its "
-			    "check: %s", f->path, why);
+			    "check: %s; nothing was changed", f->path, why);
 			free(why);
 			txn_unstage(t);
 			return -1;

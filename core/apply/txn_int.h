@@ -28,6 +28,8 @@ struct txn_file {
 	int		 flags;
 	int		 context;	/* nothing to write */
 	struct stat	 cur;		/* the old file, at commit */
+	char		*undo;		/* host path of its rollback copy
+					   (txn_reserve), or NULL */
 	int		 written;
 };
 
@@ -56,10 +58,14 @@ struct txn {
 	struct strv	 newdirs;	/* TXN_MKDIR: to make, outermost first */
 	size_t		 nmade;		/* how many of them were made */
 	char		*stage;		/* host path, once made */
+	int		 stage_fd;	/* it, open and flock()ed while it is
+					   in use; -1 */
 	int		 checked;	/* every checker passed */
 	int		 committed;
 	char		*stamp;
 	char		*dir;		/* site path of the backup */
+	char		*jdone;		/* host paths of its last journals, */
+	char		*jback;		/*  written ahead (txn_reserve_all) */
 	/* A check run in progress. */
 	struct loop	*loop;
 	struct txn_report *report;
