@@ -223,6 +223,40 @@ backend_user(const struct backend *b, const struct site *site)
 }
 
 char *
+backend_client_user(const struct backend *b, const struct site *site)
+{
+	const struct site_fact *f;
+
+	if (b == NULL || b->role != BACKEND_MTA || b->client_user == NULL)
+		return NULL;
+	f = site != NULL && b->client_user_fact != NULL ?
+	    site_fact(site, b->name, b->client_user_fact) : NULL;
+	if (f != NULL && f->value != NULL && *f->value != '\0' &&
+	    strcmp(f->value, "unset") != 0)
+		return xstrdup(f->value);
+	return xstrdup(b->client_user);
+}
+
+int
+backend_client_families(const struct backend *b, const struct site *site,
+    char **source)
+{
+	char *src = NULL;
+	int fam;
+
+	if (source != NULL)
+		*source = NULL;
+	if (b == NULL || b->client_families == NULL || site == NULL)
+		return BACKEND_IPV4 | BACKEND_IPV6;
+	fam = b->client_families(site, &src);
+	if (source != NULL)
+		*source = src;
+	else
+		free(src);
+	return fam;
+}
+
+char *
 backend_key_path(const struct backend *b, const char *domain,
     const char *selector)
 {

@@ -103,11 +103,28 @@ struct backend {
 	 */
 	int	(*plan)(struct plan_ctx *);
 
+	/*
+	 * MTA facts (role BACKEND_MTA): how its daemons dial a milter or a
+	 * filter.  The user they run as (its default, and the fact naming
+	 * it), and the address families they may dial (BACKEND_IPV4 |
+	 * BACKEND_IPV6; *source, when the site sets them, gets the setting
+	 * for messages, "inet_protocols = ipv4 (main.cf:12)", caller frees);
+	 * NULL: both.
+	 */
+	const char		*client_user;
+	const char		*client_user_fact;
+	int	(*client_families)(const struct site *, char **source);
+
 	/* Signer facts (role BACKEND_SIGNER). */
 	const char		*user;		/* default user it runs as */
 	const char		*user_fact;	/* fact naming the user, or NULL */
 	const char		*key_dir;	/* where new keys go */
 	const char		*key_suffix;	/* ".private", ".key" */
+	/* The command-line options that override its configured socket
+	 * ("-p": opendkim -p SOCKET) and name its config file ("-x"), or
+	 * NULL. */
+	const char		*socket_option;
+	const char		*config_option;
 	/* The configuration change that makes it sign with sw's key (files
 	 * named, the lines to add and remove, then the reload); several
 	 * lines, no final newline; caller frees. */
@@ -160,6 +177,20 @@ int backend_restart_argv(const struct backend *, const struct backend_ctx *,
  * program has no check mode (dkimproxy). */
 void backend_validate_argv(const struct backend *, const struct backend_ctx *,
     const struct site_program *prog, struct strv *argv);
+
+/* Address families, for client_families. */
+#define BACKEND_IPV4	1
+#define BACKEND_IPV6	2
+
+/* The user an MTA's daemons dial milters and filters as: its fact if the
+ * config names one, else the default; NULL for a signer, no backend or
+ * none known.  Caller frees. */
+char *backend_client_user(const struct backend *, const struct site *);
+/* The families they may dial (BACKEND_IPV4 | BACKEND_IPV6); *source (if
+ * not NULL) the setting that says so (caller frees), or NULL when no
+ * setting restricts them. */
+int backend_client_families(const struct backend *, const struct site *,
+    char **source);
 
 /* The pid file of the program (site path), or NULL; caller frees. */
 char *backend_pidfile(const struct backend *, const struct site *);

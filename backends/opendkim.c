@@ -936,6 +936,8 @@ const struct backend backend_opendkim = {
 	.user_fact = "UserID",
 	.key_dir = "/etc/dkimkeys",
 	.key_suffix = ".private",
+	.socket_option = "-p",
+	.config_option = "-x",
 	.switch_text = od_switch_text,
 	.switch_plan = opendkim_switch_plan,
 };

@@ -1064,6 +1064,38 @@ pf_validate_argv(const struct backend_ctx *ctx,
 	free(bin);
 }
 
+/*
+ * inet_protocols: "all" (the default), or a list of ipv4 and ipv6; the
+ * families every client of Postfix (smtpd, cleanup dialling milters) may
+ * use.  "all" leaves both (the kernel may still lack IPv6).
+ */
+static int
+pf_client_families(const struct site *site, char **source)
+{
+	const struct site_fact *f = site_fact(site, "postfix",
+	    "inet_protocols");
+	struct strv w;
+	size_t i;
+	int fam = 0;
+
+	if (f == NULL || f->value == NULL)
+		return BACKEND_IPV4 | BACKEND_IPV6;
+	*source = xasprintf("inet_protocols = %s (%s)", f->value,
+	    f->source != NULL ? f->source : "default");
+	strv_init(&w);
+	str_split(f->value, ", \t", &w);
+	for (i = 0; i < w.n; i++) {
+		if (strcasecmp(w.v[i], "all") == 0)
+			fam |= BACKEND_IPV4 | BACKEND_IPV6;
+		else if (strcasecmp(w.v[i], "ipv4") == 0)
+			fam |= BACKEND_IPV4;
+		else if (strcasecmp(w.v[i], "ipv6") == 0)
+			fam |= BACKEND_IPV6;
+	}
+	strv_free(&w);
+	return fam != 0 ? fam : BACKEND_IPV4 | BACKEND_IPV6;
+}
+
 static const char *const pf_procnames[] = { "master", NULL };
 static const char *const pf_native_reload[] = { "/usr/sbin/postfix",
     "reload", NULL };
@@ -1084,4 +1116,7 @@ const struct backend backend_postfix = {
 	.pidfile = pf_pidfile,
 	.validate_argv = pf_validate_argv,
 	.plan = postfix_plan,
+	.client_user = "postfix",
+	.client_user_fact = "mail_owner",
+	.client_families = pf_client_families,
 };

@@ -23,6 +23,7 @@
 #define KEY_QUIT	0x8
 
 struct app;
+struct listen_report;
 
 struct screen {
 	const char	*name;
@@ -100,6 +101,10 @@ struct app {
 	char			*dialog_arg;
 	struct app_input	 input;
 	struct cfgplan		*cfgplan;	/* ui/configview.c: the plan */
+	/* What the running programs answer (core/doctor/listen.h): the last
+	 * probe's report, and the one running; both NULL under --root. */
+	struct listen_report	*probe;
+	struct listen_report	*probing;
 	struct {
 		const struct screen	*screen;
 		void			*state;

@@ -17,6 +17,7 @@
 
 #include "core/apply/plan.h"
 #include "core/doctor/doctor.h"
+#include "core/doctor/listen.h"
 #include "core/lib/json.h"
 #include "core/site/session.h"
 #include "core/site/site.h"
@@ -78,6 +79,26 @@ doctor_args(int argc, char **argv, struct doctor_args *a)
 		return -1;
 	}
 	return 0;
+}
+
+/* What listens and what the probes see, on this machine only (NULL under
+ * --root, where the programs are not the root's). */
+static struct listen_report *
+doctor_probe_now(const struct site *site, int timeout_ms)
+{
+	struct listen_report *r;
+	char *cause = NULL;
+
+	if (site->root != NULL)
+		return NULL;
+	r = listen_report_new(site, NULL);
+	if (listen_probe(r, timeout_ms > 0 ? (timeout_ms + 999) / 1000 : 0,
+	    &cause) != 0) {
+		free(r->note);
+		r->note = xasprintf("the probes did not run: %s", cause);
+		free(cause);
+	}
+	return r;
 }
 
 /* The plan the fixes come from (no PTR lookups: the doctor's fixes are
@@ -223,6 +244,7 @@ doctor_fix(const struct cli_opts *o, const struct doctor_args *a,
     struct session *s, struct doctor *d, struct plan *p)
 {
 	struct session *s2;
+	struct listen_report *r;
 	struct doctor *after;
 	struct plan *p2;
 	struct strv paths;
@@ -252,7 +274,9 @@ doctor_fix(const struct cli_opts *o, const struct doctor_args *a,
 	if ((s2 = cli_session(o, &rc)) == NULL)
 		return rc;
 	p2 = doctor_plan(s2->site);
-	after = doctor_make(s2->site, p2);
+	r = doctor_probe_now(s2->site, a->timeout_ms);
+	after = doctor_make(s2->site, p2, r);
+	listen_report_free(r);
 	rc = doctor_verdict(d, after, a->fix) > 0 ? doctor_status(after) : 0;
 	doctor_free(after);
 	plan_free(p2);
@@ -265,6 +289,7 @@ cli_doctor(const struct cli_opts *o, int argc, char **argv)
 {
 	struct doctor_args a;
 	struct session *s;
+	struct listen_report *r;
 	struct doctor *d;
 	struct plan *p;
 	int rc = 0;
@@ -279,7 +304,9 @@ cli_doctor(const struct cli_opts *o, int argc, char **argv)
 	if ((s = cli_session(o, &rc)) == NULL)
 		return rc;
 	p = doctor_plan(s->site);
-	d = doctor_make(s->site, p);
+	r = doctor_probe_now(s->site, a.timeout_ms);
+	d = doctor_make(s->site, p, r);
+	listen_report_free(r);
 	if (a.fix != NULL) {
 		rc = p != NULL ? doctor_fix(o, &a, s, d, p) : EXIT_FAIL;
 	} else {

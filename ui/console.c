@@ -16,6 +16,7 @@
 #include "core/lib/textwrap.h"
 #include "core/lib/util.h"
 #include "core/site/session.h"
+#include "core/doctor/listen.h"
 #include "ui/app.h"
 #include "ui/tui.h"
 
@@ -213,6 +214,36 @@ on_tick(void *arg)
 		    app);
 }
 
+/* The probes of the running programs are in: they replace the last. */
+static void
+on_probed(struct listen_report *r, void *arg)
+{
+	struct app *app = arg;
+
+	listen_report_free(app->probe);
+	app->probe = r;
+	app->probing = NULL;
+	app->dirty = 1;
+}
+
+/* Probe what the site's programs answer, on this machine only. */
+static void
+app_probe(struct app *app)
+{
+	struct listen_report *r;
+	char *cause = NULL;
+
+	if (app->site->root != NULL || app->probing != NULL)
+		return;
+	r = listen_report_new(app->site, NULL);
+	if (listen_probe_start(app->loop, r, 0, on_probed, app, &cause) != 0) {
+		listen_report_free(r);
+		free(cause);
+		return;
+	}
+	app->probing = r;
+}
+
 void
 app_recheck(struct app *app)
 {
@@ -236,6 +267,7 @@ app_recheck(struct app *app)
 	}
 	services_free(app->svc, app->nsvc);
 	services_probe(app->site, &app->svc, &app->nsvc);
+	app_probe(app);
 	if (app->recheck_timer != 0)
 		loop_timer_cancel(app->loop, app->recheck_timer);
 	app->recheck_timer = loop_timer_add(app->loop, RECHECK_MS, on_recheck,
@@ -642,6 +674,12 @@ app_free(struct app *app)
 		app_pop(app);
 	check_free(app->run);
 	services_free(app->svc, app->nsvc);
+	/* A probe still running holds its report: let it end (each child
+	 * has a time limit). */
+	while (app->probing != NULL && loop_busy(app->loop))
+		if (loop_once(app->loop, 100) < 0 && errno != EINTR)
+			break;
+	listen_report_free(app->probe);
 	configs_plan_drop(app);
 	session_close(app->session);
 	free(app->message);

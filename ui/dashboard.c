@@ -11,6 +11,7 @@
 #include "core/lib/textwrap.h"
 #include "core/lib/util.h"
 #include "core/site/path.h"
+#include "core/doctor/doctor.h"
 #include "ui/app.h"
 #include "ui/tui.h"
 
@@ -54,9 +55,7 @@ static const char *const dash_help[] = {
 	"K            the DKIM keys: make, rotate, publish, fix permissions",
 	"c            the configs: each file's state, the plan's diff, apply,",
 	"             backups and restore",
-	"x            the doctor: why mail leaves unsigned, cause by cause,",
-	"             with the fix (Enter twice: apply's plan for it)",
-	"r            check again now",
+	"x            the doctor: why mail leaves unsigned, with the fix",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
 	NULL
@@ -403,12 +402,30 @@ draw_domains(struct app *app, struct dash *d, int y, int rows, int cols)
 static const char dash_nopath[] = "none: no MTA hands mail to a signer "
     "notspam reads";
 
-/* A hop's role: linked ok, a mismatch fails, the rest warn. */
+/* A hop's role: what a probe saw when one ran (ok or fail), else linked
+ * ok, a mismatch fails, the rest warn. */
 static enum tui_role
-hop_role(enum path_state st)
+hop_role(const struct path_hop *h)
 {
-	return st == PATH_LINKED ? ROLE_OK : st == PATH_MISMATCH ?
+	if (h->probe != NULL)
+		return h->probe_ok ? ROLE_OK : ROLE_FAIL;
+	return h->state == PATH_LINKED ? ROLE_OK : h->state == PATH_MISMATCH ?
 	    ROLE_FAIL : ROLE_WARN;
+}
+
+/* A hop's state word: the probe's ("handshake ok", "refused"), else the
+ * configuration's ("linked", "mismatch"). */
+static const char *
+hop_word(const struct path_hop *h)
+{
+	return h->probe != NULL ? h->probe : path_state_name(h->state);
+}
+
+/* Does the hop carry mail, as probed or as configured? */
+static int
+hop_ok(const struct path_hop *h)
+{
+	return h->probe != NULL ? h->probe_ok : h->state == PATH_LINKED;
 }
 
 /* The order hops are drawn in: as read when all fit in rows, else the
@@ -443,7 +460,7 @@ path_width(const struct path *p, int *sw)
 	char *r;
 
 	for (*sw = 6, i = 0; i < p->nhops; i++)
-		if ((w = tui_width(path_state_name(p->hops[i].state))) > *sw)
+		if ((w = tui_width(hop_word(&p->hops[i]))) > *sw)
 			*sw = w;
 	for (i = 0; i < p->nhops; i++) {
 		r = path_hop_route(&p->hops[i]);
@@ -475,7 +492,7 @@ hop_why_room(const struct path_hop *h, int w, int sw)
 static int
 hop_why_below(const struct path_hop *h, int w, int sw)
 {
-	return h->state != PATH_LINKED && h->detail != NULL &&
+	return !hop_ok(h) && h->detail != NULL &&
 	    hop_why_room(h, w, sw) < tui_width(h->detail);
 }
 
@@ -503,14 +520,14 @@ draw_hop(const struct path_hop *h, int y, int x, int w, int sw, int below)
 	char *r = path_hop_route(h);
 	int n, left = hop_why_room(h, w, sw);
 
-	tui_put(y, x, sw, hop_role(h->state), path_state_name(h->state));
+	tui_put(y, x, sw, hop_role(h), hop_word(h));
 	n = tui_put(y, x + sw + 1, w - sw - 1, ROLE_NORMAL, r);
 	free(r);
 	if (h->detail == NULL || below ||
 	    (left < DASH_WHYMIN && left < tui_width(h->detail)))
 		return;
-	tui_put(y, x + sw + 1 + n + 2, left, h->state == PATH_LINKED ?
-	    ROLE_DIM : ROLE_NORMAL, h->detail);
+	tui_put(y, x + sw + 1 + n + 2, left, hop_ok(h) ? ROLE_DIM :
+	    ROLE_NORMAL, h->detail);
 }
 
 /* The signing path in rows from y, columns x to x + w: every hop with its
@@ -677,6 +694,8 @@ dash_draw(struct app *app, void *state, int rows, int cols)
 	struct dash *d = state;
 	int ndom = (int)app->site->ndomains, nsvc, drows, srows, y;
 	struct path *p = path_build(app->site);
+
+	doctor_path_probes(p, app->probe);
 	char *banner;
 
 	draw_title(app, cols);

@@ -17,6 +17,7 @@ struct doctorview {
 	struct app	*app;
 	struct doctor	*d;
 	unsigned	 gen;		/* the plan's, when d was made */
+	const struct listen_report *probe; /* the app's probes d has */
 	int		 cur, top, vis;
 };
 
@@ -40,18 +41,20 @@ sev_role(enum doctor_sev s)
 	    ROLE_NORMAL;
 }
 
-/* The findings again when the site or its plan changed (an apply). */
+/* The findings again when the site or its plan changed (an apply), or
+ * new probes came in (the app probes on every recheck, r). */
 static void
 dv_refresh(struct doctorview *dv)
 {
 	const struct plan *p = configs_plan(dv->app);
 	unsigned gen = configs_plan_gen(dv->app);
 
-	if (dv->d != NULL && gen == dv->gen)
+	if (dv->d != NULL && gen == dv->gen && dv->app->probe == dv->probe)
 		return;
 	doctor_free(dv->d);
-	dv->d = doctor_make(dv->app->site, p);
+	dv->d = doctor_make(dv->app->site, p, dv->app->probe);
 	dv->gen = gen;
+	dv->probe = dv->app->probe;
 }
 
 static void *

@@ -127,6 +127,21 @@ fail:
 	return -1;
 }
 
+int
+probe_dial_once(const struct sockaddr *sa, socklen_t len, int timeout_ms)
+{
+	struct sockaddr_storage ss;
+
+	if (len > sizeof ss) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&ss, 0, sizeof ss);
+	memcpy(&ss, sa, len);
+	return probe_dial(&ss, len, loop_now_ms() + (timeout_ms > 0 ?
+	    timeout_ms : PROBE_MS));
+}
+
 /* Connect, retrying while the program starts; the socket, or -1. */
 static int
 probe_open(const struct sockspec *ss, int64_t deadline, char **cause)
@@ -185,51 +200,64 @@ probe_put32(unsigned char *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
-int
-probe_milter(const struct sockspec *ss, int timeout_ms, char **cause)
+/* The negotiation on connected fd before the deadline; 0, or -1. */
+static int
+probe_optneg(int fd, const char *name, int64_t deadline, int timeout_ms,
+    char **cause)
 {
 	unsigned char pkt[17], hdr[5], quit[5];
-	int64_t deadline = loop_now_ms() + (timeout_ms > 0 ? timeout_ms :
-	    PROBE_MS);
 	uint32_t len;
-	char *name;
-	int fd, rc = -1;
 
-	if ((fd = probe_open(ss, deadline, cause)) == -1)
-		return -1;
-	name = probe_name(ss);
 	probe_put32(pkt, 13);
 	pkt[4] = SMFIC_OPTNEG;
 	probe_put32(pkt + 5, SMFI_VERSION);
 	probe_put32(pkt + 9, SMFI_ACTIONS);
 	probe_put32(pkt + 13, SMFI_PROTOCOL);
 	if (probe_wait(fd, POLLOUT, deadline) != 0 ||
-	    write(fd, pkt, sizeof pkt) != (ssize_t)sizeof pkt) {
-		error_set(cause, "%s accepted a connection but not the milter "
-		    "negotiation", name);
-		goto out;
-	}
-	if (probe_read(fd, hdr, sizeof hdr, deadline) != 0) {
-		error_set(cause, "%s accepted a connection but gave no milter "
-		    "negotiation reply within %d ms", name, timeout_ms > 0 ?
-		    timeout_ms : PROBE_MS);
-		goto out;
-	}
+	    write(fd, pkt, sizeof pkt) != (ssize_t)sizeof pkt)
+		return error_set(cause, "%s accepted a connection but not the "
+		    "milter negotiation", name);
+	if (probe_read(fd, hdr, sizeof hdr, deadline) != 0)
+		return error_set(cause, "%s accepted a connection but gave no "
+		    "milter negotiation reply within %d ms", name, timeout_ms);
 	memcpy(&len, hdr, 4);
 	len = ntohl(len);
-	if (hdr[4] != SMFIC_OPTNEG || len < 13) {
-		error_set(cause, "%s answered, but not as a milter (reply '%c', "
-		    "%u bytes, to SMFIC_OPTNEG)", name, hdr[4] >= 0x20 &&
-		    hdr[4] < 0x7f ? hdr[4] : '?', (unsigned)len);
-		goto out;
-	}
+	if (hdr[4] != SMFIC_OPTNEG || len < 13)
+		return error_set(cause, "%s answered, but not as a milter "
+		    "(reply '%c', %u bytes, to SMFIC_OPTNEG)", name,
+		    hdr[4] >= 0x20 && hdr[4] < 0x7f ? hdr[4] : '?',
+		    (unsigned)len);
 	probe_put32(quit, 1);
 	quit[4] = SMFIC_QUIT;
 	if (write(fd, quit, sizeof quit) < 0) {
 		/* The answer was the proof; the quit is a courtesy. */
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+int
+probe_negotiate(int fd, const char *name, int timeout_ms, char **cause)
+{
+	if (timeout_ms <= 0)
+		timeout_ms = PROBE_MS;
+	return probe_optneg(fd, name, loop_now_ms() + timeout_ms, timeout_ms,
+	    cause);
+}
+
+int
+probe_milter(const struct sockspec *ss, int timeout_ms, char **cause)
+{
+	int64_t deadline;
+	char *name;
+	int fd, rc;
+
+	if (timeout_ms <= 0)
+		timeout_ms = PROBE_MS;
+	deadline = loop_now_ms() + timeout_ms;
+	if ((fd = probe_open(ss, deadline, cause)) == -1)
+		return -1;
+	name = probe_name(ss);
+	rc = probe_optneg(fd, name, deadline, timeout_ms, cause);
 	free(name);
 	close(fd);
 	return rc;

@@ -13,6 +13,8 @@
 #ifndef NOTSPAM_PROBE_H
 #define NOTSPAM_PROBE_H
 
+#include <sys/socket.h>
+
 #include "core/lib/sockspec.h"
 
 /* A probe's time limit when 0 is given, in milliseconds. */
@@ -22,5 +24,16 @@
 int probe_milter(const struct sockspec *, int timeout_ms, char **cause);
 /* 0: the endpoint accepted a connection; -1 with *cause. */
 int probe_connect(const struct sockspec *, int timeout_ms, char **cause);
+
+/*
+ * The parts, for probes that choose their own addresses (the doctor's):
+ * one non-blocking connection attempt to sa, no retry, within timeout_ms
+ * (0: PROBE_MS): the connected socket (non-blocking, close-on-exec;
+ * caller closes), or -1 with errno (ETIMEDOUT when the time ran out).
+ */
+int probe_dial_once(const struct sockaddr *sa, socklen_t len, int timeout_ms);
+/* The milter negotiation on a connected socket (left open): 0 when an
+ * SMFIC_OPTNEG reply came, else -1 with *cause naming the peer as name. */
+int probe_negotiate(int fd, const char *name, int timeout_ms, char **cause);
 
 #endif

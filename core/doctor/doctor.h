@@ -88,11 +88,25 @@ struct doctor *doctor_config(const struct site *);
  * note saying so, and they make milter-accept no failure. */
 struct logscan;
 void doctor_logs(struct doctor *, const struct logscan *);
-/* Everything the doctor knows without probing: doctor_config, the logs
- * of the site (logscan_site with the defaults: the last 24 hours, at most
- * 16 MiB of each log, the journal on a systemd machine), the findings
- * marked fixable by plan (NULL: none). */
-struct doctor *doctor_make(const struct site *, const struct plan *);
+/* What probes saw (listen.h): a signer not running or not listening, an
+ * endpoint its client cannot reach (the cause and the errno of the
+ * client's own view), a failed handshake; evidence of the hop's finding
+ * when the configuration already blamed it.  Then sorted again. */
+struct listen_report;
+void doctor_probes(struct doctor *, const struct listen_report *);
+/* The probes of r (NULL: none) on the hops of a signing path (path.h):
+ * each hop the report probed gets what was seen ("handshake ok",
+ * "refused") and, when it does not connect, the probe's detail as its
+ * why. */
+struct path;
+void doctor_path_probes(struct path *, const struct listen_report *r);
+
+/* Everything the doctor knows: doctor_config, the logs of the site
+ * (logscan_site with the defaults: the last 24 hours, at most 16 MiB of
+ * each log, the journal on a systemd machine), the probes of r (NULL:
+ * none), the findings marked fixable by plan (NULL: none). */
+struct doctor *doctor_make(const struct site *, const struct plan *,
+    const struct listen_report *r);
 /* Mark the findings whose line plan (NULL: none) edits (plan_fixing). */
 void doctor_fixable(struct doctor *, const struct plan *);
 /* The site paths of the plan's files that fix f (its file:line and its

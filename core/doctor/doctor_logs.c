@@ -360,7 +360,8 @@ doctor_logs(struct doctor *d, const struct logscan *ls)
 }
 
 struct doctor *
-doctor_make(const struct site *site, const struct plan *p)
+doctor_make(const struct site *site, const struct plan *p,
+    const struct listen_report *r)
 {
 	struct doctor *d = doctor_config(site);
 	struct logscan_opts lo;
@@ -373,6 +374,8 @@ doctor_make(const struct site *site, const struct plan *p)
 	logscan_site(ls, site);
 	doctor_logs(d, ls);
 	logscan_free(ls);
+	if (r != NULL)
+		doctor_probes(d, r);
 	doctor_fixable(d, p);
 	return d;
 }

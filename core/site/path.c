@@ -142,6 +142,7 @@ path_hop_free(struct path_hop *h)
 	free(h->detail);
 	free(h->listen);
 	free(h->source);
+	free(h->probe);
 }
 
 /* Equal strings, NULL equal to NULL only. */

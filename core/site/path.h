@@ -54,6 +54,11 @@ struct path_hop {
 					 * or NULL */
 	char		*source;	/* "file:line" of the hop's line, or
 					 * NULL */
+	char		*probe;		/* what a probe of the running
+					 * programs saw ("handshake ok",
+					 * "refused"), or NULL: not probed
+					 * (doctor_path_probes sets it) */
+	int		 probe_ok;	/* that endpoint takes connections */
 };
 
 struct path {

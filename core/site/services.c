@@ -65,9 +65,39 @@ pidfile_read(const char *path)
 	return pid;
 }
 
-/* Scan /proc for a process with one of the names; its pid or 0. */
+/*
+ * Does pid run with config?  Its command line's config option (opendkim
+ * -x FILE) must name it; a process naming none runs the default, taken to
+ * be the site's.  Another instance of the program (another test's, another
+ * namespace's) is not the site's.
+ */
+static int
+pid_config(long pid, const struct backend *b, const char *config)
+{
+	char path[64], *data, *p, *end;
+	size_t len, ol;
+	int same = 1;
+
+	if (b->config_option == NULL || config == NULL)
+		return 1;
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+	if (fsroot_read(NULL, path, 256 * 1024, &data, &len, NULL) != 0)
+		return 1;
+	ol = strlen(b->config_option);
+	end = data + len;
+	for (p = data + strnlen(data, len) + 1; p < end; p += strlen(p) + 1)
+		if (strcmp(p, b->config_option) == 0 && p + ol + 1 < end)
+			same = strcmp(p + ol + 1, config) == 0;
+		else if (strncmp(p, b->config_option, ol) == 0 && p[ol] != '\0')
+			same = strcmp(p + ol, config) == 0;
+	free(data);
+	return same;
+}
+
+/* Scan /proc for a process of b with one of its names running with
+ * config; its pid or 0. */
 static long
-proc_scan(const char *const *comm)
+proc_scan(const struct backend *b, const char *config)
 {
 	DIR *d;
 	struct dirent *e;
@@ -79,7 +109,8 @@ proc_scan(const char *const *comm)
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		pid = strtol(e->d_name, NULL, 10);
-		if (pid > 1 && comm[0] != NULL && pid_is(pid, comm))
+		if (pid > 1 && b->procnames[0] != NULL &&
+		    pid_is(pid, b->procnames) && pid_config(pid, b, config))
 			found = pid;
 	}
 	closedir(d);
@@ -111,7 +142,9 @@ probe_one(const struct site *site, const char *program, struct service *s)
 		s->state = SVC_RUNNING;
 		s->pid = pid;
 		s->detail = xasprintf("pid %ld from %s", pid, pidfile);
-	} else if (b->proc_scan && (pid = proc_scan(b->procnames)) != 0) {
+	} else if (b->proc_scan && (pid = proc_scan(b, site_program(site,
+	    program) != NULL ? site_program(site, program)->config :
+	    NULL)) != 0) {
 		s->state = SVC_RUNNING;
 		s->pid = pid;
 		s->detail = xasprintf("pid %ld (no valid pid file%s%s)", pid,
