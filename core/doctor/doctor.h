@@ -76,8 +76,10 @@ struct doctor {
  * under a root a note says nothing is probed.  Never NULL. */
 struct doctor *doctor_config(const struct site *);
 /* The known lines of a log scan (logscan.h) as evidence: a milter
- * connect failure joins the finding of the hop it names (or becomes its
- * own, e.g. "milter-refused" when the configuration looks right), makes
+ * connect failure joins the finding of the hop it names (a refused or
+ * missing socket else signer-not-running or signer-not-listening when
+ * the probes made one; or it becomes its own, e.g. "milter-refused" when
+ * the configuration looks right), makes
  * milter-accept a failure (that mail left unsigned); a milter-reject
  * joins the finding of the same process's connect failure, else a key's;
  * OpenDKIM's "error loading key" joins key-insecure; a remote answer
@@ -85,14 +87,17 @@ struct doctor *doctor_config(const struct site *);
  * address); then sorted again.  Local lines logged before d->changed
  * (a line of the same second counts as after it) are history: the
  * configuration or a key changed since, so a finding of their own is a
- * note saying so, and they make milter-accept no failure. */
+ * note saying so, and they make milter-accept no failure.  So is a
+ * failed connect to an endpoint every probe of r (NULL: none) reaches
+ * now ("it answers the probe now"). */
 struct logscan;
-void doctor_logs(struct doctor *, const struct logscan *);
+struct listen_report;
+void doctor_logs(struct doctor *, const struct logscan *,
+    const struct listen_report *r);
 /* What probes saw (listen.h): a signer not running or not listening, an
  * endpoint its client cannot reach (the cause and the errno of the
  * client's own view), a failed handshake; evidence of the hop's finding
  * when the configuration already blamed it.  Then sorted again. */
-struct listen_report;
 void doctor_probes(struct doctor *, const struct listen_report *);
 /* The probes of r (NULL: none) on the hops of a signing path (path.h):
  * each hop the report probed gets what was seen ("handshake ok",
@@ -101,10 +106,13 @@ void doctor_probes(struct doctor *, const struct listen_report *);
 struct path;
 void doctor_path_probes(struct path *, const struct listen_report *r);
 
-/* Everything the doctor knows: doctor_config, the logs of the site
- * (logscan_site with the defaults: the last 24 hours, at most 16 MiB of
- * each log, the journal on a systemd machine), the probes of r (NULL:
- * none), the findings marked fixable by plan (NULL: none). */
+/* Everything the doctor knows: doctor_config, the probes of r (NULL:
+ * none), the logs of the site (logscan_site with the defaults: the last
+ * 24 hours, at most 16 MiB of each log, the journal on a systemd
+ * machine) after them, so a line joins the probe's finding, and a failed
+ * connect to an endpoint every probe of which answers now is a note
+ * (nor does it make milter-accept a failure), d->changed for history
+ * (doctor_changed), the findings marked fixable by plan (NULL: none). */
 struct doctor *doctor_make(const struct site *, const struct plan *,
     const struct listen_report *r);
 /* Mark the findings whose line plan (NULL: none) edits (plan_fixing). */

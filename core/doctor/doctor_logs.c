@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/doctor/listen.h"
 #include "core/doctor/logscan.h"
 #include "core/lib/util.h"
 
@@ -124,9 +125,11 @@ struct doc_pid {
 	size_t		 finding;	/* index in d->v */
 };
 
+/* One pass over a scan's matches. */
 struct doc_pids {
-	struct doc_pid	*v;
-	size_t		 n;
+	struct doc_pid			*v;
+	size_t				 n;
+	const struct listen_report	*r;	/* the probes, or NULL */
 };
 
 /* Was the match's latest line logged before the site's files last
@@ -138,17 +141,41 @@ doc_history(const struct doctor *d, const struct logscan_match *m)
 	return d->changed != 0 && m->last != 0 && m->last < d->changed;
 }
 
+/* Does every probe of the endpoint a failed connect names answer now? */
+static int
+doc_answers_now(const struct listen_report *r, const struct logscan_match *m)
+{
+	const struct listen_endpoint *ep;
+	size_t i;
+	int seen = 0;
+
+	if (r == NULL || !r->probed || m->endpoint == NULL ||
+	    !doc_is_connect(m->cause))
+		return 0;
+	for (i = 0; i < r->nendpoints; i++) {
+		ep = &r->endpoints[i];
+		if (ep->address == NULL || strcmp(ep->address, m->endpoint) != 0)
+			continue;
+		if (!listen_state_ok(ep->state))
+			return 0;
+		seen = 1;
+	}
+	return seen;
+}
+
 /* A failed connect under milter_default_action = accept: the mail of
  * those lines left unsigned, so the warning becomes a failure (not for
- * lines from before the configuration changed). */
+ * lines from before the configuration changed, nor when the milter
+ * answers the probe now). */
 static void
-doc_accepted(struct doctor *d, const struct logscan_match *m)
+doc_accepted(struct doctor *d, const struct logscan_match *m,
+    const struct listen_report *r)
 {
 	struct doctor_finding *f = doctor_find(d, "milter-accept");
 
 	if (f == NULL)
 		return;
-	if (!doc_history(d, m))
+	if (!doc_history(d, m) && !doc_answers_now(r, m))
 		f->sev = DOCTOR_FAIL;
 	doctor_evidence(f, "the log: %zu message%s left unsigned after this "
 	    "(%s)", m->count, m->count == 1 ? "" : "s",
@@ -183,8 +210,18 @@ static struct doctor_finding *
 doc_local_finding(struct doctor *d, const struct logscan_match *m,
     const struct doc_pids *pids)
 {
-	if (doc_is_connect(m->cause))
-		return doc_hop_finding(d, m->endpoint);
+	struct doctor_finding *f;
+
+	if (doc_is_connect(m->cause)) {
+		if ((f = doc_hop_finding(d, m->endpoint)) != NULL ||
+		    (m->cause != LOGSCAN_MILTER_REFUSED &&
+		    m->cause != LOGSCAN_MILTER_NOENT))
+			return f;
+		/* Nothing listens: a signer the probes found down. */
+		if ((f = doctor_find(d, "signer-not-running")) == NULL)
+			f = doctor_find(d, "signer-not-listening");
+		return f;
+	}
 	switch (m->cause) {
 	case LOGSCAN_KEY_INSECURE:
 	case LOGSCAN_KEY_LOAD:
@@ -246,7 +283,11 @@ static const char *const doc_explain_history =
     "These lines were logged before the configuration or a key last "
     "changed: they may show what that change fixed.";
 
-/* The finding a history line makes: a note. */
+static const char *const doc_explain_answers =
+    "Postfix could not reach the milter when it logged this, but the probe "
+    "reaches it now: the signer was down or restarting then.";
+
+/* The finding an old failure makes: a note. */
 static struct doctor_finding *
 doc_history_own(struct doctor *d, const char *id, const char *title)
 {
@@ -263,9 +304,10 @@ doc_history_own(struct doctor *d, const char *id, const char *title)
 }
 
 /* A local line no finding explains: a finding of its own (a note when
- * the line is history). */
+ * the line is history, or the milter it names answers the probe now). */
 static struct doctor_finding *
-doc_local_own(struct doctor *d, const struct logscan_match *m)
+doc_local_own(struct doctor *d, const struct logscan_match *m,
+    const struct listen_report *r)
 {
 	const char *id = logscan_cause_id(m->cause), *explain = NULL;
 	const char *fix = NULL;
@@ -283,6 +325,10 @@ doc_local_own(struct doctor *d, const struct logscan_match *m)
 		}
 	if (doc_history(d, m))
 		f = doc_history_own(d, id, title);
+	else if (doc_answers_now(r, m))
+		f = doctor_add(d, id, DOCTOR_NOTE, doc_explain_answers,
+		    "none now; if it comes back, read the signer's log of "
+		    "that time", "%s (it answers the probe now)", title);
 	else
 		f = doctor_add(d, id, m->cause == LOGSCAN_NO_SIGNING ?
 		    DOCTOR_WARN : DOCTOR_FAIL, explain, fix, "%s", title);
@@ -299,9 +345,9 @@ doc_local(struct doctor *d, const struct logscan_match *m,
 	struct doc_pid *p;
 
 	if (doc_is_connect(m->cause))
-		doc_accepted(d, m);
+		doc_accepted(d, m, pids->r);
 	if (f == NULL)
-		f = doc_local_own(d, m);
+		f = doc_local_own(d, m, pids->r);
 	doc_log_evidence(f, m);
 	if (doc_is_connect(m->cause) && m->program != NULL) {
 		pids->v = xgrow(pids->v, pids->n, sizeof *pids->v);
@@ -336,13 +382,15 @@ doc_remote_answer(struct doctor *d, const struct logscan_match *m)
 }
 
 void
-doctor_logs(struct doctor *d, const struct logscan *ls)
+doctor_logs(struct doctor *d, const struct logscan *ls,
+    const struct listen_report *r)
 {
 	const struct logscan_match *m;
 	struct doc_pids pids;
 	size_t i, read = 0;
 
 	memset(&pids, 0, sizeof pids);
+	pids.r = r;
 	for (i = 0; i < ls->nmatches; i++) {
 		m = &ls->matches[i];
 		if (m->cause >= LOGSCAN_REMOTE_IPV6_PTR)
@@ -368,14 +416,15 @@ doctor_make(const struct site *site, const struct plan *p,
 	struct logscan *ls;
 
 	doctor_changed(d, site);
+	/* The probes first: a log line joins the finding they make. */
+	if (r != NULL)
+		doctor_probes(d, r);
 	memset(&lo, 0, sizeof lo);
 	lo.journal = 1;
 	ls = logscan_new(&lo);
 	logscan_site(ls, site);
-	doctor_logs(d, ls);
+	doctor_logs(d, ls, r);
 	logscan_free(ls);
-	if (r != NULL)
-		doctor_probes(d, r);
 	doctor_fixable(d, p);
 	return d;
 }

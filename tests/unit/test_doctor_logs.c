@@ -1,6 +1,7 @@
 /* test_doctor_logs.c: the log's known lines as the doctor's evidence
  * (core/doctor/doctor_logs.c): which finding a line joins, and lines from
- * before the configuration changed (history) as notes.
+ * before the configuration changed (history) or to a milter the probes
+ * reach now as notes.
  *
  * The lines are the ones the real Postfix 3.7 and OpenDKIM 2.11 wrote in
  * tests/shell/doctor_real.sh's namespace (Postfix's maillog_file format,
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "core/doctor/doctor.h"
+#include "core/doctor/listen.h"
 #include "core/doctor/logscan.h"
 #include "core/lib/util.h"
 
@@ -65,9 +67,11 @@ doc_new(time_t changed)
 	return d;
 }
 
-/* The doctor's findings after the lines. */
+/* The doctor's findings after the lines, with the probes of r (NULL:
+ * none). */
 static void
-doc_scan(struct doctor *d, const char *text)
+doc_scan_probed(struct doctor *d, const char *text,
+    const struct listen_report *r)
 {
 	struct logscan_opts o;
 	struct logscan *ls;
@@ -77,8 +81,32 @@ doc_scan(struct doctor *d, const char *text)
 	o.window = -1;
 	ls = logscan_new(&o);
 	logscan_text(ls, "mail.log", text, strlen(text));
-	doctor_logs(d, ls);
+	doctor_logs(d, ls, r);
 	logscan_free(ls);
+}
+
+static void
+doc_scan(struct doctor *d, const char *text)
+{
+	doc_scan_probed(d, text, NULL);
+}
+
+/* A report of probes that ran, with one endpoint: from dials address,
+ * the probe's verdict state. */
+static void
+doc_report(struct listen_report *r, struct listen_endpoint *ep,
+    const char *from, const char *address, enum listen_state state)
+{
+	memset(r, 0, sizeof *r);
+	memset(ep, 0, sizeof *ep);
+	ep->from = (char *)from;
+	ep->address = (char *)address;
+	ep->state = state;
+	ep->probed = 1;
+	r->endpoints = ep;
+	r->nendpoints = 1;
+	r->probed = 1;
+	r->live = 1;
 }
 
 /* How many findings with that id. */
@@ -260,6 +288,56 @@ test_denied(void **state)
 	doctor_free(d);
 }
 
+/* The probe reaches the endpoint now: the refused connect is a note,
+ * and milter-accept stays a warning; a probe still refused keeps it a
+ * failure. */
+static void
+test_answers_now(void **state)
+{
+	struct listen_report r;
+	struct listen_endpoint ep;
+	struct doctor *d;
+	struct doctor_finding *f;
+
+	(void)state;
+	doc_report(&r, &ep, "postfix smtpd", "inet:[::1]:12345",
+	    LISTEN_MILTER_OK);
+	d = doc_new(0);
+	doctor_add(d, "milter-accept", DOCTOR_WARN, NULL, NULL, "accept");
+	doc_scan_probed(d, seed_lines, &r);
+	f = doctor_find(d, "milter-refused");
+	assert_non_null(f);
+	assert_int_equal(f->sev, DOCTOR_NOTE);
+	assert_non_null(strstr(f->title, "(it answers the probe now)"));
+	assert_int_equal(doctor_find(d, "milter-accept")->sev, DOCTOR_WARN);
+	doctor_free(d);
+	doc_report(&r, &ep, "postfix smtpd", "inet:[::1]:12345",
+	    LISTEN_REFUSED);
+	d = doc_new(0);
+	doc_scan_probed(d, seed_lines, &r);
+	assert_int_equal(doctor_find(d, "milter-refused")->sev, DOCTOR_FAIL);
+	doctor_free(d);
+}
+
+/* A refused connect with a signer the probes found down joins that
+ * finding; Permission denied does not. */
+static void
+test_signer_joins(void **state)
+{
+	struct doctor *d = doc_new(0);
+
+	(void)state;
+	doctor_add(d, "signer-not-running", DOCTOR_FAIL, NULL, NULL,
+	    "opendkim is not running");
+	doc_scan(d, seed_lines);
+	assert_int_equal(d->n, 1);
+	assert_true(doc_seen(&d->v[0], "milter-refused inet:[::1]:12345"));
+	assert_true(doc_seen(&d->v[0], "milter-reject: MAIL"));
+	doc_scan(d, denied_lines);
+	assert_non_null(doctor_find(d, "milter-denied"));
+	doctor_free(d);
+}
+
 /* doctor_where_also: file:line sources, once each. */
 static void
 test_where_also(void **state)
@@ -294,6 +372,8 @@ main(void)
 		cmocka_unit_test(test_key_joins),
 		cmocka_unit_test(test_key_own),
 		cmocka_unit_test(test_denied),
+		cmocka_unit_test(test_answers_now),
+		cmocka_unit_test(test_signer_joins),
 		cmocka_unit_test(test_where_also),
 	};
 
