@@ -176,14 +176,14 @@ doctor_json_doc(const struct doctor *d)
 	free(doc);
 }
 
-/* The files of the plan that fix the findings --fix names, into paths;
+/* The files of the plan that fix the findings --fix names (both sides of
+ * a milter hop: the signer's Socket too), into paths;
  * 0, or -1 after saying why not (no such finding, none fixable). */
 static int
 doctor_fix_files(const struct doctor *d, const struct plan *p,
     const char *which, struct strv *paths)
 {
 	const struct doctor_finding *f;
-	const struct plan_file *pf;
 	size_t i, named = 0;
 	char *msg;
 
@@ -192,11 +192,7 @@ doctor_fix_files(const struct doctor *d, const struct plan *p,
 		if (strcmp(which, "all") != 0 && strcmp(which, f->id) != 0)
 			continue;
 		named++;
-		if (f->file == NULL || (pf = plan_fixing(p, f->file, f->line,
-		    f->title)) == NULL)
-			continue;
-		if (strv_find(paths, pf->path) == -1)
-			strv_add(paths, pf->path);
+		doctor_fix_paths(f, p, paths);
 	}
 	if (paths->n > 0)
 		return 0;

@@ -1,14 +1,17 @@
 /* doctor.c: findings from the configuration (see doctor.h). */
 #include "core/doctor/doctor.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "core/apply/plan.h"
 #include "core/conf/conf.h"
 #include "core/keys/keys.h"
+#include "core/lib/fsroot.h"
 #include "core/lib/json.h"
 #include "core/lib/sockspec.h"
 #include "core/site/site.h"
@@ -31,6 +34,7 @@ doctor_add(struct doctor *d, const char *id, enum doctor_sev sev,
 	f->explain = explain != NULL ? xstrdup(explain) : NULL;
 	f->fix = fix != NULL ? xstrdup(fix) : NULL;
 	strv_init(&f->evidence);
+	strv_init(&f->also);
 	return f;
 }
 
@@ -47,21 +51,43 @@ doctor_evidence(struct doctor_finding *f, const char *fmt, ...)
 	free(s);
 }
 
-void
-doctor_where(struct doctor_finding *f, const char *source)
+/* A "file:line" source split; 0, or -1 when it names no line. */
+static int
+doc_source(const char *source, char **file, size_t *line)
 {
 	const char *colon;
 	char *end;
 	unsigned long v;
 
-	if (source == NULL || f->file != NULL ||
-	    (colon = strrchr(source, ':')) == NULL || colon == source)
-		return;
+	if (source == NULL || (colon = strrchr(source, ':')) == NULL ||
+	    colon == source)
+		return -1;
 	v = strtoul(colon + 1, &end, 10);
 	if (*end != '\0' || v == 0)
+		return -1;
+	*file = xstrndup(source, (size_t)(colon - source));
+	*line = v;
+	return 0;
+}
+
+void
+doctor_where(struct doctor_finding *f, const char *source)
+{
+	if (f->file == NULL)
+		doc_source(source, &f->file, &f->line);
+}
+
+void
+doctor_where_also(struct doctor_finding *f, const char *source)
+{
+	char *file;
+	size_t line;
+
+	if (doc_source(source, &file, &line) != 0)
 		return;
-	f->file = xstrndup(source, (size_t)(colon - source));
-	f->line = v;
+	free(file);
+	if (strv_find(&f->also, source) == -1)
+		strv_add(&f->also, source);
 }
 
 struct doctor_finding *
@@ -83,6 +109,7 @@ doctor_finding_free(struct doctor_finding *f)
 	free(f->explain);
 	free(f->fix);
 	free(f->file);
+	strv_free(&f->also);
 }
 
 void
@@ -96,6 +123,7 @@ doctor_free(struct doctor *d)
 		doctor_finding_free(&d->v[i]);
 	free(d->v);
 	strv_free(&d->notes);
+	free(d->changed_file);
 	free(d);
 }
 
@@ -261,6 +289,7 @@ doc_listeners(struct doctor_finding *f, const struct site *site,
 		    strncmp(owner, "postfix", 7) == 0)
 			continue;
 		doc_line(f, l->source, &l->loc, l->address);
+		doctor_where_also(f, l->source);
 	}
 }
 
@@ -291,9 +320,10 @@ doc_hops(struct doctor *d, const struct site *site)
 		if (l->reach != NULL && l->reach_why != NULL)
 			doctor_evidence(f, "the socket it opens: %s (%s)",
 			    l->reach, l->reach_why);
-		if (to != NULL)
+		if (to != NULL) {
 			doc_line(f, to->source, &to->loc, to->address);
-		else
+			doctor_where_also(f, to->source);
+		} else
 			doc_listeners(f, site, l->to);
 		doctor_where(f, l->source);
 	}
@@ -382,11 +412,18 @@ doc_local(struct doctor *d, const struct site *site)
 	if (fs != NULL)
 		doctor_evidence(f, "%s: smtpd_milters = %s", fs->source,
 		    fs->value);
-	if (fn != NULL) {
+	if (fn != NULL && (fn->source == NULL ||
+	    strcmp(fn->source, "default") == 0))
+		doctor_evidence(f, "non_smtpd_milters is not set (Postfix's "
+		    "default: empty)");
+	else if (fn != NULL) {
 		doctor_evidence(f, "%s: non_smtpd_milters = %s", fn->source,
 		    fn->value);
 		doctor_where(f, fn->source);
 	}
+	/* Unset (the usual case): the fix adds it to smtpd_milters' file. */
+	if (fs != NULL)
+		doctor_where(f, fs->source);
 }
 
 /* G: milter_protocol below 6. */
@@ -435,9 +472,10 @@ doc_keys(struct doctor *d, const struct site *site)
 		f = doctor_add(d, "key-insecure", DOCTOR_FAIL,
 		    "OpenDKIM checks the key file and its directories before "
 		    "it signs: a key another user can read or replace is "
-		    "refused (\"key data is not secure\") and the mail leaves "
-		    "unsigned; other signers sign with a key others may have "
-		    "copied.",
+		    "refused (\"key data is not secure\", then \"error "
+		    "loading key\") and OpenDKIM answers tempfail, so Postfix "
+		    "holds the mail (451 4.7.1) until the key is safe; other "
+		    "signers sign with a key others may have copied.",
 		    e->safe.issues[0].fix,
 		    "%s._domainkey.%s: the key %s is not safe", e->selector,
 		    e->domain, e->path != NULL ? e->path : "?");
@@ -497,6 +535,36 @@ doctor_config(const struct site *site)
 	return d;
 }
 
+size_t
+doctor_fix_paths(const struct doctor_finding *f, const struct plan *p,
+    struct strv *paths)
+{
+	const struct plan_file *pf;
+	char *file;
+	size_t i, line, n = 0;
+
+	if (p == NULL)
+		return 0;
+	if (f->file != NULL &&
+	    (pf = plan_fixing(p, f->file, f->line, f->title)) != NULL) {
+		n++;
+		if (paths != NULL && strv_find(paths, pf->path) == -1)
+			strv_add(paths, pf->path);
+	}
+	for (i = 0; i < f->also.n; i++) {
+		if (doc_source(f->also.v[i], &file, &line) != 0)
+			continue;
+		pf = plan_fixing(p, file, line, NULL);
+		free(file);
+		if (pf == NULL)
+			continue;
+		n++;
+		if (paths != NULL && strv_find(paths, pf->path) == -1)
+			strv_add(paths, pf->path);
+	}
+	return n;
+}
+
 void
 doctor_fixable(struct doctor *d, const struct plan *p)
 {
@@ -505,7 +573,38 @@ doctor_fixable(struct doctor *d, const struct plan *p)
 
 	for (i = 0; i < d->n; i++) {
 		f = &d->v[i];
-		f->fixable = p != NULL && f->file != NULL &&
-		    plan_fixing(p, f->file, f->line, f->title) != NULL;
+		f->fixable = doctor_fix_paths(f, p, NULL) > 0;
 	}
+}
+
+/* A newer change of site path `path` than d's, kept. */
+static void
+doc_changed_file(struct doctor *d, const struct site *site,
+    const char *path)
+{
+	struct stat sb;
+	time_t t;
+
+	if (path == NULL || path[0] != '/' ||
+	    fsroot_stat(site->root, path, &sb) != 0)
+		return;
+	t = sb.st_mtime > sb.st_ctime ? sb.st_mtime : sb.st_ctime;
+	if (t <= d->changed)
+		return;
+	d->changed = t;
+	free(d->changed_file);
+	d->changed_file = xstrdup(path);
+}
+
+void
+doctor_changed(struct doctor *d, const struct site *site)
+{
+	size_t i;
+
+	for (i = 0; i < site->ndocs; i++)
+		doc_changed_file(d, site, site->docs[i]->path);
+	for (i = 0; i < site->paths.n; i++)
+		doc_changed_file(d, site, site->paths.v[i]);
+	for (i = 0; i < site->nkeys; i++)
+		doc_changed_file(d, site, site->keys[i].keyfile);
 }

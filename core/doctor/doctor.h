@@ -30,6 +30,7 @@
 #define NOTSPAM_DOCTOR_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "core/lib/util.h"
 
@@ -52,6 +53,9 @@ struct doctor_finding {
 	char		*fix;		/* what will change, in words */
 	char		*file;		/* site path of the line to fix, or NULL */
 	size_t		 line;
+	struct strv	 also;		/* more "file:line" sources the fix
+					 * may edit: the signer's side of a
+					 * milter hop (doctor_where_also) */
 	int		 fixable;	/* apply's plan edits it (the caller
 					 * sets it: doctor_mark_fixable) */
 };
@@ -62,24 +66,38 @@ struct doctor {
 	struct strv		 notes;		/* "no /proc: connect probes
 						 * only", "probes skipped under
 						 * --root" */
+	time_t			 changed;	/* newest change (mtime or
+						 * ctime) of the site's files
+						 * and keys; 0: unknown */
+	char			*changed_file;	/* which one */
 };
 
 /* What the configuration of site shows (see above), sorted by severity;
  * under a root a note says nothing is probed.  Never NULL. */
 struct doctor *doctor_config(const struct site *);
 /* The known lines of a log scan (logscan.h) as evidence: a milter
- * connect failure joins the finding of the hop it names (or becomes its
- * own, e.g. "milter-refused" when the configuration looks right), makes
- * milter-accept a failure (that mail left unsigned), a remote answer
+ * connect failure joins the finding of the hop it names (a refused or
+ * missing socket else signer-not-running or signer-not-listening when
+ * the probes made one; or it becomes its own, e.g. "milter-refused" when
+ * the configuration looks right), makes
+ * milter-accept a failure (that mail left unsigned); a milter-reject
+ * joins the finding of the same process's connect failure, else a key's;
+ * OpenDKIM's "error loading key" joins key-insecure; a remote answer
  * becomes a finding of its own ("remote-gmail-ipv6", with the sending
- * address); then sorted again. */
+ * address); then sorted again.  Local lines logged before d->changed
+ * (a line of the same second counts as after it) are history: the
+ * configuration or a key changed since, so a finding of their own is a
+ * note saying so, and they make milter-accept no failure.  So is a
+ * failed connect to an endpoint every probe of r (NULL: none) reaches
+ * now ("it answers the probe now"). */
 struct logscan;
-void doctor_logs(struct doctor *, const struct logscan *);
+struct listen_report;
+void doctor_logs(struct doctor *, const struct logscan *,
+    const struct listen_report *r);
 /* What probes saw (listen.h): a signer not running or not listening, an
  * endpoint its client cannot reach (the cause and the errno of the
  * client's own view), a failed handshake; evidence of the hop's finding
  * when the configuration already blamed it.  Then sorted again. */
-struct listen_report;
 void doctor_probes(struct doctor *, const struct listen_report *);
 /* The probes of r (NULL: none) on the hops of a signing path (path.h):
  * each hop the report probed gets what was seen ("handshake ok",
@@ -88,14 +106,24 @@ void doctor_probes(struct doctor *, const struct listen_report *);
 struct path;
 void doctor_path_probes(struct path *, const struct listen_report *r);
 
-/* Everything the doctor knows: doctor_config, the logs of the site
- * (logscan_site with the defaults: the last 24 hours, at most 16 MiB of
- * each log, the journal on a systemd machine), the probes of r (NULL:
- * none), the findings marked fixable by plan (NULL: none). */
+/* Everything the doctor knows: doctor_config, the probes of r (NULL:
+ * none), the logs of the site (logscan_site with the defaults: the last
+ * 24 hours, at most 16 MiB of each log, the journal on a systemd
+ * machine) after them, so a line joins the probe's finding, and a failed
+ * connect to an endpoint every probe of which answers now is a note
+ * (nor does it make milter-accept a failure), d->changed for history
+ * (doctor_changed), the findings marked fixable by plan (NULL: none). */
 struct doctor *doctor_make(const struct site *, const struct plan *,
     const struct listen_report *r);
 /* Mark the findings whose line plan (NULL: none) edits (plan_fixing). */
 void doctor_fixable(struct doctor *, const struct plan *);
+/* The site paths of the plan's files that fix f (its file:line and its
+ * also lines, plan_fixing) added to paths once each; how many f has. */
+size_t doctor_fix_paths(const struct doctor_finding *f, const struct plan *,
+    struct strv *paths);
+/* d->changed and d->changed_file: the newest mtime or ctime of the
+ * documents and other files the site read and of its key files. */
+void doctor_changed(struct doctor *, const struct site *);
 void doctor_free(struct doctor *);
 
 /* A finding (title: printf format), its evidence added with
@@ -108,6 +136,8 @@ void doctor_evidence(struct doctor_finding *, const char *fmt, ...)
     PRINTFLIKE(2, 3);
 /* Where the fix goes: a "file:line" source ("default" and NULL: none). */
 void doctor_where(struct doctor_finding *, const char *source);
+/* Another line the fix may edit (the same kind of source), once. */
+void doctor_where_also(struct doctor_finding *, const char *source);
 
 /* The finding with that id, or NULL. */
 struct doctor_finding *doctor_find(struct doctor *, const char *id);

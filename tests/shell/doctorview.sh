@@ -10,7 +10,10 @@ TM_NAME=notspam-doctor
 . "$NOTSPAM_TOP/tests/tmux.sh"
 
 root=$(sandbox site)
-now=$(date '+%b %d %H:%M:%S')
+# Dated before the copy's files changed (whole seconds: a line of the
+# second of a change counts as after it), so once apply fixed main.cf the
+# refused connect is history for certain.
+now=$(date -d '10 seconds ago' '+%b %d %H:%M:%S')
 mkdir -p "$root/var/log"
 { grep -m1 'IPv6 sending' tests/fixtures/logs/real-postfix.log
   grep -m1 'connect to Milter service inet:\[::1\]' tests/fixtures/logs/real-postfix.log
@@ -40,8 +43,8 @@ $TM send-keys -t c y
 check "  applied" wait_for 'applied: 4 files written, backup [0-9]{8}T[0-9]{6}Z' 100
 $TM send-keys -t c x Escape
 check "  Esc: the Doctor again" wait_for '^ Doctor '
-check "  the configuration's failures are gone: only the bounce from the log" wait_for '^ Doctor +2 failures, 0 warnings'
-check "  (the old log still shows the refused connect, now its own finding)" wait_for 'milter-refused'
+check "  the configuration's failures are gone: only the bounce from the log" wait_for '^ Doctor +1 failure, 0 warnings'
+check "  (the old log's refused connect: a note now, main.cf changed since)" wait_for 'NOTE  milter-refused'
 check "  milter-family is gone" gone 'milter-family'
 check "main.cf dials 127.0.0.1 now" grep -qx 'smtpd_milters = inet:127.0.0.1:12345' "$root/etc/postfix/main.cf"
 $TM send-keys -t c Escape q
