@@ -11,6 +11,7 @@
 #include "core/lib/json.h"
 #include "core/lib/loop.h"
 #include "core/lib/netaddr.h"
+#include "core/lib/textwrap.h"
 #include "core/mail/dkimverify.h"
 #include "core/mail/msg.h"
 #include "core/mail/verify.h"
@@ -105,21 +106,44 @@ verify_dmarc_fix(const struct verify *v)
 	    "fixed or reachable");
 }
 
-/* "  [word]  " then untrusted text. */
+#define VERIFY_COL	14	/* where the text of a line starts */
+#define VERIFY_WIDTH	80
+
+/* Untrusted text made safe, broken into lines that end by column 80, the
+ * first after lead (VERIFY_COL columns wide), the others under it. */
+static void
+verify_wrapped(const char *lead, const char *text)
+{
+	struct strv lines;
+	char *safe = str_shown(text, strlen(text));
+	size_t i;
+
+	strv_init(&lines);
+	textwrap(safe, VERIFY_WIDTH - VERIFY_COL, 0, 0, &lines);
+	for (i = 0; i < lines.n; i++)
+		printf("%-*s%s\n", VERIFY_COL, i == 0 ? lead : "",
+		    lines.v[i]);
+	strv_free(&lines);
+	free(safe);
+}
+
+/* "  result    text" */
 static void
 verify_line(const char *result, const char *text)
 {
-	printf("  %-11s ", result);
-	cli_put(stdout, text);
-	putchar('\n');
+	char lead[VERIFY_COL + 1];
+
+	snprintf(lead, sizeof lead, "  %s", result);
+	verify_wrapped(lead, text);
 }
 
 static void
 verify_fix(const char *fix)
 {
-	fputs("              fix: ", stdout);
-	cli_put(stdout, fix);
-	putchar('\n');
+	char *t = xasprintf("fix: %s", fix);
+
+	verify_wrapped("", t);
+	free(t);
 }
 
 static void
@@ -170,14 +194,11 @@ verify_text_spf(const struct verify *v)
 	verify_line(v->spf_result, t);
 	free(t);
 	if (v->hop != NULL) {
-		t = xasprintf("              address from the Received field "
-		    "at line %zu: ", v->hop_line);
-		fputs(t, stdout);
+		t = xasprintf("the address of the Received field at line %zu: "
+		    "%.100s%s", v->hop_line, v->hop, strlen(v->hop) > 100 ?
+		    "..." : "");
+		verify_wrapped("", t);
 		free(t);
-		t = xstrndup(v->hop, 100);
-		cli_put(stdout, t);
-		free(t);
-		puts(strlen(v->hop) > 100 ? "..." : "");
 	}
 	if (strcmp(v->spf_result, "pass") != 0) {
 		fix = verify_spf_fix(v);
@@ -222,9 +243,7 @@ verify_text_dmarc(const struct verify *v)
 	if (v->dmarc_record != NULL) {
 		t = xasprintf("record at _dmarc.%s: %s", v->dmarc_at,
 		    v->dmarc_record);
-		fputs("              ", stdout);
-		cli_put(stdout, t);
-		putchar('\n');
+		verify_wrapped("", t);
 		free(t);
 	}
 	if (strcmp(v->dmarc_result, "pass") != 0) {
@@ -252,15 +271,16 @@ verify_text_receiver(const struct verify *v)
 		    ar->dmarc != NULL ? ar->dmarc : "-",
 		    ar->arc != NULL ? " arc=" : "",
 		    ar->arc != NULL ? ar->arc : "");
-		printf("  %s: ", ar->name);
+		printf("  ");
+		cli_put(stdout, ar->name);
+		printf(": ");
 		cli_put(stdout, t);
 		putchar('\n');
 		free(t);
-		fputs("    ", stdout);
-		t = xstrndup(ar->value, 300);
-		cli_put(stdout, t);
+		t = xasprintf("%.300s%s", ar->value, strlen(ar->value) > 300 ?
+		    "..." : "");
+		verify_wrapped("", t);
 		free(t);
-		puts(strlen(ar->value) > 300 ? "..." : "");
 	}
 }
 

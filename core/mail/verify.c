@@ -220,6 +220,9 @@ verify_new(const struct msg *m, const struct verify_opts *opts)
 		v->ars = xgrow(v->ars, v->nars, sizeof *v->ars);
 		v->ars[v->nars].name = xstrdup(f->name);
 		v->ars[v->nars].value = xstrdup(f->value);
+		for (char *t = v->ars[v->nars].value; *t != '\0'; t++)
+			if (*t == '\t')
+				*t = ' ';
 		v->nars++;
 	}
 	return v;
