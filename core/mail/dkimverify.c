@@ -195,6 +195,7 @@ dkim_sig_check(const struct dkim_sig *sig, time_t now, char **cause)
 {
 	static const char *const need[] = { "a", "b", "bh", "d", "h", "s" };
 	const void *have[6];
+	const char *p;
 	size_t k;
 
 	have[0] = sig->a;
@@ -207,6 +208,10 @@ dkim_sig_check(const struct dkim_sig *sig, time_t now, char **cause)
 		if (have[k] == NULL)
 			return error_set(cause, "the tag %s= is missing",
 			    need[k]);
+	for (k = 0, p = sig->h; (p = strchr(p, ':')) != NULL; p++)
+		if (++k >= DKIM_H_MAX)
+			return error_set(cause, "h= lists more than %d names",
+			    DKIM_H_MAX);
 	if (!dkim_h_has_from(sig->h))
 		return error_set(cause, "h= does not sign the From field");
 	if (sig->i != NULL && !dkim_identity_ok(sig->i, sig->d, 0))

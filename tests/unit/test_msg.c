@@ -208,6 +208,15 @@ test_dkim_tags(void **state)
 		{ "v=1; a=rsa-sha256; d=example.org; s=x; h=from; bh=AA==; "
 		    "b=AA==; c=fancy", "must be simple or relaxed" },
 		{ "v=1; a=rsa-sha256; d=example.org; d=x", "appears twice" },
+		{ "v=1; a=rsa-sha256; d=example.org; s=x; bh=AA==; b=AA==; "
+		    "h=from:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:"
+		    "a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:"
+		    "a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:"
+		    "a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:"
+		    "a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:"
+		    "a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:"
+		    "a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a",
+		    "more than 200 names" },
 	};
 	struct dkim_set *set;
 	struct msg *m;
