@@ -411,6 +411,9 @@ verify_spf_setup(struct verify *v)
 		for (i = 0; i < v->msg->nfields; i++)
 			if (v->msg->fields[i].line == v->hop_line)
 				v->hop = xstrdup(v->msg->fields[i].value);
+		for (char *t = v->hop; t != NULL && *t != '\0'; t++)
+			if (*t == '\t')
+				*t = ' ';
 		if (v->opts.helo != NULL) {
 			free(v->helo);
 			v->helo = xstrdup(v->opts.helo);
