@@ -68,6 +68,8 @@ static const struct command commands[] = {
 	    0 },
 	{ "doctor", cli_doctor, "[--fix ID|all [--dry-run | --yes]]",
 	    "why mail leaves unsigned; --fix writes apply's fix", 0 },
+	{ "verify", cli_verify, "[FILE|-] [--ip ADDR --helo NAME --mail-from "
+	    "ADDR]", "DKIM, SPF and DMARC of a received message", 0 },
 	{ "send-test", NULL, NULL, NULL, 1 },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

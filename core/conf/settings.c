@@ -89,7 +89,7 @@ settings_known(void)
 	buf_init(&b);
 	buf_adds(&b, "public_ipv4, public_ipv6, domains, dmarc_rua, "
 	    "dmarc_policy, signer, milter_socket, milter_default_action, "
-	    "ipv6_fallback");
+	    "ipv6_fallback, trusted_relays");
 	for (i = 0; backends[i] != NULL; i++) {
 		if (backends[i]->conf_key != NULL)
 			buf_printf(&b, ", %s", backends[i]->conf_key);
@@ -176,6 +176,46 @@ settings_addrs(const char *where, const char *key, const char *value,
 		} else
 			strv_add_unique(out, canon);
 		free(canon);
+	}
+	strv_free(&words);
+	return rc;
+}
+
+/* trusted_relays: addresses or CIDR prefixes, blank- or comma-separated. */
+static int
+settings_relays(struct settings *s, const char *where, const char *value,
+    char **cause)
+{
+	struct strv words;
+	char *addr, *canon, *end, *safe;
+	const char *slash;
+	size_t i;
+	long len;
+	int family, rc = 0;
+
+	strv_free(&s->trusted_relays);
+	strv_init(&words);
+	str_split(value, " \t,", &words);
+	for (i = 0; i < words.n && rc == 0; i++) {
+		slash = strchr(words.v[i], '/');
+		addr = xstrndup(words.v[i], slash != NULL ?
+		    (size_t)(slash - words.v[i]) : strlen(words.v[i]));
+		canon = netaddr_canon(addr, &family);
+		len = slash != NULL ? strtol(slash + 1, &end, 10) : 0;
+		if (canon == NULL || (slash != NULL && (slash[1] == '\0' ||
+		    *end != '\0' || len < 0 ||
+		    len > (family == AF_INET ? 32 : 128)))) {
+			safe = str_sanitize(words.v[i], strlen(words.v[i]));
+			rc = error_set(cause, "%s: trusted_relays: \"%.60s\" "
+			    "is not an address or a prefix; write them like "
+			    "192.0.2.25 or 2001:db8::/32", where, safe);
+			free(safe);
+		} else if (slash != NULL)
+			strv_addf(&s->trusted_relays, "%s/%ld", canon, len);
+		else
+			strv_add_unique(&s->trusted_relays, canon);
+		free(canon);
+		free(addr);
 	}
 	strv_free(&words);
 	return rc;
@@ -277,6 +317,8 @@ settings_apply(struct settings *s, const char *where, const char *key,
 		strv_free(&words);
 		return rc;
 	}
+	if (strcmp(key, "trusted_relays") == 0)
+		return settings_relays(s, where, value, cause);
 	if ((rc = settings_apply_plan(s, where, key, value, cause)) != 0)
 		return rc < 0 ? -1 : 0;
 	if (strcmp(key, "dmarc_policy") != 0 && strcmp(key, "dmarc_rua") != 0 &&
@@ -357,6 +399,7 @@ settings_free(struct settings *s)
 	free(s->signer);
 	free(s->milter_default_action);
 	free(s->ipv6_fallback);
+	strv_free(&s->trusted_relays);
 	for (i = 0; i < s->nbackends; i++) {
 		free(s->backends[i].name);
 		free(s->backends[i].config);

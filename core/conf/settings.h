@@ -22,6 +22,10 @@
  *                                       is accept)
  *   ipv6_fallback = ipv4|bind           apply's answer to an IPv6 address
  *                                       without PTR (default: offered only)
+ *   trusted_relays = 192.0.2.0/24 ...   the receiver's own relays (addresses
+ *                                       or CIDR prefixes): verify takes the
+ *                                       connecting address from the first
+ *                                       Received hop outside them
  * The older one-key-per-program names still work, as aliases of the
  * section keys; each backend names its own (backends/backend.h):
  *   postfix_config_dir, opendkim_conf, opendkim_default, smtpd_conf,
@@ -49,6 +53,8 @@ struct settings {
 	int		 milter_socket;	/* apply: 0 unset, 1 inet, 2 unix */
 	char		*milter_default_action;	/* apply: NULL if unset */
 	char		*ipv6_fallback;	/* apply: "ipv4", "bind" or NULL */
+	struct strv	 trusted_relays; /* verify: canonical addresses and
+					   "address/length" prefixes */
 	struct settings_backend *backends;	/* sections set, file order */
 	size_t		 nbackends;
 };
