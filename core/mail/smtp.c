@@ -255,7 +255,7 @@ smtp_fail(struct smtp *s, enum smtp_fail f, const struct smtp_reply *r,
 		n = s->inlen < SMTP_LINE_MAX ? s->inlen : SMTP_LINE_MAX;
 		if (n > 0) {
 			s->res.reply = str_sanitize(s->in, n);
-			smtp_log(s, "S: %s (unfinished: %zu octets)",
+			smtp_log(s, "S: %s (%zu octets, no complete reply)",
 			    s->res.reply, s->inlen);
 		}
 	}
