@@ -150,6 +150,11 @@ smtp_fail_name(enum smtp_fail f)
 	return smtp_fail_names[f];
 }
 
+static void smtp_log(struct smtp *, const char *, ...) PRINTFLIKE(2, 3);
+static void smtp_fail(struct smtp *, enum smtp_fail, const struct smtp_reply *,
+    const char *, ...) PRINTFLIKE(4, 5);
+static void smtp_cmd(struct smtp *, enum smtp_state, const char *,
+    const char *, ...) PRINTFLIKE(4, 5);
 static void smtp_io(int, short, void *);
 static void smtp_timeout(void *);
 static void smtp_connect_next(struct smtp *);

@@ -146,10 +146,11 @@ queue_word(const char *p, const char *end)
 	while (q < end && (isalnum((unsigned char)*q) || *q == '.' ||
 	    *q == '_' || *q == '-'))
 		q++;
+	if (q < end && *q != ' ' && *q != ',' && *q != ')' && *q != ';')
+		return NULL;
 	while (q > p && q[-1] == '.')
 		q--;
-	if (q == p || q - p > 64 || (q < end && *q != ' ' && *q != ',' &&
-	    *q != ')' && *q != ';'))
+	if (q == p || q - p > 64)
 		return NULL;
 	return xstrndup(p, q - p);
 }
@@ -170,6 +171,7 @@ char *
 smtp_reply_queue_id(const struct smtp_reply *r)
 {
 	const char *text, *end, *p;
+	size_t n;
 
 	if (r->code / 100 != 2 || r->text == NULL)
 		return NULL;
@@ -181,9 +183,8 @@ smtp_reply_queue_id(const struct smtp_reply *r)
 	if ((p = find_ci(text, end - text, "queued as ")) != NULL)
 		return queue_word(p + 10, end);
 	/* OpenSMTPD: "250 2.0.0 0ab1c2d3 Message accepted for delivery". */
-	p = text;
-	if (r->enh[0] != '\0' && str_startswith(p, r->enh))
-		p += strlen(r->enh);
+	n = strspn(text, "0123456789.");	/* the enhanced code */
+	p = text[n] == ' ' || text[n] == ':' ? text + n : text;
 	p += strspn(p, ": ");
 	if (find_ci(p, end - p, " Message accepted") == p + strcspn(p, " "))
 		return queue_word(p, end);
