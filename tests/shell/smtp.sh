@@ -38,7 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A CA, a server certificate it signs (localhost, 127.0.0.1), another CA.
+# A CA, a server certificate it signs (localhost, 127.0.0.1, ::1), another
+# CA.
 W=$T_TMP/pki
 mkdir -p "$W" "$T_TMP/out" "$T_TMP/sink"
 mkca() {
@@ -49,15 +50,15 @@ mkca() {
 mkca ca && mkca otherca &&
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout "$W/srv.key" -out "$W/srv.csr" -subj /CN=localhost 2>/dev/null &&
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$W/ext" &&
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' >"$W/ext" &&
 openssl x509 -req -in "$W/srv.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" \
     -CAcreateserial -days 2 -extfile "$W/ext" -out "$W/srv.pem" 2>/dev/null
 check "a CA and a server certificate made with openssl" test -s "$W/srv.pem"
 
-MODES="tls authclear inject garbage close0 close rej-greeting rej-ehlo
+MODES="tls tls-silent authclear inject garbage close0 close rej-greeting rej-ehlo
 rej-mail rej-rcpt greylist rej-data rej-end silence silence-end longline lf
 noeol toomany helo"
-set -- $MODES sink closed
+set -- $MODES sink closed v6
 PORTS=$("$PY" -c '
 import socket, sys
 socks = []
@@ -66,16 +67,25 @@ for _ in range(int(sys.argv[1])):
 print(" ".join(str(s.getsockname()[1]) for s in socks))' $#)
 ARGS=
 i=0
-for m in $MODES sink closed; do
+for m in $MODES sink closed v6; do
 	i=$((i + 1))
 	p=$(echo "$PORTS" | cut -d' ' -f$i)
 	eval "PORT_$(echo "$m" | tr - _)=$p"
-	case $m in sink|closed) ;; *) ARGS="$ARGS $m=$p" ;; esac
+	case $m in sink|closed|v6) ;; *) ARGS="$ARGS $m=$p" ;; esac
 done
 # shellcheck disable=SC2086
 "$PY" tests/stack/smtpbad.py --cert "$W/srv.pem" --key "$W/srv.key" \
     --out "$T_TMP/out" $ARGS >"$T_TMP/bad.log" 2>&1 &
 PIDS="$PIDS $!"
+# The TLS server on ::1 too, when this machine has IPv6 loopback.
+if "$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \
+    2>/dev/null; then
+	"$PY" tests/stack/smtpbad.py --cert "$W/srv.pem" --key "$W/srv.key" \
+	    --out "$T_TMP/out" --host ::1 "tls=$PORT_v6" >"$T_TMP/v6.log" 2>&1 &
+	PIDS="$PIDS $!"
+else
+	PORT_v6=
+fi
 "$PY" tests/stack/smtpsink.py 127.0.0.1 "$PORT_sink" "$T_TMP/sink" \
     >"$T_TMP/sink.log" 2>&1 &
 PIDS="$PIDS $!"
@@ -175,6 +185,33 @@ send "$PORT_tls" -C "$W/ca.pem" -n localhost -u alice -P "$T_TMP/pass" \
 check "TLS: AUTH LOGIN, user name and password lines masked" \
     sh -c "[ $RC -eq 0 ] && grep -q '^C: \*\*\*\*\*\*\*\* (password hidden)' '$T_TMP/o' &&
     ! grep -q 's3cret' '$T_TMP/o' && ! grep -q 'czNjcmV0' '$T_TMP/o'"
+if [ -n "$PORT_v6" ]; then
+	n=0
+	until grep -q ready "$T_TMP/v6.log" 2>/dev/null; do
+		n=$((n + 1)); [ "$n" -gt $((TSTART * 10)) ] && break; sleep 0.1
+	done
+	RC=0
+	"$DRIVER" -a ::1 -p "$PORT_v6" -r r@example.net -T "$T" -C "$W/ca.pem" \
+	    >"$T_TMP/o" 2>"$T_TMP/e" || RC=$?
+	sanitizer_check "$T_TMP/e" "smtp_driver (::1)"
+	check "IPv6: TLS to ::1, the certificate checked against ::1, accepted" \
+	    sh -c "[ $RC -eq 0 ] && grep -q '^\* connected to ::1 ' '$T_TMP/o' &&
+	    grep -q ' tls 1 verified 1 ' '$T_TMP/o'"
+else
+	skip "IPv6: TLS to ::1" "no IPv6 loopback here"
+fi
+# A 4 MB message over TLS: partial writes, WANT_WRITE, every octet there.
+"$PY" -c '
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"Subject: big\r\n\r\n")
+    for i in range(40000):
+        f.write((b"." if i % 7 == 0 else b"") + b"%05d " % i + b"y" * 93 + b"\r\n")' \
+    "$T_TMP/big"
+rm -f "$T_TMP/out"/tls-*.eml
+send "$PORT_tls" -C "$W/ca.pem" -n localhost -b "$T_TMP/big"
+check "TLS: a 4 MB message arrives whole, dots intact" \
+    sh -c "[ $RC -eq 0 ] && cmp -s '$T_TMP/big' \$(ls '$T_TMP/out'/tls-*.eml | head -n 1)"
 printf 'wrong\n' >"$T_TMP/badpass"
 send "$PORT_tls" -C "$W/ca.pem" -n localhost -u alice -P "$T_TMP/badpass"
 expect "TLS: a wrong password" REJECTED AUTH 535
@@ -271,6 +308,8 @@ send "$PORT_noeol" -t try
 timed "a greeting without a line end" GREETING "$(ms "$T")" "$LIM"
 check "the unfinished greeting kept as the server's text" \
     grep -q '^reply: 220 hello$' "$T_TMP/o"
+send "$PORT_tls_silent" -t require
+timed "STARTTLS agreed, then no handshake" TLS "$(ms "$T")" "$LIM"
 send "$PORT_silence_end" -t try
 timed "silence after the data: its own timeout, shorter than -T" BODY \
     "$(ms "$TD")" \

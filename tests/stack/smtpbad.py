@@ -13,6 +13,7 @@ stdout once every port is bound.  Modes:
                 each message written to DIR/tls-N.eml; "queued as" id
   authclear     AUTH PLAIN LOGIN offered without STARTTLS (a client must
                 not send its password here)
+  tls-silent    STARTTLS answered with 220, then no handshake
   inject        STARTTLS answered with 220 and an injected "250" in the
                 same packet (CVE-2011-0411)
   garbage       a greeting that is not SMTP
@@ -84,7 +85,7 @@ class Conn:
 
     def ehlo(self):
         ext = [b"250-bad.example"]
-        if self.mode in ("tls", "inject") and not self.tls:
+        if self.mode in ("tls", "inject", "tls-silent") and not self.tls:
             ext.append(b"250-STARTTLS")
         if (self.mode == "tls" and self.tls) or self.mode == "authclear":
             ext.append(b"250-AUTH PLAIN LOGIN")
@@ -172,6 +173,9 @@ class Conn:
             self.send(b"502 5.5.2 Error: command not recognized\r\n")
         elif verb == b"EHLO":
             self.ehlo()
+        elif verb == b"STARTTLS" and m == "tls-silent":
+            self.send(b"220 2.0.0 Ready to start TLS\r\n")
+            time.sleep(3600)
         elif verb == b"STARTTLS" and m == "inject":
             self.send(b"220 2.0.0 Ready\r\n250 injected\r\n")
             self.starttls()
