@@ -18,6 +18,8 @@
 #include "core/apply/plan.h"
 #include "core/doctor/doctor.h"
 #include "core/doctor/listen.h"
+#include "core/keys/keys.h"
+#include "core/lib/loop.h"
 #include "core/lib/json.h"
 #include "core/site/session.h"
 #include "core/site/site.h"
@@ -99,6 +101,48 @@ doctor_probe_now(const struct site *site, int timeout_ms)
 		free(cause);
 	}
 	return r;
+}
+
+/* keys_probe's answers: done once the last is in. */
+struct doctor_wait {
+	const struct keys_list	*l;
+	int			 done;
+};
+
+static void
+doctor_dns_changed(void *arg)
+{
+	struct doctor_wait *w = arg;
+
+	w->done = keys_probe_done(w->l);
+}
+
+/* The keys the signers use, asked of the DNS: a record that does not
+ * publish them is a finding; no resolver, a note. */
+static void
+doctor_dns(struct session *s, struct doctor *d)
+{
+	struct keys_list *l;
+	struct doctor_wait w;
+	struct dns *dns;
+	char *cause = NULL;
+
+	if ((l = keys_list_new(s->site, &cause)) == NULL) {
+		free(cause);
+		return;
+	}
+	if ((dns = session_dns(s, NULL)) == NULL)
+		strv_addf(&d->notes, "the DNS was not asked whether the keys "
+		    "are published: %s", s->dns_error != NULL ? s->dns_error :
+		    "no resolver");
+	else if (l->n > 0) {
+		w.l = l;
+		w.done = 0;
+		keys_probe(l, dns, doctor_dns_changed, &w);
+		loop_run(s->loop, &w.done);
+		doctor_keys_dns(d, l);
+	}
+	keys_list_free(l);
 }
 
 /* The plan the fixes come from (no PTR lookups: the doctor's fixes are
@@ -307,6 +351,7 @@ cli_doctor(const struct cli_opts *o, int argc, char **argv)
 	r = doctor_probe_now(s->site, a.timeout_ms);
 	d = doctor_make(s->site, p, r);
 	listen_report_free(r);
+	doctor_dns(s, d);
 	if (a.fix != NULL) {
 		rc = p != NULL ? doctor_fix(o, &a, s, d, p) : EXIT_FAIL;
 	} else {

@@ -608,3 +608,44 @@ doctor_changed(struct doctor *d, const struct site *site)
 	for (i = 0; i < site->nkeys; i++)
 		doc_changed_file(d, site, site->keys[i].keyfile);
 }
+
+void
+doctor_keys_dns(struct doctor *d, const struct keys_list *l)
+{
+	const struct keys_entry *e;
+	struct doctor_finding *f;
+	size_t i, unknown = 0;
+
+	for (i = 0; i < l->n; i++) {
+		e = &l->v[i];
+		if (!e->configured || e->pub.type == NULL)
+			continue;
+		if (e->published == KEYS_PUB_UNKNOWN ||
+		    e->published == KEYS_PUB_PENDING) {
+			unknown++;
+			continue;
+		}
+		if (e->published != KEYS_PUB_NO)
+			continue;
+		f = doctor_add(d, "key-dns-mismatch", DOCTOR_FAIL,
+		    "Receivers fetch the public key at selector._domainkey."
+		    "domain and check the signature with it: when the DNS has "
+		    "no record there, another key, or p= empty, every "
+		    "signature made with this key fails and DMARC falls back "
+		    "on SPF alone.",
+		    "publish the record notspam records prints for the domain "
+		    "(or switch the signer to a key the DNS has: notspam keys)",
+		    "%s._domainkey.%s: the DNS does not publish the key %s "
+		    "signs with", e->selector, e->domain, e->signer);
+		doctor_evidence(f, "the DNS: %s", e->pub_detail != NULL ?
+		    e->pub_detail : "no matching record");
+		if (e->source != NULL)
+			doctor_evidence(f, "configured at %s (key %s)", e->source,
+			    e->path != NULL ? e->path : "?");
+	}
+	if (unknown > 0)
+		strv_addf(&d->notes, "the DNS did not tell whether %zu key%s "
+		    "the signers use %s published", unknown, unknown == 1 ?
+		    "" : "s", unknown == 1 ? "is" : "are");
+	doctor_sort(d);
+}

@@ -23,6 +23,7 @@
  *   milter-protocol  G: milter_protocol below 6
  *   key-insecure     the key the signer loads is one OpenDKIM refuses
  *                    ("key data is not secure") or others can read
+ * doctor_keys_dns() adds key-dns-mismatch from the DNS answers.
  * Probes (core/doctor/listen.h) and logs (core/doctor/logscan.h) add
  * their findings with doctor_add().
  */
@@ -105,6 +106,12 @@ void doctor_probes(struct doctor *, const struct listen_report *);
  * why. */
 struct path;
 void doctor_path_probes(struct path *, const struct listen_report *r);
+
+/* The keys the signers use (configured entries of l, after keys_probe)
+ * whose record the DNS does not publish: "key-dns-mismatch" with what the
+ * DNS said; unknown answers are a note. */
+struct keys_list;
+void doctor_keys_dns(struct doctor *, const struct keys_list *);
 
 /* Everything the doctor knows: doctor_config, the probes of r (NULL:
  * none), the logs of the site (logscan_site with the defaults: the last
