@@ -1019,10 +1019,10 @@ ck_switch(struct session *s, struct keys_list *l, struct keys_entry *e,
 		oc->done = rc == 0;
 		oc->detail = rc != 0 ? "the signer's configuration cannot be "
 		    "switched by notspam: see plan.none" : oc->w->yes &&
-		    !oc->w->dry_run ? "published: the change is written (see "
-		    "result); notspam then sees it active and the key it "
-		    "replaces retired" : "published: notspam keys switch --yes "
-		    "writes this change";
+		    !oc->w->dry_run ? "published: result says what the "
+		    "transaction did; once written, notspam sees it active "
+		    "and the key it replaces retired" : "published: notspam "
+		    "keys switch --yes writes this change";
 		oc->plan = p;
 		goto save;
 	}
