@@ -45,10 +45,7 @@ elif ! unshare -m -p -f -n --propagation private true 2>/dev/null; then
 fi
 if [ -n "$why" ]; then
 	skip "doctor against real Postfix and OpenDKIM" "$why"
-	# NOTSPAM_KEEP=DIR keeps the outputs and logs for a look afterwards.
-[ -n "${NOTSPAM_KEEP:-}" ] && mkdir -p "$NOTSPAM_KEEP" &&
-    cp -a "$D/out" "$D/log" "$D/results" "$NOTSPAM_KEEP/" 2>/dev/null
-echo "1..$T_N"
+	echo "1..$T_N"
 	exit 0
 fi
 
@@ -610,7 +607,7 @@ round_end
 EOS
 
 t0=$(date +%s)
-timeout "$T_ALL" unshare -m -p -f --kill-child --mount-proc -n \
+timeout -k 5 "$T_ALL" unshare -m -p -f --kill-child --mount-proc -n \
     --propagation private sh "$D/inner.sh" "$D" "$NOTSPAM" "$PY" \
     >"$D/inner.out" 2>&1
 rc=$?
