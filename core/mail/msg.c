@@ -88,7 +88,8 @@ msg_field_value(struct msg_field *f, size_t colon)
 	    b.data[end - 1] == '\t'))
 		end--;
 	f->value = xmalloc(end - start + 1);
-	memcpy(f->value, b.data + start, end - start);
+	if (end > start)	/* an empty value: b.data may be NULL */
+		memcpy(f->value, b.data + start, end - start);
 	f->value[end - start] = '\0';
 	f->valuelen = end - start;
 	buf_free(&b);
