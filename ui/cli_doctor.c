@@ -319,7 +319,7 @@ doctor_fix(const struct cli_opts *o, const struct doctor_args *a,
 		return rc;
 	p2 = doctor_plan(s2->site);
 	r = doctor_probe_now(s2->site, a->timeout_ms);
-	after = doctor_make(s2->site, p2, r);
+	after = doctor_make(s2->site, p2, r, 1);
 	listen_report_free(r);
 	rc = doctor_verdict(d, after, a->fix) > 0 ? doctor_status(after) : 0;
 	doctor_free(after);
@@ -349,7 +349,7 @@ cli_doctor(const struct cli_opts *o, int argc, char **argv)
 		return rc;
 	p = doctor_plan(s->site);
 	r = doctor_probe_now(s->site, a.timeout_ms);
-	d = doctor_make(s->site, p, r);
+	d = doctor_make(s->site, p, r, 1);
 	listen_report_free(r);
 	doctor_dns(s, d);
 	if (a.fix != NULL) {

@@ -52,7 +52,9 @@ dv_refresh(struct doctorview *dv)
 	if (dv->d != NULL && gen == dv->gen && dv->app->probe == dv->probe)
 		return;
 	doctor_free(dv->d);
-	dv->d = doctor_make(dv->app->site, p, dv->app->probe);
+	/* Not the journal: journalctl would block the console's loop (the
+	 * files are read, bounded); notspam doctor reads it. */
+	dv->d = doctor_make(dv->app->site, p, dv->app->probe, 0);
 	dv->gen = gen;
 	dv->probe = dv->app->probe;
 }

@@ -115,13 +115,14 @@ void doctor_keys_dns(struct doctor *, const struct keys_list *);
 
 /* Everything the doctor knows: doctor_config, the probes of r (NULL:
  * none), the logs of the site (logscan_site with the defaults: the last
- * 24 hours, at most 16 MiB of each log, the journal on a systemd
- * machine) after them, so a line joins the probe's finding, and a failed
+ * 24 hours, at most 16 MiB of each log; with journal set, also the
+ * systemd journal on a systemd machine, which blocks on journalctl)
+ * after them, so a line joins the probe's finding, and a failed
  * connect to an endpoint every probe of which answers now is a note
  * (nor does it make milter-accept a failure), d->changed for history
  * (doctor_changed), the findings marked fixable by plan (NULL: none). */
 struct doctor *doctor_make(const struct site *, const struct plan *,
-    const struct listen_report *r);
+    const struct listen_report *r, int journal);
 /* Mark the findings whose line plan (NULL: none) edits (plan_fixing). */
 void doctor_fixable(struct doctor *, const struct plan *);
 /* The site paths of the plan's files that fix f (its file:line and its

@@ -409,7 +409,7 @@ doctor_logs(struct doctor *d, const struct logscan *ls,
 
 struct doctor *
 doctor_make(const struct site *site, const struct plan *p,
-    const struct listen_report *r)
+    const struct listen_report *r, int journal)
 {
 	struct doctor *d = doctor_config(site);
 	struct logscan_opts lo;
@@ -420,7 +420,7 @@ doctor_make(const struct site *site, const struct plan *p,
 	if (r != NULL)
 		doctor_probes(d, r);
 	memset(&lo, 0, sizeof lo);
-	lo.journal = 1;
+	lo.journal = journal;
 	ls = logscan_new(&lo);
 	logscan_site(ls, site);
 	doctor_logs(d, ls, r);
