@@ -1,6 +1,7 @@
 /* apply.c: a plan through one transaction, its reloads and its probes. */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
@@ -27,6 +28,8 @@
 /* How long a restarted program's old process is given to exit (or the
  * time limit, when shorter). */
 #define APPLY_EXIT_MS	10000
+/* Children of an old process a restart waits for, at most. */
+#define APPLY_KIDS	64
 
 struct apply_hook {
 	const struct plan	*plan;
@@ -303,6 +306,65 @@ apply_alive(pid_t pid, const char *const *names)
 	return alive;
 }
 
+/* The parent PID of pid (from /proc/PID/stat), or 0. */
+static pid_t
+apply_ppid(pid_t pid)
+{
+	char path[64], line[512], *close;
+	long pp = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(line, sizeof line, f) != NULL &&
+	    (close = strrchr(line, ')')) != NULL &&
+	    sscanf(close + 1, " %*c %ld", &pp) != 1)
+		pp = 0;
+	fclose(f);
+	return (pid_t)pp;
+}
+
+/*
+ * The children of pid into kids (at most max): OpenSMTPD's smtpd is a
+ * parent of several processes that hold its listening sockets and exit
+ * after it, so a restart must wait for them too or the new smtpd finds
+ * the port in use.  Without /proc: none.
+ */
+static size_t
+apply_children(pid_t pid, pid_t *kids, size_t max)
+{
+	struct dirent *de;
+	DIR *d;
+	size_t n = 0;
+	long v;
+	char *end;
+
+	if (pid <= 0 || (d = opendir("/proc")) == NULL)
+		return 0;
+	while (n < max && (de = readdir(d)) != NULL) {
+		v = strtol(de->d_name, &end, 10);
+		if (end == de->d_name || *end != '\0' || v <= 1)
+			continue;
+		if (apply_ppid((pid_t)v) == pid)
+			kids[n++] = (pid_t)v;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Does any of the n processes still run (as names)? */
+static int
+apply_any_alive(const pid_t *v, size_t n, const char *const *names)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (apply_alive(v[i], names))
+			return 1;
+	return 0;
+}
+
 /*
  * A restart, r's command, then the old process gone.  A restart command
  * that returns while the old process still runs may have started nothing
@@ -317,17 +379,22 @@ apply_restart(const struct plan_reload *r, const struct apply_opts *o,
 {
 	const char *const *names = r->backend->procnames;
 	int64_t deadline;
-	pid_t old = apply_pid(r->pidfile), now;
+	pid_t old = apply_pid(r->pidfile), now, kids[APPLY_KIDS];
+	size_t nkids = 0;
 
 	if (!apply_alive(old, names))
 		old = 0;
+	else
+		nkids = apply_children(old, kids, APPLY_KIDS);
 	if (apply_run(&r->argv, o, res, cause) != 0)
 		return -1;
-	if (old == 0 || !apply_alive(old, names))
+	if (old == 0 || (!apply_alive(old, names) &&
+	    !apply_any_alive(kids, nkids, names)))
 		return 0;
 	deadline = loop_now_ms() + (o->timeout_ms > 0 &&
 	    o->timeout_ms < APPLY_EXIT_MS ? o->timeout_ms : APPLY_EXIT_MS);
-	while (apply_alive(old, names) && loop_now_ms() < deadline)
+	while ((apply_alive(old, names) || apply_any_alive(kids, nkids,
+	    names)) && loop_now_ms() < deadline)
 		usleep(50 * 1000);
 	now = apply_pid(r->pidfile);
 	if (now != 0 && now != old && apply_alive(now, names))
