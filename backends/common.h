@@ -243,6 +243,11 @@ int	 dkimproxy_switch_plan(struct plan_ctx *,
 	    const struct backend_key_switch *);
 int	 dkimsign_switch_plan(struct plan_ctx *,
 	    const struct backend_key_switch *);
+/* The smtpd.conf filter statement whose proc-exec command runs
+ * filter-dkimsign (argv[3] the command), or NULL (dkimsign_plan.c). */
+struct conf_doc;
+struct conf_entry;
+const struct conf_entry *dkimsign_filter_find(const struct conf_doc *);
 
 /* Is host (a name or address, brackets allowed) a loopback one? */
 int	 bk_is_loopback(const char *host);

@@ -57,14 +57,12 @@ dks_present(const struct plan_ctx *pc)
 	return 0;
 }
 
-/* The smtpd.conf filter statement whose command is filter-dkimsign. */
-static void
-dks_find(struct dks *o, const struct conf_doc *doc)
+const struct conf_entry *
+dkimsign_filter_find(const struct conf_doc *doc)
 {
 	const struct conf_entry *e;
 	const char *cmd, *base;
 	size_t i, n;
-	int j;
 
 	for (i = 0; i < doc->nentries; i++) {
 		e = &doc->entries[i];
@@ -74,22 +72,32 @@ dks_find(struct dks *o, const struct conf_doc *doc)
 			continue;
 		cmd = e->argv[3];
 		n = strcspn(cmd, " \t");
-		base = cmd;
-		while (memchr(base, '/', (size_t)(cmd + n - base)) != NULL)
-			base = (const char *)memchr(base, '/',
-			    (size_t)(cmd + n - base)) + 1;
-		if ((size_t)(cmd + n - base) != 15 ||
-		    strncmp(base, "filter-dkimsign", 15) != 0)
-			continue;
-		o->filter = e;
-		str_split(cmd, " \t", &o->words);
-		for (j = 4; j + 1 < e->argc; j++) {
-			if (strcmp(e->argv[j], "user") == 0)
-				o->user = e->argv[j + 1];
-			else if (strcmp(e->argv[j], "group") == 0)
-				o->group = e->argv[j + 1];
-		}
+		base = cmd + n;
+		while (base > cmd && base[-1] != '/')
+			base--;
+		if ((size_t)(cmd + n - base) == 15 &&
+		    strncmp(base, "filter-dkimsign", 15) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* The filter statement, its command's words, user and group. */
+static void
+dks_find(struct dks *o, const struct conf_doc *doc)
+{
+	const struct conf_entry *e;
+	int j;
+
+	if ((e = dkimsign_filter_find(doc)) == NULL)
 		return;
+	o->filter = e;
+	str_split(e->argv[3], " \t", &o->words);
+	for (j = 4; j + 1 < e->argc; j++) {
+		if (strcmp(e->argv[j], "user") == 0)
+			o->user = e->argv[j + 1];
+		else if (strcmp(e->argv[j], "group") == 0)
+			o->group = e->argv[j + 1];
 	}
 }
 

@@ -130,34 +130,6 @@ dkimproxy_switch_plan(struct plan_ctx *pc, const struct backend_key_switch *sw)
 	return 0;
 }
 
-/* The filter statement whose proc-exec command runs filter-dkimsign, or
- * NULL; *cmd its command. */
-static const struct conf_entry *
-ks_dkimsign_filter(const struct conf_doc *doc, const char **cmd)
-{
-	const struct conf_entry *e;
-	const char *base;
-	size_t i, n;
-
-	for (i = 0; i < doc->nentries; i++) {
-		e = &doc->entries[i];
-		if (e->is_macro || e->key == NULL ||
-		    strcmp(e->key, "filter") != 0 || e->argc < 4 ||
-		    strcmp(e->argv[2], "proc-exec") != 0)
-			continue;
-		n = strcspn(e->argv[3], " \t");
-		base = e->argv[3] + n;
-		while (base > e->argv[3] && base[-1] != '/')
-			base--;
-		if ((size_t)(e->argv[3] + n - base) == 15 &&
-		    strncmp(base, "filter-dkimsign", 15) == 0) {
-			*cmd = e->argv[3];
-			return e;
-		}
-	}
-	return NULL;
-}
-
 /* cmd with its -s and -k (joined or separate) given sw's key. */
 static char *
 ks_dkimsign_command(const char *cmd, const struct backend_key_switch *sw)
@@ -250,8 +222,8 @@ dkimsign_switch_plan(struct plan_ctx *pc, const struct backend_key_switch *sw)
 		free(cause);
 		return -1;
 	}
-	if ((e = ks_dkimsign_filter(f->doc, &cmd)) == NULL ||
-	    (at = strstr(e->raw_value, cmd)) == NULL) {
+	if ((e = dkimsign_filter_find(f->doc)) == NULL ||
+	    (at = strstr(e->raw_value, (cmd = e->argv[3]))) == NULL) {
 		plan_none(pc->plan, "filter-dkimsign: %s has no filter "
 		    "statement running it: notspam apply plans one", f->path);
 		return -1;
