@@ -7,9 +7,17 @@
 #                      print the pane as TAP comments and fail
 #   gone RE            after 0.3 s, RE no longer shows
 #   tm_start W H CMD   a W x H session "c" running CMD, then "EXITED rc"
-# and kills the server on exit (with the temporary directory).
+#   tm_paste TEXT      paste TEXT into pane "c" as a terminal does: in
+#                      bracketed paste markers when the program asked
+#                      for them (ESC [ ? 2004 h), else as typed
+#   tm_listen PORT     wait (5 s at most) until a loopback TCP port takes
+#                      connections
+# and kills the server on exit (with the temporary directory), and the
+# processes whose ids are in $TM_PIDS.
 TM="tmux -L ${TM_NAME:-notspam}-$$ -f /dev/null"
+TM_PIDS=
 tm_cleanup() {
+	[ -n "$TM_PIDS" ] && kill $TM_PIDS 2>/dev/null
 	$TM kill-server 2>/dev/null
 	rm -rf "$T_TMP"
 }
@@ -31,4 +39,18 @@ tm_start() {
 	_w=$1 _h=$2; shift 2
 	$TM kill-session -t c 2>/dev/null
 	$TM new-session -d -s c -x "$_w" -y "$_h" "$*; echo EXITED \$?; sleep 30"
+}
+tm_paste() {
+	$TM set-buffer -b tm_paste -- "$1" && $TM paste-buffer -p -d -b tm_paste -t c
+}
+tm_listen() {
+	"$PY" -c '
+import socket, sys, time
+for _ in range(50):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)' "$1"
 }

@@ -43,6 +43,8 @@ extern const struct screen screen_dns;
 extern const struct screen screen_keys;
 extern const struct screen screen_configs;
 extern const struct screen screen_doctor;
+/* The Test screen (ui/testview.c): send a test message, follow it. */
+extern const struct screen screen_test;
 
 #define APP_MAX_DEPTH 8
 

@@ -55,6 +55,7 @@ static const char *const dash_help[] = {
 	"K            the DKIM keys: make, rotate, publish, fix permissions",
 	"c            the configs: each file's state, the plan's diff, apply,",
 	"             backups and restore",
+	"t            send a test message (a mail-tester address gives a score)",
 	"x            the doctor: why mail leaves unsigned, with the fix",
 	"/            filter the findings (empty: all)",
 	"mouse        click a row to select it",
@@ -852,6 +853,9 @@ dash_key(struct app *app, void *state, int key)
 	case 'x':
 		app_push(app, &screen_doctor, NULL);
 		return KEY_HANDLED;
+	case 't':
+		app_push(app, &screen_test, NULL);
+		return KEY_HANDLED;
 	case 'd':
 		/* The records of what is selected: a finding's domain (or
 		 * the mail host), or the row's; a warning has none. */
@@ -914,6 +918,7 @@ dash_key(struct app *app, void *state, int key)
 
 const struct screen screen_dashboard = {
 	"dashboard", dash_enter, dash_draw, dash_key, dash_leave,
-	" Enter open  d DNS  K keys  c configs  x doctor  / filter  ? help  q quit",
+	/* 80 columns: the leading blank of the other screens' lines goes. */
+	"Enter open  d DNS  K keys  c configs  t test  x doctor  / filter  ? help  q quit",
 	dash_help
 };
