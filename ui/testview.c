@@ -31,6 +31,7 @@
 #define TV_HISTORY_MAX	200	/* tests of the history listed */
 #define TV_HANG		3	/* a wrapped transcript line's indent */
 #define TV_FIELD_MAX	256	/* the address and server fields */
+#define TV_PASTE_MS	2000	/* the longest a paste is waited for */
 
 enum tv_edit {
 	TV_EDIT_NONE,
@@ -84,6 +85,13 @@ struct testview {
 	int			 body_y;
 
 	int			 paste_on;	/* bracketed paste asked for */
+	/* A paste on the screen, gathered here until its end marker: the
+	 * address, up to its first line end (the rest is dropped: pasted
+	 * text is never taken as keys). */
+	int64_t			 pasting;	/* when it began, 0: none */
+	char			 pbuf[TV_FIELD_MAX];
+	size_t			 plen;
+	int			 pline;		/* a line end was pasted */
 };
 
 static const char *const test_help[] = {
@@ -707,7 +715,9 @@ draw_fields(struct app *app, struct testview *tv, int cols)
 		x = 8 + tui_put(y, 8, cols - 10, ROLE_NORMAL, p);
 		tui_put(y, x, 1, ROLE_CURSOR, " ");
 		addr = app->input.buf;
-	} else if (addr[0] == '\0')
+	} else if (tv->pasting != 0)
+		tui_put(y, 8, cols - 9, ROLE_NORMAL, tv->pbuf);
+	else if (addr[0] == '\0')
 		tui_put(y, 8, cols - 9, ROLE_DIM, "(none: a or Enter to type "
 		    "or paste one)");
 	else
@@ -1092,18 +1102,51 @@ scroll_key(struct testview *tv, int key)
 	return 1;
 }
 
+/* The paste's keys: 1 when key was one (or its end), 0 for a key of
+ * the screen's own. */
+static int
+paste_key(struct testview *tv, int key)
+{
+	if (key == paste_begin && key != 0) {
+		tv->pasting = loop_now_ms();
+		tv->plen = 0;
+		tv->pbuf[0] = '\0';
+		tv->pline = 0;
+		return 1;
+	}
+	if (tv->pasting == 0)
+		return key == paste_end && key != 0;
+	/* The end, or (its marker lost) a key long after the start: the
+	 * paste is the address; taken as it is when a line end came with
+	 * it (as Enter), else in the editor to be checked. */
+	if ((key == paste_end && key != 0) ||
+	    loop_now_ms() - tv->pasting > TV_PASTE_MS) {
+		tv->pasting = 0;
+		if (tv->pline) {
+			tv->edit = TV_EDIT_ADDR;
+			edit_done(tv->app, tv, tv->pbuf);
+		} else {
+			snprintf(tv->addr, sizeof tv->addr, "%s", tv->pbuf);
+			edit_open(tv, TV_EDIT_ADDR);
+		}
+		return key == paste_end;
+	}
+	if (key == '\r' || key == '\n' || key == KEY_ENTER)
+		tv->pline = 1;
+	else if (!tv->pline && key >= 0x20 && key < 0x100 && key != 0x7f &&
+	    tv->plen + 1 < sizeof tv->pbuf) {
+		tv->pbuf[tv->plen++] = (char)key;
+		tv->pbuf[tv->plen] = '\0';
+	}
+	return 1;
+}
+
 static int
 test_key(struct app *app, void *state, int key)
 {
 	struct testview *tv = state;
 
-	if (key == paste_begin && key != 0) {
-		/* A paste on the screen: it is the address. */
-		tv->addr[0] = '\0';
-		edit_open(tv, TV_EDIT_ADDR);
-		return KEY_HANDLED;
-	}
-	if (key == paste_end && key != 0)
+	if (paste_key(tv, key))
 		return KEY_HANDLED;
 	switch (key) {
 	case 27:

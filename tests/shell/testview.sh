@@ -5,7 +5,7 @@
 # on loopback (tests/stack/smtpsink.py), the live transcript with the
 # sink's 250 and its queue id, the verdict "accepted" with mail-tester's
 # result page, the history list and a test sent again from it; the sink
-# received each message.  Then servers that do not take it: a port where
+# received each message; a paste holding a line end.  Then servers that do not take it: a port where
 # nothing listens (unreachable at once), a reply holding ESC and BEL (shown
 # escaped, the screen intact), Gmail's multi-line 550-5.7.1 after the data
 # (rejected, with the cause); and one whose connect hangs (a full listen
@@ -113,9 +113,14 @@ server "127.0.0.1:$sport"
 check "s: the server route to the sink" wait_for "\\[server 127\\.0\\.0\\.1:$sport\\]"
 check "  what the route does" wait_for 'SMTP to the server given with s'
 $TM send-keys -t c Enter
-check "Enter sends: the greeting in the transcript" wait_for '^ S: 220 sink ESMTP'
+check "Enter sends: the sink's 250 with the queue id in the transcript" wait_for '^ S: 250 2\.0\.0 queued as 1'
 check "  the recipient" wait_for '^ C: RCPT TO:<test-abc123@srv1\.mail-tester\.com>'
-check "  the sink's 250 with the queue id" wait_for '^ S: 250 2\.0\.0 queued as 1'
+check "  the transcript follows its end" wait_for '^ Transcript +lines [0-9]+-([0-9]+) of \1 '
+$TM send-keys -t c g
+check "g: its start, the sink's greeting" wait_for '^ S: 220 sink ESMTP'
+check "  the header says where" wait_for '^ Transcript +lines 1-[0-9]+ of [0-9]+ '
+$TM send-keys -t c G
+check "G: its end again" wait_for '^ C: QUIT'
 check "  the verdict: accepted" wait_for '^ Verdict +accepted +after [0-9]+\.[0-9] s'
 check "  the title says done" wait_for '^ Test message +done: accepted in '
 check "  the reply with who said it" wait_for "reply: 250 2\\.0\\.0 queued as 1 +\\(127\\.0\\.0\\.1:$sport\\)"
@@ -147,6 +152,15 @@ check "  not a mail-tester one: no result page" gone '^ Page '
 $TM send-keys -t c Enter
 check "  sent: the sink's third" wait_for '^ S: 250 2\.0\.0 queued as 3'
 check "  the sink has it, to that address" sh -c "sleep 0.3; grep -qi '^To:.*postmaster+fast.typing-1234567890@example.net' '$T_TMP/sink/3.eml'"
+
+# A paste with a line end inside: the line end takes the address (as
+# Enter), what follows it is pasted text, not keys (its q would have gone
+# back).
+tm_paste "$(printf 'pasted@example.org\nqqqq')"
+check "a paste holding a line end: the address before it" wait_for '^ To +pasted@example\.org *$'
+check "  the editor closed" gone '^To: '
+check "  what follows it was not taken as keys" wait_for '^ Route '
+check "  (not the dashboard)" gone 't test  x doctor'
 
 # A resize keeps the screen whole.
 $TM resize-window -t c -x 60 -y 16
