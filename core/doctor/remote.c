@@ -357,21 +357,18 @@ reply_address(const char *p, const char *end)
 	return NULL;
 }
 
-/*
- * The reply inside text: past " said: " or " refused to talk to me: "
- * (a Postfix log line, or its status text) and before " (in reply to "
- * or the closing ')' then; else the text itself.
- */
-static void
-reply_span(const char **pp, const char **endp)
+void
+remote_reply_span(const char *text, size_t len, size_t *off, size_t *n)
 {
 	static const char *const said[] = { " said: ",
 	    " refused to talk to me: ", NULL };
-	const char *p = *pp, *end = *endp, *r = NULL, *f;
+	const char *end = text + len, *r = NULL, *f;
 	size_t i;
 
+	*off = 0;
+	*n = len;
 	for (i = 0; said[i] != NULL && r == NULL; i++)
-		if ((r = find(p, end - p, said[i])) != NULL)
+		if ((r = find(text, len, said[i])) != NULL)
 			r += strlen(said[i]);
 	if (r == NULL)
 		return;
@@ -379,8 +376,8 @@ reply_span(const char **pp, const char **endp)
 		end = f;
 	else if (end > r && end[-1] == ')')
 		end--;
-	*pp = r;
-	*endp = end;
+	*off = r - text;
+	*n = end - r;
 }
 
 /* The records to check for the cause, in the words of remote.h. */
@@ -448,7 +445,8 @@ int
 remote_classify(const char *reply, size_t len, const char *from_domain,
     const struct site *site, struct remote_verdict *v)
 {
-	const char *p = reply, *end = reply + len;
+	const char *p, *end;
+	size_t off, n;
 	char *w;
 	int row;
 
@@ -458,8 +456,10 @@ remote_classify(const char *reply, size_t len, const char *from_domain,
 	if (reply == NULL)
 		return -1;
 	if (len > LOGSCAN_LINE_MAX)
-		end = reply + LOGSCAN_LINE_MAX;
-	reply_span(&p, &end);
+		len = LOGSCAN_LINE_MAX;
+	remote_reply_span(reply, len, &off, &n);
+	p = reply + off;
+	end = p + n;
 	w = remote_words(p, end, v);
 	v->cause = remote_cause(w, v->enh);
 	free(w);
