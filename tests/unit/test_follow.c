@@ -3,7 +3,11 @@
  *
  * The Postfix lines are tests/fixtures/logs/real-postfix.log (Postfix
  * 3.7.11's maillog_file, recorded by record.sh: a bounce with Gmail's
- * multi-line IPv6 reply, the bounce's own delivery, a deferral).  The OpenSMTPD lines are
+ * multi-line IPv6 reply, the bounce's own delivery, a deferral) and
+ * tests/fixtures/logs/follow-postfix.log (Postfix 3.7.11 through syslog,
+ * recorded by tests/shell/follow_real.sh: sent, deferred, bounced after
+ * DATA and at RCPT, one never answered, each against
+ * tests/stack/rejectrx.py).  The OpenSMTPD lines are
  * written from the format strings of OpenSMTPD's smtp_session.c, mta.c,
  * mda.c and queue.c (6.x / 7.x, and 5.x before the 2016 log change), with
  * the continuation lines of a reply joined as mta_session.c joins them.
@@ -178,6 +182,72 @@ test_deferred(void **state)
 	    NULL, &v), LOGSCAN_REMOTE_GMAIL_BULK);
 	remote_verdict_free(&v);
 	follow_free(f);
+}
+
+/* The lines follow_real.sh recorded from the real Postfix: sent,
+ * deferred (451 from the receiver), bounced (Gmail's reply at RCPT). */
+static void
+test_recorded(void **state)
+{
+	static const struct {
+		const char		*tag;	/* "# qid TAG QID" */
+		enum follow_status	 st;
+		const char		*dsn;
+		const char		*reply;	/* its start */
+		const char		*rcpt;
+		size_t			 lines;
+	} want[] = {
+		{ "sent", FOLLOW_SENT, "2.0.0", "250 2.0.0 Ok: accepted",
+		  "rcpt@ok.example", 5 },
+		{ "deferred", FOLLOW_DEFERRED, "4.7.1", "451 4.7.1 Greylisted",
+		  "rcpt@defer.example", 4 },
+		{ "bounced", FOLLOW_BOUNCED, "5.7.1", "550-5.7.1 [2001:db8::25] "
+		  "Gmail has detected that this message does not meet IPv6 "
+		  "550-5.7.1 sending guidelines", "rcpt@v6data.example", 6 },
+		{ "rcpt", FOLLOW_BOUNCED, "5.7.26", "550-5.7.26 This mail is "
+		  "unauthenticated", "rcpt@rcpt.example", 6 },
+		{ "silent", FOLLOW_WAITING, NULL, NULL, NULL, 3 },
+	};
+	const struct follow_result *r;
+	struct follow *f;
+	char *text, *p, *qid, *needle;
+	size_t i, n;
+
+	(void)state;
+	text = test_read_file("tests/fixtures/logs/follow-postfix.log", NULL);
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		/* "# qid sent 4ZK...": the queue id of each case. */
+		needle = xasprintf("# qid %s ", want[i].tag);
+		p = strstr(text, needle);
+		assert_non_null(p);
+		p += strlen(needle);
+		n = strcspn(p, "\n");
+		qid = xstrndup(p, n);
+		f = new_follow(qid, NULL);
+		feed_text(f, text);
+		r = follow_result(f);
+		print_message("# %s %s: %s (%s) %s\n", want[i].tag, qid,
+		    follow_status_name(r->status), r->dsn ? r->dsn : "-",
+		    r->reply ? r->reply : "-");
+		assert_int_equal(r->status, want[i].st);
+		assert_int_equal(r->lines.n, want[i].lines);
+		if (want[i].st == FOLLOW_WAITING) {
+			assert_null(r->reply);
+			assert_null(r->line);
+		} else {
+			assert_string_equal(r->dsn, want[i].dsn);
+			assert_true(str_startswith(r->reply, want[i].reply));
+			assert_string_equal(r->rcpt, want[i].rcpt);
+		}
+		if (want[i].st == FOLLOW_BOUNCED)
+			assert_non_null(r->bounce_qid);
+		else
+			assert_null(r->bounce_qid);
+		follow_free(f);
+		free(qid);
+		free(needle);
+	}
+	free(text);
 }
 
 /* Several recipients: the one asked for, or the first fate. */
@@ -888,6 +958,7 @@ main(void)
 		cmocka_unit_test(test_bounced_gmail),
 		cmocka_unit_test(test_bounce_own_qid),
 		cmocka_unit_test(test_deferred),
+		cmocka_unit_test(test_recorded),
 		cmocka_unit_test(test_rcpt),
 		cmocka_unit_test(test_substring),
 		cmocka_unit_test(test_smtpd),
