@@ -2,8 +2,10 @@
  * [--timeout SECONDS]": why mail leaves unsigned or is refused, as
  * findings grouped by severity (core/doctor/doctor.h), or one JSON
  * object; with --fix, the edits of apply's plan that fix those findings
- * (only those files), shown and written through apply's transaction, then
- * the doctor again, saying whether each is fixed.
+ * (only those files) and the changes no configuration line makes (a
+ * signer started, a key's chown and chmod, a socket's umask and group:
+ * plan_fix_add), shown and written and run through apply's transaction,
+ * then the doctor again, saying whether each is fixed.
  *
  * Exit status: 0 no finding, 1 warnings, 2 failures (as check); with
  * --fix, the status of the doctor after the write (0 when fixed), or

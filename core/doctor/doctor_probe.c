@@ -195,17 +195,18 @@ doc_probe_signers(struct doctor *d, const struct listen_report *r)
 			doctor_evidence(f, "%s", s->how);
 		if (s->detail != NULL)
 			doctor_evidence(f, "%s", s->detail);
-		/* The signer's side, as the configuration's findings have
-		 * it: the line of its socket. */
-		doctor_where_also(f, s->socket_source);
+		/* No line of its own: the fix starts it (the socket's line
+		 * in also would have doctor --fix edit the signer's side of
+		 * a hop without the MTA's). */
 		if (s->state == SVC_STOPPED)
 			doctor_act(f, doc_probe_act(r, PLAN_FIX_START, s, NULL,
 			    NULL));
 	}
 }
 
-/* A finding the probe of ep made: the signer's side, and the fix of a
- * socket its client may not use. */
+/* A finding the probe of ep made: the signer's side (its socket's line,
+ * in also, as a hop's finding of the configuration has it beside the
+ * MTA's), and the fix of a socket its client may not use. */
 static void
 doc_probe_signer_side(struct doctor_finding *f, const struct listen_report *r,
     const struct listen_endpoint *ep, const char *id)

@@ -585,9 +585,9 @@ assert_words(const struct strv *argv, const char *want)
 	free(got);
 }
 
-/* doctor --fix signer-not-running: a start through the init script (or
- * the settings' restart command), its listener probed after; none found:
- * refused, nothing added. */
+/* doctor --fix signer-not-running: a start through the init script
+ * (rcctl on OpenBSD, or the settings' restart command), its listener
+ * probed after; none found: refused, nothing added. */
 static void
 test_fix_start(void **state)
 {
@@ -604,6 +604,11 @@ test_fix_start(void **state)
 	static const char *const set[] = {
 		"/etc/opendkim.conf", "Socket inet:8891@127.0.0.1\n",
 		"/etc/notspam/notspam.conf", "opendkim.restart = /bin/true x\n",
+		NULL
+	};
+	static const char *const openbsd[] = {
+		"/etc/opendkim.conf", "Socket inet:8891@127.0.0.1\n",
+		"/usr/sbin/rcctl", "",
 		NULL
 	};
 	struct plan_fix *fx;
@@ -640,6 +645,12 @@ test_fix_start(void **state)
 	assert_words(&x.plan->reloads[0].argv, "/bin/true x");
 	/* No MTA here: nothing to probe the signer for. */
 	assert_int_equal(x.plan->nprobes, 0);
+	fx_close(&x);
+
+	fx_open(&x, openbsd);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), 0);
+	assert_words(&x.plan->reloads[0].argv, "/usr/sbin/rcctl start "
+	    "opendkim");
 	fx_close(&x);
 
 	fx_open(&x, bare);
