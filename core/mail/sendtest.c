@@ -361,7 +361,7 @@ st_history_line(const struct sendtest *st)
 	json_string(&j, "server", r->server);
 	json_string(&j, "fail", r->fail);
 	json_int(&j, "code", r->code);
-	json_string(&j, "enh", r->enh);
+	json_string(&j, "enh", r->enh[0] != '\0' ? r->enh : NULL);
 	json_string(&j, "reply", r->reply);
 	json_string(&j, "queue_id", r->queue_id);
 	json_string(&j, "follow", r->follow);

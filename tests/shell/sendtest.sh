@@ -245,6 +245,17 @@ st a@example.net --server "localhost:$PORT_sink"
 check "--server localhost:PORT is not in the zones: the lookup says so, 75" \
     [ "$RC" = 75 ]
 
+if [ -n "$V6" ]; then
+	stj someone@example.net --server "[::1]:$PORT_gmail"
+	check "--server [::1]:PORT: over IPv6, rejected after the data (2)" \
+	    jok "d['server'] == '[::1]:$PORT_gmail' and d['exit'] == 2"
+else
+	skip "--server [::1]:PORT" "no IPv6 loopback"
+fi
+st a@example.net --sendmail
+check "--sendmail without PATH: the root's /usr/sbin/sendmail, missing: \
+75, said" rc_has 75 "$T_TMP/out" 'no /usr/sbin/sendmail under .*--sendmail PATH'
+
 # --- hostile text of a server ---
 st a@example.net --server "127.0.0.1:$PORT_rejmail"
 check "a 553 to MAIL: exit 2" [ "$RC" = 2 ]
@@ -354,6 +365,19 @@ if [ -n "$HAVE_TLS" ]; then
 	    --password-file "$T_TMP/pw2"
 	check "--auth over TLS with a CA not trusted: refused (75)" \
 	    rc_has 75 "$T_TMP/out" 'TLS failure' 
+	# --submission: STARTTLS required, the certificate checked against
+	# the mail host name (this one names localhost and 127.0.0.1).
+	st a@example.net --submission --port "$PORT_tls" --auth alice \
+	    --password-file "$T_TMP/pw2" --cafile "$W/ca.pem" --no-follow
+	check "--submission: a certificate not for mail.example.org: 75" \
+	    rc_has 75 "$T_TMP/out" 'TLS failure'
+	st a@example.net --submission --port "$PORT_tls" --auth alice \
+	    --password-file "$T_TMP/pw2" --no-verify --no-follow
+	check "--submission --no-verify --no-follow: accepted (0), the \
+certificate reported" rc_has 0 "$T_TMP/out" '^\* certificate '
+	st a@example.net --submission --port "$PORT_sink" --no-follow
+	check "--submission to a server without STARTTLS: refused (75)" \
+	    rc_has 75 "$T_TMP/out" 'does not offer STARTTLS'
 else
 	skip "AUTH over STARTTLS" "no openssl program to make a CA"
 fi
