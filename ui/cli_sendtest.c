@@ -422,8 +422,12 @@ st_text(const struct sendtest *st)
 			st_wrapped("why", r->explain);
 		if (r->fix != NULL)
 			st_wrapped("fix", r->fix);
-		for (i = 0; i < r->records.n; i++)
-			st_wrapped(i == 0 ? "records" : "", r->records.v[i]);
+		/* Whole, to be copied: a PTR name is longer than a line. */
+		for (i = 0; i < r->records.n; i++) {
+			printf("%-*s", ST_COL, i == 0 ? "records" : "");
+			cli_put(stdout, r->records.v[i]);
+			putchar('\n');
+		}
 	}
 	if (r->mailtester_url != NULL) {
 		t = xasprintf("%s (the score, once the message has arrived)",

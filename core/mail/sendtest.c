@@ -30,8 +30,8 @@
 #include <openssl/crypto.h>
 
 #include "core/apply/manifest.h"
-#include "core/conf/conf.h"
 #include "core/dns/dns.h"
+#include "core/doctor/logscan.h"
 #include "core/doctor/remote.h"
 #include "core/lib/dnsname.h"
 #include "core/lib/fsroot.h"
@@ -521,6 +521,38 @@ st_classify(struct sendtest *st, const char *reply)
  * line's text after them, blanks between, cut at ST_SUMMARY_REPLY octets
  * (never inside a UTF-8 sequence) with "...".  "" for NULL.  Caller frees.
  */
+/*
+ * The codes of the later lines of a reply that an MTA logged on one line
+ * ("550-5.7.1 a 550-5.7.1 b 550 5.7.1 c"), taken out of b, whose first
+ * 3 + 1 + el octets are the first line's code and enhanced code (el 0:
+ * none).
+ */
+static void
+st_drop_codes(struct buf *b, size_t el)
+{
+	char code[24], *p;
+	size_t n, sep;
+
+	if (b->len < 3)
+		return;
+	for (sep = 0; sep < 2; sep++) {
+		/* " 550-5.7.1 " and " 550 5.7.1 " (or " 550-", " 550 "). */
+		if (el > 0)
+			n = (size_t)snprintf(code, sizeof code, " %.3s%c%.*s ",
+			    b->data, sep == 0 ? '-' : ' ', (int)el,
+			    b->data + 4);
+		else
+			n = (size_t)snprintf(code, sizeof code, " %.3s%s",
+			    b->data, sep == 0 ? "-" : " ");
+		p = b->data + 3 + (el > 0 ? el + 1 : 0);
+		while ((p = strstr(p, code)) != NULL) {
+			memmove(p + 1, p + n, b->len - (size_t)(p + n -
+			    b->data) + 1);
+			b->len -= n - 1;
+		}
+	}
+}
+
 static char *
 st_reply_line(const char *text)
 {
@@ -563,6 +595,7 @@ st_reply_line(const char *text)
 			buf_add(&b, t, (size_t)(end - t));
 		}
 	}
+	st_drop_codes(&b, el);
 	if (b.len > ST_SUMMARY_REPLY) {
 		cut = ST_SUMMARY_REPLY;
 		while (cut > 0 && ((unsigned char)b.data[cut] & 0xc0) == 0x80)
@@ -678,25 +711,6 @@ st_follow_start(struct sendtest *st, const char *qid)
 
 /* --- sendmail's queue id, by the Message-ID --- */
 
-/* Postfix's maillog_file when main.cf sets an absolute one (what the
- * doctor's log scan reads first). */
-static const char *
-st_maillog_file(const struct site *site)
-{
-	const struct site_program *pf = site_program(site, "postfix");
-	const struct site_fact *f = site_fact(site, "postfix",
-	    "maillog_file");
-	const struct conf_doc *doc;
-	const char *v = f != NULL ? f->value : NULL;
-
-	if (v == NULL && pf != NULL && pf->config != NULL &&
-	    (doc = site_doc(site, pf->config)) != NULL)
-		v = conf_get(doc, "maillog_file");
-	if (v == NULL || *v != '/' || strchr(v, '$') != NULL)
-		return NULL;
-	return v;
-}
-
 /* The logs and where they end now, before sendmail runs. */
 static struct st_scan *
 st_scan_new(const struct sendtest *st)
@@ -704,18 +718,17 @@ st_scan_new(const struct sendtest *st)
 	static const char *const paths[] = { "/var/log/mail.log",
 	    "/var/log/maillog", "/var/log/syslog" };
 	struct st_scan *sc = xcalloc(1, sizeof *sc);
-	const char *mf = st->s->site != NULL ?
-	    st_maillog_file(st->s->site) : NULL;
 	struct stat sb;
 	size_t i;
 
 	strv_init(&sc->paths);
-	if (mf != NULL)
-		strv_add(&sc->paths, mf);
-	for (i = 0; i < sizeof paths / sizeof paths[0]; i++)
-		if (mf == NULL || strcmp(mf, paths[i]) != 0)
+	/* The files the doctor and the follow read. */
+	if (st->s->site != NULL)
+		logscan_site_files(st->s->site, &sc->paths);
+	else
+		for (i = 0; i < sizeof paths / sizeof paths[0]; i++)
 			strv_add(&sc->paths, paths[i]);
-	sc->off = xcalloc(sc->paths.n, sizeof *sc->off);
+	sc->off = xcalloc(sc->paths.n + 1, sizeof *sc->off);
 	for (i = 0; i < sc->paths.n; i++)
 		sc->off[i] = fsroot_stat(st_root(st->s), sc->paths.v[i],
 		    &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_size : 0;
@@ -817,12 +830,25 @@ st_scan_file(struct sendtest *st, size_t i)
 	return qid;
 }
 
+/* The files read, "a, b, c", for a message.  Caller frees. */
+static char *
+st_scan_paths(const struct st_scan *sc)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i < sc->paths.n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", sc->paths.v[i]);
+	return buf_steal(&b);
+}
+
 static void
 st_scan_tick(void *arg)
 {
 	struct sendtest *st = arg;
 	struct st_scan *sc = st->scan;
-	char *qid = NULL;
+	char *qid = NULL, *paths;
 	size_t i;
 
 	sc->timer = 0;
@@ -837,11 +863,13 @@ st_scan_tick(void *arg)
 		return;
 	}
 	if (loop_now_ms() >= sc->deadline) {
-		if (!sc->readable)
+		if (!sc->readable) {
+			paths = st_scan_paths(sc);
 			st_finish(st, SENDTEST_DEFERRED, "handed to sendmail; "
 			    "no mail log could be read to find its queue id "
-			    "(%s, /var/log/mail.log, /var/log/maillog, "
-			    "/var/log/syslog)", sc->paths.v[0]);
+			    "(%s)", paths);
+			free(paths);
+		}
 		else
 			st_finish(st, SENDTEST_DEFERRED, "handed to sendmail; "
 			    "no log line named its Message-ID %s within %d s "

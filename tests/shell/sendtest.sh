@@ -38,7 +38,7 @@ trap cleanup EXIT
 ROOT=$(sandbox demo)
 HIST=$ROOT/var/lib/notspam/tests.jsonl
 Z=$T_TMP/zones
-mkdir -p "$Z" "$T_TMP/sink" "$T_TMP/tlsout" "$ROOT/var/log"
+mkdir -p "$Z" "$T_TMP/sink" "$T_TMP/lsink" "$T_TMP/tlsout" "$ROOT/var/log"
 : >"$ROOT/var/log/mail.log"
 
 V6=
@@ -96,7 +96,7 @@ fi
     "451 4.7.1 Try again later, closing connection." \
     >"$T_TMP/defer.log" 2>&1 &
 PIDS="$PIDS $!"
-"$PY" tests/stack/smtpsink.py 127.0.0.1 "$PORT_local" "$T_TMP/sink" \
+"$PY" tests/stack/smtpsink.py 127.0.0.1 "$PORT_local" "$T_TMP/lsink" \
     >"$T_TMP/local.log" 2>&1 &
 PIDS="$PIDS $!"
 
@@ -397,12 +397,13 @@ mid=\$(sed -n 's/^Message-ID: //p' "$SM/stdin" | head -n 1)
 now=\$(date '+%b %e %H:%M:%S')
 printf '%s mail postfix/pickup[455]: 4ZK3mT0bq5z9sLk: uid=0 from=<root>\n' "\$now" >>"$ROOT/var/log/mail.log"
 printf '%s mail postfix/cleanup[456]: 4ZK3mT0bq5z9sLk: message-id=%s\n' "\$now" "\$mid" >>"$ROOT/var/log/mail.log"
-printf '%s mail postfix/smtp[457]: 4ZK3mT0bq5z9sLk: to=<%s>, relay=mx.example.net[192.0.2.7]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9Q)\n' "\$now" "\$6" >>"$ROOT/var/log/mail.log"
+printf '%s mail postfix/smtp[457]: 4ZK3mT0bq5z9sLk: to=<%s>, relay=mx.example.net[192.0.2.7]:25, delay=0.4, delays=0.1/0/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9Q)\n' "\$now" "\$5" >>"$ROOT/var/log/mail.log"
 exit 0
 EOF
 printf '#!/bin/sh\ncat >/dev/null\necho "postdrop: warning: unable to look up public/pickup: No such file or directory" >&2\nexit 75\n' \
     >"$SM/badsendmail"
-chmod 755 "$SM/sendmail" "$SM/badsendmail"
+printf '#!/bin/sh\ncat >/dev/null\nexit 0\n' >"$SM/quietsendmail"
+chmod 755 "$SM/sendmail" "$SM/badsendmail" "$SM/quietsendmail"
 TO='a`id`|x&y$HOME@example.net'
 stj "$TO" --sendmail "$SM/sendmail" --follow-timeout 5
 cp "$T_TMP/j" "$T_TMP/sm.json"
@@ -417,7 +418,12 @@ check "--sendmail: the Message-ID it got is the test's" \
 check "--sendmail: the queue id found by the Message-ID in the log" \
     jok 'd["queue_id"] == "4ZK3mT0bq5z9sLk"'
 check "--sendmail: followed to status=sent, exit 0" \
-    rc_has 0 "$T_TMP/j" '"follow":"sent"' 
+    rc_has 0 "$T_TMP/j" '"follow":"sent"'
+stj a@example.net --sendmail "$SM/quietsendmail" --follow-timeout 1
+check "--sendmail, no log line names the Message-ID: deferred (1), said" \
+    rc_has 1 "$T_TMP/j" 'no log line named its Message-ID'
+st a@example.net --sendmail "$SM/quietsendmail" --no-follow
+check "--sendmail --no-follow: exit 0" [ "$RC" = 0 ]
 st a@example.net --sendmail "$SM/badsendmail"
 check "--sendmail exiting 75: exit 75, its words shown" \
     rc_has 75 "$T_TMP/out" 'postdrop: warning' 
@@ -428,14 +434,13 @@ check "--sendmail PATH that does not exist: exit 75, said" \
 # --- the local route, the follow of the queue id, the bounce mapped ---
 # The sink's queue id is its count; a line as Postfix's smtp writes it
 # for the bounce is added to the root's log once the message arrived.
-before=$(ls "$T_TMP/sink" | wc -l)
 (
 	n=0
-	while [ "$(ls "$T_TMP/sink" | wc -l)" -le "$before" ] && [ $n -lt 100 ]; do
+	while ! ls "$T_TMP/lsink"/*.eml >/dev/null 2>&1 && [ $n -lt 100 ]; do
 		sleep 0.1
 		n=$((n + 1))
 	done
-	qid=$(ls -t "$T_TMP/sink" | head -n 1 | sed 's/\.eml$//')
+	qid=$(ls -t "$T_TMP/lsink" | head -n 1 | sed 's/\.eml$//')
 	printf '%s mail postfix/smtp[458]: %s: to=<someone@gmail.com>, relay=gmail-smtp-in.l.google.com[2a00:1450:400c:c0b::1b]:25, delay=1.2, delays=0.1/0/0.6/0.5, dsn=5.7.1, status=bounced (host gmail-smtp-in.l.google.com[2a00:1450:400c:c0b::1b] said: %s 550-5.7.1 IPv6 sending guidelines regarding PTR records and authentication. 550 5.7.1 Please review https://support.google.com/mail/?p=IPv6AuthError x1 - gsmtp (in reply to end of DATA command))\n' \
 	    "$(date '+%b %e %H:%M:%S')" "$qid" "$GMAIL" >>"$ROOT/var/log/mail.log"
 ) &
@@ -449,6 +454,10 @@ check "local route, the bounce: exit 2, Gmail's IPv6 cause" \
 check "local route: the receiver's reply and relay from the log" \
     jok '"IPv6 sending guidelines" in (d["remote_reply"] or "") and
     "gmail-smtp-in" in (d["relay"] or "")'
+stj a@example.net --port "$PORT_local" --follow-timeout 1
+check "local route, nothing logged for the queue id: deferred (1) at the \
+follow's time limit" sh -c "[ '$RC' = 1 ] && grep -q '\"follow\":\"timeout\"' \
+    '$T_TMP/j'"
 st a@example.net --port "$PORT_local" --no-follow
 check "local route --no-follow: exit 0" [ "$RC" = 0 ]
 st a@example.net --port "$PORT_closed"
