@@ -365,6 +365,43 @@ if [ -n "$HAVE_TLS" ]; then
 	    --password-file "$T_TMP/pw2"
 	check "--auth over TLS with a CA not trusted: refused (75)" \
 	    rc_has 75 "$T_TMP/out" 'TLS failure' 
+	# The password asked on a terminal: no echo, the login works.
+	cat >"$T_TMP/ttyanswer.py" <<'EOF'
+import os, pty, select, sys, time
+answer, argv = sys.argv[1].encode(), sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+out, asked, deadline = b"", False, time.time() + 30
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if fd in r:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    if not asked and b"Password for alice" in out:
+        asked = True
+        time.sleep(0.3)
+        os.write(fd, answer + b"\r")
+sys.stdout.write(out.decode("utf-8", "replace"))
+_, st = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(st))
+EOF
+	RC=0
+	"$PY" "$T_TMP/ttyanswer.py" s3cret "$NOTSPAM" --root "$ROOT" --zones "$Z" \
+	    send-test a@example.net --server "127.0.0.1:$PORT_tls" \
+	    --auth alice --cafile "$W/ca.pem" --timeout "$T" \
+	    >"$T_TMP/pty.out" 2>&1 || RC=$?
+	NHIST=$((NHIST + 1))
+	sanitizer_check "$T_TMP/pty.out" "send-test on a terminal"
+	check "--auth on a terminal: asked, logged in, accepted (0)" \
+	    rc_has 0 "$T_TMP/pty.out" '^Password for alice \(not shown\): '
+	check "--auth on a terminal: the password typed is not echoed" \
+	    none s3cret "$T_TMP/pty.out"
 	# --submission: STARTTLS required, the certificate checked against
 	# the mail host name (this one names localhost and 127.0.0.1).
 	st a@example.net --submission --port "$PORT_tls" --auth alice \
