@@ -1663,7 +1663,9 @@ sendtest_start(struct session *s, const struct sendtest_opts *o, char **cause)
 	if (site != NULL && site_domain(site, st->domain) == NULL)
 		st_log(st, "* %s is not a domain this site hosts: the receiver "
 		    "judges its records, not this server's", st->domain);
-	st->phase = SENDTEST_SENDING;
+	st->phase = o->route == SENDTEST_DIRECT || (o->route ==
+	    SENDTEST_SERVER && st->hosts[0].name != NULL) ?
+	    SENDTEST_RESOLVING : SENDTEST_SENDING;
 	st->timer = loop_timer_add(st->loop, 0, st_begin, st);
 	return st;
 }
