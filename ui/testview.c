@@ -38,6 +38,7 @@ enum tv_edit {
 	TV_EDIT_ADDR,
 	TV_EDIT_SERVER,
 	TV_EDIT_TIMEOUT,
+	TV_EDIT_PORT,
 };
 
 /* One wrapped line of the transcript or the verdict, as drawn. */
@@ -52,6 +53,8 @@ struct testview {
 	char			 server[TV_FIELD_MAX];
 	enum sendtest_route	 route;
 	int			 timeout_s;	/* each SMTP stage; 0: smtp.h's */
+	unsigned		 port[SENDTEST_NROUTES]; /* local, submission:
+						 * 0 the route's own */
 	enum tv_edit		 edit;		/* what the line editor edits */
 
 	struct sendtest		*t;		/* the running or last test */
@@ -111,6 +114,7 @@ static const char *const test_help[] = {
 	"             direct: the recipient's MX on port 25 (shows whether",
 	"             outbound port 25 is blocked; the receiver's own verdict)",
 	"s            the server's HOST[:PORT] (chooses the server route)",
+	"p            the port of the local or submission route (0: 25, 587)",
 	"o            the time each SMTP stage may take, in seconds",
 	"h            the history of earlier tests; h again: the transcript",
 	"v            the whole verdict in a box",
@@ -338,6 +342,8 @@ test_send(struct app *app, struct testview *tv)
 	o.to = tv->sent_to = xstrdup(tv->addr);
 	if (tv->route == SENDTEST_SERVER)
 		o.server = tv->sent_server = xstrdup(tv->server);
+	if (tv->route == SENDTEST_LOCAL || tv->route == SENDTEST_SUBMISSION)
+		o.port = tv->port[tv->route];
 	o.timeout_ms = tv->timeout_s * 1000;
 	o.on_line = on_line;
 	o.on_phase = on_phase;
@@ -395,6 +401,14 @@ edit_done(struct app *app, void *state, const char *text)
 		if (s[0] != '\0')
 			tv->route = SENDTEST_SERVER;
 		break;
+	case TV_EDIT_PORT:
+		n = strtol(s, &end, 10);
+		if (*s == '\0' || *end != '\0' || n < 0 || n > 65535)
+			app_message(app, "%s: not a port (1 to 65535, 0: the "
+			    "route's own)", s);
+		else
+			tv->port[tv->route] = (unsigned)n;
+		break;
 	case TV_EDIT_TIMEOUT:
 		n = strtol(s, &end, 10);
 		if (*s == '\0' || *end != '\0' || n < 0 || n > 3600)
@@ -412,7 +426,7 @@ edit_done(struct app *app, void *state, const char *text)
 static void
 edit_open(struct testview *tv, enum tv_edit e)
 {
-	char num[16];
+	char num[16], prompt[64];
 
 	tv->edit = e;
 	switch (e) {
@@ -422,6 +436,22 @@ edit_open(struct testview *tv, enum tv_edit e)
 	case TV_EDIT_SERVER:
 		app_input(tv->app, "server HOST[:PORT]: ", tv->server,
 		    edit_done, tv);
+		break;
+	case TV_EDIT_PORT:
+		if (tv->route != SENDTEST_LOCAL &&
+		    tv->route != SENDTEST_SUBMISSION) {
+			tv->edit = TV_EDIT_NONE;
+			app_message(tv->app, tv->route == SENDTEST_SERVER ?
+			    "the server's port goes with it: s, HOST:PORT" :
+			    "the %s route has no port to set",
+			    sendtest_route_name(tv->route));
+			break;
+		}
+		snprintf(num, sizeof num, "%u", tv->port[tv->route]);
+		snprintf(prompt, sizeof prompt, "%s port (0: %s): ",
+		    sendtest_route_name(tv->route), tv->route ==
+		    SENDTEST_LOCAL ? "25" : "587");
+		app_input(tv->app, prompt, num, edit_done, tv);
 		break;
 	case TV_EDIT_TIMEOUT:
 		snprintf(num, sizeof num, "%d", tv->timeout_s);
@@ -476,43 +506,47 @@ add_line(struct tv_line **v, size_t *n, enum tui_role role, const char *text)
 	(*n)++;
 }
 
-/* A paragraph wrapped to width, its later lines under the text after
- * label. */
+/* A paragraph wrapped to width as textwrap() does with flags, its later
+ * lines under the text after label. */
 static void
-add_para(struct tv_line **v, size_t *n, int width, enum tui_role role,
-    const char *label, const char *text)
+add_wrapped(struct tv_line **v, size_t *n, int width, enum tui_role role,
+    const char *label, const char *text, int flags)
 {
 	struct strv w;
 	char *s = xasprintf("%s%s", label, text);
 	size_t i;
 
 	strv_init(&w);
-	tui_wrap(s, width, tui_width(label), 0, &w);
+	tui_wrap(s, width, tui_width(label), flags, &w);
 	for (i = 0; i < w.n; i++)
 		add_line(v, n, role, w.v[i]);
 	strv_free(&w);
 	free(s);
 }
 
-/* A text of several lines ('\n' between), each a paragraph; the label on
- * the first, blanks as wide before the others. */
+static void
+add_para(struct tv_line **v, size_t *n, int width, enum tui_role role,
+    const char *label, const char *text)
+{
+	add_wrapped(v, n, width, role, label, text, 0);
+}
+
+/* A text of several lines ('\n' between: a multi-line reply), each a
+ * paragraph; the label on the first, blanks as wide before the others. */
 static void
 add_lines(struct tv_line **v, size_t *n, int width, enum tui_role role,
     const char *label, const char *text)
 {
-	char *copy = xstrdup(text), *p = copy, *nl;
+	struct strv l;
 	char *blank = xasprintf("%*s", tui_width(label), "");
-	int first = 1;
+	size_t i;
 
-	do {
-		if ((nl = strchr(p, '\n')) != NULL)
-			*nl = '\0';
-		add_para(v, n, width, role, first ? label : blank, p);
-		first = 0;
-		p = nl + 1;
-	} while (nl != NULL);
+	strv_init(&l);
+	str_split(text, "\n", &l);
+	for (i = 0; i < l.n; i++)
+		add_para(v, n, width, role, i == 0 ? label : blank, l.v[i]);
+	strv_free(&l);
 	free(blank);
-	free(copy);
 }
 
 static void
@@ -570,9 +604,10 @@ reply_text(const struct sendtest_result *r)
 	    r->fail != NULL ? r->fail : "");
 }
 
-/* The verdict as lines of width columns, under its header: the summary,
- * the cause the answer maps to, why, the fix, the records, the page, the
- * receiver's answer, the reply, the queue id and what the follow saw. */
+/* The verdict as lines of width columns, under its header: the cause
+ * the answer maps to, the fix, the records, the summary, why, the page,
+ * the receiver's answer, the reply, the queue id and what the follow
+ * saw. */
 static void
 verdict_lines(struct testview *tv, int width, struct tv_line **v, size_t *n)
 {
@@ -595,10 +630,8 @@ verdict_lines(struct testview *tv, int width, struct tv_line **v, size_t *n)
 		return;
 	r = sendtest_result(tv->t);
 	/* What to do first (the panel may not have room for all): the
-	 * cause and its fix, then the page, then the replies (the
-	 * transcript has them too). */
-	if (r->summary != NULL)
-		add_para(v, n, width, verdict_role(r->verdict), "", r->summary);
+	 * cause and its fix, then what happened, why, the page, then the
+	 * replies (the transcript has them too). */
 	if (r->cause_title != NULL) {
 		s = xasprintf("%s%s%s%s", r->cause_title, r->cause_id != NULL ?
 		    " [" : "", r->cause_id != NULL ? r->cause_id : "",
@@ -606,20 +639,25 @@ verdict_lines(struct testview *tv, int width, struct tv_line **v, size_t *n)
 		add_para(v, n, width, ROLE_HEADER, "cause: ", s);
 		free(s);
 	}
-	if (r->explain != NULL)
-		add_para(v, n, width, ROLE_NORMAL, "why: ", r->explain);
 	if (r->fix != NULL)
 		add_para(v, n, width, ROLE_NORMAL, "fix: ", r->fix);
+	/* A record's name is one long word: broken where the line is full. */
 	for (i = 0; i < r->records.n; i++)
-		add_para(v, n, width, ROLE_NORMAL, i == 0 ? "records: " :
-		    "         ", r->records.v[i]);
+		add_wrapped(v, n, width, ROLE_NORMAL, i == 0 ? "records: " :
+		    "         ", r->records.v[i], TEXTWRAP_ANY);
+	if (r->summary != NULL)
+		add_para(v, n, width, verdict_role(r->verdict), "", r->summary);
+	if (r->explain != NULL)
+		add_para(v, n, width, ROLE_NORMAL, "why: ", r->explain);
 	if (r->mailtester_url != NULL)
 		add_para(v, n, width, ROLE_OK, "result page: ",
 		    r->mailtester_url);
 	if (r->remote_reply != NULL)
 		add_lines(v, n, width, verdict_role(r->verdict),
 		    "receiver: ", r->remote_reply);
-	if (r->reply != NULL) {
+	/* The reply, unless the summary quotes it already. */
+	if (r->reply != NULL && (r->summary == NULL || strchr(r->reply, '\n') !=
+	    NULL || strstr(r->summary, r->reply) == NULL)) {
 		s = reply_text(r);
 		add_lines(v, n, width, ROLE_NORMAL, "reply: ", s);
 		free(s);
@@ -689,6 +727,9 @@ route_chip(const struct testview *tv, enum sendtest_route r)
 	if (r == SENDTEST_SERVER && tv->server[0] != '\0')
 		return xasprintf("%s%s %s%s", sel ? "[" : " ",
 		    sendtest_route_name(r), tv->server, sel ? "]" : " ");
+	if (tv->port[r] != 0)
+		return xasprintf("%s%s :%u%s", sel ? "[" : " ",
+		    sendtest_route_name(r), tv->port[r], sel ? "]" : " ");
 	return xasprintf("%s%s%s", sel ? "[" : " ", sendtest_route_name(r),
 	    sel ? "]" : " ");
 }
@@ -887,13 +928,13 @@ test_draw(struct app *app, void *state, int rows, int cols)
 	verdict_lines(tv, cols - 2, &v, &nv);
 	transcript_wrap(tv, cols, &tl, &nt);
 	word = verdict_word(tv, &role);
-	/* The verdict below the transcript: all of it when it fits in half
-	 * the room or in what the transcript leaves, else as much as does
-	 * (v shows the rest). */
+	/* The verdict below the transcript: all of it when it fits in two
+	 * thirds of the room or in what the transcript leaves, else as much
+	 * as does (v shows the rest; the transcript scrolls). */
 	vh = word != NULL ? (int)nv + 1 : 0;
 	room = body - (int)nt - 1;
-	if (room < body / 2)
-		room = body / 2;
+	if (room < body * 2 / 3)
+		room = body * 2 / 3;
 	if (vh > room && vh > 2)
 		vh = room > 2 ? room : 2;
 	draw_transcript(tv, tl, nt, y, body - vh, cols);
@@ -911,6 +952,22 @@ test_draw(struct app *app, void *state, int rows, int cols)
 			    v[i].text);
 	}
 	lines_free(v, nv);
+}
+
+/* A multi-line text in the box: a paragraph a line, as add_lines. */
+static void
+dialog_lines(struct app *app, const char *label, const char *text)
+{
+	struct strv l;
+	char *blank = xasprintf("%*s", tui_width(label), "");
+	size_t i;
+
+	strv_init(&l);
+	str_split(text, "\n", &l);
+	for (i = 0; i < l.n; i++)
+		app_dialog_label(app, i == 0 ? label : blank, 0, l.v[i]);
+	strv_free(&l);
+	free(blank);
 }
 
 /* v: the verdict in a box, where it can scroll. */
@@ -948,13 +1005,13 @@ verdict_box(struct app *app, struct testview *tv)
 		app_dialog_label(app, "message-id: ", TEXTWRAP_ANY,
 		    r->message_id);
 	if (r->reply != NULL)
-		app_dialog_label(app, "reply: ", 0, r->reply);
+		dialog_lines(app, "reply: ", r->reply);
 	if (r->queue_id != NULL)
 		app_dialog_label(app, "queue id: ", 0, r->queue_id);
 	if (r->follow != NULL)
 		app_dialog_label(app, "followed: ", 0, r->follow);
 	if (r->remote_reply != NULL)
-		app_dialog_label(app, "receiver: ", 0, r->remote_reply);
+		dialog_lines(app, "receiver: ", r->remote_reply);
 	if (r->relay != NULL)
 		app_dialog_label(app, "relay: ", 0, r->relay);
 	if (r->cause_title != NULL) {
@@ -1021,7 +1078,7 @@ hist_box(struct app *app, const struct sendtest_hist *e)
 	if (e->queue_id != NULL && e->queue_id[0] != '\0')
 		app_dialog_label(app, "queue id: ", 0, e->queue_id);
 	if (e->remote_reply != NULL && e->remote_reply[0] != '\0')
-		app_dialog_label(app, "receiver: ", 0, e->remote_reply);
+		dialog_lines(app, "receiver: ", e->remote_reply);
 	if (e->summary != NULL && e->summary[0] != '\0')
 		app_dialog_label(app, "summary: ", 0, e->summary);
 	if (e->to != NULL && e->route != NULL &&
@@ -1173,6 +1230,9 @@ test_key(struct app *app, void *state, int key)
 		return KEY_HANDLED;
 	case 'o':
 		edit_open(tv, TV_EDIT_TIMEOUT);
+		return KEY_HANDLED;
+	case 'p':
+		edit_open(tv, TV_EDIT_PORT);
 		return KEY_HANDLED;
 	case '\t':
 	case KEY_RIGHT:
