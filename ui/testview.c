@@ -8,11 +8,12 @@
  *
  * The test runs on the session's loop: its callbacks only keep lines and
  * state and mark the app dirty; a timer redraws the elapsed time while it
- * runs.  While the screen is shown the terminal is asked for bracketed
- * paste, so a paste opens the address editor and arrives whole (its
- * markers are keys of their own, never an Escape that would cancel the
- * editor); typing fast loses nothing either (the console drains every
- * key at each wake-up). */
+ * runs; Esc cancels the test (sendtest_free), leaving what it showed.
+ * While the screen is shown the terminal is asked for bracketed paste: the
+ * markers are bound to key codes of their own (never an Escape that would
+ * cancel an editor), a paste is gathered whole and becomes the address,
+ * and what it holds is never taken as keys.  Typing fast loses nothing
+ * either (the console drains every key at each wake-up). */
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +117,8 @@ static const char *const test_help[] = {
 	"s            the server's HOST[:PORT] (chooses the server route)",
 	"p            the port of the local or submission route (0: 25, 587)",
 	"o            the time each SMTP stage may take, in seconds",
-	"h            the history of earlier tests; h again: the transcript",
+	"h            the history of earlier tests, newest first; Enter: one",
+	"             in full, Enter again sends it again; h: the transcript",
 	"v            the whole verdict in a box",
 	"Up Down PgUp PgDn Home End   scroll (in the history: move)",
 	"Esc          cancel the test that runs; else back",
