@@ -1118,44 +1118,15 @@ test_click(struct testview *tv)
 		tv->hcur = tv->htop + ev.y - tv->body_y;
 }
 
-/* Up Down PgUp PgDn Home End on the transcript. */
+/* Up Down PgUp PgDn Home End on the transcript: list_key's moves, with
+ * the first line shown as the cursor over the tops there can be. */
 static int
 scroll_key(struct testview *tv, int key)
 {
-	int page = tv->vis > 1 ? tv->vis - 1 : 1;
-	int max = tv->nwrapped - tv->vis;
+	int max = tv->nwrapped - tv->vis, top = 0;
 
-	switch (key) {
-	case KEY_UP:
-	case 'k':
-		tv->top--;
-		break;
-	case KEY_DOWN:
-	case 'j':
-		tv->top++;
-		break;
-	case KEY_PPAGE:
-		tv->top -= page;
-		break;
-	case KEY_NPAGE:
-	case ' ':
-		tv->top += page;
-		break;
-	case KEY_HOME:
-	case 'g':
-		tv->top = 0;
-		break;
-	case KEY_END:
-	case 'G':
-		tv->top = max;
-		break;
-	default:
+	if (!list_key(key, &tv->top, &top, max > 0 ? max + 1 : 1, tv->vis))
 		return 0;
-	}
-	if (tv->top > max)
-		tv->top = max;
-	if (tv->top < 0)
-		tv->top = 0;
 	/* At the end again: follow what comes. */
 	tv->stick = tv->top >= max;
 	return 1;
