@@ -574,6 +574,23 @@ verdict_role(enum sendtest_verdict v)
 	}
 }
 
+/* The width of the widest blank-separated word of text. */
+static int
+longest_word(const char *text)
+{
+	struct strv w;
+	size_t i;
+	int max = 0, n;
+
+	strv_init(&w);
+	str_split(text, " ", &w);
+	for (i = 0; i < w.n; i++)
+		if ((n = tui_width(w.v[i])) > max)
+			max = n;
+	strv_free(&w);
+	return max;
+}
+
 /* The verdict's word and its role for the header line: NULL when there
  * is none (nothing sent yet, or the test still runs). */
 static const char *
@@ -643,10 +660,12 @@ verdict_lines(struct testview *tv, int width, struct tv_line **v, size_t *n)
 	}
 	if (r->fix != NULL)
 		add_para(v, n, width, ROLE_NORMAL, "fix: ", r->fix);
-	/* A record's name is one long word: broken where the line is full. */
+	/* A record whose name is longer than a line (an ip6.arpa PTR) is
+	 * broken where the line is full, not first after its type. */
 	for (i = 0; i < r->records.n; i++)
 		add_wrapped(v, n, width, ROLE_NORMAL, i == 0 ? "records: " :
-		    "         ", r->records.v[i], TEXTWRAP_ANY);
+		    "         ", r->records.v[i], longest_word(r->records.v[i]) >
+		    width - 9 ? TEXTWRAP_ANY : 0);
 	if (r->summary != NULL)
 		add_para(v, n, width, verdict_role(r->verdict), "", r->summary);
 	if (r->explain != NULL)
