@@ -395,6 +395,21 @@ setup_can_open(const struct setup_state *st, enum setup_step s,
 	return 1;
 }
 
+int
+setup_first_run(const struct site *site)
+{
+	size_t i;
+
+	if (site->nkeys > 0 || site->unread_signer != NULL)
+		return 0;
+	/* A hop from the MTA to a signer or anything else (a milter, a
+	 * content filter, a relay to a proxy): someone set up a path. */
+	for (i = 0; i < site->nlinks; i++)
+		if (strcmp(site->links[i].kind, "listen") != 0)
+			return 0;
+	return 1;
+}
+
 /* ---- detect --------------------------------------------------------------- */
 
 /* The stacks notspam sets up, with the packages of each system.  Debian 12
@@ -536,7 +551,11 @@ setup_detect(const struct site *site, struct setup_detect *d)
 		c->title = stacks[i].title;
 		mta_here = d->mta != NULL || any_exists(site->root,
 		    stacks[i].mta_bin, 3);
-		signer_here = any_exists(site->root, stacks[i].signer_bin, 3);
+		/* A signer whose configuration was read is installed
+		 * (its package ships it), wherever its program is. */
+		signer_here = (d->signer != NULL &&
+		    strcmp(d->signer, stacks[i].signer) == 0) ||
+		    any_exists(site->root, stacks[i].signer_bin, 3);
 		c->installed = mta_here && signer_here;
 		c->packaged = d->os == SETUP_OS_DEBIAN ?
 		    stacks[i].deb_pkgs != NULL : d->os == SETUP_OS_OPENBSD;

@@ -111,6 +111,10 @@ void setup_done(struct setup_state *, enum setup_step, time_t now);
  * a done step always may).  *why (static) says which one is missing. */
 int setup_can_open(const struct setup_state *, enum setup_step,
     const char **why);
+/* Is nothing configured yet: no signer has a key, and the MTA hands mail
+ * to no signer (nor to one notspam does not read, such as rspamd)?  The
+ * console then opens on the setup. */
+int setup_first_run(const struct site *);
 /* The key the state holds for domain and selector, or NULL. */
 const struct setup_key *setup_key_find(const struct setup_state *,
     const char *domain, const char *selector);
