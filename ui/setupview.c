@@ -998,6 +998,23 @@ row_seen(struct setupview *sv, const struct watch_row *r,
 	}
 }
 
+/* The value to publish for a row (the first, for "host-a"), or NULL. */
+static const char *
+row_value(struct setupview *sv, const struct watch_row *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < sv->nsets; i++) {
+		if (sv->sets[i].host != r->host ||
+		    strcasecmp(sv->sets[i].domain, r->set) != 0)
+			continue;
+		for (j = 0; j < sv->sets[i].nrecords; j++)
+			if (strcmp(sv->sets[i].records[j].id, r->id) == 0)
+				return sv->sets[i].records[j].value;
+	}
+	return NULL;
+}
+
 static void
 draw_dns(struct setupview *sv, struct area *a)
 {
@@ -1005,6 +1022,7 @@ draw_dns(struct setupview *sv, struct area *a)
 	size_t n = 0, shown = 0, total = 0;
 	int i, sel, y0, wseen = 26;
 	enum tui_role role;
+	const char *value;
 	char *s, *seen;
 
 	if (sv->watch == NULL) {
@@ -1041,6 +1059,10 @@ draw_dns(struct setupview *sv, struct area *a)
 			tui_fill(a->y, a->x, a->w, ROLE_CURSOR);
 		tui_putf(a->y, a->x, a->w - wseen - 1, sel ? ROLE_CURSOR :
 		    ROLE_NORMAL, "%s %s", sel ? ">" : " ", s);
+		/* A wide terminal has the room for the value too. */
+		if (a->w >= 90 && (value = row_value(sv, &rows[i])) != NULL)
+			tui_put(a->y, a->x + 31, a->w - wseen - 33, sel ?
+			    ROLE_CURSOR : ROLE_DIM, value);
 		tui_put(a->y, a->x + a->w - wseen, wseen, sel ? ROLE_CURSOR :
 		    role, seen);
 		a->y++;

@@ -630,15 +630,26 @@ setup_choice_find(const struct setup_detect *d, const char *id)
 
 /* ---- identity ------------------------------------------------------------- */
 
-/* Does a site domain come from the MTA's files (not notspam.conf)? */
+/* Does a site domain come from the MTA's files?  Not from notspam.conf,
+ * nor from the signer's alone: a domain the setup added is named by the
+ * signer's tables once apply wrote them, and must stay in the settings
+ * file (the MTA does not receive for it otherwise). */
 static int
-from_configs(const struct site_domain *dom)
+from_configs(const struct site *site, const struct site_domain *dom)
 {
-	size_t i;
+	const char *src;
+	size_t i, j, n;
 
-	for (i = 0; i < dom->sources.n; i++)
-		if (!str_startswith(dom->sources.v[i], "notspam.conf"))
-			return 1;
+	for (i = 0; i < dom->sources.n; i++) {
+		src = dom->sources.v[i];
+		n = strcspn(src, " ");
+		for (j = 0; j < site->nprograms; j++)
+			if (site->programs[j].role != NULL &&
+			    strcmp(site->programs[j].role, "mta") == 0 &&
+			    strlen(site->programs[j].name) == n &&
+			    strncmp(site->programs[j].name, src, n) == 0)
+				return 1;
+	}
 	return 0;
 }
 
@@ -664,7 +675,7 @@ setup_identity(const struct site *site, const struct setup_state *st,
 		    site->hostname_source : "system");
 	}
 	for (i = 0; i < site->ndomains; i++)
-		if (from_configs(&site->domains[i]))
+		if (from_configs(site, &site->domains[i]))
 			strv_add_unique(&id->config_domains,
 			    site->domains[i].name);
 	if (st->have_domains) {
