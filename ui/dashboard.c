@@ -918,6 +918,6 @@ dash_key(struct app *app, void *state, int key)
 
 const struct screen screen_dashboard = {
 	"dashboard", dash_enter, dash_draw, dash_key, dash_leave,
-	" w setup  d DNS  K keys  c configs  x doctor  / filter  ? help  q quit",
+	" Enter open  d DNS  K keys  c configs  w setup  x doctor  ? help  q quit",
 	dash_help
 };

@@ -78,7 +78,7 @@ check "  the keys line" wait_for 'n next  Up Down stack  r look again'
 capture 1-detect
 check "  80 columns: no line wider" sh -c "! $TM capture-pane -p -t c | awk 'length > 80' | grep -q ."
 $TM send-keys -t c Escape
-check "Esc: the dashboard under it" wait_for 'w setup  d DNS'
+check "Esc: the dashboard under it" wait_for 'c configs  w setup'
 check "  nothing written yet" [ ! -e "$state" ]
 $TM send-keys -t c w
 check "w opens the setup again" wait_for 'Step 1 of 6: What runs here'
@@ -229,11 +229,11 @@ check "setup.state: on dns, configs done" sh -c "
 
 # Quit at the DNS step; the next start resumes there.
 $TM send-keys -t c q
-check "q: the dashboard" wait_for 'w setup  d DNS'
+check "q: the dashboard" wait_for 'c configs  w setup'
 $TM send-keys -t c q
 check "  q quits with 0" wait_for '^EXITED 0'
 start
-check "started again: the dashboard (signing is configured now)" wait_for 'w setup  d DNS'
+check "started again: the dashboard (signing is configured now)" wait_for 'c configs  w setup'
 $TM send-keys -t c q
 wait_for '^EXITED 0' >/dev/null
 start setup --watch-interval 1
