@@ -659,6 +659,7 @@ id_check(struct setupview *sv, struct strv *problems, struct strv *notes)
 static void
 draw_identity(struct setupview *sv, struct area *a)
 {
+	const struct site *site;
 	struct strv problems, notes;
 	const char *label, *value, *src;
 	enum id_field k;
@@ -720,6 +721,17 @@ draw_identity(struct setupview *sv, struct area *a)
 	s = xasprintf("host name from: %s", sv->host_source);
 	para(a, ROLE_DIM, 4, s);
 	free(s);
+	/* The records follow the MTA's own name: notspam does not edit it. */
+	site = sv->app->site;
+	if (site->hostname != NULL && *sv->host != '\0' &&
+	    strcasecmp(site->hostname, sv->host) != 0) {
+		s = xasprintf("the MTA calls itself %s (%s): the records "
+		    "follow it; set its host name there to %s (notspam does "
+		    "not edit it)", site->hostname, site->hostname_source !=
+		    NULL ? site->hostname_source : "its config", sv->host);
+		para(a, ROLE_WARN, 0, s);
+		free(s);
+	}
 	s = xasprintf("addresses from: %s", sv->addr_source);
 	para(a, ROLE_DIM, 4, s);
 	free(s);
