@@ -71,7 +71,6 @@ struct setupview {
 	/* keys */
 	struct setup_keyrow	*rows;
 	size_t			 nrows;
-	int			 have_rows;
 	int			 ed25519;
 	int			 kcur, ktop, kvis;
 	struct keys_gen		 gen_key;
@@ -176,7 +175,6 @@ rows_load(struct setupview *sv)
 	setup_keyrows(sv->app->site, &sv->st, &id, sv_signer(sv), sv->ed25519,
 	    time(NULL), &sv->rows, &sv->nrows);
 	setup_identity_free(&id);
-	sv->have_rows = 1;
 }
 
 static void
@@ -192,8 +190,14 @@ sets_load(struct setupview *sv)
 	}
 }
 
-/* The site was read again (an apply, the identity written): everything
- * borrowed from the old one goes. */
+/*
+ * The site was read again (an apply, the identity written) or planned
+ * again: what is borrowed from it (the detection) and made from it goes.
+ * Every reading of the site makes a new plan (the Configs screen drops
+ * the plan with the old site), so a new plan generation stands for a new
+ * site even at the old one's address.  The identity's answers are copies,
+ * reread only for another site, so that edits in progress stay.
+ */
 static void
 sv_refresh(struct setupview *sv)
 {
@@ -202,16 +206,15 @@ sv_refresh(struct setupview *sv)
 
 	if (app->site == sv->site && gen == sv->gen)
 		return;
-	if (app->site != sv->site) {
-		if (sv->have_det)
-			setup_detect_free(&sv->det);
-		setup_detect(app->site, &sv->det);
-		sv->have_det = 1;
-		if (sv->ccur >= (int)sv->det.nchoices)
-			sv->ccur = 0;
+	if (sv->have_det)
+		setup_detect_free(&sv->det);
+	setup_detect(app->site, &sv->det);
+	sv->have_det = 1;
+	if (sv->ccur >= (int)sv->det.nchoices)
+		sv->ccur = 0;
+	if (app->site != sv->site)
 		id_load(sv);
-		sets_load(sv);
-	}
+	sets_load(sv);
 	rows_load(sv);
 	sv->site = app->site;
 	sv->gen = gen;
@@ -656,21 +659,50 @@ id_check(struct setupview *sv, struct strv *problems, struct strv *notes)
 	    problems, notes);
 }
 
+/* One entry of the identity page: its label, value and where it is
+ * from. */
 static void
-draw_identity(struct setupview *sv, struct area *a)
+id_entry(struct setupview *sv, int i, const char **label,
+    const char **value, const char **src)
 {
-	const struct site *site;
-	struct strv problems, notes;
-	const char *label, *value, *src;
+	static char family[16];
 	enum id_field k;
-	int i, n = id_count(sv), idx, fam, sel, y0;
-	size_t j;
-	char *c, *s;
+	int idx, fam;
+	char *c;
 
-	strv_init(&problems);
-	strv_init(&notes);
-	id_check(sv, &problems, &notes);
-	/* The entries, then what they need, below. */
+	k = id_kind(sv, i, &idx);
+	*src = "";
+	switch (k) {
+	case ID_HOST:
+		*label = "Host name";
+		*value = *sv->host != '\0' ? sv->host : "(none)";
+		break;
+	case ID_DOMAIN:
+		*label = idx == 0 ? "Domains" : "";
+		*value = sv->domains.v[idx];
+		*src = strv_find(&sv->config_domains, *value) >= 0 ?
+		    "from the configs" : "added";
+		break;
+	case ID_ADDR:
+	default:
+		*label = idx == 0 ? "Addresses" : "";
+		*value = sv->addrs.v[idx];
+		c = netaddr_canon(*value, &fam);
+		snprintf(family, sizeof family, "%s", c == NULL ?
+		    "not an address" : fam == AF_INET ? "IPv4" : "IPv6");
+		free(c);
+		*src = family;
+		break;
+	}
+}
+
+/* The entries (host name, domains, addresses), the cursor's marked. */
+static void
+id_entries(struct setupview *sv, struct area *a)
+{
+	const char *label, *value, *src;
+	int i, n = id_count(sv), sel, y0;
+
 	sv->ivis = a->bottom - a->y - 6;
 	if (sv->ivis < 3)
 		sv->ivis = 3;
@@ -678,31 +710,8 @@ draw_identity(struct setupview *sv, struct area *a)
 	y0 = a->y;
 	for (i = sv->itop; i < n && a->y < y0 + sv->ivis &&
 	    a->y < a->bottom; i++) {
-		k = id_kind(sv, i, &idx);
+		id_entry(sv, i, &label, &value, &src);
 		sel = i == sv->icur;
-		label = "";
-		src = "";
-		switch (k) {
-		case ID_HOST:
-			label = "Host name";
-			value = *sv->host != '\0' ? sv->host : "(none)";
-			break;
-		case ID_DOMAIN:
-			label = idx == 0 ? "Domains" : "";
-			value = sv->domains.v[idx];
-			src = strv_find(&sv->config_domains, value) >= 0 ?
-			    "from the configs" : "added";
-			break;
-		case ID_ADDR:
-		default:
-			label = idx == 0 ? "Addresses" : "";
-			value = sv->addrs.v[idx];
-			c = netaddr_canon(value, &fam);
-			src = c == NULL ? "not an address" : fam == AF_INET ?
-			    "IPv4" : "IPv6";
-			free(c);
-			break;
-		}
 		tui_put(a->y, a->x, 11, ROLE_HEADER, label);
 		if (sel)
 			tui_fill(a->y, a->x + 11, a->w - 11, ROLE_CURSOR);
@@ -718,11 +727,24 @@ draw_identity(struct setupview *sv, struct area *a)
 		tui_put(a->y++, a->x + 13, a->w - 13, ROLE_WARN,
 		    "none: a adds one");
 	}
+}
+
+static void
+draw_identity(struct setupview *sv, struct area *a)
+{
+	const struct site *site = sv->app->site;
+	struct strv problems, notes;
+	size_t j;
+	char *s;
+
+	strv_init(&problems);
+	strv_init(&notes);
+	id_check(sv, &problems, &notes);
+	id_entries(sv, a);
 	s = xasprintf("host name from: %s", sv->host_source);
 	para(a, ROLE_DIM, 4, s);
 	free(s);
 	/* The records follow the MTA's own name: notspam does not edit it. */
-	site = sv->app->site;
 	if (site->hostname != NULL && *sv->host != '\0' &&
 	    strcasecmp(site->hostname, sv->host) != 0) {
 		s = xasprintf("the MTA calls itself %s (%s): the records "
@@ -736,13 +758,12 @@ draw_identity(struct setupview *sv, struct area *a)
 	para(a, ROLE_DIM, 4, s);
 	free(s);
 	a->y++;
-	if (problems.n > 0)
-		for (j = 0; j < problems.n; j++) {
-			s = xasprintf("FAIL %s", problems.v[j]);
-			para(a, ROLE_FAIL, 5, s);
-			free(s);
-		}
-	else
+	for (j = 0; j < problems.n; j++) {
+		s = xasprintf("FAIL %s", problems.v[j]);
+		para(a, ROLE_FAIL, 5, s);
+		free(s);
+	}
+	if (problems.n == 0)
 		para(a, ROLE_OK, 0, "n writes these to notspam's settings "
 		    "file (the MTA's files are not touched)");
 	for (j = 0; j < notes.n; j++) {
