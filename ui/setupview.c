@@ -26,6 +26,7 @@
 #include "core/lib/netaddr.h"
 #include "core/lib/textwrap.h"
 #include "core/lib/util.h"
+#include "core/mail/sendtest.h"
 #include "core/setup/setup.h"
 #include "core/setup/watch.h"
 #include "core/site/session.h"
@@ -84,6 +85,11 @@ struct setupview {
 	struct record_set	*sets;
 	size_t			 nsets;
 	int			 dcur, dtop, dvis;
+	/* test */
+	char			*test_to;
+	char			*test_server;	/* NULL: the local MTA */
+	struct sendtest		*test;
+	int			 test_over;	/* its on_done ran */
 	/* mouse: the step on each screen row of the list */
 	int			 rowstep[64];
 };
@@ -108,6 +114,9 @@ static const char *const setup_help[] = {
 	"Configs:     Enter opens the Configs screen: diffs, A applies",
 	"DNS:         e exports the records to zone files; Enter: a record's",
 	"             value and what the DNS says; w looks again now",
+	"Test:        a the address, s a server (else the local MTA), Enter",
+	"             sends: the transcript, the verdict, mail-tester's page;",
+	"             Esc cancels a test running",
 	"Esc q        leave the setup (it resumes here next time)",
 	NULL
 };
@@ -267,7 +276,8 @@ on_tick(void *arg)
 	sv->tick = 0;
 	sv->spin++;
 	sv->app->dirty = 1;
-	if (sv->job != NULL || sv->watch != NULL)
+	if (sv->job != NULL || sv->watch != NULL || (sv->test != NULL &&
+	    !sv->test_over))
 		sv->tick = loop_timer_add(sv->app->loop, SV_TICK_MS, on_tick,
 		    sv);
 }
@@ -313,6 +323,8 @@ setup_enter(struct app *app, const void *arg)
 	} else if (warn != NULL)
 		app_message(app, "%s", warn);
 	free(warn);
+	if (sv->st.test_to != NULL)
+		sv->test_to = xstrdup(sv->st.test_to);
 	/* The Ed25519 choice as the keys already made say. */
 	for (i = 0; i < (int)sv->st.nkeys; i++)
 		if (strcmp(sv->st.keys[i].type, "ed25519") == 0)
@@ -344,6 +356,9 @@ setup_leave(struct app *app, void *state)
 	id_clear(sv);
 	setup_keyrows_free(sv->rows, sv->nrows);
 	records_free(sv->sets, sv->nsets);
+	sendtest_free(sv->test);
+	free(sv->test_to);
+	free(sv->test_server);
 	setup_state_free(&sv->st);
 	free(sv);
 }
@@ -1219,16 +1234,173 @@ export_done(struct app *app, void *state, const char *text)
 
 /* ---- Test. ---- */
 
+/* The test's progress: a line, its phase, its end (from the loop). */
+static void
+test_line(const char *line, void *arg)
+{
+	struct setupview *sv = arg;
+
+	(void)line;
+	sv->app->dirty = 1;
+}
+
+static void
+test_phase(enum sendtest_phase p, void *arg)
+{
+	struct setupview *sv = arg;
+
+	(void)p;
+	sv->app->dirty = 1;
+}
+
+static void
+test_done(struct sendtest *t, void *arg)
+{
+	struct setupview *sv = arg;
+
+	(void)t;
+	sv->test_over = 1;
+	sv->app->dirty = 1;
+}
+
+/* Enter: the test sent, by the route chosen, on the session's loop. */
+static void
+test_send(struct setupview *sv)
+{
+	struct sendtest_opts o;
+	char *cause = NULL;
+
+	if (sv->test != NULL && !sv->test_over) {
+		app_message(sv->app, "a test is %s: one at a time (Esc "
+		    "cancels it)", sendtest_phase_name(sendtest_phase(sv->test)));
+		return;
+	}
+	if (sv->test_to == NULL) {
+		app_message(sv->app, "a gives the address first (a "
+		    "mail-tester.com one, or yours)");
+		return;
+	}
+	sendtest_free(sv->test);
+	sv->test = NULL;
+	memset(&o, 0, sizeof o);
+	o.route = sv->test_server != NULL ? SENDTEST_SERVER : SENDTEST_LOCAL;
+	o.server = sv->test_server;
+	o.to = sv->test_to;
+	o.on_line = test_line;
+	o.on_phase = test_phase;
+	o.on_done = test_done;
+	o.arg = sv;
+	sv->test_over = 0;
+	if ((sv->test = sendtest_start(sv->app->session, &o, &cause)) ==
+	    NULL) {
+		app_message(sv->app, "not sent: %s", cause);
+		free(cause);
+		return;
+	}
+	tick_start(sv);
+}
+
+static void
+test_to_done(struct app *app, void *state, const char *text)
+{
+	struct setupview *sv = state;
+	char *t;
+
+	if (text == NULL)
+		return;
+	t = xstrdup(text);
+	str_trim(t);
+	free(sv->test_to);
+	sv->test_to = *t != '\0' ? t : NULL;
+	if (sv->test_to == NULL)
+		free(t);
+	app->dirty = 1;
+}
+
+static void
+test_server_done(struct app *app, void *state, const char *text)
+{
+	struct setupview *sv = state;
+	char *t;
+
+	if (text == NULL)
+		return;
+	t = xstrdup(text);
+	str_trim(t);
+	free(sv->test_server);
+	sv->test_server = *t != '\0' ? t : NULL;
+	if (sv->test_server == NULL)
+		free(t);
+	app->dirty = 1;
+}
+
+/* The outcome's lines: the verdict and the summary, mail-tester's page. */
+static void
+draw_test_result(struct setupview *sv, struct area *a)
+{
+	const struct sendtest_result *r = sendtest_result(sv->test);
+	char *s;
+
+	if (!sv->test_over) {
+		linef(a, ROLE_PENDING, "%s %s", sendtest_phase_name(
+		    sendtest_phase(sv->test)), spinner(sv));
+		return;
+	}
+	field(a, "Verdict", r->verdict == SENDTEST_ACCEPTED ? ROLE_OK :
+	    r->verdict == SENDTEST_DEFERRED ? ROLE_WARN : ROLE_FAIL,
+	    sendtest_verdict_name(r->verdict));
+	if (r->summary != NULL)
+		para(a, ROLE_NORMAL, 2, r->summary);
+	if (r->fix != NULL) {
+		s = xasprintf("fix: %s", r->fix);
+		para(a, ROLE_NORMAL, 5, s);
+		free(s);
+	}
+	if (r->mailtester_url != NULL) {
+		s = xasprintf("the result: %s", r->mailtester_url);
+		para(a, ROLE_HEADER, 4, s);
+		free(s);
+	}
+}
+
 static void
 draw_test(struct setupview *sv, struct area *a)
 {
-	(void)sv;
-	para(a, ROLE_NORMAL, 0, "Send a test message to a mail-tester.com "
-	    "address (or any address you read): the SMTP transcript, the "
-	    "queue follow and the result link.");
+	const struct strv *tr;
+	size_t i, from;
+	int room;
+	char *s;
+
+	para(a, ROLE_NORMAL, 0, "A test message to a mail-tester.com address "
+	    "(its page scores DKIM, SPF, DMARC, the PTR) or to any address "
+	    "whose mail you read.");
 	a->y++;
-	para(a, ROLE_WARN, 0, "send-test is not in this build yet: once it "
-	    "is, this step sends from here (notspam send-test ADDRESS).");
+	field(a, "To", sv->test_to != NULL ? ROLE_NORMAL : ROLE_WARN,
+	    sv->test_to != NULL ? sv->test_to : "(none: a gives it)");
+	if (sv->test_server != NULL) {
+		s = xasprintf("the server %s", sv->test_server);
+		field(a, "Route", ROLE_NORMAL, s);
+		free(s);
+	} else
+		field(a, "Route", ROLE_NORMAL, "the local MTA, port 25 (s: a "
+		    "server instead)");
+	a->y++;
+	if (sv->test == NULL) {
+		para(a, ROLE_DIM, 0, sv->st.done[SETUP_TEST] > 0 ? "The setup "
+		    "is done; Enter sends another test." : "Enter sends it; "
+		    "n once it is sent.");
+		return;
+	}
+	draw_test_result(sv, a);
+	/* The transcript's end, as much as fits. */
+	tr = sendtest_transcript(sv->test);
+	room = a->bottom - a->y - 1;
+	if (room < 1 || tr->n == 0)
+		return;
+	a->y++;
+	from = tr->n > (size_t)room ? tr->n - (size_t)room : 0;
+	for (i = from; i < tr->n; i++)
+		line(a, ROLE_DIM, tr->v[i]);
 }
 
 /* ---- The whole screen. ---- */
@@ -1281,7 +1453,8 @@ setup_draw(struct app *app, void *state, int rows, int cols)
 	case SETUP_TEST:
 	default:
 		draw_test(sv, &a);
-		keys = " n finish  p back  ? help  Esc leave";
+		keys = " n finish  p back  a To  s server  Enter send  ? help  "
+		    "Esc leave";
 		break;
 	}
 	snprintf(sv->keys, sizeof sv->keys, "%s", keys);
@@ -1419,6 +1592,27 @@ next_configs(struct setupview *sv)
 	return 0;
 }
 
+static int
+next_test(struct setupview *sv)
+{
+	const struct sendtest_result *r;
+
+	if (sv->test == NULL || !sv->test_over) {
+		if (sv->st.done[SETUP_TEST] > 0)
+			return 0;
+		app_message(sv->app, sv->test != NULL ? "wait: the test is "
+		    "not done" : "send a test first: a gives the address, "
+		    "Enter sends it");
+		return -1;
+	}
+	r = sendtest_result(sv->test);
+	free(sv->st.test_to);
+	free(sv->st.test_route);
+	sv->st.test_to = xstrdup(sv->test_to);
+	sv->st.test_route = xstrdup(sendtest_route_name(r->route));
+	return 0;
+}
+
 static void
 sv_next(struct setupview *sv)
 {
@@ -1437,6 +1631,9 @@ sv_next(struct setupview *sv)
 		break;
 	case SETUP_CONFIGS:
 		rc = next_configs(sv);
+		break;
+	case SETUP_TEST:
+		rc = next_test(sv);
 		break;
 	default:
 		break;
@@ -1626,6 +1823,27 @@ key_dns(struct setupview *sv, int key)
 	    KEY_HANDLED : 0;
 }
 
+static int
+key_test(struct setupview *sv, int key)
+{
+	switch (key) {
+	case 'a':
+		app_input(sv->app, "send the test to: ", sv->test_to,
+		    test_to_done, sv);
+		return KEY_HANDLED;
+	case 's':
+		app_input(sv->app, "server HOST[:PORT] (empty: the local MTA): ",
+		    sv->test_server, test_server_done, sv);
+		return KEY_HANDLED;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		test_send(sv);
+		return KEY_HANDLED;
+	}
+	return 0;
+}
+
 /* A step chosen (a digit, a click): opened if it may be. */
 static void
 sv_goto(struct setupview *sv, int s)
@@ -1674,6 +1892,12 @@ setup_key(struct app *app, void *state, int key)
 			app_message(app, "wait: a key is being made");
 			return KEY_HANDLED;
 		}
+		if (sv->test != NULL && !sv->test_over) {
+			sendtest_free(sv->test);	/* cancelled */
+			sv->test = NULL;
+			app_message(app, "the test was cancelled");
+			return KEY_HANDLED;
+		}
 		return 0;		/* back: progress is saved */
 	}
 	switch (sv->page) {
@@ -1703,6 +1927,9 @@ setup_key(struct app *app, void *state, int key)
 		break;
 	case SETUP_DNS:
 		r = key_dns(sv, key);
+		break;
+	case SETUP_TEST:
+		r = key_test(sv, key);
 		break;
 	default:
 		break;

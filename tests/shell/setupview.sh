@@ -52,6 +52,12 @@ start() {
 }
 # A session that outlives the console's: the server stays between starts.
 $TM new-session -d -s keep "sleep 3600"
+# The receiver of the test message: an SMTP sink on loopback.
+mkdir -p "$T_TMP/sink"
+sport=$(free_port)
+"$PY" tests/stack/smtpsink.py 127.0.0.1 "$sport" "$T_TMP/sink" 2>"$T_TMP/sink.err" &
+sink=$!
+trap 'kill $sink 2>/dev/null; tm_cleanup' EXIT
 
 # The command line.
 run --root "$root" setup --watch-interval 0
@@ -262,7 +268,36 @@ check "  n: the DNS again" wait_for 'Step 5 of 6: DNS'
 $TM send-keys -t c n
 check "n: step 6, the test" wait_for 'Step 6 of 6: Test'
 check "  setup.state: dns done" grep -q '^done dns ' "$state"
+check "  no address yet" wait_for 'To +\(none: a gives it\)'
+$TM send-keys -t c n
+check "  n before a test: refused" wait_for 'send a test first: a gives the address'
+# The test message, to an SMTP sink standing in for the receiver (the
+# server route; the local MTA is the default).
+$TM send-keys -t c a
+check "a asks the address" wait_for 'send the test to:'
+$TM send-keys -t c -l "test-setup42@srv1.mail-tester.com"
+$TM send-keys -t c Enter
+check "  the address" wait_for 'To +test-setup42@srv1\.mail-tester\.com'
+check "  the local MTA by default" wait_for 'Route +the local MTA, port 25'
+$TM send-keys -t c s
+$TM send-keys -t c -l "127.0.0.1:$sport"
+$TM send-keys -t c Enter
+check "s: the sink's address as the server" wait_for "Route +the server 127\\.0\\.0\\.1:$sport"
 capture 6-test
+$TM send-keys -t c Enter
+check "Enter sends it: accepted" wait_for 'Verdict +accepted' 100
+check "  mail-tester's result page" wait_for 'the result: https://www\.mail-tester\.com/test-setup42'
+check "  the transcript's end: the sink's 250, QUIT" wait_for 'S: 250 2\.0\.0 queued as 1'
+check "  the sink has it" sh -c "sleep 0.3; grep -qi '^To:.*test-setup42@srv1.mail-tester.com' '$T_TMP/sink/1.eml'"
+check "  the history has it" grep -q 'test-setup42@srv1\.mail-tester\.com' "$root/var/lib/notspam/tests.jsonl"
+capture 6-test-sent
+$TM send-keys -t c n
+check "n: the setup is done" wait_for 'the setup is done'
+check "  every step done" sh -c "[ \$($TM capture-pane -p -t c | grep -c '^    done \|current (done)') -eq 6 ]"
+check "  setup.state: the test, and test done" sh -c "
+    grep -qx 'test test-setup42@srv1.mail-tester.com server' '$state' &&
+    grep -q '^done test ' '$state'"
+capture 6-done
 $TM send-keys -t c 1
 check "1: back at the start, done" wait_for 'Step 1 of 6: What runs here'
 $TM send-keys -t c Escape q
