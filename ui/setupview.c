@@ -1469,6 +1469,7 @@ static int
 next_detect(struct setupview *sv)
 {
 	const struct setup_choice *c;
+	char *cause = NULL;
 
 	if (sv->det.nchoices == 0 || sv->ccur >= (int)sv->det.nchoices) {
 		app_message(sv->app, "no stack to set up here: install a mail "
@@ -1482,11 +1483,19 @@ next_detect(struct setupview *sv)
 		    c->install != NULL ? c->install : c->title);
 		return -1;
 	}
+	/* No signer found: the one chosen is the one apply is to wire. */
+	if (sv->det.signer == NULL && setup_settings_signer(
+	    sv->app->site->root, sv->app->opts->config, c->signer,
+	    &cause) != 0) {
+		app_message(sv->app, "not written: %s", cause);
+		free(cause);
+		return -1;
+	}
 	free(sv->st.mta);
 	free(sv->st.signer);
 	sv->st.mta = xstrdup(c->mta);
 	sv->st.signer = xstrdup(c->signer);
-	return 0;
+	return sv->det.signer == NULL ? 1 : 0;	/* 1: read the site again */
 }
 
 static int

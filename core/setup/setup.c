@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/backend.h"
 #include "core/conf/conf.h"
 #include "core/conf/settings.h"
 #include "core/keys/keygen.h"
@@ -784,16 +785,28 @@ join(const struct strv *v)
 	return buf_steal(&b);
 }
 
-int
-setup_settings_write(const char *root, const char *path,
-    const struct setup_identity *id, char **cause)
+/* The settings lines one edit sets ("key", "value"; value NULL: the line
+ * goes). */
+struct settings_edit {
+	const char	*key;
+	const char	*value;
+};
+
+/*
+ * Edit notspam's settings file in place (the other lines kept byte for
+ * byte): the new text read back as settings before it replaces the old
+ * one, the first time the file as it was kept as SETUP_BEFORE, a first
+ * file made with its directories.  0, or -1 with *cause.
+ */
+static int
+settings_edit(const char *root, const char *path,
+    const struct settings_edit *e, size_t n, char **cause)
 {
-	struct conf_doc *doc;
+	struct conf_doc *doc, *back;
 	struct settings *s;
-	struct strv extra;
 	struct fswrite_opts o;
 	struct stat sb;
-	char *text, *v4, *v6, *dom, *dir;
+	char *text = NULL, *dir;
 	size_t len, i;
 	int exists, rc = -1;
 
@@ -806,33 +819,17 @@ setup_settings_write(const char *root, const char *path,
 		doc = conf_parse(CONF_SETTINGS, path, "", 0, cause);
 	if (doc == NULL)
 		return -1;
-	strv_init(&extra);
-	for (i = 0; i < id->domains.n; i++)
-		if (strv_find(&id->config_domains, id->domains.v[i]) < 0)
-			strv_add(&extra, id->domains.v[i]);
-	v4 = join(&id->ipv4);
-	v6 = join(&id->ipv6);
-	dom = join(&extra);
-	if (conf_set(doc, "public_ipv4", v4, cause) != 0 ||
-	    conf_set(doc, "public_ipv6", v6, cause) != 0)
-		goto out;
-	if (extra.n > 0) {
-		if (conf_set(doc, "domains", dom, cause) != 0)
+	for (i = 0; i < n; i++)
+		if (e[i].value == NULL)
+			conf_unset(doc, e[i].key);
+		else if (conf_set(doc, e[i].key, e[i].value, cause) != 0)
 			goto out;
-	} else
-		conf_unset(doc, "domains");
 	text = conf_text(doc, &len);
 	/* Read back as settings before it replaces anything. */
-	{
-		struct conf_doc *back = conf_parse(CONF_SETTINGS, path, text,
-		    len, cause);
-
-		if (back == NULL) {
-			free(text);
-			goto out;
-		}
-		conf_free(back);
-	}
+	if ((back = conf_parse(CONF_SETTINGS, path, text, len,
+	    cause)) == NULL)
+		goto out;
+	conf_free(back);
 	memset(&o, 0, sizeof o);
 	o.mode = 0644;
 	if (exists && fsroot_stat(root, path, &sb) == 0)
@@ -858,7 +855,6 @@ setup_settings_write(const char *root, const char *path,
 		free(d);
 	}
 	rc = fswrite_file(root, path, text, len, &o, cause);
-	free(text);
 	if (rc == 0) {
 		/* What the program reads must read. */
 		if ((s = settings_load(root, path, 1, cause)) == NULL)
@@ -866,12 +862,74 @@ setup_settings_write(const char *root, const char *path,
 		settings_free(s);
 	}
 out:
+	free(text);
+	conf_free(doc);
+	return rc;
+}
+
+int
+setup_settings_write(const char *root, const char *path,
+    const struct setup_identity *id, char **cause)
+{
+	struct settings_edit e[3];
+	struct strv extra, problems, all;
+	char *v4, *v6, *dom;
+	size_t i;
+	int rc;
+
+	/* Nothing that would not read back as settings is written. */
+	strv_init(&problems);
+	strv_init(&all);
+	for (i = 0; i < id->ipv4.n; i++)
+		strv_add(&all, id->ipv4.v[i]);
+	for (i = 0; i < id->ipv6.n; i++)
+		strv_add(&all, id->ipv6.v[i]);
+	rc = setup_identity_check(id->hostname, &id->domains, &all, &problems,
+	    NULL) > 0 ? error_set(cause, "%s", problems.v[0]) : 0;
+	strv_free(&problems);
+	strv_free(&all);
+	if (rc != 0)
+		return -1;
+	strv_init(&extra);
+	for (i = 0; i < id->domains.n; i++)
+		if (strv_find(&id->config_domains, id->domains.v[i]) < 0)
+			strv_add(&extra, id->domains.v[i]);
+	v4 = join(&id->ipv4);
+	v6 = join(&id->ipv6);
+	dom = join(&extra);
+	e[0].key = "public_ipv4";
+	e[0].value = v4;
+	e[1].key = "public_ipv6";
+	e[1].value = v6;
+	e[2].key = "domains";
+	e[2].value = extra.n > 0 ? dom : NULL;
+	rc = settings_edit(root, path, e, 3, cause);
 	free(v4);
 	free(v6);
 	free(dom);
 	strv_free(&extra);
-	conf_free(doc);
 	return rc;
+}
+
+int
+setup_settings_signer(const char *root, const char *path, const char *signer,
+    char **cause)
+{
+	struct settings_edit e;
+	char *names, *safe;
+
+	if (signer != NULL && backend_signer(signer) == NULL) {
+		names = backend_signer_names();
+		safe = str_sanitize(signer, strlen(signer));
+		error_set(cause, "\"%.40s\" is not a signer notspam sets up "
+		    "(%s)", safe, names);
+		free(safe);
+		free(names);
+		return -1;
+	}
+	e.key = "signer";
+	e.value = signer;
+	return settings_edit(root, path, &e, 1, cause);
 }
 
 /* ---- keys ----------------------------------------------------------------- */

@@ -211,6 +211,15 @@ size_t setup_identity_check(const char *hostname, const struct strv *domains,
 int setup_settings_write(const char *root, const char *path,
     const struct setup_identity *, char **cause);
 
+/*
+ * The signer chosen on the detect step when none was found, as the
+ * settings file's "signer" line (the one apply wires when the MTA has
+ * none); NULL removes the line.  The same edit in place as
+ * setup_settings_write.  0, or -1 with *cause.
+ */
+int setup_settings_signer(const char *root, const char *path,
+    const char *signer, char **cause);
+
 /* ---- keys --------------------------------------------------------------- */
 
 /* One key the keys step offers. */

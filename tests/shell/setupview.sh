@@ -71,6 +71,31 @@ run --root "$root" setup </dev/null
 check "setup without a terminal: 64 (got $RC)" [ "$RC" -eq 64 ]
 check "  nothing written without a terminal" [ ! -e "$state" ]
 
+# No signer yet: the stack to install, with the command for this system,
+# never run; once "installed" (its program there), the choice is written
+# as the settings file's signer.
+bare=$T_TMP/bare
+mkdir -p "$bare/etc/postfix" "$bare/usr/sbin"
+cp "$fix/etc/os-release" "$fix/etc/mailname" "$bare/etc/"
+cp "$fix/etc/postfix/main.cf" "$fix/etc/postfix/master.cf" "$bare/etc/postfix/"
+tm_start 80 24 "cd $T_TMP && env TERM=xterm-256color LANG=C.UTF-8 $NOTSPAM --root $bare --zones $zones setup 2>>$T_TMP/stderr"
+check "no signer: said" wait_for 'Signer +none found: choose one below'
+check "  the stack to install" wait_for '> Postfix \+ OpenDKIM +to install'
+check "  the exact package command" wait_for 'apt-get install opendkim opendkim-tools'
+capture 1-detect-nosigner
+$TM send-keys -t c n
+check "  n: install it first, the command again" wait_for 'install it first: apt-get install opendkim opendkim-tools'
+check "  nothing written" sh -c "[ ! -e '$bare/var/lib/notspam/setup.state' ] && [ ! -e '$bare/etc/notspam' ]"
+: >"$bare/usr/sbin/opendkim"
+$TM send-keys -t c r
+check "r: looked again, installed now" wait_for '> Postfix \+ OpenDKIM +installed'
+$TM send-keys -t c n
+check "  n: on to the identity" wait_for 'Step 2 of 6: Identity'
+check "  the choice in the settings file" grep -qx 'signer = opendkim' "$bare/etc/notspam/notspam.conf"
+check "  and in setup.state" grep -qx 'stack postfix opendkim' "$bare/var/lib/notspam/setup.state"
+$TM send-keys -t c q q
+check "  q q: out" wait_for '^EXITED 0'
+
 # The first run: nothing configured (no key, no milter): the setup opens.
 start
 check "first run: the console opens on the setup" wait_for '^ Guided setup  --root '

@@ -5,6 +5,7 @@
 
 #include "testutil.h"
 
+#include "core/conf/settings.h"
 #include "core/lib/util.h"
 #include "core/setup/setup.h"
 #include "core/site/site.h"
@@ -384,6 +385,47 @@ test_settings_write(void **state)
 	assert_string_equal(t, "# mine\npublic_ipv4 = 192.0.2.1\n"
 	    "# keep\ndmarc_policy = reject\n");
 	free(t);
+	/* The signer chosen on the detect step: a line of its own, the rest
+	 * kept; NULL takes it out again. */
+	{
+		struct settings *set;
+
+		assert_int_equal(setup_settings_signer(root, NULL, "dkimproxy",
+		    &cause), 0);
+		t = root_read(root, "/etc/notspam/notspam.conf");
+		assert_string_equal(t, "# mine\npublic_ipv4 = 192.0.2.25\n"
+		    "# keep\ndmarc_policy = reject\n"
+		    "public_ipv6 = 2001:db8::25\ndomains = added.example\n"
+		    "signer = dkimproxy\n");
+		free(t);
+		set = settings_load(root, NULL, 0, &cause);
+		assert_non_null(set);
+		assert_string_equal(set->signer, "dkimproxy");
+		settings_free(set);
+		assert_int_equal(setup_settings_signer(root, NULL, NULL,
+		    &cause), 0);
+		t = root_read(root, "/etc/notspam/notspam.conf");
+		assert_null(strstr(t, "signer"));
+		free(t);
+		/* Refused before anything is written: a signer notspam
+		 * does not know, an address that is not one. */
+		assert_int_equal(setup_settings_signer(root, NULL, "bad name",
+		    &cause), -1);
+		assert_non_null(strstr(cause, "is not a signer"));
+		free(cause);
+		cause = NULL;
+		strv_add(&id.ipv4, "192.0.2.300");
+		assert_int_equal(setup_settings_write(root, NULL, &id, &cause),
+		    -1);
+		assert_non_null(strstr(cause, "192.0.2.300"));
+		free(cause);
+		cause = NULL;
+		free(id.ipv4.v[--id.ipv4.n]);
+		t = root_read(root, "/etc/notspam/notspam.conf");
+		assert_null(strstr(t, "signer"));
+		assert_null(strstr(t, "192.0.2.300"));
+		free(t);
+	}
 	/* No file yet: made, nothing kept. */
 	assert_int_equal(setup_settings_write(empty, NULL, &id, &cause), 0);
 	t = root_read(empty, "/etc/notspam/notspam.conf");
