@@ -207,33 +207,47 @@ done
 sent() { echo "$1 $2 $3" >>"$D/sent"; }
 N=0
 cleanup_qid() {
-	grep -E "postfix/cleanup\\[[0-9]+\\]: [0-9A-F]+: message-id=<$(echo "$1" |
-	    sed 's/[.]/\\./g')>" /var/log/mail.log | sed 's/.*: \([0-9A-F]*\): message-id=.*/\1/' |
+	grep -F ": message-id=<$1>" /var/log/mail.log |
+	    sed -n 's/.*postfix\/cleanup\[[0-9]*\]: \([0-9A-F][0-9A-F]*\): message-id=.*/\1/p' |
 	    head -n 1
 }
 has_qid() { [ -n "$(cleanup_qid "$1")" ]; }
 if [ "$SENDTEST" = yes ]; then
+	# SMTP by the local route (127.0.0.1, then ::1, port 25) for the
+	# first domain, by --server 127.0.0.1:25 for the second.
+	smtpargs=
 	for dom in $DOMS; do
 		for route in smtp sendmail; do
-			N=$((N + 1))
 			case $route in
-			smtp) args="--server 127.0.0.1:25" ;;
+			smtp) args=$smtpargs; smtpargs="--server 127.0.0.1:25" ;;
 			sendmail) args=--sendmail ;;
 			esac
+			o=$D/out/send.$dom.$route
 			# shellcheck disable=SC2086
-			"$NS" send-test rcpt@receiver.example $args \
+			"$NS" --json send-test rcpt@receiver.example $args \
 			    --from "user@$dom" --timeout "$T_SEND" \
-			    >"$D/out/send.$dom.$route" 2>&1
+			    --follow-timeout "$T_SENT" >"$o.json" 2>"$o.err" </dev/null
 			rc=$?
-			t "send-test $dom via $route: exit 0 (got $rc)" [ "$rc" -eq 0 ]
-			qid=$(sed -n 's/.*queued as \([0-9A-F][0-9A-F]*\).*/\1/p' \
-			    "$D/out/send.$dom.$route" | head -n 1)
-			t "  it prints the queue id ($qid)" [ -n "$qid" ]
-			t "  its follow says status=sent" \
-			    grep -q 'status=sent' "$D/out/send.$dom.$route"
+			name="send-test ${args:-(local route)} from user@$dom"
+			t "$name: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+			qid=$(jv "$o.json" 'd["queue_id"] or ""')
+			mid=$(jv "$o.json" '(d["message_id"] or "").strip("<>")')
+			lq=$(cleanup_qid "$mid")
+			y=no; [ -n "$qid" ] && [ "$qid" = "$lq" ] && y=yes
+			t "  its queue id $qid is the message's in the mail log ($lq, Message-ID $mid)" [ $y = yes ]
+			f=$(jv "$o.json" 'd["follow"]')
+			t "  its follow: status=sent ($f; $(jv "$o.json" 'd["remote_reply"]'))" [ "$f" = sent ]
+			t "  verdict accepted ($(jv "$o.json" 'd["verdict"]'))" \
+			    [ "$(jv "$o.json" 'd["verdict"]')" = accepted ]
 			sent "$dom" "$route" "${qid:-none}"
 		done
 	done
+	hist=$(grep -c . /var/lib/notspam/tests.jsonl 2>/dev/null)
+	t "the history has the 4 tests (${hist:-no file})" [ "${hist:-0}" -eq 4 ]
+	# One transcript, for the record.
+	res "diag the transcript of send-test from user@example.com (local route):"
+	jv "$D/out/send.example.com.smtp.json" '"\n".join(d["transcript"])' |
+	    sed 's/^/diag   /' >>"$R"
 else
 	skipped "send-test itself" "not in this tree yet"
 	for dom in $DOMS; do
