@@ -11,67 +11,8 @@
 
 #include "core/doctor/listen.h"
 #include "core/doctor/logscan.h"
+#include "core/doctor/remote.h"
 #include "core/lib/util.h"
-
-/* What a remote answer means and what to do about it. */
-static const struct {
-	enum logscan_cause	 cause;
-	const char		*explain;
-	const char		*fix;
-} doc_remote[] = {
-	{ LOGSCAN_REMOTE_IPV6_PTR,
-	  "Gmail accepts mail over IPv6 only from an address whose PTR "
-	  "record names a host that resolves back to it, and only when the "
-	  "mail passes SPF or DKIM for the sender's domain.",
-	  "give the sending IPv6 address a PTR record (your provider's "
-	  "panel) matching the HELO name, cover it in SPF, and sign; or "
-	  "send over IPv4 (smtp_address_preference = ipv4, offered by "
-	  "notspam apply)" },
-	{ LOGSCAN_REMOTE_DMARC,
-	  "The receiver applied the sender domain's DMARC policy: the mail "
-	  "passed neither SPF nor DKIM aligned with the From domain.",
-	  "sign with d= the From domain (notspam keys, apply) and publish "
-	  "the records notspam records prints" },
-	{ LOGSCAN_REMOTE_UNAUTH,
-	  "Gmail (5.7.26) refuses mail that passes neither SPF nor DKIM.",
-	  "publish SPF for the sending addresses and sign every domain "
-	  "(notspam check shows what is missing)" },
-	{ LOGSCAN_REMOTE_GMAIL_RATE,
-	  "Gmail limits senders whose mail its users mark as spam or whose "
-	  "authentication is weak.",
-	  "make SPF, DKIM and DMARC pass (notspam check), then send less "
-	  "until the reputation recovers" },
-	{ LOGSCAN_REMOTE_GMAIL_BULK,
-	  "Gmail's sender requirements: SPF and DKIM, DMARC for bulk "
-	  "senders, a PTR record, TLS.",
-	  "notspam check lists each record; notspam doctor the signing" },
-	{ LOGSCAN_REMOTE_YAHOO_AUTH,
-	  "Yahoo requires SPF or DKIM to pass (DMARC for bulk senders).",
-	  "publish SPF and sign (notspam check)" },
-	{ LOGSCAN_REMOTE_YAHOO_BLOCK,
-	  "Yahoo deferred the mail for the sending address's reputation "
-	  "(TSS codes).",
-	  "make authentication pass, check blocklists, and retry later" },
-	{ LOGSCAN_REMOTE_MS_BLOCK,
-	  "Microsoft (Outlook, Hotmail) lists the sending address on its own "
-	  "block list (S3150).",
-	  "ask for delisting at https://sender.office.com after making "
-	  "SPF, DKIM and DMARC pass" },
-	{ LOGSCAN_REMOTE_MS_AUTH,
-	  "Microsoft (5.7.515) requires SPF, DKIM and DMARC to pass for "
-	  "high-volume senders.",
-	  "publish SPF and DMARC and sign (notspam check)" },
-	{ LOGSCAN_REMOTE_SPAMHAUS,
-	  "The receiver refuses senders listed by Spamhaus (zen: SBL, XBL "
-	  "or PBL; the PBL lists dynamic and residential ranges).",
-	  "look the address up at https://check.spamhaus.org and follow "
-	  "its removal steps; a PBL listing needs a relay or a static "
-	  "address" },
-	{ LOGSCAN_REMOTE_SPAMHAUS_RESOLVER,
-	  "The receiver's own DNS resolver is refused by Spamhaus (an open "
-	  "or public resolver): not a listing of this server.",
-	  "nothing to fix here; the receiver must fix its resolver" },
-};
 
 /* The matches of milter connection failures. */
 static int
@@ -358,22 +299,17 @@ doc_local(struct doctor *d, const struct logscan_match *m,
 	}
 }
 
-/* A remote answer: a finding per cause and sending address. */
+/* A remote answer: a finding per cause and sending address, explained by
+ * remote.c's table. */
 static void
 doc_remote_answer(struct doctor *d, const struct logscan_match *m)
 {
-	const char *explain = NULL, *fix = NULL;
 	struct doctor_finding *f;
-	size_t i;
 
-	for (i = 0; i < sizeof doc_remote / sizeof doc_remote[0]; i++)
-		if (doc_remote[i].cause == m->cause) {
-			explain = doc_remote[i].explain;
-			fix = doc_remote[i].fix;
-		}
 	f = doctor_add(d, logscan_cause_id(m->cause),
 	    m->cause == LOGSCAN_REMOTE_SPAMHAUS_RESOLVER ? DOCTOR_NOTE :
-	    DOCTOR_FAIL, explain, fix, "%s%s%s%s%s (%zu time%s)",
+	    DOCTOR_FAIL, remote_explain(m->cause), remote_fix(m->cause),
+	    "%s%s%s%s%s (%zu time%s)",
 	    logscan_cause_title(m->cause), m->address != NULL ? ", from " : "",
 	    m->address != NULL ? m->address : "", m->domain != NULL ?
 	    ", to " : "", m->domain != NULL ? m->domain : "", m->count,

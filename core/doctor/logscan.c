@@ -737,20 +737,34 @@ logscan_last_read(const struct logscan *ls)
 	    ls->sources[ls->nsources - 1].state == LOGSCAN_READ;
 }
 
+void
+logscan_site_files(const struct site *site, struct strv *paths)
+{
+	static const char *const std[] = { "/var/log/mail.log",
+	    "/var/log/maillog", "/var/log/syslog", NULL };
+	const char *mf = logscan_maillog_file(site);
+	int i;
+
+	if (mf != NULL)
+		strv_add(paths, mf);
+	for (i = 0; std[i] != NULL; i++)
+		if (mf == NULL || strcmp(mf, std[i]) != 0)
+			strv_add(paths, std[i]);
+}
+
 int
 logscan_site(struct logscan *ls, const struct site *site)
 {
-	static const char *const paths[] = { "/var/log/mail.log",
-	    "/var/log/maillog", "/var/log/syslog", NULL };
-	const char *mf = logscan_maillog_file(site);
-	int n = 0, i;
+	struct strv paths;
+	size_t i;
+	int n = 0;
 
-	if (mf != NULL && logscan_file(ls, site->root, mf, NULL) == 0)
-		n += logscan_last_read(ls);
-	for (i = 0; paths[i] != NULL; i++)
-		if ((mf == NULL || strcmp(mf, paths[i]) != 0) &&
-		    logscan_file(ls, site->root, paths[i], NULL) == 0)
+	strv_init(&paths);
+	logscan_site_files(site, &paths);
+	for (i = 0; i < paths.n; i++)
+		if (logscan_file(ls, site->root, paths.v[i], NULL) == 0)
 			n += logscan_last_read(ls);
+	strv_free(&paths);
 	if (ls->opts.journal && fsroot_is_system(site->root) &&
 	    logscan_journal(ls, NULL) == 0)
 		n++;

@@ -229,6 +229,12 @@ void logscan_free(struct logscan *);
  */
 int logscan_site(struct logscan *, const struct site *site);
 
+/* The log files of the site, in the order logscan_site reads them (site
+ * paths, added to paths): Postfix's maillog_file when main.cf sets one,
+ * /var/log/mail.log, /var/log/maillog, /var/log/syslog.  The queue
+ * follow (core/mail/follow.h) reads the same ones. */
+void logscan_site_files(const struct site *site, struct strv *paths);
+
 /*
  * Read one log file, site path `path` under root (fsroot.h), bounded as
  * above.  Returns 0, or -1 with *cause (a missing file: errno ENOENT) and

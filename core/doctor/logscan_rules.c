@@ -7,7 +7,8 @@
  * rule is anchored where the program puts its text (the start of the
  * message, or right after a queue id), so a remote reply quoted later in a
  * line cannot pass for a local error; every test is a substring search,
- * linear in the line.
+ * linear in the line.  A remote reply's cause is remote.c's (the one table
+ * the doctor, send-test and the queue follow share).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 
 #include "core/doctor/logscan.h"
 #include "core/doctor/logscan_int.h"
-#include "core/lib/netaddr.h"
+#include "core/doctor/remote.h"
 #include "core/lib/util.h"
 
 static const struct {
@@ -180,19 +181,6 @@ domain_of(const char *p, size_t n)
 			return NULL;
 	d = xstrndup(p, n);
 	return str_lower(d);
-}
-
-/* The canonical address in [p, p + n), or NULL. */
-static char *
-canon_span(const char *p, size_t n)
-{
-	char buf[64];
-
-	if (n == 0 || n >= sizeof buf)
-		return NULL;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return netaddr_canon(buf, NULL);
 }
 
 /* Postfix: "warning: connect to Milter service NAME: ERROR". */
@@ -398,189 +386,6 @@ rule_signer(const char *p, const char *end, struct logscan_hit *h)
 	return 0;
 }
 
-/* Is [p, p + n) an enhanced status code "d.ddd.ddd"? */
-static int
-is_enhanced(const char *p, size_t n)
-{
-	size_t i, parts = 2, digits = 0;
-
-	if (n < 5 || n > 9 || (p[0] < '2' || p[0] > '5') || p[1] != '.')
-		return 0;
-	for (i = 2; i < n; i++) {
-		if (p[i] == '.') {
-			if (digits == 0)
-				return 0;
-			parts++;
-			digits = 0;
-		} else if (isdigit((unsigned char)p[i]) && digits < 3)
-			digits++;
-		else
-			return 0;
-	}
-	return parts == 3 && digits > 0;
-}
-
-/* Is [p, p + n) a reply code "ddd"? */
-static int
-is_code(const char *p, size_t n)
-{
-	return n == 3 && p[0] >= '2' && p[0] <= '5' &&
-	    isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]);
-}
-
-/* Keep the reply code at c and the enhanced status [e, e + n). */
-static void
-set_code(char code[4], char enh[10], const char *c, const char *e, size_t n)
-{
-	memcpy(code, c, 3);
-	code[3] = '\0';
-	memcpy(enh, e, n);
-	enh[n] = '\0';
-}
-
-/*
- * The reply's words in lower case, one blank between them, without the
- * "550-5.7.1" / "550 5.7.1" that begin each line of a multi-line reply
- * (Postfix joins the lines with blanks), so a phrase split across lines
- * still matches.  *code and *enh get the first reply code and enhanced
- * status, when the reply has them.
- */
-static char *
-reply_words(const char *p, const char *end, char code[4], char enh[10])
-{
-	struct buf b;
-	const char *w, *next;
-	size_t n, m;
-
-	buf_init(&b);
-	code[0] = enh[0] = '\0';
-	while (p < end) {
-		while (p < end && *p == ' ')
-			p++;
-		for (w = p; p < end && *p != ' '; p++)
-			;
-		if ((n = p - w) == 0)
-			break;
-		if (n > 4 && is_code(w, 3) && w[3] == '-' &&
-		    is_enhanced(w + 4, n - 4)) {
-			if (code[0] == '\0')
-				set_code(code, enh, w, w + 4, n - 4);
-			continue;
-		}
-		if (is_code(w, n)) {
-			for (next = p; next < end && *next == ' '; next++)
-				;
-			for (m = 0; next + m < end && next[m] != ' '; m++)
-				;
-			if (is_enhanced(next, m)) {
-				if (code[0] == '\0')
-					set_code(code, enh, w, next, m);
-				p = next + m;
-				continue;
-			}
-		}
-		if (b.len > 0)
-			buf_addc(&b, ' ');
-		buf_add(&b, w, n);
-	}
-	return str_lower(buf_steal(&b));
-}
-
-/* Is the enhanced status one of Gmail's bulk-sender requirement codes? */
-static int
-gmail_bulk_code(const char *enh)
-{
-	static const char *const codes[] = { "7.27", "7.29", "7.30", "7.32",
-	    "7.40", NULL };
-	size_t i;
-
-	if ((enh[0] != '4' && enh[0] != '5') || enh[1] != '.')
-		return 0;
-	for (i = 0; codes[i] != NULL; i++)
-		if (strcmp(enh + 2, codes[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Which remote cause do the reply's words (reply_words) give, or -1. */
-static int
-remote_cause(const char *w, const char *enh)
-{
-	size_t n = strlen(w);
-	int gsmtp = logscan_find(w, n, "gsmtp") != NULL ||
-	    logscan_find(w, n, "google.com") != NULL;
-
-	if (logscan_find(w, n, "ipv6 sending guidelines") != NULL)
-		return LOGSCAN_REMOTE_IPV6_PTR;
-	if (logscan_find(w, n, "spamhaus") != NULL)
-		return logscan_find(w, n, "open resolver") != NULL ||
-		    logscan_find(w, n, "/returnc/") != NULL ?
-		    LOGSCAN_REMOTE_SPAMHAUS_RESOLVER : LOGSCAN_REMOTE_SPAMHAUS;
-	if (logscan_find(w, n, "part of their network is on our block list")
-	    != NULL || logscan_find(w, n, "(s3150)") != NULL ||
-	    logscan_find(w, n, "(s3140)") != NULL)
-		return LOGSCAN_REMOTE_MS_BLOCK;
-	if (strcmp(enh, "5.7.515") == 0 ||
-	    logscan_find(w, n, "required authentication level") != NULL)
-		return LOGSCAN_REMOTE_MS_AUTH;
-	if (logscan_find(w, n, "yahoo requires") != NULL ||
-	    logscan_find(w, n, "senders.yahooinc.com") != NULL)
-		return LOGSCAN_REMOTE_YAHOO_AUTH;
-	if (logscan_find(w, n, "[tss0") != NULL)
-		return LOGSCAN_REMOTE_YAHOO_BLOCK;
-	if (logscan_find(w, n, "dmarc policy") != NULL ||
-	    logscan_find(w, n, "dmarcrejection") != NULL)
-		return LOGSCAN_REMOTE_DMARC;
-	if (logscan_find(w, n, "unsolicited mail") != NULL && gsmtp)
-		return LOGSCAN_REMOTE_GMAIL_RATE;
-	if (logscan_find(w, n, "this mail is unauthenticated") != NULL ||
-	    logscan_find(w, n, "sender is unauthenticated") != NULL ||
-	    logscan_find(w, n, "does not have authentication information")
-	    != NULL || (gsmtp && (strcmp(enh, "5.7.26") == 0 ||
-	    strcmp(enh, "4.7.26") == 0)))
-		return LOGSCAN_REMOTE_UNAUTH;
-	if (logscan_find(w, n, "requirements for bulk senders") != NULL ||
-	    logscan_find(w, n, "bulk email senders to") != NULL ||
-	    (gsmtp && gmail_bulk_code(enh)))
-		return LOGSCAN_REMOTE_GMAIL_BULK;
-	return -1;
-}
-
-/* The sending address a reply names: the first bracketed IP literal
- * ("[2001:db8::25]", "[192.0.2.25       1]"), else the word after "with
- * ip " or "messages from ". */
-static char *
-reply_address(const char *p, const char *end)
-{
-	static const char *const after[] = { "with ip: ", "with ip ",
-	    "messages from ", NULL };
-	const char *q, *s;
-	char *a;
-	size_t n, i;
-
-	for (q = p; (q = memchr(q, '[', end - q)) != NULL; q++) {
-		s = q + 1;
-		for (n = 0; s + n < end && n < 48 && s[n] != ']' &&
-		    s[n] != ' '; n++)
-			;
-		if ((a = canon_span(s, n)) != NULL)
-			return a;
-	}
-	for (i = 0; after[i] != NULL; i++) {
-		if ((s = logscan_find(p, end - p, after[i])) == NULL)
-			continue;
-		s += strlen(after[i]);
-		for (n = 0; s + n < end && n < 48 && s[n] != ' ' &&
-		    s[n] != ';' && s[n] != ',' && s[n] != ']'; n++)
-			;
-		if (n > 0 && s[n - 1] == '.')
-			n--;
-		if ((a = canon_span(s, n)) != NULL)
-			return a;
-	}
-	return NULL;
-}
-
 /*
  * Postfix smtp: "QID: to=<rcpt>, relay=HOST[ADDR]:PORT, ..., dsn=X.Y.Z,
  * status=bounced (host HOST[ADDR] said: REPLY (in reply to ...))", also
@@ -589,12 +394,8 @@ reply_address(const char *p, const char *end)
 static int
 rule_remote(const char *p, const char *end, struct logscan_hit *h)
 {
-	static const char *const said[] = { " said: ",
-	    " refused to talk to me: ", NULL };
-	const char *st, *r = NULL, *rend, *f;
-	char code[4], enh[10], *w;
-	size_t i;
-	int cause;
+	struct remote_verdict v;
+	const char *st, *f;
 
 	p = skip_qid(p, end);
 	if (!has_prefix(p, end, "to=<"))
@@ -602,30 +403,26 @@ rule_remote(const char *p, const char *end, struct logscan_hit *h)
 	if ((st = logscan_find(p, end - p, ", status=bounced (")) == NULL &&
 	    (st = logscan_find(p, end - p, ", status=deferred (")) == NULL)
 		return 0;
-	for (i = 0; said[i] != NULL && r == NULL; i++)
-		if ((r = logscan_find(st, end - st, said[i])) != NULL)
-			r += strlen(said[i]);
-	if (r == NULL)
+	if (logscan_find(st, end - st, " said: ") == NULL &&
+	    logscan_find(st, end - st, " refused to talk to me: ") == NULL)
 		return 0;
-	rend = end;
-	if ((f = logscan_find(r, end - r, " (in reply to ")) != NULL)
-		rend = f;
-	else if (rend > r && rend[-1] == ')')
-		rend--;
-	w = reply_words(r, rend, code, enh);
-	cause = remote_cause(w, enh);
-	free(w);
-	if (cause < 0)
+	/* The status text: remote.c takes the reply out of it. */
+	if (remote_classify(st, end - st, NULL, NULL, &v) < 0) {
+		remote_verdict_free(&v);
 		return 0;
-	h->cause = cause;
-	h->address = reply_address(r, rend);
+	}
+	h->cause = v.cause;
+	h->address = v.sending_addr;
+	v.sending_addr = NULL;
 	h->domain = domain_of(p + 4, span_until(p + 4, st, ">"));
 	if ((f = logscan_find(p, st - p, ", relay=")) != NULL) {
 		f += strlen(", relay=");
 		h->endpoint = dup_span(f, span_until(f, st, ","));
 	}
-	if (code[0] != '\0')
-		h->detail = xasprintf("%s %s", code, enh);
+	if (v.code != 0)
+		h->detail = v.enh[0] != '\0' ? xasprintf("%d %s", v.code,
+		    v.enh) : xasprintf("%d", v.code);
+	remote_verdict_free(&v);
 	return 1;
 }
 

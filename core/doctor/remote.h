@@ -48,6 +48,16 @@ int remote_classify(const char *reply, size_t len, const char *from_domain,
     const struct site *site, struct remote_verdict *v);
 void remote_verdict_free(struct remote_verdict *);
 
+/*
+ * Where the receiver's own reply is inside text: past " said: " or
+ * " refused to talk to me: " and before " (in reply to ...)" in a Postfix
+ * status text or log line ("host H[A] said: 550-5.7.1 ... (in reply to
+ * end of DATA command)"); else the whole text.  Sets *off and *n.
+ * remote_classify looks only there.
+ */
+void remote_reply_span(const char *text, size_t len, size_t *off,
+    size_t *n);
+
 /* The explanation and fix of a remote cause (enum logscan_cause), or NULL
  * for a cause that is not remote. */
 const char *remote_explain(int cause);

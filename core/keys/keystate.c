@@ -190,9 +190,8 @@ keystate_load(const char *root, struct keystate *ks, char **warn,
 	return 0;
 }
 
-/* mkdir -p the state directory, 0755; -1 with *cause. */
-static int
-ks_mkdir(const char *root, char **cause)
+int
+keystate_mkdir(const char *root, char **cause)
 {
 	static const char *const dirs[] = { "/var", "/var/lib", KEYSTATE_DIR };
 	char *host;
@@ -298,7 +297,7 @@ keystate_save(const char *root, struct keystate *ks, char **cause)
 	struct fswrite_opts o;
 	struct ks_merge m;
 
-	if (ks_mkdir(root, cause) != 0)
+	if (keystate_mkdir(root, cause) != 0)
 		return -1;
 	ks_opts(&o);
 	memset(&m, 0, sizeof m);
@@ -348,7 +347,7 @@ keystate_update(const char *root, keystate_update_cb cb, void *arg,
 	struct fswrite_opts o;
 	struct ks_update u;
 
-	if (ks_mkdir(root, cause) != 0)
+	if (keystate_mkdir(root, cause) != 0)
 		return -1;
 	ks_opts(&o);
 	u.cb = cb;

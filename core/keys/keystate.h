@@ -64,6 +64,11 @@ struct keystate {
 int keystate_load(const char *root, struct keystate *, char **warn,
     char **cause);
 
+/* mkdir -p /var/lib/notspam (the state directory of notspam's files:
+ * keys.state, setup.state, tests.jsonl) under root, each new directory
+ * 0755.  0, or -1 with *cause naming it. */
+int keystate_mkdir(const char *root, char **cause);
+
 /*
  * Save the changes made since keystate_load() (or the last save): under the
  * lock, the file is read again, every entry added or changed here (state,

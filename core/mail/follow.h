@@ -70,6 +70,8 @@ struct follow_result {
 				 * notification: QID") */
 	struct strv lines;	/* every line of the message seen, in order
 				 * (at most 200, then a last "...") */
+	char	*why;		/* FOLLOW_NOLOG: each log tried and why it
+				 * could not be read ("; " between) */
 };
 
 /* A line seen, already sanitized; the follow's result so far. */
