@@ -15,22 +15,29 @@
 # `notspam records` printed (resolv.conf in the namespace names it, so
 # notspam runs with no --resolver, as on a server).  The agreement
 # figures (each message x dkim/spf/dmarc, how many agree) are TAP
-# comments.  A negative case: a copy of a received message with one body
-# byte changed must be a DKIM fail for all three.
+# comments.  Negative cases: a copy of a received message with one body
+# byte changed must be a DKIM fail for all three; example.org's SPF record
+# made "v=spf1 -all" in unbound at run time must be an SPF fail for
+# notspam and pyspf alike (DMARC passing on DKIM), which also shows that
+# they ask the same server.
+# The messages are sent by `notspam send-test`: per domain by the local
+# route (SMTP to 127.0.0.1 port 25) and by --sendmail, each with its exit
+# status, its queue id (the one Postfix logged for its Message-ID) and its
+# follow to status=sent; one more by --server 127.0.0.1:25 (a route that
+# is not followed: the test follows it in the log); the history then has
+# the 5 tests.
 # Everything runs in a private mount, PID and network namespace set up as
-# apply_real.sh does (nothing on the host touched).  The messages are sent
-# by `notspam send-test` when this tree has it (ui/cli_sendtest.c);
-# otherwise by a stand-in (python3 smtplib and /usr/sbin/sendmail), said
-# by a TAP skip line.  Skipped unless root with unshare and the daemons;
-# the judges' checks are skipped, with the reason, when one is missing.
+# apply_real.sh does (nothing on the host touched).  Skipped unless root
+# with unshare and the daemons; the judges' checks are skipped, with the
+# reason, when one is missing.
 . "${NOTSPAM_TOP:-.}/tests/lib.sh"
 cd "$NOTSPAM_TOP" || exit 1
 
 # Time limits, in seconds.
 T_ALL=150	# the whole namespace run
-T_SENT=20	# a queue id reaching status=sent in the mail log
+T_SENT=20	# a queue id reaching status=sent (send-test --follow-timeout too)
 T_APPLY=20	# apply --timeout
-T_SEND=20	# one submission (send-test's SMTP stages, its follow)
+T_SEND=20	# send-test --timeout: each SMTP stage
 
 why=
 if [ "$(id -u)" -ne 0 ]; then why="not root"
@@ -47,9 +54,6 @@ if [ -n "$why" ]; then
 	echo "1..$T_N"
 	exit 0
 fi
-# send-test is in this tree when its source is: then it must work.
-SENDTEST=no
-[ -f ui/cli_sendtest.c ] && SENDTEST=yes
 
 D=$T_TMP/ns
 mkdir -p "$D"
@@ -82,30 +86,8 @@ opendkim.reload = $D/bin/opendkim-restart
 EOS
 cp tests/stack/unbound.sh tests/stack/zones.py tests/stack/smtpsink.py \
     tests/stack/devlog.py tests/stack/judges.py "$D/bin/"
-# THE STAND-IN for send-test while this tree has none: the same kind of
-# message (From, To, Date, Message-ID, Subject, text/plain UTF-8) over
-# SMTP to 127.0.0.1:25; prints the queue id of the server's DATA reply.
-cat >"$D/bin/standin.py" <<'EOP'
-# standin.py FROM TO MSGID: SMTP to 127.0.0.1:25 (stand-in for send-test).
-import email.utils, smtplib, sys
-frm, to, mid = sys.argv[1:4]
-m = ("From: <%s>\r\nTo: <%s>\r\nDate: %s\r\nMessage-ID: <%s>\r\n"
-     "Subject: notspam test message\r\nMIME-Version: 1.0\r\n"
-     "Content-Type: text/plain; charset=UTF-8\r\n"
-     "Content-Transfer-Encoding: 8bit\r\n\r\n"
-     "This is a test of this server's mail authentication.\r\n"
-     % (frm, to, email.utils.formatdate(), mid))
-s = smtplib.SMTP("127.0.0.1", 25, timeout=20)
-s.ehlo("mail.example.com")
-s.mail(frm)
-s.rcpt(to)
-code, resp = s.data(m.encode())
-s.quit()
-print(resp.decode(errors="replace").rsplit(" ", 1)[-1])
-sys.exit(0 if code == 250 else 1)
-EOP
 cat >"$D/limits" <<EOS
-T_SENT=$T_SENT T_APPLY=$T_APPLY T_SEND=$T_SEND SENDTEST=$SENDTEST
+T_SENT=$T_SENT T_APPLY=$T_APPLY T_SEND=$T_SEND
 EOS
 
 # The inside: one result line per check ("ok DESC", "not ok DESC",
@@ -205,75 +187,52 @@ done
 # sent DOM ROUTE QID: one message to follow.
 : >"$D/sent"
 sent() { echo "$1 $2 $3" >>"$D/sent"; }
-N=0
 cleanup_qid() {
 	grep -F ": message-id=<$1>" /var/log/mail.log |
 	    sed -n 's/.*postfix\/cleanup\[[0-9]*\]: \([0-9A-F][0-9A-F]*\): message-id=.*/\1/p' |
 	    head -n 1
 }
-has_qid() { [ -n "$(cleanup_qid "$1")" ]; }
-if [ "$SENDTEST" = yes ]; then
-	# SMTP by the local route (127.0.0.1, then ::1, port 25) for the
-	# first domain, by --server 127.0.0.1:25 for the second.
-	smtpargs=
-	for dom in $DOMS; do
-		for route in smtp sendmail; do
-			case $route in
-			smtp) args=$smtpargs; smtpargs="--server 127.0.0.1:25" ;;
-			sendmail) args=--sendmail ;;
-			esac
-			o=$D/out/send.$dom.$route
-			# shellcheck disable=SC2086
-			"$NS" --json send-test rcpt@receiver.example $args \
-			    --from "user@$dom" --timeout "$T_SEND" \
-			    --follow-timeout "$T_SENT" >"$o.json" 2>"$o.err" </dev/null
-			rc=$?
-			name="send-test ${args:-(local route)} from user@$dom"
-			t "$name: exit 0 (got $rc)" [ "$rc" -eq 0 ]
-			qid=$(jv "$o.json" 'd["queue_id"] or ""')
-			mid=$(jv "$o.json" '(d["message_id"] or "").strip("<>")')
-			lq=$(cleanup_qid "$mid")
-			y=no; [ -n "$qid" ] && [ "$qid" = "$lq" ] && y=yes
-			t "  its queue id $qid is the message's in the mail log ($lq, Message-ID $mid)" [ $y = yes ]
-			f=$(jv "$o.json" 'd["follow"]')
-			t "  its follow: status=sent ($f; $(jv "$o.json" 'd["remote_reply"]'))" [ "$f" = sent ]
-			t "  verdict accepted ($(jv "$o.json" 'd["verdict"]'))" \
-			    [ "$(jv "$o.json" 'd["verdict"]')" = accepted ]
-			sent "$dom" "$route" "${qid:-none}"
-		done
-	done
-	hist=$(grep -c . /var/lib/notspam/tests.jsonl 2>/dev/null)
-	t "the history has the 4 tests (${hist:-no file})" [ "${hist:-0}" -eq 4 ]
-	# One transcript, for the record.
-	res "diag the transcript of send-test from user@example.com (local route):"
-	jv "$D/out/send.example.com.smtp.json" '"\n".join(d["transcript"])' |
-	    sed 's/^/diag   /' >>"$R"
-else
-	skipped "send-test itself" "not in this tree yet"
-	for dom in $DOMS; do
-		N=$((N + 1))
-		mid="rt$N.$$@mail.example.com"
-		qid=$("$PY" "$D/bin/standin.py" "user@$dom" rcpt@receiver.example \
-		    "$mid" 2>>"$D/log/standin.err")
-		rc=$?
-		y=no; [ "$rc" -eq 0 ] && [ -n "$qid" ] && y=yes
-		t "stand-in: SMTP from user@$dom accepted ($rc), queued as $qid" \
-		    [ $y = yes ]
-		sent "$dom" smtp "${qid:-none}"
-		N=$((N + 1))
-		mid="rt$N.$$@mail.example.com"
-		printf 'From: <user@%s>\nTo: <rcpt@receiver.example>\nDate: %s\nMessage-ID: <%s>\nSubject: notspam test message\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\nThis is a test of this server'"'"'s mail authentication.\n' \
-		    "$dom" "$(date -R)" "$mid" |
-		    /usr/sbin/sendmail -i -f "user@$dom" -- rcpt@receiver.example
-		rc=$?
-		wait_for 10 has_qid "$mid"
-		qid=$(cleanup_qid "$mid")
-		y=no; [ "$rc" -eq 0 ] && [ -n "$qid" ] && y=yes
-		t "stand-in: sendmail from user@$dom accepted ($rc), queue id $qid (the log)" \
-		    [ $y = yes ]
-		sent "$dom" sendmail "${qid:-none}"
-	done
-fi
+has_cleanup() { [ -n "$(cleanup_qid "$1")" ]; }
+# send DOM ROUTE ARGS...: one send-test, its checks; the route's words
+# ("local", "sendmail", "server") name it in the checks.
+send() {
+	_dom=$1 _route=$2; shift 2
+	o=$D/out/send.$_dom.$_route
+	"$NS" --json send-test rcpt@receiver.example "$@" --from "user@$_dom" \
+	    --timeout "$T_SEND" --follow-timeout "$T_SENT" \
+	    >"$o.json" 2>"$o.err" </dev/null
+	rc=$?
+	name="send-test $* from user@$_dom"
+	[ $# -gt 0 ] || name="send-test (the local route) from user@$_dom"
+	t "$name: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+	t "  verdict accepted, route $_route ($(jv "$o.json" 'd["verdict"] + ", " + d["route"]'))" \
+	    [ "$(jv "$o.json" 'd["verdict"] + " " + d["route"]')" = "accepted $_route" ]
+	qid=$(jv "$o.json" 'd["queue_id"] or ""')
+	mid=$(jv "$o.json" '(d["message_id"] or "").strip("<>")')
+	wait_for 5 has_cleanup "$mid"
+	lq=$(cleanup_qid "$mid")
+	y=no; [ -n "$qid" ] && [ "$qid" = "$lq" ] && y=yes
+	t "  its queue id $qid is the one Postfix logged for its Message-ID ($lq)" [ $y = yes ]
+	f=$(jv "$o.json" 'd["follow"]')
+	if [ "$_route" = server ]; then
+		t "  not followed: the server route is any server's (follow $f)" [ "$f" = None ]
+	else
+		t "  its follow: status=sent ($f: $(jv "$o.json" 'd["remote_reply"]'))" [ "$f" = sent ]
+	fi
+	sent "$_dom" "$_route" "${qid:-none}"
+}
+for dom in $DOMS; do
+	send "$dom" local
+	send "$dom" sendmail --sendmail
+done
+send example.org server --server 127.0.0.1:25
+hist=$(grep -c . /var/lib/notspam/tests.jsonl 2>/dev/null)
+t "the history (/var/lib/notspam/tests.jsonl) has the 5 tests (${hist:-no file})" \
+    [ "${hist:-0}" -eq 5 ]
+# One transcript, for the record.
+res "diag the transcript of send-test from user@example.com (local route):"
+jv "$D/out/send.example.com.local.json" '"\n".join(d["transcript"])' |
+    sed 's/^/diag   /' >>"$R"
 
 # ---- following each queue id to the sink --------------------------------------
 # The smtp client's line for QID: status=sent (250 2.0.0 queued as N): N
@@ -293,8 +252,8 @@ while read -r dom route qid; do
 	    [ $y = yes ]
 	[ -n "$n" ] && echo "$dom $route $qid $n" >>"$D/files"
 done <"$D/sent"
-t "4 messages at the sink ($(ls "$D/sink" | grep -c '\.eml$'))" \
-    [ "$(ls "$D/sink" | grep -c '\.eml$')" -eq 4 ]
+t "5 messages at the sink ($(ls "$D/sink" | grep -c '\.eml$'))" \
+    [ "$(ls "$D/sink" | grep -c '\.eml$')" -eq 5 ]
 
 # ---- each received message judged ------------------------------------------------
 # agree WHAT WORD...: one case; it agrees when every judge's word is the
@@ -461,7 +420,7 @@ for f in "$D"/out/*; do
 done
 if grep -q '^not ok' "$D/results" 2>/dev/null || [ "$rc" -ne 0 ]; then
 	for f in "$D"/out/* "$D/inner.out" "$D/log/mail.log" \
-	    "$D/log/standin.err" "$D/log/sink.out"; do
+	    "$D/log/sink.out"; do
 		[ -s "$f" ] || continue
 		diag "--- ${f#"$D"/}"
 		tail -n 30 "$f" | sed 's/^/# /'
