@@ -63,25 +63,12 @@ cat >"$D/limits" <<EOS
 T_LISTEN=$T_LISTEN FOLLOW_MS=$FOLLOW_MS SILENT_MS=$SILENT_MS
 EOS
 
-# The receivers' replies.  Gmail's IPv6 bounce as its servers word it
-# (the sender's address a documentation one), wrapped where Gmail wraps,
-# "IPv6" and "sending guidelines" on two lines; its 5.7.26 as in
-# tests/fixtures/logs/replies.txt (MISP/MISP#9284).
-cat >"$D/v6.reply" <<'EOS'
-550-5.7.1 [2001:db8::25] Gmail has detected that this message does not meet IPv6
-550-5.7.1 sending guidelines regarding PTR records and authentication. For more
-550-5.7.1 information, go to
-550 5.7.1  https://support.google.com/mail/?p=IPv6AuthError a640c23a62f3a-a9a0f3e2a1bsi1.1 - gsmtp
-EOS
-cat >"$D/unauth.reply" <<'EOS'
-550-5.7.26 This mail is unauthenticated, which poses a security risk to the
-550-5.7.26 sender and Gmail users, and has been blocked. The sender must
-550-5.7.26 authenticate with at least one of SPF or DKIM. For this message,
-550-5.7.26 DKIM checks did not pass and SPF check for [example.com] did not
-550-5.7.26 pass with ip: [192.0.2.25]. The sender should visit
-550-5.7.26  https://support.google.com/mail/answer/81126#authentication for
-550 5.7.26 instructions on setting up authentication.  - gsmtp
-EOS
+# The receivers' replies, sent byte for byte: reply-gmail-ipv6.txt is
+# Gmail's IPv6 bounce in its current wording (public reports; the sender's
+# address a documentation one), "IPv6" and "sending guidelines" on two
+# lines; reply-gmail-unauth.txt its 5.7.26, replies.txt's MISP/MISP#9284.
+cp tests/fixtures/logs/reply-gmail-ipv6.txt "$D/v6.reply"
+cp tests/fixtures/logs/reply-gmail-unauth.txt "$D/unauth.reply"
 
 # The inside: one result line per check ("ok DESC" / "not ok DESC").
 cat >"$D/inner.sh" <<'EOS'
