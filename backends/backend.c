@@ -162,9 +162,12 @@ backend_reload_argv(const struct backend *b, const struct backend_ctx *ctx,
 	    "%s: set %s.reload in notspam.conf", b->name, b->name);
 }
 
-int
-backend_restart_argv(const struct backend *b, const struct backend_ctx *ctx,
-    struct strv *argv, char **cause)
+/* A restart, or a start of a program that does not run (verb): the
+ * settings' restart command serves both (a restart of a stopped program
+ * starts it), else the service manager's verb. */
+static int
+bk_restart_argv(const struct backend *b, const struct backend_ctx *ctx,
+    const char *verb, struct strv *argv, char **cause)
 {
 	const struct settings_backend *sb;
 
@@ -180,10 +183,38 @@ backend_restart_argv(const struct backend *b, const struct backend_ctx *ctx,
 		bk_argv_copy(argv, &sb->reload);
 		return 0;
 	}
-	if (bk_service_argv(b, ctx, "restart", argv) == 0)
+	if (bk_service_argv(b, ctx, verb, argv) == 0)
 		return 0;
 	return error_set(cause, "no service manager or init script found for "
 	    "%s: set %s.restart in notspam.conf", b->name, b->name);
+}
+
+int
+backend_restart_argv(const struct backend *b, const struct backend_ctx *ctx,
+    struct strv *argv, char **cause)
+{
+	return bk_restart_argv(b, ctx, "restart", argv, cause);
+}
+
+int
+backend_start_argv(const struct backend *b, const struct backend_ctx *ctx,
+    struct strv *argv, char **cause)
+{
+	return bk_restart_argv(b, ctx, "start", argv, cause);
+}
+
+void
+backend_group_add_argv(const struct backend_ctx *ctx, const char *user,
+    const char *group, struct strv *argv)
+{
+	strv_add(argv, "usermod");
+	/* OpenBSD's -G adds to the groups (-S sets them); shadow's -G sets
+	 * them unless -a is given. */
+	if (!fsroot_exists(ctx->root, BK_RCCTL))
+		strv_add(argv, "-a");
+	strv_add(argv, "-G");
+	strv_add(argv, group);
+	strv_add(argv, user);
 }
 
 void

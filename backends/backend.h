@@ -134,6 +134,14 @@ struct backend {
 	 * files only, their checker; 0, or -1 after plan_none() said why. */
 	int	(*switch_plan)(struct plan_ctx *,
 		    const struct backend_key_switch *sw);
+	/* The edits and steps that let the MTA mta's user connect to the
+	 * signer's unix socket at site path `path` (doctor --fix
+	 * milter-permission: the umask the socket is made under, the user
+	 * in the socket's group, the directory searchable), with the
+	 * restarts that make them count; 0, or -1 after plan_none() said
+	 * why.  NULL: the signer has no unix socket notspam can fix. */
+	int	(*socket_fix)(struct plan_ctx *, const struct backend *mta,
+		    const char *path);
 };
 
 extern const struct backend backend_postfix;
@@ -173,6 +181,17 @@ int backend_reload_argv(const struct backend *, const struct backend_ctx *,
 /* The same for a restart (settings restart command first). */
 int backend_restart_argv(const struct backend *, const struct backend_ctx *,
     struct strv *argv, char **cause);
+/* The argv that starts the program when it does not run: the restart
+ * command of its settings section (a restart of a stopped program starts
+ * it), else the service manager's start (systemctl start UNIT, rcctl
+ * start NAME, /etc/init.d/NAME start).  0, or -1 with *cause. */
+int backend_start_argv(const struct backend *, const struct backend_ctx *,
+    struct strv *argv, char **cause);
+/* The argv that adds user to group's members, into argv: usermod -a -G
+ * GROUP USER, or on OpenBSD (rcctl under the root) usermod -G GROUP USER,
+ * which adds there. */
+void backend_group_add_argv(const struct backend_ctx *, const char *user,
+    const char *group, struct strv *argv);
 /* The command that validates prog's configuration; 0 words when the
  * program has no check mode (dkimproxy). */
 void backend_validate_argv(const struct backend *, const struct backend_ctx *,

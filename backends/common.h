@@ -243,6 +243,9 @@ int	 dkimproxy_switch_plan(struct plan_ctx *,
 	    const struct backend_key_switch *);
 int	 dkimsign_switch_plan(struct plan_ctx *,
 	    const struct backend_key_switch *);
+/* OpenDKIM's socket_fix (backend.h), in opendkim_plan.c. */
+int	 opendkim_socket_fix(struct plan_ctx *, const struct backend *,
+	    const char *);
 /* The smtpd.conf filter statement whose proc-exec command runs
  * filter-dkimsign (argv[3] the command), or NULL (dkimsign_plan.c). */
 struct conf_doc;

@@ -187,16 +187,9 @@ ks_dkimsign_key(struct plan_ctx *pc, const struct conf_entry *e,
 			group = e->argv[i + 1];
 	}
 	owner = xasprintf("%s:%s", user, group != NULL ? group : user);
-	{
-		const char *chown[] = { "chown", owner, sw->path, NULL };
-		const char *chmod[] = { "chmod", "0400", sw->path, NULL };
-		plan_step(pc->plan, &backend_opensmtpd, chown, "the new key is "
-		    "read by filter-dkimsign's user %s, and by nobody else",
-		    user);
-		plan_step(pc->plan, &backend_opensmtpd, chmod, "the new key is "
-		    "read by filter-dkimsign's user %s, and by nobody else",
-		    user);
-	}
+	plan_key_owner(pc->plan, &backend_opensmtpd, owner, "0400", sw->path,
+	    "the new key is read by filter-dkimsign's user %s, and by nobody "
+	    "else", user);
 	free(owner);
 }
 

@@ -940,4 +940,5 @@ const struct backend backend_opendkim = {
 	.config_option = "-x",
 	.switch_text = od_switch_text,
 	.switch_plan = opendkim_switch_plan,
+	.socket_fix = opendkim_socket_fix,
 };

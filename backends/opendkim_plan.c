@@ -518,14 +518,21 @@ odp_unix_steps(struct odp *o, const struct sockspec *ss)
 	group = xstrdup(c != NULL ? c + 1 : user);
 	if (pf == NULL)
 		pf = "postfix";
-	free(o->w->socket_group);
-	o->w->socket_group = xstrdup(group);
+	if (o->w != NULL) {
+		free(o->w->socket_group);
+		o->w->socket_group = xstrdup(group);
+	}
 	if (plan_user_in_group(o->site, pf, group) != 1) {
-		const char *argv[] = { "usermod", "-a", "-G", group, pf, NULL };
-		plan_step(o->pc->plan, &backend_postfix, argv, "Postfix (user "
-		    "%s) connects to the socket as a member of group %s "
-		    "(UMask 007: the group may write); Postfix is restarted to "
-		    "take the group", pf, group);
+		struct strv argv;
+
+		strv_init(&argv);
+		backend_group_add_argv(o->pc->bctx, pf, group, &argv);
+		plan_step(o->pc->plan, &backend_postfix,
+		    (const char *const *)argv.v, "Postfix (user %s) connects "
+		    "to the socket as a member of group %s (UMask 007: the "
+		    "group may write); Postfix is restarted to take the group",
+		    pf, group);
+		strv_free(&argv);
 		plan_reload(o->pc, &backend_postfix, 1);
 	}
 	dir = xstrdup(ss->path);
@@ -548,16 +555,31 @@ odp_unix_steps(struct odp *o, const struct sockspec *ss)
 	free(group);
 }
 
+/* UMask lets the socket's group write to it; OpenDKIM makes its socket
+ * at start only, so a new umask needs a restart. */
+static void
+odp_umask(struct odp *o)
+{
+	const char *um = odp_get(o, "UMask");
+	unsigned long mask = um != NULL ? strtoul(um, NULL, 8) : 022;
+
+	if (um != NULL && (mask & 060) == 0)
+		return;
+	if (plan_set(o->conf, "UMask", "007", "the socket is made under this "
+	    "umask: 007 lets its group (Postfix) write to it%s%s",
+	    um != NULL ? "; replaces " : "", um != NULL ? um : "") == 0)
+		plan_reload(o->pc, &backend_opendkim, 1);
+}
+
 /* The socket, its umask and the Debian defaults file; the hand-over. */
 static void
 odp_socket(struct odp *o)
 {
 	const char *cur = plan_fact(o->site, "opendkim", "socket", 0);
 	const struct site_fact *sf = site_fact(o->site, "opendkim", "socket");
-	const char *conf_sock = odp_get(o, "Socket"), *um;
+	const char *conf_sock = odp_get(o, "Socket");
 	char *want, *why, *cause = NULL;
 	struct sockspec ss;
-	unsigned long mask;
 
 	want = odp_wanted_socket(o, cur, &why);
 	if (conf_sock == NULL || strcmp(conf_sock, want) != 0)
@@ -583,13 +605,7 @@ odp_socket(struct odp *o)
 		return;
 	}
 	if (ss.transport == SOCKSPEC_UNIX || ss.transport == SOCKSPEC_LOCAL) {
-		um = odp_get(o, "UMask");
-		mask = um != NULL ? strtoul(um, NULL, 8) : 022;
-		if (um == NULL || (mask & 060) != 0)
-			plan_set(o->conf, "UMask", "007", "the socket is made "
-			    "under this umask: 007 lets its group (Postfix) "
-			    "write to it%s%s", um != NULL ? "; replaces " : "",
-			    um != NULL ? um : "");
+		odp_umask(o);
 		odp_unix_steps(o, &ss);
 	}
 	o->w->hook = PLAN_HOOK_MILTER;
@@ -838,6 +854,21 @@ odp_mode(struct odp *o)
 		    "as verify; replaces %s", v);
 }
 
+/* opendkim -n on the planned files (it reads paths outside them: not
+ * under --root). */
+static void
+odp_check(struct plan_ctx *pc, const struct site_program *prog)
+{
+	struct strv argv;
+
+	strv_init(&argv);
+	backend_validate_argv(&backend_opendkim, pc->bctx, prog, &argv);
+	if (argv.n > 0)
+		plan_check(pc->plan, &backend_opendkim,
+		    (const char *const *)argv.v, argv.n - 1, 0, 1);
+	strv_free(&argv);
+}
+
 /* Could OpenDKIM serve the MTA: installed, and the MTA speaks milter? */
 static int
 odp_probe(struct plan_ctx *pc)
@@ -851,7 +882,6 @@ opendkim_plan(struct plan_ctx *pc)
 {
 	const struct site_program *prog;
 	struct odp o;
-	struct strv argv;
 	char *cause = NULL;
 
 	if (pc->probe)
@@ -888,12 +918,7 @@ opendkim_plan(struct plan_ctx *pc)
 	odp_socket(&o);
 	odp_hosts(&o);
 	odp_canon(&o);
-	strv_init(&argv);
-	backend_validate_argv(&backend_opendkim, pc->bctx, prog, &argv);
-	if (argv.n > 0)
-		plan_check(pc->plan, &backend_opendkim,
-		    (const char *const *)argv.v, argv.n - 1, 0, 1);
-	strv_free(&argv);
+	odp_check(pc, prog);
 	return 0;
 }
 
@@ -1060,7 +1085,6 @@ opendkim_switch_plan(struct plan_ctx *pc, const struct backend_key_switch *sw)
 {
 	const struct site_program *prog;
 	struct odp o;
-	struct strv argv;
 	char *cause = NULL;
 	int rc;
 
@@ -1092,11 +1116,57 @@ opendkim_switch_plan(struct plan_ctx *pc, const struct backend_key_switch *sw)
 	}
 	if (rc != 0)
 		return -1;
-	strv_init(&argv);
-	backend_validate_argv(&backend_opendkim, pc->bctx, prog, &argv);
-	if (argv.n > 0)
-		plan_check(pc->plan, &backend_opendkim,
-		    (const char *const *)argv.v, argv.n - 1, 0, 1);
-	strv_free(&argv);
+	odp_check(pc, prog);
+	return 0;
+}
+
+/* ---- doctor --fix milter-permission ---- */
+
+int
+opendkim_socket_fix(struct plan_ctx *pc, const struct backend *mta,
+    const char *path)
+{
+	const struct site_program *prog;
+	struct sockspec ss;
+	struct odp o;
+	char *cause = NULL;
+
+	if (mta != &backend_postfix) {
+		plan_none(pc->plan, "%s + opendkim: OpenDKIM is a milter, and "
+		    "only Postfix hands mail to milters", mta->name);
+		return -1;
+	}
+	prog = site_program(pc->site, backend_opendkim.name);
+	if (prog == NULL || prog->config == NULL) {
+		plan_none(pc->plan, "opendkim: not installed here (no "
+		    "opendkim.conf)");
+		return -1;
+	}
+	if (sockspec_parse(SOCKSPEC_MILTER, path, &ss, &cause) != 0 ||
+	    ss.family != AF_UNIX) {
+		plan_none(pc->plan, "opendkim: %s is not a socket file%s%s",
+		    path, cause != NULL ? ": " : "",
+		    cause != NULL ? cause : "");
+		free(cause);
+		sockspec_free(&ss);
+		return -1;
+	}
+	memset(&o, 0, sizeof o);
+	o.pc = pc;
+	o.site = pc->site;
+	if ((o.conf = plan_file(pc, &backend_opendkim, CONF_OPENDKIM,
+	    prog->config, 0644, &cause)) == NULL) {
+		plan_none(pc->plan, "opendkim: %s; fix it first", cause);
+		free(cause);
+		sockspec_free(&ss);
+		return -1;
+	}
+	odp_umask(&o);
+	/* The socket is made again (under the umask) only at start; the
+	 * signer first, then the MTA that takes the group. */
+	plan_reload(pc, &backend_opendkim, 1);
+	odp_unix_steps(&o, &ss);
+	sockspec_free(&ss);
+	odp_check(pc, prog);
 	return 0;
 }

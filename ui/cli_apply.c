@@ -161,7 +161,7 @@ apply_text_file(const struct plan_file *f)
 void
 cli_apply_show(const struct plan *p, const char *writer)
 {
-	size_t i, nfiles = plan_changed_files(p);
+	size_t i, nfiles = plan_changed_files(p), ncmd = plan_commands(p);
 	const char *word;
 
 	for (i = 0; i < p->nfiles; i++) {
@@ -170,7 +170,7 @@ cli_apply_show(const struct plan *p, const char *writer)
 		else if (p->files[i].warnings.n > 0)
 			apply_line("warning", p->files[i].warnings.v[0]);
 	}
-	for (i = 0; i < p->nsteps && nfiles > 0; i++) {
+	for (i = 0; i < p->nsteps && (nfiles > 0 || ncmd > 0); i++) {
 		printf("%-9s", "step");
 		apply_put_argv(stdout, &p->steps[i].argv);
 		fputs(": ", stdout);
@@ -183,7 +183,8 @@ cli_apply_show(const struct plan *p, const char *writer)
 		putchar('\n');
 	}
 	for (i = 0; i < p->nreloads; i++) {
-		word = p->reloads[i].restart ? "restart" : "reload";
+		word = p->reloads[i].start ? "start" : p->reloads[i].restart ?
+		    "restart" : "reload";
 		printf("%-9s", "then");
 		if (p->reloads[i].argv.n > 0)
 			apply_put_argv(stdout, &p->reloads[i].argv);
@@ -206,11 +207,19 @@ cli_apply_show(const struct plan *p, const char *writer)
 		apply_line("no plan", p->none.v[i]);
 	for (i = 0; i < p->notes.n; i++)
 		apply_line("note", p->notes.v[i]);
-	if (nfiles == 0 && p->none.n > 0)
+	if (nfiles == 0 && ncmd > 0)
+		printf("%zu command%s to run, no file to change; %s runs "
+		    "them\n", ncmd, ncmd == 1 ? "" : "s", writer);
+	else if (nfiles == 0 && p->none.n > 0)
 		printf("nothing to do that notspam can plan\n");
 	else if (nfiles == 0)
 		printf("nothing to do: the configuration is what the site "
 		    "needs\n");
+	else if (ncmd > 0)
+		printf("%zu file%s to change, %zu edit%s, %zu command%s; %s "
+		    "writes them and runs those\n", nfiles, nfiles == 1 ? "" :
+		    "s", plan_nedits(p), plan_nedits(p) == 1 ? "" : "s", ncmd,
+		    ncmd == 1 ? "" : "s", writer);
 	else
 		printf("%zu file%s to change, %zu edit%s; %s writes them\n",
 		    nfiles, nfiles == 1 ? "" : "s", plan_nedits(p),
@@ -354,10 +363,14 @@ static int
 apply_ask(const struct plan *p)
 {
 	char line[64];
-	size_t n = plan_changed_files(p);
+	size_t n = plan_changed_files(p), ncmd = plan_commands(p);
 
-	printf("Write %s %zu file%s, then reload? [y/N] ", n == 1 ? "this" :
-	    "these", n, n == 1 ? "" : "s");
+	if (n == 0)
+		printf("Run %s %zu command%s? [y/N] ", ncmd == 1 ? "this" :
+		    "these", ncmd, ncmd == 1 ? "" : "s");
+	else
+		printf("Write %s %zu file%s, then reload? [y/N] ", n == 1 ?
+		    "this" : "these", n, n == 1 ? "" : "s");
 	fflush(stdout);
 	if (fgets(line, sizeof line, stdin) == NULL)
 		return 0;
@@ -384,7 +397,8 @@ apply_text_check(const struct txn_check_result *c)
 }
 
 static void
-apply_text_result(const struct apply_result *res, int rc, const char *cause)
+apply_text_result(const struct plan *p, const struct apply_result *res,
+    int rc, const char *cause)
 {
 	const struct txn_report *r = &res->report;
 	size_t i;
@@ -399,9 +413,15 @@ apply_text_result(const struct apply_result *res, int rc, const char *cause)
 		apply_line("ran", res->ran.v[i]);
 	for (i = 0; i < res->probed.n; i++)
 		apply_line("answers", res->probed.v[i]);
-	if (res->no_reload && rc == 0 && r->nwritten > 0)
+	if (res->no_reload && rc == 0 && (r->nwritten > 0 ||
+	    plan_commands(p) > 0))
 		apply_line("note", "--root: nothing outside the root is touched "
 		    "(no step, reload or signing-path check ran)");
+	if (rc == 0 && r->nwritten == 0 && plan_commands(p) > 0) {
+		printf("applied: no file changed, %zu command%s ran\n",
+		    res->ran.n, res->ran.n == 1 ? "" : "s");
+		return;
+	}
 	if (rc == 0) {
 		printf("applied: %zu file%s written", r->nwritten,
 		    r->nwritten == 1 ? "" : "s");
@@ -499,7 +519,8 @@ cli_apply_commit(const struct cli_opts *o, const struct plan *p, int yes,
 	char *cause = NULL;
 	int rc;
 
-	if (plan_changed_files(p) > 0 && !yes && !apply_ask(p)) {
+	if ((plan_changed_files(p) > 0 || plan_commands(p) > 0) && !yes &&
+	    !apply_ask(p)) {
 		if (j != NULL)
 			json_bool(j, "applied", 0);
 		else
@@ -513,8 +534,8 @@ cli_apply_commit(const struct cli_opts *o, const struct plan *p, int yes,
 		apply_json_members(j, p, &res, rc, cause);
 	else if (o->json)
 		apply_json_result(p, &res, rc, cause);
-	else if (plan_changed_files(p) > 0 || rc != 0)
-		apply_text_result(&res, rc, cause);
+	else if (plan_changed_files(p) > 0 || plan_commands(p) > 0 || rc != 0)
+		apply_text_result(p, &res, rc, cause);
 	if (rc != 0)
 		rc = apply_status(&res.report);
 	apply_result_free(&res);

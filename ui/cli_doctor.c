@@ -2,8 +2,10 @@
  * [--timeout SECONDS]": why mail leaves unsigned or is refused, as
  * findings grouped by severity (core/doctor/doctor.h), or one JSON
  * object; with --fix, the edits of apply's plan that fix those findings
- * (only those files), shown and written through apply's transaction, then
- * the doctor again, saying whether each is fixed.
+ * (only those files) and the changes no configuration line makes (a
+ * signer started, a key's chown and chmod, a socket's umask and group:
+ * plan_fix_add), shown and written and run through apply's transaction,
+ * then the doctor again, saying whether each is fixed.
  *
  * Exit status: 0 no finding, 1 warnings, 2 failures (as check); with
  * --fix, the status of the doctor after the write (0 when fixed), or
@@ -220,26 +222,52 @@ doctor_json_doc(const struct doctor *d)
 	free(doc);
 }
 
-/* The files of the plan that fix the findings --fix names (both sides of
- * a milter hop: the signer's Socket too), into paths;
+/* Does --fix which name f? */
+static int
+doctor_named(const struct doctor_finding *f, const char *which)
+{
+	return strcmp(which, "all") == 0 || strcmp(which, f->id) == 0;
+}
+
+/* The plan of the findings --fix names: the files of apply's plan that
+ * fix them (both sides of a milter hop: the signer's Socket too), then
+ * the changes no configuration line makes (start the signer, a key's
+ * owner and mode, a socket's access: plan_fix_add) added to it;
  * 0, or -1 after saying why not (no such finding, none fixable). */
 static int
-doctor_fix_files(const struct doctor *d, const struct plan *p,
-    const char *which, struct strv *paths)
+doctor_fix_files(const struct doctor *d, struct plan *p, const char *which)
 {
 	const struct doctor_finding *f;
-	size_t i, named = 0;
-	char *msg;
+	struct strv paths;
+	size_t i, named = 0, acts = 0;
+	char *msg, *cause;
 
+	strv_init(&paths);
 	for (i = 0; i < d->n; i++) {
 		f = &d->v[i];
-		if (strcmp(which, "all") != 0 && strcmp(which, f->id) != 0)
+		if (!doctor_named(f, which))
 			continue;
 		named++;
-		doctor_fix_paths(f, p, paths);
+		doctor_fix_paths(f, p, &paths);
 	}
-	if (paths->n > 0)
+	plan_keep_files(p, &paths);
+	for (i = 0; i < d->n; i++) {
+		f = &d->v[i];
+		if (!doctor_named(f, which) || f->act == NULL || !f->fixable)
+			continue;
+		cause = NULL;
+		if (plan_fix_add(p, f->act, &cause) == 0)
+			acts++;
+		else {
+			plan_note(p, "%s: %s", f->id, cause);
+			free(cause);
+		}
+	}
+	if (paths.n > 0 || acts > 0) {
+		strv_free(&paths);
 		return 0;
+	}
+	strv_free(&paths);
 	if (named == 0 && strcmp(which, "all") != 0) {
 		char *safe = str_sanitize(which, strlen(which));
 		msg = xasprintf("doctor --fix %s: no such finding here (notspam "
@@ -259,15 +287,18 @@ static int
 doctor_verdict(const struct doctor *before, const struct doctor *after,
     const char *which)
 {
-	const struct doctor_finding *f;
+	const struct doctor_finding *f, *g;
 	size_t i, left = 0;
-
 	int named;
 
 	for (i = 0; i < before->n; i++) {
 		f = &before->v[i];
-		named = strcmp(which, "all") == 0 || strcmp(which, f->id) == 0;
-		if (doctor_find((struct doctor *)after, f->id) != NULL) {
+		named = doctor_named(f, which);
+		/* A note of the same id is history (a log line from before
+		 * the fix), not the cause still there. */
+		g = doctor_find((struct doctor *)after, f->id);
+		if (g != NULL && (g->sev != DOCTOR_NOTE || f->sev ==
+		    DOCTOR_NOTE)) {
 			if (!named)
 				continue;
 			printf("still    %s: ", f->id);
@@ -291,22 +322,17 @@ doctor_fix(const struct cli_opts *o, const struct doctor_args *a,
 	struct listen_report *r;
 	struct doctor *after;
 	struct plan *p2;
-	struct strv paths;
 	char *writer;
 	int rc;
 
-	strv_init(&paths);
-	if (doctor_fix_files(d, p, a->fix, &paths) != 0) {
-		strv_free(&paths);
+	if (doctor_fix_files(d, p, a->fix) != 0)
 		return EXIT_FAIL;
-	}
-	plan_keep_files(p, &paths);
-	strv_free(&paths);
 	writer = xasprintf("notspam doctor --fix %s --yes", a->fix);
 	cli_apply_show(p, writer);
 	free(writer);
 	if (a->dry_run)
-		return plan_changed_files(p) > 0 ? EXIT_WARN : 0;
+		return plan_changed_files(p) > 0 || plan_commands(p) > 0 ?
+		    EXIT_WARN : 0;
 	if (!a->yes && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fputs("notspam: doctor: not a terminal: add --yes to write the "
 		    "fix, or --dry-run to see it\n", stderr);

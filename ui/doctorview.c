@@ -2,14 +2,19 @@
  * refused (core/doctor/doctor.h), one row per finding with its severity
  * and id; Enter shows what was seen, why and the fix, and where apply's
  * plan fixes it, Enter again opens that file's diff on the Configs screen,
- * whose A applies it: the same preview and transaction as everywhere. */
+ * whose A applies it: the same preview and transaction as everywhere.
+ * The keys the signers use are asked of the DNS on the console's loop
+ * (key-dns-mismatch once the answers are in; the screen never waits). */
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/apply/plan.h"
+#include "core/dns/dns.h"
 #include "core/doctor/doctor.h"
+#include "core/keys/keys.h"
 #include "core/lib/util.h"
+#include "core/site/session.h"
 #include "ui/app.h"
 #include "ui/tui.h"
 
@@ -17,8 +22,16 @@ struct doctorview {
 	struct app	*app;
 	struct doctor	*d;
 	unsigned	 gen;		/* the plan's, when d was made */
+	const struct site *site;	/* the app's, when d was made */
 	const struct listen_report *probe; /* the app's probes d has */
 	int		 cur, top, vis;
+	/* The keys asked of the DNS: its own resolver, freed (cancelling
+	 * its queries) before the list. */
+	struct keys_list *keys;
+	struct dns	*dns;
+	char		*dns_why;	/* why the DNS is not asked, or NULL */
+	int		 dns_in;	/* every answer is in, not in d yet */
+	int		 dns_done;	/* and d has them */
 };
 
 static const char *const doctor_help[] = {
@@ -41,20 +54,89 @@ sev_role(enum doctor_sev s)
 	    ROLE_NORMAL;
 }
 
-/* The findings again when the site or its plan changed (an apply), or
- * new probes came in (the app probes on every recheck, r). */
+/* A DNS answer came (from the loop): the findings take them once all
+ * are in; redraw. */
+static void
+dv_dns_answer(void *arg)
+{
+	struct doctorview *dv = arg;
+
+	if (keys_probe_done(dv->keys))
+		dv->dns_in = 1;
+	dv->app->dirty = 1;
+}
+
+static void
+dv_dns_stop(struct doctorview *dv)
+{
+	keys_probe_stop(dv->keys);	/* answers of a freed resolver */
+	dns_free(dv->dns);
+	dv->dns = NULL;
+	keys_list_free(dv->keys);
+	dv->keys = NULL;
+	free(dv->dns_why);
+	dv->dns_why = NULL;
+	dv->dns_in = dv->dns_done = 0;
+}
+
+/* Ask the DNS for the keys the signers use (notspam doctor does it
+ * too), on the loop. */
+static void
+dv_dns_start(struct doctorview *dv)
+{
+	char *cause = NULL;
+
+	dv_dns_stop(dv);
+	if ((dv->keys = keys_list_new(dv->app->site, &cause)) == NULL) {
+		free(cause);
+		return;
+	}
+	if (dv->keys->n == 0) {
+		dv->dns_in = 1;
+		return;
+	}
+	if (dv->app->dns == NULL || (dv->dns = session_dns_new(
+	    dv->app->session, &cause)) == NULL) {
+		dv->dns_why = xasprintf("the DNS was not asked whether the "
+		    "keys are published: %s", cause != NULL ? cause :
+		    dv->app->dns_error != NULL ? dv->app->dns_error :
+		    "no resolver");
+		free(cause);
+		return;
+	}
+	keys_probe(dv->keys, dv->dns, dv_dns_answer, dv);
+}
+
+/* The findings again when the site or its plan changed (an apply), new
+ * probes came in (the app probes on every recheck, r), or the DNS
+ * answered. */
 static void
 dv_refresh(struct doctorview *dv)
 {
 	const struct plan *p = configs_plan(dv->app);
 	unsigned gen = configs_plan_gen(dv->app);
+	int site = dv->app->site != dv->site;
 
-	if (dv->d != NULL && gen == dv->gen && dv->app->probe == dv->probe)
+	if (dv->d != NULL && gen == dv->gen && !site &&
+	    dv->app->probe == dv->probe && !(dv->dns_in && !dv->dns_done))
 		return;
+	if (dv->d == NULL || site || gen != dv->gen) {
+		/* The keys may be others after an apply. */
+		dv->site = dv->app->site;
+		dv_dns_start(dv);
+	}
 	doctor_free(dv->d);
 	/* Not the journal: journalctl would block the console's loop (the
 	 * files are read, bounded); notspam doctor reads it. */
 	dv->d = doctor_make(dv->app->site, p, dv->app->probe, 0);
+	if (dv->dns_in && dv->keys != NULL) {
+		doctor_keys_dns(dv->d, dv->keys);
+		dv->dns_done = 1;
+	} else if (dv->dns_why != NULL)
+		strv_add(&dv->d->notes, dv->dns_why);
+	else if (dv->keys != NULL && dv->dns != NULL)
+		strv_add(&dv->d->notes, "asking the DNS whether the keys the "
+		    "signers use are published");
 	dv->gen = gen;
 	dv->probe = dv->app->probe;
 }
@@ -75,6 +157,7 @@ doctor_leave(struct app *app, void *state)
 	struct doctorview *dv = state;
 
 	(void)app;
+	dv_dns_stop(dv);
 	doctor_free(dv->d);
 	free(dv);
 }
@@ -170,6 +253,20 @@ show(struct app *app, const struct doctor_finding *f)
 		app_dialog_add(app, 0, 0, s);
 		free(s);
 		app_dialog_enter(app, open_plan, pf->path);
+	} else if (f->fixable && f->fix_commands.n > 0) {
+		/* A start, a chmod, a group: commands the console does not
+		 * run from a box; the command line runs them through the
+		 * same plan and transaction. */
+		app_dialog_add(app, 0, 0, "");
+		s = xasprintf("apply can fix this: notspam doctor --fix %s "
+		    "(a terminal, as root) writes and runs:", f->id);
+		app_dialog_add(app, 0, 0, s);
+		free(s);
+		for (i = 0; i < f->fix_files.n; i++)
+			app_dialog_label(app, "  file: ", 0, f->fix_files.v[i]);
+		for (i = 0; i < f->fix_commands.n; i++)
+			app_dialog_label(app, "  run: ", 0,
+			    f->fix_commands.v[i]);
 	}
 }
 

@@ -243,6 +243,25 @@ apply_add_checks(struct txn *t, const struct plan *p, int system,
 	return odk;
 }
 
+/* A plan whose commands are changes of their own (doctor --fix: start a
+ * signer, a key's chmod): each is an action of the transaction, run even
+ * when no file changes.  Not under a root, where nothing runs. */
+static void
+apply_add_actions(struct txn *t, const struct plan *p, int system)
+{
+	char *what;
+	size_t i;
+
+	if (!system || plan_commands(p) == 0)
+		return;
+	for (i = 0; i < p->nsteps + p->nreloads; i++) {
+		what = plan_words(i < p->nsteps ? &p->steps[i].argv :
+		    &p->reloads[i - p->nsteps].argv);
+		txn_add_action(t, what);
+		free(what);
+	}
+}
+
 /* Run argv (a step or a reload), its output in *cause on failure. */
 static int
 apply_run(const struct strv *av, const struct apply_opts *o,
@@ -413,8 +432,9 @@ apply_reloads(const struct plan *p, const struct apply_opts *o,
 	for (i = 0; i < p->nreloads; i++) {
 		r = &p->reloads[i];
 		if (r->argv.n == 0)
-			return error_set(cause, "cannot %s %s: %s", r->restart ?
-			    "restart" : "reload", plan_backend_name(r->backend),
+			return error_set(cause, "cannot %s %s: %s", r->start ?
+			    "start" : r->restart ? "restart" : "reload",
+			    plan_backend_name(r->backend),
 			    r->why != NULL ? r->why : "no command");
 		if (r->restart && r->pidfile != NULL) {
 			if (apply_restart(r, o, res, cause) != 0)
@@ -524,6 +544,7 @@ apply_commit(const struct plan *p, const char *root,
 			goto out;
 	for (i = 0; i < p->nreloads; i++)
 		txn_add_service(t, plan_backend_name(p->reloads[i].backend));
+	apply_add_actions(t, p, system);
 	odk = apply_add_checks(t, p, system, o, res, &nodk);
 	h.plan = p;
 	h.opts = o;

@@ -16,7 +16,11 @@
  * (core/apply/probe.h): a milter must answer SMFIC_OPTNEG, a proxy's
  * ports must accept.  Any failure there has every file put back and the
  * programs reloaded again (txn does it; the cause carries the command's
- * own output).  Steps are not undone.
+ * own output).  Steps are not undone.  A plan whose commands are changes
+ * of their own (plan_commands: doctor --fix starting a signer, a key's
+ * chown and chmod) gives them to the transaction as actions
+ * (txn_add_action), so they run, under its lock, even when no file
+ * changes; nothing is then put back when one fails.
  */
 #ifndef NOTSPAM_APPLY_H
 #define NOTSPAM_APPLY_H

@@ -698,8 +698,20 @@ plan_check(struct plan *p, const struct backend *b, const char *const *argv,
     size_t path_arg, int dir, int outside)
 {
 	struct plan_check *c;
-	size_t i;
+	size_t i, j;
 
+	/* The same checker twice (a fix added to a plan that has it) runs
+	 * once. */
+	for (i = 0; i < p->nchecks; i++) {
+		c = &p->checks[i];
+		if (c->backend != b || c->path_arg != path_arg)
+			continue;
+		for (j = 0; argv[j] != NULL && j < c->argv.n; j++)
+			if (strcmp(argv[j], c->argv.v[j]) != 0)
+				break;
+		if (argv[j] == NULL && j == c->argv.n)
+			return;
+	}
 	p->checks = xgrow(p->checks, p->nchecks, sizeof *p->checks);
 	c = &p->checks[p->nchecks++];
 	c->backend = b;
@@ -731,7 +743,8 @@ plan_reload(struct plan_ctx *pc, const struct backend *b, int restart)
 	strv_init(&r->argv);
 }
 
-/* The commands of the reloads, once the restart wishes are known. */
+/* The commands of the reloads, once the restart wishes are known (again
+ * after a fix changed them). */
 static void
 plan_reload_commands(struct plan *p, const struct backend_ctx *bctx,
     const struct site *site)
@@ -743,9 +756,18 @@ plan_reload_commands(struct plan *p, const struct backend_ctx *bctx,
 
 	for (i = 0; i < p->nreloads; i++) {
 		r = &p->reloads[i];
+		strv_free(&r->argv);
+		strv_init(&r->argv);
+		free(r->why);
+		r->why = NULL;
+		free(r->pidfile);
+		r->pidfile = NULL;
 		why = NULL;
-		r->restart |= r->backend->restart_only;
-		if (r->restart)
+		r->restart |= r->backend->restart_only | r->start;
+		if (r->start)
+			rc = backend_start_argv(r->backend, bctx, &r->argv,
+			    &why);
+		else if (r->restart)
 			rc = backend_restart_argv(r->backend, bctx, &r->argv,
 			    &why);
 		else
@@ -1418,13 +1440,59 @@ plan_keeps(const struct plan *p, const struct strv *paths,
 	return 0;
 }
 
+/* Does the signer of pr listen now where pr probes (the site's listen
+ * link of it)? */
+static int
+plan_probe_current(const struct plan *p, const struct plan_probe *pr)
+{
+	const struct site_link *l;
+	size_t i;
+
+	for (i = 0; i < p->site->nlinks; i++) {
+		l = &p->site->links[i];
+		if (strcmp(l->kind, "listen") == 0 &&
+		    strcmp(site_listen_owner(l), pr->signer->name) == 0 &&
+		    sockspec_equal(&l->sock, &pr->listener))
+			return 1;
+	}
+	return 0;
+}
+
+/* The probes of a plan some of whose changed files went (dropped: their
+ * backends, NULL-terminated): a signer whose files are not all written
+ * may not listen where the plan would have it; its probe stays only when
+ * it listens there now. */
+static void
+plan_keep_probes(struct plan *p, const struct backend **dropped)
+{
+	struct plan_probe *pr;
+	size_t i, j, k;
+	int gone;
+
+	for (i = j = 0; i < p->nprobes; i++) {
+		pr = &p->probes[i];
+		for (gone = 0, k = 0; dropped[k] != NULL && !gone; k++)
+			gone = dropped[k] == pr->signer;
+		if (!gone || plan_probe_current(p, pr)) {
+			p->probes[j++] = *pr;
+			continue;
+		}
+		free(pr->endpoint);
+		sockspec_free(&pr->listener);
+		sockspec_free(&pr->relay);
+	}
+	p->nprobes = j;
+}
+
 void
 plan_keep_files(struct plan *p, const struct strv *paths)
 {
+	const struct backend **dropped;
 	char *keep;
-	size_t i, j;
+	size_t i, j, nd = 0;
 
 	keep = xcalloc(p->nfiles + 1, 1);
+	dropped = xcalloc(p->nfiles + 1, sizeof *dropped);
 	for (i = 0; i < p->nfiles; i++)
 		keep[i] = (char)plan_keeps(p, paths, &p->files[i]);
 	for (i = j = 0; i < p->nfiles; i++) {
@@ -1432,6 +1500,8 @@ plan_keep_files(struct plan *p, const struct strv *paths)
 			p->files[j++] = p->files[i];
 			continue;
 		}
+		if (plan_file_changed(&p->files[i]))
+			dropped[nd++] = p->files[i].backend;
 		plan_file_free(&p->files[i]);
 	}
 	free(keep);
@@ -1460,8 +1530,11 @@ plan_keep_files(struct plan *p, const struct strv *paths)
 		}
 		strv_free(&p->reloads[i].argv);
 		free(p->reloads[i].why);
+		free(p->reloads[i].pidfile);
 	}
 	p->nreloads = j;
+	plan_keep_probes(p, dropped);
+	free(dropped);
 	for (i = 0; i < p->noffers; i++) {
 		free(p->offers[i].what);
 		free(p->offers[i].setting);
@@ -1711,4 +1784,269 @@ plan_file_state(const struct site *site, const char *path, char **detail)
 		}
 	free(pfx);
 	return st;
+}
+
+/* ---- doctor --fix: changes no configuration line causes ---- */
+
+struct plan_fix *
+plan_fix_new(enum plan_fix_kind kind, const char *signer, const char *mta,
+    const char *path, const struct sockspec *listener, int milter)
+{
+	struct plan_fix *fx = xcalloc(1, sizeof *fx);
+
+	fx->kind = kind;
+	fx->signer = xstrdup(signer != NULL ? signer : "");
+	fx->mta = mta != NULL ? xstrdup(mta) : NULL;
+	fx->path = path != NULL ? xstrdup(path) : NULL;
+	if (listener != NULL)
+		sockspec_copy(&fx->listener, listener);
+	fx->milter = milter;
+	return fx;
+}
+
+void
+plan_fix_free(struct plan_fix *fx)
+{
+	if (fx == NULL)
+		return;
+	free(fx->signer);
+	free(fx->mta);
+	free(fx->path);
+	sockspec_free(&fx->listener);
+	free(fx);
+}
+
+char *
+plan_words(const struct strv *argv)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	for (i = 0; i < argv->n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? " " : "", argv->v[i]);
+	return buf_steal(&b);
+}
+
+size_t
+plan_commands(const struct plan *p)
+{
+	return p->nfixes > 0 ? p->nsteps + p->nreloads : 0;
+}
+
+void
+plan_key_owner(struct plan *p, const struct backend *b, const char *owner,
+    const char *mode, const char *path, const char *fmt, ...)
+{
+	const char *chown[] = { "chown", owner, path, NULL };
+	const char *chmod[] = { "chmod", mode, path, NULL };
+	va_list ap;
+	char *why;
+
+	va_start(ap, fmt);
+	why = xvasprintf(fmt, ap);
+	va_end(ap);
+	plan_step(p, b, chown, "%s", why);
+	plan_step(p, b, chmod, "%s", why);
+	free(why);
+}
+
+/* The name of the group of gid (text) in the /etc/group text data, or
+ * NULL; caller frees. */
+static char *
+plan_group_name(const char *data, const char *gid)
+{
+	const char *p, *nl, *c1, *c2, *c3;
+	size_t n = strlen(gid);
+
+	/* name:password:gid:members */
+	for (p = data; *p != '\0'; p = nl != NULL ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		if ((c1 = strchr(p, ':')) == NULL || c1 == p ||
+		    (nl != NULL && c1 > nl) ||
+		    (c2 = strchr(c1 + 1, ':')) == NULL ||
+		    (nl != NULL && c2 > nl) ||
+		    (c3 = strchr(c2 + 1, ':')) == NULL ||
+		    (nl != NULL && c3 > nl))
+			continue;
+		if ((size_t)(c3 - c2 - 1) == n && strncmp(c2 + 1, gid, n) == 0)
+			return xstrndup(p, (size_t)(c1 - p));
+	}
+	return NULL;
+}
+
+/* The name of user's primary group in the root's /etc/passwd and
+ * /etc/group; the user's own name when they do not say.  Caller frees. */
+static char *
+plan_user_group(const struct site *site, const char *user)
+{
+	struct strv pw;
+	char *data = NULL, *name = NULL;
+	size_t len;
+
+	strv_init(&pw);
+	if (fsroot_read(site->root, "/etc/passwd", 0, &data, &len,
+	    NULL) == 0) {
+		plan_colon_line(data, user, &pw);
+		free(data);
+	}
+	if (pw.n >= 4 && fsroot_read(site->root, "/etc/group", 0, &data,
+	    &len, NULL) == 0) {
+		name = plan_group_name(data, pw.v[3]);
+		free(data);
+	}
+	strv_free(&pw);
+	return name != NULL ? name : xstrdup(user);
+}
+
+/* The MTA a fix names, else the site's first. */
+static const struct backend *
+plan_fix_mta(const struct site *site, const char *name)
+{
+	const struct backend *b;
+	size_t i;
+
+	if (name != NULL && (b = backend_find(name)) != NULL &&
+	    b->role == BACKEND_MTA)
+		return b;
+	for (i = 0; i < site->nprograms; i++)
+		if (strcmp(site->programs[i].role, "mta") == 0 &&
+		    (b = backend_find(site->programs[i].name)) != NULL)
+			return b;
+	return NULL;
+}
+
+/* The signing path of a fix, probed after the restart (once). */
+static void
+plan_fix_probe(struct plan *p, const struct backend *b,
+    const struct backend *mta, const struct plan_fix *fx)
+{
+	struct plan_probe *pr;
+	size_t i;
+
+	if (fx->listener.transport == SOCKSPEC_NONE || mta == NULL)
+		return;
+	for (i = 0; i < p->nprobes; i++)
+		if (p->probes[i].signer == b &&
+		    sockspec_equal(&p->probes[i].listener, &fx->listener))
+			return;
+	p->probes = xgrow(p->probes, p->nprobes, sizeof *p->probes);
+	pr = &p->probes[p->nprobes++];
+	memset(pr, 0, sizeof *pr);
+	pr->mta = mta;
+	pr->signer = b;
+	pr->hook = fx->milter ? PLAN_HOOK_MILTER : PLAN_HOOK_PROXY;
+	pr->endpoint = sockspec_format(&fx->listener);
+	sockspec_copy(&pr->listener, &fx->listener);
+}
+
+/* The steps of PLAN_FIX_KEY: the key read by b's user only. */
+static int
+plan_fix_key(struct plan *p, const struct backend *b, const char *path,
+    char **cause)
+{
+	char *user, *group, *owner;
+
+	if (path == NULL || path[0] != '/')
+		return error_set(cause, "%s: the key file is not known",
+		    b->name);
+	if ((user = backend_user(b, p->site)) == NULL)
+		return error_set(cause, "%s: the user it runs as is not known",
+		    b->name);
+	group = plan_user_group(p->site, user);
+	owner = xasprintf("%s:%s", user, group);
+	plan_key_owner(p, b, owner, "0600", path, "the key is read by %s's "
+	    "user %s, and by nobody else: a key others may read or replace "
+	    "is refused (OpenDKIM: \"key data is not secure\") or may have "
+	    "been copied", b->name, user);
+	free(owner);
+	free(group);
+	free(user);
+	return 0;
+}
+
+/* Is there a command for b's restart (or start)?  0, or -1 with *cause. */
+static int
+plan_fix_can_restart(const struct backend *b, const struct backend_ctx *bctx,
+    int start, char **cause)
+{
+	struct strv argv;
+	int rc;
+
+	strv_init(&argv);
+	rc = start ? backend_start_argv(b, bctx, &argv, cause) :
+	    backend_restart_argv(b, bctx, &argv, cause);
+	strv_free(&argv);
+	return rc;
+}
+
+/* The "no plan" reasons added since n, as *cause, and gone from p. */
+static void
+plan_fix_none(struct plan *p, size_t n, const char *who, char **cause)
+{
+	if (p->none.n > n)
+		error_set(cause, "%s", p->none.v[p->none.n - 1]);
+	else
+		error_set(cause, "%s: notspam cannot plan this fix", who);
+	while (p->none.n > n)
+		free(p->none.v[--p->none.n]);
+}
+
+int
+plan_fix_add(struct plan *p, const struct plan_fix *fx, char **cause)
+{
+	const struct backend *b = backend_signer(fx->signer), *mta;
+	struct backend_ctx bctx;
+	struct plan_ctx pc;
+	size_t i, nnone = p->none.n;
+
+	if (b == NULL) {
+		char *safe = str_sanitize(fx->signer, strlen(fx->signer));
+		error_set(cause, "%s: no signer of that name", safe);
+		free(safe);
+		return -1;
+	}
+	mta = plan_fix_mta(p->site, fx->mta);
+	bctx.root = p->site->root;
+	bctx.settings = p->site->settings;
+	memset(&pc, 0, sizeof pc);
+	pc.bctx = &bctx;
+	pc.site = p->site;
+	pc.plan = p;
+	if (plan_fix_can_restart(b, &bctx, fx->kind == PLAN_FIX_START,
+	    cause) != 0)
+		return -1;
+	switch (fx->kind) {
+	case PLAN_FIX_START:
+		break;
+	case PLAN_FIX_KEY:
+		if (plan_fix_key(p, b, fx->path, cause) != 0)
+			return -1;
+		break;
+	case PLAN_FIX_SOCKET:
+		if (b->socket_fix == NULL)
+			return error_set(cause, "%s: notspam cannot change who "
+			    "may use its socket", b->name);
+		if (mta == NULL)
+			return error_set(cause, "no MTA here hands mail to %s",
+			    b->name);
+		if (plan_fix_can_restart(mta, &bctx, 0, cause) != 0)
+			return -1;
+		if (fx->path == NULL || b->socket_fix(&pc, mta,
+		    fx->path) != 0) {
+			plan_fix_none(p, nnone, b->name, cause);
+			return -1;
+		}
+		break;
+	}
+	plan_reload(&pc, b, 1);
+	for (i = 0; fx->kind == PLAN_FIX_START && i < p->nreloads; i++)
+		if (p->reloads[i].backend == b)
+			p->reloads[i].start = 1;
+	plan_fix_probe(p, b, mta, fx);
+	plan_reload_changed(&pc);
+	plan_reload_commands(p, &bctx, p->site);
+	p->nfixes++;
+	return 0;
 }

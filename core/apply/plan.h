@@ -130,6 +130,8 @@ struct plan_reload {
 	char			*pidfile;	/* its PID file, or NULL: a
 						 * restart waits for the PID
 						 * in it to go */
+	int			 start;		/* it does not run: argv starts
+						 * it (backend_start_argv) */
 };
 
 /* A change offered, never made unless the settings ask for it. */
@@ -158,6 +160,11 @@ struct plan {
 	char			*only;		/* --only, or NULL */
 	struct plan_probe	*probes;	/* the signing paths planned */
 	size_t			 nprobes;
+	size_t			 nfixes;	/* plan_fix_add calls that added
+						 * their change: the steps and
+						 * reloads are then changes of
+						 * their own, run (and shown)
+						 * even when no file changes */
 };
 
 /* A key the plan wires for a domain. */
@@ -305,6 +312,68 @@ const struct plan_file *plan_fixing(const struct plan *, const char *path,
  * checkers and reloads of those programs (offers go: they are not
  * fixes).  For "doctor --fix": the edits that fix one finding. */
 void plan_keep_files(struct plan *, const struct strv *paths);
+/*
+ * What "doctor --fix" asks beyond the edits of plan_make, for a finding
+ * no configuration line causes:
+ *   PLAN_FIX_START   the signer does not run: start it (its reload entry
+ *                    a restart with start set: backend_start_argv);
+ *   PLAN_FIX_KEY     its key file others may read or replace: chown to
+ *                    the signer's user and its group, chmod 0600
+ *                    (plan_key_owner), then restart the signer;
+ *   PLAN_FIX_SOCKET  its unix socket the MTA's user may not use: the
+ *                    signer backend's socket_fix (OpenDKIM: UMask 007,
+ *                    the MTA's user in the socket's group), the signer
+ *                    and the MTA restarted.
+ * listener (transport NONE: none) is where the signer listens: the
+ * signing path probed after the restart (a milter negotiation when milter
+ * is set, else a connect).  The strings are copied; plan_fix_free.
+ */
+enum plan_fix_kind {
+	PLAN_FIX_START,
+	PLAN_FIX_KEY,
+	PLAN_FIX_SOCKET,
+};
+
+struct plan_fix {
+	enum plan_fix_kind	 kind;
+	char			*signer;	/* its backend's name */
+	char			*mta;		/* the MTA handing it mail, or
+						 * NULL: the site's first */
+	char			*path;		/* KEY: the key file; SOCKET:
+						 * the socket (site paths) */
+	struct sockspec		 listener;
+	int			 milter;
+};
+
+struct plan_fix *plan_fix_new(enum plan_fix_kind, const char *signer,
+    const char *mta, const char *path, const struct sockspec *listener,
+    int milter);
+void plan_fix_free(struct plan_fix *);
+/*
+ * Add fx's edits (through the document model, as plan_make's), steps,
+ * checker, restarts and probe to p, commands found (plan_reload's
+ * backend_*_argv) and p->nfixes counted.  0, or -1 with *cause and
+ * nothing added: no such signer, a fix it has none of, no command that
+ * starts or restarts it (the settings' NAME.restart names one).
+ */
+int plan_fix_add(struct plan *, const struct plan_fix *fx, char **cause);
+/* A step's or a reload's argv as one line, its words separated by
+ * blanks (for messages; raw bytes: sanitize before showing).  Caller
+ * frees. */
+char *plan_words(const struct strv *argv);
+/* The commands a commit of p runs of their own (steps, then reloads):
+ * their count when p->nfixes is set, else 0 (apply's steps and reloads
+ * only go with the files they serve). */
+size_t plan_commands(const struct plan *);
+/*
+ * The steps that leave the key file at site path `path` owned by owner
+ * ("user:group") with mode ("0600", "0400"), read by its signer only:
+ * chown, then chmod, each with reason (printf format).
+ */
+void plan_key_owner(struct plan *, const struct backend *,
+    const char *owner, const char *mode, const char *path,
+    const char *fmt, ...) PRINTFLIKE(6, 7);
+
 /* An empty plan for the site (plan_make's start; tests, other planners). */
 struct plan *plan_new(const struct site *);
 void plan_free(struct plan *);

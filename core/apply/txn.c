@@ -53,6 +53,7 @@ txn_new(const char *root, const struct txn_opts *opts)
 	t->max_out = opts != NULL && opts->max_out > 0 ? opts->max_out :
 	    TXN_MAX_OUT;
 	strv_init(&t->services);
+	strv_init(&t->actions);
 	strv_init(&t->newdirs);
 	t->stage_fd = -1;
 	return t;
@@ -80,6 +81,7 @@ txn_free(struct txn *t)
 	}
 	free(t->checks);
 	strv_free(&t->services);
+	strv_free(&t->actions);
 	strv_free(&t->newdirs);
 	free(t->root);
 	free(t->base);
@@ -213,6 +215,12 @@ txn_add_service(struct txn *t, const char *name)
 {
 	if (strv_find(&t->services, name) == -1)
 		strv_add(&t->services, name);
+}
+
+void
+txn_add_action(struct txn *t, const char *what)
+{
+	strv_add(&t->actions, what);
 }
 
 void
@@ -1212,13 +1220,68 @@ txn_commit_empty(struct txn *t, const struct txn_hooks *h,
 	return rc;
 }
 
+/* The backup base made and its lock taken; NULL with *cause and
+ * r->failure (TXN_FAIL_PREPARE, TXN_FAIL_LOCK). */
+static struct fswrite_lock *
+txn_lock_base(struct txn *t, struct txn_report *r, char **cause)
+{
+	struct fswrite_lock *lk;
+	char *lockpath;
+
+	r->failure = TXN_FAIL_PREPARE;
+	if (manifest_mkdirs(t->root, t->base, 0755, 0700, cause) != 0)
+		return NULL;
+	lockpath = xasprintf("%s/txn", t->base);
+	lk = fswrite_lock(t->root, lockpath, t->lock_ms, cause);
+	free(lockpath);
+	if (lk == NULL)
+		r->failure = TXN_FAIL_LOCK;
+	return lk;
+}
+
+/*
+ * A commit whose change is commands only (txn_add_action): the hook runs
+ * them under the lock; nothing was written, so a failure puts nothing
+ * back and reloads nothing.  An interrupted transaction that owed its
+ * reload is finished too (the hook's reloads are its).
+ */
+static int
+txn_commit_actions(struct txn *t, const struct txn_hooks *h,
+    struct txn_report *r, char **cause)
+{
+	struct fswrite_lock *lk;
+	struct strv done;
+	sigset_t saved;
+	char *why = NULL;
+	int rc = 0;
+
+	if ((lk = txn_lock_base(t, r, cause)) == NULL)
+		return -1;
+	r->failure = TXN_OK;
+	strv_init(&done);
+	txn_finished(t, &done);
+	txn_hold(1, &saved);
+	if (h != NULL && h->after_write != NULL &&
+	    h->after_write(t, h->arg, &why) != 0) {
+		r->failure = TXN_FAIL_HOOK;
+		error_set(cause, "%s; no file was changed", why != NULL ? why :
+		    "a command failed");
+		free(why);
+		rc = -1;
+	} else if (done.n > 0)
+		txn_finish(t, &done);
+	txn_hold(0, &saved);
+	fswrite_unlock(lk);
+	strv_free(&done);
+	return rc;
+}
+
 int
 txn_commit(struct txn *t, const struct txn_hooks *h, struct txn_report *r,
     char **cause)
 {
 	struct fswrite_lock *lk;
 	sigset_t saved;
-	char *lockpath;
 	size_t i;
 	int rc;
 
@@ -1228,7 +1291,8 @@ txn_commit(struct txn *t, const struct txn_hooks *h, struct txn_report *r,
 	t->committed = 1;
 	r->failure = TXN_OK;
 	if ((r->nchanged = txn_nchanged(t)) == 0)
-		return txn_commit_empty(t, h, r, cause);
+		return t->actions.n > 0 ? txn_commit_actions(t, h, r, cause) :
+		    txn_commit_empty(t, h, r, cause);
 	if (!t->checked && t->nchecks > 0 && (rc = txn_check(t, r,
 	    cause)) != 0) {
 		/* 1: a checker refused; -1: the stage could not be made (a
@@ -1237,16 +1301,8 @@ txn_commit(struct txn *t, const struct txn_hooks *h, struct txn_report *r,
 			r->failure = rc > 0 ? TXN_FAIL_CHECK : TXN_FAIL_PREPARE;
 		return -1;
 	}
-	r->failure = TXN_FAIL_PREPARE;
-	if (manifest_mkdirs(t->root, t->base, 0755, 0700, cause) != 0)
+	if ((lk = txn_lock_base(t, r, cause)) == NULL)
 		return -1;
-	lockpath = xasprintf("%s/txn", t->base);
-	lk = fswrite_lock(t->root, lockpath, t->lock_ms, cause);
-	free(lockpath);
-	if (lk == NULL) {
-		r->failure = TXN_FAIL_LOCK;
-		return -1;
-	}
 	txn_drop_incomplete(t);
 	rc = 0;
 	for (i = 0; i < t->nfiles && rc == 0; i++)

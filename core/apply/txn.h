@@ -203,6 +203,13 @@ void txn_add_check_fn(struct txn *, const char *name, txn_check_fn fn,
 /* A program (a backend name) that a restore of this transaction's backup
  * must reload; recorded in the manifest. */
 void txn_add_service(struct txn *, const char *name);
+/* A change that is a command, not a file (doctor --fix starting a
+ * signer, a key's chmod), run by hooks->after_write; what (copied) names
+ * it.  A commit with such actions and no file to change runs the hook
+ * under the lock (no backup is made: nothing is replaced); when it fails
+ * the commit fails with TXN_FAIL_HOOK and nothing is put back nor
+ * reloaded.  With files to change, the commit is as always. */
+void txn_add_action(struct txn *, const char *what);
 /* A restore's: the stamp of the backup it puts back (the manifest's
  * "restores" line). */
 void txn_set_restores(struct txn *, const char *stamp);

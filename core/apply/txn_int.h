@@ -55,6 +55,7 @@ struct txn {
 	struct txn_check *checks;
 	size_t		 nchecks;
 	struct strv	 services;
+	struct strv	 actions;	/* txn_add_action */
 	struct strv	 newdirs;	/* TXN_MKDIR: to make, outermost first */
 	size_t		 nmade;		/* how many of them were made */
 	char		*stage;		/* host path, once made */

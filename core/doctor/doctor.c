@@ -35,6 +35,8 @@ doctor_add(struct doctor *d, const char *id, enum doctor_sev sev,
 	f->fix = fix != NULL ? xstrdup(fix) : NULL;
 	strv_init(&f->evidence);
 	strv_init(&f->also);
+	strv_init(&f->fix_files);
+	strv_init(&f->fix_commands);
 	return f;
 }
 
@@ -90,6 +92,15 @@ doctor_where_also(struct doctor_finding *f, const char *source)
 		strv_add(&f->also, source);
 }
 
+void
+doctor_act(struct doctor_finding *f, struct plan_fix *fx)
+{
+	if (f->act == NULL)
+		f->act = fx;
+	else
+		plan_fix_free(fx);
+}
+
 struct doctor_finding *
 doctor_find(struct doctor *d, const char *id)
 {
@@ -110,6 +121,9 @@ doctor_finding_free(struct doctor_finding *f)
 	free(f->fix);
 	free(f->file);
 	strv_free(&f->also);
+	plan_fix_free(f->act);
+	strv_free(&f->fix_files);
+	strv_free(&f->fix_commands);
 }
 
 void
@@ -191,7 +205,19 @@ doctor_json(struct json *j, const struct doctor *d)
 		json_string(j, "fix", f->fix);
 		json_string(j, "file", f->file);
 		json_int(j, "line", (long long)f->line);
+		json_array_begin(j, "also");
+		for (k = 0; k < f->also.n; k++)
+			json_string(j, NULL, f->also.v[k]);
+		json_array_end(j);
 		json_bool(j, "apply_fixes", f->fixable);
+		json_array_begin(j, "apply_files");
+		for (k = 0; k < f->fix_files.n; k++)
+			json_string(j, NULL, f->fix_files.v[k]);
+		json_array_end(j);
+		json_array_begin(j, "apply_commands");
+		for (k = 0; k < f->fix_commands.n; k++)
+			json_string(j, NULL, f->fix_commands.v[k]);
+		json_array_end(j);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -451,6 +477,51 @@ doc_protocol(struct doctor *d, const struct site *site)
 	doctor_where(f, fp->source);
 }
 
+/* The fix of signer as plan.h asks it: kind, path, the site's listener
+ * of the signer (probed after) and whether a milter link reaches it. */
+static struct plan_fix *
+doc_site_act(const struct site *site, enum plan_fix_kind kind,
+    const char *signer, const char *path)
+{
+	const struct site_link *l, *listen = NULL;
+	char *mta = NULL;
+	size_t i;
+	int milter = 0;
+	struct plan_fix *fx;
+
+	for (i = 0; i < site->nlinks; i++) {
+		l = &site->links[i];
+		if (strcmp(l->kind, "listen") == 0 && listen == NULL &&
+		    strcmp(site_listen_owner(l), signer) == 0)
+			listen = l;
+		else if (strcmp(l->kind, "listen") != 0 &&
+		    strcmp(l->to, signer) == 0 && mta == NULL) {
+			milter = strcmp(l->kind, "milter") == 0;
+			mta = xstrndup(l->from, strcspn(l->from, " "));
+		}
+	}
+	fx = plan_fix_new(kind, signer, mta, path, listen != NULL ?
+	    &listen->sock : NULL, milter);
+	free(mta);
+	return fx;
+}
+
+/* Is an issue of ks about the key file itself (the rest are its
+ * directories, the administrator's)? */
+static int
+doc_key_file_issue(const struct keys_entry *e)
+{
+	const char *key = e->safe.resolved != NULL ? e->safe.resolved :
+	    e->path;
+	size_t i;
+
+	for (i = 0; key != NULL && i < e->safe.nissues; i++)
+		if (e->safe.issues[i].fix != NULL &&
+		    strcmp(e->safe.issues[i].path, key) == 0)
+			return 1;
+	return 0;
+}
+
 /* Keys the signers use that OpenDKIM would refuse, or others can read. */
 static void
 doc_keys(struct doctor *d, const struct site *site)
@@ -485,6 +556,10 @@ doc_keys(struct doctor *d, const struct site *site)
 			    e->safe.issues[k].fix);
 		if (e->source != NULL)
 			doctor_evidence(f, "configured at %s", e->source);
+		if (e->signer != NULL && doc_key_file_issue(e))
+			doctor_act(f, doc_site_act(site, PLAN_FIX_KEY,
+			    e->signer, e->safe.resolved != NULL ?
+			    e->safe.resolved : e->path));
 	}
 	keys_list_free(l);
 }
@@ -565,6 +640,35 @@ doctor_fix_paths(const struct doctor_finding *f, const struct plan *p,
 	return n;
 }
 
+/* The files and commands of f's act as a plan of its own would have
+ * them; 1 when it can be planned. */
+static int
+doc_act_plan(struct doctor_finding *f, const struct site *site)
+{
+	struct plan *p;
+	char *cause = NULL, *cmd;
+	size_t i;
+	int ok;
+
+	p = plan_new(site);
+	if ((ok = plan_fix_add(p, f->act, &cause) == 0)) {
+		for (i = 0; i < p->nfiles; i++)
+			if (plan_file_changed(&p->files[i]) &&
+			    strv_find(&f->fix_files, p->files[i].path) == -1)
+				strv_add(&f->fix_files, p->files[i].path);
+		for (i = 0; i < p->nsteps + p->nreloads; i++) {
+			cmd = plan_words(i < p->nsteps ? &p->steps[i].argv :
+			    &p->reloads[i - p->nsteps].argv);
+			if (strv_find(&f->fix_commands, cmd) == -1)
+				strv_add(&f->fix_commands, cmd);
+			free(cmd);
+		}
+	}
+	free(cause);
+	plan_free(p);
+	return ok;
+}
+
 void
 doctor_fixable(struct doctor *d, const struct plan *p)
 {
@@ -573,7 +677,13 @@ doctor_fixable(struct doctor *d, const struct plan *p)
 
 	for (i = 0; i < d->n; i++) {
 		f = &d->v[i];
-		f->fixable = doctor_fix_paths(f, p, NULL) > 0;
+		strv_free(&f->fix_files);
+		strv_init(&f->fix_files);
+		strv_free(&f->fix_commands);
+		strv_init(&f->fix_commands);
+		f->fixable = doctor_fix_paths(f, p, &f->fix_files) > 0;
+		if (p != NULL && f->act != NULL && doc_act_plan(f, p->site))
+			f->fixable = 1;
 	}
 }
 

@@ -25,7 +25,15 @@
  *                    ("key data is not secure") or others can read
  * doctor_keys_dns() adds key-dns-mismatch from the DNS answers.
  * Probes (core/doctor/listen.h) and logs (core/doctor/logscan.h) add
- * their findings with doctor_add().
+ * their findings with doctor_add(); a probe's finding names the
+ * signer's side too (its socket's line, in also).
+ *
+ * A fix no configuration line makes is the finding's act, a plan_fix
+ * (core/apply/plan.h) that "doctor --fix" adds to apply's plan:
+ * signer-not-running starts the signer, key-insecure chowns and chmods
+ * the key file and restarts the signer, milter-permission has the
+ * signer's backend let the MTA's user use the socket (OpenDKIM: UMask
+ * 007, usermod, both restarted).
  */
 #ifndef NOTSPAM_DOCTOR_H
 #define NOTSPAM_DOCTOR_H
@@ -38,6 +46,7 @@
 struct site;
 struct json;
 struct plan;
+struct plan_fix;
 
 enum doctor_sev {
 	DOCTOR_FAIL,		/* mail leaves unsigned, or is refused */
@@ -57,8 +66,16 @@ struct doctor_finding {
 	struct strv	 also;		/* more "file:line" sources the fix
 					 * may edit: the signer's side of a
 					 * milter hop (doctor_where_also) */
-	int		 fixable;	/* apply's plan edits it (the caller
-					 * sets it: doctor_mark_fixable) */
+	struct plan_fix	*act;		/* a fix no configuration line makes
+					 * (start the signer, a key's owner
+					 * and mode, a socket's access:
+					 * plan.h plan_fix), or NULL; owned */
+	int		 fixable;	/* apply's plan edits it, or its act
+					 * can be planned (doctor_fixable) */
+	struct strv	 fix_files;	/* doctor_fixable: the site paths
+					 * the fix writes */
+	struct strv	 fix_commands;	/* and the commands it runs (its
+					 * act's steps and restarts) */
 };
 
 struct doctor {
@@ -123,7 +140,9 @@ void doctor_keys_dns(struct doctor *, const struct keys_list *);
  * (doctor_changed), the findings marked fixable by plan (NULL: none). */
 struct doctor *doctor_make(const struct site *, const struct plan *,
     const struct listen_report *r, int journal);
-/* Mark the findings whose line plan (NULL: none) edits (plan_fixing). */
+/* Mark the findings whose line plan (NULL: none) edits (plan_fixing), or
+ * whose act plan_fix_add can plan on the plan's site; fill their
+ * fix_files and fix_commands. */
 void doctor_fixable(struct doctor *, const struct plan *);
 /* The site paths of the plan's files that fix f (its file:line and its
  * also lines, plan_fixing) added to paths once each; how many f has. */
@@ -146,6 +165,9 @@ void doctor_evidence(struct doctor_finding *, const char *fmt, ...)
 void doctor_where(struct doctor_finding *, const char *source);
 /* Another line the fix may edit (the same kind of source), once. */
 void doctor_where_also(struct doctor_finding *, const char *source);
+/* The fix that is no configuration line (taken: freed with f; a second
+ * one is freed at once). */
+void doctor_act(struct doctor_finding *, struct plan_fix *);
 
 /* The finding with that id, or NULL. */
 struct doctor_finding *doctor_find(struct doctor *, const char *id);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/apply/plan.h"
 #include "core/doctor/listen.h"
 #include "core/lib/util.h"
 #include "core/site/path.h"
@@ -111,6 +112,51 @@ doc_probe_hop(struct doctor *d, const struct listen_endpoint *ep)
 	return NULL;
 }
 
+/* The signer of the report named program, or NULL. */
+static const struct listen_signer *
+doc_probe_signer(const struct listen_report *r, const char *program)
+{
+	size_t i;
+
+	for (i = 0; program != NULL && i < r->nsigners; i++)
+		if (strcmp(r->signers[i].program, program) == 0)
+			return &r->signers[i];
+	return NULL;
+}
+
+/* The first endpoint that dials program, or NULL. */
+static const struct listen_endpoint *
+doc_probe_client(const struct listen_report *r, const char *program)
+{
+	size_t i;
+
+	for (i = 0; i < r->nendpoints; i++)
+		if (r->endpoints[i].to != NULL &&
+		    strcmp(r->endpoints[i].to, program) == 0)
+			return &r->endpoints[i];
+	return NULL;
+}
+
+/* The fix of the signer s (its socket probed after), for the client ep
+ * (NULL: the first that dials it). */
+static struct plan_fix *
+doc_probe_act(const struct listen_report *r, enum plan_fix_kind kind,
+    const struct listen_signer *s, const struct listen_endpoint *ep,
+    const char *path)
+{
+	struct plan_fix *fx;
+	char *mta = NULL;
+
+	if (ep == NULL)
+		ep = doc_probe_client(r, s->program);
+	if (ep != NULL)
+		mta = xstrndup(ep->from, strcspn(ep->from, " "));
+	fx = plan_fix_new(kind, s->program, mta, path, &s->sock, ep != NULL &&
+	    ep->kind != NULL && strcmp(ep->kind, "milter") == 0);
+	free(mta);
+	return fx;
+}
+
 /* One endpoint's verdict as an evidence line. */
 static void
 doc_probe_evidence(struct doctor_finding *f, const struct listen_endpoint *ep)
@@ -149,7 +195,30 @@ doc_probe_signers(struct doctor *d, const struct listen_report *r)
 			doctor_evidence(f, "%s", s->how);
 		if (s->detail != NULL)
 			doctor_evidence(f, "%s", s->detail);
+		/* No line of its own: the fix starts it (the socket's line
+		 * in also would have doctor --fix edit the signer's side of
+		 * a hop without the MTA's). */
+		if (s->state == SVC_STOPPED)
+			doctor_act(f, doc_probe_act(r, PLAN_FIX_START, s, NULL,
+			    NULL));
 	}
+}
+
+/* A finding the probe of ep made: the signer's side (its socket's line,
+ * in also, as a hop's finding of the configuration has it beside the
+ * MTA's), and the fix of a socket its client may not use. */
+static void
+doc_probe_signer_side(struct doctor_finding *f, const struct listen_report *r,
+    const struct listen_endpoint *ep, const char *id)
+{
+	const struct listen_signer *s = doc_probe_signer(r, ep->to);
+
+	if (s == NULL)
+		return;
+	doctor_where_also(f, s->socket_source);
+	if (strcmp(id, "milter-permission") == 0 && ep->path != NULL)
+		doctor_act(f, doc_probe_act(r, PLAN_FIX_SOCKET, s, ep,
+		    ep->path));
 }
 
 void
@@ -184,6 +253,7 @@ doctor_probes(struct doctor *d, const struct listen_report *r)
 			    ep->detail != NULL ? ep->detail :
 			    listen_state_name(ep->state));
 			doctor_where(f, ep->source);
+			doc_probe_signer_side(f, r, ep, id);
 		}
 		doc_probe_evidence(f, ep);
 	}

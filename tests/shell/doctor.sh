@@ -53,6 +53,14 @@ assert got == want, got
 assert all(f["evidence"] and f["explanation"] and f["fix"] for f in d["findings"])
 assert any("--root" in n for n in d["notes"])
 ' "$T_TMP/out"
+check "  a hop's finding: the signer's side in also, the files apply writes" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["findings"][0]
+assert f["also"] == ["/etc/opendkim.conf:38"], f["also"]
+assert f["apply_files"] == ["/etc/postfix/main.cf"] and f["apply_commands"] == [], f
+assert d["findings"][2]["also"] == [], d["findings"][2]
+' "$T_TMP/out"
 
 # --- the log (var/log/mail.log under the root) ------------------------------------
 # Lines recorded from real Postfix (tests/fixtures/logs/real-postfix.log),
@@ -132,6 +140,14 @@ run --root "$s" --resolver "$DEAD" doctor
 check "chroot: milter-chroot, 2 (got $RC)" sh -c "[ $RC -eq 2 ] && grep -q '^FAIL  milter-chroot: postfix smtpd dials unix:/run/opendkim/opendkim.sock' '$T_TMP/out'"
 check "  the socket the chrooted smtpd opens, and why" has "$T_TMP/out" \
     '^  seen     the socket it opens: /var/spool/postfix/run/opendkim/opendkim\.sock \(smtp/inet runs chrooted in /var/spool/postfix, /etc/postfix/master\.cf:14 column 5\)$'
+run --root "$s" --resolver "$DEAD" --json doctor
+check "  --json: its fix spans both files: also and apply_files name both" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [f for f in d["findings"] if f["id"] == "milter-chroot"][0]
+assert f["file"] == "/etc/postfix/main.cf" and f["also"] == ["/etc/opendkim.conf:39"], f
+assert f["apply_fixes"] and f["apply_files"] == ["/etc/postfix/main.cf", "/etc/opendkim.conf"], f
+' "$T_TMP/out"
 
 s=$(copy port tests/fixtures/sites/corpus-port-mismatch)
 run --root "$s" --resolver "$DEAD" doctor
@@ -157,6 +173,35 @@ chmod 644 "$s"/etc/dkimkeys/*.private
 run --root "$s" --resolver "$DEAD" doctor
 check "a key others can read: key-insecure, 2 (got $RC)" sh -c "[ $RC -eq 2 ] && grep -q '^FAIL  key-insecure: a._domainkey.example.org: the key /etc/dkimkeys/a.private is not safe' '$T_TMP/out'"
 check "  the fix is the chmod" has "$T_TMP/out" '^  fix      chmod 0600 /etc/dkimkeys/a\.private$'
+check "  no restart command for OpenDKIM here: not offered" sh -c "! grep -q '^  apply    notspam doctor --fix key-insecure' '$T_TMP/out'"
+mkdir -p "$s/etc/init.d" && : >"$s/etc/init.d/opendkim"
+run --root "$s" --resolver "$DEAD" doctor
+check "  with its init script: apply fixes it, said" has "$T_TMP/out" '^  apply    notspam doctor --fix key-insecure$'
+run --root "$s" --resolver "$DEAD" --json doctor
+check "  --json: the commands it runs" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [f for f in d["findings"] if f["id"] == "key-insecure"][0]
+assert f["apply_fixes"] and f["apply_files"] == [], f
+assert f["apply_commands"] == ["chown opendkim:opendkim /etc/dkimkeys/a.private",
+    "chmod 0600 /etc/dkimkeys/a.private", "/etc/init.d/opendkim restart"], f
+' "$T_TMP/out"
+run --root "$s" --resolver "$DEAD" doctor --fix key-insecure --dry-run
+check "--fix key-insecure --dry-run: 1, commands pending (got $RC)" [ "$RC" -eq 1 ]
+check "  the steps: chown and chmod of each key" sh -c "
+    grep -q '^step     chown opendkim:opendkim /etc/dkimkeys/a.private: the key is read by opendkim' '$T_TMP/out' &&
+    grep -q '^step     chmod 0600 /etc/dkimkeys/a.private: ' '$T_TMP/out' &&
+    grep -q '^step     chmod 0600 /etc/dkimkeys/b.private: ' '$T_TMP/out'"
+check "  then OpenDKIM's restart" has "$T_TMP/out" '^then     /etc/init\.d/opendkim restart$'
+check "  no file to change, said" has "$T_TMP/out" '^5 commands to run, no file to change; notspam doctor --fix key-insecure --yes runs them$'
+check "  nothing changed" [ "$(stat -c %a "$s/etc/dkimkeys/a.private")" = 644 ]
+run --root "$s" --resolver "$DEAD" doctor --fix key-insecure --yes
+check "--fix key-insecure --yes under --root: nothing outside it runs, said" sh -c "
+    grep -q '^note     --root: nothing outside the root is touched' '$T_TMP/out' &&
+    grep -q '^applied: no file changed, 0 commands ran' '$T_TMP/out' &&
+    grep -q '^still    key-insecure: a._domainkey.example.org' '$T_TMP/out'"
+check "  exit 2: still failing (got $RC)" [ "$RC" -eq 2 ]
+check "  the key as it was" [ "$(stat -c %a "$s/etc/dkimkeys/a.private")" = 644 ]
 chmod 600 "$s"/etc/dkimkeys/*.private
 run --root "$s" --resolver "$DEAD" doctor
 check "  after chmod 0600: gone" sh -c "! grep -q key-insecure '$T_TMP/out'"

@@ -3,7 +3,9 @@
 # with a mail log of real Postfix lines (dated now): the findings by
 # severity, a finding's box (what was seen, why, the fix), Enter again
 # opens apply's plan for its file, A applies it there, and back on the
-# Doctor screen the findings it fixed are gone ("no finding").  80x24.
+# Doctor screen the findings it fixed are gone ("no finding"); then, on a
+# zone copy missing a key's record, key-dns-mismatch from the DNS answers
+# (asked on the console's loop).  80x24.
 . "${NOTSPAM_TOP:-.}/tests/lib.sh"
 cd "$NOTSPAM_TOP" || exit 1
 TM_NAME=notspam-doctor
@@ -49,6 +51,23 @@ check "  milter-family is gone" gone 'milter-family'
 check "main.cf dials 127.0.0.1 now" grep -qx 'smtpd_milters = inet:127.0.0.1:12345' "$root/etc/postfix/main.cf"
 $TM send-keys -t c Escape q
 check "q quits with 0" wait_for '^EXITED 0'
+
+# The keys asked of the DNS, as notspam doctor does, on the console's
+# loop: a zone copy without one key's record.
+cp -a share/demo-zones "$T_TMP/zones"
+sed -i '/^mail\._domainkey\.example\.org\./d' "$T_TMP/zones/example.org.zone"
+tm_start 80 24 "cd $T_TMP && env TERM=xterm-256color LANG=C.UTF-8 $NOTSPAM --root $root --zones $T_TMP/zones 2>>$T_TMP/stderr"
+check "the DNS without a key's record: the dashboard" wait_for 'x doctor'
+$TM send-keys -t c x
+check "  x: key-dns-mismatch, from the DNS answers" wait_for \
+    '^ FAIL  key-dns-mismatch +mail\._domainkey\.example\.org: the DNS does not publish'
+check "  the bounce and it: 2 failures" wait_for '^ Doctor +2 failures, 0 warnings'
+$TM send-keys -t c g
+sleep 0.3
+$TM send-keys -t c Down Enter
+check "  Enter: what the DNS said" wait_for 'seen: the DNS: NXDOMAIN'
+$TM send-keys -t c Escape Escape q
+check "  q quits with 0" wait_for '^EXITED 0'
 check "nothing on stderr" [ ! -s "$T_TMP/stderr" ]
 sanitizer_check "$T_TMP/stderr"
 exit 0

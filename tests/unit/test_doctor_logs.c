@@ -1,7 +1,8 @@
 /* test_doctor_logs.c: the log's known lines as the doctor's evidence
  * (core/doctor/doctor_logs.c): which finding a line joins, and lines from
  * before the configuration changed (history) or to a milter the probes
- * reach now as notes.
+ * reach now as notes; and what the probes' findings record (the signer's
+ * side, the fix no configuration line makes).
  *
  * The lines are the ones the real Postfix 3.7 and OpenDKIM 2.11 wrote in
  * tests/shell/doctor_real.sh's namespace (Postfix's maillog_file format,
@@ -13,6 +14,9 @@
 
 #include <time.h>
 
+#include <sys/socket.h>
+
+#include "core/apply/plan.h"
 #include "core/doctor/doctor.h"
 #include "core/doctor/listen.h"
 #include "core/doctor/logscan.h"
@@ -360,6 +364,77 @@ test_where_also(void **state)
 	doctor_free(d);
 }
 
+/* The probes' findings of an endpoint record the signer's side as the
+ * configuration's do (its socket's file:line in also), and the fix no
+ * line makes: the start of a signer that does not run, the socket of a
+ * client refused Permission denied (for its MTA, the signer's listener to
+ * probe). */
+static void
+test_probe_acts(void **state)
+{
+	struct listen_report r;
+	struct listen_endpoint ep[2];
+	struct listen_signer sg;
+	struct doctor *d = doc_new(0);
+	struct doctor_finding *f;
+	char *cause = NULL;
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	memset(ep, 0, sizeof ep);
+	memset(&sg, 0, sizeof sg);
+	sg.program = (char *)"opendkim";
+	sg.state = SVC_STOPPED;
+	sg.how = (char *)"no live process behind /run/opendkim/opendkim.pid";
+	sg.socket = (char *)"local:/var/spool/postfix/opendkim/opendkim.sock";
+	sg.socket_source = (char *)"/etc/opendkim.conf:37";
+	assert_int_equal(sockspec_parse(SOCKSPEC_MILTER, sg.socket, &sg.sock,
+	    &cause), 0);
+	ep[0].from = (char *)"postfix smtpd";
+	ep[0].to = (char *)"opendkim";
+	ep[0].kind = (char *)"milter";
+	ep[0].address = (char *)"unix:opendkim/opendkim.sock";
+	ep[0].source = (char *)"/etc/postfix/main.cf:52";
+	ep[0].path = (char *)"/var/spool/postfix/opendkim/opendkim.sock";
+	ep[0].state = LISTEN_DENIED;
+	ep[0].cause = LISTEN_CAUSE_MODE;
+	ep[0].detail = (char *)"postfix may not write the socket";
+	ep[0].probed = 1;
+	r.signers = &sg;
+	r.nsigners = 1;
+	r.endpoints = ep;
+	r.nendpoints = 1;
+	r.probed = r.live = 1;
+	doctor_probes(d, &r);
+
+	/* A start: no line to edit, on either side. */
+	assert_non_null(f = doctor_find(d, "signer-not-running"));
+	assert_null(f->file);
+	assert_int_equal(f->also.n, 0);
+	assert_non_null(f->act);
+	assert_int_equal(f->act->kind, PLAN_FIX_START);
+	assert_string_equal(f->act->signer, "opendkim");
+	assert_string_equal(f->act->mta, "postfix");
+	assert_true(f->act->milter);
+	assert_int_equal(f->act->listener.family, AF_UNIX);
+
+	assert_non_null(f = doctor_find(d, "milter-permission"));
+	assert_string_equal(f->file, "/etc/postfix/main.cf");
+	assert_int_equal(f->line, 52);
+	assert_int_equal(f->also.n, 1);
+	assert_string_equal(f->also.v[0], "/etc/opendkim.conf:37");
+	assert_non_null(f->act);
+	assert_int_equal(f->act->kind, PLAN_FIX_SOCKET);
+	assert_string_equal(f->act->path,
+	    "/var/spool/postfix/opendkim/opendkim.sock");
+	assert_string_equal(f->act->mta, "postfix");
+	/* Not fixable without a plan to make it in. */
+	doctor_fixable(d, NULL);
+	assert_false(f->fixable);
+	doctor_free(d);
+	sockspec_free(&sg.sock);
+}
+
 int
 main(void)
 {
@@ -375,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_answers_now),
 		cmocka_unit_test(test_signer_joins),
 		cmocka_unit_test(test_where_also),
+		cmocka_unit_test(test_probe_acts),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tz, NULL);

@@ -2,7 +2,8 @@
  * as read and as planned, before, after, reason, merging), new files and
  * their diffs, configuration-management headers, group membership, and
  * plan_make on the demo with PTR answers given by hand (the HELO name, the
- * IPv6 fallback offered, --only).
+ * IPv6 fallback offered, --only), and doctor --fix's changes no
+ * configuration line makes (plan_fix_add: start, key, socket).
  */
 #include "testutil.h"
 
@@ -575,6 +576,244 @@ test_settings(void **state)
 	}
 }
 
+static void
+assert_words(const struct strv *argv, const char *want)
+{
+	char *got = plan_words(argv);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* doctor --fix signer-not-running: a start through the init script
+ * (rcctl on OpenBSD, or the settings' restart command), its listener
+ * probed after; none found: refused, nothing added. */
+static void
+test_fix_start(void **state)
+{
+	static const char *const files[] = {
+		"/etc/opendkim.conf", "Socket inet:8891@127.0.0.1\n",
+		"/etc/init.d/opendkim", "",
+		"/etc/postfix/main.cf", "smtpd_milters = inet:127.0.0.1:8891\n",
+		"/etc/postfix/master.cf", "",
+		NULL
+	};
+	static const char *const bare[] = {
+		"/etc/opendkim.conf", "Socket inet:8891@127.0.0.1\n", NULL
+	};
+	static const char *const set[] = {
+		"/etc/opendkim.conf", "Socket inet:8891@127.0.0.1\n",
+		"/etc/notspam/notspam.conf", "opendkim.restart = /bin/true x\n",
+		NULL
+	};
+	static const char *const openbsd[] = {
+		"/etc/opendkim.conf", "Socket inet:8891@127.0.0.1\n",
+		"/usr/sbin/rcctl", "",
+		NULL
+	};
+	struct plan_fix *fx;
+	struct sockspec ss;
+	struct fx x;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(sockspec_parse(SOCKSPEC_MILTER, "inet:8891@127.0.0.1",
+	    &ss, &cause), 0);
+	fx = plan_fix_new(PLAN_FIX_START, "opendkim", NULL, NULL, &ss, 1);
+	fx_open(&x, files);
+	assert_int_equal(plan_commands(x.plan), 0);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), 0);
+	assert_int_equal(x.plan->nfixes, 1);
+	assert_int_equal(x.plan->nreloads, 1);
+	assert_int_equal(x.plan->reloads[0].start, 1);
+	assert_words(&x.plan->reloads[0].argv, "/etc/init.d/opendkim start");
+	assert_int_equal(plan_commands(x.plan), 1);
+	assert_int_equal(plan_changed_files(x.plan), 0);
+	/* The signing path: OpenDKIM's listener, as the milter Postfix
+	 * dials; once, however often the fix is added. */
+	assert_int_equal(x.plan->nprobes, 1);
+	assert_int_equal(x.plan->probes[0].hook, PLAN_HOOK_MILTER);
+	assert_string_equal(x.plan->probes[0].mta->name, "postfix");
+	assert_string_equal(x.plan->probes[0].endpoint, "inet:127.0.0.1:8891");
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), 0);
+	assert_int_equal(x.plan->nprobes, 1);
+	assert_int_equal(x.plan->nreloads, 1);
+	fx_close(&x);
+
+	fx_open(&x, set);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), 0);
+	assert_words(&x.plan->reloads[0].argv, "/bin/true x");
+	/* No MTA here: nothing to probe the signer for. */
+	assert_int_equal(x.plan->nprobes, 0);
+	fx_close(&x);
+
+	fx_open(&x, openbsd);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), 0);
+	assert_words(&x.plan->reloads[0].argv, "/usr/sbin/rcctl start "
+	    "opendkim");
+	fx_close(&x);
+
+	fx_open(&x, bare);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), -1);
+	assert_non_null(strstr(cause, "no service manager or init script "
+	    "found for opendkim: set opendkim.restart in notspam.conf"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(x.plan->nreloads, 0);
+	assert_int_equal(x.plan->nfixes, 0);
+	assert_int_equal(plan_commands(x.plan), 0);
+	fx_close(&x);
+	plan_fix_free(fx);
+
+	fx = plan_fix_new(PLAN_FIX_START, "postfix", NULL, NULL, NULL, 0);
+	fx_open(&x, files);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), -1);
+	assert_non_null(strstr(cause, "postfix: no signer of that name"));
+	free(cause);
+	fx_close(&x);
+	plan_fix_free(fx);
+	sockspec_free(&ss);
+}
+
+/* doctor --fix key-insecure: chown to the signer's user and its group (as
+ * /etc/passwd and /etc/group say), chmod 0600, the signer restarted. */
+static void
+test_fix_key(void **state)
+{
+	static const char *const files[] = {
+		"/etc/opendkim.conf", "UserID opendkim\n"
+		"KeyFile /etc/dkimkeys/a.private\n",
+		"/etc/init.d/opendkim", "",
+		"/etc/passwd", "root:x:0:0::/root:/bin/sh\n"
+		"opendkim:x:120:121::/run/opendkim:/usr/sbin/nologin\n",
+		"/etc/group", "root:x:0:\nopendkim:x:120:\ndkim::121:\n",
+		NULL
+	};
+	struct plan_fix *fx;
+	struct fx x;
+	char *cause = NULL;
+
+	(void)state;
+	fx = plan_fix_new(PLAN_FIX_KEY, "opendkim", NULL, "/etc/dkimkeys/"
+	    "a.private", NULL, 0);
+	fx_open(&x, files);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), 0);
+	assert_int_equal(x.plan->nsteps, 2);
+	/* Group 121 is "dkim" (an empty password field read right). */
+	assert_words(&x.plan->steps[0].argv, "chown opendkim:dkim "
+	    "/etc/dkimkeys/a.private");
+	assert_words(&x.plan->steps[1].argv, "chmod 0600 "
+	    "/etc/dkimkeys/a.private");
+	assert_non_null(strstr(x.plan->steps[0].reason, "key data is not "
+	    "secure"));
+	assert_int_equal(x.plan->nreloads, 1);
+	assert_int_equal(x.plan->reloads[0].restart, 1);
+	assert_int_equal(x.plan->reloads[0].start, 0);
+	assert_words(&x.plan->reloads[0].argv, "/etc/init.d/opendkim restart");
+	assert_int_equal(plan_commands(x.plan), 3);
+	fx_close(&x);
+	plan_fix_free(fx);
+
+	fx = plan_fix_new(PLAN_FIX_KEY, "opendkim", NULL, NULL, NULL, 0);
+	fx_open(&x, files);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), -1);
+	assert_non_null(strstr(cause, "the key file is not known"));
+	free(cause);
+	assert_int_equal(x.plan->nsteps, 0);
+	fx_close(&x);
+	plan_fix_free(fx);
+}
+
+/* doctor --fix milter-permission: opendkim.conf's UMask 007 (an edit of
+ * the document, with its reason), Postfix's user into the socket's group
+ * (usermod -a -G; OpenBSD's usermod -G), both restarted; a signer with no
+ * such fix refused. */
+static void
+test_fix_socket(void **state)
+{
+	static const char *const files[] = {
+		"/etc/opendkim.conf", "UserID opendkim\nUMask 077\n"
+		"Socket local:/var/spool/postfix/opendkim/opendkim.sock\n",
+		"/var/spool/postfix/opendkim/.keep", "",
+		"/etc/init.d/opendkim", "",
+		"/etc/init.d/postfix", "",
+		"/etc/postfix/main.cf", "smtpd_milters = "
+		"unix:opendkim/opendkim.sock\n",
+		"/etc/postfix/master.cf", "",
+		"/etc/group", "opendkim:x:121:\n",
+		NULL
+	};
+	static const char *const openbsd[] = {
+		"/etc/opendkim.conf", "UserID _opendkim\nUMask 007\n"
+		"Socket local:/var/run/opendkim/opendkim.sock\n",
+		"/var/run/opendkim/.keep", "",
+		"/usr/sbin/rcctl", "",
+		"/etc/postfix/main.cf", "smtpd_milters = "
+		"unix:/var/run/opendkim/opendkim.sock\nmail_owner = _postfix\n",
+		"/etc/postfix/master.cf", "",
+		"/etc/group", "_opendkim:*:121:\n",
+		NULL
+	};
+	const char *sock = "/var/spool/postfix/opendkim/opendkim.sock";
+	const struct plan_file *f;
+	const struct plan_edit *e;
+	struct plan_fix *fx;
+	struct fx x;
+	char *cause = NULL;
+
+	(void)state;
+	fx = plan_fix_new(PLAN_FIX_SOCKET, "opendkim", "postfix", sock, NULL,
+	    1);
+	fx_open(&x, files);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), 0);
+	assert_int_equal(plan_changed_files(x.plan), 1);
+	assert_non_null(f = file_of(x.plan, "/etc/opendkim.conf"));
+	assert_non_null(e = edit_of(f, "UMask 007"));
+	assert_string_equal(e->before, "UMask 077");
+	assert_non_null(strstr(e->reason, "007 lets its group (Postfix) "
+	    "write to it; replaces 077"));
+	assert_int_equal(x.plan->nsteps, 1);
+	assert_words(&x.plan->steps[0].argv, "usermod -a -G opendkim "
+	    "postfix");
+	assert_int_equal(x.plan->nreloads, 2);
+	assert_words(&x.plan->reloads[0].argv, "/etc/init.d/opendkim restart");
+	assert_words(&x.plan->reloads[1].argv, "/etc/init.d/postfix restart");
+	assert_int_equal(plan_commands(x.plan), 3);
+	/* Twice (smtpd's finding and cleanup's): the same plan. */
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), 0);
+	assert_int_equal(x.plan->nsteps, 1);
+	assert_int_equal(x.plan->nreloads, 2);
+	assert_int_equal(file_of(x.plan, "/etc/opendkim.conf")->nedits, 1);
+	fx_close(&x);
+	plan_fix_free(fx);
+
+	/* OpenBSD: rcctl restarts, usermod -G adds; UMask already 007. */
+	fx = plan_fix_new(PLAN_FIX_SOCKET, "opendkim", "postfix",
+	    "/var/run/opendkim/opendkim.sock", NULL, 1);
+	fx_open(&x, openbsd);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), 0);
+	assert_int_equal(plan_changed_files(x.plan), 0);
+	assert_int_equal(x.plan->nsteps, 1);
+	assert_words(&x.plan->steps[0].argv, "usermod -G _opendkim _postfix");
+	assert_int_equal(x.plan->nreloads, 2);
+	assert_words(&x.plan->reloads[0].argv, "/usr/sbin/rcctl restart "
+	    "opendkim");
+	assert_words(&x.plan->reloads[1].argv, "/usr/sbin/rcctl restart "
+	    "postfix");
+	fx_close(&x);
+	plan_fix_free(fx);
+
+	fx = plan_fix_new(PLAN_FIX_SOCKET, "dkimproxy", "postfix", sock, NULL,
+	    0);
+	fx_open(&x, files);
+	assert_int_equal(plan_fix_add(x.plan, fx, &cause), -1);
+	assert_non_null(strstr(cause, "dkimproxy"));
+	free(cause);
+	assert_int_equal(x.plan->nfixes, 0);
+	fx_close(&x);
+	plan_fix_free(fx);
+}
+
 int
 main(void)
 {
@@ -590,6 +829,9 @@ main(void)
 		cmocka_unit_test(test_make_only),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_file_state),
+		cmocka_unit_test(test_fix_start),
+		cmocka_unit_test(test_fix_key),
+		cmocka_unit_test(test_fix_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1394,6 +1394,53 @@ test_fswrite_attrs(void **state)
 	assert_attrs("/etc/n.conf", 0604, 4242, 4343);
 }
 
+/* A change of commands only (txn_add_action, doctor --fix starting a
+ * signer): the hook runs with no file to write and no backup made; when
+ * it fails, nothing is put back nor reloaded again.  Without actions an
+ * empty commit runs no hook. */
+static void
+test_actions(void **state)
+{
+	struct txn_hooks h = { hook_count, hook_restore, NULL };
+	struct txn_hooks hf = { hook_fail_any, hook_restore, NULL };
+	struct txn_report r;
+	char *cause = NULL;
+	struct txn *t;
+
+	(void)state;
+	reloads = hook_restores = 0;
+	t = txn_here();
+	txn_report_init(&r);
+	assert_int_equal(txn_commit(t, &h, &r, &cause), 0);
+	assert_int_equal(reloads, 0);
+	txn_report_free(&r);
+	txn_free(t);
+
+	t = txn_here();
+	txn_add_action(t, "/etc/init.d/opendkim start");
+	txn_report_init(&r);
+	assert_int_equal(txn_commit(t, &h, &r, &cause), 0);
+	assert_int_equal(reloads, 1);
+	assert_int_equal(r.nchanged, 0);
+	assert_null(r.stamp);
+	assert_int_equal(nbackups(), 0);
+	txn_report_free(&r);
+	txn_free(t);
+
+	t = txn_here();
+	txn_add_action(t, "chmod 0600 /etc/dkimkeys/a.private");
+	txn_report_init(&r);
+	assert_int_equal(txn_commit(t, &hf, &r, &cause), -1);
+	assert_int_equal(r.failure, TXN_FAIL_HOOK);
+	assert_false(r.rolled_back);
+	assert_int_equal(hook_restores, 0);
+	assert_non_null(strstr(cause, "reload failed; no file was changed"));
+	free(cause);
+	assert_int_equal(nbackups(), 0);
+	txn_report_free(&r);
+	txn_free(t);
+}
+
 int
 main(void)
 {
@@ -1439,6 +1486,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fswrite_attrs, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
