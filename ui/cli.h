@@ -86,6 +86,7 @@ int cli_apply(const struct cli_opts *, int argc, char **argv);
 int cli_doctor(const struct cli_opts *, int argc, char **argv);
 int cli_backups(const struct cli_opts *, int argc, char **argv);
 int cli_verify(const struct cli_opts *, int argc, char **argv);
+int cli_sendtest(const struct cli_opts *, int argc, char **argv);
 
 /*
  * A plan as apply shows and writes it (ui/cli_apply.c), for the commands

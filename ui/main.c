@@ -70,7 +70,12 @@ static const struct command commands[] = {
 	    "why mail leaves unsigned; --fix writes apply's fix", 0 },
 	{ "verify", cli_verify, "[FILE|-] [--ip ADDR --helo NAME --mail-from "
 	    "ADDR]", "DKIM, SPF and DMARC of a received message", 0 },
-	{ "send-test", NULL, NULL, NULL, 1 },
+	{ "send-test", cli_sendtest, "ADDRESS [--submission | --server "
+	    "HOST[:PORT] | --sendmail [PATH]\n| --direct] [--from ADDR] "
+	    "[--auth USER [--password-file FILE]]\n[--cafile FILE] "
+	    "[--no-verify] [--no-follow] [--timeout S]\n[--follow-timeout S] "
+	    "[--port PORT]",
+	    "send a test message, follow it to the receiver's answer", 0 },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
