@@ -43,6 +43,8 @@ extern const struct screen screen_dns;
 extern const struct screen screen_keys;
 extern const struct screen screen_configs;
 extern const struct screen screen_doctor;
+/* The guided setup (ui/setupview.c); arg NULL. */
+extern const struct screen screen_setup;
 /* The Test screen (ui/testview.c): send a test message, follow it. */
 extern const struct screen screen_test;
 
@@ -107,6 +109,13 @@ struct app {
 	 * probe's report, and the one running; both NULL under --root. */
 	struct listen_report	*probe;
 	struct listen_report	*probing;
+	/* Set by a screen's draw when its keys depend on what it shows: the
+	 * bottom line this time (the screen's own string, valid until its
+	 * next draw); NULL: the screen's keys. */
+	const char		*keyline;
+	int			 watch_ms;	/* the setup's DNS watch interval
+						 * (setup --watch-interval), 0:
+						 * its default */
 	struct {
 		const struct screen	*screen;
 		void			*state;
@@ -168,7 +177,21 @@ unsigned configs_plan_gen(struct app *);
  * with a path opens that file's diff. */
 char *configs_fixes(struct app *, const char *warning);
 
-/* Console entry point (ui/console.c); returns the exit status. */
+/* Console entry point (ui/console.c); returns the exit status.  It opens
+ * on the dashboard, or over it on the guided setup when nothing is
+ * configured yet (setup_first_run). */
 int console_run(const struct cli_opts *);
+
+/* How console_open opens the console. */
+struct console_opts {
+	int	setup;		/* on the guided setup, whatever the site */
+	int	watch_ms;	/* the setup's DNS watch interval; 0: default */
+};
+/* The console as console_run, opened as co says (NULL: as console_run). */
+int console_open(const struct cli_opts *, const struct console_opts *co);
+
+/* `notspam setup [--watch-interval SECONDS]` (ui/cli_setup.c): the
+ * console opened on the guided setup. */
+int cli_setup(const struct cli_opts *, int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include "core/lib/loop.h"
 #include "core/lib/textwrap.h"
 #include "core/lib/util.h"
+#include "core/setup/setup.h"
 #include "core/site/session.h"
 #include "core/doctor/listen.h"
 #include "ui/app.h"
@@ -648,6 +649,7 @@ draw(struct app *app)
 		refresh();
 		return;
 	}
+	app->keyline = NULL;
 	s->draw(app, app->stack[app->depth - 1].state, rows - 1, cols);
 	tui_fill(rows - 1, 0, cols, ROLE_KEYS);
 	if (app->input.active) {
@@ -659,7 +661,8 @@ draw(struct app *app)
 	} else if (app->message != NULL)
 		tui_put(rows - 1, 0, cols, ROLE_KEYS, app->message);
 	else
-		tui_put(rows - 1, 0, cols, ROLE_KEYS, s->keys);
+		tui_put(rows - 1, 0, cols, ROLE_KEYS, app->keyline != NULL ?
+		    app->keyline : s->keys);
 	if (app->dialog_title != NULL)
 		draw_dialog(app, rows, cols);
 	refresh();
@@ -688,6 +691,12 @@ app_free(struct app *app)
 
 int
 console_run(const struct cli_opts *o)
+{
+	return console_open(o, NULL);
+}
+
+int
+console_open(const struct cli_opts *o, const struct console_opts *co)
 {
 	struct app app;
 	struct session_opts so;
@@ -734,6 +743,9 @@ console_run(const struct cli_opts *o)
 	loop_fd_set(app.loop, STDIN_FILENO, POLLIN, on_input, &app);
 	app_push(&app, &screen_dashboard, NULL);
 	app_recheck(&app);
+	app.watch_ms = co != NULL ? co->watch_ms : 0;
+	if ((co != NULL && co->setup) || setup_first_run(app.site))
+		app_push(&app, &screen_setup, NULL);
 	while (!app.quit) {
 		if (app.dirty)
 			draw(&app);

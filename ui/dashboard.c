@@ -52,6 +52,7 @@ static const char *const dash_help[] = {
 	"warnings (file:line first; FAIL when mail leaves unsigned or is not",
 	"handed over). A resolver that never answered is one line at the top",
 	"instead of an unknown finding for each check.",
+	"w            the guided setup (resumes where it was left)",
 	"K            the DKIM keys: make, rotate, publish, fix permissions",
 	"c            the configs: each file's state, the plan's diff, apply,",
 	"             backups and restore",
@@ -847,6 +848,9 @@ dash_key(struct app *app, void *state, int key)
 	case 'K':
 		app_push(app, &screen_keys, NULL);
 		return KEY_HANDLED;
+	case 'w':
+		app_push(app, &screen_setup, NULL);
+		return KEY_HANDLED;
 	case 'c':
 		app_push(app, &screen_configs, NULL);
 		return KEY_HANDLED;
@@ -918,7 +922,6 @@ dash_key(struct app *app, void *state, int key)
 
 const struct screen screen_dashboard = {
 	"dashboard", dash_enter, dash_draw, dash_key, dash_leave,
-	/* 80 columns: the leading blank of the other screens' lines goes. */
-	"Enter open  d DNS  K keys  c configs  t test  x doctor  / filter  ? help  q quit",
+	" Enter open  d DNS  K keys  c configs  w setup  t test  x doctor  ? help  q quit",
 	dash_help
 };

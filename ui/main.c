@@ -61,7 +61,8 @@ static const struct command commands[] = {
 	    "what apply and restore replaced, and how each file is now", 0 },
 	{ "restore", cli_restore, "[STAMP] [--force]",
 	    "put a backup's files back (the newest apply's by default)", 0 },
-	{ "setup", NULL, NULL, NULL, 1 },
+	{ "setup", cli_setup, "[--watch-interval SECONDS]",
+	    "the guided setup, in the console (resumes where it was)", 0 },
 	{ "apply", cli_apply, "[--dry-run | --yes] [--only BACKEND] "
 	    "[--timeout SECONDS]",
 	    "the config changes needed: written, or shown (--dry-run)",

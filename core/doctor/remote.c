@@ -186,7 +186,10 @@ set_code(struct remote_verdict *v, const char *c, const char *e, size_t n)
  * "550-5.7.1" / "550 5.7.1" that begin each line of a multi-line reply
  * (Postfix joins the lines with blanks), nor a bare "550" / "550-" at the
  * start of a line, so a phrase split across lines still matches.  v->code
- * and v->enh get the first reply code and enhanced status.
+ * and v->enh get the first reply code and enhanced status.  OpenSMTPD
+ * logs a reply's later lines with "550-" cut and, for a status of more
+ * than one digit a part, the status glued to the word before
+ * ("risk to the5.7.26 sender"): that status at a word's end is dropped.
  */
 static char *
 remote_words(const char *p, const char *end, struct remote_verdict *v)
@@ -237,6 +240,10 @@ remote_words(const char *p, const char *end, struct remote_verdict *v)
 			}
 		}
 		bol = 0;
+		m = strlen(v->enh);
+		if (m >= 5 && n > m && memcmp(w + n - m, v->enh, m) == 0 &&
+		    !isdigit((unsigned char)w[n - m - 1]) && w[n - m - 1] != '.')
+			n -= m;
 		if (b.len > 0)
 			buf_addc(&b, ' ');
 		buf_add(&b, w, n);

@@ -13,7 +13,8 @@
  *               qmgr's "QID: from=<S>, status=expired, returned to sender",
  *               the bounce in "QID: sender non-delivery notification: B",
  *               and "QID: removed".
- *   OpenSMTPD   (smtp_session.c, mta.c, mda.c, queue.c of 6.x / 7.x)
+ *   OpenSMTPD   (smtp_session.c, mta.c, mda.c, queue.c of 6.x / 7.x, as
+ *               6.8.0p2 writes them: tests/fixtures/logs/follow-smtpd.log)
  *               "SID smtp message msgid=M ...", "SID smtp envelope
  *               evpid=E ...", "SID mta delivery evpid=E from=<..> to=<..>
  *               rcpt=<..> source="A" relay="H" delay=D result="Ok"
@@ -120,13 +121,6 @@ follow_status_name(enum follow_status s)
 
 /* --- the mark --- */
 
-/* stat the site path under root, following links as opening does. */
-static int
-follow_stat(const char *root, const char *path, struct stat *sb)
-{
-	return fsroot_stat(root, path, sb);
-}
-
 struct follow_mark *
 follow_mark(const struct site *site)
 {
@@ -142,7 +136,7 @@ follow_mark(const struct site *site)
 	for (i = 0; i < paths.n; i++) {
 		f = &m->v[m->n++];
 		f->path = xstrdup(paths.v[i]);
-		if (follow_stat(site->root, f->path, &sb) == 0 &&
+		if (fsroot_stat(site->root, f->path, &sb) == 0 &&
 		    S_ISREG(sb.st_mode)) {
 			f->exists = 1;
 			f->dev = sb.st_dev;
@@ -335,26 +329,34 @@ set_final(struct follow *f, enum follow_status st, const char *rcpt,
 	f->final_at = loop_now_ms();
 }
 
-/* A Postfix status word, or WAITING for one that is no fate. */
+/* The words that tell a fate: Postfix's status= and OpenSMTPD's result=
+ * (queue.c's "Expire" and "Remove" too). */
+static const struct {
+	const char		*word;
+	enum follow_status	 st;
+} fate_words[] = {
+	{ "sent", FOLLOW_SENT },
+	{ "deferred", FOLLOW_DEFERRED },
+	{ "bounced", FOLLOW_BOUNCED },
+	{ "expired", FOLLOW_BOUNCED },
+	{ "undeliverable", FOLLOW_BOUNCED },
+	{ "Ok", FOLLOW_SENT },
+	{ "TempFail", FOLLOW_DEFERRED },
+	{ "PermFail", FOLLOW_BOUNCED },
+	{ "Expire", FOLLOW_BOUNCED },
+	{ "Remove", FOLLOW_BOUNCED },
+};
+
+/* The fate of word [w, w + n), or WAITING for a word that tells none. */
 static enum follow_status
-postfix_status(const char *w, size_t n)
+fate_of(const char *w, size_t n)
 {
-	static const struct {
-		const char		*word;
-		enum follow_status	 st;
-	} words[] = {
-		{ "sent", FOLLOW_SENT },
-		{ "deferred", FOLLOW_DEFERRED },
-		{ "bounced", FOLLOW_BOUNCED },
-		{ "expired", FOLLOW_BOUNCED },
-		{ "undeliverable", FOLLOW_BOUNCED },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (strlen(words[i].word) == n && memcmp(w, words[i].word, n)
-		    == 0)
-			return words[i].st;
+	for (i = 0; i < sizeof fate_words / sizeof fate_words[0]; i++)
+		if (strlen(fate_words[i].word) == n &&
+		    memcmp(w, fate_words[i].word, n) == 0)
+			return fate_words[i].st;
 	return FOLLOW_WAITING;
 }
 
@@ -392,7 +394,7 @@ postfix_line(struct follow *f, const char *p, const char *end,
 	w = st + strlen(", status=");
 	for (wn = 0; w + wn < end && w[wn] != ' ' && w[wn] != ','; wn++)
 		;
-	if ((s = postfix_status(w, wn)) == FOLLOW_WAITING ||
+	if ((s = fate_of(w, wn)) == FOLLOW_WAITING ||
 	    (rc != NULL && !rcpt_is(f, rc, rn)) ||
 	    (rc == NULL && s != FOLLOW_BOUNCED))
 		return 0;
@@ -411,29 +413,6 @@ postfix_line(struct follow *f, const char *p, const char *end,
 		set_str(&f->res.sending_addr, NULL);
 	}
 	return 1;
-}
-
-/* An OpenSMTPD result word ("Ok", "TempFail"...), or WAITING. */
-static enum follow_status
-smtpd_status(const char *w, size_t n)
-{
-	static const struct {
-		const char		*word;
-		enum follow_status	 st;
-	} words[] = {
-		{ "Ok", FOLLOW_SENT },
-		{ "TempFail", FOLLOW_DEFERRED },
-		{ "PermFail", FOLLOW_BOUNCED },
-		{ "Expire", FOLLOW_BOUNCED },
-		{ "Remove", FOLLOW_BOUNCED },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (strlen(words[i].word) == n && memcmp(w, words[i].word, n)
-		    == 0)
-			return words[i].st;
-	return FOLLOW_WAITING;
 }
 
 /* A value after name: quoted ("...", to the next quote, or for the last
@@ -481,7 +460,7 @@ smtpd_line(struct follow *f, const char *p, const char *end,
 		stop = ", ";
 	} else
 		return 0;
-	if ((s = smtpd_status(w, wn)) == FOLLOW_WAITING)
+	if ((s = fate_of(w, wn)) == FOLLOW_WAITING)
 		return 0;
 	rc = smtpd_value(p, end, " to=<", 0, ">", &rn);
 	if (rc != NULL && (q = memchr(rc, '>', rn)) != NULL)
@@ -750,7 +729,7 @@ src_poll(struct follow *f, struct follow_src *s)
 	if (f->done || total >= FOLLOW_READ_MAX)
 		return;
 	/* At the end of the open file: is the path another file now? */
-	rotated = follow_stat(f->root, s->path, &now) != 0 ||
+	rotated = fsroot_stat(f->root, s->path, &now) != 0 ||
 	    now.st_dev != s->dev || now.st_ino != s->ino;
 	if (rotated) {
 		if (s->len > 0 && !s->skip)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/backend.h"
 #include "core/conf/conf.h"
 #include "core/conf/settings.h"
 #include "core/keys/keygen.h"
@@ -395,6 +396,21 @@ setup_can_open(const struct setup_state *st, enum setup_step s,
 	return 1;
 }
 
+int
+setup_first_run(const struct site *site)
+{
+	size_t i;
+
+	if (site->nkeys > 0 || site->unread_signer != NULL)
+		return 0;
+	/* A hop from the MTA to a signer or anything else (a milter, a
+	 * content filter, a relay to a proxy): someone set up a path. */
+	for (i = 0; i < site->nlinks; i++)
+		if (strcmp(site->links[i].kind, "listen") != 0)
+			return 0;
+	return 1;
+}
+
 /* ---- detect --------------------------------------------------------------- */
 
 /* The stacks notspam sets up, with the packages of each system.  Debian 12
@@ -536,7 +552,11 @@ setup_detect(const struct site *site, struct setup_detect *d)
 		c->title = stacks[i].title;
 		mta_here = d->mta != NULL || any_exists(site->root,
 		    stacks[i].mta_bin, 3);
-		signer_here = any_exists(site->root, stacks[i].signer_bin, 3);
+		/* A signer whose configuration was read is installed
+		 * (its package ships it), wherever its program is. */
+		signer_here = (d->signer != NULL &&
+		    strcmp(d->signer, stacks[i].signer) == 0) ||
+		    any_exists(site->root, stacks[i].signer_bin, 3);
 		c->installed = mta_here && signer_here;
 		c->packaged = d->os == SETUP_OS_DEBIAN ?
 		    stacks[i].deb_pkgs != NULL : d->os == SETUP_OS_OPENBSD;
@@ -611,15 +631,26 @@ setup_choice_find(const struct setup_detect *d, const char *id)
 
 /* ---- identity ------------------------------------------------------------- */
 
-/* Does a site domain come from the MTA's files (not notspam.conf)? */
+/* Does a site domain come from the MTA's files?  Not from notspam.conf,
+ * nor from the signer's alone: a domain the setup added is named by the
+ * signer's tables once apply wrote them, and must stay in the settings
+ * file (the MTA does not receive for it otherwise). */
 static int
-from_configs(const struct site_domain *dom)
+from_configs(const struct site *site, const struct site_domain *dom)
 {
-	size_t i;
+	const char *src;
+	size_t i, j, n;
 
-	for (i = 0; i < dom->sources.n; i++)
-		if (!str_startswith(dom->sources.v[i], "notspam.conf"))
-			return 1;
+	for (i = 0; i < dom->sources.n; i++) {
+		src = dom->sources.v[i];
+		n = strcspn(src, " ");
+		for (j = 0; j < site->nprograms; j++)
+			if (site->programs[j].role != NULL &&
+			    strcmp(site->programs[j].role, "mta") == 0 &&
+			    strlen(site->programs[j].name) == n &&
+			    strncmp(site->programs[j].name, src, n) == 0)
+				return 1;
+	}
 	return 0;
 }
 
@@ -645,7 +676,7 @@ setup_identity(const struct site *site, const struct setup_state *st,
 		    site->hostname_source : "system");
 	}
 	for (i = 0; i < site->ndomains; i++)
-		if (from_configs(&site->domains[i]))
+		if (from_configs(site, &site->domains[i]))
 			strv_add_unique(&id->config_domains,
 			    site->domains[i].name);
 	if (st->have_domains) {
@@ -754,16 +785,28 @@ join(const struct strv *v)
 	return buf_steal(&b);
 }
 
-int
-setup_settings_write(const char *root, const char *path,
-    const struct setup_identity *id, char **cause)
+/* The settings lines one edit sets ("key", "value"; value NULL: the line
+ * goes). */
+struct settings_edit {
+	const char	*key;
+	const char	*value;
+};
+
+/*
+ * Edit notspam's settings file in place (the other lines kept byte for
+ * byte): the new text read back as settings before it replaces the old
+ * one, the first time the file as it was kept as SETUP_BEFORE, a first
+ * file made with its directories.  0, or -1 with *cause.
+ */
+static int
+settings_edit(const char *root, const char *path,
+    const struct settings_edit *e, size_t n, char **cause)
 {
-	struct conf_doc *doc;
+	struct conf_doc *doc, *back;
 	struct settings *s;
-	struct strv extra;
 	struct fswrite_opts o;
 	struct stat sb;
-	char *text, *v4, *v6, *dom, *dir;
+	char *text = NULL, *dir;
 	size_t len, i;
 	int exists, rc = -1;
 
@@ -776,33 +819,17 @@ setup_settings_write(const char *root, const char *path,
 		doc = conf_parse(CONF_SETTINGS, path, "", 0, cause);
 	if (doc == NULL)
 		return -1;
-	strv_init(&extra);
-	for (i = 0; i < id->domains.n; i++)
-		if (strv_find(&id->config_domains, id->domains.v[i]) < 0)
-			strv_add(&extra, id->domains.v[i]);
-	v4 = join(&id->ipv4);
-	v6 = join(&id->ipv6);
-	dom = join(&extra);
-	if (conf_set(doc, "public_ipv4", v4, cause) != 0 ||
-	    conf_set(doc, "public_ipv6", v6, cause) != 0)
-		goto out;
-	if (extra.n > 0) {
-		if (conf_set(doc, "domains", dom, cause) != 0)
+	for (i = 0; i < n; i++)
+		if (e[i].value == NULL)
+			conf_unset(doc, e[i].key);
+		else if (conf_set(doc, e[i].key, e[i].value, cause) != 0)
 			goto out;
-	} else
-		conf_unset(doc, "domains");
 	text = conf_text(doc, &len);
 	/* Read back as settings before it replaces anything. */
-	{
-		struct conf_doc *back = conf_parse(CONF_SETTINGS, path, text,
-		    len, cause);
-
-		if (back == NULL) {
-			free(text);
-			goto out;
-		}
-		conf_free(back);
-	}
+	if ((back = conf_parse(CONF_SETTINGS, path, text, len,
+	    cause)) == NULL)
+		goto out;
+	conf_free(back);
 	memset(&o, 0, sizeof o);
 	o.mode = 0644;
 	if (exists && fsroot_stat(root, path, &sb) == 0)
@@ -828,7 +855,6 @@ setup_settings_write(const char *root, const char *path,
 		free(d);
 	}
 	rc = fswrite_file(root, path, text, len, &o, cause);
-	free(text);
 	if (rc == 0) {
 		/* What the program reads must read. */
 		if ((s = settings_load(root, path, 1, cause)) == NULL)
@@ -836,12 +862,74 @@ setup_settings_write(const char *root, const char *path,
 		settings_free(s);
 	}
 out:
+	free(text);
+	conf_free(doc);
+	return rc;
+}
+
+int
+setup_settings_write(const char *root, const char *path,
+    const struct setup_identity *id, char **cause)
+{
+	struct settings_edit e[3];
+	struct strv extra, problems, all;
+	char *v4, *v6, *dom;
+	size_t i;
+	int rc;
+
+	/* Nothing that would not read back as settings is written. */
+	strv_init(&problems);
+	strv_init(&all);
+	for (i = 0; i < id->ipv4.n; i++)
+		strv_add(&all, id->ipv4.v[i]);
+	for (i = 0; i < id->ipv6.n; i++)
+		strv_add(&all, id->ipv6.v[i]);
+	rc = setup_identity_check(id->hostname, &id->domains, &all, &problems,
+	    NULL) > 0 ? error_set(cause, "%s", problems.v[0]) : 0;
+	strv_free(&problems);
+	strv_free(&all);
+	if (rc != 0)
+		return -1;
+	strv_init(&extra);
+	for (i = 0; i < id->domains.n; i++)
+		if (strv_find(&id->config_domains, id->domains.v[i]) < 0)
+			strv_add(&extra, id->domains.v[i]);
+	v4 = join(&id->ipv4);
+	v6 = join(&id->ipv6);
+	dom = join(&extra);
+	e[0].key = "public_ipv4";
+	e[0].value = v4;
+	e[1].key = "public_ipv6";
+	e[1].value = v6;
+	e[2].key = "domains";
+	e[2].value = extra.n > 0 ? dom : NULL;
+	rc = settings_edit(root, path, e, 3, cause);
 	free(v4);
 	free(v6);
 	free(dom);
 	strv_free(&extra);
-	conf_free(doc);
 	return rc;
+}
+
+int
+setup_settings_signer(const char *root, const char *path, const char *signer,
+    char **cause)
+{
+	struct settings_edit e;
+	char *names, *safe;
+
+	if (signer != NULL && backend_signer(signer) == NULL) {
+		names = backend_signer_names();
+		safe = str_sanitize(signer, strlen(signer));
+		error_set(cause, "\"%.40s\" is not a signer notspam sets up "
+		    "(%s)", safe, names);
+		free(safe);
+		free(names);
+		return -1;
+	}
+	e.key = "signer";
+	e.value = signer;
+	return settings_edit(root, path, &e, 1, cause);
 }
 
 /* ---- keys ----------------------------------------------------------------- */

@@ -111,6 +111,10 @@ void setup_done(struct setup_state *, enum setup_step, time_t now);
  * a done step always may).  *why (static) says which one is missing. */
 int setup_can_open(const struct setup_state *, enum setup_step,
     const char **why);
+/* Is nothing configured yet: no signer has a key, and the MTA hands mail
+ * to no signer (nor to one notspam does not read, such as rspamd)?  The
+ * console then opens on the setup. */
+int setup_first_run(const struct site *);
 /* The key the state holds for domain and selector, or NULL. */
 const struct setup_key *setup_key_find(const struct setup_state *,
     const char *domain, const char *selector);
@@ -206,6 +210,15 @@ size_t setup_identity_check(const char *hostname, const struct strv *domains,
  */
 int setup_settings_write(const char *root, const char *path,
     const struct setup_identity *, char **cause);
+
+/*
+ * The signer chosen on the detect step when none was found, as the
+ * settings file's "signer" line (the one apply wires when the MTA has
+ * none); NULL removes the line.  The same edit in place as
+ * setup_settings_write.  0, or -1 with *cause.
+ */
+int setup_settings_signer(const char *root, const char *path,
+    const char *signer, char **cause);
 
 /* ---- keys --------------------------------------------------------------- */
 

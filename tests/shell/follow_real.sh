@@ -21,7 +21,12 @@
 # it names (the PTR of the IPv6 address the reply gives, pointing at the
 # site's host name, and SPF allowing ip6:that address), the deferral, the
 # delivery, the time limit kept, and the same queue id followed again by
-# hand (no mark) from the log's backlog.
+# hand (no mark) from the log's backlog.  Then `notspam send-test` (no
+# --root, the local route: SMTP to 127.0.0.1:25) does the same end to end
+# for the bounce, the deferral, the delivery and the silent receiver: its
+# exit status, verdict, the follow's fate, the receiver's reply and the
+# records it names, in --json and in the text for people, and the history
+# line in /var/lib/notspam/tests.jsonl.
 # FOLLOW_REAL_RECORD=DIR copies the mail log and the queue ids there (the
 # source of tests/fixtures/logs/follow-postfix.log).
 # Skipped unless root with unshare.
@@ -49,6 +54,10 @@ if [ -n "$why" ]; then
 	exit 0
 fi
 
+# send-test's checks want a binary that has the command (merged in main).
+ST=yes
+"$NOTSPAM" send-test 2>&1 | grep -q 'usage: notspam .*send-test' || ST=no
+
 D=$T_TMP/ns
 mkdir -p "$D"
 cp -a /etc "$D/etc"
@@ -60,37 +69,25 @@ chmod 755 "$D" "$D/spool" "$D/log"
 cp tests/stack/devlog.py tests/stack/rejectrx.py "$D/bin/"
 cp "$DRIVER" "$D/bin/follow_driver"
 cat >"$D/limits" <<EOS
-T_LISTEN=$T_LISTEN FOLLOW_MS=$FOLLOW_MS SILENT_MS=$SILENT_MS
+T_LISTEN=$T_LISTEN FOLLOW_MS=$FOLLOW_MS SILENT_MS=$SILENT_MS ST=$ST
 EOS
 
-# The receivers' replies.  Gmail's IPv6 bounce as its servers word it
-# (the sender's address a documentation one), wrapped where Gmail wraps,
-# "IPv6" and "sending guidelines" on two lines; its 5.7.26 as in
-# tests/fixtures/logs/replies.txt (MISP/MISP#9284).
-cat >"$D/v6.reply" <<'EOS'
-550-5.7.1 [2001:db8::25] Gmail has detected that this message does not meet IPv6
-550-5.7.1 sending guidelines regarding PTR records and authentication. For more
-550-5.7.1 information, go to
-550 5.7.1  https://support.google.com/mail/?p=IPv6AuthError a640c23a62f3a-a9a0f3e2a1bsi1.1 - gsmtp
-EOS
-cat >"$D/unauth.reply" <<'EOS'
-550-5.7.26 This mail is unauthenticated, which poses a security risk to the
-550-5.7.26 sender and Gmail users, and has been blocked. The sender must
-550-5.7.26 authenticate with at least one of SPF or DKIM. For this message,
-550-5.7.26 DKIM checks did not pass and SPF check for [example.com] did not
-550-5.7.26 pass with ip: [192.0.2.25]. The sender should visit
-550-5.7.26  https://support.google.com/mail/answer/81126#authentication for
-550 5.7.26 instructions on setting up authentication.  - gsmtp
-EOS
+# The receivers' replies, sent byte for byte: reply-gmail-ipv6.txt is
+# Gmail's IPv6 bounce in its current wording (public reports; the sender's
+# address a documentation one), "IPv6" and "sending guidelines" on two
+# lines; reply-gmail-unauth.txt its 5.7.26, replies.txt's MISP/MISP#9284.
+cp tests/fixtures/logs/reply-gmail-ipv6.txt "$D/v6.reply"
+cp tests/fixtures/logs/reply-gmail-unauth.txt "$D/unauth.reply"
 
 # The inside: one result line per check ("ok DESC" / "not ok DESC").
 cat >"$D/inner.sh" <<'EOS'
 set -u
-D=$1 PY=$2
+D=$1 PY=$2 NS=$3
 . "$D/limits"
 R=$D/results
 : >"$R"
 res() { echo "$*" >>"$R"; }
+skipped() { res "skip $1 # $2"; }
 t() { _d=$1; shift; if "$@"; then res "ok $_d"; else res "not ok $_d"; fi; }
 die() { res "not ok $*"; exit 1; }
 stopall() {
@@ -116,7 +113,8 @@ listening() {
 ip link set lo up || die "lo up"
 mount --bind "$D/etc" /etc || die "bind /etc"
 mount --bind /var/lib "$D/lib" && mount -t tmpfs -o mode=755 tmpfs /var/lib &&
-    mkdir -p /var/lib/postfix && chown postfix:postfix /var/lib/postfix ||
+    mkdir -p /var/lib/postfix /var/lib/notspam &&
+    chown postfix:postfix /var/lib/postfix ||
     die "tmpfs /var/lib"
 mount --bind "$D/spool" /var/spool/postfix || die "bind spool"
 mount --bind "$D/log" /var/log || die "bind log"
@@ -256,6 +254,59 @@ t "  with the same reply" has "$O" \
     "reply $(sed -n '1p' "$D/v6.reply") $(sed -n '2p' "$D/v6.reply") $(sed -n '3p' "$D/v6.reply") $(sed -n '4p' "$D/v6.reply")"
 t "  at once ($(ms_of "$O") ms)" [ "$(ms_of "$O")" -lt 3000 ]
 
+# 7. notspam send-test, end to end.
+# st NAME ADDRESS [ARGS]: --json send-test, output in $D/out/st.NAME, status
+# in $RC; J EXPR: EXPR on its JSON document (d).
+st() {
+	_n=$1 _a=$2; shift 2
+	_t=$(ms)
+	"$NS" --resolver 127.0.0.1:9 --json send-test "$_a" \
+	    --from nosuchuser@example.com --follow-timeout "$((FOLLOW_MS / 1000))" \
+	    "$@" >"$D/out/st.$_n" 2>"$D/out/st.$_n.err"
+	RC=$?
+	echo "st.$_n $(( $(ms) - _t ))" >>"$D/numbers"
+	O=$D/out/st.$_n
+}
+J() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$O" "$1" 2>&1; }
+is() { [ "$(J "$1")" = "$2" ]; }
+# rc_is STATUS EXPR VALUE: the status, and EXPR's value.
+rc_is() { [ "$RC" -eq "$1" ] && is "$2" "$3"; }
+V6REPLY="$(sed -n '1p' "$D/v6.reply") $(sed -n '2p' "$D/v6.reply") $(sed -n '3p' "$D/v6.reply") $(sed -n '4p' "$D/v6.reply")"
+if [ "$ST" = yes ]; then
+	st v6data rcpt@v6data.example
+	t "send-test, Gmail's IPv6 bounce: exit 2 (got $RC)" [ "$RC" -eq 2 ]
+	t "  verdict rejected, the follow bounced" is \
+	    'd["verdict"] + " " + d["follow"]' "rejected bounced"
+	t "  the receiver's reply as the MTA logged it" is 'd["remote_reply"]' "$V6REPLY"
+	t "  remote-gmail-ipv6" is 'd["cause"]["id"]' remote-gmail-ipv6
+	t "  its records: the PTR of 2001:db8::25 -> mail.example.com." is \
+	    '"PTR  5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. -> mail.example.com." in d["cause"]["records"]' True
+	t "  and SPF of example.com allowing ip6:2001:db8::25" is \
+	    '"SPF  example.com must allow ip6:2001:db8::25" in d["cause"]["records"]' True
+	t "  the queue id Postfix gave" is 'd["queue_id"] is not None and len(d["queue_id"]) > 5' True
+	t "  kept in the history" grep -q '"to":"rcpt@v6data.example"' /var/lib/notspam/tests.jsonl
+	t "  no sanitizer report" sh -c "! grep -q 'AddressSanitizer\|runtime error' '$O.err'"
+	"$NS" --resolver 127.0.0.1:9 send-test rcpt@v6data.example \
+	    --from nosuchuser@example.com --follow-timeout "$((FOLLOW_MS / 1000))" \
+	    >"$D/out/st.v6text" 2>&1
+	RC=$?
+	t "send-test for people: exit 2 (got $RC), the PTR and SPF records shown" \
+	    sh -c "grep -q 'PTR  5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. -> mail.example.com.' '$D/out/st.v6text' && grep -q 'SPF  example.com must allow ip6:2001:db8::25' '$D/out/st.v6text' && [ $RC -eq 2 ]"
+	st defer rcpt@defer.example
+	t "send-test, a 451 deferral: exit 1 (got $RC), the follow deferred" \
+	    rc_is 1 'd["verdict"] + " " + d["follow"]' "deferred deferred"
+	t "  the receiver's reply" is 'd["remote_reply"]' "451 4.7.1 Greylisted, please try again later"
+	st ok rcpt@ok.example
+	t "send-test, a delivery: exit 0 (got $RC), the follow sent" \
+	    rc_is 0 'd["verdict"] + " " + d["follow"]' "accepted sent"
+	st silent rcpt@silent.example --follow-timeout "$(awk "BEGIN { print $SILENT_MS / 1000 }")"
+	t "send-test, a silent receiver: exit 1 (got $RC), the follow's time ran out" \
+	    rc_is 1 'd["verdict"] + " " + d["follow"]' "deferred timeout"
+else
+	skipped "notspam send-test against the real Postfix" \
+	    "this notspam has no send-test command"
+fi
+
 # The queue ids, for the fixture.
 for n in v6data rcpt defer ok silent; do
 	echo "$n $(qid "$D/out/$n")" >>"$D/qids"
@@ -265,7 +316,7 @@ EOS
 
 t0=$(date +%s)
 timeout "$T_ALL" unshare -m -p -f --mount-proc -n --propagation private \
-    sh "$D/inner.sh" "$D" "$PY" >"$D/inner.out" 2>&1
+    sh "$D/inner.sh" "$D" "$PY" "$NOTSPAM" >"$D/inner.out" 2>&1
 rc=$?
 t1=$(date +%s)
 diag "the namespace run took $((t1 - t0)) s (rc $rc); ms: $(tr '\n' ' ' <"$D/numbers" 2>/dev/null)"
@@ -276,6 +327,7 @@ else
 	while IFS= read -r line; do
 		case $line in
 		"ok "*) ok "${line#ok }" ;;
+		"skip "*) _s=${line#skip }; skip "${_s% \# *}" "${_s##* \# }" ;;
 		*) not_ok "${line#not ok }" ;;
 		esac
 	done <"$D/results"
@@ -289,7 +341,8 @@ if [ -n "${FOLLOW_REAL_RECORD:-}" ]; then
 fi
 if grep -q '^not ok' "$D/results" 2>/dev/null || [ ! -s "$D/results" ]; then
 	for f in inner.out log/postfix.start out/v6data out/rcpt out/defer \
-	    out/ok out/silent out/byhand log/mail.log; do
+	    out/ok out/silent out/byhand out/st.v6data out/st.v6data.err \
+	    out/st.defer out/st.ok out/st.silent log/mail.log; do
 		[ -s "$D/$f" ] || continue
 		diag "--- $f"
 		tail -n 30 "$D/$f" | sed 's/^/# /'

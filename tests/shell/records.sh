@@ -140,8 +140,6 @@ run --root "$demo" --bogus
 check "unknown option: usage error" [ "$RC" -eq 64 ]
 run --root
 check "--root without a value: usage error" [ "$RC" -eq 64 ]
-run --root "$demo" setup
-check "a designed but missing command exits 69" [ "$RC" -eq 69 ]
 run --root /nonexistent/root records
 check "--root on a missing directory: usage error naming it" sh -c "[ $RC -eq 64 ] && grep -q -- '--root /nonexistent/root: No such file' '$T_TMP/err'"
 mkdir -p "$T_TMP/empty"

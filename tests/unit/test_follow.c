@@ -7,7 +7,9 @@
  * tests/fixtures/logs/follow-postfix.log (Postfix 3.7.11 through syslog,
  * recorded by tests/shell/follow_real.sh: sent, deferred, bounced after
  * DATA and at RCPT, one never answered, each against
- * tests/stack/rejectrx.py).  The OpenSMTPD lines are
+ * tests/stack/rejectrx.py); the OpenSMTPD ones
+ * tests/fixtures/logs/follow-smtpd.log (6.8.0p2 through syslog, recorded
+ * by record-smtpd.sh against the same receivers).  More OpenSMTPD lines are
  * written from the format strings of OpenSMTPD's smtp_session.c, mta.c,
  * mda.c and queue.c (6.x / 7.x, and 5.x before the 2016 log change), with
  * the continuation lines of a reply joined as mta_session.c joins them.
@@ -184,39 +186,30 @@ test_deferred(void **state)
 	follow_free(f);
 }
 
-/* The lines follow_real.sh recorded from the real Postfix: sent,
- * deferred (451 from the receiver), bounced (Gmail's reply at RCPT). */
+/* One case of a recorded log: "# qid TAG QID" names its queue id. */
+struct rec_case {
+	const char		*tag;
+	enum follow_status	 st;
+	const char		*dsn;
+	const char		*reply;		/* its start */
+	const char		*rcpt;
+	const char		*relay;
+	size_t			 lines;
+	int			 bounce_qid;	/* Postfix names the bounce */
+	int			 cause;		/* remote_classify, or -1 */
+};
+
 static void
-test_recorded(void **state)
+check_recorded(const char *path, const struct rec_case *want, size_t nwant)
 {
-	static const struct {
-		const char		*tag;	/* "# qid TAG QID" */
-		enum follow_status	 st;
-		const char		*dsn;
-		const char		*reply;	/* its start */
-		const char		*rcpt;
-		size_t			 lines;
-	} want[] = {
-		{ "sent", FOLLOW_SENT, "2.0.0", "250 2.0.0 Ok: accepted",
-		  "rcpt@ok.example", 5 },
-		{ "deferred", FOLLOW_DEFERRED, "4.7.1", "451 4.7.1 Greylisted",
-		  "rcpt@defer.example", 4 },
-		{ "bounced", FOLLOW_BOUNCED, "5.7.1", "550-5.7.1 [2001:db8::25] "
-		  "Gmail has detected that this message does not meet IPv6 "
-		  "550-5.7.1 sending guidelines", "rcpt@v6data.example", 6 },
-		{ "rcpt", FOLLOW_BOUNCED, "5.7.26", "550-5.7.26 This mail is "
-		  "unauthenticated", "rcpt@rcpt.example", 6 },
-		{ "silent", FOLLOW_WAITING, NULL, NULL, NULL, 3 },
-	};
 	const struct follow_result *r;
+	struct remote_verdict v;
 	struct follow *f;
 	char *text, *p, *qid, *needle;
 	size_t i, n;
 
-	(void)state;
-	text = test_read_file("tests/fixtures/logs/follow-postfix.log", NULL);
-	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
-		/* "# qid sent 4ZK...": the queue id of each case. */
+	text = test_read_file(path, NULL);
+	for (i = 0; i < nwant; i++) {
 		needle = xasprintf("# qid %s ", want[i].tag);
 		p = strstr(text, needle);
 		assert_non_null(p);
@@ -228,7 +221,7 @@ test_recorded(void **state)
 		r = follow_result(f);
 		print_message("# %s %s: %s (%s) %s\n", want[i].tag, qid,
 		    follow_status_name(r->status), r->dsn ? r->dsn : "-",
-		    r->reply ? r->reply : "-");
+		    r->relay ? r->relay : "-");
 		assert_int_equal(r->status, want[i].st);
 		assert_int_equal(r->lines.n, want[i].lines);
 		if (want[i].st == FOLLOW_WAITING) {
@@ -238,8 +231,13 @@ test_recorded(void **state)
 			assert_string_equal(r->dsn, want[i].dsn);
 			assert_true(str_startswith(r->reply, want[i].reply));
 			assert_string_equal(r->rcpt, want[i].rcpt);
+			assert_string_equal(r->relay, want[i].relay);
+			assert_int_equal(remote_classify(r->reply,
+			    strlen(r->reply), "example.com", NULL, &v),
+			    want[i].cause);
+			remote_verdict_free(&v);
 		}
-		if (want[i].st == FOLLOW_BOUNCED)
+		if (want[i].bounce_qid)
 			assert_non_null(r->bounce_qid);
 		else
 			assert_null(r->bounce_qid);
@@ -248,6 +246,57 @@ test_recorded(void **state)
 		free(needle);
 	}
 	free(text);
+}
+
+/* The lines follow_real.sh recorded from the real Postfix: sent, deferred
+ * (451 at RCPT), bounced (Gmail's IPv6 reply after DATA, its 5.7.26 at
+ * RCPT), and one never answered (still waiting). */
+static void
+test_recorded(void **state)
+{
+	static const struct rec_case want[] = {
+		{ "sent", FOLLOW_SENT, "2.0.0", "250 2.0.0 Ok: accepted",
+		  "rcpt@ok.example", "::1[::1]:2604", 5, 0, -1 },
+		{ "deferred", FOLLOW_DEFERRED, "4.7.1", "451 4.7.1 Greylisted",
+		  "rcpt@defer.example", "127.0.0.1[127.0.0.1]:2603", 4, 0, -1 },
+		{ "bounced", FOLLOW_BOUNCED, "5.7.1", "550-5.7.1 [2001:db8::25] "
+		  "Gmail has detected that this message does not meet IPv6 "
+		  "550-5.7.1 sending guidelines", "rcpt@v6data.example",
+		  "::1[::1]:2601", 6, 1, LOGSCAN_REMOTE_IPV6_PTR },
+		{ "rcpt", FOLLOW_BOUNCED, "5.7.26", "550-5.7.26 This mail is "
+		  "unauthenticated", "rcpt@rcpt.example",
+		  "127.0.0.1[127.0.0.1]:2602", 6, 1, LOGSCAN_REMOTE_UNAUTH },
+		{ "silent", FOLLOW_WAITING, NULL, NULL, NULL, NULL, 3, 0, -1 },
+	};
+
+	(void)state;
+	check_recorded("tests/fixtures/logs/follow-postfix.log", want,
+	    sizeof want / sizeof want[0]);
+}
+
+/* The lines record-smtpd.sh recorded from the real OpenSMTPD 6.8: the
+ * msgid of the SMTP reply, then its envelope's "mta delivery" line. */
+static void
+test_recorded_smtpd(void **state)
+{
+	static const struct rec_case want[] = {
+		{ "sent", FOLLOW_SENT, "2.0.0", "250 2.0.0 Ok: accepted",
+		  "rcpt@ok.example", "[::1] (localhost)", 3, 0, -1 },
+		{ "deferred", FOLLOW_DEFERRED, "4.7.1", "451 4.7.1 Greylisted",
+		  "rcpt@defer.example", "127.0.0.1 (localhost)", 3, 0, -1 },
+		{ "bounced", FOLLOW_BOUNCED, "5.7.1", "550-5.7.1 [2001:db8::25] "
+		  "Gmail has detected that this message does not meet IPv6 "
+		  "sending guidelines", "rcpt@v6data.example",
+		  "[::1] (localhost)", 3, 0, LOGSCAN_REMOTE_IPV6_PTR },
+		{ "rcpt", FOLLOW_BOUNCED, "5.7.26", "550-5.7.26 This mail is "
+		  "unauthenticated, which poses a security risk to the5.7.26 "
+		  "sender", "rcpt@rcpt.example", "127.0.0.1 (localhost)", 3, 0,
+		  LOGSCAN_REMOTE_UNAUTH },
+	};
+
+	(void)state;
+	check_recorded("tests/fixtures/logs/follow-smtpd.log", want,
+	    sizeof want / sizeof want[0]);
 }
 
 /* Several recipients: the one asked for, or the first fate. */
@@ -959,6 +1008,7 @@ main(void)
 		cmocka_unit_test(test_bounce_own_qid),
 		cmocka_unit_test(test_deferred),
 		cmocka_unit_test(test_recorded),
+		cmocka_unit_test(test_recorded_smtpd),
 		cmocka_unit_test(test_rcpt),
 		cmocka_unit_test(test_substring),
 		cmocka_unit_test(test_smtpd),

@@ -184,6 +184,36 @@ test_gmail_v6_log(void **state)
 	free(text);
 }
 
+/* OpenSMTPD's log of a multi-line reply (mta_session.c): the later lines'
+ * "550-" cut, a status of one digit a part cut too, a longer one glued to
+ * the word before.  Recorded by tests/fixtures/logs/record-smtpd.sh. */
+static void
+test_smtpd_joined(void **state)
+{
+	static const char r[] = "550-5.7.26 This mail is unauthenticated, "
+	    "which poses a security risk to the5.7.26 sender and Gmail users, "
+	    "and has been blocked. The sender must5.7.26 authenticate with at "
+	    "least one of SPF or DKIM. For this message,5.7.26 DKIM checks did "
+	    "not pass and SPF check for [example.com] did not5.7.26 pass with "
+	    "ip: [192.0.2.25]. The sender should visit5.7.26  https://support."
+	    "google.com/mail/answer/81126#authentication for5.7.26 "
+	    "instructions on setting up authentication.  - gsmtp";
+	static const char dmarc[] = "550-5.7.26 Unauthenticated email from "
+	    "example.com is not accepted due to domain's DMARC5.7.26 policy.";
+	struct remote_verdict v;
+
+	(void)state;
+	assert_int_equal(remote_classify(r, strlen(r), "example.org",
+	    test_site(), &v), LOGSCAN_REMOTE_UNAUTH);
+	assert_string_equal(v.enh, "5.7.26");
+	assert_string_equal(v.sending_addr, "192.0.2.25");
+	remote_verdict_free(&v);
+	/* A phrase cut by the glued status still matches. */
+	assert_int_equal(remote_classify(dmarc, strlen(dmarc), NULL, NULL,
+	    &v), LOGSCAN_REMOTE_DMARC);
+	remote_verdict_free(&v);
+}
+
 /* Every reply of replies.txt, as a session gives it, and its cause. */
 static void
 test_replies(void **state)
@@ -418,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_gmail_v6_session),
 		cmocka_unit_test(test_gmail_v6_issue_text),
 		cmocka_unit_test(test_gmail_v6_log),
+		cmocka_unit_test(test_smtpd_joined),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_public_lines),
 		cmocka_unit_test(test_no_site),

@@ -5,6 +5,7 @@
 
 #include "testutil.h"
 
+#include "core/conf/settings.h"
 #include "core/lib/util.h"
 #include "core/setup/setup.h"
 #include "core/site/site.h"
@@ -384,6 +385,47 @@ test_settings_write(void **state)
 	assert_string_equal(t, "# mine\npublic_ipv4 = 192.0.2.1\n"
 	    "# keep\ndmarc_policy = reject\n");
 	free(t);
+	/* The signer chosen on the detect step: a line of its own, the rest
+	 * kept; NULL takes it out again. */
+	{
+		struct settings *set;
+
+		assert_int_equal(setup_settings_signer(root, NULL, "dkimproxy",
+		    &cause), 0);
+		t = root_read(root, "/etc/notspam/notspam.conf");
+		assert_string_equal(t, "# mine\npublic_ipv4 = 192.0.2.25\n"
+		    "# keep\ndmarc_policy = reject\n"
+		    "public_ipv6 = 2001:db8::25\ndomains = added.example\n"
+		    "signer = dkimproxy\n");
+		free(t);
+		set = settings_load(root, NULL, 0, &cause);
+		assert_non_null(set);
+		assert_string_equal(set->signer, "dkimproxy");
+		settings_free(set);
+		assert_int_equal(setup_settings_signer(root, NULL, NULL,
+		    &cause), 0);
+		t = root_read(root, "/etc/notspam/notspam.conf");
+		assert_null(strstr(t, "signer"));
+		free(t);
+		/* Refused before anything is written: a signer notspam
+		 * does not know, an address that is not one. */
+		assert_int_equal(setup_settings_signer(root, NULL, "bad name",
+		    &cause), -1);
+		assert_non_null(strstr(cause, "is not a signer"));
+		free(cause);
+		cause = NULL;
+		strv_add(&id.ipv4, "192.0.2.300");
+		assert_int_equal(setup_settings_write(root, NULL, &id, &cause),
+		    -1);
+		assert_non_null(strstr(cause, "192.0.2.300"));
+		free(cause);
+		cause = NULL;
+		free(id.ipv4.v[--id.ipv4.n]);
+		t = root_read(root, "/etc/notspam/notspam.conf");
+		assert_null(strstr(t, "signer"));
+		assert_null(strstr(t, "192.0.2.300"));
+		free(t);
+	}
 	/* No file yet: made, nothing kept. */
 	assert_int_equal(setup_settings_write(empty, NULL, &id, &cause), 0);
 	t = root_read(empty, "/etc/notspam/notspam.conf");
@@ -443,6 +485,98 @@ test_keyrows(void **state)
 	rmroot(root);
 }
 
+/* A domain the setup added (the settings file's) that the signer's tables
+ * name once apply wrote them is still not the MTA's: written again, the
+ * settings file keeps it. */
+static void
+test_identity_signer_domain(void **state)
+{
+	char *root = mkroot(
+	    "/etc/postfix/main.cf", "myhostname = mail.example.org\n"
+	    "mydestination = example.org\n"
+	    "smtpd_milters = inet:127.0.0.1:8891\n",
+	    "/etc/opendkim.conf", "KeyTable /etc/opendkim/key.table\n"
+	    "SigningTable refile:/etc/opendkim/signing.table\n"
+	    "Socket inet:8891@127.0.0.1\n",
+	    "/etc/opendkim/key.table", "s1._domainkey.example.net "
+	    "example.net:s1:/etc/dkimkeys/example.net_s1.private\n",
+	    "/etc/opendkim/signing.table", "*@example.net "
+	    "s1._domainkey.example.net\n",
+	    "/etc/notspam/notspam.conf", "domains = example.net\n", NULL);
+	struct setup_identity id;
+	struct setup_state st;
+	struct site *site;
+	char *cause = NULL, *t;
+
+	(void)state;
+	site = site_load(root, NULL, &cause);
+	assert_non_null(site);
+	setup_state_init(&st);
+	setup_identity(site, &st, &id);
+	assert_int_equal(id.domains.n, 2);
+	assert_int_equal(id.config_domains.n, 1);
+	assert_string_equal(id.config_domains.v[0], "example.org");
+	assert_int_equal(setup_settings_write(root, NULL, &id, &cause), 0);
+	t = root_read(root, "/etc/notspam/notspam.conf");
+	assert_non_null(strstr(t, "domains = example.net\n"));
+	free(t);
+	setup_identity_free(&id);
+	setup_state_free(&st);
+	site_free(site);
+	rmroot(root);
+}
+
+/* The first run: nothing configured (the stock Debian root: OpenDKIM
+ * installed, no key, no milter) opens the setup; a key or a milter in the
+ * configs does not.  The signer whose configuration was read counts as
+ * installed, wherever its program is. */
+static void
+test_first_run(void **state)
+{
+	char *milter = mkroot(
+	    "/etc/postfix/main.cf", "myhostname = mail.example.org\n"
+	    "mydestination = example.org\n"
+	    "smtpd_milters = inet:127.0.0.1:8891\n", NULL);
+	char *keyed = mkroot(
+	    "/etc/postfix/main.cf", "myhostname = mail.example.org\n"
+	    "mydestination = example.org\n",
+	    "/etc/opendkim.conf", "Domain example.org\nSelector s1\n"
+	    "KeyFile /etc/dkimkeys/s1.private\n"
+	    "Socket inet:8891@localhost\n", NULL);
+	const struct setup_choice *c;
+	struct setup_detect d;
+	struct site *site;
+	char *cause = NULL;
+
+	(void)state;
+	site = site_load("tests/fixtures/setup-deb12", NULL, &cause);
+	assert_non_null(site);
+	assert_true(setup_first_run(site));
+	setup_detect(site, &d);
+	assert_int_equal(d.os, SETUP_OS_DEBIAN);
+	assert_string_equal(d.signer, "opendkim");
+	assert_string_equal(d.signer_config, "/etc/opendkim.conf");
+	c = setup_choice_find(&d, "postfix+opendkim");
+	assert_non_null(c);
+	assert_ptr_equal(c, &d.choices[0]);	/* the one here, first */
+	assert_true(c->installed);
+	assert_null(c->install);
+	setup_detect_free(&d);
+	site_free(site);
+
+	site = site_load(milter, NULL, &cause);
+	assert_non_null(site);
+	assert_false(setup_first_run(site));
+	site_free(site);
+	site = site_load(keyed, NULL, &cause);
+	assert_non_null(site);
+	assert_int_equal(site->nkeys, 1);
+	assert_false(setup_first_run(site));
+	site_free(site);
+	rmroot(milter);
+	rmroot(keyed);
+}
+
 int
 main(void)
 {
@@ -455,6 +589,8 @@ main(void)
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_settings_write),
 		cmocka_unit_test(test_keyrows),
+		cmocka_unit_test(test_first_run),
+		cmocka_unit_test(test_identity_signer_domain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
