@@ -939,6 +939,13 @@ test_draw(struct app *app, void *state, int rows, int cols)
 	size_t nv, nt, i;
 	int x, y, body, vh, room;
 
+	/* The keys that do something now. */
+	if (tv->history)
+		app->keyline = " Enter one in full  Up Down move  h transcript  "
+		    "a To  Tab route  ? help  Esc back";
+	else if (tv->running)
+		app->keyline = " Esc cancel the test  h history  Up Down PgUp "
+		    "PgDn scroll  ? help";
 	draw_title(tv, cols);
 	y = draw_fields(app, tv, cols) + 1;
 	body = rows - y;

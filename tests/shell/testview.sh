@@ -155,6 +155,7 @@ check "  addressed to the address pasted" grep -qi '^To:.*test-abc123@srv1\.mail
 check "the test is in the history file" grep -q 'test-abc123@srv1\.mail-tester\.com' "$root/var/lib/notspam/tests.jsonl"
 $TM send-keys -t c h
 check "h: the history, one test" wait_for '^ History +1 test'
+check "  the bottom line: the history's keys" wait_for '^ Enter one in full  Up Down move  h transcript'
 check "  its line: accepted, server, the address" wait_for '^ [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} accepted +server +test-abc123@srv1\.mail-tester\.com'
 $TM send-keys -t c Enter
 check "  Enter: the test in full" wait_for 'to: test-abc123@srv1\.mail-tester\.com'
@@ -254,6 +255,7 @@ server "127.0.0.1:$hport"
 $TM send-keys -t c Enter
 check "a hanging connect: the title says sending" wait_for '^ Test message +(resolving|sending) +[0-9]+\.[0-9] s +Esc cancels'
 check "  the elapsed time moves (the screen redraws)" moves
+check "  the bottom line: Esc cancels" wait_for '^ Esc cancel the test  h history'
 $TM send-keys -t c h
 check "  a key is answered meanwhile (h: the history)" wait_for '^ History +[0-9]+ tests'
 check "  while the test still runs" wait_for '^ Test message +(resolving|sending) '
