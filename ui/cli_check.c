@@ -354,10 +354,14 @@ cli_check_error(const struct cli_check *cc, char *cause, int rc)
 static int
 cli_check_usage(const struct cli_check *cc, char *why)
 {
-	if (cc->nagios)
-		return cli_check_error(cc, xasprintf("%s%susage: %s",
-		    why != NULL ? why : "", why != NULL ? "; " : "",
-		    CLI_CHECK_USAGE_MON), EX_USAGE);
+	char *cause;
+
+	if (cc->nagios) {
+		cause = xasprintf("%s%susage: %s", why != NULL ? why : "",
+		    why != NULL ? "; " : "", CLI_CHECK_USAGE_MON);
+		free(why);
+		return cli_check_error(cc, cause, EX_USAGE);
+	}
 	if (why != NULL)
 		fprintf(stderr, "notspam: %s\n", why);
 	fprintf(stderr, "%s\n       %s\n", CLI_CHECK_USAGE,

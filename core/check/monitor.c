@@ -283,7 +283,9 @@ monitor_long(struct buf *b, const struct monitor_run *r,
 		}
 		start = b->len;
 		buf_adds(b, "config: ");
-		monitor_nagios_text(b, r->warnings->v[i], 1);
+		/* As the core words them, its quotes escaped (status
+		 * shows them so). */
+		monitor_nagios_text(b, r->warnings->v[i], 0);
 		monitor_cut(b, start);
 		buf_addc(b, '\n');
 	}
