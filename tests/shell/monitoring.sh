@@ -347,6 +347,111 @@ check "atomic: no temporary file left in the directory" \
     [ "$(ls -A "$T_TMP/tf")" = notspam.prom ]
 check "atomic: the replaced file keeps its mode (640)" [ "$(stat -c %a "$PF")" = 640 ]
 
+# ---- the examples in share/examples ------------------------------------
+EX=share/examples
+PROMPATH=/var/lib/prometheus/node-exporter/notspam.prom
+# exrun DESC WANT CMDLINE: run an example's notspam command line (its
+# words after the notspam binary, the textfile's path made a test path)
+# on the demo root; ok when it exits WANT.
+exrun() {
+	_d=$1 _w=$2; shift 2
+	# shellcheck disable=SC2046
+	set -- $(printf '%s\n' "$*" | sed "s|^.*/usr/local/bin/notspam ||; s|$PROMPATH|$T_TMP/ex.prom|; s| *>/dev/null\$||")
+	rm -f "$T_TMP/ex.prom"
+	# shellcheck disable=SC2086
+	run --root "$root" $DZ "$@"
+	check "$_d (exit $RC)" [ "$RC" -eq "$_w" ]
+}
+svc=$(sed -n 's/^ExecStart=//p' "$EX/notspam-prometheus.service")
+exrun "example: the service's ExecStart runs" 2 "$svc"
+check "example: the service's run writes the textfile" [ -s "$T_TMP/ex.prom" ]
+cp "$T_TMP/ex.prom" "$T_TMP/rules.prom" 2>/dev/null
+check "example: the service's SuccessExitStatus takes 1 and 2 (the checks' verdict)" \
+    grep -qx 'SuccessExitStatus=1 2' "$EX/notspam-prometheus.service"
+cron=$(grep -v '^#' "$EX/notspam.cron" | grep . | cut -f3-)
+exrun "example: the cron line's command runs" 2 "$cron"
+check "example: the cron line writes the textfile" [ -s "$T_TMP/ex.prom" ]
+check "example: cron and the service write the same file" \
+    sh -c 'grep -qF "$1" "$2" && grep -qF "$1" "$3"' sh "$PROMPATH" \
+    "$EX/notspam.cron" "$EX/notspam-prometheus.service"
+nagcmd=$(sed -n 's/^[[:space:]]*command_line[[:space:]]*//p' "$EX/nagios.cfg")
+exrun "example: the Nagios command_line runs (CRITICAL on the demo)" 2 "$nagcmd"
+check "example: the Nagios command's output is a plugin's" nag "$T_TMP/out" 2
+check "example: the sudoers line allows exactly the command_line's command" \
+    grep -qF "NOPASSWD: ${nagcmd#/usr/bin/sudo }" "$EX/nagios.cfg"
+check "example: the NRPE line runs the same command" \
+    grep -qF "command[check_notspam]=$nagcmd" "$EX/nagios.cfg"
+icmd=$(sed -n 's/^[[:space:]]*command = \[ \(.*\) \]$/\1/p' "$EX/icinga2.conf" | tr -d '",')
+check "example: the Icinga 2 CheckCommand is the Nagios command" [ "$icmd" = "$nagcmd" ]
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir -p "$T_TMP/units"
+	for u in notspam-prometheus.service notspam-prometheus.timer; do
+		# The binary where it is here; no man page lookup.
+		sed "s|/usr/local/bin/notspam|$NOTSPAM|; /^Documentation=/d" \
+		    "$EX/$u" >"$T_TMP/units/$u"
+	done
+	RC=0
+	systemd-analyze verify "$T_TMP/units/notspam-prometheus.service" \
+	    "$T_TMP/units/notspam-prometheus.timer" >"$T_TMP/verify.out" 2>&1 || RC=$?
+	check "example: systemd-analyze verify accepts the service and timer, no warning" \
+	    sh -c '[ "$1" -eq 0 ] && [ ! -s "$2" ]' sh "$RC" "$T_TMP/verify.out"
+	[ -s "$T_TMP/verify.out" ] && sed 's/^/# /' "$T_TMP/verify.out"
+else
+	skip "example: systemd-analyze verify accepts the service and timer" \
+	    "systemd-analyze is not installed"
+fi
+# The alert rules: YAML, each rule complete, and every series and label
+# it names one the textfile has.
+cat >"$T_TMP/rules.py" <<'PYEOF'
+import json, re, sys, yaml
+rules = yaml.safe_load(open(sys.argv[1]))
+fams = json.load(open(sys.argv[2]))
+n = 0
+for g in rules["groups"]:
+    assert g["name"] and g["rules"], g
+    for r in g["rules"]:
+        n += 1
+        assert set(r) <= {"alert", "expr", "for", "labels", "annotations"}, r
+        assert re.fullmatch(r"Notspam[A-Za-z]+", r["alert"]), r["alert"]
+        assert r["labels"]["severity"] in ("critical", "warning"), r
+        assert r["annotations"]["summary"], r
+        assert re.fullmatch(r"[0-9]+[smhd]", r.get("for", "1m")), r
+        for m in re.finditer(r"(notspam_[a-z_]+)(\{([^}]*)\})?", r["expr"]):
+            assert m.group(1) in fams, "%s: no %s" % (r["alert"], m.group(1))
+            labels = set()
+            for s in fams[m.group(1)]["samples"]:
+                labels |= set(s[0])
+            for sel in (m.group(3) or "").split(","):
+                if sel.strip():
+                    name = re.match(r"\s*([a-z_]+)", sel).group(1)
+                    assert name in labels, "%s: %s has no label %s" % (
+                        r["alert"], m.group(1), name)
+print(n)
+PYEOF
+if [ "$HAVE_PROM" -eq 1 ] && "$PY" -c 'import yaml' 2>/dev/null && prom "$T_TMP/rules.prom"; then
+	RC=0
+	"$PY" "$T_TMP/rules.py" "$EX/notspam.rules.yml" "$T_TMP/rules.prom.json" \
+	    >"$T_TMP/rules.out" 2>&1 || RC=$?
+	check "example: the alert rules parse, each complete, naming only the textfile's series and labels ($(tail -n 1 "$T_TMP/rules.out") rules)" \
+	    [ "$RC" -eq 0 ]
+	[ "$RC" -eq 0 ] || tail -n 3 "$T_TMP/rules.out" | sed 's/^/# /'
+else
+	skip "example: the alert rules parse, naming only the textfile's series" \
+	    "python3-yaml or python3-prometheus-client is not installed"
+fi
+if command -v promtool >/dev/null 2>&1; then
+	check "promtool check rules accepts the alert rules" \
+	    promtool check rules "$EX/notspam.rules.yml"
+else
+	skip "promtool check rules accepts the alert rules" "promtool is not installed"
+fi
+RC=0
+make -s install PREFIX=/usr/local DESTDIR="$T_TMP/dest" >"$T_TMP/install.out" 2>&1 || RC=$?
+check "make install puts every example under share/notspam/examples" \
+    sh -c '[ "$1" -eq 0 ] && for f in "$2"/*; do
+	cmp -s "$f" "$3/usr/local/share/notspam/examples/$(basename "$f")" || exit 1
+    done' sh "$RC" "$EX" "$T_TMP/dest"
+
 # ---- --prometheus: errors ----------------------------------------------
 # shellcheck disable=SC2086
 run --root "$root" $DZ check --prometheus "$T_TMP/nodir/notspam.prom"
