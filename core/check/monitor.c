@@ -2,6 +2,7 @@
  * textfile (see monitor.h). */
 #include "core/check/monitor.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,8 +330,18 @@ monitor_nagios_unknown(struct buf *b, const char *why)
 void
 monitor_prom_label(struct buf *b, const char *s)
 {
-	char *t = str_shown(s, strlen(s)), *p;
+	const unsigned char *q;
+	char *t, *p;
 
+	/* Most names need nothing: printable ASCII without \ or ". */
+	for (q = (const unsigned char *)s; *q >= 0x20 && *q < 0x7f &&
+	    *q != '\\' && *q != '"'; q++)
+		;
+	if (*q == '\0') {
+		buf_add(b, s, (size_t)((const char *)q - s));
+		return;
+	}
+	t = str_shown(s, strlen(s));
 	for (p = t; *p != '\0'; p++) {
 		if (*p == '\\')
 			buf_adds(b, "\\\\");
@@ -403,37 +414,100 @@ monitor_set_free(struct monitor_set *set)
 	strmap_free(&set->seen);
 }
 
-/* notspam_record_status: one series a check. */
+/* One notspam_record_status line. */
+static void
+monitor_prom_record(struct buf *b, const char *domain, const char *id,
+    enum check_status st)
+{
+	buf_adds(b, "notspam_record_status{domain=\"");
+	monitor_prom_label(b, domain);
+	buf_adds(b, "\",record=\"");
+	monitor_prom_label(b, id);
+	buf_adds(b, "\",status=\"");
+	buf_adds(b, check_status_name(st));
+	buf_adds(b, "\"} 1\n");
+}
+
+/* The worst status of check id among the results in the chain from i on
+ * (next[]: the next result of the same domain), and whether a result
+ * before `before` in it has the id (it was printed then). */
+static enum check_status
+monitor_chain_status(const struct monitor_run *r, const size_t *next,
+    size_t i, const char *id, size_t before, int *printed)
+{
+	enum check_status worst = CHECK_OK;
+	size_t k;
+	int any = 0;
+
+	*printed = 0;
+	for (; i != SIZE_MAX; i = next[i])
+		for (k = 0; k < r->ds[i].nitems; k++) {
+			if (strcmp(r->ds[i].items[k].id, id) != 0)
+				continue;
+			if (i < before)
+				*printed = 1;
+			if (!any || summary_rank(r->ds[i].items[k].status) >
+			    summary_rank(worst))
+				worst = r->ds[i].items[k].status;
+			any = 1;
+		}
+	return worst;
+}
+
+/*
+ * notspam_record_status: one series a check.  A result's ids are unique
+ * (check.h), so only a domain with more than one result (named twice; the
+ * mail host's name a hosted domain too) needs merging: its results are
+ * chained, and each id is printed once, at the first result that has it,
+ * with the worst status of the chain.  O(n) for distinct domains.
+ */
 static void
 monitor_prom_records(struct buf *b, const struct monitor_run *r)
 {
-	struct monitor_set set;
-	struct buf l;
+	struct strmap first;
+	size_t *next, *head, *tail, i, k, at;
 	const struct check_item *it;
-	size_t i, k;
+	enum check_status st;
+	int printed;
 
-	memset(&set, 0, sizeof set);
-	strmap_init(&set.seen);
-	for (i = 0; i < r->n; i++) {
-		for (k = 0; k < r->ds[i].nitems; k++) {
-			it = &r->ds[i].items[k];
-			buf_init(&l);
-			buf_adds(&l, "{domain=\"");
-			monitor_prom_label(&l, r->ds[i].domain);
-			buf_adds(&l, "\",record=\"");
-			monitor_prom_label(&l, it->id);
-			buf_adds(&l, "\"");
-			monitor_set_add(&set, buf_steal(&l),
-			    summary_rank(it->status), it->status);
-		}
-	}
 	monitor_prom_family(b, "notspam_record_status", "The status of each"
 	    " DNS record check of the last run: 1, with the status as the"
 	    " status label (ok, warn, fail, unknown).");
-	for (i = 0; i < set.n; i++)
-		buf_printf(b, "notspam_record_status%s,status=\"%s\"} 1\n",
-		    set.v[i].labels, check_status_name(set.v[i].status));
-	monitor_set_free(&set);
+	next = xcalloc(r->n + 1, sizeof *next);
+	head = xcalloc(r->n + 1, sizeof *head);
+	tail = xcalloc(r->n + 1, sizeof *tail);
+	strmap_init(&first);
+	for (i = 0; i < r->n; i++) {
+		next[i] = SIZE_MAX;
+		head[i] = tail[i] = i;
+		if (strmap_get(&first, r->ds[i].domain, &at)) {
+			next[tail[at]] = i;
+			tail[at] = i;
+			head[i] = at;
+		} else
+			strmap_put(&first, r->ds[i].domain, i);
+	}
+	for (i = 0; i < r->n; i++) {
+		at = head[i];
+		for (k = 0; k < r->ds[i].nitems; k++) {
+			it = &r->ds[i].items[k];
+			if (at == i && next[i] == SIZE_MAX) {
+				/* Alone: as it is. */
+				monitor_prom_record(b, r->ds[i].domain, it->id,
+				    it->status);
+				continue;
+			}
+			st = monitor_chain_status(r, next, at, it->id, i,
+			    &printed);
+			if (!printed)
+				monitor_prom_record(b, r->ds[at].domain, it->id,
+				    st);
+		}
+	}
+	strmap_free(&first);
+	free(next);
+	free(head);
+	free(tail);
 }
 
 /* notspam_signing_path_ok: one series a hop. */

@@ -488,6 +488,54 @@ test_prometheus_hostile(void **state)
 	buf_free(&b);
 }
 
+/* A chain of three: the mail host's name hosted too, and named again. */
+static void
+test_prometheus_chain(void **state)
+{
+	struct check_item h[1], a[2], c[2];
+	struct check_domain ds[3];
+	struct monitor_run r;
+	struct buf b;
+	const char *p, *want[] = {
+		"notspam_record_status{domain=\"x.example\",record=\"host-a\","
+		    "status=\"ok\"} 1",
+		"notspam_record_status{domain=\"x.example\",record=\"mx\","
+		    "status=\"warn\"} 1",
+		"notspam_record_status{domain=\"x.example\",record=\"spf\","
+		    "status=\"fail\"} 1",
+		"notspam_record_status{domain=\"x.example\",record=\"dmarc\","
+		    "status=\"ok\"} 1",
+	};
+	size_t i;
+
+	(void)state;
+	item(&h[0], "host-a", CHECK_OK, NULL);
+	item(&a[0], "mx", CHECK_OK, NULL);
+	item(&a[1], "spf", CHECK_FAIL, NULL);
+	item(&c[0], "mx", CHECK_WARN, NULL);
+	item(&c[1], "dmarc", CHECK_OK, NULL);
+	ds[0] = (struct check_domain){ .domain = (char *)"x.example",
+	    .host = 1, .items = h, .nitems = 1 };
+	ds[1] = (struct check_domain){ .domain = (char *)"x.example",
+	    .items = a, .nitems = 2 };
+	ds[2] = (struct check_domain){ .domain = (char *)"X.example",
+	    .items = c, .nitems = 2 };
+	memset(&r, 0, sizeof r);
+	r.ds = ds;
+	r.n = 3;
+	buf_init(&b);
+	monitor_prometheus(&b, &r);
+	/* In order, right after the family's two lines, and no other. */
+	for (i = 0; i < 4; i++)
+		assert_string_equal(line(b.data, 2 + (int)i), want[i]);
+	assert_true(str_startswith(line(b.data, 6), "# HELP notspam_records "));
+	for (i = 0, p = b.data; (p = strstr(p, "notspam_record_status{")) !=
+	    NULL; p++)
+		i++;
+	assert_int_equal(i, 4);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -505,6 +553,7 @@ main(void)
 		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_prometheus_merge),
 		cmocka_unit_test(test_prometheus_hostile),
+		cmocka_unit_test(test_prometheus_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
