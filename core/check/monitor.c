@@ -363,14 +363,11 @@ monitor_prom_family(struct buf *b, const char *name, const char *help)
 	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-/* A series: its label set (escaped: "{domain=\"...\",record=\"...\"" for a
- * check, its status added when printed; a hop's whole, braces included)
- * and how bad it is, the worst of one label set kept. */
+/* A hop's series: its label set (escaped, braces included) and how bad it
+ * is, the worse of one label set kept (two hops the same as labels). */
 struct monitor_series {
 	char	*labels;
-	int	 rank;		/* for records: summary_rank(); for hops:
-				   the value, 0 worse than 1 */
-	enum check_status status;
+	int	 rank;		/* 1: not linked (value 0), 0: linked */
 };
 
 struct monitor_set {
@@ -382,16 +379,13 @@ struct monitor_set {
 /* Add a series (labels taken), or keep the worse of it and the one with
  * the same labels: the one with the higher rank. */
 static void
-monitor_set_add(struct monitor_set *set, char *labels, int rank,
-    enum check_status st)
+monitor_set_add(struct monitor_set *set, char *labels, int rank)
 {
 	size_t at;
 
 	if (strmap_get(&set->seen, labels, &at)) {
-		if (rank > set->v[at].rank) {
+		if (rank > set->v[at].rank)
 			set->v[at].rank = rank;
-			set->v[at].status = st;
-		}
 		free(labels);
 		return;
 	}
@@ -399,7 +393,6 @@ monitor_set_add(struct monitor_set *set, char *labels, int rank,
 	set->v = xgrow(set->v, set->n, sizeof *set->v);
 	set->v[set->n].labels = labels;
 	set->v[set->n].rank = rank;
-	set->v[set->n].status = st;
 	set->n++;
 }
 
@@ -537,7 +530,7 @@ monitor_prom_path(struct buf *b, const struct monitor_run *r)
 		buf_adds(&l, "\"}");
 		/* Rank: not linked (0) is worse than linked (1). */
 		monitor_set_add(&set, buf_steal(&l),
-		    h->state == PATH_LINKED ? 0 : 1, CHECK_OK);
+		    h->state == PATH_LINKED ? 0 : 1);
 	}
 	monitor_prom_family(b, "notspam_signing_path_ok", "Each hop of the"
 	    " DKIM signing path as the configuration says it: 1 when the"
