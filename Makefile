@@ -179,11 +179,17 @@ test-deps:
 
 .PHONY: test-deps
 
+# Monitoring examples (systemd timer, cron, Nagios/Icinga, Prometheus
+# alert rules), installed under $(SHAREDIR)/examples.
+EXAMPLES = $(sort $(wildcard share/examples/*))
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(SHAREDIR)
 	install -m 755 notspam $(DESTDIR)$(BINDIR)/notspam
 	install -m 644 share/notspam.1 $(DESTDIR)$(MANDIR)/notspam.1
 	install -m 644 share/notspam.conf.example $(DESTDIR)$(SHAREDIR)/notspam.conf.example
+	install -d $(DESTDIR)$(SHAREDIR)/examples
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/notspam $(DESTDIR)$(MANDIR)/notspam.1

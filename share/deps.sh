@@ -11,7 +11,8 @@ set -eu
 build="make gcc pkg-config libncurses-dev libssl-dev libc-ares-dev openssl"
 tests="libcmocka-dev tmux clang libclang-rt-14-dev postfix opendkim
 opendkim-tools unbound dnsutils bind9-utils python3-dkim python3-spf
-python3-dnspython python3-authheaders python3-yaml libmail-dkim-perl"
+python3-dnspython python3-authheaders python3-yaml libmail-dkim-perl
+python3-prometheus-client"
 
 mode=build
 case ${1:-} in
