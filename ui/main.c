@@ -43,7 +43,8 @@ static const struct command commands[] = {
 	{ "status", cli_status, "", "the dashboard as text", 0 },
 	{ "records", cli_records, "[DOMAIN]",
 	    "the DNS records the domains need, as zone-file lines", 0 },
-	{ "check", cli_check, "[DOMAIN...] [--ns-port PORT]",
+	{ "check", cli_check, "[DOMAIN...] [--ns-port PORT] [--nagios]\n"
+	    "[--prometheus FILE]",
 	    "look each needed record up now and compare", 0 },
 	{ "spf", cli_spf, "DOMAIN IP [SENDER] [--helo HOST]",
 	    "evaluate SPF for one address", 0 },
