@@ -49,11 +49,13 @@ warn() { printf '%s: %s\n' "$me" "$*" >&2; }
 
 # ---- The host side: checks, the directory, the namespace. ----------------
 
-# need PATH PACKAGE WHAT: note a missing program and its package.
+# need PATH PACKAGE WHAT: note a missing program (or file) and its
+# package.
 missing=
 packages=
 need() {
-	[ -x "$1" ] && return 0
+	[ -x "$1" ] || { [ -f "$1" ] && [ "${1#/usr/share/}" != "$1" ]; } &&
+	    return 0
 	missing="$missing
   $1 ($3): Debian package $2"
 	case " $packages " in *" $2 "*) ;; *) packages="${packages:+$packages }$2" ;; esac
@@ -81,14 +83,23 @@ outside() {
 	    opendkim-tools "the signer's tools"
 	need "$PY" python3 "the receiver, the DNS host and the syslog"
 	need "$UNSHARE" util-linux "the namespaces"
+	# Debian's own shape of them: the stock main.cf, the init scripts.
+	if [ -z "${SANDBOX_POSTFIX:-}" ]; then
+		need /usr/share/postfix/main.cf.debian postfix \
+		    "Debian's stock main.cf"
+		need /etc/init.d/postfix postfix "Postfix's init script"
+	fi
+	[ -n "${SANDBOX_OPENDKIM:-}" ] ||
+	    need /etc/init.d/opendkim opendkim "OpenDKIM's init script"
 	if [ -n "$missing" ]; then
 		warn "these programs are missing:$missing"
 		say "Install them, then run the sandbox again:" >&2
 		say "  apt-get install $packages" >&2
 		case " $packages " in *" postfix "*)
-			say "(Postfix asks how to configure it: any answer does," \
-			    "the sandbox uses Debian's defaults in its own copy" \
-			    "of /etc.)" >&2 ;;
+			say "(Postfix's package asks how to configure it: any" \
+			    "answer does," >&2
+			say "the sandbox starts from Debian's defaults in its" \
+			    "own copy of /etc.)" >&2 ;;
 		esac
 		say "The sandbox installs nothing itself; nothing was started." >&2
 		exit 69
@@ -101,8 +112,11 @@ outside() {
 	fi
 	NOTSPAM=${NOTSPAM:-}
 	if [ -z "$NOTSPAM" ]; then
-		if [ -x "$here/../notspam" ]; then NOTSPAM=$here/../notspam
-		else NOTSPAM=$(command -v notspam || :); fi
+		if [ -x "$here/../notspam" ]; then
+			NOTSPAM=$(cd "$here/.." && pwd)/notspam
+		else
+			NOTSPAM=$(command -v notspam || :)
+		fi
 	fi
 	case $NOTSPAM in /*) ;; ?*) NOTSPAM=$(pwd)/$NOTSPAM ;; esac
 	if [ -z "$NOTSPAM" ] || [ ! -x "$NOTSPAM" ]; then
@@ -318,7 +332,8 @@ mounts() {
 	    mount --bind /var/lib "$M/mnt/lib" &&
 	    mount -t tmpfs -o mode=755 tmpfs /var/lib &&
 	    mkdir -p /var/lib/dpkg /var/lib/postfix /var/lib/notspam &&
-	    mount --bind -o ro "$M/mnt/lib/dpkg" /var/lib/dpkg &&
+	    { [ ! -d "$M/mnt/lib/dpkg" ] ||
+	    mount --bind -o ro "$M/mnt/lib/dpkg" /var/lib/dpkg; } &&
 	    chown postfix:postfix /var/lib/postfix &&
 	    mount --bind "$M/spool" /var/spool/postfix &&
 	    mount --bind "$D/log" /var/log &&
@@ -474,11 +489,13 @@ EOF
 	received
 	if [ -n "$shell" ]; then
 		cat <<EOF
-A shell inside the sandbox (exit ends it).  For instance:
-  notspam --zones $D/zones verify $D/sink/1.eml
+A shell inside the sandbox, in $D (exit ends it).  For instance:
+  notspam --zones zones verify sink/1.eml
   postconf -n; cat /etc/opendkim.conf; tail /var/log/mail.log
 EOF
-		SANDBOX=$D PS1='sandbox# ' sh -i
+		# No job control: the terminal's process group belongs to the
+		# machine's PID namespace, which this shell cannot name.
+		SANDBOX=$D PS1='sandbox# ' PATH=${NOTSPAM%/*}:$PATH sh -i +m
 	fi
 	exit "$rc"
 }
