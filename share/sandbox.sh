@@ -326,7 +326,8 @@ EOF
 
 # The mounts: the copy of /etc over /etc, the sandbox's own /var/lib (the
 # machine's dpkg database, read-only, for package versions), spool, logs,
-# backups, /run, and a /dev with only the devices daemons use.
+# backups, mailboxes (a local delivery, a bounce to postmaster, lands
+# there), /run, and a /dev with only the devices daemons use.
 mounts() {
 	mount --bind "$M/etc" /etc &&
 	    mount --bind /var/lib "$M/mnt/lib" &&
@@ -338,6 +339,7 @@ mounts() {
 	    mount --bind "$M/spool" /var/spool/postfix &&
 	    mount --bind "$D/log" /var/log &&
 	    mount --bind "$M/backups" /var/backups &&
+	    { [ ! -d /var/mail ] || mount --bind "$M/mail" /var/mail; } &&
 	    mount -t tmpfs -o mode=755 tmpfs /run &&
 	    mkdir -p /run/lock && chmod 1777 /run/lock || return 1
 	mount --rbind /dev "$M/mnt/dev" &&
@@ -427,8 +429,10 @@ inside() {
 	mkdir -p "$M" "$D/log" "$D/pids" "$D/zones" "$D/publish" "$D/dns" \
 	    "$D/sink" && chmod 755 "$D/log" &&
 	    mount -t tmpfs -o mode=755 tmpfs "$M" &&
-	    mkdir -p "$M/mnt/lib" "$M/mnt/dev" "$M/spool" "$M/backups" &&
-	    chmod 755 "$M/spool" || failed "could not make the sandbox's tmpfs"
+	    mkdir -p "$M/mnt/lib" "$M/mnt/dev" "$M/spool" "$M/backups" \
+	    "$M/mail" && chmod 755 "$M/spool" && chmod 2775 "$M/mail" &&
+	    { chgrp mail "$M/mail" 2>/dev/null || :; } ||
+	    failed "could not make the sandbox's tmpfs"
 	copy_etc || failed "could not copy /etc into $M"
 	echo "$SB_HOST" >/proc/sys/kernel/hostname || failed "no host name"
 	mounts || failed "could not set up the sandbox's mounts"

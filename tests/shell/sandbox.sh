@@ -68,7 +68,7 @@ if [ "$(id -u)" -ne 0 ]; then
 elif command -v setpriv >/dev/null 2>&1; then
 	cp "$SB" "$T_TMP/sandbox.sh" && chmod 755 "$T_TMP/sandbox.sh"
 	RC=0
-	env TMPDIR=$T_TMP/mp SANDBOX_POSTFIX=/bin/sh SANDBOX_OPENDKIM=/bin/sh \
+	env TMPDIR="$T_TMP/mp" SANDBOX_POSTFIX=/bin/sh SANDBOX_OPENDKIM=/bin/sh \
 	    SANDBOX_OPENDKIM_TOOLS=/bin/sh SANDBOX_PYTHON=/bin/sh \
 	    SANDBOX_UNSHARE=/bin/sh setpriv --reuid=65534 --regid=65534 \
 	    --clear-groups sh "$T_TMP/sandbox.sh" >/dev/null \
@@ -108,7 +108,7 @@ host_state() {
 		if [ -e "$f" ]; then sha256sum "$f"; else echo "absent $f"; fi
 	done
 	ls -la /etc/dkimkeys /etc/opendkim /var/lib/notspam /var/backups/notspam \
-	    /var/spool/postfix 2>&1 | grep -v ' \.\.\?$'
+	    /var/spool/postfix /var/mail 2>&1 | grep -v ' \.\.\?$'
 	ls -l /dev/log 2>&1
 	hostname
 }
@@ -264,6 +264,17 @@ check "a message from second.example is accepted" [ $? -eq 0 ]
 two() { [ -f "$D/sink/2.eml" ]; }
 _n=0; while ! two && [ $_n -lt 100 ]; do sleep 0.1; _n=$((_n + 1)); done
 check "  it reaches the receiver" two
+# A local delivery (the sandbox hosts sandbox.example): into the
+# sandbox's own mailboxes, the machine's /var/mail untouched (host_state).
+inns /usr/bin/python3 -c '
+import smtplib
+s = smtplib.SMTP("127.0.0.1", 25, timeout=10)
+s.sendmail("user@second.example", ["postmaster@sandbox.example"],
+           "From: <user@second.example>\r\nSubject: local\r\n\r\nhi\r\n")
+s.quit()' >>"$T_TMP/o/submit" 2>&1
+mbox() { nsenter -t "$INIT" -m -- test -s /var/mail/root; }
+_n=0; while ! mbox && [ $_n -lt 100 ]; do sleep 0.1; _n=$((_n + 1)); done
+check "a local delivery (postmaster@sandbox.example) lands in the sandbox's /var/mail" mbox
 cp -R "$D/zones" "$T_TMP/zones"
 cp "$D"/sink/*.eml "$T_TMP/o/" 2>/dev/null
 
