@@ -24,6 +24,7 @@
 #include "backends/backend.h"
 #include "core/doctor/listen_int.h"
 #include "core/lib/fsroot.h"
+#include "core/lib/proc.h"
 #include "core/lib/util.h"
 #include "core/site/site.h"
 
@@ -718,7 +719,8 @@ listen_pid_find(const char *procdir, const char *const *names)
 		if ((pid = lt_pid_name(e->d_name)) == 0 ||
 		    (best != 0 && pid > best))
 			continue;
-		if (lt_named(procdir, pid, names))
+		if (lt_named(procdir, pid, names) &&
+		    proc_same_pidns(procdir, pid))
 			best = pid;
 	}
 	closedir(d);

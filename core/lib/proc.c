@@ -589,3 +589,21 @@ proc_run_words(const struct strv *argv, int timeout_ms, size_t max,
 	buf_free(&line);
 	return rc;
 }
+
+int
+proc_same_pidns(const char *procdir, long pid)
+{
+	char path[4096], mine[256], theirs[256];
+	ssize_t a, b;
+
+	if (procdir == NULL)
+		procdir = "/proc";
+	snprintf(path, sizeof path, "%s/self/ns/pid", procdir);
+	if ((a = readlink(path, mine, sizeof mine - 1)) <= 0)
+		return 1;
+	snprintf(path, sizeof path, "%s/%ld/ns/pid", procdir, pid);
+	if ((b = readlink(path, theirs, sizeof theirs - 1)) <= 0)
+		return 1;
+	mine[a] = theirs[b] = '\0';
+	return strcmp(mine, theirs) == 0;
+}

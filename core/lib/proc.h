@@ -117,6 +117,16 @@ char *proc_which(const char *name);
 int proc_run(const char *const argv[], int timeout_ms, size_t max, char **out,
     int *status, char **cause);
 
+/*
+ * Is process pid in this process's PID namespace?  0 when procdir/PID/
+ * ns/pid names another namespace than procdir/self/ns/pid (a container's,
+ * a test's private namespace: its daemons, though /proc shows them, are
+ * not this machine's and read another /etc); 1 otherwise, also when it
+ * cannot be told (no /proc, no permission, a captured /proc without ns).
+ * procdir NULL: "/proc".
+ */
+int proc_same_pidns(const char *procdir, long pid);
+
 struct strv;
 
 /*

@@ -12,6 +12,7 @@
 #include "backends/backend.h"
 #include "core/lib/fsroot.h"
 #include "core/site/site.h"
+#include "core/lib/proc.h"
 #include "core/lib/util.h"
 
 const char *
@@ -110,7 +111,8 @@ proc_scan(const struct backend *b, const char *config)
 			continue;
 		pid = strtol(e->d_name, NULL, 10);
 		if (pid > 1 && b->procnames[0] != NULL &&
-		    pid_is(pid, b->procnames) && pid_config(pid, b, config))
+		    pid_is(pid, b->procnames) && proc_same_pidns(NULL, pid) &&
+		    pid_config(pid, b, config))
 			found = pid;
 	}
 	closedir(d);

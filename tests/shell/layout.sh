@@ -109,6 +109,15 @@ for step in range(400):
         time.sleep(0.05)
     if s == prev:
         break
+    # A capture can fall in the middle of a redraw (the new position line
+    # over the old lines, on a loaded machine): use the screen once two
+    # captures 0.1 s apart agree.
+    for _ in range(40):
+        time.sleep(0.1)
+        again = cap()
+        if again == s:
+            break
+        s = again
     prev = s
     body = s[1:rows - 1]
     m = re.search(r"lines (\d+)-(\d+) of (\d+)", s[0])

@@ -452,6 +452,44 @@ test_proc_run(void **state)
 	free(out);
 }
 
+/* proc_same_pidns: this process and its child share the namespace; a
+ * process in a PID namespace of its own (unshare -p, as the real-daemon
+ * tests and containers run their daemons) does not; a pid /proc cannot
+ * tell about counts as the same. */
+static void
+test_same_pidns(void **state)
+{
+	char *out;
+	long pid = 0;
+	pid_t child;
+	int st, i;
+
+	(void)state;
+	assert_int_equal(proc_same_pidns(NULL, (long)getpid()), 1);
+	assert_int_equal(proc_same_pidns("/nonexistent", 1), 1);
+	if ((child = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(child > 0);
+	assert_int_equal(proc_same_pidns(NULL, (long)child), 1);
+	kill(child, SIGKILL);
+	waitpid(child, &st, 0);
+	if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0)
+		skip();
+	/* The sleep's pid as this namespace sees it. */
+	out = test_run("/usr/bin/unshare -p -f --mount-proc sleep 30 "
+	    ">/dev/null 2>&1 & sleep 0.3; pgrep -n -x sleep");
+	pid = strtol(out, NULL, 10);
+	free(out);
+	if (pid <= 0)
+		skip();
+	for (i = 0; i < 10 && proc_same_pidns(NULL, pid) == 1; i++)
+		usleep(100 * 1000);
+	assert_int_equal(proc_same_pidns(NULL, pid), 0);
+	kill((pid_t)pid, SIGKILL);
+}
+
 int
 main(void)
 {
@@ -470,6 +508,7 @@ main(void)
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_grandchild_holds_pipe),
 		cmocka_unit_test(test_proc_run),
+		cmocka_unit_test(test_same_pidns),
 	};
 
 	signal(SIGPIPE, SIG_IGN);	/* as notspam runs */
