@@ -74,6 +74,12 @@ start() {
 	tm_start 80 24 "cd $T_TMP && env TERM=xterm-256color LANG=C.UTF-8 $NOTSPAM --root $1 --zones $zones setup --watch-interval 1 2>>$T_TMP/stderr"
 }
 key() { $TM send-keys -t c "$@"; }
+# capture NAME: the screen now, kept with SETUP_OBSD_KEEP=DIR (for notes).
+capture() {
+	[ -n "${SETUP_OBSD_KEEP:-}" ] || return 0
+	mkdir -p "$SETUP_OBSD_KEEP"
+	screen >"$SETUP_OBSD_KEEP/$1.txt"
+}
 # plan ROOT NAME: apply --dry-run on the root (read only), its text in
 # $T_TMP/NAME.plan.
 plan() {
@@ -108,6 +114,7 @@ identity_and_keys() {
 		check "  $d's key under the root, 0600" \
 		    [ "$(stat -c %a "$1/etc/mail/dkim/${d}_$sel.key" 2>/dev/null)" = 600 ]
 	done
+	capture "$2-3-keys"
 	key n
 	check "n: step 4, configs" wait_for 'Step 4 of 6: Configs'
 }
@@ -123,6 +130,7 @@ apply_configs() {
 	    wait_for "applied: $1 files? written, backup [0-9]{8}T[0-9]{6}Z" "$T_APPLY"
 	key Escape
 	check "Esc: back on the setup, in sync" wait_for 'in sync: the configuration is what the'
+	capture "configs-applied-$1"
 }
 # smtpd_n FILE ROOT: Debian's smtpd -n -f on FILE's copy with its file:
 # tables under ROOT and lo0 (OpenBSD's loopback) read as Linux's lo;
@@ -160,8 +168,10 @@ check "  dkimproxy: installed (pkg_add dkimproxy's files)" \
     wait_for '│   OpenSMTPD \+ dkimproxy +installed$'
 check "  no Debian note here" sh -c "! $TM capture-pane -p -t c | grep -q 'Debian'"
 check "  80 columns: no line wider" sh -c "! $TM capture-pane -p -t c | awk 'length > 80' | grep -q ."
+capture 1-detect
 key Down
 check "Down: dkimproxy, everything here" wait_for 'Everything it needs is here'
+capture 1-detect-dkimproxy
 key n
 check "n: step 2, identity" wait_for 'Step 2 of 6: Identity'
 check "  the choice in the settings file" grep -qx 'signer = dkimproxy' "$conf"
