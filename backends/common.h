@@ -246,6 +246,30 @@ int	 dkimsign_switch_plan(struct plan_ctx *,
 /* OpenDKIM's socket_fix (backend.h), in opendkim_plan.c. */
 int	 opendkim_socket_fix(struct plan_ctx *, const struct backend *,
 	    const char *);
+/*
+ * dkimproxy as installed under the root (dkimproxy.c), configured or not
+ * (pkg_add dkimproxy before dkimproxy_out.conf is written): its program,
+ * the configuration its start-up reads (the settings' dkimproxy.conf, the
+ * OpenBSD rc.d script's --conf_file=, else the layout's default), the user
+ * and group that script starts it as (--user=, --group=; NULL when none
+ * says), and on OpenBSD whether rcctl enabled it (rc.conf.local's
+ * pkg_scripts names dkimproxy_out; -1: not OpenBSD, or not installed),
+ * and the package's example configuration when it is there (the file
+ * pkg_add copies to /etc/dkimproxy_out.conf as a sample).  0 when
+ * dkimproxy.out is not installed (only enabled set); the strings are freed
+ * by dkimproxy_install_free.
+ */
+struct dkimproxy_install {
+	char	*binary;
+	char	*config;
+	char	*user;
+	char	*group;
+	int	 enabled;
+	char	*example;
+};
+int	 dkimproxy_installed(const struct backend_ctx *,
+	    struct dkimproxy_install *inst);
+void	 dkimproxy_install_free(struct dkimproxy_install *);
 /* The smtpd.conf filter statement whose proc-exec command runs
  * filter-dkimsign (argv[3] the command), or NULL (dkimsign_plan.c). */
 struct conf_doc;

@@ -1,5 +1,9 @@
 /* dkimproxy.c: the dkimproxy backend (dkimproxy_out.conf, read side).
  *
+ * Detected when its configuration exists; dkimproxy_installed (common.h)
+ * also finds it installed without one (pkg_add dkimproxy), for the plan
+ * that writes the first.
+ *
  * Keys: every signing domain (the "domain" list, or a file of domains when
  * it starts with '/') with the global keyfile and selector, which the first
  * "signature dkim(key=...,s=...)" may override; plus the sender_map lines,
@@ -128,6 +132,131 @@ dp_detect(const struct backend_ctx *ctx, struct site_program *prog)
 	free(version);
 	free(config);
 	return 1;
+}
+
+/* ---- Installed, configured or not ---- */
+
+/* OpenBSD's rc.d script of the package (pkg/dkimproxy_out.rc: daemon_flags
+ * "--conf_file=/etc/dkimproxy_out.conf --user=_dkimproxy
+ * --group=_dkimproxy"), and the file rcctl enable writes. */
+#define DP_RCSCRIPT	"/etc/rc.d/dkimproxy_out"
+#define DP_RCCONF	"/etc/rc.conf.local"
+#define DP_RCCTL	"/usr/sbin/rcctl"
+/* Where the packages put the example (OpenBSD's FAKE_FLAGS sysconfdir;
+ * a source install's prefix). */
+static const char *const dp_examples[] = {
+	"/usr/local/share/examples/dkimproxy/dkimproxy_out.conf.example",
+	"/usr/local/etc/dkimproxy_out.conf.example",
+	"/usr/share/doc/dkimproxy/examples/dkimproxy_out.conf.example",
+	NULL
+};
+
+/* The value of option "--NAME=" in a script's text, up to a blank or a
+ * quote, when it is a plain word (a path, or a user name); NULL if none.
+ * Caller frees. */
+static char *
+dp_rc_option(const char *text, const char *name)
+{
+	const char *p;
+	char *v;
+	size_t n;
+
+	if ((p = strstr(text, name)) == NULL)
+		return NULL;
+	p += strlen(name);
+	n = strcspn(p, " \t\n\"'");
+	if (n == 0 || n > 255)
+		return NULL;
+	v = xstrndup(p, n);
+	if (bk_has_control(v)) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Does rc.conf.local start dkimproxy_out at boot: pkg_scripts names it and
+ * its flags are not NO (rcctl enable writes both)? */
+static int
+dp_rc_enabled(const char *root)
+{
+	char *data = NULL, *line, *next;
+	size_t len;
+	struct strv w;
+	int listed = 0, off = 0;
+
+	if (fsroot_read(root, DP_RCCONF, 64 * 1024, &data, &len, NULL) != 0)
+		return 0;
+	for (line = data; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line[strcspn(line, "#")] = '\0';
+		str_trim(line);
+		if (str_startswith(line, "dkimproxy_out_flags=NO"))
+			off = 1;
+		if (!str_startswith(line, "pkg_scripts="))
+			continue;
+		strv_init(&w);
+		str_split(line + 12, " \t\"'", &w);
+		listed = strv_find(&w, "dkimproxy_out") != -1;
+		strv_free(&w);
+	}
+	free(data);
+	return listed && !off;
+}
+
+int
+dkimproxy_installed(const struct backend_ctx *ctx,
+    struct dkimproxy_install *inst)
+{
+	const char *over;
+	char *rc = NULL, *conf = NULL;
+	size_t len;
+	int openbsd;
+
+	memset(inst, 0, sizeof *inst);
+	inst->enabled = -1;
+	if ((inst->binary = bk_first_existing(ctx->root, dp_binaries)) == NULL)
+		return 0;
+	openbsd = fsroot_exists(ctx->root, DP_RCCTL);
+	inst->enabled = openbsd ? dp_rc_enabled(ctx->root) : -1;
+	if (fsroot_read(ctx->root, DP_RCSCRIPT, 64 * 1024, &rc, &len,
+	    NULL) == 0) {
+		conf = dp_rc_option(rc, "--conf_file=");
+		inst->user = dp_rc_option(rc, "--user=");
+		inst->group = dp_rc_option(rc, "--group=");
+		free(rc);
+	}
+	if (conf != NULL && conf[0] != '/') {
+		free(conf);
+		conf = NULL;
+	}
+	over = bk_setting_config(ctx, &backend_dkimproxy);
+	if (over != NULL) {
+		free(conf);
+		conf = xstrdup(over);
+	}
+	/* OpenBSD's package reads /etc (its SYSCONFDIR); a source install
+	 * under /usr/local its prefix's etc; a distribution's package
+	 * /etc/dkimproxy. */
+	if (conf == NULL)
+		conf = xstrdup(openbsd ? dp_configs[0] :
+		    str_startswith(inst->binary, "/usr/local/") ? dp_configs[2] :
+		    dp_configs[1]);
+	inst->config = conf;
+	inst->example = bk_first_existing(ctx->root, dp_examples);
+	return 1;
+}
+
+void
+dkimproxy_install_free(struct dkimproxy_install *inst)
+{
+	free(inst->binary);
+	free(inst->config);
+	free(inst->user);
+	free(inst->group);
+	free(inst->example);
+	memset(inst, 0, sizeof *inst);
 }
 
 static void

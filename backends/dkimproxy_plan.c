@@ -12,10 +12,21 @@
  * refuses at start: an unknown option, a signature type, method or
  * algorithm it does not know).  It is an SMTP proxy: the MTA relays to
  * its listen address and takes the mail back at its relay address.
+ *
+ * Installed with no dkimproxy_out.conf yet (OpenBSD's pkg_add dkimproxy
+ * before the administrator writes one): the same wanted state makes the
+ * first file, where its start-up reads it (dkimproxy_installed), in the
+ * order of dkimproxy's example (listen, relay, domain, signature, keyfile,
+ * selector), and dkimproxy is started rather than restarted.  The
+ * package's example copied as is (pkg_add's @sample) has a placeholder
+ * domain, replaced rather than kept.  On OpenBSD, rcctl enable when
+ * rc.conf.local does not start it; the keys go to the user its rc.d
+ * script starts it as.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "core/apply/plan.h"
 #include "core/conf/conf.h"
@@ -48,6 +59,15 @@ struct dkp {
 	struct plan_file	*conf;
 	char			*gsel;		/* the global selector, planned */
 	char			*gkey;		/* and key file */
+	const char		*kdom;		/* the domain whose key that is,
+						 * when it replaces another */
+	int			 fresh;		/* no dkimproxy_out.conf yet: the
+						 * plan writes it */
+	int			 sample;	/* it is the package's example,
+						 * copied as is (pkg_add's
+						 * @sample): its domain is the
+						 * example's */
+	struct dkimproxy_install inst;		/* how it is installed */
 };
 
 /* A loopback host:port, or NULL. */
@@ -208,28 +228,27 @@ dkp_domain_key(const struct dkp *o, const struct plan_domain *d)
 }
 
 /* The global keyfile and selector: kept when they are a working key,
- * else the first domain's key. */
+ * else the first domain's (written by dkp_global_write, once the domains
+ * are: a new file then reads as dkimproxy's example does). */
 static void
 dkp_global_key(struct dkp *o)
 {
-	const char *v;
+	const char *kf = conf_get(o->conf->doc, "keyfile");
+	const char *sel = conf_get(o->conf->doc, "selector");
 	const struct plan_key *k = NULL;
 	const char *kdom = NULL;
-	char *kf, *sel, *abs;
+	char *abs;
 	size_t i;
 
-	v = conf_get(o->conf->doc, "keyfile");
-	kf = v != NULL ? xstrdup(v) : NULL;
-	v = conf_get(o->conf->doc, "selector");
-	sel = v != NULL ? xstrdup(v) : NULL;
 	abs = kf != NULL ? bk_daemon_path("/", kf) : NULL;
 	if (abs != NULL && sel != NULL && kf[0] == '/' &&
 	    dkp_key_of(o->w, abs, sel) != NULL) {
-		o->gkey = kf;
-		o->gsel = sel;
+		o->gkey = xstrdup(kf);
+		o->gsel = xstrdup(sel);
 		free(abs);
 		return;
 	}
+	free(abs);
 	for (i = 0; i < o->w->ndomains && k == NULL; i++) {
 		k = dkp_domain_key(o, &o->w->domains[i]);
 		kdom = o->w->domains[i].name;
@@ -237,24 +256,53 @@ dkp_global_key(struct dkp *o)
 	if (k == NULL) {
 		plan_note(o->pc->plan, "dkimproxy: no domain has a key: make one "
 		    "(notspam keygen DOMAIN --signer dkimproxy) and plan again");
-		goto done;
+		return;
 	}
-	if (kf == NULL || strcmp(kf, k->path) != 0)
-		plan_set(o->conf, "keyfile", k->path, "the key dkimproxy signs "
-		    "with by default (%s's, selector %s)%s%s%s", kdom,
-		    k->selector, kf != NULL ? "; replaces " : "",
-		    kf != NULL ? kf : "", kf != NULL && kf[0] != '/' ? ", a "
-		    "relative path dkimproxy opens from /" : "");
-	if (sel == NULL || strcmp(sel, k->selector) != 0)
-		plan_set(o->conf, "selector", k->selector, "the selector of "
-		    "that key%s%s", sel != NULL ? "; replaces " : "",
-		    sel != NULL ? sel : "");
 	o->gkey = xstrdup(k->path);
 	o->gsel = xstrdup(k->selector);
-done:
-	free(abs);
-	free(kf);
-	free(sel);
+	o->kdom = kdom;
+}
+
+/* keyfile and selector as dkp_global_key chose them. */
+static void
+dkp_global_write(struct dkp *o)
+{
+	const char *kf = conf_get(o->conf->doc, "keyfile");
+	const char *sel = conf_get(o->conf->doc, "selector");
+	char *okf, *osel;
+
+	if (o->gkey == NULL || o->kdom == NULL)
+		return;		/* kept, or none */
+	okf = kf != NULL ? xstrdup(kf) : NULL;
+	osel = sel != NULL ? xstrdup(sel) : NULL;
+	if (okf == NULL || strcmp(okf, o->gkey) != 0)
+		plan_set(o->conf, "keyfile", o->gkey, "the key dkimproxy signs "
+		    "with by default (%s's, selector %s)%s%s%s", o->kdom,
+		    o->gsel, okf != NULL ? "; replaces " : "",
+		    okf != NULL ? okf : "", okf != NULL && okf[0] != '/' ?
+		    ", a relative path dkimproxy opens from /" : "");
+	if (osel == NULL || strcmp(osel, o->gsel) != 0)
+		plan_set(o->conf, "selector", o->gsel, "the selector of that "
+		    "key%s%s", osel != NULL ? "; replaces " : "",
+		    osel != NULL ? osel : "");
+	free(okf);
+	free(osel);
+}
+
+/* Does only the package's example name domain `name` (its placeholder
+ * "domain example.org", copied by pkg_add): not a domain of the site? */
+static int
+dkp_example_only(const struct dkp *o, const char *name)
+{
+	const struct site_domain *sd;
+	size_t i;
+
+	if (!o->sample || (sd = site_domain(o->pc->site, name)) == NULL)
+		return 0;
+	for (i = 0; i < sd->sources.n; i++)
+		if (!str_startswith(sd->sources.v[i], "dkimproxy "))
+			return 0;
+	return 1;
 }
 
 /* "domain": every domain of the pair that has a key, or the global one
@@ -274,13 +322,14 @@ dkp_domains(struct dkp *o)
 		return;
 	}
 	strv_init(&have);
-	if (v != NULL)
+	if (v != NULL && !o->sample)
 		str_split(v, ", \t", &have);
 	buf_init(&b);
-	buf_adds(&b, v != NULL ? v : "");
+	buf_adds(&b, v != NULL && !o->sample ? v : "");
 	for (i = 0; i < o->w->ndomains; i++) {
 		d = &o->w->domains[i];
-		if (strv_find(&have, d->name) != -1)
+		if (strv_find(&have, d->name) != -1 ||
+		    dkp_example_only(o, d->name))
 			continue;
 		if (dkp_domain_key(o, d) == NULL) {
 			if (o->gkey == NULL)
@@ -295,7 +344,10 @@ dkp_domains(struct dkp *o)
 	}
 	if (added > 0)
 		plan_set(o->conf, "domain", b.data, "dkimproxy signs only the "
-		    "sender domains listed here: every domain of the site");
+		    "sender domains listed here: every domain of the site%s%s%s",
+		    o->sample && v != NULL ? "; replaces " : "", o->sample &&
+		    v != NULL ? v : "", o->sample && v != NULL ? ", the "
+		    "package example's" : "");
 	buf_free(&b);
 	strv_free(&have);
 }
@@ -561,6 +613,104 @@ dkp_grammar(struct plan_file *f)
 	}
 }
 
+/* Is the file as read the package's example, byte for byte (pkg_add
+ * copies it to /etc/dkimproxy_out.conf: "domain example.org" there is a
+ * placeholder, not a domain to keep)? */
+static int
+dkp_is_example(const struct dkp *o)
+{
+	char *data = NULL;
+	size_t len;
+	int same;
+
+	if (o->inst.example == NULL || fsroot_read(o->pc->site->root,
+	    o->inst.example, 64 * 1024, &data, &len, NULL) != 0)
+		return 0;
+	same = len == o->conf->oldlen && memcmp(data, o->conf->old, len) == 0;
+	free(data);
+	return same;
+}
+
+/* ---- The service ---- */
+
+/* Does the key file at site path `path` need its owner and mode: not yet
+ * in use, or readable by others? */
+static int
+dkp_key_loose(const struct dkp *o, const struct plan_key *k)
+{
+	struct stat sb;
+
+	return !k->configured || fsroot_stat(o->pc->site->root, k->path,
+	    &sb) != 0 || (sb.st_mode & 077) != 0;
+}
+
+/*
+ * The keys readable by the user dkimproxy.out signs as: it loads the key
+ * of each message in its children, after dropping root for --user (the
+ * rc.d script's, or the file's "user"), so a key only root reads leaves
+ * every message unsigned ("signing error", the mail relayed as it came).
+ * Nothing when no user is known (it runs as root).
+ */
+static void
+dkp_key_owners(struct dkp *o)
+{
+	const char *u = conf_get(o->conf->doc, "user");
+	const char *g = conf_get(o->conf->doc, "group");
+	const struct plan_key *k;
+	struct strv done;
+	char *owner;
+	size_t i;
+
+	if (u == NULL)
+		u = o->inst.user;
+	if (g == NULL)
+		g = o->inst.group != NULL ? o->inst.group : u;
+	if (u == NULL || bk_has_control(u) || bk_has_control(g))
+		return;
+	owner = xasprintf("%s:%s", u, g);
+	strv_init(&done);
+	for (i = 0; i < o->w->ndomains; i++) {
+		if ((k = dkp_domain_key(o, &o->w->domains[i])) == NULL ||
+		    strv_find(&done, k->path) != -1)
+			continue;
+		strv_add(&done, k->path);
+		if (!dkp_key_loose(o, k))
+			continue;
+		plan_key_owner(o->pc->plan, &backend_dkimproxy, owner, "0600",
+		    k->path, "dkimproxy.out reads the key as %s when it signs "
+		    "(it drops root for --user first), and nobody else may",
+		    u);
+	}
+	strv_free(&done);
+	free(owner);
+}
+
+/* The start: on OpenBSD rcctl enable (rc.d starts no package daemon
+ * pkg_scripts does not name), and a file new here means dkimproxy.out
+ * cannot be running: it is started, not restarted. */
+static void
+dkp_service(struct dkp *o)
+{
+	struct plan *p = o->pc->plan;
+	const char *enable[] = { "/usr/sbin/rcctl", "enable",
+	    backend_dkimproxy.rcname, NULL };
+	size_t i;
+
+	if (o->inst.enabled == 0)
+		plan_step(p, &backend_dkimproxy, enable, "dkimproxy_out starts "
+		    "at boot (rcctl adds it to pkg_scripts in /etc/rc.conf.local"
+		    "), and rc.d starts it only then");
+	if (!o->fresh)
+		return;
+	plan_reload(o->pc, &backend_dkimproxy, 1);
+	for (i = 0; i < p->nreloads; i++)
+		if (p->reloads[i].backend == &backend_dkimproxy)
+			p->reloads[i].start = 1;
+	if (o->inst.enabled == -1)
+		plan_note(p, "dkimproxy: %s is new: have dkimproxy.out start at "
+		    "boot too (its service or init script)", o->conf->path);
+}
+
 int
 dkimproxy_plan(struct plan_ctx *pc)
 {
@@ -568,34 +718,51 @@ dkimproxy_plan(struct plan_ctx *pc)
 	    backend_dkimproxy.name);
 	struct dkp o;
 	char *cause = NULL;
+	const char *config;
+	int rc = -1;
 
-	if (pc->probe)
-		return prog != NULL ? 0 : -1;
-	if (prog == NULL || prog->config == NULL) {
-		plan_none(pc->plan, "dkimproxy: not installed here (no "
-		    "dkimproxy_out.conf)");
-		return -1;
-	}
-	if (plan_need_domains(pc) != 0)
-		return -1;
 	memset(&o, 0, sizeof o);
 	o.pc = pc;
 	o.w = pc->want;
-	o.conf = plan_file(pc, &backend_dkimproxy, CONF_DKIMPROXY,
-	    prog->config, 0644, &cause);
+	/* Installed with no dkimproxy_out.conf yet (pkg_add dkimproxy, the
+	 * example not copied): the plan writes the first one. */
+	if (!dkimproxy_installed(pc->bctx, &o.inst) &&
+	    (prog == NULL || prog->config == NULL)) {
+		if (!pc->probe)
+			plan_none(pc->plan, "dkimproxy: not installed here (no "
+			    "dkimproxy.out, no dkimproxy_out.conf)");
+		goto out;
+	}
+	o.fresh = prog == NULL || prog->config == NULL;
+	config = o.fresh ? o.inst.config : prog->config;
+	if (pc->probe) {
+		rc = 0;
+		goto out;
+	}
+	if (plan_need_domains(pc) != 0)
+		goto out;
+	o.conf = plan_file(pc, &backend_dkimproxy, CONF_DKIMPROXY, config,
+	    0644, &cause);
 	if (o.conf == NULL) {
 		plan_none(pc->plan, "dkimproxy: %s; fix it first", cause);
 		free(cause);
-		return -1;
+		goto out;
 	}
+	o.sample = !o.fresh && dkp_is_example(&o);
 	dkp_addresses(&o);
-	dkp_signatures(&o);
 	dkp_global_key(&o);
 	dkp_domains(&o);
+	dkp_signatures(&o);
+	dkp_global_write(&o);
 	dkp_sender_map(&o);
 	dkp_grammar(o.conf);
+	dkp_key_owners(&o);
+	dkp_service(&o);
 	o.w->hook = PLAN_HOOK_PROXY;
+	rc = 0;
+out:
 	free(o.gkey);
 	free(o.gsel);
-	return 0;
+	dkimproxy_install_free(&o.inst);
+	return rc;
 }

@@ -1749,6 +1749,9 @@ key_identity(struct setupview *sv, int key)
 		    id_edited, sv);
 		return KEY_HANDLED;
 	case 'a':
+		/* A new domain or address (id_edited tells which), never
+		 * the host name, whatever was edited last. */
+		sv->ikind = ID_DOMAIN;
 		sv->iedit = -1;
 		app_input(app, "add a domain or a public address: ", "",
 		    id_edited, sv);

@@ -434,7 +434,7 @@ static const struct {
 	    "opensmtpd-filter-dkimsign", "opensmtpd",
 	    "opensmtpd-filter-dkimsign" },
 	{ "opensmtpd+dkimproxy", "opensmtpd", "dkimproxy",
-	    "OpenSMTPD + dkimproxy (as the OpenBSD guide does)",
+	    "OpenSMTPD + dkimproxy",
 	    { "/usr/sbin/smtpd", "/usr/local/sbin/smtpd" },
 	    { "/usr/local/bin/dkimproxy.out", "/usr/sbin/dkimproxy.out" },
 	    NULL, "opensmtpd", "dkimproxy" },

@@ -814,6 +814,337 @@ test_fix_socket(void **state)
 	plan_fix_free(fx);
 }
 
+/* ---- dkimproxy installed, not configured (journey 2) ---- */
+
+#define OBSD_SMTPD \
+	"table aliases file:/etc/mail/aliases\n" \
+	"listen on socket\n" \
+	"listen on lo0\n" \
+	"action \"local_mail\" mbox alias <aliases>\n" \
+	"action \"outbound\" relay\n" \
+	"match from local for local action \"local_mail\"\n" \
+	"match from local for any action \"outbound\"\n"
+#define OBSD_RC \
+	"#!/bin/ksh\n\n" \
+	"daemon=\"/usr/local/bin/dkimproxy.out --daemonize\"\n" \
+	"daemon_flags=\"--conf_file=%s --user=_dkimproxy " \
+	"--group=_dkimproxy\"\n\n. /etc/rc.d/rc.subr\n\nrc_cmd $1\n"
+#define DP_EXAMPLE \
+	"# specify what address/port DKIMproxy should listen on\n" \
+	"listen    127.0.0.1:10027\n" \
+	"relay     127.0.0.1:10028\n" \
+	"domain    example.org\n" \
+	"signature dkim(a=rsa-sha256,c=relaxed)\n" \
+	"signature domainkeys(c=nofws)\n" \
+	"keyfile   private.key\n" \
+	"selector  selector1\n"
+
+/* A root from files (site path, contents) with example.com's key s1 at
+ * /etc/mail/dkim/example.com_s1.key (the demo's), generated in
+ * keys.state; the plan of its site. */
+static struct plan *
+obsd_plan(struct fx *x, const char *const *files)
+{
+	struct plan_opts o = { NULL, NULL };
+	struct plan *p;
+	char *cmd, *cause = NULL;
+
+	memset(x, 0, sizeof *x);
+	x->root = root_make(files);
+	cmd = xasprintf("mkdir -p %s/etc/mail/dkim %s/var/lib/notspam && "
+	    "cp share/demo/etc/dkimkeys/mail.private "
+	    "%s/etc/mail/dkim/example.com_s1.key && chmod 600 "
+	    "%s/etc/mail/dkim/example.com_s1.key && echo 'example.com s1 "
+	    "generated 1700000000 /etc/mail/dkim/example.com_s1.key' "
+	    ">%s/var/lib/notspam/keys.state", x->root, x->root, x->root,
+	    x->root, x->root);
+	free(test_run(cmd));
+	free(cmd);
+	if ((x->site = site_load(x->root, NULL, &cause)) == NULL)
+		fail_msg("site_load: %s", cause);
+	assert_non_null(p = plan_make(x->site, &o, &cause));
+	return p;
+}
+
+static void
+obsd_close(struct fx *x, struct plan *p)
+{
+	plan_free(p);
+	site_free(x->site);
+	root_rm(x->root);
+}
+
+/* The step whose words are want, or NULL. */
+static const struct plan_step *
+step_of(const struct plan *p, const char *want)
+{
+	char *w;
+	size_t i;
+	int same;
+
+	for (i = 0; i < p->nsteps; i++) {
+		w = plan_words(&p->steps[i].argv);
+		same = strcmp(w, want) == 0;
+		free(w);
+		if (same)
+			return &p->steps[i];
+	}
+	return NULL;
+}
+
+static const struct plan_reload *
+reload_of(const struct plan *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nreloads; i++)
+		if (strcmp(plan_backend_name(p->reloads[i].backend), name) == 0)
+			return &p->reloads[i];
+	return NULL;
+}
+
+static int
+has_note(const struct plan *p, const char *part)
+{
+	size_t i;
+
+	for (i = 0; i < p->notes.n; i++)
+		if (strstr(p->notes.v[i], part) != NULL)
+			return 1;
+	return 0;
+}
+
+/* OpenBSD, pkg_add dkimproxy, no dkimproxy_out.conf: the plan writes the
+ * first one (the example's order, every line planned), wires smtpd.conf
+ * the lo0 way, gives the key to the rc.d script's user, enables and
+ * starts dkimproxy_out (start: it cannot be running). */
+static void
+test_dkimproxy_fresh(void **state)
+{
+	char rc[512];
+	const char *files[] = {
+		"/etc/mail/smtpd.conf", OBSD_SMTPD,
+		"/usr/sbin/rcctl", "",
+		"/usr/local/bin/dkimproxy.out", "",
+		"/etc/rc.d/dkimproxy_out", rc,
+		"/etc/notspam/notspam.conf", "signer = dkimproxy\n"
+		"domains = example.com\n",
+		NULL
+	};
+	const struct plan_file *f;
+	const struct plan_reload *r;
+	struct plan *p;
+	struct fx x;
+	char *text;
+	size_t len;
+
+	(void)state;
+	snprintf(rc, sizeof rc, OBSD_RC, "/etc/dkimproxy_out.conf");
+	p = obsd_plan(&x, files);
+	assert_int_equal(p->none.n, 0);
+	assert_non_null(f = file_of(p, "/etc/dkimproxy_out.conf"));
+	assert_int_equal(f->exists, 0);
+	assert_int_equal(f->mode, 0644);
+	assert_null(f->owner);
+	assert_int_equal(f->warnings.n, 0);
+	text = plan_file_text(f, &len);
+	assert_string_equal(text, "listen 127.0.0.1:10027\n"
+	    "relay 127.0.0.1:10028\n"
+	    "domain example.com\n"
+	    "signature dkim(c=relaxed,a=rsa-sha256)\n"
+	    "keyfile /etc/mail/dkim/example.com_s1.key\n"
+	    "selector s1\n");
+	free(text);
+	/* One key for the one domain: no sender map. */
+	assert_null(file_of(p, "/etc/dkimproxy_sender_map"));
+	assert_non_null(f = file_of(p, "/etc/mail/smtpd.conf"));
+	assert_non_null(edit_of(f, "listen on lo0 port 10028 tag DKIM"));
+	assert_non_null(edit_of(f, "action \"dkimproxy\" relay host "
+	    "smtp://127.0.0.1:10027"));
+	assert_non_null(edit_of(f, "match tag DKIM for any action "
+	    "\"outbound\""));
+	assert_non_null(step_of(p, "chown _dkimproxy:_dkimproxy "
+	    "/etc/mail/dkim/example.com_s1.key"));
+	assert_non_null(step_of(p, "chmod 0600 "
+	    "/etc/mail/dkim/example.com_s1.key"));
+	assert_non_null(step_of(p, "/usr/sbin/rcctl enable dkimproxy_out"));
+	assert_non_null(r = reload_of(p, "dkimproxy"));
+	assert_int_equal(r->start, 1);
+	assert_words(&r->argv, "/usr/sbin/rcctl start dkimproxy_out");
+	assert_non_null(r = reload_of(p, "opensmtpd"));
+	assert_int_equal(r->start, 0);
+	/* The signing path probed after the start: dkimproxy's listener and
+	 * smtpd's way back. */
+	assert_int_equal(p->nprobes, 1);
+	assert_int_equal(p->probes[0].hook, PLAN_HOOK_PROXY);
+	assert_string_equal(p->probes[0].endpoint, "127.0.0.1:10027");
+	assert_int_equal(p->probes[0].relay.port, 10028);
+	obsd_close(&x, p);
+
+	/* Enabled already (rc.conf.local, as rcctl enable writes it): no
+	 * enable step; the rc.d script's --conf_file= is the file made. */
+	{
+		const char *more[] = {
+			"/etc/mail/smtpd.conf", OBSD_SMTPD,
+			"/usr/sbin/rcctl", "",
+			"/usr/local/bin/dkimproxy.out", "",
+			"/etc/rc.d/dkimproxy_out", rc,
+			"/etc/rc.conf.local", "pkg_scripts=dkimproxy_out\n"
+			"dkimproxy_out_flags=\n",
+			"/etc/notspam/notspam.conf", "signer = dkimproxy\n"
+			"domains = example.com\n",
+			NULL
+		};
+
+		snprintf(rc, sizeof rc, OBSD_RC, "/etc/mail/dkimproxy_out.conf");
+		p = obsd_plan(&x, more);
+		assert_non_null(f = file_of(p, "/etc/mail/dkimproxy_out.conf"));
+		assert_int_equal(f->exists, 0);
+		assert_null(step_of(p, "/usr/sbin/rcctl enable dkimproxy_out"));
+		assert_int_equal(reload_of(p, "dkimproxy")->start, 1);
+		obsd_close(&x, p);
+	}
+}
+
+/* Not installed at all (no dkimproxy.out, no dkimproxy_out.conf): no plan,
+ * said; a source install on Linux (/usr/local/bin, no rc.d script): the
+ * file goes to its prefix's etc, no rcctl, and the plan says to start it
+ * at boot; no user known: no key owner step. */
+static void
+test_dkimproxy_absent(void **state)
+{
+	static const char *const none[] = {
+		"/etc/mail/smtpd.conf", OBSD_SMTPD,
+		"/usr/sbin/rcctl", "",
+		"/etc/notspam/notspam.conf", "signer = dkimproxy\n"
+		"domains = example.com\n",
+		NULL
+	};
+	static const char *const linux_src[] = {
+		"/etc/smtpd.conf", "listen on localhost\n"
+		"action \"relay\" relay\nmatch from local for any action "
+		"\"relay\"\n",
+		"/etc/debian_version", "12.4\n",
+		"/usr/local/bin/dkimproxy.out", "",
+		"/etc/notspam/notspam.conf", "signer = dkimproxy\n"
+		"domains = example.com\n",
+		NULL
+	};
+	const struct plan_file *f;
+	struct plan *p;
+	struct fx x;
+
+	(void)state;
+	p = obsd_plan(&x, none);
+	assert_int_equal(p->nfiles, 0);
+	assert_int_equal(p->none.n, 1);
+	assert_string_equal(p->none.v[0], "dkimproxy: not installed here (no "
+	    "dkimproxy.out, no dkimproxy_out.conf)");
+	obsd_close(&x, p);
+
+	p = obsd_plan(&x, linux_src);
+	assert_non_null(f = file_of(p, "/usr/local/etc/dkimproxy_out.conf"));
+	assert_int_equal(f->exists, 0);
+	assert_int_equal(p->nsteps, 0);
+	assert_int_equal(reload_of(p, "dkimproxy")->start, 1);
+	assert_int_equal(has_note(p, "/usr/local/etc/dkimproxy_out.conf is "
+	    "new: have dkimproxy.out start at boot"), 1);
+	/* Linux: the way back on the relay address, not lo0. */
+	assert_non_null(edit_of(file_of(p, "/etc/smtpd.conf"),
+	    "listen on 127.0.0.1 port 10028 tag DKIM"));
+	obsd_close(&x, p);
+}
+
+/* pkg_add's @sample: the example copied as is to /etc/dkimproxy_out.conf.
+ * Its placeholder domain is replaced, not kept beside the site's; the file
+ * was there: a restart (rcctl enable first, as it is not enabled). */
+static void
+test_dkimproxy_sample(void **state)
+{
+	char rc[512];
+	const char *files[] = {
+		"/etc/mail/smtpd.conf", OBSD_SMTPD,
+		"/usr/sbin/rcctl", "",
+		"/usr/local/bin/dkimproxy.out", "",
+		"/etc/rc.d/dkimproxy_out", rc,
+		"/usr/local/share/examples/dkimproxy/dkimproxy_out.conf.example",
+		DP_EXAMPLE,
+		"/etc/dkimproxy_out.conf", DP_EXAMPLE,
+		"/etc/notspam/notspam.conf", "signer = dkimproxy\n"
+		"domains = example.com\n",
+		NULL
+	};
+	const struct plan_file *f;
+	const struct plan_edit *e;
+	const struct plan_reload *r;
+	struct plan *p;
+	struct fx x;
+
+	(void)state;
+	snprintf(rc, sizeof rc, OBSD_RC, "/etc/dkimproxy_out.conf");
+	p = obsd_plan(&x, files);
+	assert_non_null(f = file_of(p, "/etc/dkimproxy_out.conf"));
+	assert_int_equal(f->exists, 1);
+	assert_non_null(e = edit_of(f, "domain    example.com"));
+	assert_string_equal(e->before, "domain    example.org");
+	assert_non_null(strstr(e->reason, "replaces example.org, the package "
+	    "example's"));
+	assert_non_null(edit_of(f, "keyfile   "
+	    "/etc/mail/dkim/example.com_s1.key"));
+	/* example.org, named by the example only, gets no note either. */
+	assert_int_equal(has_note(p, "example.org"), 0);
+	assert_non_null(step_of(p, "/usr/sbin/rcctl enable dkimproxy_out"));
+	assert_non_null(r = reload_of(p, "dkimproxy"));
+	assert_int_equal(r->start, 0);
+	assert_words(&r->argv, "/usr/sbin/rcctl restart dkimproxy_out");
+	obsd_close(&x, p);
+
+	/* The same file edited by its admin (a domain of theirs): kept. */
+	files[11] = DP_EXAMPLE "# mine\n";
+	p = obsd_plan(&x, files);
+	assert_non_null(f = file_of(p, "/etc/dkimproxy_out.conf"));
+	assert_non_null(edit_of(f, "domain    example.org,example.com"));
+	obsd_close(&x, p);
+}
+
+/* filter-dkimsign on the same root (pkg_add opensmtpd-filter-dkimsign):
+ * the filter statement with one -d per domain before the listeners, on
+ * the socket and lo0, the key given to _dkimsign 0400; no dkimproxy file
+ * though dkimproxy is installed too. */
+static void
+test_dkimsign_openbsd(void **state)
+{
+	static const char *const files[] = {
+		"/etc/mail/smtpd.conf", OBSD_SMTPD,
+		"/usr/sbin/rcctl", "",
+		"/usr/local/bin/dkimproxy.out", "",
+		"/usr/local/libexec/smtpd/filter-dkimsign", "",
+		"/etc/notspam/notspam.conf", "signer = filter-dkimsign\n"
+		"domains = example.com example.org\n",
+		NULL
+	};
+	const struct plan_file *f;
+	struct plan *p;
+	struct fx x;
+
+	(void)state;
+	p = obsd_plan(&x, files);
+	assert_int_equal(p->nfiles, 1);
+	assert_non_null(f = file_of(p, "/etc/mail/smtpd.conf"));
+	assert_non_null(edit_of(f, "filter \"dkimsign\" proc-exec "
+	    "\"filter-dkimsign -d example.com -d example.org -s s1 -k "
+	    "/etc/mail/dkim/example.com_s1.key\" user _dkimsign group "
+	    "_dkimsign"));
+	assert_non_null(edit_of(f, "listen on socket filter \"dkimsign\""));
+	assert_non_null(edit_of(f, "listen on lo0 filter \"dkimsign\""));
+	assert_non_null(step_of(p, "chown _dkimsign:_dkimsign "
+	    "/etc/mail/dkim/example.com_s1.key"));
+	assert_non_null(step_of(p, "chmod 0400 "
+	    "/etc/mail/dkim/example.com_s1.key"));
+	assert_null(reload_of(p, "dkimproxy"));
+	obsd_close(&x, p);
+}
+
 int
 main(void)
 {
@@ -832,6 +1163,10 @@ main(void)
 		cmocka_unit_test(test_fix_start),
 		cmocka_unit_test(test_fix_key),
 		cmocka_unit_test(test_fix_socket),
+		cmocka_unit_test(test_dkimproxy_fresh),
+		cmocka_unit_test(test_dkimproxy_absent),
+		cmocka_unit_test(test_dkimproxy_sample),
+		cmocka_unit_test(test_dkimsign_openbsd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
