@@ -1100,17 +1100,28 @@ done:
 /* At most this many bytes of a listing's TXT record are quoted. */
 #define DNSBL_TXT_SHOWN	200
 
-/* dnsbl_judge() of a cached A answer. */
-static enum dnsbl_verdict
-bl_judge(const struct dnsbl_list *l, const struct check_q *q, char **why)
+/* The addresses of a cached A answer, sorted (dnsbl_sort); caller frees
+ * the array, not the texts. */
+static const char **
+bl_addrs(const struct check_q *q)
 {
 	const char **v;
-	enum dnsbl_verdict verdict;
 	size_t i;
 
 	v = xcalloc(q->nrrs + 1, sizeof *v);
 	for (i = 0; i < q->nrrs; i++)
 		v[i] = q->rrs[i].text;
+	dnsbl_sort(v, q->nrrs);
+	return v;
+}
+
+/* dnsbl_judge() of a cached A answer. */
+static enum dnsbl_verdict
+bl_judge(const struct dnsbl_list *l, const struct check_q *q, char **why)
+{
+	const char **v = bl_addrs(q);
+	enum dnsbl_verdict verdict;
+
 	verdict = dnsbl_judge(l, q->status, v, q->nrrs, why);
 	free(v);
 	return verdict;
@@ -1165,7 +1176,7 @@ bl_listed(struct check_ev *ev, struct check_work *w, const struct check_q *q,
 {
 	const struct dnsbl_list *l = w->bl;
 	const struct check_q *qn, *qx;
-	const char *delist = dnsbl_delist(l);
+	const char *delist = dnsbl_delist(l), **addrs;
 	struct buf b;
 	char *fix;
 	size_t i;
@@ -1185,8 +1196,10 @@ bl_listed(struct check_ev *ev, struct check_work *w, const struct check_q *q,
 		free(fix);
 		return;
 	}
+	addrs = bl_addrs(q);
 	for (i = 0; i < q->nrrs; i++)
-		check_found(ev, q->rrs[i].text, q->rrs[i].len);
+		check_found(ev, addrs[i], strlen(addrs[i]));
+	free(addrs);
 	buf_init(&b);
 	buf_printf(&b, "%s is listed on %s: %s", w->addr, l->label, codes);
 	bl_txt(ev, qx, &b);

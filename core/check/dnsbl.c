@@ -430,12 +430,34 @@ dnsbl_not_code(const struct dnsbl_list *l, const char *a,
 	return NULL;
 }
 
+/* qsort: two addresses' texts in numeric order. */
+static int
+dnsbl_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	unsigned char bx[4], by[4];
+	int vx = dnsbl_v4(x, bx), vy = dnsbl_v4(y, by);
+
+	if (vx != vy)
+		return vy - vx;		/* addresses first */
+	if (!vx)
+		return strcmp(x, y);
+	return memcmp(bx, by, sizeof bx);
+}
+
+void
+dnsbl_sort(const char **addrs, size_t n)
+{
+	if (n > 1)
+		qsort(addrs, n, sizeof *addrs, dnsbl_cmp);
+}
+
 enum dnsbl_verdict
 dnsbl_judge(const struct dnsbl_list *l, enum dns_status status,
     const char *const *addrs, size_t naddrs, char **text)
 {
 	const struct dnsbl_code *c;
-	const char *why;
+	const char *why, *a, **sorted;
 	unsigned char b4[4];
 	struct buf listed, bad;
 	size_t i;
@@ -462,24 +484,28 @@ dnsbl_judge(const struct dnsbl_list *l, enum dns_status status,
 	}
 	buf_init(&listed);
 	buf_init(&bad);
+	sorted = xcalloc(naddrs, sizeof *sorted);
+	memcpy(sorted, addrs, naddrs * sizeof *sorted);
+	dnsbl_sort(sorted, naddrs);
 	for (i = 0; i < naddrs; i++) {
-		c = dnsbl_code(l, addrs[i]);
-		if ((why = dnsbl_not_code(l, addrs[i], c)) != NULL) {
+		a = sorted[i];
+		c = dnsbl_code(l, a);
+		if ((why = dnsbl_not_code(l, a, c)) != NULL) {
 			/* Not an address: never quoted. */
 			buf_printf(&bad, "%s%s: %s", bad.len ? "; " : "",
-			    dnsbl_v4(addrs[i], b4) ? addrs[i] : "the answer",
-			    why);
+			    dnsbl_v4(a, b4) ? a : "the answer", why);
 			continue;
 		}
 		if (c != NULL)
 			buf_printf(&listed, "%s%s%s%s: %s", listed.len ? "; " :
-			    "", addrs[i], c->label != NULL ? " " : "",
+			    "", a, c->label != NULL ? " " : "",
 			    c->label != NULL ? c->label : "", c->meaning);
 		else
 			buf_printf(&listed, "%s%s%s", listed.len ? "; " : "",
-			    addrs[i], l->known != NULL ? " (a code the list"
-			    " does not document)" : "");
+			    a, l->known != NULL ? " (a code the list does not"
+			    " document)" : "");
 	}
+	free(sorted);
 	v = bad.len > 0 ? DNSBL_UNKNOWN : DNSBL_LISTED;
 	if (text != NULL)
 		*text = buf_steal(v == DNSBL_UNKNOWN ? &bad : &listed);

@@ -129,7 +129,7 @@ enum dnsbl_verdict {
 
 /*
  * Judge the A answer of list l: its status and the addresses it holds
- * (canonical text).  *text (when text is not NULL; caller frees): for a
+ * (canonical text, in any order: the text takes them sorted).  *text (when text is not NULL; caller frees): for a
  * listing, each code with what it means ("127.0.0.4 XBL: ...; 127.0.0.10
  * PBL: ..."); for unknown, why ("127.255.255.254: the query came through
  * a public or open resolver, which Spamhaus does not answer"); NULL when
@@ -140,6 +140,11 @@ enum dnsbl_verdict {
 enum dnsbl_verdict dnsbl_judge(const struct dnsbl_list *l,
     enum dns_status status, const char *const *addrs, size_t naddrs,
     char **text);
+
+/* Sort addresses (text) in numeric order, those that are not IPv4
+ * addresses last: listings and their codes read the same in every run,
+ * whatever order the answer came in. */
+void dnsbl_sort(const char **addrs, size_t n);
 
 /* Where to ask for removal from list l ("https://check.spamhaus.org/"),
  * or NULL for a list notspam does not know. */

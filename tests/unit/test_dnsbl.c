@@ -334,6 +334,12 @@ test_judge_zen(void **state)
 	assert_non_null(strstr(t, "127.0.0.4 XBL: "));
 	assert_non_null(strstr(t, "; 127.0.0.10 PBL: "));
 	free(t);
+	/* In whatever order the answer came: the codes in numeric order. */
+	assert_int_equal(judge(zen, DNS_OK, "127.0.0.10", "127.0.0.4", &t),
+	    DNSBL_LISTED);
+	assert_true(strncmp(t, "127.0.0.4 XBL: ", 15) == 0);
+	assert_non_null(strstr(t, "; 127.0.0.10 PBL: "));
+	free(t);
 	assert_int_equal(judge(zen, DNS_OK, "127.0.0.7", NULL, &t),
 	    DNSBL_LISTED);
 	assert_non_null(strstr(t, "127.0.0.7 XBL"));
