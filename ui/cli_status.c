@@ -108,7 +108,7 @@ status_line(const struct check_domain *cd, const char *first, int from,
 	printf("%-28s", cd != NULL ? cd->domain : first);
 	for (k = from; k < to; k++) {
 		w = (int)strlen(summary_kind_name(k));
-		if (k >= SUM_HOST_FIRST)
+		if (k >= SUM_HOST_FIRST && strchr(summary_kind_name(k), ' '))
 			w += 2;
 		if (w < 6)
 			w = 6;

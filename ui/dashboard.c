@@ -311,7 +311,8 @@ draw_host(struct app *app, struct dash *d, int y, int cols)
 	/* Narrow: each column as wide as its label; wide: room for the
 	 * addresses after the status too. */
 	for (k = SUM_HOST_FIRST, need = dx; k < SUM_NKINDS; k++) {
-		addrs[k] = k == SUM_HELO ? xstrdup("") : host_addrs(hr, k);
+		addrs[k] = k == SUM_HELO || k == SUM_HOST_BL ? xstrdup("") :
+		    host_addrs(hr, k);
 		w[k] = tui_width(summary_kind_name(k)) + 2;
 		if (DASH_COLW + tui_width(addrs[k]) + 2 > w[k])
 			need += DASH_COLW + tui_width(addrs[k]) + 2;
@@ -361,8 +362,10 @@ draw_domains(struct app *app, struct dash *d, int y, int rows, int cols)
 
 	res = app_results(app, &nres);
 	tui_put(y, 0, cols, ROLE_HEADER, " Domain");
+	/* The last label ("Blocklists") may run past its column. */
 	for (k = 0; k < SUM_HOST_FIRST; k++)
-		tui_put(y, dx + k * DASH_COLW, DASH_COLW, ROLE_HEADER,
+		tui_put(y, dx + k * DASH_COLW, k == SUM_HOST_FIRST - 1 ?
+		    cols - dx - k * DASH_COLW : DASH_COLW, ROLE_HEADER,
 		    summary_kind_name(k));
 	d->dy = y + 1;
 	d->dvis = rows;

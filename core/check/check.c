@@ -22,6 +22,7 @@
 #include "core/lib/dnsname.h"
 #include "core/lib/fsroot.h"
 #include "core/lib/loop.h"
+#include "core/lib/netaddr.h"
 
 /* A DKIM key file read for the run. */
 struct check_keyfile {
@@ -553,6 +554,120 @@ check_local_key(struct check_run *run, struct check_work *w)
 	w->pub = &kf->pub;
 }
 
+/* The public addresses of the site of one family (v6), each once: those
+ * the IP blocklists are asked about (the others no list lists). */
+static void
+check_dnsbl_addrs(const struct site *site, int v6, struct strv *out)
+{
+	const struct strv *in = v6 ? &site->ipv6 : &site->ipv4;
+	size_t i;
+
+	strv_init(out);
+	for (i = 0; i < in->n; i++)
+		if (netaddr_is_public(in->v[i]))
+			strv_add_unique(out, in->v[i]);
+}
+
+/* How many blocklist items a set of the run has at most: the host's, one
+ * per public address and IP list (IPv6 addresses: the lists that serve
+ * IPv6), and for every set one per domain list. */
+static size_t
+check_dnsbl_count(const struct check_run *run, const struct record_set *set)
+{
+	struct strv v4, v6;
+	size_t i, n = 0, ip = 0, ip6 = 0;
+
+	for (i = 0; i < run->bl.n; i++) {
+		if (run->bl.v[i].kind == DNSBL_DOMAIN)
+			n++;
+		else {
+			ip++;
+			ip6 += run->bl.v[i].ipv6 != 0;
+		}
+	}
+	if (!set->host || ip == 0)
+		return n;
+	check_dnsbl_addrs(run->site, 0, &v4);
+	check_dnsbl_addrs(run->site, 1, &v6);
+	n += v4.n * ip + v6.n * ip6;
+	strv_free(&v4);
+	strv_free(&v6);
+	return n;
+}
+
+/* One blocklist item: target (an address, or the domain) on list l. */
+static void
+check_dnsbl_add(struct check_domain *cd, struct check_dstate *d,
+    const struct dnsbl_list *l, const char *target)
+{
+	struct check_item *it;
+	struct check_work *w;
+	char *name;
+
+	if ((name = dnsbl_query_name(l, target)) == NULL)
+		return;		/* not a name that can be asked */
+	it = &cd->items[cd->nitems];
+	w = &d->work[d->nwork++];
+	if (l->kind == DNSBL_IP)
+		it->id = xasprintf("dnsbl:%s:%s", l->shown, target);
+	else
+		it->id = xasprintf("dnsbl:%s", l->shown);
+	it->name = dnsbl_shown_name(l, target);
+	it->type = xstrdup("A");
+	it->status = CHECK_PENDING;
+	strv_init(&it->found);
+	w->kind = CHECK_K_DNSBL;
+	w->item = cd->nitems++;
+	w->bl = l;
+	w->bl_name = name;
+	/* The address is the id's tail; the domain the result's. */
+	w->addr = l->kind == DNSBL_IP ? it->id + strlen(it->id) -
+	    strlen(target) : cd->domain;
+	strv_init(&w->auth);
+}
+
+/* The blocklist items of a set: the host's public addresses on each IP
+ * list, then the domain (the host's: the HELO name) on each domain list. */
+static void
+check_dnsbl_init(struct check_run *run, const struct record_set *set,
+    struct check_domain *cd, struct check_dstate *d)
+{
+	const struct dnsbl_list *l;
+	struct strv v4, v6;
+	size_t i, k;
+
+	strv_init(&v4);
+	strv_init(&v6);
+	if (set->host) {
+		check_dnsbl_addrs(run->site, 0, &v4);
+		check_dnsbl_addrs(run->site, 1, &v6);
+	}
+	for (k = 0; k < run->bl.n; k++) {
+		l = &run->bl.v[k];
+		if (l->kind != DNSBL_IP)
+			continue;
+		for (i = 0; i < v4.n; i++)
+			check_dnsbl_add(cd, d, l, v4.v[i]);
+		for (i = 0; l->ipv6 && i < v6.n; i++)
+			check_dnsbl_add(cd, d, l, v6.v[i]);
+	}
+	for (k = 0; k < run->bl.n; k++)
+		if (run->bl.v[k].kind == DNSBL_DOMAIN)
+			check_dnsbl_add(cd, d, &run->bl.v[k], cd->domain);
+	strv_free(&v4);
+	strv_free(&v6);
+}
+
+/* The blocklists the run asks: the settings'; in zone-file mode only those
+ * whose zones the files hold (nothing else can answer there). */
+static void
+check_dnsbl_lists(struct check_run *run)
+{
+	dnsbl_lists(run->site->settings, &run->bl);
+	if (dns_zone_mode(run->dns))
+		dnsbl_keep_held(&run->bl, dns_zones(run->dns));
+}
+
 /* The items of one domain from its record set. */
 static void
 check_domain_init(struct check_run *run, const struct record_set *set,
@@ -562,13 +677,13 @@ check_domain_init(struct check_run *run, const struct record_set *set,
 	struct check_item *it;
 	struct check_work *w;
 	enum check_kind kind;
-	size_t i, k;
+	size_t i, k, nbl = check_dnsbl_count(run, set);
 
 	cd->domain = xstrdup(set->domain);
 	cd->host = set->host;
 	strv_init(&cd->authority);
-	cd->items = xcalloc(set->nrecords, sizeof *cd->items);
-	d->work = xcalloc(set->nrecords, sizeof *d->work);
+	cd->items = xcalloc(set->nrecords + nbl, sizeof *cd->items);
+	d->work = xcalloc(set->nrecords + nbl, sizeof *d->work);
 	for (i = 0; i < set->nrecords; i++) {
 		r = &set->records[i];
 		if (check_kind(r->id, &kind) != 0)
@@ -602,7 +717,7 @@ check_domain_init(struct check_run *run, const struct record_set *set,
 		strv_init(&it->found);
 		w->kind = kind;
 		w->item = k;
-		w->recs = xcalloc(1, sizeof *w->recs);
+		w->recs = xgrow(NULL, 0, sizeof *w->recs);	/* grown by xgrow */
 		w->recs[w->nrecs++] = r;
 		strv_init(&w->auth);
 		if (kind == CHECK_K_PTR)
@@ -612,6 +727,7 @@ check_domain_init(struct check_run *run, const struct record_set *set,
 			check_local_key(run, w);
 		}
 	}
+	check_dnsbl_init(run, set, cd, d);
 }
 
 /* Does /etc/hosts map the mail hostname to a loopback address?  The note
@@ -739,6 +855,7 @@ check_start(struct loop *loop, struct dns *dns, const struct site *site,
 	run->hosts_note = check_hosts_file(site, run->host);
 	run->domains = xcalloc(run->nsets, sizeof *run->domains);
 	run->ds = xcalloc(run->nsets, sizeof *run->ds);
+	check_dnsbl_lists(run);
 	check_key_index(run);
 	for (i = 0; i < run->nsets; i++)
 		check_domain_init(run, &run->sets[i], &run->domains[i],
@@ -838,6 +955,7 @@ check_free_results(struct check_run *run)
 		}
 		for (k = 0; k < d->nwork; k++) {
 			free(d->work[k].recs);
+			free(d->work[k].bl_name);
 			free(d->work[k].key_error);
 			strv_free(&d->work[k].auth);
 		}
@@ -870,6 +988,7 @@ check_free_results(struct check_run *run)
 	free(run->keyfiles);
 	run->keyfiles = NULL;
 	run->nkeyfiles = 0;
+	dnsbl_set_free(&run->bl);
 }
 
 void

@@ -12,7 +12,11 @@
  * bounds the queries in flight); results fill in as answers arrive, so the
  * console can draw a run in progress.  Ids are those of core/check/records.h
  * ("mx", "host-a", "host-aaaa", "ptr:<address>", "spf", "spf-helo",
- * "dkim:<selector>", "dmarc").
+ * "dkim:<selector>", "dmarc"), then the blocklists' (core/check/dnsbl.h):
+ * "dnsbl:<zone>:<address>" for each public address of the host on each IP
+ * list, "dnsbl:<zone>" for the domain (the host's: the HELO name) on each
+ * domain list; their name is the name asked (a DQS key left out), type
+ * "A", expected NULL.  Blocklists are never asked of the nameservers.
  *
  * Statuses from the DNS: a timeout, SERVFAIL, REFUSED, FORMERR, NOTIMP, a
  * malformed answer or a CNAME loop makes a check "unknown", never "fail";

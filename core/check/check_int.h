@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/check/check.h"
+#include "core/check/dnsbl.h"
 #include "core/keys/dkimkey.h"
 #include "core/dns/dns.h"
 #include "core/check/records.h"
@@ -110,6 +111,7 @@ enum check_kind {
 	CHECK_K_SPF_HELO,
 	CHECK_K_DKIM,
 	CHECK_K_DMARC,
+	CHECK_K_DNSBL,		/* an address or domain on one blocklist */
 };
 
 /* The run's side of one check item. */
@@ -118,7 +120,11 @@ struct check_work {
 	size_t			 item;		/* index in the domain's items */
 	const struct record	**recs;		/* the records.h records of the id */
 	size_t			 nrecs;
-	const char		*addr;		/* ptr: the address */
+	const char		*addr;		/* ptr: the address; dnsbl: the
+						   address or domain asked
+						   about */
+	const struct dnsbl_list	*bl;		/* dnsbl: the list (the run's) */
+	char			*bl_name;	/* dnsbl: the name asked */
 	const struct site_key	*key;		/* dkim: the key */
 	const struct dkim_pub	*pub;		/* dkim: the local key (shared
 						   by the run), or NULL */
@@ -202,6 +208,8 @@ struct check_run {
 	size_t			 ndomains;
 	struct check_srv	*srv;
 	size_t			 nsrv;
+	struct dnsbl_set	 bl;		/* the blocklists asked; works
+						   point in */
 	struct check_keyfile	**keyfiles;	/* stable: works point in */
 	size_t			 nkeyfiles;
 	struct strmap		 keyfirst;	/* site key domain -> first */

@@ -223,11 +223,12 @@ done:
 }
 
 /* May this check's failure be a stale cache?  Everything but the PTR,
- * which lives in the address owner's zone, not the domain's. */
+ * which lives in the address owner's zone, not the domain's, and a
+ * blocklist's answer, which is the list's. */
 static int
 check_propagates(const struct check_work *w)
 {
-	return w->kind != CHECK_K_PTR;
+	return w->kind != CHECK_K_PTR && w->kind != CHECK_K_DNSBL;
 }
 
 /* prefix and text, sanitized; caller frees. */
@@ -247,6 +248,9 @@ static char *
 check_ns_note(const struct check_work *w, const struct check_ev *r,
     const struct check_dstate *d)
 {
+	if (w->kind == CHECK_K_DNSBL)
+		return xstrdup("not asked: a blocklist answers from its own"
+		    " zone, not the domain's");
 	if (!check_propagates(w))
 		return xstrdup("not asked: a PTR record is in the zone of the"
 		    " address's owner, not the domain's");

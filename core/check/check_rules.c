@@ -1,5 +1,5 @@
 /* check_rules.c: what each live check decides from the DNS answers, per
- * the rules of the design (SPF, DKIM, DMARC, MX, A/AAAA, PTR).
+ * the rules of the design (SPF, DKIM, DMARC, MX, A/AAAA, PTR, blocklists).
  *
  * Every rule may run many times (once per arriving answer, once per view):
  * it only reads cached results and records notes, found values and fixes
@@ -1097,6 +1097,177 @@ done:
 	free(org);
 }
 
+/* At most this many bytes of a listing's TXT record are quoted. */
+#define DNSBL_TXT_SHOWN	200
+
+/* The addresses of a cached A answer, sorted (dnsbl_sort); caller frees
+ * the array, not the texts. */
+static const char **
+bl_addrs(const struct check_q *q)
+{
+	const char **v;
+	size_t i;
+
+	v = xcalloc(q->nrrs + 1, sizeof *v);
+	for (i = 0; i < q->nrrs; i++)
+		v[i] = q->rrs[i].text;
+	dnsbl_sort(v, q->nrrs);
+	return v;
+}
+
+/* dnsbl_judge() of a cached A answer. */
+static enum dnsbl_verdict
+bl_judge(const struct dnsbl_list *l, const struct check_q *q, char **why)
+{
+	const char **v = bl_addrs(q);
+	enum dnsbl_verdict verdict;
+
+	verdict = dnsbl_judge(l, q->status, v, q->nrrs, why);
+	free(v);
+	return verdict;
+}
+
+/* The fix of an answer that was no answer: the resolver's way round the
+ * list's refusal (no_answer: a timeout or SERVFAIL, try again). */
+static void
+bl_fix_unknown(struct check_ev *ev, const struct dnsbl_list *l,
+    int no_answer)
+{
+	const char *hint = dnsbl_refusal_hint(l);
+	char *fix;
+
+	if (no_answer)
+		fix = xasprintf("check again later; if it lasts, %s does not"
+		    " answer through this resolver: ask through one that"
+		    " queries the lists' own servers (unbound on this host)",
+		    l->shown);
+	else
+		fix = xasprintf("ask through a resolver that queries the lists'"
+		    " own servers (unbound on this host, as --resolver or in"
+		    " /etc/resolv.conf)%s%s", hint != NULL ? "; " : "",
+		    hint != NULL ? hint : "");
+	check_fix(ev, fix);
+	free(fix);
+}
+
+/* A listing's TXT records, quoted (escaped) after the codes, and kept as
+ * found. */
+static void
+bl_txt(struct check_ev *ev, const struct check_q *qx, struct buf *b)
+{
+	char *safe;
+	size_t i, n;
+
+	for (i = 0; qx != NULL && qx->status == DNS_OK && i < qx->nrrs; i++) {
+		check_found(ev, qx->rrs[i].text, qx->rrs[i].len);
+		n = qx->rrs[i].len < DNSBL_TXT_SHOWN ? qx->rrs[i].len :
+		    DNSBL_TXT_SHOWN;
+		safe = check_sanitize(qx->rrs[i].text, n);
+		buf_printf(b, "; TXT \"%s\"%s", safe, n < qx->rrs[i].len ?
+		    "..." : "");
+		free(safe);
+	}
+}
+
+/* A listing (codes: what they mean), unless the list lists everything. */
+static void
+bl_listed(struct check_ev *ev, struct check_work *w, const struct check_q *q,
+    const char *codes)
+{
+	const struct dnsbl_list *l = w->bl;
+	const struct check_q *qn, *qx;
+	const char *delist = dnsbl_delist(l), **addrs;
+	struct buf b;
+	char *fix;
+	size_t i;
+
+	qn = check_get(ev, l->untest, DNS_T_A);
+	qx = check_get(ev, w->bl_name, DNS_T_TXT);
+	if (qn == NULL || qx == NULL)
+		return;
+	if (bl_judge(l, qn, NULL) == DNSBL_LISTED) {
+		check_note(ev, CHECK_UNKNOWN, "could not tell: %s lists"
+		    " everything, even %s, which no list may hold (RFC 5782"
+		    " §5): it is probably shut down", l->label,
+		    l->untest_entry);
+		fix = xasprintf("remove %s from the %s setting", l->shown,
+		    l->kind == DNSBL_IP ? "blocklists" : "domain_blocklists");
+		check_fix(ev, fix);
+		free(fix);
+		return;
+	}
+	addrs = bl_addrs(q);
+	for (i = 0; i < q->nrrs; i++)
+		check_found(ev, addrs[i], strlen(addrs[i]));
+	free(addrs);
+	buf_init(&b);
+	buf_printf(&b, "%s is listed on %s: %s", w->addr, l->label, codes);
+	bl_txt(ev, qx, &b);
+	buf_printf(&b, "; receivers that use the list refuse or junk %s",
+	    l->kind == DNSBL_IP ? "mail from the address" :
+	    "mail that names the domain");
+	check_note(ev, CHECK_FAIL, "%s", b.data);
+	buf_free(&b);
+	fix = xasprintf("%s%s%s", dnsbl_howto(l), delist != NULL ?
+	    ": " : "", delist != NULL ? delist : "");
+	check_fix(ev, fix);
+	free(fix);
+}
+
+/*
+ * A blocklist: the address or domain is not listed, and the list answers
+ * through this resolver (its test entry is listed; core/check/dnsbl.h).
+ * Error codes, answers outside 127/8 and no answer are unknown, never a
+ * listing; the list's zone may hold a key, so only shown names are said.
+ */
+static void
+rule_dnsbl(struct check_ev *ev, struct check_work *w)
+{
+	const struct dnsbl_list *l = w->bl;
+	const struct check_q *q, *qt;
+	char *why = NULL;
+
+	q = check_get(ev, w->bl_name, DNS_T_A);
+	qt = check_get(ev, l->test, DNS_T_A);
+	if (q == NULL || qt == NULL)
+		return;
+	switch (bl_judge(l, q, &why)) {
+	case DNSBL_UNKNOWN:
+		check_note(ev, CHECK_UNKNOWN, "could not tell whether %s is"
+		    " listed on %s: %s", w->addr, l->label, why);
+		bl_fix_unknown(ev, l, q->status != DNS_OK);
+		break;
+	case DNSBL_LISTED:
+		bl_listed(ev, w, q, why);
+		break;
+	case DNSBL_NOT_LISTED:
+		free(why);
+		why = NULL;
+		switch (bl_judge(l, qt, &why)) {
+		case DNSBL_LISTED:
+			check_note(ev, CHECK_OK, "%s is not listed on %s",
+			    w->addr, l->label);
+			break;
+		case DNSBL_NOT_LISTED:
+			check_note(ev, CHECK_UNKNOWN, "could not tell: %s does"
+			    " not list its test entry %s through the resolver"
+			    " (%s), so its \"not listed\" for %s means"
+			    " nothing", l->label, l->test_entry,
+			    dns_status_name(qt->status), w->addr);
+			bl_fix_unknown(ev, l, 0);
+			break;
+		case DNSBL_UNKNOWN:
+			check_note(ev, CHECK_UNKNOWN, "could not tell: the test"
+			    " entry %s of %s got %s", l->test_entry, l->label,
+			    why);
+			bl_fix_unknown(ev, l, qt->status != DNS_OK);
+			break;
+		}
+		break;
+	}
+	free(why);
+}
+
 void
 check_rule(struct check_ev *ev, struct check_work *w)
 {
@@ -1124,6 +1295,9 @@ check_rule(struct check_ev *ev, struct check_work *w)
 		break;
 	case CHECK_K_DMARC:
 		rule_dmarc(ev, w);
+		break;
+	case CHECK_K_DNSBL:
+		rule_dnsbl(ev, w);
 		break;
 	}
 }

@@ -11,8 +11,8 @@ const char *
 summary_kind_name(enum summary_kind k)
 {
 	static const char *const names[SUM_NKINDS] = {
-		"MX", "SPF", "DKIM", "DMARC", "IPv4 A+PTR", "IPv6 AAAA+PTR",
-		"HELO SPF"
+		"MX", "SPF", "DKIM", "DMARC", "Blocklists", "IPv4 A+PTR",
+		"IPv6 AAAA+PTR", "HELO SPF", "Blocklists"
 	};
 
 	return k < SUM_NKINDS ? names[k] : "?";
@@ -22,8 +22,8 @@ const char *
 summary_kind_key(enum summary_kind k)
 {
 	static const char *const keys[SUM_NKINDS] = {
-		"mx", "spf", "dkim", "dmarc", "ipv4_a_ptr", "ipv6_aaaa_ptr",
-		"helo_spf"
+		"mx", "spf", "dkim", "dmarc", "blocklists", "ipv4_a_ptr",
+		"ipv6_aaaa_ptr", "helo_spf", "blocklists"
 	};
 
 	return k < SUM_NKINDS ? keys[k] : "?";
@@ -47,10 +47,13 @@ summary_rank(enum check_status s)
 	return 0;
 }
 
-/* Which kind an item id belongs to, or SUM_NKINDS for none. */
+/* Which kind an item id of the host's results (host) or a domain's
+ * belongs to, or SUM_NKINDS for none. */
 static enum summary_kind
-item_kind(const char *id)
+item_kind(const char *id, int host)
 {
+	if (str_startswith(id, "dnsbl:"))
+		return host ? SUM_HOST_BL : SUM_BL;
 	if (strcmp(id, "mx") == 0)
 		return SUM_MX;
 	if (strcmp(id, "spf") == 0)
@@ -78,7 +81,7 @@ summary_kind_status(const struct check_domain *d, enum summary_kind k,
 	size_t i, n = 0;
 
 	for (i = 0; i < d->nitems; i++) {
-		if (item_kind(d->items[i].id) != k)
+		if (item_kind(d->items[i].id, d->host) != k)
 			continue;
 		n++;
 		if (summary_rank(d->items[i].status) > summary_rank(worst))

@@ -17,18 +17,22 @@ enum summary_kind {
 	SUM_SPF,	/* spf */
 	SUM_DKIM,	/* dkim:* */
 	SUM_DMARC,	/* dmarc */
+	SUM_BL,		/* dnsbl:<zone>: the domain on domain lists */
 	SUM_HOST4,	/* host-a, ptr:<IPv4> */
 	SUM_HOST6,	/* host-aaaa, ptr:<IPv6> */
 	SUM_HELO,	/* spf-helo */
+	SUM_HOST_BL,	/* the host's dnsbl:*: each public address on each IP
+			   list, the HELO name on domain lists */
 	SUM_NKINDS
 };
 #define SUM_HOST_FIRST SUM_HOST4
 
-/* The column label: "MX", "SPF", "DKIM", "DMARC", "IPv4 A+PTR",
- * "IPv6 AAAA+PTR", "HELO SPF". */
+/* The column label: "MX", "SPF", "DKIM", "DMARC", "Blocklists",
+ * "IPv4 A+PTR", "IPv6 AAAA+PTR", "HELO SPF", "Blocklists". */
 const char *summary_kind_name(enum summary_kind);
-/* The JSON member name: "mx", "spf", "dkim", "dmarc", "ipv4_a_ptr",
- * "ipv6_aaaa_ptr", "helo_spf". */
+/* The JSON member name: "mx", "spf", "dkim", "dmarc", "blocklists",
+ * "ipv4_a_ptr", "ipv6_aaaa_ptr", "helo_spf", "blocklists" (a domain's
+ * and the host's blocklists are members of different objects). */
 const char *summary_kind_key(enum summary_kind);
 
 /*

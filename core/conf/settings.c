@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "backends/backend.h"
+#include "core/check/dnsbl.h"
 #include "core/conf/conf.h"
 #include "core/lib/fsroot.h"
 #include "core/lib/netaddr.h"
@@ -89,7 +90,7 @@ settings_known(void)
 	buf_init(&b);
 	buf_adds(&b, "public_ipv4, public_ipv6, domains, dmarc_rua, "
 	    "dmarc_policy, signer, milter_socket, milter_default_action, "
-	    "ipv6_fallback, trusted_relays");
+	    "ipv6_fallback, trusted_relays, blocklists, domain_blocklists");
 	for (i = 0; backends[i] != NULL; i++) {
 		if (backends[i]->conf_key != NULL)
 			buf_printf(&b, ", %s", backends[i]->conf_key);
@@ -221,6 +222,42 @@ settings_relays(struct settings *s, const char *where, const char *value,
 	return rc;
 }
 
+/* blocklists / domain_blocklists: zone names, blank- or comma-separated,
+ * or none. */
+static int
+settings_blocklists(const char *where, enum dnsbl_kind kind,
+    const char *value, struct strv *out, char **cause)
+{
+	struct strv words;
+	char *entry, *why = NULL;
+	size_t i;
+	int rc = 0;
+
+	strv_free(out);
+	strv_init(&words);
+	str_split(value, " \t,", &words);
+	if (words.n == 1 && strcmp(words.v[0], "none") == 0) {
+		strv_free(&words);	/* no list at all */
+		strv_init(&words);
+	}
+	for (i = 0; i < words.n && rc == 0; i++) {
+		if (dnsbl_entry_check(kind, words.v[i], &entry, &why) != 0) {
+			rc = error_set(cause, "%s: %s", where, why);
+			free(why);
+		} else if (out->n >= DNSBL_MAX_LISTS) {
+			rc = error_set(cause, "%s: %s: more than %d lists",
+			    where, kind == DNSBL_IP ? "blocklists" :
+			    "domain_blocklists", DNSBL_MAX_LISTS);
+			free(entry);
+		} else {
+			strv_add_unique(out, entry);
+			free(entry);
+		}
+	}
+	strv_free(&words);
+	return rc;
+}
+
 /* The settings of apply (see settings.h): 1 if key is one, 0 if not,
  * -1 with *cause on a bad value. */
 static int
@@ -319,6 +356,16 @@ settings_apply(struct settings *s, const char *where, const char *key,
 	}
 	if (strcmp(key, "trusted_relays") == 0)
 		return settings_relays(s, where, value, cause);
+	if (strcmp(key, "blocklists") == 0) {
+		s->have_blocklists = 1;
+		return settings_blocklists(where, DNSBL_IP, value,
+		    &s->blocklists, cause);
+	}
+	if (strcmp(key, "domain_blocklists") == 0) {
+		s->have_domain_blocklists = 1;
+		return settings_blocklists(where, DNSBL_DOMAIN, value,
+		    &s->domain_blocklists, cause);
+	}
 	if ((rc = settings_apply_plan(s, where, key, value, cause)) != 0)
 		return rc < 0 ? -1 : 0;
 	if (strcmp(key, "dmarc_policy") != 0 && strcmp(key, "dmarc_rua") != 0 &&
@@ -400,6 +447,8 @@ settings_free(struct settings *s)
 	free(s->milter_default_action);
 	free(s->ipv6_fallback);
 	strv_free(&s->trusted_relays);
+	strv_free(&s->blocklists);
+	strv_free(&s->domain_blocklists);
 	for (i = 0; i < s->nbackends; i++) {
 		free(s->backends[i].name);
 		free(s->backends[i].config);

@@ -26,6 +26,15 @@
  *                                       or CIDR prefixes): verify takes the
  *                                       connecting address from the first
  *                                       Received hop outside them
+ *   blocklists = zen.spamhaus.org ...   the IP blocklists (DNSBL zones) the
+ *                                       checks ask for each public address
+ *                                       ("+ipv6" after a zone: for IPv6
+ *                                       addresses too; "none": no list;
+ *                                       unset: core/check/dnsbl.h's
+ *                                       defaults)
+ *   domain_blocklists = dbl.spamhaus.org  the domain blocklists asked for
+ *                                       each hosted domain and the HELO
+ *                                       name (same forms)
  * The older one-key-per-program names still work, as aliases of the
  * section keys; each backend names its own (backends/backend.h):
  *   postfix_config_dir, opendkim_conf, opendkim_default, smtpd_conf,
@@ -55,6 +64,12 @@ struct settings {
 	char		*ipv6_fallback;	/* apply: "ipv4", "bind" or NULL */
 	struct strv	 trusted_relays; /* verify: canonical addresses and
 					   "address/length" prefixes */
+	int		 have_blocklists;	/* blocklists was set (even
+						   empty, or none) */
+	struct strv	 blocklists;	/* zones as dnsbl_entry_check()
+					   keeps them */
+	int		 have_domain_blocklists;
+	struct strv	 domain_blocklists;
 	struct settings_backend *backends;	/* sections set, file order */
 	size_t		 nbackends;
 };

@@ -127,9 +127,10 @@ check "  the title counts the nameservers that cannot tell, no \"differ\"" \
     wait_for 'DNS records +a: (nameservers|NS): 2 unreachable, 1 unknown'
 check "  and never says they differ" sh -c "! $TM capture-pane -p -t c | grep -q differ"
 # j to the DKIM record mail (the third: mx, spf, dkim:mail, dkim:ed202611,
-# dmarc; the mail host's records are on the host's own screen).
+# dmarc, the domain blocklist; the mail host's records are on the host's
+# own screen).
 $TM send-keys -t c j j
-check "  j to the DKIM record of selector mail" wait_for 'record 3/5'
+check "  j to the DKIM record of selector mail" wait_for 'record 3/6'
 before=$(row '^ TXT +mail\._domainkey\.example\.org\.')
 $TM send-keys -t c a
 check "  a: ns3 unreachable, with the reason" wait_for '^ +(ns: +)?ns3\.example\.org 127\.0\.0\.4 +unreachable: timeout'

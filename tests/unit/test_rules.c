@@ -783,6 +783,9 @@ setup(void **state)
 	site->root = xstrdup(root);
 	site->settings = xcalloc(1, sizeof *site->settings);
 	site->settings->dmarc_rua = xstrdup("mailto:dmarc@case.test");
+	/* No domain blocklist (tests/unit/test_dnsbl.c, tests/shell/dnsbl.sh
+	 * have them); the addresses are documentation ones: no IP list. */
+	site->settings->have_domain_blocklists = 1;
 	site->hostname = xstrdup(HOST);
 	strv_add(&site->ipv4, V4);
 	strv_add(&site->ipv6, V6);

@@ -76,7 +76,44 @@ test_host_kinds(void **state)
 	assert_string_equal(summary_kind_name(SUM_HELO), "HELO SPF");
 	assert_string_equal(summary_kind_key(SUM_HOST6), "ipv6_aaaa_ptr");
 	assert_string_equal(summary_kind_key(SUM_DMARC), "dmarc");
-	assert_int_equal(SUM_HOST_FIRST, SUM_DMARC + 1);
+	assert_int_equal(SUM_HOST_FIRST, SUM_BL + 1);
+}
+
+/* Blocklist items: the domain's on domain lists are its Blocklists
+ * column; the host's (each address on each IP list, the HELO name on the
+ * domain lists) the host line's. */
+static void
+test_blocklist_kinds(void **state)
+{
+	struct check_item h[3], a[2];
+	struct check_domain host = { .domain = (char *)"mail.example.org",
+	    .host = 1, .items = h, .nitems = 3 };
+	struct check_domain dom = { .domain = (char *)"example.org",
+	    .items = a, .nitems = 2 };
+	size_t n;
+
+	(void)state;
+	item(&h[0], "host-a", CHECK_OK);
+	item(&h[1], "dnsbl:zen.spamhaus.org:192.0.2.25", CHECK_FAIL);
+	item(&h[2], "dnsbl:dbl.spamhaus.org", CHECK_UNKNOWN);
+	item(&a[0], "mx", CHECK_OK);
+	item(&a[1], "dnsbl:dbl.spamhaus.org", CHECK_OK);
+	assert_int_equal(summary_kind_status(&host, SUM_HOST_BL, &n),
+	    CHECK_FAIL);
+	assert_int_equal(n, 2);
+	assert_int_equal(summary_kind_status(&host, SUM_BL, &n), CHECK_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(summary_kind_status(&host, SUM_HOST4, &n), CHECK_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(summary_kind_status(&dom, SUM_BL, &n), CHECK_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(summary_kind_status(&dom, SUM_HOST_BL, &n), CHECK_OK);
+	assert_int_equal(n, 0);
+	assert_string_equal(summary_kind_name(SUM_BL), "Blocklists");
+	assert_string_equal(summary_kind_name(SUM_HOST_BL), "Blocklists");
+	assert_string_equal(summary_kind_key(SUM_BL), "blocklists");
+	assert_string_equal(summary_kind_key(SUM_HOST_BL), "blocklists");
+	assert_int_equal(SUM_HOST_BL, SUM_NKINDS - 1);
 }
 
 static void
@@ -128,6 +165,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kind_status),
 		cmocka_unit_test(test_host_kinds),
+		cmocka_unit_test(test_blocklist_kinds),
 		cmocka_unit_test(test_findings_order),
 	};
 
